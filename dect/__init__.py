@@ -1,0 +1,1 @@
+"""dect package."""

@@ -1,0 +1,1 @@
+"""sipdect/ops package."""
