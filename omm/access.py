@@ -1,0 +1,185 @@
+"""AXI accounts of one OMM: login, permissions, forced change of the default password.
+
+Seed 000 "Identity, Authentication and Password Policies": the preconfigured
+full-access account 'omm' starts with the vendor default password, which must be
+changed before anything else; passwords are stored as salted hashes only; failed
+logins are logged, never locked out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from omm.errors import Denied, Exists, Forbidden, Invalid, ModelError, NoMemory, NotFound
+from omm.tables import Change, Record, Table, apply
+from sipdect.accounts import (
+    DEFAULT_CREDENTIALS,
+    PERMISSIONS,
+    PasswordRejected,
+    check_password_rules,
+    hash_password,
+    verify_password,
+)
+from sipdect.store import Store
+
+FULL_ACCESS = tuple(PERMISSIONS)
+READ_ONLY = ("AllCnfRead",)
+#: Accounts 'omm' (id 1) is preset and can be neither renamed nor deleted.
+PRESET_ID = 1
+MAX_ACCOUNTS = 20  # [A] not public
+
+
+class PasswordError(ModelError):
+    """A new password breaks a rule; code is the rule's EPw... code."""
+
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(info, "password")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class InitialAccount:
+    """An account a system config sets up on a new installation."""
+
+    username: str
+    password: str
+    permissions: tuple[str, ...] = FULL_ACCESS
+
+
+def can_read(acc: Record) -> bool:
+    return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
+
+
+def can_write(acc: Record) -> bool:
+    return "AllCnfWrite" in acc["permission"]
+
+
+def must_change_password(acc: Record) -> bool:
+    return acc.get("state") in ("notChanged", "expired")
+
+
+class Accounts:
+    def __init__(self, store: Store, notify: Callable[[Change], None], hostname: str,
+                 initial: Iterable[InitialAccount]) -> None:
+        self.table = Table(store, "accounts", "account", "id", notify)
+        self.hostname = hostname
+        if not len(self.table):
+            self._seed(list(initial))
+
+    def _seed(self, initial: list[InitialAccount]) -> None:
+        by_name = {a.username: a for a in initial}
+        preset = by_name.pop("omm", None)
+        default_pw = DEFAULT_CREDENTIALS["omm"]
+        self._insert(PRESET_ID, "omm", preset.password if preset else default_pw, FULL_ACCESS,
+                     "changed" if preset else "notChanged")
+        for acc in by_name.values():
+            self._insert(self.table.next_key(), acc.username, acc.password, acc.permissions,
+                         "changed")
+
+    def _insert(self, acc_id: int, username: str, password: str, permissions: Iterable[str],
+                state: str) -> Record:
+        rec = {"id": acc_id, "username": username, "passwordHash": hash_password(password),
+               "permission": list(permissions), "active": True, "aging": "none", "expire": 0,
+               "state": state}
+        return self.table.insert(rec)
+
+    def get(self, acc_id: int) -> Record:
+        rec = self.table.get(acc_id)
+        if rec is None:
+            raise NotFound(f"no account with id {acc_id}", "id")
+        return rec
+
+    def by_username(self, username: str) -> Record | None:
+        return next((r for r in self.table if r["username"] == username), None)
+
+    def login(self, username: str, password: str) -> Record | None:
+        rec = self.by_username(username)
+        if rec is None or not rec["active"] or not password:
+            # Spend the same time on unknown users as on known ones.
+            verify_password(password or "x", _DUMMY_HASH)
+            return None
+        return rec if verify_password(password, rec["passwordHash"]) else None
+
+    def _check_permissions(self, perms: Iterable[str]) -> list[str]:
+        out = []
+        for p in perms:
+            if p not in PERMISSIONS:
+                raise Invalid(f"unknown permission '{p}'", "permission")
+            if p not in out:
+                out.append(p)
+        return out
+
+    def _checked_hash(self, username: str, new: str, old: str | None) -> str:
+        try:
+            check_password_rules(new, username=username, old=old, hostname=self.hostname)
+        except PasswordRejected as exc:
+            raise PasswordError(exc.code, exc.info) from None
+        return hash_password(new)
+
+    def create(self, values: dict[str, Any], permissions: list[str]) -> Record:
+        if len(self.table) >= MAX_ACCOUNTS:
+            raise NoMemory(f"at most {MAX_ACCOUNTS} accounts")
+        username = values.get("username", "")
+        if not username:
+            raise Invalid("an account needs a username", "username")
+        if self.by_username(username) is not None:
+            raise Exists(f"account '{username}' exists already", "username")
+        password = values.get("password", "")
+        pw_hash = self._checked_hash(username, password, None)
+        rec = {"id": self.table.next_key(), "username": username, "passwordHash": pw_hash,
+               "permission": self._check_permissions(permissions),
+               "active": values.get("active", True), "aging": values.get("aging", "none"),
+               "expire": 0, "state": "changed"}
+        return self.table.insert(rec)
+
+    def update(self, actor: Record, acc_id: int, values: dict[str, Any],
+               permissions: list[str] | None) -> Record:
+        rec = self.get(acc_id)
+        own = actor["id"] == acc_id
+        if not own and not can_write(actor):
+            raise Denied("changing another account needs AllCnfWrite")
+        new: dict[str, Any] = {}
+        if "username" in values and values["username"] != rec["username"]:
+            if acc_id == PRESET_ID:
+                raise Forbidden("the preset account 'omm' cannot be renamed", "username")
+            if self.by_username(values["username"]) is not None:
+                raise Exists(f"account '{values['username']}' exists already", "username")
+            new["username"] = values["username"]
+        if "password" in values:
+            if own:
+                old = values.get("oldPassword")
+                if old is None:
+                    raise Invalid("changing your own password needs oldPassword", "oldPassword")
+                if not verify_password(old, rec["passwordHash"]):
+                    raise Invalid("oldPassword is wrong", "oldPassword")
+            else:
+                old = None
+            new["passwordHash"] = self._checked_hash(new.get("username", rec["username"]),
+                                                     values["password"], old)
+            new["state"] = "changed"
+        if permissions is not None:
+            if not can_write(actor):
+                raise Denied("changing permissions needs AllCnfWrite")
+            if acc_id == PRESET_ID and set(permissions) != set(FULL_ACCESS):
+                raise Forbidden("the preset account 'omm' keeps full access", "permission")
+            new["permission"] = self._check_permissions(permissions)
+        for k in ("active", "aging"):
+            if k in values:
+                if acc_id == PRESET_ID and k == "active" and not values[k]:
+                    raise Forbidden("the preset account 'omm' cannot be deactivated", "active")
+                new[k] = values[k]
+        return self.table.update(rec, apply(rec, new))
+
+    def delete(self, acc_id: int) -> Record:
+        self.get(acc_id)
+        if acc_id == PRESET_ID:
+            raise Forbidden("the preset account 'omm' cannot be deleted", "id")
+        return self.table.remove(acc_id)
+
+    def page(self, start: int, count: int) -> list[Record]:
+        return self.table.page(start, count)
+
+
+_DUMMY_HASH = hash_password("sipdect-dummy-password")

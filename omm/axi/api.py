@@ -1,0 +1,201 @@
+"""AxiApi: the OMM model seen through AXI: sessions, dispatch and event delivery (axi.md §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from omm.axi import handlers  # noqa: F401  (registers the request handlers)
+from omm.axi.dispatch import Ctx, dispatch
+from omm.axi.render import render_account, render_pp, render_rfp_state, render_user
+from omm.model import OmmModel
+from omm.tables import Change
+from sipdect.axi.codec import Message, frame
+from sipdect.axi.records import RFP, SITE
+from sipdect.axi.session import AxiServerSession
+
+#: Event types of OMM >= 8 that the schema's EventType list lacks (mitel-api has them).
+EXTRA_EVENT_TYPES = frozenset({"PPCnf", "ApplicationDataChannel", "LicensedFile",
+                               "MOMMsgRouting", "MOMOMMCnf"})
+
+#: Which event type (for Subscribe) announces a change of each settings group.
+SETTING_EVENT_TYPES: dict[str, str] = {"DECTSubscriptionMode": "DECTSubscriptionMode"}
+
+
+class Link(Protocol):
+    """What the API needs of a connection: push queued frames, drop it."""
+
+    def flush(self) -> None: ...
+
+    def abort(self, reason: str) -> None: ...
+
+
+class AxiApi:
+    """One per OMM; shared by its plain and TLS listeners."""
+
+    def __init__(self, model: OmmModel) -> None:
+        self.model = model
+        self.sessions: dict[AxiServerSession, Link] = {}
+        self._pending: list[tuple[str, str | None, bytes, bool]] = []
+        self._touched: set[AxiServerSession] = set()
+        model.add_listener(self._on_change)
+
+    # -- sessions -------------------------------------------------------------
+    def attach(self, session: AxiServerSession, link: Link) -> None:
+        self.sessions[session] = link
+
+    def detach(self, session: AxiServerSession) -> None:
+        self.sessions.pop(session, None)
+
+    @property
+    def connected(self) -> int:
+        return len(self.sessions)
+
+    def handle(self, ctx: Ctx, req: Message) -> Message:
+        return dispatch(self, ctx, req)
+
+    # -- events ----------------------------------------------------------------
+    def _queue(self, event_type: str, item: str | None, msg: Message,
+               sync_only: bool = False) -> None:
+        self._pending.append((event_type, item, frame(msg), sync_only))
+
+    def deliver(self) -> None:
+        """Hand queued events to subscribed sessions and flush everyone who got output."""
+        pending, self._pending = self._pending, []
+        for event_type, item, data, sync_only in pending:
+            for session in self.sessions:
+                if sync_only and not session.sync_client:
+                    continue
+                if session.subscribed(event_type, item) or (
+                        event_type == "PPCnf" and session.sync_client and (
+                            session.subscribed("PPUserCnf") or session.subscribed("PPDevCnf"))):
+                    session.send_event_frame(data)
+                    self._touched.add(session)
+        touched, self._touched = self._touched, set()
+        for session in touched:
+            link = self.sessions.get(session)
+            if link is not None:
+                link.flush()
+
+    def _on_change(self, change: Change) -> None:
+        if not self.sessions:
+            return
+        build = _BUILDERS.get(change.kind)
+        if build is not None:
+            build(self, change)
+
+    def _user_changed(self, change: Change) -> None:
+        uid = str(change.key)
+        if change.deleted:
+            self._queue("PPUserCnf", uid, Message("EventPPUserCnf", {"deleted": "1"},
+                                                  [Message("user", {"uid": uid})]))
+            self._queue("PPCnf", uid, Message("EventPPCnf", {"deletedUser": "1"},
+                                              [Message("user", {"uid": uid, "uidSec": "0"})]))
+        else:
+            rec = self.model.users.table.records[change.key]
+            only = None if change.fields is None else ("uid", *change.fields)
+            self._queue("PPUserCnf", uid,
+                        Message("EventPPUserCnf", {}, [render_user(self.model, rec, only)]))
+            self._queue("PPCnf", uid, Message("EventPPCnf", {},
+                                              [render_user(self.model, rec)]))
+        if change.fields is None or change.deleted:
+            self._queue("PPUserSummary", None, Message("EventPPUserSummary",
+                                                       _user_summary(self.model)))
+
+    def _device_changed(self, change: Change) -> None:
+        ppn = str(change.key)
+        if change.deleted:
+            self._queue("PPDevCnf", ppn, Message("EventPPDevCnf", {"deleted": "1"},
+                                                 [Message("pp", {"ppn": ppn})]))
+            self._queue("PPCnf", ppn, Message("EventPPCnf", {"deletedDev": "1"},
+                                              [Message("pp", {"ppn": ppn, "ppnSec": "0"})]))
+        else:
+            rec = self.model.devices.table.records[change.key]
+            only = None if change.fields is None else ("ppn", *change.fields)
+            self._queue("PPDevCnf", ppn,
+                        Message("EventPPDevCnf", {}, [render_pp(self.model, rec, only)]))
+            self._queue("PPCnf", ppn, Message("EventPPCnf", {}, [render_pp(self.model, rec)]))
+        if change.fields is None or change.deleted or "s" in (change.fields or ()):
+            self._queue("PPDevSummary", None, Message("EventPPDevSummary",
+                                                      _device_summary(self.model)))
+
+    def _rfp_changed(self, change: Change) -> None:
+        rid = str(change.key)
+        if change.deleted:
+            body = Message("EventRFPCnf", {"deleted": "1"}, [Message("rfp", {"id": rid})])
+        else:
+            rec = self.model.rfps.table.records[change.key]
+            only = None if change.fields is None else ("id", *change.fields)
+            body = Message("EventRFPCnf", {}, [RFP.render(rec, only)])
+        self._queue("RFPCnf", rid, body)
+        if change.fields is None or change.deleted:
+            self._queue("RFPSummary", None, Message(
+                "EventRFPSummary", {k: str(v) for k, v in self.model.rfps.summary().items()}))
+
+    def _rfp_state_changed(self, change: Change) -> None:
+        rid = str(change.key)
+        self._queue("RFPState", rid, Message(
+            "EventRFPState", {"id": rid},
+            [render_rfp_state(self.model, change.key, change.fields)]))
+
+    def _site_changed(self, change: Change) -> None:
+        sid = str(change.key)
+        if change.deleted:
+            body = Message("EventSiteCnf", {"deleted": "1"}, [Message("site", {"id": sid})])
+        else:
+            rec = self.model.sites.table.records[change.key]
+            body = Message("EventSiteCnf", {}, [SITE.render(
+                {**rec, "nRFPs": self.model.rfps.on_site(change.key)})])
+        self._queue("SiteCnf", sid, body)
+
+    def _account_changed(self, change: Change) -> None:
+        aid = str(change.key)
+        if change.deleted:
+            body = Message("EventAccountCnf", {"deleted": "1"}, [Message("account", {"id": aid})])
+        else:
+            body = Message("EventAccountCnf", {}, [
+                render_account(self.model.accounts.table.records[change.key])])
+        self._queue("AccountCnf", aid, body)
+
+    def _setting_changed(self, change: Change) -> None:
+        from omm.axi.handlers import setting_event
+
+        group = str(change.key)
+        msg = setting_event(self.model, group)
+        if msg is not None:
+            self._queue(SETTING_EVENT_TYPES.get(group, "SystemCnf"), None, msg)
+
+    def _log_changed(self, change: Change) -> None:
+        from omm.axi.handlers import render_log_entry
+
+        for entry in self.model.event_log.entries(int(change.key), 1):
+            e = render_log_entry(entry)
+            self._queue("EventLog", None, Message("EventEventLogBuffer", e.attrs))
+
+
+def _user_summary(model: OmmModel) -> dict[str, str]:
+    users = list(model.users.table)
+    return {"nRecords": str(len(users)), "uidFirst": str(model.users.table.first()),
+            "nSipRegistration": "0", "nLocatable": str(sum(1 for u in users if u["locatable"])),
+            "nMsgSend": "0", "usersActiveMonitored": "0", "usersPassiveMonitored": "0",
+            "usersWarned": "0", "usersUnavailable": "0", "usersEscalated": "0"}
+
+
+def _device_summary(model: OmmModel) -> dict[str, str]:
+    return {"nRecords": str(len(model.devices)), "ppnFirst": str(model.devices.table.first()),
+            "subscribedDevs": str(model.devices.subscribed_count())}
+
+
+_BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
+    "user": AxiApi._user_changed,
+    "pp": AxiApi._device_changed,
+    "rfp": AxiApi._rfp_changed,
+    "rfpState": AxiApi._rfp_state_changed,
+    "site": AxiApi._site_changed,
+    "account": AxiApi._account_changed,
+    "setting": AxiApi._setting_changed,
+    "eventlog": AxiApi._log_changed,
+}
+
+user_summary = _user_summary
+device_summary = _device_summary

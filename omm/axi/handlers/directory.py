@@ -1,0 +1,213 @@
+"""Users, devices and their relations over AXI (axi.md §3.2, §3.3, §5.1, §5.2)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from omm.axi.args import need_int, need_str, opt_int, paged, record_of
+from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
+from omm.axi.render import render_pp, render_user
+from omm.users import SECRETS
+from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError, invalid, missing, too_long
+from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES
+from sipdect.vault import FieldDecryptError
+
+if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
+
+
+def _user_values(api: AxiApi, child: Message) -> dict[str, Any]:
+    """Typed, validated user fields with the RSA-encrypted ones decrypted."""
+    values = PP_USER.parse(child)
+    for name in SECRETS:
+        if name in values and values[name]:
+            try:
+                plain = api.model.keys.decrypt_field(values[name])
+            except FieldDecryptError:
+                raise invalid(name, values[name],
+                              "not encrypted with the OMM's public key (GetPublicKey)") from None
+            limit = PP_USER.by_name[name].max_len
+            if limit is not None and len(plain) > limit:
+                raise too_long(name, limit)
+            values[name] = plain
+    if values.get("pin") and not values["pin"].isdigit():
+        raise AxiError("EInval", "the PIN is decimal digits", bad="pin")
+    return values
+
+
+@route("CreatePPUser", perm=WRITE)
+def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, PP_USER)
+    assert child is not None
+    rec = api.model.users.create(_user_values(api, child))
+    return resp(req, children=[render_user(api.model, rec)])
+
+
+@route("GetPPUser", perm=READ)
+def get_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    recs = paged(req, "uid", api.model.users.page, "user")
+    return resp(req, children=[render_user(api.model, r) for r in recs])
+
+
+@route("GetPPUserByNumber", perm=READ)
+def get_user_by_number(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    rec = api.model.users.find_by_number(need_str(req, "num"))
+    return resp(req, children=[render_user(api.model, rec)])
+
+
+@route("SetPPUser", perm=WRITE)
+def set_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, PP_USER)
+    assert child is not None
+    uid = need_int(child, "uid", low=1)
+    # ppn/relType in SetPPUser are ignored: relations change only via SetPP (axi.md §3.1).
+    rec = api.model.users.update(uid, _user_values(api, child))
+    return resp(req, children=[render_user(api.model, rec)])
+
+
+@route("DeletePPUser", perm=WRITE)
+def delete_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    if "uid" in req.attrs:
+        uid = need_int(req, "uid", low=1)
+    elif "num" in req.attrs:
+        uid = api.model.users.find_by_number(req.attrs["num"])["uid"]
+    else:
+        raise missing("uid")
+    api.model.delete_user(uid)
+    return resp(req)
+
+
+@route("GetPPUserSummary", perm=READ)
+def get_user_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    from omm.axi.api import user_summary
+
+    return resp(req, user_summary(api.model))
+
+
+@route("SetPPUserDevRelation", perm=WRITE)
+def set_user_relation(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    uid = need_int(req, "uid", low=1)
+    rel = need_str(req, "relType")
+    if rel not in REL_TYPES:
+        raise invalid("relType", rel)
+    user = api.model.relations.change_type(uid, rel)
+    return resp(req, {"uid": user["uid"], "relType": user["relType"]})
+
+
+# -- devices -------------------------------------------------------------------
+
+@route("CreatePPDev", perm=WRITE)
+def create_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, PP_DEV)
+    assert child is not None
+    rec = api.model.devices.create(PP_DEV.parse(child))
+    return resp(req, children=[render_pp(api.model, rec)])
+
+
+@route("GetPPDev", perm=READ)
+def get_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    recs = paged(req, "ppn", api.model.devices.page, "device")
+    return resp(req, children=[render_pp(api.model, r) for r in recs])
+
+
+@route("GetPPDevByIPEI", perm=READ)
+def get_device_by_ipei(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    rec = api.model.devices.find_by_ipei(need_str(req, "ipei"))
+    return resp(req, children=[render_pp(api.model, rec)])
+
+
+@route("SetPPDev", perm=WRITE)
+def set_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, PP_DEV)
+    assert child is not None
+    ppn = need_int(child, "ppn", low=1)
+    rec = api.model.devices.update(ppn, PP_DEV.parse(child))
+    return resp(req, children=[render_pp(api.model, rec)])
+
+
+@route("DeletePPDev", perm=WRITE)
+def delete_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.delete_device(need_int(req, "ppn", low=1))
+    return resp(req)
+
+
+@route("GetPPDevSummary", perm=READ)
+def get_device_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    from omm.axi.api import device_summary
+
+    return resp(req, device_summary(api.model))
+
+
+@route("GetPPState", perm=ANY)
+def get_pp_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    ppn = need_int(req, "ppn", low=1)
+    dev = api.model.devices.get(ppn)
+    # Until a handset is attached through an RFP, the state is that of an absent PP.
+    return resp(req, {"ppn": ppn, "onHook": "1", "silentCharging": "0", "callState": "none",
+                      "swVersion": "", "bluetooth": "0",
+                      "registered": "1" if dev.get("s") == "Yes" else "0",
+                      "regServerType": "None", "regServerAddr": "", "regServerPort": "0"})
+
+
+# -- relations -----------------------------------------------------------------
+
+@route("GetPP", perm=READ)
+def get_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    uid = opt_int(req, "uid", 0, low=0) or 0
+    ppn = opt_int(req, "ppn", 0, low=0) or 0
+    m = api.model
+    if not uid and not ppn:
+        raise missing("uid")
+    user = m.users.get(uid) if uid else (m.users.table.get(m.devices.get(ppn)["uid"]))
+    device = m.devices.get(ppn) if ppn else (m.devices.table.get(user["ppn"]) if user else None)
+    children = []
+    if user is not None:
+        children.append(render_user(m, user))
+    if device is not None:
+        children.append(render_pp(m, device))
+    return resp(req, children=children)
+
+
+@route("SetPP", perm=WRITE)
+def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    if not ctx.session.sync_client:
+        raise AxiError("EPerm", "SetPP needs a UserDeviceSyncClient session")
+    m = api.model
+    pp, user = req.child("pp"), req.child("user")
+    if pp is None and user is None:
+        raise missing("pp")
+    ppn = need_int(pp, "ppn", low=1) if pp is not None else None
+    uid = need_int(user, "uid", low=1) if user is not None else None
+    with m.store.transaction():
+        if pp is not None and ppn is not None:
+            rel = pp.attrs.get("relType")
+            target = int(pp.attrs.get("uid") or 0) if "uid" in pp.attrs else None
+            if rel is not None and rel not in REL_TYPES:
+                raise invalid("relType", rel)
+            if rel == "Unbound" or target == 0:
+                m.relations.detach_device(ppn)
+            elif target:
+                m.relations.attach(target, ppn, rel or "Dynamic")
+            values = PP_DEV.parse(pp)
+            if values:
+                m.devices.update(ppn, values)
+        if user is not None and uid is not None:
+            rel = user.attrs.get("relType")
+            target = int(user.attrs.get("ppn") or 0) if "ppn" in user.attrs else None
+            if rel is not None and rel not in REL_TYPES:
+                raise invalid("relType", rel)
+            current = m.users.get(uid)
+            if (rel == "Unbound" or target == 0) and current["ppn"]:
+                m.relations.detach_user(uid)
+            elif target and current["ppn"] != target:
+                m.relations.attach(uid, target, rel or "Dynamic")
+            values = _user_values(api, user)
+            if values:
+                m.users.update(uid, values)
+    children = []
+    if ppn is not None:
+        children.append(render_pp(m, m.devices.get(ppn)))
+    if uid is not None:
+        children.append(render_user(m, m.users.get(uid)))
+    return resp(req, children=children)

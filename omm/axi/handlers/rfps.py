@@ -1,0 +1,98 @@
+"""RFP configuration and sites over AXI (axi.md §3.4 "RFPs", "Sites", §5.3-5.4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from omm.axi.args import need_int, opt_bool, paged, record_of
+from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
+from omm.axi.render import render_rfp
+from sipdect.axi.codec import Message
+from sipdect.axi.records import RFP, SITE
+
+if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
+
+
+@route("CreateRFP", perm=WRITE)
+def create_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, RFP)
+    assert child is not None
+    m = api.model
+    rec = m.rfps.create(RFP.parse(child), m.sites.exists)
+    return resp(req, children=[render_rfp(m, rec)])
+
+
+@route("GetRFP", perm=READ)
+def get_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    with_state = bool(opt_bool(req, "withState", False))
+    with_details = bool(opt_bool(req, "withDetails", False))
+    recs = paged(req, "id", api.model.rfps.page, "RFP")
+    return resp(req, children=[render_rfp(api.model, r, with_state, with_details)
+                               for r in recs])
+
+
+@route("SetRFP", perm=WRITE)
+def set_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, RFP)
+    assert child is not None
+    m = api.model
+    rec = m.rfps.update(need_int(child, "id", low=0), RFP.parse(child), m.sites.exists)
+    return resp(req, children=[render_rfp(m, rec)])
+
+
+@route("DeleteRFP", perm=WRITE)
+def delete_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.rfps.delete(need_int(req, "id", low=0))
+    return resp(req)
+
+
+@route("GetRFPSummary", perm=READ)
+def get_rfp_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    return resp(req, api.model.rfps.summary())
+
+
+def _site(api: AxiApi, rec: dict[str, object]) -> Message:
+    return SITE.render({**rec, "nRFPs": api.model.rfps.on_site(int(rec["id"]))})  # type: ignore[call-overload]
+
+
+@route("CreateSite", perm=WRITE)
+def create_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, SITE)
+    assert child is not None
+    rec = api.model.sites.create(SITE.parse(child))
+    return resp(req, children=[_site(api, rec)])
+
+
+@route("GetSite", perm=READ)
+def get_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    recs = paged(req, "id", api.model.sites.page, "site")
+    return resp(req, children=[_site(api, r) for r in recs])
+
+
+@route("SetSite", perm=WRITE)
+def set_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    child = record_of(req, SITE)
+    assert child is not None
+    rec = api.model.sites.update(need_int(child, "id", low=1), SITE.parse(child))
+    return resp(req, children=[_site(api, rec)])
+
+
+@route("DeleteSite", perm=WRITE)
+def delete_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.delete_site(need_int(req, "id", low=1))
+    return resp(req)
+
+
+@route("GetSiteSummary", perm=READ)
+def get_site_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    sites = list(api.model.sites.table)
+    rfps = list(api.model.rfps.table)
+    on_sites = {r["site"] for r in rfps}
+    return resp(req, {
+        "nRecords": len(sites), "idFirst": api.model.sites.table.first(),
+        "rfpSiteNum": len(on_sites),
+        "g722SiteNum": sum(1 for s in sites if s["wideband"]),
+        "dectSecuritySiteNum": sum(1 for s in sites if s["dectSecurity"]),
+        "videoStreamingSiteNum": sum(1 for s in sites if s["videoStreaming"]),
+        "srtpSiteNum": sum(1 for s in sites if s["srtp"] != "Disabled")})

@@ -1,0 +1,152 @@
+"""Login, keep-alive, versions, limits, public key and event subscriptions (axi.md §2, §4.1)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from omm.access import must_change_password
+from omm.axi.args import need_enum, opt_int
+from omm.axi.dispatch import ANY, ROUTES, Ctx, resp, route
+from sipdect.axi import conventions
+from sipdect.axi.catalog import EVENT_TYPES
+from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError, invalid
+from sipdect.axi.records import parse_bool
+from sipdect.axi.session import LinkState, Subscription
+
+if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
+
+#: Message versions a real OMM 7.1 reports in GetVersionsResp (axi.md §6); others 1.0.0.
+KNOWN_VERSIONS = {"Open": "1.0.18", "Ping": "1.0.2", "CreatePPUser": "1.1.11",
+                  "GetPPDev": "2.0.0", "SetPP": "2.0.0", "GetPP": "2.0.0",
+                  "SetPPUser": "1.1.9", "Subscribe": "3.1.2", "CancelMessage": "1.0.2"}
+
+#: Which permission a subscription needs (axi.md §4.1).
+EVENT_PERMISSION = {"PPState": "Monitoring", "RFPSync": "Monitoring",
+                    "MessageSend": "Messaging", "MessageConfirmation": "Messaging",
+                    "MessageProgress": "Messaging", "MessageQueueEmpty": "Messaging",
+                    "Locating": "Locating", "PositionTrack": "Locating"}
+
+ITEM_FILTERS = ("ppn", "uid", "rfpId", "omm", "trigger", "scheme")
+
+
+def _version_attrs(api: AxiApi) -> dict[str, str]:
+    return {"protocolVersion": conventions.PROTOCOL_VERSION,
+            "ommVersion": conventions.OMM_VERSION, "axiVersion": conventions.AXI_VERSION,
+            "ommAxiSpecVersion": conventions.AXI_SPEC_VERSION}
+
+
+@route("Open", perm=ANY)
+def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    session = ctx.session
+    if session.state is LinkState.OPEN:
+        raise AxiError(*conventions.ALREADY_OPEN)
+    username = req.attrs.get("username", "")
+    password = req.attrs.get("password", "")
+    account = api.model.accounts.login(username, password)
+    if account is None:
+        api.model.log("MinorErr", "AXI",
+                      f"AXI login failed for user '{username}' from {ctx.peer}")
+        # A real OMM still says who it is on a failed login (axi.md §2.2).
+        return Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
+                                    "errCode": "EAuth", "info": "login failed"})
+    sync = parse_bool("UserDeviceSyncClient",
+                      req.attrs.get("UserDeviceSyncClient", "false"))
+    session.opened(account["id"], sync)
+    api.model.log("GenInfo", "AXI",
+                  f"AXI login of user '{username}' from {ctx.peer}"
+                  + (" (user/device sync client)" if sync else ""))
+    m = api.model
+    attrs = {**_version_attrs(api), "axiClients": str(api.connected),
+             "minPPSwVersion1": conventions.MIN_PP_SW_VERSIONS[0],
+             "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
+             "ommStbState": "None", "ommPlatform": "linux-pc",
+             "uptime": str(int(m.clock() - m.started)),
+             "sari": m.settings.value("SARI", "sari", "")}
+    children = [Message("publicKey", {"modulus": m.keys.modulus_hex,
+                                      "exponent": m.keys.exponent_hex})]
+    if must_change_password(account):
+        children.append(Message("accountState", {"id": str(account["id"]),
+                                                 "username": account["username"],
+                                                 "state": account["state"]}))
+    return resp(req, attrs, children)
+
+
+@route("Ping", perm=ANY)
+def ping(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    attrs = {"timeStamp": int(time.time())} if "timeStamp" in req.attrs else {}
+    return resp(req, attrs)
+
+
+@route("GetVersions", perm=ANY)
+def get_versions(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    wanted = [c.attrs.get("element", "") for c in req.children_named("version")]
+    names = wanted or sorted(ROUTES)
+    attrs = {}
+    for name in names:
+        if name in ROUTES:
+            attrs[name] = KNOWN_VERSIONS.get(name, "1.0.0")
+    return resp(req, attrs)
+
+
+@route("Limits", perm=ANY)
+def limits(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    values = dict(conventions.LIMITS)
+    lim = api.model.limits
+    values.update(axiClients=lim.axi_clients, rfpNum=lim.rfps, ppnNum=lim.devices,
+                  site=lim.sites)
+    return resp(req, values)
+
+
+@route("GetPublicKey", perm=ANY)
+def get_public_key(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    keys = api.model.keys
+    return resp(req, {"modulus": keys.modulus_hex, "exponent": keys.exponent_hex})
+
+
+@route("GetStbState", perm=ANY)
+def get_stb_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    return resp(req, {"ommStbState": "None"})
+
+
+@route("Subscribe", perm=ANY)
+def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    from omm.axi.api import EXTRA_EVENT_TYPES
+    from omm.axi.dispatch import _allowed
+
+    entries = req.children_named("e")
+    if not entries:
+        raise AxiError("EMissing", "Subscribe needs 1 to 20 <e> elements", bad="e")
+    if len(entries) > 20:
+        raise AxiError("EInval", "at most 20 <e> elements per Subscribe", bad="e")
+    account = api.model.accounts.get(ctx.session.account)
+    plan = []
+    for e in entries:  # validate all first: Subscribe is atomic
+        cmd = need_enum(e, "cmd", ("On", "Off"))
+        event_type = e.attrs.get("eventType", "")
+        if event_type not in EVENT_TYPES and event_type not in EXTRA_EVENT_TYPES:
+            err = invalid("eventType", event_type, "unknown event type")
+            raise AxiError("EInval", err.info, bad="eventType") from None
+        perm = EVENT_PERMISSION.get(event_type, "read")
+        if not _allowed(account, perm):
+            return resp(req, {"eventType": event_type, "errCode": "EPerm",
+                              "info": f"{event_type} needs permission {perm}"})
+        items = [(k, e.attrs[k]) for k in ITEM_FILTERS if k in e.attrs]
+        for k, v in items:
+            if k in ("ppn", "uid", "rfpId", "omm"):
+                opt_int(e, k, low=-1)
+        plan.append((cmd, event_type, items))
+    subs = ctx.session.subscriptions
+    for cmd, event_type, items in plan:
+        if cmd == "Off":
+            subs.pop(event_type, None)
+            continue
+        sub = subs.setdefault(event_type, Subscription(event_type, all_items=False))
+        # No filter (or -1 / "*") means every item [A, lenient as axi.md §4.1 advises].
+        if not items or any(v in ("-1", "*") for _, v in items):
+            sub.all_items = True
+        else:
+            sub.items.update(v for _, v in items)
+    return resp(req)

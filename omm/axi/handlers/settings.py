@@ -1,0 +1,142 @@
+"""System settings as Get.../Set... pairs, the DECT subscription window and the event log.
+
+Each simple group lists its attributes with the schema's types; Set... answers
+with the values now in force and announces them as Event...Cnf (axi.md §3.4, §4.3).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from omm.axi.args import max_records, need_enum, opt_int
+from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
+from omm.subscription import MODES
+from sipdect.axi import conventions
+from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError, invalid
+from sipdect.axi.records import Field, RecordSpec
+from sipdect.ops.eventlog import LogEntry
+
+if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
+    from omm.model import OmmModel
+
+
+def _g(group: str, *fields: Field, true_false: bool | None = None) -> RecordSpec:
+    tf = (f"Get{group}Resp" in conventions.TRUE_FALSE_RESPONSES) if true_false is None \
+        else true_false
+    return RecordSpec(group, "", fields, true_false=tf)
+
+
+#: Settings groups served generically: name -> attributes (types from the schema).
+GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
+    _g("SystemName", Field("name", "str", "OMM", max_len=32)),
+    _g("DevAutoCreate", Field("enable", "bool", False)),
+    _g("RFPCapture", Field("enable", "bool", False)),
+    _g("DECTEncryption", Field("enable", "bool", True)),
+    _g("DECTAuthCode", Field("ac", "str", "", max_len=8)),
+    _g("RestrictedSubscriptionDuration", Field("restrictedSubscrDur", "bool", False)),
+    _g("RemoteAccess", Field("enable", "bool", False)),
+    _g("SyslogServer", Field("enable", "bool", False), Field("forward", "bool", False),
+       Field("ipAddr", "str", "", max_len=255), Field("port", "int", 514, low=1, high=65535)),
+    _g("EULAConfirm", Field("confirm", "bool", True)),
+    _g("DECTPagingAreaSize", Field("size", "enum", "64",
+                                   values=("16", "32", "64", "128", "256"))),
+    _g("PPLoginVariant", Field("login", "str", "LoginIdAndPIN", max_len=32)),
+)}
+
+#: Read-only groups: Get... only.
+READ_ONLY_GROUPS = {"SARI": ("sari",), "PARK": ("park",)}
+
+#: The event each settings group announces itself with.
+EVENT_NAMES = {"DevAutoCreate": "EventDevAutoCreateCnf", "RFPCapture": "EventRFPCaptureCnf"}
+
+
+def _group_values(model: OmmModel, spec: RecordSpec) -> dict[str, str]:
+    values = model.settings.get(spec.element)
+    return {f.name: spec.wire(f, values.get(f.name, f.default)) for f in spec.fields}
+
+
+def _get_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    return resp(req, _group_values(api.model, GROUPS[req.name[3:]]))
+
+
+def _set_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    spec = GROUPS[req.name[3:]]
+    values: dict[str, Any] = spec.parse(req)
+    if not values:
+        missing_name = spec.fields[0].name
+        raise AxiError("EMissing", f"nothing to set; expected {missing_name}", bad=missing_name)
+    if spec.element == "DECTAuthCode" and values["ac"] and not values["ac"].isdigit():
+        raise invalid("ac", values["ac"], "the authentication code is decimal digits")
+    api.model.settings.update(spec.element, values)
+    return resp(req, _group_values(api.model, spec))
+
+
+for _name in GROUPS:
+    route(f"Get{_name}", perm=READ)(_get_group)
+    route(f"Set{_name}", perm=WRITE)(_set_group)
+
+
+def _get_read_only(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    group = req.name[3:]
+    values = api.model.settings.get(group)
+    return resp(req, {k: values.get(k, "") for k in READ_ONLY_GROUPS[group]})
+
+
+for _name in READ_ONLY_GROUPS:
+    route(f"Get{_name}", perm=READ)(_get_read_only)
+
+
+def setting_event(model: OmmModel, group: str) -> Message | None:
+    """The Event...Cnf announcing a settings group's new values, if it has one."""
+    if group == "DECTSubscriptionMode":
+        return Message("EventDECTSubscriptionMode", {"mode": model.subscription.mode()})
+    spec = GROUPS.get(group)
+    if spec is None:
+        return None
+    values = _group_values(model, spec)
+    if group in EVENT_NAMES:
+        tf = RecordSpec(group, "", spec.fields, true_false=True)
+        values = {f.name: tf.wire(f, model.settings.get(group).get(f.name, f.default))
+                  for f in spec.fields}
+    return Message(EVENT_NAMES.get(group, f"Event{group}Cnf"), values)
+
+
+@route("GetDECTSubscriptionMode", perm=READ)
+def get_subscription_mode(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    return resp(req, {"mode": api.model.subscription.mode()})
+
+
+@route("SetDECTSubscriptionMode", perm=WRITE)
+def set_subscription_mode(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    mode = need_enum(req, "mode", MODES)
+    text = req.attrs.get("timeout")
+    # python-mitel sends timeout="None" when it has none: tolerate, as real OMMs do.
+    timeout = None if text in (None, "", "None") else opt_int(req, "timeout", low=1, high=60)
+    api.model.subscription.set(mode, timeout)
+    attrs: dict[str, Any] = {"mode": mode}
+    if mode == "Wildcard":
+        attrs["timeout"] = api.model.subscription.timeout
+    return resp(req, attrs)
+
+
+def render_log_entry(entry: LogEntry) -> Message:
+    return Message("e", {"id": str(entry.id), "time": entry.time_text(), "level": entry.level,
+                         "name": entry.name, "count": str(entry.count), "msg": entry.msg})
+
+
+@route("GetEventLogBuffer", perm=READ)
+def get_event_log(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    start = opt_int(req, "id", 0, low=0) or 0
+    n = max_records(req) or conventions.MAX_RECORDS
+    entries = api.model.event_log.entries(start, n + 1)
+    eof = len(entries) <= n
+    return resp(req, {"eof": "true" if eof else "false"},
+                [render_log_entry(e) for e in entries[:n]])
+
+
+@route("DeleteEventLogBuffer", perm=WRITE)
+def delete_event_log(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.clear_event_log()
+    return resp(req)

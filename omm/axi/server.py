@@ -1,0 +1,114 @@
+"""The asyncio edge of AXI: plain TCP (12621) and TLS (12622) listeners around AxiServerSession.
+
+A few dozen lines: pump bytes into the session, requests into the API, frames out
+one write each with TCP_NODELAY, and the session's timer into call_at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+
+from omm.axi.api import AxiApi
+from omm.axi.dispatch import Ctx
+from sipdect.axi.session import AxiServerSession, ConnectionTerminated, RequestReceived
+
+log = logging.getLogger("sipdect.omm.axi")
+
+
+class AxiConnection(asyncio.Protocol):
+    def __init__(self, api: AxiApi, label: str) -> None:
+        self.api = api
+        self.label = label
+        self.transport: asyncio.Transport | None = None
+        self.session = AxiServerSession(time.monotonic())
+        self.peer = "?"
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        limit = self.api.model.limits.axi_clients
+        if self.api.connected >= limit:
+            log.warning("AXI %s %s: refused, already %d clients (axiClients limit)",
+                        self.label, self.peer, limit)
+            transport.abort()
+            return
+        self.api.attach(self.session, self)
+        self._arm_timer()
+
+    def data_received(self, data: bytes) -> None:
+        self.session.receive_data(data, time.monotonic())
+        self._process()
+
+    def _process(self) -> None:
+        while (event := self.session.next_event()) is not None:
+            if isinstance(event, RequestReceived):
+                ctx = Ctx(self.session, self.peer)
+                self.session.respond(event.request, self.api.handle(ctx, event.request))
+            elif isinstance(event, ConnectionTerminated):
+                log.warning("AXI %s %s: closing: %s", self.label, self.peer, event.reason)
+                self.flush()
+                self._close()
+                return
+        self.flush()
+        self.api.deliver()
+        self._arm_timer()
+
+    def flush(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        for data in self.session.frames_to_send():
+            self.transport.write(data)  # one message per write (axi.md §1.1)
+
+    def _arm_timer(self) -> None:
+        # One timer per connection; when it fires the session re-checks its real
+        # deadline, so activity never has to cancel and re-arm it.
+        if self._timer is not None:
+            return
+        deadline = self.session.get_timer()
+        if deadline is not None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_at(loop.time() + (deadline - time.monotonic()),
+                                       self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.session.handle_timer(time.monotonic())
+        self._process()
+
+    def abort(self, reason: str) -> None:
+        log.info("AXI %s %s: closing: %s", self.label, self.peer, reason)
+        self.session.close(reason)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self.session.close("connection lost")
+        self.api.detach(self.session)
+        if exc is not None and not isinstance(exc, ConnectionResetError):
+            log.info("AXI %s %s: connection lost: %s", self.label, self.peer, exc)
+
+
+async def serve(api: AxiApi, host: str, port: int,
+                tls: ssl.SSLContext | None = None) -> asyncio.Server:
+    """Start one AXI listener; port 0 picks a free port."""
+    loop = asyncio.get_running_loop()
+    label = "TLS" if tls else "TCP"
+    return await loop.create_server(lambda: AxiConnection(api, label), host, port, ssl=tls,
+                                    ssl_handshake_timeout=10.0 if tls else None,
+                                    reuse_address=True)

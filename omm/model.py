@@ -1,0 +1,173 @@
+"""The OMM's state and behaviour, apart from any wire format (ARCHITECTURE.md principle 2).
+
+AXI, the web UI and MAXI call these methods; each change is committed to SQLite
+before the method returns and announced as a Change for event delivery.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omm.access import Accounts, InitialAccount
+from omm.devices import Devices
+from omm.relations import Relations
+from omm.rfps import Rfps
+from omm.settings import Settings
+from omm.sites import Sites
+from omm.subscription import SubscriptionWindow
+from omm.tables import Change
+from omm.users import Users
+from sipdect.ops.eventlog import EventLog, LogEntry
+from sipdect.store import Store
+from sipdect.vault import AxiKeyPair, Vault
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema: one JSON row per record, keyed by its id.
+    """
+    CREATE TABLE settings (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE accounts (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE users (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE devices (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE rfps (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE sites (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    CREATE TABLE eventlog (k INTEGER PRIMARY KEY, v TEXT NOT NULL)
+    """,
+)
+
+
+@dataclass
+class OmmLimits:
+    """Capacities (features.md §1); the defaults are the 'OMM on Linux' profile."""
+
+    users: int = 10000
+    devices: int = 10000
+    rfps: int = 4096
+    sites: int = 250
+    axi_clients: int = 100
+    event_log: int = 1000
+
+
+@dataclass
+class OmmSetup:
+    """What a system config says about one OMM's initial state."""
+
+    name: str = "OMM"
+    accounts: list[InitialAccount] = field(default_factory=list)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits: OmmLimits = field(default_factory=OmmLimits)
+
+
+#: Factory settings of a new installation (seed 000 defaults where it has one).
+DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
+    "SystemName": {"name": "OMM"},
+    "DECTSubscriptionMode": {"mode": "Off", "timeout": 3, "until": 0.0},
+    "DevAutoCreate": {"enable": False},
+    "RFPCapture": {"enable": False},
+    "DECTEncryption": {"enable": True},
+    "DECTAuthCode": {"ac": ""},
+    "RestrictedSubscriptionDuration": {"restrictedSubscrDur": False},
+    "RemoteAccess": {"enable": False},
+    "SyslogServer": {"enable": False, "forward": False, "ipAddr": "", "port": 514},
+    "PARK": {"park": ""},
+    "SARI": {"sari": ""},
+    "EULAConfirm": {"confirm": True},
+    "DECTPagingAreaSize": {"size": "64"},
+    "PPLoginVariant": {"login": "LoginIdAndPIN"},
+}
+
+
+class OmmModel:
+    """Everything one OMM knows, in memory, written through to its data directory."""
+
+    def __init__(self, data_dir: Path, setup: OmmSetup,
+                 clock: Callable[[], float] = time.time) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+        self.setup = setup
+        self.clock = clock
+        self.limits = setup.limits
+        self.store = Store(data_dir / "omm.sqlite", MIGRATIONS)
+        self.vault = Vault.open(data_dir)
+        self.keys = AxiKeyPair.load_or_create(data_dir, self.vault)
+        self._listeners: list[Callable[[Change], None]] = []
+        notify = self._notify
+        defaults = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
+        defaults["SystemName"]["name"] = setup.name
+        for group, values in setup.settings.items():
+            defaults.setdefault(group, {}).update(values)
+        self.settings = Settings(self.store, notify, defaults)
+        self.accounts = Accounts(self.store, notify, setup.name, setup.accounts)
+        self.users = Users(self.store, self.vault, notify, clock, self.limits.users)
+        self.devices = Devices(self.store, self.vault, notify, clock, self.limits.devices)
+        self.relations = Relations(self.users, self.devices)
+        self.sites = Sites(self.store, notify, self.limits.sites)
+        self.rfps = Rfps(self.store, notify, self.limits.rfps)
+        self.subscription = SubscriptionWindow(self.settings, clock)
+        self.event_log = EventLog(capacity=self.limits.event_log, clock=clock)
+        self.event_log.load([LogEntry(**v) for _, v in self.store.load_json("eventlog")])
+        self.event_log.subscribe(self._persist_log_entry)
+        self.started = clock()
+
+    # -- change notices -----------------------------------------------------
+    def _notify(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            listener(change)
+
+    def add_listener(self, listener: Callable[[Change], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Change], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # -- event log ------------------------------------------------------------
+    def _persist_log_entry(self, entry: LogEntry) -> None:
+        self.store.put_json("eventlog", entry.id, entry.__dict__)
+        oldest = entry.id - self.limits.event_log
+        if oldest > 0:
+            with self.store.transaction() as db:
+                db.execute("DELETE FROM eventlog WHERE k <= ?", (oldest,))
+        self._notify(Change("eventlog", entry.id))
+
+    def log(self, level: str, subsystem: str, text: str) -> LogEntry:
+        return self.event_log.add(level, subsystem, text)
+
+    def clear_event_log(self) -> None:
+        self.event_log.clear()
+        self.store.clear("eventlog")
+
+    # -- composite operations ---------------------------------------------------
+    def delete_user(self, uid: int) -> None:
+        with self.store.transaction():
+            user = self.users.get(uid)
+            self.relations.user_deleted(user)
+            self.users.delete(uid)
+
+    def delete_device(self, ppn: int) -> None:
+        with self.store.transaction():
+            device = self.devices.get(ppn)
+            self.relations.device_deleted(device)
+            self.devices.delete(ppn)
+
+    def delete_site(self, site_id: int) -> None:
+        self.sites.delete(site_id, self.rfps.on_site(site_id))
+
+    def reset(self, accounts: Iterable[InitialAccount] | None = None) -> None:
+        """Back to a new installation (for test fixtures); keys and certificates stay."""
+        with self.store.transaction():
+            for table in ("settings", "accounts", "users", "devices", "rfps", "sites",
+                          "eventlog"):
+                self.store.clear(table)
+        listeners = self._listeners
+        setup = self.setup if accounts is None else OmmSetup(
+            self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
+        self.store.close()
+        self.__init__(self.data_dir, setup, self.clock)  # type: ignore[misc]
+        self._listeners = listeners
+
+    def close(self) -> None:
+        self.store.close()

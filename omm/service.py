@@ -1,0 +1,136 @@
+"""One OMM as a running component: model, AXI listeners, timers, syslog.
+
+`sipdect omm --config FILE` runs one of these alone; `sipdect up` runs it inside
+a System with the rest of the installation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omm.access import FULL_ACCESS, InitialAccount
+from omm.axi.api import AxiApi
+from omm.axi.server import serve
+from omm.model import OmmLimits, OmmModel, OmmSetup
+from omm.tables import Change
+from sipdect import tls
+from sipdect.config import OmmConfig
+from sipdect.ops.syslog import SyslogSender
+
+log = logging.getLogger("sipdect.omm")
+
+
+@dataclass
+class Endpoint:
+    component: str
+    name: str
+    protocol: str
+    host: str
+    port: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"component": self.component, "name": self.name, "protocol": self.protocol,
+                "host": self.host, "port": self.port}
+
+
+class OmmService:
+    def __init__(self, cfg: OmmConfig, data_dir: Path, *, port_of: Any = None) -> None:
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self._port_of = port_of or (lambda p: p)
+        accounts = [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
+                    for a in cfg.accounts]
+        limits = OmmLimits(axi_clients=cfg.axi_clients)
+        self.model = OmmModel(data_dir, OmmSetup(cfg.name, accounts, cfg.settings, limits))
+        self.api = AxiApi(self.model)
+        self.servers: list[asyncio.Server] = []
+        self.endpoints: list[Endpoint] = []
+        self._expiry: asyncio.TimerHandle | None = None
+        self._syslog: SyslogSender | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def tls_context(self) -> Any:
+        directory = self.data_dir
+        if self.cfg.tls_cert and self.cfg.tls_key:
+            cert, key = tls.import_pem(directory, self.cfg.tls_cert.read_bytes(),
+                                       self.cfg.tls_key.read_bytes())
+        else:
+            cert, key = tls.ensure_certificate(directory, f"sipdect {self.cfg.name}",
+                                               ("localhost", self.cfg.host))
+        return tls.server_context(cert, key, self.cfg.tls_level)
+
+    async def start(self) -> None:
+        host = self.cfg.host
+        ctx = self.tls_context()
+        plain = await serve(self.api, host, self._port_of(self.cfg.axi_port))
+        secure = await serve(self.api, host, self._port_of(self.cfg.axi_tls_port), ctx)
+        self.servers = [plain, secure]
+        for server, proto in ((plain, "axi"), (secure, "axi-tls")):
+            port = server.sockets[0].getsockname()[1]
+            self.endpoints.append(Endpoint("omm", self.cfg.name, proto, host, port))
+        self.model.add_listener(self._on_change)
+        self._arm_expiry()
+        if self.cfg.syslog_host:
+            self.model.settings.update("SyslogServer", {
+                "enable": True, "ipAddr": self.cfg.syslog_host, "port": self.cfg.syslog_port},
+                notify=False)
+        await self._configure_syslog()
+        self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
+
+    def _on_change(self, change: Change) -> None:
+        if change.kind == "setting" and change.key == "DECTSubscriptionMode":
+            self._arm_expiry()
+        if change.kind == "setting" and change.key == "SyslogServer":
+            task = asyncio.get_running_loop().create_task(self._configure_syslog())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _configure_syslog(self) -> None:
+        """RFC 5424 over UDP when configured; off by default as in seed 000."""
+        if self._syslog is not None:
+            self.model.event_log.unsubscribe(self._syslog.send)
+            self._syslog.close()
+            self._syslog = None
+        s = self.model.settings.get("SyslogServer")
+        if s.get("enable") and s.get("ipAddr"):
+            try:
+                self._syslog = await SyslogSender.create(s["ipAddr"], int(s.get("port", 514)),
+                                                         hostname=self.cfg.name)
+            except OSError as exc:
+                log.warning("OMM %s: syslog server %s:%s unusable: %s", self.cfg.name,
+                            s["ipAddr"], s.get("port"), exc)
+                return
+            self.model.event_log.subscribe(self._syslog.send)
+
+    def _arm_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        deadline = self.model.subscription.next_deadline()
+        if deadline is not None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, deadline - self.model.clock())
+            self._expiry = loop.call_later(delay, self._on_expiry)
+
+    def _on_expiry(self) -> None:
+        self._expiry = None
+        self.model.subscription.expire()
+        self.api.deliver()
+        self._arm_expiry()
+
+    async def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        for server in self.servers:
+            server.close()
+        for link in list(self.api.sessions.values()):
+            link.abort("OMM shutting down")
+        for server in self.servers:
+            await server.wait_closed()
+        if self._syslog is not None:
+            self._syslog.close()
+        self.model.close()

@@ -1,0 +1,170 @@
+"""Sans-I/O AXI server session: framing, seq echo, login state, timers (axi.md §1-2).
+
+Fed bytes and the current time; yields requests as events and queues response
+and event frames, one frame per write. No socket, task or clock inside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sipdect.axi import conventions
+from sipdect.axi.codec import AxiSyntaxError, FrameDecoder, FrameTooLong, Message, frame, parse
+from sipdect.axi.errors import AxiError
+
+
+class LinkState(Enum):
+    NEW = "new"  # connected, not logged in
+    OPEN = "open"  # Open succeeded
+    CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class RequestReceived:
+    """A complete request arrived."""
+
+    request: Message
+
+
+@dataclass(slots=True)
+class ConnectionTerminated:
+    """The session decided to close the link."""
+
+    reason: str
+
+
+Event = RequestReceived | ConnectionTerminated
+
+_NAME_RE = re.compile(rb"^\s*<([A-Za-z][A-Za-z0-9_]{0,63})[\s/>]")
+_SEQ_RE = re.compile(rb"\sseq\s*=\s*[\"'](-?\d{1,18})[\"']")
+
+
+@dataclass
+class Subscription:
+    """One subscribed event type and its item filters (ppn/uid/rfpId/...)."""
+
+    event_type: str
+    all_items: bool = True
+    items: set[str] = field(default_factory=set)
+
+
+class AxiServerSession:
+    """The server side of one AXI link."""
+
+    def __init__(self, now: float, *, idle_timeout: float = conventions.IDLE_TIMEOUT_S,
+                 login_timeout: float = conventions.LOGIN_TIMEOUT_S) -> None:
+        self.state = LinkState.NEW
+        self.account: Any = None
+        self.sync_client = False
+        self.subscriptions: dict[str, Subscription] = {}
+        self._decoder = FrameDecoder()
+        self._events: deque[Event] = deque()
+        self._out: list[bytes] = []
+        self._idle_timeout = idle_timeout
+        self._login_timeout = login_timeout
+        self._last_activity = now
+        self._opened_at = now
+
+    # -- input ---------------------------------------------------------------
+    def receive_data(self, data: bytes, now: float) -> None:
+        if self.state is LinkState.CLOSED:
+            return
+        try:
+            frames = list(self._decoder.feed(data))
+        except FrameTooLong as exc:
+            self._terminate(str(exc))
+            return
+        for raw in frames:
+            self._last_activity = now
+            try:
+                msg = parse(raw)
+            except AxiSyntaxError as exc:
+                if not self._answer_malformed(raw, str(exc)):
+                    self._terminate(f"garbage instead of an AXI message ({exc})")
+                    return
+                continue
+            self._events.append(RequestReceived(msg))
+
+    def _answer_malformed(self, raw: bytes, why: str) -> bool:
+        """A broken message whose element name is still readable gets EInval."""
+        m = _NAME_RE.match(raw)
+        if not m:
+            return False
+        attrs = {}
+        s = _SEQ_RE.search(raw)
+        if s:
+            attrs["seq"] = s.group(1).decode()
+        attrs.update(errCode="EInval", info=f"malformed message: {why}"[:200])
+        self._out.append(frame(Message(m.group(1).decode() + "Resp", attrs)))
+        return True
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    # -- output --------------------------------------------------------------
+    def respond(self, request: Message, response: Message) -> None:
+        """Queue the response, echoing the request's seq (none if it had none)."""
+        seq = request.attrs.get("seq")
+        if seq is not None:
+            response.attrs = {"seq": seq, **response.attrs}
+        self._out.append(frame(response))
+
+    def respond_error(self, request: Message, error: AxiError,
+                      extra: dict[str, str] | None = None) -> None:
+        attrs = dict(extra or {})
+        attrs.update(error.attrs())
+        self.respond(request, Message(request.name + "Resp", attrs))
+
+    def send_event(self, event: Message) -> None:
+        if self.state is LinkState.OPEN:
+            self._out.append(frame(event))
+
+    def send_event_frame(self, data: bytes) -> None:
+        """Queue an already rendered event frame (rendered once for all sessions)."""
+        if self.state is LinkState.OPEN:
+            self._out.append(data)
+
+    def frames_to_send(self) -> list[bytes]:
+        out, self._out = self._out, []
+        return out
+
+    # -- state ---------------------------------------------------------------
+    def opened(self, account: Any, sync_client: bool) -> None:
+        self.state = LinkState.OPEN
+        self.account = account
+        self.sync_client = sync_client
+
+    def subscribed(self, event_type: str, item: str | None = None) -> bool:
+        sub = self.subscriptions.get(event_type)
+        if sub is None:
+            return False
+        return sub.all_items or item is None or item in sub.items
+
+    def get_timer(self) -> float | None:
+        if self.state is LinkState.CLOSED:
+            return None
+        if self.state is LinkState.NEW:
+            return min(self._opened_at + self._login_timeout,
+                       self._last_activity + self._idle_timeout)
+        return self._last_activity + self._idle_timeout
+
+    def handle_timer(self, now: float) -> None:
+        deadline = self.get_timer()
+        if deadline is None or now < deadline:
+            return
+        if self.state is LinkState.NEW and now >= self._opened_at + self._login_timeout:
+            self._terminate(f"no login within {self._login_timeout:.0f} s")
+        else:
+            self._terminate(f"idle for {self._idle_timeout:.0f} s without a request")
+
+    def _terminate(self, reason: str) -> None:
+        if self.state is not LinkState.CLOSED:
+            self.state = LinkState.CLOSED
+            self._events.append(ConnectionTerminated(reason))
+
+    def close(self, reason: str) -> None:
+        self._terminate(reason)

@@ -1,0 +1,120 @@
+"""The `sipdect` command: up, omm, bench (README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from sipdect import __version__
+from sipdect.config import ConfigError, SystemConfig, load_config
+
+log = logging.getLogger("sipdect")
+
+DISCLAIMER = ("sipdect emulates Mitel SIP-DECT from public material; behaviour may differ "
+              "from a real installation.")
+
+
+async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path | None) -> int:
+    from sipdect.system import System
+
+    system = System(cfg, data_dir)
+    try:
+        await system.start()
+    except OSError as exc:
+        print(f"sipdect: cannot listen: {exc}; is another sipdect running? "
+              "change the ports in the config", file=sys.stderr)
+        return 1
+    if cfg.port_shift:
+        print(f"sipdect {__version__}: privileged ports are shifted by +{cfg.port_shift}",
+              file=sys.stderr)
+    print(DISCLAIMER, file=sys.stderr)
+    for e in system.ready_info()["endpoints"]:
+        print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
+              file=sys.stderr)
+    for c in system.credentials():
+        note = " (must be changed at first login)" if c["must_change_password"] else ""
+        print(f"  login {c['name']}: {c['username']} / {c['password']}{note}", file=sys.stderr)
+    if ready_file is not None:
+        system.write_ready_file(ready_file)
+    print("READY " + json.dumps({"endpoints": system.ready_info()["endpoints"]}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("sipdect: shutting down", file=sys.stderr)
+    await system.stop()
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)
+    return 0
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    return asyncio.run(_run(cfg, args.data_dir, args.ready_file))
+
+
+def _cmd_omm(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.name:
+        cfg.omms = [o for o in cfg.omms if o.name == args.name]
+        if not cfg.omms:
+            raise ConfigError(f"{args.config}: no [[omm]] named {args.name!r}")
+    else:
+        cfg.omms = cfg.omms[:1]
+    return asyncio.run(_run(cfg, args.data_dir, args.ready_file))
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from sipdect import bench
+
+    result = bench.run(args.what, quick=args.quick)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sipdect", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, config_required: bool = False) -> None:
+        p.add_argument("--config", type=Path, required=config_required,
+                       help="system TOML (default: the embedded configs/default.toml)")
+        p.add_argument("--data-dir", type=Path, default=Path("data"),
+                       help="where state, keys and certificates live (default ./data)")
+        p.add_argument("--ready-file", type=Path,
+                       help="write endpoints and credentials as JSON here once listening")
+
+    up = sub.add_parser("up", help="start the whole emulated system")
+    common(up)
+    up.set_defaults(fn=_cmd_up)
+    omm = sub.add_parser("omm", help="run one OMM alone")
+    common(omm, config_required=True)
+    omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
+    omm.set_defaults(fn=_cmd_omm)
+    bench = sub.add_parser("bench", help="run benchmarks, print JSON")
+    bench.add_argument("what", choices=["axi", "dect", "all"])
+    bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
+    bench.set_defaults(fn=_cmd_bench)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.fn(args))
+    except ConfigError as exc:
+        print(f"sipdect: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""System configuration: a TOML file describing one emulated installation.
+
+configs/default.toml is the embedded default. Every listener binds 127.0.0.1
+unless the file says otherwise; ports below 1024 are shifted by `port_shift`
+(default 8000: 443 -> 8443) so that no root is needed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sipdect.tls import SecurityLevel
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable; the message says what to change."""
+
+
+@dataclass
+class AccountConfig:
+    username: str
+    password: str
+    permissions: tuple[str, ...] | None = None  # None: full access
+
+
+@dataclass
+class OmmConfig:
+    name: str = "OMM"
+    host: str = "127.0.0.1"
+    axi_port: int = 12621
+    axi_tls_port: int = 12622
+    tls_level: SecurityLevel = SecurityLevel.HIGH
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    accounts: list[AccountConfig] = field(default_factory=list)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    syslog_host: str | None = None
+    syslog_port: int = 514
+    axi_clients: int = 100
+
+
+@dataclass
+class SystemConfig:
+    name: str = "sipdect"
+    port_shift: int = 8000
+    omms: list[OmmConfig] = field(default_factory=list)
+    source: str = "<defaults>"
+
+    def shifted(self, port: int) -> int:
+        """Privileged ports move up by port_shift; 0 (any free port) stays 0."""
+        return port + self.port_shift if 0 < port < 1024 else port
+
+
+def _expect(section: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
+    value = section.get(key, default)
+    if value is not None and not isinstance(value, kind):
+        raise ConfigError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
+    value = _expect(section, key, int, where, default)
+    if not 0 <= value <= 65535:
+        raise ConfigError(f"{where}: '{key}' = {value} is not a TCP port (0-65535)")
+    return int(value)
+
+
+def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
+    known = {"name", "host", "axi_port", "axi_tls_port", "tls_level", "tls_cert", "tls_key",
+             "accounts", "settings", "syslog", "axi_clients"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"known: {', '.join(sorted(known))}")
+    cfg = OmmConfig(name=_expect(raw, "name", str, where, "OMM"),
+                    host=_expect(raw, "host", str, where, "127.0.0.1"),
+                    axi_port=_port(raw, "axi_port", where, 12621),
+                    axi_tls_port=_port(raw, "axi_tls_port", where, 12622),
+                    axi_clients=_expect(raw, "axi_clients", int, where, 100))
+    level = _expect(raw, "tls_level", str, where, "High")
+    try:
+        cfg.tls_level = SecurityLevel(level)
+    except ValueError:
+        raise ConfigError(f"{where}: tls_level must be High, Medium or Legacy, not {level!r}") \
+            from None
+    for key in ("tls_cert", "tls_key"):
+        value = _expect(raw, key, str, where, None)
+        if value is not None:
+            setattr(cfg, key, (base / value).resolve())
+    if (cfg.tls_cert is None) != (cfg.tls_key is None):
+        raise ConfigError(f"{where}: give both tls_cert and tls_key (PEM files) or neither")
+    for i, acc in enumerate(_expect(raw, "accounts", list, where, [])):
+        w = f"{where}.accounts[{i}]"
+        if not isinstance(acc, dict) or "username" not in acc or "password" not in acc:
+            raise ConfigError(f"{w}: an account needs 'username' and 'password'")
+        perms = acc.get("permissions")
+        cfg.accounts.append(AccountConfig(str(acc["username"]), str(acc["password"]),
+                                          tuple(perms) if perms is not None else None))
+    settings = _expect(raw, "settings", dict, where, {})
+    cfg.settings = {str(k): dict(v) for k, v in settings.items()}
+    syslog = _expect(raw, "syslog", dict, where, None)
+    if syslog:
+        cfg.syslog_host = _expect(syslog, "host", str, f"{where}.syslog", "127.0.0.1")
+        cfg.syslog_port = _port(syslog, "port", f"{where}.syslog", 514)
+    return cfg
+
+
+def parse_config(text: str, source: str = "<string>", base: Path | None = None) -> SystemConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    base = base or Path.cwd()
+    system = raw.get("system", {})
+    cfg = SystemConfig(name=_expect(system, "name", str, "[system]", "sipdect"),
+                       port_shift=_expect(system, "port_shift", int, "[system]", 8000),
+                       source=source)
+    omms = raw.get("omm", [])
+    if isinstance(omms, dict):
+        omms = [omms]
+    for i, omm in enumerate(omms):
+        cfg.omms.append(_omm(omm, f"{source}: [[omm]] #{i + 1}", base))
+    names = [o.name for o in cfg.omms]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{source}: OMM names must be unique, got {names}")
+    if not cfg.omms:
+        raise ConfigError(f"{source}: the system has no [[omm]]")
+    return cfg
+
+
+def load_config(path: Path | None = None) -> SystemConfig:
+    """The given TOML file, or the embedded default system."""
+    if path is None:
+        text = resources.files("sipdect").joinpath("data/default.toml").read_text("utf-8")
+        return parse_config(text, "default.toml")
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    return parse_config(text, str(path), Path(path).resolve().parent)
