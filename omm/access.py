@@ -156,7 +156,7 @@ class Accounts:
                     raise Invalid("oldPassword is wrong", "oldPassword")
             else:
                 old = None
-            new["passwordHash"] = self._checked_hash(new.get("username", rec["username"]),
+            new["passwordHash"] = self._checked_hash(str(new.get("username", rec["username"])),
                                                      values["password"], old)
             new["state"] = "changed"
         if permissions is not None:

@@ -42,7 +42,8 @@ class SubscriptionWindow:
 
     @property
     def timeout(self) -> int:
-        return int(self._state().get("timeout", DEFAULT_TIMEOUT_MIN))  # type: ignore[call-overload]
+        value = self._state().get("timeout", DEFAULT_TIMEOUT_MIN)
+        return int(value) if isinstance(value, int | float | str) else DEFAULT_TIMEOUT_MIN
 
     def extend_wildcard(self) -> None:
         """A wildcard subscription happened: the window stays open `timeout` more minutes."""

@@ -134,7 +134,7 @@ def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
             return resp(req, {"eventType": event_type, "errCode": "EPerm",
                               "info": f"{event_type} needs permission {perm}"})
         items = [(k, e.attrs[k]) for k in ITEM_FILTERS if k in e.attrs]
-        for k, v in items:
+        for k, _ in items:
             if k in ("ppn", "uid", "rfpId", "omm"):
                 opt_int(e, k, low=-1)
         plan.append((cmd, event_type, items))
