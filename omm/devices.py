@@ -74,6 +74,11 @@ class Devices:
             self.by_ipei[rec["ipei"]] = rec["ppn"]
         return rec
 
+    def check(self, ppn: int, values: dict[str, Any]) -> None:
+        """Raise what update() would raise, changing nothing."""
+        self.get(ppn)
+        self._normalise(values, ppn)
+
     def update(self, ppn: int, values: dict[str, Any]) -> Record:
         rec = self.get(ppn)
         values = self._normalise(values, ppn)

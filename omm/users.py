@@ -77,6 +77,12 @@ class Users:
             self.by_num[num] = rec["uid"]
         return rec
 
+    def check(self, uid: int, values: dict[str, Any]) -> None:
+        """Raise what update() would raise, changing nothing."""
+        self.get(uid)
+        if "num" in values:
+            self._check_number(values["num"], uid)
+
     def update(self, uid: int, values: dict[str, Any]) -> Record:
         rec = self.get(uid)
         if "num" in values:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 #: Requests served on a link that has not logged in yet. Open is the login;
 #: GetVersions is accepted as python-mitel's docs claim a real OMM does [A].
-PRE_LOGIN_REQUESTS = frozenset({"Open", "GetVersions", "Ping"})
+PRE_LOGIN_REQUESTS = frozenset({"Open", "GetVersions"})
 
 #: Answer to any other request before login [A].
 NOT_LOGGED_IN = ("EPerm", "not logged in: send Open first")

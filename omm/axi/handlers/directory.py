@@ -169,42 +169,54 @@ def get_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     return resp(req, children=children)
 
 
+def _relation_target(child: Message, key: str) -> tuple[str | None, int | None]:
+    """relType and the other side's key (uid in <pp>, ppn in <user>) of a SetPP child."""
+    rel = child.attrs.get("relType")
+    if rel is not None and rel not in REL_TYPES:
+        raise invalid("relType", rel)
+    return rel, opt_int(child, key, low=0)
+
+
 @route("SetPP", perm=WRITE)
 def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    """Bind, unbind or change a device and/or user (user/device sync sessions only)."""
     if not ctx.session.sync_client:
         raise AxiError("EPerm", "SetPP needs a UserDeviceSyncClient session")
     m = api.model
     pp, user = req.child("pp"), req.child("user")
     if pp is None and user is None:
         raise missing("pp")
+    # Validate everything first so that nothing is half applied.
     ppn = need_int(pp, "ppn", low=1) if pp is not None else None
     uid = need_int(user, "uid", low=1) if user is not None else None
+    pp_values = PP_DEV.parse(pp) if pp is not None else {}
+    user_values = _user_values(api, user) if user is not None else {}
+    pp_rel, pp_uid = _relation_target(pp, "uid") if pp is not None else (None, None)
+    user_rel, user_ppn = _relation_target(user, "ppn") if user is not None else (None, None)
+    if ppn is not None:
+        m.devices.check(ppn, pp_values)
+    if uid is not None:
+        m.users.check(uid, user_values)
+    if pp_uid:
+        m.users.get(pp_uid)
+    if user_ppn:
+        m.devices.get(user_ppn)
     with m.store.transaction():
-        if pp is not None and ppn is not None:
-            rel = pp.attrs.get("relType")
-            target = int(pp.attrs.get("uid") or 0) if "uid" in pp.attrs else None
-            if rel is not None and rel not in REL_TYPES:
-                raise invalid("relType", rel)
-            if rel == "Unbound" or target == 0:
+        if ppn is not None:
+            if pp_rel == "Unbound" or pp_uid == 0:
                 m.relations.detach_device(ppn)
-            elif target:
-                m.relations.attach(target, ppn, rel or "Dynamic")
-            values = PP_DEV.parse(pp)
-            if values:
-                m.devices.update(ppn, values)
-        if user is not None and uid is not None:
-            rel = user.attrs.get("relType")
-            target = int(user.attrs.get("ppn") or 0) if "ppn" in user.attrs else None
-            if rel is not None and rel not in REL_TYPES:
-                raise invalid("relType", rel)
+            elif pp_uid:
+                m.relations.attach(pp_uid, ppn, pp_rel or "Dynamic")
+            if pp_values:
+                m.devices.update(ppn, pp_values)
+        if uid is not None:
             current = m.users.get(uid)
-            if (rel == "Unbound" or target == 0) and current["ppn"]:
+            if (user_rel == "Unbound" or user_ppn == 0) and current["ppn"]:
                 m.relations.detach_user(uid)
-            elif target and current["ppn"] != target:
-                m.relations.attach(uid, target, rel or "Dynamic")
-            values = _user_values(api, user)
-            if values:
-                m.users.update(uid, values)
+            elif user_ppn and current["ppn"] != user_ppn:
+                m.relations.attach(uid, user_ppn, user_rel or "Dynamic")
+            if user_values:
+                m.users.update(uid, user_values)
     children = []
     if ppn is not None:
         children.append(render_pp(m, m.devices.get(ppn)))
