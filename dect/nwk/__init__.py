@@ -4,6 +4,6 @@ ETSI EN 300 175-5 §7 and omm-rfp.md §6. `decode_message(data)` and `NwkMessage
 the codec; mm, cc, lce, ciss, coms and clms build the messages the flows send.
 """
 
-from dect.nwk.messages import NwkMessage, build, compose, decode_message, order_ies
+from dect.nwk.messages import NwkMessage, compose, decode_message, order_ies
 
-__all__ = ["NwkMessage", "build", "compose", "decode_message", "order_ies"]
+__all__ = ["NwkMessage", "compose", "decode_message", "order_ies"]

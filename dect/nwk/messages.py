@@ -7,7 +7,7 @@ ETSI EN 300 175-5 §7.1-§7.4 (figure 3, tables 68-74). B-format messages ({LCE-
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeVar
 
@@ -50,7 +50,7 @@ class NwkMessage:
     """Transaction value 0..6; 7 means the extended value in `tvx`."""
     ti_flag: bool = False
     """F: False from the transaction originator, True from its destination (§7.3)."""
-    tvx: int | None = field(default=None)
+    tvx: int | None = None
     """Extended transaction value (octet 1a), present exactly when ti == 7."""
 
     def __post_init__(self) -> None:
@@ -140,20 +140,6 @@ def order_ies(ies: Iterable[IE]) -> tuple[IE, ...]:
         units.append(pending)
     units.sort(key=lambda unit: _position(unit[-1]))
     return tuple(ie for unit in units for ie in unit)
-
-
-def build(
-    pd: t.ProtocolDiscriminator,
-    message_type: IntEnum | int,
-    ies: Iterable[IE | None],
-    ti: int = 0,
-    ti_flag: bool = False,
-    tvx: int | None = None,
-) -> NwkMessage:
-    """A message from elements as given, leaving out the Nones (optional elements not given)."""
-    return NwkMessage(
-        pd, int(message_type), tuple(ie for ie in ies if ie is not None), ti, ti_flag, tvx
-    )
 
 
 def decode_message(data: bytes) -> NwkMessage:

@@ -47,6 +47,18 @@ def _reason(code: int | RejectReason | None) -> RejectReason | None:
     return RejectReason(code) if isinstance(code, int) else code
 
 
+def _rand(value: bytes | Rand | None) -> Rand | None:
+    return Rand(value) if isinstance(value, bytes) else value
+
+
+def _rs(value: bytes | Rs | None) -> Rs | None:
+    return Rs(value) if isinstance(value, bytes) else value
+
+
+def _res(value: bytes | Res | None) -> Res | None:
+    return Res(value) if isinstance(value, bytes) else value
+
+
 def access_rights_request(
     portable_identity: PortableId,
     auth_type: AuthType | None = None,
@@ -150,18 +162,6 @@ def key_allocate(
     """FT -> PT: replace the AC by a UAK; RAND = RAND_F (table 53)."""
     ies: list[IE | None] = [allocation_type, _rand(rand), _rs(rs)]
     return compose(_MM, MmMessageType.KEY_ALLOCATE, ies, extra, ti, ti_flag)
-
-
-def _rand(value: bytes | Rand | None) -> Rand | None:
-    return Rand(value) if isinstance(value, bytes) else value
-
-
-def _rs(value: bytes | Rs | None) -> Rs | None:
-    return Rs(value) if isinstance(value, bytes) else value
-
-
-def _res(value: bytes | Res | None) -> Res | None:
-    return Res(value) if isinstance(value, bytes) else value
 
 
 def authentication_request(

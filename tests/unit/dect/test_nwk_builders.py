@@ -294,3 +294,19 @@ def test_builders_reject_bad_values_with_a_named_field() -> None:
         AuthType(0x01, 0x1, 0x8, default=True)
     with pytest.raises(DectValueError, match="lacks"):
         mm.locate_reject().require(PortableIdentity)
+
+
+def test_terminal_capability_build() -> None:
+    capability = TerminalCapability.build(
+        display=0x5,
+        tone=0x3,
+        profile_indicators=(0x13, 0, 0x04, 0, 0, 0, 0x10),
+        control_codes=4,
+        dsc2=True,
+    )
+    assert capability.content().hex() == "b5" + "13000400000090" + "a4"
+    assert capability.display_capability == 5 and capability.tone_capability == 3
+    assert capability.supports_rekeying_early_encryption and capability.dsc2_supported
+    assert not capability.dsaa2_supported
+    assert TerminalCapability.from_content(capability.content()) == capability
+    assert TerminalCapability.build(display=1, tone=1).groups == (b"\x91",)
