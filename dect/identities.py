@@ -123,7 +123,7 @@ def _octets(bits: int) -> int:
     return (bits + 7) // 8
 
 
-def _left_aligned(value: int, bits: int, fill_nibble: bool = False) -> bytes:
+def left_aligned(value: int, bits: int, fill_nibble: bool = False) -> bytes:
     """`bits` bits of value, MSB first, in whole octets; unused low bits 0 (or a 1111 nibble)."""
     size = _octets(bits)
     pad = size * 8 - bits
@@ -133,7 +133,8 @@ def _left_aligned(value: int, bits: int, fill_nibble: bool = False) -> bytes:
     return word.to_bytes(size, "big")
 
 
-def _from_left_aligned(field: str, data: bytes, bits: int, fill_nibble: bool = False) -> int:
+def from_left_aligned(field: str, data: bytes, bits: int, fill_nibble: bool = False) -> int:
+    """Inverse of left_aligned(); DectValueError naming `field` if octets or spare bits are off."""
     if len(data) != _octets(bits):
         raise DectValueError(f"{field}: {bits} bits need {_octets(bits)} octets, got {len(data)}")
     pad = len(data) * 8 - bits
@@ -191,11 +192,11 @@ class Ipei:
         return ipei_check_digit(self.emc, self.psn)
 
     def omm_form(self) -> str:
-        """ "03074 0220259 3": the Annex C text and the form AXI's ipei attribute uses."""
+        """The Annex C text, also AXI's ipei attribute: "03074 0220259 3"."""
         return f"{self.emc:05d} {self.psn:07d} {self.check_digit}"
 
     def compact_form(self) -> str:
-        """ "0307402202593": the 13-character printed form without spaces."""
+        """The 13-character printed form without spaces: "0307402202593"."""
         return f"{self.emc:05d}{self.psn:07d}{self.check_digit}"
 
     def to_int(self) -> int:
@@ -306,7 +307,7 @@ class Ipui:
 
     def identity_value(self) -> bytes:
         """The PORTABLE-IDENTITY identity value octets (EN 300 175-5 §7.7.30)."""
-        return _left_aligned(self.to_int(), self.bits, fill_nibble=self.put in PUN_BCD_OFFSET)
+        return left_aligned(self.to_int(), self.bits, fill_nibble=self.put in PUN_BCD_OFFSET)
 
     @classmethod
     def from_identity_value(cls, data: bytes, bits: int) -> Ipui:
@@ -317,7 +318,7 @@ class Ipui:
         put = PortableUserType(head) if head < len(PortableUserType) else None
         if put is None:
             raise DectValueError(f"IPUI type {head:#x} is reserved")
-        value = _from_left_aligned("IPUI", data, bits, fill_nibble=put in PUN_BCD_OFFSET)
+        value = from_left_aligned("IPUI", data, bits, fill_nibble=put in PUN_BCD_OFFSET)
         pun_bits = bits - PUT_BITS
         return cls(put, value & ((1 << pun_bits) - 1), pun_bits)
 
@@ -444,8 +445,20 @@ class Ari:
         _check_range("ARI", value, bits)
         return cls(arc, value & ((1 << (bits - ARC_BITS)) - 1))
 
+    def identity_value(self) -> bytes:
+        """FIXED-IDENTITY value for type ARI: a 0 bit and the ARI bits, in octets (§7.7.18)."""
+        return left_aligned(self.to_int(), 1 + self.bits)
+
+    @classmethod
+    def from_identity_value(cls, data: bytes, bits: int) -> Ari:
+        """Inverse of identity_value(); `bits` = 1 + ARI length as the IE codes it."""
+        value = from_left_aligned("ARI", data, bits)
+        if bits < 1 or value >> (bits - 1):
+            raise DectValueError("ARI: the bit before the ARC must be 0")
+        return cls.from_int(value, bits - 1)
+
     def __str__(self) -> str:
-        return _left_aligned(self.to_int(), 1 + self.bits).hex().upper()
+        return self.identity_value().hex().upper()
 
     @classmethod
     def parse(cls, text: str) -> Ari:
@@ -453,11 +466,10 @@ class Ari:
         if not _HEX.fullmatch(text) or len(text) % 2:
             raise DectValueError(f"ARI {text!r}: expected an even number of hex digits")
         data = bytes.fromhex(text)
-        arc = AccessRightsClass(data[0] >> 4 & 0x7)
-        bits = ARI_BITS.get(arc)
+        bits = ARI_BITS.get(AccessRightsClass(data[0] >> 4 & 0x7))
         if bits is None:
-            raise DectValueError(f"ARI {text!r}: class {arc.name} is reserved")
-        return cls.from_int(_from_left_aligned(f"ARI {text!r}", data, 1 + bits), bits)
+            raise DectValueError(f"ARI {text!r}: the class is reserved")
+        return cls.from_identity_value(data, 1 + bits)
 
 
 def _ari_of(value: int, width: int, field: str) -> Ari:
@@ -504,14 +516,14 @@ class Park:
 
     def identity_value(self) -> bytes:
         """FIXED-IDENTITY value for type PARK: a 0 bit and the first `pli` bits (§7.7.18)."""
-        return _left_aligned(self.ari.to_int() >> (self.ari.bits - self.pli), 1 + self.pli)
+        return left_aligned(self.ari.to_int() >> (self.ari.bits - self.pli), 1 + self.pli)
 
     @classmethod
     def from_identity_value(cls, data: bytes, bits: int) -> Park:
         """Inverse of identity_value(); `bits` = 1 + PLI as the IE codes it."""
         if bits < 1 + ARC_BITS:
             raise DectValueError(f"PARK length must be at least {1 + ARC_BITS} bits, got {bits}")
-        value = _from_left_aligned("PARK", data, bits)
+        value = from_left_aligned("PARK", data, bits)
         if value >> (bits - 1):
             raise DectValueError("PARK: the bit before the ARC must be 0")
         arc = AccessRightsClass(value >> (bits - 1 - ARC_BITS) & 0x7)
@@ -524,7 +536,7 @@ class Park:
         return cls(Ari.from_int(value << (full - pli), full), pli)
 
     def __str__(self) -> str:
-        """ "1F102AF12C": PLI in two hex digits, then the ARI as Ari.__str__ (the OMM's form)."""
+        """The OMM's form: PLI in two hex digits, then the ARI as Ari.__str__ ("1F102AF12C")."""
         return f"{self.pli:02X}{self.ari}"
 
     @classmethod

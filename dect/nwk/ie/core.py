@@ -174,18 +174,3 @@ def octet_at(content: bytes, index: int, what: str) -> int:
 def require_length(content: bytes, size: int, what: str) -> None:
     if len(content) != size:
         raise DectValueError(f"{what} contents must be {size} octets, got {len(content)}")
-
-
-def left_aligned(value: int, bits: int) -> bytes:
-    size = (bits + 7) // 8
-    return (value << (size * 8 - bits)).to_bytes(size, "big")
-
-
-def from_left_aligned(data: bytes, bits: int, what: str) -> int:
-    if len(data) != (bits + 7) // 8:
-        raise DectValueError(f"{what}: {bits} bits need {(bits + 7) // 8} octets, got {len(data)}")
-    pad = len(data) * 8 - bits
-    word = int.from_bytes(data, "big")
-    if word & ((1 << pad) - 1):
-        raise DectValueError(f"{what}: unused bits must be 0")
-    return word >> pad

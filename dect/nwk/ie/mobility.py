@@ -20,6 +20,8 @@ from dect.identities import (
     Park,
     Rfpi,
     Tpui,
+    from_left_aligned,
+    left_aligned,
 )
 from dect.nwk import tables as t
 from dect.nwk.base import (
@@ -30,8 +32,6 @@ from dect.nwk.base import (
 from dect.nwk.ie.core import (
     EXT,
     VariableIE,
-    from_left_aligned,
-    left_aligned,
     octet_at,
     require_length,
 )
@@ -211,7 +211,7 @@ class FixedIdentity(VariableIE):
         if isinstance(ident, Park):
             bits, value = 1 + ident.pli, ident.identity_value()
         elif isinstance(ident, Ari):
-            bits, value = 1 + ident.bits, left_aligned(ident.to_int(), 1 + ident.bits)
+            bits, value = 1 + ident.bits, ident.identity_value()
         else:
             bits, value = RFPI_BITS, ident.to_bytes()
         return bytes([EXT | self.identity_type, EXT | bits]) + value
@@ -226,10 +226,7 @@ class FixedIdentity(VariableIE):
         if kind == t.FixedIdentityType.PARK:
             return cls(Park.from_identity_value(value, bits))
         if kind == t.FixedIdentityType.ARI:
-            word = from_left_aligned(value, bits, "ARI")
-            if word >> (bits - 1):
-                raise DectValueError("ARI: the bit before the ARC must be 0")
-            return cls(Ari.from_int(word, bits - 1))
+            return cls(Ari.from_identity_value(value, bits))
         if kind in (t.FixedIdentityType.ARI_RPN, t.FixedIdentityType.ARI_RPN_WRS):
             if bits != RFPI_BITS:
                 raise DectValueError(f"ARI + RPN is 40 bits, got {bits}")
@@ -305,7 +302,7 @@ class NwkAssignedIdentity(VariableIE):
             octet_at(content, 0, "identity type") & 0x7F,
             octet_at(content, 1, "length") & 0x7F,
         )
-        return cls(kind, from_left_aligned(content[2:], bits, "NWK assigned identity"), bits)
+        return cls(kind, from_left_aligned("NWK assigned identity", content[2:], bits), bits)
 
     def fields(self) -> dict[str, JsonValue]:
         return {
