@@ -28,7 +28,13 @@ from dect.nwk.ie import (
     Signal,
     TerminalCapability,
 )
-from dect.nwk.messages import NwkMessage, compose
+from dect.nwk.messages import (
+    NwkMessage,
+    as_fixed_identity,
+    as_portable_identity,
+    as_release_reason,
+    compose,
+)
 from dect.nwk.tables import CcMessageType, ProtocolDiscriminator
 
 _CC = ProtocolDiscriminator.CC
@@ -85,8 +91,8 @@ def setup_ack(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: send more digits (overlap sending) (table 9)."""
-    identity = None if portable_identity is None else PortableIdentity.of(portable_identity)
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    identity = as_portable_identity(portable_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [identity, fixed, _display(display), _signal(signal)]
     ies += [DelimiterRequest() if delimiter_request else None, codec_list]
     return compose(_CC, CcMessageType.CC_SETUP_ACK, ies, extra, ti, ti_flag)
@@ -158,7 +164,7 @@ def release(
 ) -> NwkMessage:
     """Either side: end the call (table 14)."""
     ies: list[IE | None] = [
-        ReleaseReason(reason) if isinstance(reason, int) else reason,
+        as_release_reason(reason),
         _display(display),
     ]
     return compose(_CC, CcMessageType.CC_RELEASE, ies, extra, ti, ti_flag)
@@ -174,7 +180,7 @@ def release_com(
 ) -> NwkMessage:
     """Either side: release complete (table 15)."""
     ies: list[IE | None] = [
-        ReleaseReason(reason) if isinstance(reason, int) else reason,
+        as_release_reason(reason),
         _display(display),
     ]
     return compose(_CC, CcMessageType.CC_RELEASE_COM, ies, extra, ti, ti_flag)

@@ -7,7 +7,11 @@ ETSI EN 300 175-5 §6.3.3.1, §6.3.3.8, §6.3.3.9: the elements (FACILITY, ESCAP
 from __future__ import annotations
 
 from dect.nwk.ie import IE, PortableId, PortableIdentity, ReleaseReason
-from dect.nwk.messages import NwkMessage, compose
+from dect.nwk.messages import (
+    NwkMessage,
+    as_release_reason,
+    compose,
+)
 from dect.nwk.tables import CissMessageType, ProtocolDiscriminator
 
 _CISS = ProtocolDiscriminator.CISS
@@ -36,5 +40,5 @@ def release_com(
     reason: int | ReleaseReason | None = None, *ies: IE, ti: int = 0, ti_flag: bool = True
 ) -> NwkMessage:
     """Either side: end the CISS transaction (table 29)."""
-    first = ReleaseReason(reason) if isinstance(reason, int) else reason
+    first = as_release_reason(reason)
     return compose(_CISS, CissMessageType.CISS_RELEASE_COM, [first], ies, ti, ti_flag)

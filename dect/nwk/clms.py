@@ -5,8 +5,12 @@ ETSI EN 300 175-5 §6.3.5.1; {CLMS-FIXED} is a B-format broadcast message and no
 
 from __future__ import annotations
 
-from dect.nwk.ie import IE, PortableId, PortableIdentity
-from dect.nwk.messages import NwkMessage, compose
+from dect.nwk.ie import IE, PortableId
+from dect.nwk.messages import (
+    NwkMessage,
+    as_portable_identity,
+    compose,
+)
 from dect.nwk.tables import ClmsMessageType, ProtocolDiscriminator
 
 
@@ -14,7 +18,7 @@ def variable(
     portable_identity: PortableId | None, *ies: IE, ti: int = 0, ti_flag: bool = False
 ) -> NwkMessage:
     """A connectionless message (ALPHANUMERIC, IWU-TO-IWU, SEGMENTED-INFO ... in `ies`)."""
-    identity = None if portable_identity is None else PortableIdentity.of(portable_identity)
+    identity = as_portable_identity(portable_identity)
     return compose(
         ProtocolDiscriminator.CLMS, ClmsMessageType.CLMS_VARIABLE, [identity], ies, ti, ti_flag
     )

@@ -7,7 +7,11 @@ COMS-INFO and acknowledge it, release.
 from __future__ import annotations
 
 from dect.nwk.ie import IE, FixedId, FixedIdentity, PortableId, PortableIdentity, ReleaseReason
-from dect.nwk.messages import NwkMessage, compose
+from dect.nwk.messages import (
+    NwkMessage,
+    as_release_reason,
+    compose,
+)
 from dect.nwk.tables import ComsMessageType, ProtocolDiscriminator
 
 _COMS = ProtocolDiscriminator.COMS
@@ -49,7 +53,7 @@ def release(
     reason: int | ReleaseReason | None = None, *ies: IE, ti: int = 0, ti_flag: bool = False
 ) -> NwkMessage:
     """Either side: end the COMS transaction (table 34)."""
-    first = ReleaseReason(reason) if isinstance(reason, int) else reason
+    first = as_release_reason(reason)
     return compose(_COMS, ComsMessageType.COMS_RELEASE, [first], ies, ti, ti_flag)
 
 
@@ -57,5 +61,5 @@ def release_com(
     reason: int | ReleaseReason | None = None, *ies: IE, ti: int = 0, ti_flag: bool = True
 ) -> NwkMessage:
     """Either side: release complete (table 35)."""
-    first = ReleaseReason(reason) if isinstance(reason, int) else reason
+    first = as_release_reason(reason)
     return compose(_COMS, ComsMessageType.COMS_RELEASE_COM, [first], ies, ti, ti_flag)

@@ -11,13 +11,12 @@ from dect.nwk.ie import (
     IE,
     CipherInfo,
     FixedId,
-    FixedIdentity,
     NwkAssignedIdentity,
     PortableId,
     PortableIdentity,
     RejectReason,
 )
-from dect.nwk.messages import NwkMessage, compose
+from dect.nwk.messages import NwkMessage, as_fixed_identity, as_reject_reason, compose
 from dect.nwk.tables import LceMessageType, ProtocolDiscriminator
 
 _LCE = ProtocolDiscriminator.LCE
@@ -34,7 +33,7 @@ def page_response(
     ti_flag: bool = False,
 ) -> NwkMessage:
     """PT -> FT: I was paged (table 64)."""
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [
         PortableIdentity.of(portable_identity),
         fixed,
@@ -54,7 +53,7 @@ def page_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: unwanted page response; the portable identity is the full IPUI (table 65)."""
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
-    reason = RejectReason(reject_reason) if isinstance(reject_reason, int) else reject_reason
+    fixed = as_fixed_identity(fixed_identity)
+    reason = as_reject_reason(reject_reason)
     ies: list[IE | None] = [PortableIdentity.of(portable_identity), fixed, reason]
     return compose(_LCE, LceMessageType.LCE_PAGE_REJECT, ies, extra, ti, ti_flag)

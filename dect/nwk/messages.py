@@ -16,7 +16,13 @@ from dect.nwk import tables as t
 from dect.nwk.base import JsonValue, check_field
 from dect.nwk.ie import (
     IE,
+    FixedId,
+    FixedIdentity,
+    PortableId,
+    PortableIdentity,
     RawIE,
+    RejectReason,
+    ReleaseReason,
     RepeatIndicator,
     Shift,
     VariableIE,
@@ -190,3 +196,21 @@ def repeated(ies: Iterable[IE], prioritized: bool = False) -> list[IE]:
         t.RepeatListType.PRIORITIZED_LIST if prioritized else t.RepeatListType.NON_PRIORITIZED_LIST
     )
     return [RepeatIndicator(kind), *items]
+
+
+def as_portable_identity(identity: PortableId | None) -> PortableIdentity | None:
+    """What a builder was given for a PORTABLE-IDENTITY, as the element; None stays None."""
+    return None if identity is None else PortableIdentity.of(identity)
+
+
+def as_fixed_identity(identity: FixedId | None) -> FixedIdentity | None:
+    """What a builder was given for a FIXED-IDENTITY, as the element; None stays None."""
+    return None if identity is None else FixedIdentity.of(identity)
+
+
+def as_reject_reason(code: int | RejectReason | None) -> RejectReason | None:
+    return RejectReason(code) if isinstance(code, int) else code
+
+
+def as_release_reason(code: int | ReleaseReason | None) -> ReleaseReason | None:
+    return ReleaseReason(code) if isinstance(code, int) else code

@@ -37,14 +37,17 @@ from dect.nwk.ie import (
     TerminalCapability,
     UseTpui,
 )
-from dect.nwk.messages import NwkMessage, compose, repeated
+from dect.nwk.messages import (
+    NwkMessage,
+    as_fixed_identity,
+    as_portable_identity,
+    as_reject_reason,
+    compose,
+    repeated,
+)
 from dect.nwk.tables import MmMessageType, ProtocolDiscriminator, VariableIe
 
 _MM = ProtocolDiscriminator.MM
-
-
-def _reason(code: int | RejectReason | None) -> RejectReason | None:
-    return RejectReason(code) if isinstance(code, int) else code
 
 
 def _rand(value: bytes | Rand | None) -> Rand | None:
@@ -112,7 +115,7 @@ def access_rights_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: no access rights (table 39)."""
-    ies: list[IE | None] = [_reason(reject_reason), duration]
+    ies: list[IE | None] = [as_reject_reason(reject_reason), duration]
     return compose(_MM, MmMessageType.ACCESS_RIGHTS_REJECT, ies, extra, ti, ti_flag)
 
 
@@ -146,7 +149,7 @@ def access_rights_terminate_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """Either side: access rights not erased (table 42)."""
-    ies: list[IE | None] = [_reason(reject_reason), duration]
+    ies: list[IE | None] = [as_reject_reason(reject_reason), duration]
     return compose(_MM, MmMessageType.ACCESS_RIGHTS_TERMINATE_REJECT, ies, extra, ti, ti_flag)
 
 
@@ -205,7 +208,10 @@ def authentication_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """Either side: authentication failed or cannot be done (table 44)."""
-    ies: list[IE | None] = [*repeated(auth_types, prioritized=True), _reason(reject_reason)]
+    ies: list[IE | None] = [
+        *repeated(auth_types, prioritized=True),
+        as_reject_reason(reject_reason),
+    ]
     return compose(_MM, MmMessageType.AUTHENTICATION_REJECT, ies, extra, ti, ti_flag)
 
 
@@ -224,7 +230,7 @@ def locate_request(
     ti_flag: bool = False,
 ) -> NwkMessage:
     """PT -> FT: location registration or attach (table 56)."""
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [
         PortableIdentity.of(portable_identity),
         fixed,
@@ -274,7 +280,7 @@ def locate_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: location registration failed (table 55)."""
-    ies: list[IE | None] = [_reason(reject_reason), duration]
+    ies: list[IE | None] = [as_reject_reason(reject_reason), duration]
     return compose(_MM, MmMessageType.LOCATE_REJECT, ies, extra, ti, ti_flag)
 
 
@@ -301,7 +307,10 @@ def cipher_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """Either side: the cipher switch cannot be done (table 47)."""
-    ies: list[IE | None] = [*repeated(cipher_infos, prioritized=True), _reason(reject_reason)]
+    ies: list[IE | None] = [
+        *repeated(cipher_infos, prioritized=True),
+        as_reject_reason(reject_reason),
+    ]
     return compose(_MM, MmMessageType.CIPHER_REJECT, ies, extra, ti, ti_flag)
 
 
@@ -355,7 +364,7 @@ def temporary_identity_assign(
     ti_flag: bool = False,
 ) -> NwkMessage:
     """FT -> PT: take this TPUI or network assigned identity (table 61)."""
-    identity = None if portable_identity is None else PortableIdentity.of(portable_identity)
+    identity = as_portable_identity(portable_identity)
     ies: list[IE | None] = [identity, location_area, nwk_assigned_identity, duration]
     return compose(_MM, MmMessageType.TEMPORARY_IDENTITY_ASSIGN, ies, extra, ti, ti_flag)
 
@@ -375,7 +384,7 @@ def temporary_identity_assign_rej(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """PT -> FT: identity not taken (table 63)."""
-    ies: list[IE | None] = [_reason(reject_reason)]
+    ies: list[IE | None] = [as_reject_reason(reject_reason)]
     return compose(_MM, MmMessageType.TEMPORARY_IDENTITY_ASSIGN_REJ, ies, extra, ti, ti_flag)
 
 
@@ -391,8 +400,8 @@ def mm_info_request(
     ti_flag: bool = False,
 ) -> NwkMessage:
     """PT -> FT: request information (table 59)."""
-    identity = None if portable_identity is None else PortableIdentity.of(portable_identity)
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    identity = as_portable_identity(portable_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [info_type, identity, fixed, key, location_area]
     return compose(_MM, MmMessageType.MM_INFO_REQUEST, ies, extra, ti, ti_flag)
 
@@ -408,7 +417,7 @@ def mm_info_accept(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: the requested information (table 57)."""
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [info_type, fixed, location_area, duration]
     return compose(_MM, MmMessageType.MM_INFO_ACCEPT, ies, extra, ti, ti_flag)
 
@@ -425,7 +434,7 @@ def mm_info_suggest(
     ti_flag: bool = False,
 ) -> NwkMessage:
     """FT -> PT: information or a suggestion, e.g. to do a location update (table 60)."""
-    fixed = None if fixed_identity is None else FixedIdentity.of(fixed_identity)
+    fixed = as_fixed_identity(fixed_identity)
     ies: list[IE | None] = [info_type, fixed, location_area, _rs(rs), key]
     return compose(_MM, MmMessageType.MM_INFO_SUGGEST, ies, extra, ti, ti_flag)
 
@@ -438,5 +447,5 @@ def mm_info_reject(
     ti_flag: bool = True,
 ) -> NwkMessage:
     """FT -> PT: the requested information cannot be sent (table 58)."""
-    ies: list[IE | None] = [_reason(reject_reason)]
+    ies: list[IE | None] = [as_reject_reason(reject_reason)]
     return compose(_MM, MmMessageType.MM_INFO_REJECT, ies, extra, ti, ti_flag)
