@@ -1,0 +1,126 @@
+"""The OMM-RFP link ("AaMiDe") as a library without I/O: codec, crypto, both connection ends.
+
+omm-rfp.md §1-§7. Importing the package registers every typed message view, so
+`parse_message` and `describe` know them all.
+"""
+
+from rfp.link import dnm, media, system
+from rfp.link.constants import (
+    Direction,
+    DnmLayer,
+    DnmPrimitive,
+    HardwareType,
+    MessageType,
+    RfpcKey,
+    RfpcPrimitive,
+    SyncType,
+)
+from rfp.link.crypto import (
+    IdentityBlock,
+    LinkCipher,
+    LinkDecryptor,
+    decrypt_rfpa,
+    encrypt_rfpa,
+    init_signature,
+    unwrap_rfp_key,
+    wrap_rfp_key,
+)
+from rfp.link.decode import decode_hex
+from rfp.link.dnm import Dnm, Element, LcFrame, NwkReassembler, Sync, fragment_nwk
+from rfp.link.errors import (
+    LinkError,
+    LinkIntegrityError,
+    LinkProtocolError,
+    LinkStateError,
+    LinkValueError,
+)
+from rfp.link.events import (
+    Event,
+    Failure,
+    HeartbeatReceived,
+    KeyReceived,
+    LedChanged,
+    LicenseTimerSet,
+    LinkEstablished,
+    LinkFailed,
+    LinkLost,
+    MessageReceived,
+    ResetRequested,
+    RfpConnected,
+    RfpKeyAssigned,
+    UnknownRfp,
+)
+from rfp.link.handshake import (
+    OmmLinkConnection,
+    OmmState,
+    RfpCredentials,
+    RfpLinkConnection,
+    RfpState,
+)
+from rfp.link.messages import (
+    LinkMessage,
+    MessageReader,
+    TypedMessage,
+    describe,
+    parse_message,
+    split_messages,
+)
+
+__all__ = [
+    "Direction",
+    "Dnm",
+    "DnmLayer",
+    "DnmPrimitive",
+    "Element",
+    "Event",
+    "Failure",
+    "HardwareType",
+    "HeartbeatReceived",
+    "IdentityBlock",
+    "KeyReceived",
+    "LcFrame",
+    "LedChanged",
+    "LicenseTimerSet",
+    "LinkCipher",
+    "LinkDecryptor",
+    "LinkError",
+    "LinkEstablished",
+    "LinkFailed",
+    "LinkIntegrityError",
+    "LinkLost",
+    "LinkMessage",
+    "LinkProtocolError",
+    "LinkStateError",
+    "LinkValueError",
+    "MessageReader",
+    "MessageReceived",
+    "MessageType",
+    "NwkReassembler",
+    "OmmLinkConnection",
+    "OmmState",
+    "ResetRequested",
+    "RfpConnected",
+    "RfpCredentials",
+    "RfpKeyAssigned",
+    "RfpLinkConnection",
+    "RfpState",
+    "RfpcKey",
+    "RfpcPrimitive",
+    "Sync",
+    "SyncType",
+    "TypedMessage",
+    "UnknownRfp",
+    "decode_hex",
+    "decrypt_rfpa",
+    "describe",
+    "dnm",
+    "encrypt_rfpa",
+    "fragment_nwk",
+    "init_signature",
+    "media",
+    "parse_message",
+    "split_messages",
+    "system",
+    "unwrap_rfp_key",
+    "wrap_rfp_key",
+]
