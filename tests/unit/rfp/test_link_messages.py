@@ -274,6 +274,11 @@ def test_v79_statistics() -> None:
         ("V51", "LC_DATA_IND", 0x09, 0x21, 0x24, "I", {"more": True, "padding": "f0f0"}),
         ("V75", "LC_DATA_REQ", 0x0A, 0x13, 0x00, "I", {"b": 1, "nwk_length": 26}),
         ("V83", "LC_DATA_IND", 0x0D, 0x21, 0x0A, "I", {"ns": 5, "padding": "f0"}),
+        ("V45", "LC_DATA_IND", 0x04, 0x11, 0x02, "I", {"nwk_length": 63, "more": False}),
+        ("V81", "LC_DATA_IND", 0x01, 0x11, 0x02, "I", {"nwk_length": 48, "padding": "f0f0"}),
+        ("V101", "LC_DATA_IND", 0x01, 0x11, 0x02, "I", {"nwk_length": 30}),
+        ("V105", "LC_DATA_IND", 0x06, 0x11, 0x22, "I", {"ns": 1, "nr": 1, "nwk_length": 5}),
+        ("V107", "LC_DATA_IND", 0x02, 0x21, 0x02, "I", {"more": True, "nwk_length": 63}),
         ("A1", "LC_DATA_REQ", 0x08, 0x13, 0x20, "I", {"b": 1, "lln": 1, "nwk_length": 38}),
     ],
 )
@@ -298,6 +303,8 @@ def test_lc_frames(name: str, primitive: str, mcei: int, addr: int, control: int
      ("V37", "AUTHENTICATION-REQUEST"), ("V41", "AUTHENTICATION-REPLY"),
      ("V43", "ACCESS-RIGHTS-REQUEST"), ("V47", "CC-RELEASE"), ("V49", "LCE-PAGE-RESPONSE"),
      ("V53", "LOCATE-REQUEST"), ("V75", "KEY-ALLOCATE"), ("V83", "CC-RELEASE-COM"),
+     ("V45", "ACCESS-RIGHTS-REQUEST"), ("V81", "ACCESS-RIGHTS-REQUEST"),
+     ("V77", "FACILITY"), ("V101", "CISS-REGISTER"), ("V105", "FACILITY"),
      ("A1", "CC-SETUP")],
 )
 def test_nwk_content_goes_to_dect_nwk(name: str, nwk_type: str) -> None:
