@@ -76,7 +76,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "SARI": {"sari": ""},
     "EULAConfirm": {"confirm": True},
     "DECTPagingAreaSize": {"size": "64"},
-    "PPLoginVariant": {"login": "LoginIdAndPIN"},
+    "PPLoginVariant": {"login": "NUMBER"},
 }
 
 

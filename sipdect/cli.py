@@ -78,6 +78,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_decode(args: argparse.Namespace) -> int:
+    from rfp.link.decode import decode_hex
+
+    key = bytes.fromhex(args.key) if args.key else None
+    try:
+        for item in decode_hex(*args.hex, key=key):
+            print(json.dumps(item))
+    except ValueError as exc:
+        print(f"sipdect decode: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__)
     parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
@@ -103,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("what", choices=["axi", "dect", "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
     bench.set_defaults(fn=_cmd_bench)
+
+    decode = sub.add_parser("decode", help="decode captured messages, one JSON object each")
+    decode.add_argument("protocol", choices=["rfp"], help="rfp: OMM-RFP link messages")
+    decode.add_argument("hex", nargs="+", help="one message per argument, hex")
+    decode.add_argument("--key", help="the RFP's 64-byte link key K (hex) for encrypted data")
+    decode.set_defaults(fn=_cmd_decode)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

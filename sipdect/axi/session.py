@@ -68,16 +68,20 @@ class AxiServerSession:
         self._login_timeout = login_timeout
         self._last_activity = now
         self._opened_at = now
+        self._closing: str | None = None
 
     # -- input ---------------------------------------------------------------
     def receive_data(self, data: bytes, now: float) -> None:
-        if self.state is LinkState.CLOSED:
+        if self.state is LinkState.CLOSED or self._closing:
             return
+        frames: list[bytes] = []
+        overflow: FrameTooLong | None = None
+        feed = self._decoder.feed(data)
         try:
-            frames = list(self._decoder.feed(data))
+            for raw in feed:  # keep the complete frames read before an endless one
+                frames.append(raw)
         except FrameTooLong as exc:
-            self._terminate(str(exc))
-            return
+            overflow = exc
         for raw in frames:
             self._last_activity = now
             try:
@@ -88,6 +92,8 @@ class AxiServerSession:
                     return
                 continue
             self._events.append(RequestReceived(msg))
+        if overflow is not None:
+            self._terminate(str(overflow))
 
     def _answer_malformed(self, raw: bytes, why: str) -> bool:
         """A broken message whose element name is still readable gets EInval."""
@@ -103,7 +109,13 @@ class AxiServerSession:
         return True
 
     def next_event(self) -> Event | None:
-        return self._events.popleft() if self._events else None
+        if not self._events:
+            return None
+        event = self._events.popleft()
+        if isinstance(event, ConnectionTerminated):
+            # Requests read before the fatal input were served in the state they met.
+            self.state = LinkState.CLOSED
+        return event
 
     # -- output --------------------------------------------------------------
     def respond(self, request: Message, response: Message) -> None:
@@ -145,7 +157,7 @@ class AxiServerSession:
         return sub.all_items or item is None or item in sub.items
 
     def get_timer(self) -> float | None:
-        if self.state is LinkState.CLOSED:
+        if self.state is LinkState.CLOSED or self._closing:
             return None
         if self.state is LinkState.NEW:
             return min(self._opened_at + self._login_timeout,
@@ -162,8 +174,8 @@ class AxiServerSession:
             self._terminate(f"idle for {self._idle_timeout:.0f} s without a request")
 
     def _terminate(self, reason: str) -> None:
-        if self.state is not LinkState.CLOSED:
-            self.state = LinkState.CLOSED
+        if self.state is not LinkState.CLOSED and not self._closing:
+            self._closing = reason
             self._events.append(ConnectionTerminated(reason))
 
     def close(self, reason: str) -> None:

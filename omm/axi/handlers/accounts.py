@@ -37,9 +37,7 @@ def _values(child: Message) -> dict[str, object]:
 
 
 def _account_resp(req: Message, rec: dict[str, object]) -> Message:
-    acc = render_account(rec)
-    # python-mitel reads the account from the root, mitel-ommclient2 from <account> (axi.md §3.2).
-    return resp(req, dict(acc.attrs), [acc])
+    return resp(req, children=[render_account(rec)])
 
 
 @route("GetAccount", perm=ANY)
@@ -51,7 +49,10 @@ def get_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         if not recs:
             raise AxiError("EPerm", "reading other accounts needs AllCnfWrite")
     if len(recs) == 1:
-        return _account_resp(req, recs[0])
+        # python-mitel reads the account from the root, mitel-ommclient2 from <account>
+        # (axi.md §3.2): a single account goes on both.
+        acc = render_account(recs[0])
+        return resp(req, dict(acc.attrs), [acc])
     return resp(req, children=[render_account(r) for r in recs])
 
 

@@ -42,7 +42,8 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g("EULAConfirm", Field("confirm", "bool", True)),
     _g("DECTPagingAreaSize", Field("size", "enum", "64",
                                    values=("16", "32", "64", "128", "256"))),
-    _g("PPLoginVariant", Field("login", "str", "LoginIdAndPIN", max_len=32)),
+    # DECT user login by number or by the additional id (addId), with the PIN.
+    _g("PPLoginVariant", Field("login", "enum", "NUMBER", values=("NUMBER", "ID"))),
 )}
 
 #: Read-only groups: Get... only.
