@@ -1,0 +1,34 @@
+"""`sipdect bench {axi,dect,all}`: run the benchmarks of each area and gather their JSON.
+
+Each area owns its benchmark (sipdect/axi/bench.py, dect/bench.py) with
+`run(quick: bool = False) -> dict`; this module only picks and labels them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Benchmark name -> module with run(quick).
+BENCHMARKS: dict[str, str] = {"axi": "sipdect.axi.bench", "dect": "dect.bench"}
+
+
+def _one(name: str, quick: bool) -> dict[str, Any]:
+    try:
+        module = importlib.import_module(BENCHMARKS[name])
+    except ImportError as exc:
+        return {"error": f"benchmark {BENCHMARKS[name]} is not available: {exc}"}
+    result: dict[str, Any] = module.run(quick=quick)
+    return result
+
+
+def run(what: str, quick: bool = False) -> dict[str, Any]:
+    """Results keyed by benchmark name; `what` is a name of BENCHMARKS or "all"."""
+    if what == "all":
+        names = list(BENCHMARKS)
+    elif what in BENCHMARKS:
+        names = [what]
+    else:
+        raise ValueError(f"unknown benchmark {what!r}; choose one of "
+                         f"{', '.join([*BENCHMARKS, 'all'])}")
+    return {name: _one(name, quick) for name in names}
