@@ -19,8 +19,13 @@ from sipdect.axi.session import AxiServerSession, ConnectionTerminated, RequestR
 log = logging.getLogger("sipdect.omm.axi")
 
 
-class AxiConnection(asyncio.Protocol):
+class AxiConnection(asyncio.BufferedProtocol):
+    #: One reusable receive buffer per connection: asyncio's default 256 KiB read
+    #: buffers made throughput depend on the allocator's mmap threshold.
+    BUFFER_SIZE = 16384
+
     def __init__(self, api: AxiApi, label: str) -> None:
+        self._buffer = bytearray(self.BUFFER_SIZE)
         self.api = api
         self.label = label
         self.transport: asyncio.Transport | None = None
@@ -44,6 +49,12 @@ class AxiConnection(asyncio.Protocol):
             return
         self.api.attach(self.session, self)
         self._arm_timer()
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         self.session.receive_data(data, time.monotonic())
