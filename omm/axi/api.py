@@ -61,6 +61,8 @@ class AxiApi:
 
     def deliver(self) -> None:
         """Hand queued events to subscribed sessions and flush everyone who got output."""
+        if not self._pending:
+            return
         pending, self._pending = self._pending, []
         for event_type, item, data, sync_only in pending:
             for session in self.sessions:
