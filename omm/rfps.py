@@ -14,6 +14,12 @@ from omm.errors import Exists, Forbidden, Invalid, NoMemory, NotFound
 from omm.tables import Change, Record, Table, apply
 from sipdect.axi.records import RFP, RFP_CONFIG, RFP_DETAILS, RFP_STATE
 from sipdect.store import Store
+from sipdect.vault import Vault, VaultError
+
+LINK_KEY_FIELD = "linkKeySealed"
+"""Record entry (not an AXI field) holding the RFP's link key K sealed with the vault."""
+CAPTURE_LIST_SIZE = 256
+"""Most unknown RFPs kept in the capture list (the real limit is not documented)."""
 
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$")
 
@@ -35,6 +41,10 @@ class Rfps:
         self.capacity = capacity
         self.by_mac: dict[str, int] = {r["ethAddr"]: r["id"] for r in self.table}
         self.state: dict[int, Record] = {}
+        self.captured: dict[str, Record] = {}
+        """Unknown RFPs that tried to connect while capturing was on, by ethAddr."""
+        self.sync_relations: dict[int, list[Record]] = {}
+        """Per RFP: the neighbours its last SYNC report named (rpn, id, rssi, offset, ...)."""
 
     def __len__(self) -> int:
         return len(self.table)
@@ -131,3 +141,69 @@ class Rfps:
             "usedWLANprofiles": len({r["wlanProfile"] for r in recs if r["wlanOn"]}),
             "usedPagingAreas": len({r["pagingArea"] for r in recs if r["pagingArea"] >= 0}),
         }
+
+    # -- enrolment: the per-RFP link key (features.md §2.3, omm-rfp.md §2.2) -----------------
+    @staticmethod
+    def _key_context(rec: Record) -> bytes:
+        # Bound to id and MAC: a key sealed for one RFP record does not open for another,
+        # and changing an RFP's MAC makes it enrol anew.
+        return f"rfp:{rec['id']}:{rec['ethAddr']}:K".encode()
+
+    def link_key(self, rfp_id: int, vault: Vault) -> bytes | None:
+        """The K this RFP received at enrolment, None when it has not enrolled (or the
+        sealed key belongs to another MAC or installation: then it enrols anew)."""
+        rec = self.get(rfp_id)
+        token = rec.get(LINK_KEY_FIELD)
+        if not token:
+            return None
+        try:
+            return vault.unseal(token, self._key_context(rec))
+        except VaultError:
+            return None
+
+    def store_link_key(self, rfp_id: int, key: bytes, vault: Vault) -> None:
+        """Keep K sealed in the RFP's record (never in clear); no AXI event: it is no field."""
+        rec = self.get(rfp_id)
+        rec[LINK_KEY_FIELD] = vault.seal(key, self._key_context(rec))
+        self.table.store.put_json(self.table.name, rfp_id, rec)
+
+    def forget_link_key(self, rfp_id: int) -> None:
+        """The RFP has to enrol again at its next login."""
+        rec = self.get(rfp_id)
+        if rec.pop(LINK_KEY_FIELD, None) is not None:
+            self.table.store.put_json(self.table.name, rfp_id, rec)
+
+    # -- capturing unknown RFPs (features.md §2.3 "DECT base stations -> Capturing") ----------
+    def capture(self, eth_addr: str, ip_addr: str, hw_type: str, when: float) -> Record:
+        """Note an unknown RFP that tried to connect (the caller checks RFPCapture)."""
+        mac = normalise_mac(eth_addr)
+        rec = self.captured.pop(mac, None) or {"ethAddr": mac}
+        rec.update(ipAddr=ip_addr, hwType=hw_type, time=int(when))
+        self.captured[mac] = rec
+        while len(self.captured) > CAPTURE_LIST_SIZE:
+            del self.captured[next(iter(self.captured))]
+        self.notify(Change("rfpCapture", mac))
+        return rec
+
+    def capture_list(self) -> list[Record]:
+        """Captured RFPs, oldest first (what GetRFPCaptureList returns)."""
+        return list(self.captured.values())
+
+    def delete_captured(self, eth_addr: str | None = None) -> None:
+        """Drop one captured RFP, or the whole list when eth_addr is None."""
+        if eth_addr is None:
+            self.captured.clear()
+            self.notify(Change("rfpCapture", None, deleted=True))
+            return
+        mac = normalise_mac(eth_addr)
+        if self.captured.pop(mac, None) is None:
+            raise NotFound(f"{mac} is not in the capture list", "ethAddr")
+        self.notify(Change("rfpCapture", mac, deleted=True))
+
+    # -- what the RFP link reports besides RFPState ---------------------------------------------
+    def set_details(self, rfp_id: int, values: dict[str, Any]) -> None:
+        """Detail fields (withDetails: hasEncryption, radioType, ...); not RFPState events."""
+        apply(self.live(rfp_id), values)
+
+    def set_sync_relations(self, rfp_id: int, relations: list[Record]) -> None:
+        self.sync_relations[rfp_id] = relations

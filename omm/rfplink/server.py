@@ -1,0 +1,398 @@
+"""The OMM's RFP link server: TCP 16321, one RfpSession per RFP, results written to the model.
+
+omm-rfp.md §1 (the RFP connects to the OMM), §2.1 (login; an unknown MAC is closed without a
+reply), features.md §2.3 (enrolment: the DB entry comes first, the key K is exchanged at the
+first connection and kept sealed; unknown RFPs go to the capture list while capturing is on;
+RFP states and LEDs). LC/MAC DNM primitives go to `on_dnm` (the DECT fixed part).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from dect.errors import DectValueError
+from dect.identities import Park, Rfpi
+from omm.errors import ModelError
+from omm.model import OmmModel
+from omm.rfplink.session import (
+    DectConfig,
+    DectStateChanged,
+    DnmReceived,
+    MessageIgnored,
+    RfpSession,
+    SessionEvent,
+    SyncRelationsChanged,
+    SyncState,
+    SyncStateChanged,
+)
+from omm.rfps import normalise_mac
+from omm.tables import Change
+from rfp.link import constants as c
+from rfp.link import events as ev
+from rfp.link.dnm import Dnm
+from rfp.link.handshake import RfpCredentials
+from rfp.link.messages import AnyMessage
+from rfp.link.system import SysLed
+from sipdect.axi.records import RFP_HW_TYPES
+
+log = logging.getLogger("sipdect.omm.rfplink")
+
+SUBSYSTEM = "RFP"
+"""Event log subsystem name of everything the link reports."""
+STATUS_LED = 0
+LED_BY_SYNC: dict[SyncState, c.LedColour] = {
+    SyncState.INACTIVE: c.LedColour.GREEN_FLASH,
+    SyncState.SEARCHING: c.LedColour.GREEN_FLASH,
+    SyncState.NOT_SYNCED: c.LedColour.GREEN_FLASH,
+    SyncState.SYNCED: c.LedColour.GREEN,
+}
+"""Status LED per sync state: steady green when up, green flashing while DECT is off or not
+synced (the LED meanings of features.md §2.3; which SYS_LED codes a real OMM sends for them
+is not captured)."""
+_CAPABILITY_DETAILS: tuple[tuple[str, c.Capability], ...] = (
+    ("hasWlan", c.Capability.WLAN),
+    ("hasEncryption", c.Capability.ENCRYPTION),
+    ("hasAdvancedFeatures", c.Capability.ADVANCED_FEATURE),
+    ("hasFreqShift", c.Capability.FREQUENCY_SHIFT),
+)
+
+DnmHandler = Callable[[int, Dnm], None]
+LinkHandler = Callable[[int, bool], None]
+
+
+def axi_hw_type(code: int) -> str:
+    """SYS_INIT hardware type -> AXI RFPHwTypeType ("RFP 35", "RFP L43", "PC ECM", ...)."""
+    if code not in c.HardwareType._value2member_map_:
+        return "Unknown"
+    name = c.HardwareType(code).name
+    if name.startswith("RFP"):
+        model = name[3:].lstrip("_")
+        us = model.endswith("US")
+        name = "RFP " + model.removesuffix("US") + (" US" if us else "")
+    name = name.replace("_", " ")
+    return name if name in RFP_HW_TYPES else "Unknown"
+
+
+def rfp_details(capabilities: int) -> dict[str, Any]:
+    """RFP detail fields (withDetails) from the SYS_INIT capability flags."""
+    out: dict[str, Any] = {name: bool(capabilities & flag) for name, flag in _CAPABILITY_DETAILS}
+    out["radioType"] = "LowTX" if capabilities & c.Capability.LOW_TX else "NormalTX"
+    out["outdoorType"] = not capabilities & c.Capability.INDOOR
+    return out
+
+
+class _RfpConnection(asyncio.Protocol):
+    """One RFP's TCP connection: pumps bytes and timers through its RfpSession."""
+
+    def __init__(self, server: RfpLinkServer) -> None:
+        self.server = server
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.session: RfpSession | None = None
+        self.peer_ip = "?"
+        self.rfp_id: int | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer_ip = str(peer[0]) if peer else "?"
+        self.server._connections.add(self)
+        self.session = self.server._new_session(self.loop.time())
+        self.pump()
+
+    def data_received(self, data: bytes) -> None:
+        if self.session is not None:
+            self.session.receive_data(data, self.loop.time())
+            self.pump()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.session is not None and not self.session.closed:
+            self.session.receive_data(b"", self.loop.time())
+            self.pump()
+        if self._timer is not None:
+            self._timer.cancel()
+        self.server._connections.discard(self)
+        self.server._detach(self, "the connection closed")
+
+    def pump(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        while (event := session.next_event()) is not None:
+            try:
+                self.server._on_event(self, event)
+            except Exception:  # a bug for one RFP must not take the others down
+                log.exception("RFP link %s: handling %s failed", self.peer_ip, event)
+        self.flush()
+        if session.closed:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        self._arm_timer()
+
+    def flush(self) -> None:
+        if self.session is None or self.transport is None or self.transport.is_closing():
+            return
+        data = self.session.data_to_send()
+        if data:
+            self.transport.write(data)
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self.session.get_timer() if self.session is not None else None
+        if deadline is not None:
+            self._timer = self.loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self.session is not None:
+            self.session.handle_timer(self.loop.time())
+            self.pump()
+
+    def abort(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class RfpLinkServer:
+    """Listens for RFPs (port 16321; 0 = any free port) for one OMM model."""
+
+    def __init__(
+        self,
+        model: OmmModel,
+        host: str = "127.0.0.1",
+        port: int = c.PORT,
+        on_dnm: DnmHandler | None = None,
+        *,
+        on_link: LinkHandler | None = None,
+        heartbeat_interval: int = c.DEFAULT_HEARTBEAT_INTERVAL,
+        heartbeat_misses: int = 3,
+        handshake_timeout: float = 10.0,
+        random: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        """`on_dnm(rfp_id, dnm)`: every LC/MAC primitive from a connected RFP.
+        `on_link(rfp_id, up)`: an RFP's link came up (True) or ended (False)."""
+        self.model = model
+        self.host = host
+        self.requested_port = port
+        self.on_dnm = on_dnm
+        self.on_link = on_link
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_misses = heartbeat_misses
+        self.handshake_timeout = handshake_timeout
+        self.random = random
+        self._server: asyncio.Server | None = None
+        self._connections: set[_RfpConnection] = set()
+        self._active: dict[int, _RfpConnection] = {}
+
+    # -- the owner's interface -------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _RfpConnection(self), self.host, self.requested_port, reuse_address=True
+        )
+        self.model.add_listener(self._on_change)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (after start())."""
+        assert self._server is not None, "start() the RFP link server first"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        self.model.remove_listener(self._on_change)
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._connections):
+            conn.abort()
+        for conn in list(self._connections):
+            self._detach(conn, "the OMM is shutting down")
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    def send_dnm(self, rfp_id: int, dnm: Dnm) -> bool:
+        """Send a DNM to a connected RFP now; False when it is not connected."""
+        return self.send(rfp_id, dnm)
+
+    def send(self, rfp_id: int, message: AnyMessage) -> bool:
+        """Send any link message (e.g. SysReset, SysLed) to a connected RFP now; False when
+        it is not connected."""
+        conn = self._active.get(rfp_id)
+        if conn is None or conn.session is None or not conn.session.send(message):
+            return False
+        conn.flush()
+        return True
+
+    def connected_ids(self) -> list[int]:
+        return sorted(self._active)
+
+    def session(self, rfp_id: int) -> RfpSession | None:
+        conn = self._active.get(rfp_id)
+        return None if conn is None else conn.session
+
+    # -- session set-up: what the link asks the model --------------------------------------
+    def _new_session(self, now: float) -> RfpSession:
+        return RfpSession(
+            now, lookup_rfp=self._lookup, dect_config=self._dect_config, random=self.random,
+            heartbeat_interval=self.heartbeat_interval, heartbeat_misses=self.heartbeat_misses,
+            handshake_timeout=self.handshake_timeout,
+        )
+
+    def _rfp_id(self, mac: bytes) -> int | None:
+        return self.model.rfps.by_mac.get(normalise_mac(mac.hex()))
+
+    def _lookup(self, mac: bytes) -> RfpCredentials | None:
+        rfp_id = self._rfp_id(mac)
+        if rfp_id is None:
+            return None
+        return RfpCredentials(key=self.model.rfps.link_key(rfp_id, self.model.vault))
+
+    def _dect_config(self, mac: bytes) -> DectConfig:
+        rfp_id = self._rfp_id(mac)
+        if rfp_id is None:
+            return DectConfig(False)
+        rec = self.model.rfps.get(rfp_id)
+        return DectConfig(bool(rec["dectOn"]), self._rfpi(rec["rpn"]))
+
+    def _rfpi(self, rpn: int) -> bytes | None:
+        """RFPI = the PARK's ARI and the RFP's RPN; None while no PARK is set."""
+        text = str(self.model.settings.value("PARK", "park", "") or "")
+        if not text:
+            return None
+        try:
+            ari = Park.parse(text).ari
+            return Rfpi(ari, rpn & (0x7 if ari.arc.name == "A" else 0xFF)).to_bytes()
+        except DectValueError:
+            return None
+
+    # -- what sessions report --------------------------------------------------------------
+    def _on_event(self, conn: _RfpConnection, event: SessionEvent) -> None:
+        m = self.model
+        if isinstance(event, ev.UnknownRfp):
+            self._unknown(conn, event)
+        elif isinstance(event, ev.RfpKeyAssigned):
+            rfp_id = self._rfp_id(event.mac)
+            if rfp_id is not None:
+                m.rfps.store_link_key(rfp_id, event.key, m.vault)
+                m.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} ({normalise_mac(event.mac.hex())}) "
+                      "enrolled: authentication key exchanged")
+        elif isinstance(event, ev.RfpConnected):
+            self._connected(conn, event)
+        elif isinstance(event, ev.LinkFailed):
+            who = conn.peer_ip if event.mac is None else (
+                f"{normalise_mac(event.mac.hex())} at {conn.peer_ip}")
+            m.log("MinorErr", SUBSYSTEM, f"RFP {who} refused: {event.reason}")
+        elif isinstance(event, ev.LinkLost):
+            self._detach(conn, event.reason)
+        elif conn.rfp_id is None or self._active.get(conn.rfp_id) is not conn:
+            return
+        elif isinstance(event, DnmReceived):
+            if self.on_dnm is not None:
+                self.on_dnm(conn.rfp_id, event.dnm)
+        elif isinstance(event, DectStateChanged):
+            m.rfps.set_state(conn.rfp_id, {"dectRunning": event.running})
+        elif isinstance(event, SyncStateChanged):
+            m.rfps.set_state(conn.rfp_id, {"syncState": event.state.value})
+            self._send_led(conn, event.state)
+        elif isinstance(event, SyncRelationsChanged):
+            m.rfps.set_sync_relations(conn.rfp_id, [
+                {"rpn": n.rpn, "id": self._id_of_rpn(conn.rfp_id, n.rpn), "rssi": -n.rssi,
+                 "offset": n.offset_ns, "qtSyncCheck": n.qt_sync_check}
+                for n in event.neighbours
+            ])
+            m.rfps.set_state(conn.rfp_id, {"nSyncRels": len(event.neighbours)})
+        elif isinstance(event, MessageIgnored):
+            log.debug("RFP %s: %s ignored %s", conn.rfp_id, event.name, event.reason)
+
+    def _unknown(self, conn: _RfpConnection, event: ev.UnknownRfp) -> None:
+        mac = normalise_mac(event.mac.hex())
+        hw_type = axi_hw_type(event.hw_type)
+        capturing = bool(self.model.settings.value("RFPCapture", "enable", False))
+        self.model.log("MinorErr", SUBSYSTEM,
+                       f"unknown RFP {mac} ({hw_type}) at {conn.peer_ip} tried to connect"
+                       + ("; added to the capture list" if capturing else
+                          "; create it first (enrolment), or turn capturing on to list it"))
+        if capturing:
+            self.model.rfps.capture(mac, conn.peer_ip, hw_type, self.model.clock())
+
+    def _connected(self, conn: _RfpConnection, event: ev.RfpConnected) -> None:
+        rfp_id = self._rfp_id(event.mac)
+        if rfp_id is None:  # deleted during the login
+            conn.abort()
+            return
+        old = self._active.get(rfp_id)
+        if old is not None and old is not conn:
+            # The RFP restarted and the old connection is a leftover: the new one wins.
+            self._active.pop(rfp_id)
+            old.rfp_id = None
+            old.abort()
+        conn.rfp_id = rfp_id
+        self._active[rfp_id] = conn
+        m = self.model
+        hw_type = axi_hw_type(event.hw_type)
+        if m.rfps.get(rfp_id)["hwType"] != hw_type:
+            try:
+                m.rfps.update(rfp_id, {"hwType": hw_type}, m.sites.exists)
+            except ModelError as exc:
+                log.warning("RFP %d: cannot record hwType %s: %s", rfp_id, hw_type, exc)
+        m.rfps.set_details(rfp_id, rfp_details(event.capabilities))
+        m.rfps.set_state(rfp_id, {
+            "connected": True, "ipAddr": conn.peer_ip, "swVersion": event.sw_version,
+            "dectRunning": False, "syncState": SyncState.INACTIVE.value, "nSyncRels": 0,
+        })
+        m.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} ({normalise_mac(event.mac.hex())}, "
+              f"{hw_type}) connected from {conn.peer_ip}, {event.sw_version}")
+        self._send_led(conn, SyncState.INACTIVE)
+        if self.on_link is not None:
+            self.on_link(rfp_id, True)
+
+    def _detach(self, conn: _RfpConnection, reason: str) -> None:
+        """The connection ended; if it was an RFP's current one, the RFP is disconnected."""
+        rfp_id = conn.rfp_id
+        if rfp_id is None or self._active.get(rfp_id) is not conn:
+            return
+        del self._active[rfp_id]
+        conn.rfp_id = None
+        self.model.rfps.set_state(rfp_id, {
+            "connected": False, "dectRunning": False,
+            "syncState": SyncState.INACTIVE.value, "nSyncRels": 0,
+        })
+        self.model.rfps.set_sync_relations(rfp_id, [])
+        self.model.log("MajorErr", SUBSYSTEM, f"RFP {rfp_id} disconnected: {reason}")
+        if self.on_link is not None:
+            self.on_link(rfp_id, False)
+
+    def _send_led(self, conn: _RfpConnection, state: SyncState) -> None:
+        if conn.session is not None:
+            conn.session.send(SysLed(STATUS_LED, LED_BY_SYNC[state]))
+
+    def _id_of_rpn(self, rfp_id: int, rpn: int) -> int | None:
+        """The configured RFP of the same cluster with this RPN (RPNs repeat every 256)."""
+        cluster = self.model.rfps.get(rfp_id)["cluster"]
+        for rec in self.model.rfps.table:
+            if rec["rpn"] == rpn and rec["cluster"] == cluster and rec["id"] != rfp_id:
+                return int(rec["id"])
+        return None
+
+    def _on_change(self, change: Change) -> None:
+        """dectOn set over AXI while the RFP is connected: (de)activate its air interface."""
+        if change.kind != "rfp" or change.deleted or change.fields is None:
+            return
+        if "dectOn" not in change.fields:
+            return
+        conn = self._active.get(change.key)
+        if conn is None or conn.session is None:
+            return
+        conn.session.set_dect(bool(self.model.rfps.get(change.key)["dectOn"]))
+        conn.flush()

@@ -1,0 +1,399 @@
+"""A virtual RFP as a running component: the asyncio edge around the link and the radio.
+
+omm-rfp.md §1 (TCP client of the OMM's port 16321), §2.1/§2.4 (enrolment: the key K from
+SYS_RFP_AUTH_KEY is kept for the next login), §5 (reactions), features.md §2.3 (LEDs, reset).
+It only pumps bytes, timers and messages between RfpLinkConnection and RfpRadio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rfp.link import constants as c
+from rfp.link import events as ev
+from rfp.link.dnm import Dnm, Sync
+from rfp.link.errors import LinkError
+from rfp.link.handshake import RfpLinkConnection, RfpState
+from rfp.link.messages import TypedMessage, parse_message
+from rfp.link.system import SysVsntpTime
+from rfp.radio import RfpRadio
+
+log = logging.getLogger("sipdect.rfp")
+
+DEFAULT_SW_VERSION = "SIP-DECT 9.2-sipdect"
+KEY_FILE_MODE = 0o600
+
+
+def parse_mac(text: str | bytes) -> bytes:
+    """'00:30:42:1b:17:37', '00-30-...' or '0030421b1737' -> 6 bytes; ValueError otherwise."""
+    if isinstance(text, bytes):
+        if len(text) != 6:
+            raise ValueError(f"a MAC is 6 bytes, got {len(text)}")
+        return text
+    digits = text.strip().replace(":", "").replace("-", "")
+    try:
+        mac = bytes.fromhex(digits)
+    except ValueError:
+        mac = b""
+    if len(mac) != 6:
+        raise ValueError(f"'{text}' is not an Ethernet address like 00:30:42:1b:17:37")
+    return mac
+
+
+def mac_text(mac: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in mac)
+
+
+class KeyStore:
+    """The RFP key K in a file of its own (mode 0600), hex; what a real RFP keeps in flash."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> bytes | None:
+        try:
+            text = self.path.read_text("ascii").strip()
+        except FileNotFoundError:
+            return None
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) != c.RFP_KEY_LENGTH:
+            raise ValueError(
+                f"{self.path} does not hold a 64-byte RFP key; delete it to enrol this RFP anew"
+            )
+        return key
+
+    def store(self, key: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, KEY_FILE_MODE)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key.hex() + "\n")
+        os.chmod(tmp, KEY_FILE_MODE)
+        os.replace(tmp, self.path)
+
+
+class _LinkProtocol(asyncio.Protocol):
+    """One TCP connection to the OMM: feeds the link, hands DNM/SYNC to the radio."""
+
+    def __init__(self, station: VirtualRfp) -> None:
+        self.station = station
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.link: RfpLinkConnection | None = None
+        self.finished: asyncio.Future[str] = self.loop.create_future()
+        self.established = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._pump_scheduled = False
+        self._reset = False
+
+    # -- asyncio callbacks -----------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        s = self.station
+        self.link = RfpLinkConnection(
+            self.loop.time(), mac=s.mac, random=s.random, key=s.load_key(), hw_type=s.hw_type,
+            sw_version=s.sw_version, boot_time=s.boot_time,
+            handshake_timeout=s.handshake_timeout,
+        )
+        self.pump()
+
+    def data_received(self, data: bytes) -> None:
+        assert self.link is not None
+        self.link.receive_data(data, self.loop.time())
+        self.pump()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.link is not None and not self.link.closed:
+            self.link.receive_data(b"", self.loop.time())
+            self.pump()
+        self._finish("connection closed")
+
+    # -- pumping ---------------------------------------------------------------------------
+    def schedule_pump(self) -> None:
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            self.loop.call_soon(self.pump)
+
+    def pump(self) -> None:
+        self._pump_scheduled = False
+        link, radio = self.link, self.station.radio
+        if link is None or self.finished.done():
+            return
+        now = self.loop.time()
+        link.handle_timer(now)
+        to_radio: list[TypedMessage] = []
+        ending = ""
+        while (event := link.next_event()) is not None:
+            ending = self._on_event(event, to_radio) or ending
+        if self.established and not link.closed:
+            radio.receive_links(to_radio, now)
+            radio.handle_timer(now)
+            for message in radio.messages_to_send():
+                link.send(message)
+        data = link.data_to_send()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+        if link.closed or self._reset:
+            if self.transport is not None:
+                self.transport.close()
+            self._finish(ending or "closed")
+            return
+        self._arm_timer(now)
+
+    def _on_event(self, event: ev.Event, to_radio: list[TypedMessage]) -> str:
+        s = self.station
+        if isinstance(event, ev.KeyReceived):
+            s.store_key(event.key)
+        elif isinstance(event, ev.LinkEstablished):
+            self.established = True
+            s.radio.link_up(self.loop.time())
+            assert self.link is not None
+            self.link.send(SysVsntpTime.from_unix_time(s.wall_clock()))
+            s.link_changed(True)
+        elif isinstance(event, ev.LedChanged):
+            s.leds[event.led] = event.colour
+            s.notify()
+        elif isinstance(event, ev.ResetRequested):
+            log.info("RFP %s: SYS_RESET (type %d): rebooting", s.name, event.reset_type)
+            self._reset = True
+            return "reset"
+        elif isinstance(event, ev.MessageReceived):
+            try:
+                typed = parse_message(event.message)
+            except LinkError as exc:
+                log.info("RFP %s: ignoring a malformed %s: %s", s.name, event.message.name, exc)
+            else:
+                if isinstance(typed, Dnm | Sync):
+                    to_radio.append(typed)
+        elif isinstance(event, ev.LinkFailed):
+            s.last_failure = event
+            log.warning("RFP %s: link failed: %s", s.name, event.reason)
+            return event.failure.value
+        elif isinstance(event, ev.LinkLost):
+            log.warning("RFP %s: link lost: %s", s.name, event.reason)
+            return "lost"
+        return ""
+
+    def _arm_timer(self, now: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadlines = [t for t in (self.link.get_timer() if self.link else None,
+                                 self.station.radio.get_timer()) if t is not None]
+        if deadlines:
+            self._timer = self.loop.call_at(max(now, min(deadlines)), self.pump)
+
+    def _finish(self, reason: str) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.established:
+            self.station.radio.link_down(self.loop.time())
+            self.established = False
+            self.station.link_changed(False)
+        if not self.finished.done():
+            self.finished.set_result("reset" if self._reset else reason)
+
+    def abort(self) -> None:
+        """Power cut: the connection dies without a goodbye."""
+        if self.link is not None:
+            self.link.close()
+        if self.transport is not None:
+            self.transport.abort()
+        self._finish("power off")
+
+
+class VirtualRfp:
+    """One RFP box: connects to the OMM, logs in, keeps its key, reconnects, runs its radio."""
+
+    def __init__(
+        self,
+        mac: bytes | str,
+        hw_type: int,
+        omm_host: str,
+        omm_port: int,
+        key_store_path: Path | None,
+        radio: RfpRadio,
+        *,
+        sw_version: str = DEFAULT_SW_VERSION,
+        reconnect_min: float = 1.0,
+        reconnect_max: float = 60.0,
+        reboot_time: float = 1.0,
+        handshake_timeout: float = 30.0,
+        random: Callable[[int], bytes] = os.urandom,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`radio`: this RFP's radio on the shared Air (rfp.cli makes an empty Air for an RFP
+        run alone). `key_store_path` None: the key lives in memory only, so the RFP enrols
+        anew when this object is made again. `reconnect_min`/`_max`: backoff after a failed
+        or lost link; `reboot_time`: pause after SYS_RESET."""
+        self.mac = parse_mac(mac)
+        self.name = mac_text(self.mac)
+        self.hw_type = hw_type
+        self.omm_host = omm_host
+        self.omm_port = omm_port
+        self.key_store = KeyStore(key_store_path) if key_store_path is not None else None
+        self.radio = radio
+        self.sw_version = sw_version
+        self.reconnect_min = reconnect_min
+        self.reconnect_max = reconnect_max
+        self.reboot_time = reboot_time
+        self.handshake_timeout = handshake_timeout
+        self.random = random
+        self.wall_clock = wall_clock
+        self.leds: dict[int, int] = {}
+        """LED index -> LedColour, as the OMM set them with SYS_LED."""
+        self.linked = False
+        """The link to the OMM is up (encrypted, logged in)."""
+        self.link_count = 0
+        """How many times the link came up."""
+        self.last_failure: ev.LinkFailed | None = None
+        self.boot_time = 0.0
+        self._key: bytes | None = None
+        self._powered = True
+        self._power_event: asyncio.Event | None = None
+        self._changed: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._protocol: _LinkProtocol | None = None
+        radio.on_output = self._radio_output
+
+    # -- keys ------------------------------------------------------------------------------
+    def load_key(self) -> bytes | None:
+        if self.key_store is not None:
+            stored = self.key_store.load()
+            if stored is not None:
+                return stored
+        return self._key
+
+    def store_key(self, key: bytes) -> None:
+        self._key = key
+        if self.key_store is not None:
+            self.key_store.store(key)
+            log.info("RFP %s: enrolled; key stored in %s", self.name, self.key_store.path)
+
+    # -- life cycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.boot_time = loop.time()
+        self._power_event = asyncio.Event()
+        self._changed = asyncio.Event()
+        if self._powered:
+            self._power_event.set()
+        self.load_key()  # a damaged key file is a user error: say so before running
+        self._task = loop.create_task(self._run(), name=f"rfp {self.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self._protocol is not None:
+            self._protocol.abort()
+            self._protocol = None
+
+    def power_off(self) -> None:
+        """Cut the power: the TCP connection dies, the radio goes off the air."""
+        self._powered = False
+        if self._power_event is not None:
+            self._power_event.clear()
+        if self._protocol is not None:
+            self._protocol.abort()
+        self.leds.clear()
+        self.radio.power(False, self._now())
+        self.notify()
+
+    def power_on(self) -> None:
+        self._powered = True
+        self.radio.power(True, self._now())
+        try:
+            self.boot_time = asyncio.get_running_loop().time()
+        except RuntimeError:
+            pass
+        if self._power_event is not None:
+            self._power_event.set()
+        self.notify()
+
+    @property
+    def powered(self) -> bool:
+        return self._powered
+
+    async def wait_for(self, predicate: Callable[[VirtualRfp], bool]) -> None:
+        """Return once predicate(self) holds (checked after every change of link or LEDs)."""
+        while not predicate(self):
+            assert self._changed is not None, "start() the RFP first"
+            self._changed.clear()
+            await self._changed.wait()
+
+    # -- internals -------------------------------------------------------------------------
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = self.reconnect_min
+        assert self._power_event is not None
+        while True:
+            await self._power_event.wait()
+            try:
+                _, protocol = await loop.create_connection(
+                    lambda: _LinkProtocol(self), self.omm_host, self.omm_port
+                )
+            except OSError as exc:
+                log.info("RFP %s: cannot reach the OMM at %s:%d: %s", self.name,
+                         self.omm_host, self.omm_port, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.reconnect_max)
+                continue
+            self._protocol = protocol
+            if not self._powered:  # the power went while connecting
+                protocol.abort()
+            outcome = await protocol.finished
+            self._protocol = None
+            if protocol.established:
+                backoff = self.reconnect_min
+            if outcome == "reset":
+                await asyncio.sleep(self.reboot_time)
+                continue
+            if not self._powered:
+                continue
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.reconnect_max)
+
+    def _radio_output(self) -> None:
+        if self._protocol is not None and self._protocol.established:
+            self._protocol.schedule_pump()
+
+    def link_changed(self, up: bool) -> None:
+        self.linked = up
+        if up:
+            self.link_count += 1
+            log.info("RFP %s: connected to the OMM at %s:%d", self.name, self.omm_host,
+                     self.omm_port)
+        self.notify()
+
+    def notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+
+    def _now(self) -> float:
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:
+            return time.monotonic()
+
+    @property
+    def link_state(self) -> str:
+        """The link end's state, for status lines."""
+        link = self._protocol.link if self._protocol is not None else None
+        if link is None:
+            return "off" if not self._powered else "connecting"
+        return "up" if link.state is RfpState.RUNNING else link.state.value

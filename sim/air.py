@@ -1,0 +1,643 @@
+"""The simulated DECT air: where RFP radios and handsets are, what they hear, who is synced.
+
+features.md §2.4 (over-the-air sync per cluster, -70 dBm minimum, a reference RFP, hop by
+hop propagation, handover only between synced RFPs of one cluster) and the air primitives of
+sim/primitives.py, whose `AirData` payloads are ciphered with `cipher_frame` (dect-security.md
+§4.5, §5.4). Sans-I/O: positions in metres, time passed in as `now` seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dect.identities import Park, Rfpi
+from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
+from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
+
+# -- constants -----------------------------------------------------------------------------
+FRAME_SECONDS = 0.01
+"""A DECT TDMA frame lasts 10 ms (EN 300 175-3 §4.2)."""
+FRAMES_PER_MULTIFRAME = 16
+MFN_MODULO = 1 << 24
+"""The multiframe number counts in 24 bits."""
+FULL_SLOT_HALF_BYTES = 45
+"""A full slot (D32) keystream half: SF or SP, 360 bits (dect-security.md §5.4)."""
+SYNC_MIN_RSSI_DBM = -70.0
+"""Minimum RSSI between two RFPs for over-the-air sync (features.md §1 row 17)."""
+RELEASE_LINK_LOST = 2
+"""AirRelease / MAC_DIS_IND reason: abnormal (the radio link broke)."""
+MAX_DELIVERIES_PER_CALL = 10_000
+"""deliver() stops after this many primitives (a ping-pong guard); the rest waits."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathLoss:
+    """Log-distance path loss: RSSI = EIRP - (L(d0) + 10 n log10(d / d0)).
+
+    The defaults are textbook indoor DECT figures (an assumption, not Mitel data): 250 mW
+    (24 dBm) EIRP, 40 dB free-space loss at 1 m for 1.9 GHz, exponent 3 for an office with
+    walls. With them an RFP hears another at -70 dBm from about 63 m and a handset hears an
+    RFP down to -93 dBm from about 369 m.
+    """
+
+    eirp_dbm: float = 24.0
+    """Transmit power including antenna gain (handsets and RFPs alike)."""
+    reference_loss_db: float = 40.0
+    """Loss at the reference distance."""
+    reference_distance_m: float = 1.0
+    """Distances below this count as this."""
+    exponent: float = 3.0
+    """Path loss exponent n (2 free space, 3-4 indoor)."""
+    sensitivity_dbm: float = -93.0
+    """Weakest signal a receiver still decodes (handset and RFP)."""
+    sync_min_dbm: float = SYNC_MIN_RSSI_DBM
+    """Weakest RFP-to-RFP signal an RFP syncs to."""
+
+    def rssi(self, distance_m: float) -> float:
+        """Received level in dBm at this distance."""
+        d = max(distance_m, self.reference_distance_m)
+        loss = self.reference_loss_db + 10 * self.exponent * math.log10(
+            d / self.reference_distance_m
+        )
+        return self.eirp_dbm - loss
+
+    def distance_for(self, rssi_dbm: float) -> float:
+        """The distance at which the received level falls to `rssi_dbm`."""
+        exponent = (self.eirp_dbm - self.reference_loss_db - rssi_dbm) / (10 * self.exponent)
+        return self.reference_distance_m * 10**exponent
+
+
+# -- the things on the air -----------------------------------------------------------------
+@dataclass(slots=True)
+class RadioSite:
+    """One RFP's radio as the air sees it."""
+
+    rfp_id: int
+    """The RFP's id (the OMM's RFP id in a whole system)."""
+    x: float
+    """Position, metres."""
+    y: float
+    rpn: int
+    """Radio fixed part number it reports in SYNC relations."""
+    rfpi: Rfpi | None = None
+    """The identity it broadcasts once DECT runs; None: none configured (no PP locks on)."""
+    cluster: int = 1
+    """RFPs sync only within a cluster."""
+    preferred_sync: bool = False
+    """Favoured as the cluster's sync reference."""
+    powered: bool = True
+    """The box has power."""
+    dect_on: bool = True
+    """The air interface is active (the OMM sent RFPC ACTIVATE_REQ)."""
+    connected: bool = True
+    """The RFP's link to the OMM is up (a real RFP stops DECT without it)."""
+
+    @property
+    def up(self) -> bool:
+        """Radiating: powered, linked to the OMM and DECT active."""
+        return self.powered and self.dect_on and self.connected
+
+
+@dataclass(slots=True)
+class Portable:
+    """A handset's position (its protocol state lives in sim.handset)."""
+
+    handset_id: int
+    x: float
+    y: float
+    park: Park | None = None
+    """The PARK it is subscribed with; it locks only to RFPs whose RFPI matches it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """Where an RFP stands in its cluster's sync tree."""
+
+    synced: bool
+    """It runs on the cluster's timing."""
+    reference: bool = False
+    """It is the cluster's reference (sync master)."""
+    parent: int | None = None
+    """The RFP it takes its timing from (None for the reference and unsynced RFPs)."""
+    hops: int | None = None
+    """Hops from the reference (0 for the reference, None when not synced)."""
+
+
+NOT_SYNCED = SyncStatus(False)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRelation:
+    """An RFP of the same cluster that this one hears (for SYNC reports and AXI sync views)."""
+
+    rfp_id: int
+    rpn: int
+    rssi_dbm: float
+    """Received level, rounded to 0.1 dB."""
+    usable: bool
+    """At or above the sync minimum (-70 dBm)."""
+    synced: bool
+    """The neighbour is itself synced."""
+
+
+AirListener = Callable[[frozenset[int]], None]
+"""Called with the ids of RFPs whose SyncStatus or relations changed."""
+RfpReceiver = Callable[[AirPrimitive, float], None]
+"""Called with the primitive and `now`."""
+HandsetReceiver = Callable[[int, AirPrimitive, float], None]
+"""Called with the id of the sending RFP, the primitive and `now`."""
+
+
+@dataclass(slots=True)
+class _Queued:
+    to_rfp: bool
+    target: int
+    """rfp_id or handset_id."""
+    rfp_id: int
+    primitive: AirPrimitive
+
+
+# -- the medium ----------------------------------------------------------------------------
+class Air:
+    """All radios and handsets of one installation, their RSSI, sync and air traffic.
+
+    RFP radios and handsets send primitives with `send_from_handset` / `send_from_rfp`;
+    `deliver()` hands them to the receivers attached with `attach_rfp` / `attach_handset`
+    (or they wait in an inbox for `take_for_rfp` / `take_for_handset`). A handset's
+    MAC connection binds (RFP, PMID) to it from its AirConnect until an AirRelease, or until
+    it moves out of range or the RFP stops being synced: then both ends get
+    AirRelease(reason 2).
+    """
+
+    def __init__(
+        self,
+        path_loss: PathLoss | None = None,
+        *,
+        epoch: float = 0.0,
+        on_pending: Callable[[], None] | None = None,
+    ) -> None:
+        """`epoch`: the `now` at which frame 0 of multiframe 0 starts. `on_pending`: called
+        when traffic is queued and no deliver() is running (an asyncio owner schedules one)."""
+        self.path_loss = path_loss or PathLoss()
+        self.epoch = epoch
+        self.on_pending = on_pending
+        self.rfps: dict[int, RadioSite] = {}
+        self.handsets: dict[int, Portable] = {}
+        self._status: dict[int, SyncStatus] = {}
+        self._relations: dict[int, tuple[SyncRelation, ...]] = {}
+        self._listeners: list[AirListener] = []
+        self._rfp_receivers: dict[int, RfpReceiver] = {}
+        self._handset_receivers: dict[int, HandsetReceiver] = {}
+        self._queue: deque[_Queued] = deque()
+        self._rfp_inbox: dict[int, list[AirPrimitive]] = {}
+        self._handset_inbox: dict[int, list[tuple[int, AirPrimitive]]] = {}
+        self._bindings: dict[tuple[int, int], int] = {}
+        self._delivering = False
+
+    # -- RFP radios ------------------------------------------------------------------------
+    def add_rfp(
+        self,
+        rfp_id: int,
+        x: float,
+        y: float,
+        *,
+        rpn: int | None = None,
+        rfpi: Rfpi | None = None,
+        cluster: int = 1,
+        preferred_sync: bool = False,
+        powered: bool = True,
+        dect_on: bool = True,
+        connected: bool = True,
+    ) -> RadioSite:
+        """Place an RFP radio (rpn defaults to rfp_id % 256, as the OMM numbers them)."""
+        if rfp_id in self.rfps:
+            raise ValueError(f"the air has an RFP {rfp_id} already")
+        site = RadioSite(
+            rfp_id, float(x), float(y), rfp_id % 256 if rpn is None else rpn, rfpi, cluster,
+            preferred_sync, powered, dect_on, connected,
+        )
+        self.rfps[rfp_id] = site
+        self._topology_changed()
+        return site
+
+    def remove_rfp(self, rfp_id: int) -> None:
+        self.rfps.pop(rfp_id, None)
+        self._rfp_receivers.pop(rfp_id, None)
+        self._rfp_inbox.pop(rfp_id, None)
+        self._topology_changed()
+
+    def set_rfp(
+        self,
+        rfp_id: int,
+        *,
+        x: float | None = None,
+        y: float | None = None,
+        rfpi: Rfpi | None = None,
+        cluster: int | None = None,
+        preferred_sync: bool | None = None,
+        powered: bool | None = None,
+        dect_on: bool | None = None,
+        connected: bool | None = None,
+    ) -> None:
+        """Change what is given; sync, relations and connections follow."""
+        site = self.rfps[rfp_id]
+        if x is not None:
+            site.x = float(x)
+        if y is not None:
+            site.y = float(y)
+        if rfpi is not None:
+            site.rfpi = rfpi
+        if cluster is not None:
+            site.cluster = cluster
+        if preferred_sync is not None:
+            site.preferred_sync = preferred_sync
+        if powered is not None:
+            site.powered = powered
+        if dect_on is not None:
+            site.dect_on = dect_on
+        if connected is not None:
+            site.connected = connected
+        self._topology_changed()
+
+    # -- handsets --------------------------------------------------------------------------
+    def add_handset(self, handset_id: int, x: float, y: float, park: Park | None = None
+                    ) -> Portable:
+        if handset_id in self.handsets:
+            raise ValueError(f"the air has a handset {handset_id} already")
+        portable = Portable(handset_id, float(x), float(y), park)
+        self.handsets[handset_id] = portable
+        return portable
+
+    def remove_handset(self, handset_id: int) -> None:
+        self.handsets.pop(handset_id, None)
+        self._handset_receivers.pop(handset_id, None)
+        self._handset_inbox.pop(handset_id, None)
+        self._check_links()
+
+    def move(self, handset_id: int, x: float, y: float) -> None:
+        """Move a handset; connections to RFPs now out of range are lost."""
+        portable = self.handsets[handset_id]
+        portable.x, portable.y = float(x), float(y)
+        self._check_links()
+
+    def set_park(self, handset_id: int, park: Park | None) -> None:
+        self.handsets[handset_id].park = park
+
+    # -- propagation -------------------------------------------------------------------------
+    def rssi(self, handset_id: int, rfp_id: int) -> float:
+        """dBm a handset receives from an RFP (and, the model being symmetric, vice versa)."""
+        portable, site = self.handsets[handset_id], self.rfps[rfp_id]
+        return self.path_loss.rssi(math.hypot(portable.x - site.x, portable.y - site.y))
+
+    def rssi_between(self, rfp_a: int, rfp_b: int) -> float:
+        a, b = self.rfps[rfp_a], self.rfps[rfp_b]
+        return self.path_loss.rssi(math.hypot(a.x - b.x, a.y - b.y))
+
+    def reachable(self, handset_id: int, rfp_id: int) -> bool:
+        """The RFP radiates, is synced and the handset hears it above sensitivity."""
+        site = self.rfps.get(rfp_id)
+        if site is None or handset_id not in self.handsets or not self.sync_status(rfp_id).synced:
+            return False
+        return self.rssi(handset_id, rfp_id) >= self.path_loss.sensitivity_dbm
+
+    def candidates(self, handset_id: int, park: Park | None = None) -> list[tuple[int, float]]:
+        """(rfp_id, rssi) of every RFP the handset could lock to, strongest first.
+
+        Only synced RFPs broadcasting an RFPI that `park` (default: the handset's own PARK;
+        none = any) includes, heard above sensitivity.
+        """
+        portable = self.handsets[handset_id]
+        wanted = park if park is not None else portable.park
+        out = []
+        for rfp_id, site in self.rfps.items():
+            if site.rfpi is None or not self.reachable(handset_id, rfp_id):
+                continue
+            if wanted is not None and not wanted.includes(site.rfpi.ari):
+                continue
+            out.append((rfp_id, self.rssi(handset_id, rfp_id)))
+        out.sort(key=lambda item: (-item[1], item[0]))
+        return out
+
+    def strongest_rfp(self, handset_id: int, park: Park | None = None) -> int | None:
+        """The RFP the handset locks to, or None when it hears none it may use."""
+        found = self.candidates(handset_id, park)
+        return found[0][0] if found else None
+
+    # -- sync ----------------------------------------------------------------------------------
+    def sync_status(self, rfp_id: int) -> SyncStatus:
+        return self._status.get(rfp_id, NOT_SYNCED)
+
+    def is_synced(self, rfp_id: int) -> bool:
+        return self.sync_status(rfp_id).synced
+
+    def reference(self, cluster: int) -> int | None:
+        """The cluster's reference RFP, None when none of its RFPs is up."""
+        for rfp_id, status in self._status.items():
+            if status.reference and self.rfps[rfp_id].cluster == cluster:
+                return rfp_id
+        return None
+
+    def sync_relations(self, rfp_id: int) -> tuple[SyncRelation, ...]:
+        """Up RFPs of its cluster this RFP hears above sensitivity, strongest first."""
+        return self._relations.get(rfp_id, ())
+
+    def add_listener(self, listener: AirListener) -> None:
+        """Called after a change with the ids whose sync status or relations changed."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: AirListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _topology_changed(self) -> None:
+        old_status, old_relations = self._status, self._relations
+        self._status = self._compute_sync()
+        self._relations = {
+            rfp_id: self._compute_relations(rfp_id)
+            for rfp_id, site in self.rfps.items()
+            if site.up
+        }
+        ids = set(old_status) | set(self._status) | set(old_relations) | set(self._relations)
+        changed = frozenset(
+            i
+            for i in ids
+            if old_status.get(i, NOT_SYNCED) != self._status.get(i, NOT_SYNCED)
+            or old_relations.get(i, ()) != self._relations.get(i, ())
+        )
+        self._check_links()
+        if changed:
+            for listener in list(self._listeners):
+                listener(changed)
+
+    def _compute_sync(self) -> dict[int, SyncStatus]:
+        """The reference of each cluster is its preferred-sync RFP with the lowest id among
+        those up, else its lowest id up; timing then spreads one hop per step to RFPs that
+        hear a synced one at or above the sync minimum, each taking the strongest."""
+        status: dict[int, SyncStatus] = {}
+        clusters: dict[int, list[RadioSite]] = {}
+        for site in self.rfps.values():
+            if site.up:
+                clusters.setdefault(site.cluster, []).append(site)
+        threshold = self.path_loss.sync_min_dbm
+        for members in clusters.values():
+            reference = min(members, key=lambda s: (not s.preferred_sync, s.rfp_id))
+            status[reference.rfp_id] = SyncStatus(True, True, None, 0)
+            level = [reference]
+            waiting = [s for s in members if s is not reference]
+            hops = 0
+            while level and waiting:
+                hops += 1
+                next_level = []
+                for site in waiting:
+                    heard = [
+                        (self.rssi_between(site.rfp_id, parent.rfp_id), -parent.rfp_id, parent)
+                        for parent in level
+                    ]
+                    rssi, _, parent = max(heard, key=lambda h: (h[0], h[1]))
+                    if rssi >= threshold:
+                        status[site.rfp_id] = SyncStatus(True, False, parent.rfp_id, hops)
+                        next_level.append(site)
+                waiting = [s for s in waiting if s.rfp_id not in status]
+                level = next_level
+        return status
+
+    def _compute_relations(self, rfp_id: int) -> tuple[SyncRelation, ...]:
+        site = self.rfps[rfp_id]
+        out = []
+        for other in self.rfps.values():
+            if other.rfp_id == rfp_id or not other.up or other.cluster != site.cluster:
+                continue
+            rssi = round(self.rssi_between(rfp_id, other.rfp_id), 1)
+            if rssi < self.path_loss.sensitivity_dbm:
+                continue
+            out.append(
+                SyncRelation(
+                    other.rfp_id, other.rpn, rssi, rssi >= self.path_loss.sync_min_dbm,
+                    self._status.get(other.rfp_id, NOT_SYNCED).synced,
+                )
+            )
+        out.sort(key=lambda r: (-r.rssi_dbm, r.rfp_id))
+        return tuple(out)
+
+    # -- frame timing ----------------------------------------------------------------------
+    def frame_index(self, now: float) -> int:
+        """Frames since the epoch (10 ms each)."""
+        return max(0, math.floor((now - self.epoch) / FRAME_SECONDS + 1e-9))
+
+    @staticmethod
+    def frame_numbers(index: int) -> tuple[int, int]:
+        """(multiframe number, frame number) of a frame index."""
+        return (index // FRAMES_PER_MULTIFRAME) % MFN_MODULO, index % FRAMES_PER_MULTIFRAME
+
+    def frame_at(self, now: float) -> tuple[int, int]:
+        """(multiframe number, frame number) of the TDMA frame running at `now`."""
+        return self.frame_numbers(self.frame_index(now))
+
+    # -- traffic ---------------------------------------------------------------------------
+    def attach_rfp(self, rfp_id: int, receiver: RfpReceiver) -> None:
+        """Deliver this RFP's traffic to `receiver` (instead of its inbox)."""
+        self._rfp_receivers[rfp_id] = receiver
+        for primitive in self._rfp_inbox.pop(rfp_id, []):
+            self._enqueue(_Queued(True, rfp_id, rfp_id, primitive))
+
+    def detach_rfp(self, rfp_id: int) -> None:
+        self._rfp_receivers.pop(rfp_id, None)
+
+    def attach_handset(self, handset_id: int, receiver: HandsetReceiver) -> None:
+        self._handset_receivers[handset_id] = receiver
+        for rfp_id, primitive in self._handset_inbox.pop(handset_id, []):
+            self._enqueue(_Queued(False, handset_id, rfp_id, primitive))
+
+    def detach_handset(self, handset_id: int) -> None:
+        self._handset_receivers.pop(handset_id, None)
+
+    def send_from_handset(self, handset_id: int, rfp_id: int, primitive: AirPrimitive) -> bool:
+        """A handset transmits to an RFP; False when the RFP cannot hear it (nothing sent)."""
+        if not self.reachable(handset_id, rfp_id):
+            return False
+        if isinstance(primitive, AirConnect):
+            self._bindings[(rfp_id, primitive.pmid)] = handset_id
+        elif isinstance(primitive, AirRelease):
+            self._bindings.pop((rfp_id, primitive.pmid), None)
+        self._enqueue(_Queued(True, rfp_id, rfp_id, primitive))
+        return True
+
+    def send_from_rfp(self, rfp_id: int, primitive: AirPrimitive) -> int:
+        """An RFP transmits; returns how many handsets it reaches.
+
+        AirPage goes to every handset locked to this RFP; everything else to the handset
+        whose connection (RFP, PMID) it belongs to.
+        """
+        site = self.rfps.get(rfp_id)
+        if site is None or not site.up:
+            return 0
+        if isinstance(primitive, AirPage):
+            targets = [h for h in self.handsets if self.strongest_rfp(h) == rfp_id]
+        else:
+            key = (rfp_id, primitive.pmid)
+            handset_id = self._bindings.get(key)
+            if handset_id is None or not self.reachable(handset_id, rfp_id):
+                return 0
+            if isinstance(primitive, AirRelease):
+                del self._bindings[key]
+            targets = [handset_id]
+        for handset_id in targets:
+            self._enqueue(_Queued(False, handset_id, rfp_id, primitive))
+        return len(targets)
+
+    def connection_of(self, rfp_id: int, pmid: int) -> int | None:
+        """The handset holding this MAC connection, if any."""
+        return self._bindings.get((rfp_id, pmid))
+
+    def take_for_rfp(self, rfp_id: int) -> list[AirPrimitive]:
+        """Delivered primitives waiting for an RFP that has no receiver attached."""
+        return self._rfp_inbox.pop(rfp_id, [])
+
+    def take_for_handset(self, handset_id: int) -> list[tuple[int, AirPrimitive]]:
+        """(rfp_id, primitive) delivered to a handset that has no receiver attached."""
+        return self._handset_inbox.pop(handset_id, [])
+
+    @property
+    def pending(self) -> int:
+        """Primitives queued and not yet delivered."""
+        return len(self._queue)
+
+    def deliver(self, now: float) -> int:
+        """Hand queued primitives to their receivers (which may send more); returns the count."""
+        if self._delivering:
+            return 0
+        self._delivering = True
+        count = 0
+        try:
+            while self._queue and count < MAX_DELIVERIES_PER_CALL:
+                item = self._queue.popleft()
+                count += 1
+                if item.to_rfp:
+                    if item.target not in self.rfps:
+                        continue
+                    rfp_receiver = self._rfp_receivers.get(item.target)
+                    if rfp_receiver is None:
+                        self._rfp_inbox.setdefault(item.target, []).append(item.primitive)
+                    else:
+                        rfp_receiver(item.primitive, now)
+                else:
+                    if item.target not in self.handsets:
+                        continue
+                    handset_receiver = self._handset_receivers.get(item.target)
+                    if handset_receiver is None:
+                        self._handset_inbox.setdefault(item.target, []).append(
+                            (item.rfp_id, item.primitive)
+                        )
+                    else:
+                        handset_receiver(item.rfp_id, item.primitive, now)
+        finally:
+            self._delivering = False
+        if self._queue and self.on_pending is not None:
+            self.on_pending()
+        return count
+
+    def _enqueue(self, item: _Queued) -> None:
+        self._queue.append(item)
+        if len(self._queue) == 1 and not self._delivering and self.on_pending is not None:
+            self.on_pending()
+
+    def _check_links(self) -> None:
+        """Drop connections whose handset left or lost range, or whose RFP is not synced."""
+        for (rfp_id, pmid), handset_id in list(self._bindings.items()):
+            if handset_id in self.handsets and self.reachable(handset_id, rfp_id):
+                continue
+            del self._bindings[(rfp_id, pmid)]
+            release = AirRelease(pmid, RELEASE_LINK_LOST)
+            if handset_id in self.handsets:
+                self._enqueue(_Queued(False, handset_id, rfp_id, release))
+            site = self.rfps.get(rfp_id)
+            if site is not None and site.powered:
+                self._enqueue(_Queued(True, rfp_id, rfp_id, release))
+
+
+def schedule_deliveries(
+    air: Air, call_soon: Callable[[Callable[[], object]], object], clock: Callable[[], float]
+) -> None:
+    """Let an event loop run `air.deliver` soon after traffic is queued, e.g.
+    `schedule_deliveries(air, loop.call_soon, loop.time)`."""
+    scheduled = False
+
+    def run() -> None:
+        nonlocal scheduled
+        scheduled = False
+        air.deliver(clock())
+
+    def pending() -> None:
+        nonlocal scheduled
+        if not scheduled:
+            scheduled = True
+            call_soon(run)
+
+    air.on_pending = pending
+
+
+# -- ciphering -----------------------------------------------------------------------------
+def _half_bytes(size: int) -> int:
+    return max(FULL_SLOT_HALF_BYTES, size)
+
+
+def cipher_frame(ck: bytes, mfn: int, fn: int, data: bytes, *, downlink: bool) -> bytes:
+    """XOR one AirData payload with the DSC keystream of its frame (both ways: it is its
+    own inverse).
+
+    The keystream of frame (mfn, fn) is split into SF (FT->PT, `downlink`) and SP (PT->FT)
+    halves of max(45, len(data)) bytes each; for payloads up to 45 bytes that is exactly the
+    full-slot split of dect-security.md §5.4. A whole DLC frame travels in one AirData here,
+    so longer payloads take a longer keystream (an emulator simplification).
+    """
+    half = _half_bytes(len(data))
+    stream = dsc_keystream(ck, dsc_iv(mfn, fn), 16 * half)
+    start = 0 if downlink else half
+    return bytes(a ^ b for a, b in zip(data, stream[start : start + len(data)], strict=True))
+
+
+def cipher_frames(
+    items: Sequence[tuple[bytes, int, int, bytes, bool]],
+) -> list[bytes]:
+    """`cipher_frame` for many (ck, mfn, fn, data, downlink) at once with the batched DSC."""
+    if not items:
+        return []
+    half = _half_bytes(max(len(item[3]) for item in items))
+    streams = dsc_keystreams(
+        [item[0] for item in items], [dsc_iv(item[1], item[2]) for item in items], 16 * half
+    )
+    out = []
+    for row, (_ck, _mfn, _fn, data, downlink) in zip(streams, items, strict=True):
+        # SF is a prefix of the keystream whatever its length; SP starts after the item's
+        # own SF half, which lies inside the longer row.
+        start = 0 if downlink else _half_bytes(len(data))
+        stream = row.tobytes()[start : start + len(data)]
+        out.append(bytes(a ^ b for a, b in zip(data, stream, strict=True)))
+    return out
+
+
+def describe_air(air: Air) -> list[dict[str, object]]:
+    """A JSON-friendly view of every RFP's radio state (for logs and debugging)."""
+    out: list[dict[str, object]] = []
+    for rfp_id, site in sorted(air.rfps.items()):
+        status = air.sync_status(rfp_id)
+        out.append(
+            {
+                "id": rfp_id,
+                "rpn": site.rpn,
+                "x": site.x,
+                "y": site.y,
+                "cluster": site.cluster,
+                "up": site.up,
+                "synced": status.synced,
+                "reference": status.reference,
+                "parent": status.parent,
+                "hops": status.hops,
+                "relations": [(r.rfp_id, r.rssi_dbm) for r in air.sync_relations(rfp_id)],
+            }
+        )
+    return out
+
