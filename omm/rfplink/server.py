@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dect.errors import DectValueError
-from dect.identities import Park, Rfpi
+from dect.identities import AccessRightsClass, Park, Rfpi
 from omm.errors import ModelError
 from omm.model import OmmModel
 from omm.rfplink.session import (
@@ -179,9 +179,12 @@ class RfpLinkServer:
         heartbeat_misses: int = 3,
         handshake_timeout: float = 10.0,
         random: Callable[[int], bytes] = os.urandom,
+        park: Callable[[], Park | None] | None = None,
     ) -> None:
         """`on_dnm(rfp_id, dnm)`: every LC/MAC primitive from a connected RFP.
-        `on_link(rfp_id, up)`: an RFP's link came up (True) or ended (False)."""
+        `on_link(rfp_id, up)`: an RFP's link came up (True) or ended (False).
+        `park()`: the PARK whose ARI the RFPs broadcast (default: the "PARK" setting, none
+        while it is empty); FixedPartLink.attach sets it to the fixed part's."""
         self.model = model
         self.host = host
         self.requested_port = port
@@ -191,6 +194,7 @@ class RfpLinkServer:
         self.heartbeat_misses = heartbeat_misses
         self.handshake_timeout = handshake_timeout
         self.random = random
+        self.park: Callable[[], Park | None] = park or self._park_setting
         self._server: asyncio.Server | None = None
         self._connections: set[_RfpConnection] = set()
         self._active: dict[int, _RfpConnection] = {}
@@ -265,16 +269,20 @@ class RfpLinkServer:
         rec = self.model.rfps.get(rfp_id)
         return DectConfig(bool(rec["dectOn"]), self._rfpi(rec["rpn"]))
 
-    def _rfpi(self, rpn: int) -> bytes | None:
-        """RFPI = the PARK's ARI and the RFP's RPN; None while no PARK is set."""
+    def _park_setting(self) -> Park | None:
         text = str(self.model.settings.value("PARK", "park", "") or "")
-        if not text:
-            return None
         try:
-            ari = Park.parse(text).ari
-            return Rfpi(ari, rpn & (0x7 if ari.arc.name == "A" else 0xFF)).to_bytes()
+            return Park.parse(text) if text else None
         except DectValueError:
             return None
+
+    def _rfpi(self, rpn: int) -> bytes | None:
+        """RFPI = the PARK's ARI and the RFP's RPN; None while there is no PARK."""
+        park = self.park()
+        if park is None:
+            return None
+        ari = park.ari
+        return Rfpi(ari, rpn & (0x7 if ari.arc is AccessRightsClass.A else 0xFF)).to_bytes()
 
     # -- what sessions report --------------------------------------------------------------
     def _on_event(self, conn: _RfpConnection, event: SessionEvent) -> None:
