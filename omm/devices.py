@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,10 @@ from omm.ipei import normalise_ipei
 from omm.tables import Record, Table, apply
 from sipdect.axi.records import PP_DEV
 from sipdect.store import Store
-from sipdect.vault import Vault
+from sipdect.vault import NONCE_LEN, TOKEN_PREFIX, Vault
+
+#: The sealed UAK lives in the record under this key, outside the AXI fields.
+UAK_SEALED = "_uakSealed"
 
 
 def check_ac(ac: str) -> str:
@@ -108,6 +112,33 @@ class Devices:
 
     def page(self, start: int, count: int) -> list[Record]:
         return self.table.page(start, count)
+
+    def set_uak(self, ppn: int, uak: bytes) -> Record:
+        """Store a UAK from key allocation sealed; `uak` shows its encrypted octets in hex
+        (axi.md §5.2) and `s` is Unconfirmed until the first authentication with it."""
+        rec = self.get(ppn)
+        token = self.vault.seal(uak, b"uak")
+        sealed = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) :])
+        shown = sealed[NONCE_LEN : NONCE_LEN + len(uak)].hex().upper()
+        now = int(self.clock())
+        rec[UAK_SEALED] = token
+        changed = apply(rec, {"uak": shown, "s": "Unconfirmed", "timeStampSubscription": now,
+                              "timeStamp": now})
+        return self.table.update(rec, changed)
+
+    def uak(self, rec: Record) -> bytes | None:
+        """The device's UAK, unsealed, or None before its first subscription."""
+        token = rec.get(UAK_SEALED)
+        return self.vault.unseal(token, b"uak") if token else None
+
+    def set_subscription(self, ppn: int, state: str) -> Record:
+        """Set `s` (No, Unconfirmed, Yes) as the DECT procedures move it."""
+        rec = self.get(ppn)
+        changed = apply(rec, {"s": state})
+        if changed:
+            rec["timeStamp"] = int(self.clock())
+            changed += ("timeStamp",)
+        return self.table.update(rec, changed)
 
     def subscribed_count(self) -> int:
         return sum(1 for r in self.table if r.get("s") == "Yes")

@@ -1,0 +1,830 @@
+"""One PP's MAC connection at the OMM: its DLC links and the MM, CC, LCE and COMS procedures.
+
+EN 300 175-5 MM (access rights and key allocation, authentication, ciphering, location,
+detach), CC (feature codes, call set-up), LCE (page response) and COMS (text messages) as
+dect-security.md §4.2-§4.7 and features.md §2.6/§2.8 describe them for SIP-DECT. Sans-I/O:
+FixedPart feeds it and collects its frames; all choices the product leaves open come from
+omm.dect.conventions.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from dect import security as sec
+from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
+from dect.errors import DectDecodeError, DectValueError
+from dect.identities import Ipei, Ipui, PortableUserType, Tpui
+from dect.nwk import NwkMessage, cc, coms, decode_message, lce, mm
+from dect.nwk.ie import (
+    AllocationType,
+    AuthType,
+    CipherInfo,
+    IwuToIwu,
+    LocationArea,
+    ModelIdentifier,
+    MultiKeypad,
+    PortableIdentity,
+    Rand,
+    Res,
+    TerminalCapability,
+)
+from dect.nwk.tables import (
+    AuthAlgorithm,
+    AuthKeyType,
+    CcMessageType,
+    CipherAlgorithm,
+    CipherKeyType,
+    ComsMessageType,
+    LceMessageType,
+    MmMessageType,
+    ProtocolDiscriminator,
+    RejectReasonCode,
+    ReleaseReasonCode,
+)
+from omm.dect import conventions as cv
+from omm.dect import events as ev
+from omm.dect import features, subscription
+from omm.dect.primitives import MacEncKeyReq
+from omm.tables import Record
+
+if TYPE_CHECKING:
+    from omm.dect.fixed_part import FixedPart, OutgoingMessage
+
+PD = ProtocolDiscriminator
+
+
+class Security(Enum):
+    """Ciphering of the connection."""
+
+    CLEAR = "clear"
+    CIPHER_REQUESTED = "cipher requested"
+    """CIPHER-REQUEST sent; the key goes to the RFP once the PP's DLC acknowledged it."""
+    KEY_LOADING = "key loading"
+    """MAC_ENC_KEY_REQ sent; waiting for MAC_ENC_EKS_IND."""
+    CIPHERED = "ciphered"
+
+
+class Mm(Enum):
+    """The FP-initiated MM procedure in progress."""
+
+    IDLE = "idle"
+    KEY_ALLOCATION = "key allocation"
+    """KEY-ALLOCATE sent; waiting for the PP's AUTHENTICATION-REQUEST with RES1."""
+    AUTHENTICATING = "authenticating"
+    """AUTHENTICATION-REQUEST sent; waiting for AUTHENTICATION-REPLY."""
+
+
+class Step(Enum):
+    """Security steps run before a PP's request is served."""
+
+    AUTHENTICATE = "authenticate"
+    """PT authentication storing the new DCK (UPC)."""
+    AUTHENTICATE_DEFAULT = "authenticate for a default cipher key"
+    """PT authentication with DEF: the DCK becomes the DefCK for early encryption."""
+    CIPHER = "cipher"
+    """CIPHER-REQUEST with the stored DCK, then MAC_ENC_KEY_REQ."""
+
+
+class Service(Enum):
+    """Higher-layer transactions that keep the link up."""
+
+    SUBSCRIPTION = "subscription"
+    LOCATE = "locate"
+    CALL = "call"
+    COMS_OUT = "coms out"
+    COMS_IN = "coms in"
+    PAGED = "paged"
+
+
+class ComsOut(Enum):
+    """The FP's COMS transaction delivering a message."""
+
+    SETUP_SENT = "setup sent"
+    INFO_SENT = "info sent"
+    RELEASE_SENT = "release sent"
+
+
+#: FP-initiated MM answers each MM state accepts (anything else is ignored).
+MM_ACCEPTS: dict[int, frozenset[Mm]] = {
+    MmMessageType.AUTHENTICATION_REPLY: frozenset({Mm.AUTHENTICATING}),
+    MmMessageType.AUTHENTICATION_REJECT: frozenset({Mm.AUTHENTICATING, Mm.KEY_ALLOCATION}),
+}
+
+#: Which COMS messages each state of the FP's delivering transaction accepts.
+COMS_OUT_ACCEPTS: dict[int, frozenset[ComsOut]] = {
+    ComsMessageType.COMS_CONNECT: frozenset({ComsOut.SETUP_SENT}),
+    ComsMessageType.COMS_ACK: frozenset({ComsOut.INFO_SENT}),
+    ComsMessageType.COMS_RELEASE: frozenset(ComsOut),
+    ComsMessageType.COMS_RELEASE_COM: frozenset({ComsOut.RELEASE_SENT}),
+}
+
+
+def _ipei_of(identity: PortableIdentity | None) -> Ipei | None:
+    """The IPEI inside an IPUI-N, an assigned IPUI-O or a bare IPEI."""
+    if identity is None:
+        return None
+    ident = identity.identity
+    if isinstance(ident, Ipei):
+        return ident
+    if isinstance(ident, Ipui):
+        if ident.put is PortableUserType.N:
+            return ident.ipei
+        if ident.put is PortableUserType.O and ident.pun < 1 << 36:
+            return Ipei.from_int(ident.pun)
+    return None
+
+
+def _replay(value: bytes) -> sec.RandomSource:
+    """A random source that returns `value`: every candidate AC sees the same challenge."""
+    return lambda n: value[:n]
+
+
+class PpConnection:
+    """The fixed part's side of one MAC connection with a PP."""
+
+    def __init__(self, fp: FixedPart, rfp_id: int, mcei: int, pmid: int) -> None:
+        self.fp = fp
+        self.rfp_id = rfp_id
+        self.mcei = mcei
+        self.pmid = pmid
+        self.dlc = DlcConnection(Side.FT, window=fp.window)
+        self.lln = cv.LLN_DEFAULT
+        """The link of the PP's last message; answers go there."""
+        self.ppn: int | None = None
+        self.ipei: Ipei | None = None
+        self.security = Security.CLEAR
+        self.mm = Mm.IDLE
+        self.services: set[Service] = set()
+        self._llns: dict[Service | None, int] = {}
+        self.undecodable = 0
+        """Frames in a row that did not decode (a wrong cipher key)."""
+        self.link: sec.EncryptedLink | None = None
+        """The key life cycle once ciphered."""
+        self.capability: TerminalCapability | None = None
+        self.hw_type = cv.HW_TYPE_GAP
+        self._steps: deque[Step] = deque()
+        self._then: deque[Callable[[float], None]] = deque()
+        self._secured = False
+        self._auth: sec.FpPtAuthentication | None = None
+        self._auth_use = sec.KeyUse()
+        self._allocations: list[tuple[subscription.Candidate, sec.FpKeyAllocation]] = []
+        self._cipher_key = b""
+        self._default_index: int | None = None
+        """Set while the key being loaded is a DefCK (early encryption)."""
+        self._cipher_message = 0
+        self._procedure_deadline: float | None = None
+        self._cipher_deadline: float | None = None
+        self._release_at: float | None = None
+        self._call_ti = 0
+        self._call_digits = ""
+        self._coms_out: ComsOut | None = None
+        self._coms_message: OutgoingMessage | None = None
+        self._coms_in_ti = 0
+        self._aborting = False
+        self.closed = False
+
+    # -- properties ----------------------------------------------------------------------------
+    @property
+    def cipher_key(self) -> bytes | None:
+        """The key the RFP ciphers with now, None when clear."""
+        return self.link.cipher_key if self.link is not None and self.link.encrypted else None
+
+    def _record(self) -> Record | None:
+        return None if self.ppn is None else self.fp.model.devices.table.get(self.ppn)
+
+    def _ipei_text(self) -> str:
+        return self.ipei.omm_form() if self.ipei is not None else "?"
+
+    # -- input ---------------------------------------------------------------------------------
+    def receive_frame(self, data: bytes, now: float) -> None:
+        """One DLC frame from the PP."""
+        try:
+            self.dlc.receive(data, now)
+        except DectDecodeError:
+            self._undecodable(now)
+            return
+        self.undecodable = 0
+        self._process_dlc(now)
+
+    def _process_dlc(self, now: float) -> None:
+        for event in self.dlc.events():
+            if self.closed:
+                return
+            if isinstance(event, NwkReceived):
+                self._receive_nwk(event.lln, event.nwk, now)
+            elif isinstance(event, NwkAcknowledged):
+                if event.message_id == self._cipher_message:
+                    self._load_key(now)
+            elif isinstance(event, LinkFailed):
+                self.fp.log("MinorErr", f"DLC link failed (ppn={self.ppn}): {event.reason}")
+                self.fp.release(self, now)
+                return
+        self._check_idle(now)
+
+    def _undecodable(self, now: float) -> None:
+        self.undecodable += 1
+        if self.undecodable >= cv.UNDECODABLE_LIMIT:
+            self.fp.log(
+                "MinorErr",
+                f"UndecodableFrames(ppn={self.ppn}, rfp={self.rfp_id}): wrong cipher key?",
+            )
+            self.fp.release(self, now)
+
+    def _receive_nwk(self, lln: int, data: bytes, now: float) -> None:
+        try:
+            msg = decode_message(data)
+        except DectDecodeError:
+            self._undecodable(now)
+            return
+        self.lln = lln
+        if not self._aborting:
+            self._release_at = None
+        handler = _HANDLERS.get((msg.pd, msg.message_type))
+        if handler is None:
+            return
+        expected = MM_ACCEPTS.get(msg.message_type) if msg.pd is PD.MM else None
+        if expected is not None and self.mm not in expected:
+            return
+        try:
+            handler(self, msg, now)
+        except DectValueError as exc:
+            self.fp.log("MinorErr", f"bad {msg.type_name} from ppn={self.ppn}: {exc}")
+
+    def encryption_started(self, now: float) -> None:
+        """MAC_ENC_EKS_IND: the RFP ciphers with the key last sent."""
+        if self.security is not Security.KEY_LOADING:
+            return
+        rekey = self.link is not None and self.link.encrypted
+        keys = self.fp.cipher_keys(self.ppn or 0)
+        if self.link is None:
+            interval = cv.REKEY_INTERVAL_S if self.fp.enhanced_security else None
+            self.link = sec.EncryptedLink(keys, rekey_interval=interval)
+        if rekey:
+            self.link.rekeyed(self._cipher_key, now)
+        elif self._default_index is not None:
+            self.link.start_default(self._default_index, now)
+        else:
+            self.link.start(cv.CIPHER_KEY_NUMBER, now)
+        self._default_index = None
+        self.security = Security.CIPHERED
+        self._cipher_deadline = None
+        self.fp.emit(ev.LinkCiphered(self.ppn or 0, self.rfp_id, rekey))
+        self._advance(now)
+
+    def start_early_encryption(self, ppn: int, index: int, now: float) -> None:
+        """Enhanced security: cipher with the PP's default cipher key before any NWK message."""
+        self.ppn = ppn
+        self._default_index = index
+        self._cipher_key = self.fp.cipher_keys(ppn).default_key(index)
+        self._send_key(now)
+
+    # -- output --------------------------------------------------------------------------------
+    def _send(self, msg: NwkMessage, service: Service | None = None) -> int:
+        """Queue a message on the link `service` was asked on, else the PP's last link."""
+        if not self._aborting:
+            self._release_at = None
+        return self.dlc.send(msg.encode(), self._llns.get(service, self.lln))
+
+    def _begin(self, service: Service) -> None:
+        """A PP request opens `service`: its answers go on the link it came on."""
+        self.services.add(service)
+        self._llns[service] = self.lln
+
+    def _send_key(self, now: float) -> None:
+        self.fp.request(MacEncKeyReq(self.rfp_id, self.mcei, self._cipher_key, cv.MAC_KEY_ID))
+        self.security = Security.KEY_LOADING
+        self._cipher_deadline = now + cv.CIPHER_TIMEOUT_S
+
+    # -- timers --------------------------------------------------------------------------------
+    def get_timer(self) -> float | None:
+        rekey = self.link.get_timer() if self.link is not None else None
+        candidates = (
+            self.dlc.get_timer(),
+            self._procedure_deadline,
+            self._cipher_deadline,
+            self._release_at,
+            rekey if self.mm is Mm.IDLE and not self._steps else None,
+        )
+        return min((t for t in candidates if t is not None), default=None)
+
+    def handle_timer(self, now: float) -> None:
+        self.dlc.handle_timer(now)
+        self._process_dlc(now)
+        if self.closed:
+            return
+        late = [t for t in (self._procedure_deadline, self._cipher_deadline) if t is not None]
+        if any(now >= t for t in late):
+            self.fp.log(
+                "MinorErr",
+                f"DECT procedure timed out (ppn={self.ppn}, {self.mm.value}, "
+                f"{self.security.value})",
+            )
+            self.fp.release(self, now)
+            return
+        if self._release_at is not None and now >= self._release_at:
+            self.fp.release(self, now)
+            return
+        if self.link is not None and self.mm is Mm.IDLE and not self._steps:
+            if self.link.handle_timer(now) is not None:
+                self._steps.extend((Step.AUTHENTICATE, Step.CIPHER))
+                self._advance(now)
+
+    def poke(self, now: float) -> None:
+        """Something for this PP is waiting (a message): serve it if the link is free."""
+        self._check_idle(now)
+
+    # -- the step sequencer --------------------------------------------------------------------
+    def _secure(self, then: Callable[[float], None], now: float) -> None:
+        """Run the security steps this connection still needs, then `then`."""
+        if not self._secured:
+            self._secured = True
+            self._steps.extend(self._security_plan())
+        self._then.append(then)
+        self._advance(now)
+
+    def _security_plan(self) -> list[Step]:
+        """Which security steps, in which order (dect-security.md §4.3-§4.6, seed 000)."""
+        settings = self.fp.model.settings
+        rec = self._record()
+        encrypt = bool(settings.value("DECTEncryption", "enable", True)) and bool(
+            rec is not None and rec.get("encrypt", True)
+        )
+        try:
+            self.fp.cipher_keys(self.ppn or 0).dck(cv.CIPHER_KEY_NUMBER)
+            has_dck = True
+        except sec.UnknownCipherKey:
+            has_dck = False
+        plan: list[Step]
+        if self.security is not Security.CLEAR:  # early encryption with the DefCK
+            plan = [Step.AUTHENTICATE, Step.CIPHER]
+        elif not encrypt:
+            plan = [Step.AUTHENTICATE]
+        elif self.fp.auth_before_cipher or not has_dck:
+            plan = [Step.AUTHENTICATE, Step.CIPHER]
+        else:
+            plan = [Step.CIPHER, Step.AUTHENTICATE]
+            if cv.NEW_DCK_IN_CALL:
+                plan.append(Step.CIPHER)
+        if self._wants_default_key():
+            plan.append(Step.AUTHENTICATE_DEFAULT)
+        return plan
+
+    def _wants_default_key(self) -> bool:
+        keys = self.fp.cipher_keys(self.ppn or 0)
+        capable = self.capability is not None and self.capability.supports_rekeying_early_encryption
+        return self.fp.enhanced_security and capable and keys.latest_default_index is None
+
+    def _busy(self) -> bool:
+        return self.mm is not Mm.IDLE or self.security in (
+            Security.CIPHER_REQUESTED,
+            Security.KEY_LOADING,
+        )
+
+    def _advance(self, now: float) -> None:
+        while not self.closed and not self._busy():
+            if self._steps:
+                self._start_step(self._steps.popleft(), now)
+            elif self._then:
+                self._then.popleft()(now)
+            else:
+                break
+        self._check_idle(now)
+
+    def _start_step(self, step: Step, now: float) -> None:
+        if step is Step.CIPHER:
+            self._start_cipher(now)
+        else:
+            self._start_authentication(step is Step.AUTHENTICATE_DEFAULT, now)
+
+    def _check_idle(self, now: float) -> None:
+        """Deliver waiting messages when free; release the link when nothing is left."""
+        if self.closed or self._busy() or self._steps or self._then:
+            return
+        if (
+            self.ppn is not None
+            and self.fp.has_outbox(self.ppn)
+            and not (self.services - {Service.PAGED})
+        ):
+            self.services.discard(Service.PAGED)
+            self._secure(self._deliver_next, now)
+            return
+        self.services.discard(Service.PAGED)
+        if not self.services and self.dlc.idle and self._release_at is None:
+            self._release_at = now + cv.LINK_RELEASE_S
+
+    # -- authentication and ciphering ----------------------------------------------------------
+    def _start_authentication(self, default_key: bool, now: float) -> None:
+        rec = self._record()
+        uak = self.fp.model.devices.uak(rec) if rec is not None else None
+        if rec is None or uak is None or self.ppn is None:
+            self._fail(f"no UAK for ppn={self.ppn}", now)
+            return
+        self._auth = sec.FpPtAuthentication(sec.b1(uak), random=self.fp.random)
+        challenge = self._auth.start()
+        index = cv.default_cipher_key_index(self.ppn) if default_key else None
+        self._auth_use = sec.KeyUse(True, cv.CIPHER_KEY_NUMBER, index)
+        auth_type = AuthType(
+            AuthAlgorithm.DSAA,
+            AuthKeyType.UAK,
+            cv.UAK_NUMBER,
+            cv.CIPHER_KEY_NUMBER,
+            upc=not default_key,
+            default=default_key,
+            default_cipher_key_index=index,
+        )
+        self._send(mm.authentication_request(auth_type, challenge.rand_f, rs=challenge.rs))
+        self.mm = Mm.AUTHENTICATING
+        self._procedure_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    def _on_authentication_reply(self, msg: NwkMessage, now: float) -> None:
+        assert self._auth is not None and self.ppn is not None
+        res = msg.require(Res)
+        self._procedure_deadline = None
+        try:
+            dck = self._auth.receive(sec.PtResponse(res.value))
+        except (sec.AuthenticationFailed, sec.ProtocolStateError):
+            self._send(mm.authentication_reject(RejectReasonCode.AUTHENTICATION_FAILED))
+            self.fp.log(
+                "MinorErr", f"AuthenticationFailed(ipei={self._ipei_text()}, ppn={self.ppn})"
+            )
+            self.fp.emit(ev.AuthenticationFailed(self.ppn, self._ipei_text()))
+            self.mm = Mm.IDLE
+            self._abort_services(now)
+            return
+        self.fp.cipher_keys(self.ppn).store(dck, self._auth_use)
+        self.mm = Mm.IDLE
+        self._advance(now)
+
+    def _start_cipher(self, now: float) -> None:
+        try:
+            self._cipher_key = self.fp.cipher_keys(self.ppn or 0).dck(cv.CIPHER_KEY_NUMBER)
+        except sec.UnknownCipherKey:
+            self._fail(f"no cipher key for ppn={self.ppn}", now)
+            return
+        info = CipherInfo(True, CipherAlgorithm.DSC, CipherKeyType.DERIVED, cv.CIPHER_KEY_NUMBER)
+        self._cipher_message = self._send(mm.cipher_request(info))
+        self.security = Security.CIPHER_REQUESTED
+        self._cipher_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    def _load_key(self, now: float) -> None:
+        if self.security is Security.CIPHER_REQUESTED:
+            self._cipher_message = 0
+            self._send_key(now)
+
+    def _on_cipher_reject(self, msg: NwkMessage, now: float) -> None:
+        self._fail(f"CIPHER-REJECT from ppn={self.ppn}", now)
+
+    def _on_authentication_reject(self, msg: NwkMessage, now: float) -> None:
+        if self.mm is Mm.KEY_ALLOCATION:
+            self._refuse_access("the PP has no authentication code", now, send=False)
+            self.mm = Mm.IDLE
+            return
+        self.fp.log(
+            "MinorErr",
+            f"AuthenticationFailed(ipei={self._ipei_text()}, ppn={self.ppn}, rejected by the PP)",
+        )
+        self.mm = Mm.IDLE
+        self._abort_services(now)
+
+    def _on_authentication_request(self, msg: NwkMessage, now: float) -> None:
+        """The PP's RES1 in key allocation, or the PP authenticating the FT (§4.4)."""
+        res, rand = msg.find(Res), msg.require(Rand)
+        if self.mm is Mm.KEY_ALLOCATION and res is not None:
+            self._finish_key_allocation(res.value, rand.value, now)
+            return
+        if self.ppn is None:  # the PP is known by its PMID, an assigned TPUI
+            self.ppn = cv.ppn_from_pmid(self.pmid)
+        rec = self._record()
+        uak = self.fp.model.devices.uak(rec) if rec is not None else None
+        if uak is None:
+            self.ppn = None
+            self._send(mm.authentication_reject(RejectReasonCode.IPUI_UNKNOWN))
+            return
+        answer = sec.FpFtAuthentication(sec.b1(uak), random=self.fp.random)
+        reply = answer.receive_request(rand.value)
+        self._send(mm.authentication_reply(reply.res2, rs=reply.rs))
+
+    # -- access rights (§4.2) ------------------------------------------------------------------
+    def _on_access_rights_request(self, msg: NwkMessage, now: float) -> None:
+        self.ipei = _ipei_of(msg.find(PortableIdentity))
+        self.capability = msg.find(TerminalCapability)
+        model_id = msg.find(ModelIdentifier)
+        if model_id is not None and model_id.manic == cv.MODEL_MANIC:
+            self.hw_type = cv.HW_TYPE_BY_MODIC.get(model_id.modic, cv.HW_TYPE_UNKNOWN)
+        self._begin(Service.SUBSCRIPTION)
+        if self.ipei is None:
+            self._refuse_access("no IPEI in the request", now, code=RejectReasonCode.IPUI_UNKNOWN)
+            return
+        found = subscription.candidates(self.fp.model, self.ipei)
+        if isinstance(found, subscription.Refusal):
+            self._refuse_access(found.reason, now, code=found.reject_code)
+            return
+        auth = msg.find(AuthType)
+        ac_number = auth.key_number if auth is not None else cv.UAK_NUMBER
+        rs, rand_f = self.fp.random(8), self.fp.random(8)
+        self._allocations = []
+        for candidate in found:
+            flow = sec.FpKeyAllocation(candidate.ac, random=_replay(rand_f), rs=rs)
+            flow.start()
+            self._allocations.append((candidate, flow))
+        allocation = AllocationType(AuthAlgorithm.DSAA, cv.UAK_NUMBER, ac_number)
+        self._send(mm.key_allocate(allocation, rand_f, rs))
+        self.mm = Mm.KEY_ALLOCATION
+        self._procedure_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    def _finish_key_allocation(self, res1: bytes, rand_p: bytes, now: float) -> None:
+        self._procedure_deadline = None
+        self.mm = Mm.IDLE
+        assert self.ipei is not None
+        match: tuple[subscription.Candidate, sec.FpKeyAllocation, sec.FtResponse] | None = None
+        for candidate, flow in self._allocations:
+            try:
+                match = (candidate, flow, flow.receive(sec.PtResponse(res1, rand_p)))
+                break
+            except (sec.AuthenticationFailed, sec.ProtocolStateError, DectValueError):
+                continue
+        if match is None:
+            self._send(mm.authentication_reject(RejectReasonCode.AUTHENTICATION_FAILED))
+            self._refuse_access(
+                "authentication failed (wrong authentication code)",
+                now,
+                code=RejectReasonCode.AUTHENTICATION_FAILED,
+            )
+            return
+        candidate, flow, reply = match
+        # Annex K: the FT's AUTHENTICATION-REPLY of key allocation has the TI flag clear.
+        self._send(mm.authentication_reply(reply.res2, ti_flag=False))
+        auto = candidate.ppn is None
+        self.ppn = subscription.bind(self.fp.model, candidate, self.ipei, flow.uak, self.hw_type)
+        self.fp.forget_keys(self.ppn)
+        ipui = cv.assigned_ipui(self.ipei)
+        self._send(
+            mm.access_rights_accept(
+                ipui,
+                self.fp.park,
+                auth_type=AuthType(AuthAlgorithm.DSAA, AuthKeyType.UAK, cv.UAK_NUMBER, 0),
+            )
+        )
+        self._steps.append(Step.AUTHENTICATE)  # confirms the UAK and gives the first DCK
+        if self._wants_default_key():
+            self._steps.append(Step.AUTHENTICATE_DEFAULT)
+        self._secured = True
+        ppn, ipei = self.ppn, self.ipei.omm_form()
+
+        def confirmed(now: float) -> None:
+            self.fp.model.devices.set_subscription(ppn, "Yes")
+            self.fp.emit(ev.DeviceSubscribed(ppn, ipei, auto))
+            self.services.discard(Service.SUBSCRIPTION)
+
+        self._then.append(confirmed)
+        self._allocations = []
+        self._advance(now)
+
+    def _refuse_access(
+        self,
+        reason: str,
+        now: float,
+        *,
+        code: int = RejectReasonCode.IPEI_NOT_ACCEPTED,
+        send: bool = True,
+    ) -> None:
+        if send:
+            self._send(mm.access_rights_reject(code))
+        self.fp.log("MinorErr", f"AccessRightsFailed(ipei={self._ipei_text()}, {reason})")
+        self.fp.emit(ev.SubscriptionFailed(self._ipei_text(), reason))
+        self.services.discard(Service.SUBSCRIPTION)
+        self._check_idle(now)
+
+    # -- identification ------------------------------------------------------------------------
+    def _identify(self, msg: NwkMessage) -> Record | None:
+        """The subscribed device the message's PORTABLE-IDENTITY (or this link) names."""
+        identity = msg.find(PortableIdentity)
+        cap = msg.find(TerminalCapability)
+        if cap is not None:
+            self.capability = cap
+        if identity is not None:
+            ipei = _ipei_of(identity)
+            rec: Record | None = None
+            if ipei is not None:
+                ppn = self.fp.model.devices.by_ipei.get(ipei.omm_form())
+                rec = self.fp.model.devices.table.get(ppn) if ppn else None
+            elif isinstance(identity.identity, Tpui):
+                ppn_t = cv.ppn_from_pmid(identity.identity.value)
+                rec = self.fp.model.devices.table.get(ppn_t) if ppn_t else None
+            if rec is None or (self.ppn is not None and rec["ppn"] != self.ppn):
+                return None
+            self.ppn = int(rec["ppn"])
+            self.ipei = Ipei.parse(rec["ipei"])
+        rec = self._record()
+        # The connection that is confirming a subscription may go on to register (§4.2 step 6).
+        states = ("Yes", "Unconfirmed") if Service.SUBSCRIPTION in self.services else ("Yes",)
+        if rec is None or rec.get("s") not in states or self.fp.model.devices.uak(rec) is None:
+            return None
+        return rec
+
+    # -- location registration and detach ------------------------------------------------------
+    def _on_locate_request(self, msg: NwkMessage, now: float) -> None:
+        if self._identify(msg) is None:
+            self._send(mm.locate_reject(RejectReasonCode.IPUI_UNKNOWN))
+            self._check_idle(now)
+            return
+        self._begin(Service.LOCATE)
+        self._secure(self._accept_location, now)
+
+    def _accept_location(self, now: float) -> None:
+        assert self.ppn is not None
+        tpui = cv.assigned_tpui(self.ppn)
+        area = LocationArea(cv.LOCATION_AREA_LEVEL)
+        self._send(mm.locate_accept(PortableIdentity(tpui), area), Service.LOCATE)
+        self.fp.emit(ev.DeviceAttached(self.ppn, self.rfp_id))
+        self.fp.emit(ev.PpTransaction("LocReg", self.ppn, self.rfp_id))
+        self.services.discard(Service.LOCATE)
+
+    def _on_detach(self, msg: NwkMessage, now: float) -> None:
+        if self._identify(msg) is None:
+            return
+        assert self.ppn is not None
+        self.fp.emit(ev.DeviceDetached(self.ppn))
+        self.fp.emit(ev.PpTransaction("Detach", self.ppn, self.rfp_id))
+
+    # -- call control: feature codes and calls -------------------------------------------------
+    def _on_cc_setup(self, msg: NwkMessage, now: float) -> None:
+        self._call_ti = msg.ti
+        if self._identify(msg) is None:
+            reason = ReleaseReasonCode.UNKNOWN_IDENTITY
+            self._send(cc.release_com(reason, ti=msg.ti, ti_flag=True))
+            self._check_idle(now)
+            return
+        keypad = msg.find(MultiKeypad)
+        self._call_digits = keypad.text if keypad is not None else ""
+        self._begin(Service.CALL)
+        self._secure(self._serve_setup, now)
+
+    def _serve_setup(self, now: float) -> None:
+        assert self.ppn is not None
+        digits = self._call_digits
+        if not features.is_feature_code(digits):
+            self._send(cc.setup_ack(ti=self._call_ti, ti_flag=True), Service.CALL)
+            self.fp.emit(ev.CallRequested(self.ppn, digits))
+            return
+        result = features.run(self.fp.model, self.ppn, digits)
+        text = result.text if result is not None else cv.TEXT_LOGIN_FAILED
+        if result is not None and result.ok and result.uid:
+            if digits.startswith(cv.feature_code("UserLogin")):
+                self.fp.emit(ev.UserLoggedIn(result.uid, self.ppn))
+            else:
+                self.fp.emit(ev.UserLoggedOut(result.uid, self.ppn))
+        elif result is not None and not result.ok and result.login:
+            self.fp.log("GenInfo", f"UserLoginFailed(ppn={self.ppn}, login={result.login})")
+            self.fp.emit(ev.UserLoginFailed(self.ppn, result.login))
+        display = cv.DISPLAY_CLEAR + text + cv.DISPLAY_HOME
+        self._send(cc.info(display=display, ti=self._call_ti, ti_flag=True), Service.CALL)
+        release = cc.release(ReleaseReasonCode.NORMAL, ti=self._call_ti, ti_flag=True)
+        self._send(release, Service.CALL)
+
+    def _on_cc_info(self, msg: NwkMessage, now: float) -> None:
+        keypad = msg.find(MultiKeypad)
+        if Service.CALL in self.services and keypad is not None and self.ppn is not None:
+            self._call_digits += keypad.text
+            self.fp.emit(ev.CallRequested(self.ppn, self._call_digits))
+
+    def _on_cc_release(self, msg: NwkMessage, now: float) -> None:
+        self._send(cc.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti, ti_flag=not msg.ti_flag))
+        self.services.discard(Service.CALL)
+
+    def _on_cc_release_com(self, msg: NwkMessage, now: float) -> None:
+        self.services.discard(Service.CALL)
+
+    # -- paging --------------------------------------------------------------------------------
+    def _on_page_response(self, msg: NwkMessage, now: float) -> None:
+        rec = self._identify(msg)
+        if rec is None:
+            identity = msg.require(PortableIdentity)
+            self._send(lce.page_reject(identity, RejectReasonCode.IPUI_UNKNOWN))
+            self._check_idle(now)
+            return
+        assert self.ppn is not None
+        self.fp.page_answered(self.ppn)
+        self._begin(Service.PAGED)
+        self._secure(lambda now: None, now)
+
+    # -- COMS: text messages (conventions: "text messages") ------------------------------------
+    def _deliver_next(self, now: float) -> None:
+        if self.ppn is None or self._coms_out is not None:
+            return
+        item = self.fp.outbox_head(self.ppn)
+        if item is None or self.ipei is None:
+            return
+        self._coms_message = item
+        self._coms_out = ComsOut.SETUP_SENT
+        self.services.add(Service.COMS_OUT)
+        self._send(coms.setup(cv.assigned_ipui(self.ipei), self.fp.park))
+        self.fp.emit(ev.PpTransaction("ComsEstablish", self.ppn, self.rfp_id))
+        self._procedure_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    def _on_coms(self, msg: NwkMessage, now: float) -> None:
+        if msg.ti_flag:
+            self._coms_out_message(msg, now)
+        else:
+            self._coms_in_message(msg, now)
+
+    def _coms_out_message(self, msg: NwkMessage, now: float) -> None:
+        state, item = self._coms_out, self._coms_message
+        accepts = COMS_OUT_ACCEPTS.get(msg.message_type, frozenset())
+        if state is None or item is None or state not in accepts or self.ppn is None:
+            return
+        kind = msg.message_type
+        if kind == ComsMessageType.COMS_CONNECT:
+            body = cv.MessageBody(item.message_id, item.title, item.text, item.confirmations)
+            self._send(coms.info(cv.message_iwu(body)))
+            self._coms_out = ComsOut.INFO_SENT
+        elif kind == ComsMessageType.COMS_ACK:
+            self.fp.message_done(self.ppn, item, "Delivered")
+            self._send(coms.release(ReleaseReasonCode.NORMAL))
+            self._coms_out = ComsOut.RELEASE_SENT
+        elif kind == ComsMessageType.COMS_RELEASE:
+            if state is not ComsOut.RELEASE_SENT:
+                self.fp.message_done(self.ppn, item, "Rejected")
+            self._send(coms.release_com(ReleaseReasonCode.NORMAL))
+            self._end_coms_out()
+        else:
+            self._end_coms_out()
+
+    def _end_coms_out(self) -> None:
+        self._procedure_deadline = None
+        self._coms_out = None
+        self._coms_message = None
+        self.services.discard(Service.COMS_OUT)
+        if self.ppn is not None:
+            self.fp.emit(ev.PpTransaction("ComsRelease", self.ppn, self.rfp_id))
+
+    def _coms_connect(self, now: float) -> None:
+        self._send(coms.connect(ti=self._coms_in_ti), Service.COMS_IN)
+
+    def _coms_in_message(self, msg: NwkMessage, now: float) -> None:
+        kind = msg.message_type
+        if kind == ComsMessageType.COMS_SETUP:
+            if self._identify(msg) is None:
+                self._send(coms.release_com(ReleaseReasonCode.UNKNOWN_IDENTITY, ti=msg.ti))
+                self._check_idle(now)
+                return
+            self._coms_in_ti = msg.ti
+            self._begin(Service.COMS_IN)
+            assert self.ppn is not None
+            self.fp.emit(ev.PpTransaction("ComsEstablish", self.ppn, self.rfp_id))
+            self._secure(self._coms_connect, now)
+        elif Service.COMS_IN not in self.services or self.ppn is None:
+            return
+        elif kind == ComsMessageType.COMS_INFO:
+            iwu = msg.find(IwuToIwu)
+            parsed = cv.parse_confirmation_iwu(iwu) if iwu is not None else None
+            if parsed is not None:
+                when = self.fp.model.clock()
+                self.fp.emit(ev.MessageConfirmed(parsed[0], self.ppn, parsed[1], when))
+            self._send(coms.ack(ti=self._coms_in_ti))
+        elif kind == ComsMessageType.COMS_RELEASE:
+            self._send(coms.release_com(ReleaseReasonCode.NORMAL, ti=self._coms_in_ti))
+            self.services.discard(Service.COMS_IN)
+            self.fp.emit(ev.PpTransaction("ComsRelease", self.ppn, self.rfp_id))
+
+    # -- failures ------------------------------------------------------------------------------
+    def _abort_services(self, now: float) -> None:
+        """A security step failed: refuse what was asked and drop the link."""
+        if Service.LOCATE in self.services:
+            self._send(mm.locate_reject(RejectReasonCode.AUTHENTICATION_FAILED))
+        if Service.CALL in self.services:
+            reason = ReleaseReasonCode.AUTHENTICATION_FAILED
+            self._send(cc.release(reason, ti=self._call_ti, ti_flag=True))
+        self._steps.clear()
+        self._then.clear()
+        self.services.clear()
+        self._aborting = True
+        self._release_at = now
+
+    def _fail(self, reason: str, now: float) -> None:
+        self.fp.log("MinorErr", f"DECT procedure failed: {reason}")
+        self._abort_services(now)
+
+
+_Handler = Callable[[PpConnection, NwkMessage, float], None]
+
+#: What the fixed part does with each message a PP sends; anything else is ignored.
+_HANDLERS: dict[tuple[ProtocolDiscriminator, int], _Handler] = {
+    (PD.MM, MmMessageType.ACCESS_RIGHTS_REQUEST): PpConnection._on_access_rights_request,
+    (PD.MM, MmMessageType.AUTHENTICATION_REQUEST): PpConnection._on_authentication_request,
+    (PD.MM, MmMessageType.AUTHENTICATION_REPLY): PpConnection._on_authentication_reply,
+    (PD.MM, MmMessageType.AUTHENTICATION_REJECT): PpConnection._on_authentication_reject,
+    (PD.MM, MmMessageType.CIPHER_REJECT): PpConnection._on_cipher_reject,
+    (PD.MM, MmMessageType.LOCATE_REQUEST): PpConnection._on_locate_request,
+    (PD.MM, MmMessageType.DETACH): PpConnection._on_detach,
+    (PD.CC, CcMessageType.CC_SETUP): PpConnection._on_cc_setup,
+    (PD.CC, CcMessageType.CC_INFO): PpConnection._on_cc_info,
+    (PD.CC, CcMessageType.CC_RELEASE): PpConnection._on_cc_release,
+    (PD.CC, CcMessageType.CC_RELEASE_COM): PpConnection._on_cc_release_com,
+    (PD.LCE, LceMessageType.LCE_PAGE_RESPONSE): PpConnection._on_page_response,
+    **{(PD.COMS, int(t)): PpConnection._on_coms for t in ComsMessageType},
+}

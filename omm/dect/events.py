@@ -1,0 +1,168 @@
+"""What the fixed part reports upward, for the AXI layer and the rest of the OMM.
+
+Record changes (device `s`, `uak`, `hwType`, relations) also go through OmmModel, so the
+usual EventPPDevCnf/EventPPUserCnf fire by themselves; these events add what the model does
+not hold: transactions (AXI PPTransactionType), logins, message progress and confirmations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSubscribed:
+    """A PP completed subscription (key allocation and its first authentication)."""
+
+    ppn: int
+    """The device record."""
+    ipei: str
+    """Its IPEI in the OMM's form."""
+    auto_created: bool
+    """The record was created for this subscription (DevAutoCreate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFailed:
+    """An ACCESS-RIGHTS-REQUEST was refused (also written to the event log)."""
+
+    ipei: str
+    """The IPEI that asked."""
+    reason: str
+    """Why, in the event log's words."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceAttached:
+    """Location registration succeeded (AXI trType LocReg)."""
+
+    ppn: int
+    """The device."""
+    rfp_id: int
+    """The RFP it registered through."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDetached:
+    """The PP sent MM DETACH (powered off)."""
+
+    ppn: int
+    """The device."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationFailed:
+    """A PT authentication failed (also written to the event log)."""
+
+    ppn: int
+    """The device."""
+    ipei: str
+    """Its IPEI."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCiphered:
+    """The RFP reported the connection ciphered."""
+
+    ppn: int
+    """The device."""
+    rfp_id: int
+    """The RFP carrying the connection."""
+    rekey: bool
+    """True when a key change on an already ciphered link."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserLoggedIn:
+    """A UserLogin feature code bound a user to the device (relType Dynamic)."""
+
+    uid: int
+    """The user."""
+    ppn: int
+    """The device."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserLoggedOut:
+    """A UserLogout feature code unbound the user."""
+
+    uid: int
+    """The user."""
+    ppn: int
+    """The device."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserLoginFailed:
+    """A UserLogin attempt with an unknown user or a wrong PIN."""
+
+    ppn: int
+    """The device."""
+    login: str
+    """The number (or login ID) dialled."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequested:
+    """The PP set up a call that is not a feature code; the SIP side decides what follows."""
+
+    ppn: int
+    """The device."""
+    digits: str
+    """Digits dialled so far (en bloc or by overlap)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PpTransaction:
+    """A DECT transaction for AXI EventPPTransaction."""
+
+    tr_type: str
+    """PPTransactionType: LinkEstablish, Release, ConnHandover, LocReg, Detach, PagingStarted,
+    PPNotFound, ComsEstablish, ComsRelease, ..."""
+    ppn: int
+    """The device, 0 when not yet known."""
+    rfp_id: int
+    """The RFP, -1 when none (paging all RFPs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageProgress:
+    """Delivery progress of a text message (AXI EventMessageProgress `event`)."""
+
+    message_id: int
+    """What send_message() returned."""
+    ppn: int
+    """The addressed device."""
+    event: str
+    """MessageProgressType: Delivered, PagingTimeout, Rejected, TemporaryUnavailable, ..."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageConfirmed:
+    """The user answered a message on the handset (AXI EventMessageConfirmation)."""
+
+    message_id: int
+    """What send_message() returned."""
+    ppn: int
+    """The device that answered."""
+    confirmation: str
+    """MessageConfirmType: ReadYes, OrderOk, CompleteDone, ..."""
+    time: float
+    """When the confirmation arrived (confTime)."""
+
+
+FpEvent = (
+    DeviceSubscribed
+    | SubscriptionFailed
+    | DeviceAttached
+    | DeviceDetached
+    | AuthenticationFailed
+    | LinkCiphered
+    | UserLoggedIn
+    | UserLoggedOut
+    | UserLoginFailed
+    | CallRequested
+    | PpTransaction
+    | MessageProgress
+    | MessageConfirmed
+)

@@ -1,0 +1,284 @@
+"""The OMM's DECT fixed part: every PP connection of every RFP, paging and text messages.
+
+omm-rfp.md §3.5/§4.9 (DNM primitives in and out) and §6 (NWK over LC frames); the
+procedures themselves are in omm.dect.connection. Sans-I/O like aioquic's QuicConnection:
+`receive(primitive, now)`, `primitives_to_send()`, `next_event()`, `get_timer()`,
+`handle_timer(now)`; `send_message()` is the messaging entry point.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import deque
+from dataclasses import dataclass
+
+from dect.errors import DectValueError
+from dect.identities import Park
+from dect.security import CipherKeys, RandomSource
+from omm.dect import conventions as cv
+from omm.dect import events as ev
+from omm.dect.connection import PpConnection
+from omm.dect.primitives import (
+    FpIndication,
+    FpRequest,
+    HoInProgressInd,
+    HoInProgressRes,
+    LcDataInd,
+    LcDataReq,
+    MacConnectInd,
+    MacDisconnectInd,
+    MacDisconnectReq,
+    MacEncEksInd,
+    MacPageReq,
+)
+from omm.model import OmmModel
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A text message waiting for its PP."""
+
+    message_id: int
+    """What send_message() returned."""
+    title: str
+    """Sender name or number, the first display line."""
+    text: str
+    """The message."""
+    confirmations: tuple[str, ...]
+    """AXI confirmReq values."""
+
+
+@dataclass
+class _Paging:
+    attempts: int
+    deadline: float
+
+
+class FixedPart:
+    """The fixed part's NWK layer for one OMM, fed DNM-level primitives of all its RFPs."""
+
+    def __init__(
+        self,
+        model: OmmModel,
+        *,
+        random: RandomSource = secrets.token_bytes,
+        window: int = 1,
+    ) -> None:
+        self.model = model
+        self.random = random
+        self.window = window
+        """DLC I-frames outstanding per link (dect.dlc)."""
+        self.connections: dict[tuple[int, int], PpConnection] = {}
+        """Live connections by (RFP id, MCEI)."""
+        self._keys: dict[int, CipherKeys] = {}
+        self._outbox: dict[int, deque[OutgoingMessage]] = {}
+        self._pages: dict[int, _Paging] = {}
+        self._requests: list[FpRequest] = []
+        self._events: deque[ev.FpEvent] = deque()
+        self._next_message_id = 1
+
+    # -- settings --------------------------------------------------------------------------------
+    @property
+    def park(self) -> Park:
+        """The installation's PARK ("PARK" setting, else the conventions' default)."""
+        text = str(self.model.settings.value("PARK", "park", "") or "")
+        try:
+            return Park.parse(text) if text else cv.DEFAULT_PARK
+        except DectValueError:
+            return cv.DEFAULT_PARK
+
+    @property
+    def auth_before_cipher(self) -> bool:
+        return bool(self.model.settings.value(cv.SECURITY_SETTINGS, cv.AUTH_BEFORE_CIPHER, False))
+
+    @property
+    def enhanced_security(self) -> bool:
+        return bool(self.model.settings.value(cv.SECURITY_SETTINGS, cv.ENHANCED_SECURITY, False))
+
+    # -- input -----------------------------------------------------------------------------------
+    def receive(self, primitive: FpIndication, now: float) -> None:
+        """One primitive from an RFP."""
+        key = (primitive.rfp_id, primitive.mcei)
+        if isinstance(primitive, MacConnectInd):
+            self._connected(primitive, now)
+            return
+        if isinstance(primitive, HoInProgressInd):
+            self._handover_starts(primitive)
+            return
+        conn = self.connections.get(key)
+        if conn is None:
+            return
+        if isinstance(primitive, LcDataInd):
+            conn.receive_frame(primitive.frame, now)
+        elif isinstance(primitive, MacEncEksInd):
+            conn.encryption_started(now)
+        elif isinstance(primitive, MacDisconnectInd):
+            self._drop(conn, "Release")
+        self._flush(conn, now)
+
+    def _connected(self, ind: MacConnectInd, now: float) -> None:
+        moving = self._by_pmid(ind.pmid) if ind.handover else None
+        if moving is not None:
+            del self.connections[(moving.rfp_id, moving.mcei)]
+            moving.rfp_id, moving.mcei = ind.rfp_id, ind.mcei
+            self.connections[(ind.rfp_id, ind.mcei)] = moving
+            self.emit(ev.PpTransaction("ConnHandover", moving.ppn or 0, ind.rfp_id))
+            self._flush(moving, now)
+            return
+        conn = PpConnection(self, ind.rfp_id, ind.mcei, ind.pmid)
+        self.connections[(ind.rfp_id, ind.mcei)] = conn
+        ppn = cv.ppn_from_pmid(ind.pmid)
+        self.emit(ev.PpTransaction("LinkEstablish", ppn or 0, ind.rfp_id))
+        index = self._keys[ppn].latest_default_index if ppn in self._keys else None
+        if self.enhanced_security and ppn is not None and index is not None:
+            conn.start_early_encryption(ppn, index, now)
+
+    def _handover_starts(self, ind: HoInProgressInd) -> None:
+        conn = self._by_pmid(ind.pmid)
+        key = conn.cipher_key if conn is not None else None
+        if key is None:
+            res = HoInProgressRes(ind.rfp_id, ind.mcei, bytes(8), cv.HO_KEY_ID_NONE)
+        else:
+            res = HoInProgressRes(ind.rfp_id, ind.mcei, key, cv.MAC_KEY_ID)
+        self.request(res)
+
+    def _by_pmid(self, pmid: int) -> PpConnection | None:
+        return next((c for c in self.connections.values() if c.pmid == pmid), None)
+
+    # -- messaging -------------------------------------------------------------------------------
+    def send_message(
+        self,
+        ppn: int,
+        text: str,
+        now: float,
+        *,
+        title: str = "",
+        confirmations: tuple[str, ...] = (),
+    ) -> int:
+        """Queue a text message for a device; its id comes back in MessageProgress and
+        MessageConfirmed events. A PP without a connection is paged."""
+        message_id = self._next_message_id
+        self._next_message_id = self._next_message_id % 0xFFFFFFFF + 1
+        unknown = [c for c in confirmations if c not in cv.MESSAGE_CONFIRMATIONS]
+        if unknown:
+            raise DectValueError(f"unknown message confirmation(s) {unknown}")
+        rec = self.model.devices.table.get(ppn)
+        if rec is None or rec.get("s") != "Yes":
+            self.emit(ev.MessageProgress(message_id, ppn, "TemporaryUnavailable"))
+            return message_id
+        item = OutgoingMessage(message_id, title, text, confirmations)
+        self._outbox.setdefault(ppn, deque()).append(item)
+        conn = next(
+            (
+                c
+                for c in self.connections.values()
+                if c.ppn == ppn or (c.ppn is None and cv.ppn_from_pmid(c.pmid) == ppn)
+            ),
+            None,
+        )
+        if conn is not None:
+            conn.poke(now)
+            self._flush(conn, now)
+        else:
+            self._page(ppn, now)
+        return message_id
+
+    def has_outbox(self, ppn: int) -> bool:
+        return bool(self._outbox.get(ppn))
+
+    def outbox_head(self, ppn: int) -> OutgoingMessage | None:
+        queue = self._outbox.get(ppn)
+        return queue[0] if queue else None
+
+    def message_done(self, ppn: int, item: OutgoingMessage, progress: str) -> None:
+        """The head message left the queue with this MessageProgressType."""
+        queue = self._outbox.get(ppn)
+        if queue and queue[0] is item:
+            queue.popleft()
+        self.emit(ev.MessageProgress(item.message_id, ppn, progress))
+
+    # -- paging ----------------------------------------------------------------------------------
+    def _page(self, ppn: int, now: float) -> None:
+        if ppn in self._pages:
+            return
+        self._pages[ppn] = _Paging(1, now + cv.PAGE_TIMEOUT_S)
+        self.request(MacPageReq(cv.page_id(ppn)))
+        self.emit(ev.PpTransaction("PagingStarted", ppn, -1))
+
+    def page_answered(self, ppn: int) -> None:
+        self._pages.pop(ppn, None)
+
+    def _page_timer(self, ppn: int, paging: _Paging, now: float) -> None:
+        if paging.attempts < cv.PAGE_ATTEMPTS:
+            paging.attempts += 1
+            paging.deadline = now + cv.PAGE_TIMEOUT_S
+            self.request(MacPageReq(cv.page_id(ppn)))
+            return
+        del self._pages[ppn]
+        self.emit(ev.PpTransaction("PPNotFound", ppn, -1))
+        for item in list(self._outbox.pop(ppn, ())):
+            self.emit(ev.MessageProgress(item.message_id, ppn, "PagingTimeout"))
+
+    # -- keys ------------------------------------------------------------------------------------
+    def cipher_keys(self, ppn: int) -> CipherKeys:
+        """The DCKs and DefCKs held for a device (in memory: a restart re-authenticates)."""
+        return self._keys.setdefault(ppn, CipherKeys())
+
+    def forget_keys(self, ppn: int) -> None:
+        self._keys.pop(ppn, None)
+
+    # -- output ----------------------------------------------------------------------------------
+    def request(self, primitive: FpRequest) -> None:
+        self._requests.append(primitive)
+
+    def emit(self, event: ev.FpEvent) -> None:
+        self._events.append(event)
+
+    def log(self, level: str, text: str) -> None:
+        self.model.log(level, cv.LOG_SUBSYSTEM, text)
+
+    def _flush(self, conn: PpConnection, now: float) -> None:
+        if conn.closed:
+            return
+        for data in conn.dlc.data_to_send(now):
+            self._requests.append(LcDataReq(conn.rfp_id, conn.mcei, data))
+
+    def primitives_to_send(self) -> list[FpRequest]:
+        """Everything for the RFPs, in the order it arose."""
+        out, self._requests = self._requests, []
+        return out
+
+    def next_event(self) -> ev.FpEvent | None:
+        return self._events.popleft() if self._events else None
+
+    # -- connections end -------------------------------------------------------------------------
+    def release(self, conn: PpConnection, now: float) -> None:
+        """The OMM ends a connection: last frames, then MAC_DIS_REQ."""
+        if conn.closed:
+            return
+        self._flush(conn, now)
+        self.request(MacDisconnectReq(conn.rfp_id, conn.mcei))
+        self._drop(conn, "Release")
+
+    def _drop(self, conn: PpConnection, tr_type: str) -> None:
+        """Forget a connection. Messages still queued for its PP wait for its next one."""
+        conn.closed = True
+        self.connections.pop((conn.rfp_id, conn.mcei), None)
+        if conn.ppn is not None:
+            self.emit(ev.PpTransaction(tr_type, conn.ppn, conn.rfp_id))
+
+    # -- timers ----------------------------------------------------------------------------------
+    def get_timer(self) -> float | None:
+        deadlines = [c.get_timer() for c in self.connections.values()]
+        deadlines += [p.deadline for p in self._pages.values()]
+        return min((t for t in deadlines if t is not None), default=None)
+
+    def handle_timer(self, now: float) -> None:
+        for conn in list(self.connections.values()):
+            deadline = conn.get_timer()
+            if deadline is not None and now >= deadline:
+                conn.handle_timer(now)
+                self._flush(conn, now)
+        for ppn, paging in list(self._pages.items()):
+            if now >= paging.deadline:
+                self._page_timer(ppn, paging, now)

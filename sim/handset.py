@@ -1,0 +1,1020 @@
+"""A virtual DECT portable part: keypad, display, subscriptions, and the PT side of the
+MM, CC, LCE and COMS procedures over DLC links on the simulated air (sim/primitives.py).
+
+EN 300 175-5 (NWK, PT side), EN 300 175-4 via dect.dlc, dect-security.md §4.2-§4.6 via
+dect.security. Sans-I/O: the caller says which RFP is strongest (`lock`), passes air
+primitives in with `receive(rfp_id, primitive, now)` (AirData ciphered with
+sim.air.cipher_frame) and takes `air_to_send()`, `next_event()`, `get_timer()` /
+`handle_timer(now)`. The message carriage and feature codes the OMM expects are in
+omm.dect.conventions.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Final
+
+from dect import security as sec
+from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
+from dect.errors import DectDecodeError, DectValueError
+from dect.identities import Ipei, Ipui, Park, Rfpi, Tpui
+from dect.nwk import NwkMessage, cc, coms, decode_message, lce, mm
+from dect.nwk.ie import (
+    AllocationType,
+    AuthType,
+    CipherInfo,
+    FixedIdentity,
+    IwuToIwu,
+    LocationArea,
+    ModelIdentifier,
+    MultiDisplay,
+    MultiKeypad,
+    PortableIdentity,
+    Rand,
+    RejectReason,
+    Res,
+    Rs,
+    TerminalCapability,
+)
+from dect.nwk.tables import (
+    PROFILE_7_REKEYING_EARLY_ENCRYPTION,
+    AuthAlgorithm,
+    AuthKeyType,
+    CcMessageType,
+    ComsMessageType,
+    LceMessageType,
+    MmMessageType,
+    ProtocolDiscriminator,
+    RejectReasonCode,
+    ReleaseReasonCode,
+)
+from omm.dect import conventions as cv
+from sim.air import FRAME_SECONDS, Air, cipher_frame
+from sim.keypad import DIAL_KEYS, Key, parse_keys
+from sim.primitives import (
+    AirCipherStart,
+    AirConnect,
+    AirConnected,
+    AirData,
+    AirPage,
+    AirPrimitive,
+    AirRelease,
+)
+
+PD = ProtocolDiscriminator
+
+# --- the air's frame numbering (sim.air) ------------------------------------------------------
+
+
+class AirClock:
+    """(mfn, fn) for each frame the handset sends: the frame running at `now` (epoch 0),
+    never the same twice (each frame's DSC keystream is used once)."""
+
+    def __init__(self) -> None:
+        self._last = -1
+
+    def next(self, now: float) -> tuple[int, int]:
+        index = max(math.floor(now / FRAME_SECONDS), self._last + 1)
+        self._last = index
+        return Air.frame_numbers(index)
+
+
+# --- what the handset keeps -------------------------------------------------------------------
+
+
+@dataclass
+class Subscription:
+    """One system the handset is subscribed to."""
+
+    park: Park
+    """The PARK from ACCESS-RIGHTS-ACCEPT."""
+    uak: bytes
+    """The UAK from key allocation."""
+    ipui: Ipui
+    """The IPUI the FP assigned."""
+    tpui: Tpui | None = None
+    """The TPUI from the last LOCATE-ACCEPT."""
+    keys: sec.CipherKeys = field(default_factory=sec.CipherKeys)
+    """DCKs and default cipher keys from PT authentications."""
+
+
+@dataclass
+class ReceivedMessage:
+    """A text message on the handset."""
+
+    message_id: int
+    """The OMM's id."""
+    title: str
+    """First line (sender)."""
+    text: str
+    """The message."""
+    confirmations: tuple[str, ...]
+    """What the sender asked the user to answer with."""
+    answer: str | None = None
+    """The confirmation the user gave."""
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """Key allocation succeeded and the FP granted access rights."""
+
+    park: str
+    """The PARK."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFailed:
+    """The FP refused, or key allocation failed."""
+
+    reason: str
+    """What the display shows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """Location registration succeeded."""
+
+    tpui: int
+    """The assigned TPUI."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationFailed:
+    """LOCATE-REJECT."""
+
+    reason: str
+    """The reject reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ciphered:
+    """The link is now ciphered (or changed key)."""
+
+    rekey: bool
+    """True for a key change on a ciphered link."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A text message popped up."""
+
+    message_id: int
+    """The OMM's id."""
+
+
+@dataclass(frozen=True, slots=True)
+class FpAuthenticated:
+    """Result of the handset authenticating the FT."""
+
+    ok: bool
+    """The FP proved it holds the UAK."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEnded:
+    """The MAC connection is gone."""
+
+    reason: str
+    """"released", "undecodable frames", "early encryption failed", ..."""
+
+
+HandsetEvent = (
+    Subscribed
+    | SubscriptionFailed
+    | Registered
+    | RegistrationFailed
+    | Ciphered
+    | MessageReceived
+    | FpAuthenticated
+    | ConnectionEnded
+)
+
+
+class HandsetStateError(RuntimeError):
+    """The handset cannot do that in its present state (e.g. subscribe while switched off)."""
+
+
+class State(Enum):
+    """Radio state of the handset."""
+
+    OFF = "off"
+    SEARCHING = "searching"
+    """On, locked to no RFP."""
+    LOCKED = "locked"
+    """Idle, locked to the strongest RFP; can be paged."""
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+
+
+#: (state, what happens) -> next state; anything else raises HandsetStateError.
+TRANSITIONS: Final[dict[tuple[State, str], State]] = {
+    (State.OFF, "power_on"): State.SEARCHING,
+    (State.SEARCHING, "lock"): State.LOCKED,
+    (State.LOCKED, "lock"): State.LOCKED,
+    (State.CONNECTING, "lock"): State.CONNECTING,
+    (State.CONNECTED, "lock"): State.CONNECTED,
+    (State.SEARCHING, "unlock"): State.SEARCHING,
+    (State.LOCKED, "unlock"): State.SEARCHING,
+    (State.LOCKED, "connect"): State.CONNECTING,
+    (State.CONNECTING, "connected"): State.CONNECTED,
+    (State.CONNECTED, "handover"): State.CONNECTED,
+    (State.CONNECTING, "released"): State.LOCKED,
+    (State.CONNECTED, "released"): State.LOCKED,
+    **{(s, "power_off"): State.OFF for s in State},
+}
+
+
+class Task(Enum):
+    """What the handset needs a connection for."""
+
+    SUBSCRIBE = "subscribe"
+    LOCATE = "locate"
+    CALL = "call"
+    CONFIRM = "confirm"
+    DETACH = "detach"
+    PAGE_RESPONSE = "page response"
+    AUTHENTICATE_FT = "authenticate FT"
+
+
+@dataclass
+class _Job:
+    task: Task
+    digits: str = ""
+    ac: bytes = b""
+    message: ReceivedMessage | None = None
+    confirmation: str = ""
+
+
+IDLE_RELEASE_S: Final = 2 * cv.LINK_RELEASE_S
+"""The PP lets the FP release an idle link first; it gives up after twice the FP's time."""
+
+
+class Handset:
+    """A virtual portable part (PP)."""
+
+    def __init__(
+        self,
+        ipei: Ipei | str,
+        *,
+        model: str = "622d",
+        random: sec.RandomSource = secrets.token_bytes,
+        enhanced_security: bool = True,
+        window: int = 1,
+    ) -> None:
+        self.ipei = Ipei.parse(ipei) if isinstance(ipei, str) else ipei
+        self.model = model
+        """AXI hwType, sent as MODEL-IDENTIFIER (conventions.MODIC_BY_HW_TYPE)."""
+        self.random = random
+        self.enhanced_security = enhanced_security
+        """Announce "re-keying and default cipher key early encryption" in TERMINAL-CAPABILITY."""
+        self.window = window
+        self.state = State.OFF
+        self.subscriptions: dict[str, Subscription] = {}
+        """By PARK text."""
+        self.display: list[str] = []
+        """The display lines, top first."""
+        self.messages: list[ReceivedMessage] = []
+        """Text messages received, oldest first."""
+        self.rfp_id: int | None = None
+        """The RFP locked to (and connected through)."""
+        self.rfpi: Rfpi | None = None
+        self.undecodable = 0
+        """Received frames in a row that did not decode (a wrong cipher key)."""
+        self.call_active = False
+        self._typed = ""
+        self._ac_entry = False
+        self._ac_park: Park | None = None
+        self._popup: ReceivedMessage | None = None
+        self._jobs: deque[_Job] = deque()
+        self._job: _Job | None = None
+        self._dlc: DlcConnection | None = None
+        self._clock = AirClock()
+        self._air_key: bytes | None = None
+        self._pending_key: bytes | None = None
+        self._awaiting_early = False
+        self._handover_from: int | None = None
+        self._handover_pending = False
+        self._allocation: sec.PpKeyAllocation | None = None
+        self._ft_auth: sec.PpFtAuthentication | None = None
+        self._new_uak: bytes | None = None
+        self._detach_message = 0
+        self._power_off_after = False
+        self._idle_deadline: float | None = None
+        self._job_deadline: float | None = None
+        self._early_deadline: float | None = None
+        self._link_pmid = 0
+        """The PMID the present connection was set up with."""
+        self._rx_lln = cv.LLN_DEFAULT
+        self._next_lock: tuple[int, Rfpi] | None = None
+        self._cc_ti = 0
+        self._coms_ti = 0
+        self._out: list[tuple[int, AirPrimitive]] = []
+        self._events: deque[HandsetEvent] = deque()
+        self._show_idle()
+
+    # -- identity ------------------------------------------------------------------------------
+    @property
+    def subscription(self) -> Subscription | None:
+        """The subscription for the system of the RFP locked to."""
+        if self.rfpi is None:
+            return None
+        ari = self.rfpi.ari
+        return next((s for s in self.subscriptions.values() if s.park.includes(ari)), None)
+
+    @property
+    def pmid(self) -> int:
+        """Assigned TPUI of the present system, else the arbitrary PMID."""
+        sub = self.subscription
+        if sub is not None and sub.tpui is not None:
+            return sub.tpui.value
+        return cv.arbitrary_pmid(self.ipei)
+
+    @property
+    def ipui(self) -> Ipui:
+        sub = self.subscription
+        return sub.ipui if sub is not None else Ipui.n(self.ipei)
+
+    def _capability(self) -> TerminalCapability:
+        seventh = PROFILE_7_REKEYING_EARLY_ENCRYPTION if self.enhanced_security else 0
+        return TerminalCapability.build(0x4, 0b100, (0, 0, 0, 0, 0, 0, seventh))
+
+    def _model_identifier(self) -> ModelIdentifier | None:
+        modic = cv.MODIC_BY_HW_TYPE.get(self.model)
+        return None if modic is None else ModelIdentifier(cv.MODEL_MANIC, modic)
+
+    # -- state machine -------------------------------------------------------------------------
+    def _go(self, happening: str) -> None:
+        nxt = TRANSITIONS.get((self.state, happening))
+        if nxt is None:
+            raise HandsetStateError(f"cannot {happening} while {self.state.value}")
+        self.state = nxt
+
+    # -- the air model's calls -----------------------------------------------------------------
+    def power_on(self, now: float) -> None:
+        """Switch on; the handset searches until `lock` names an RFP (then it registers)."""
+        self._go("power_on")
+        self.rfp_id = self.rfpi = None
+        self._show_idle()
+
+    def lock(self, rfp_id: int, rfpi: Rfpi, now: float) -> None:
+        """The strongest RFP is `rfp_id`, broadcasting `rfpi` (the air model decides).
+
+        During a connection this only takes effect when it ends; moving the connection
+        itself is `connect_to`.
+        """
+        self._go("lock")
+        if self.state in (State.CONNECTING, State.CONNECTED):
+            self._next_lock = (rfp_id, rfpi)
+            return
+        was = self.rfpi
+        self.rfp_id, self.rfpi = rfp_id, rfpi
+        if self.subscription is not None and (was is None or was.ari != rfpi.ari):
+            self._queue(_Job(Task.LOCATE))
+        self._show_idle()
+        self._connect_if_needed(now)
+
+    def unlock(self) -> None:
+        """Out of range of every RFP."""
+        self._go("unlock")
+        self.rfp_id = self.rfpi = None
+        self._show_idle()
+
+    def connect_to(self, rfp_id: int, now: float, *, handover: bool = True) -> None:
+        """Move the running connection to another RFP; the NWK and DLC state carry over."""
+        if not handover or self.state is not State.CONNECTED or self.rfp_id is None:
+            raise HandsetStateError("a connection handover needs a running connection")
+        self._go("handover")
+        self._handover_from, self.rfp_id = self.rfp_id, rfp_id
+        self._handover_pending = True
+        self._out.append((rfp_id, AirConnect(self._link_pmid, handover=True)))
+
+    def power_off(self, now: float) -> None:
+        """Detach (MM DETACH) when registered, then switch off."""
+        sub = self.subscription
+        reachable = self.state in (State.LOCKED, State.CONNECTING, State.CONNECTED)
+        if sub is not None and sub.tpui is not None and reachable:
+            self._power_off_after = True
+            self._queue(_Job(Task.DETACH))
+            self._connect_if_needed(now)
+            return
+        self._switch_off()
+
+    def _switch_off(self) -> None:
+        if self.state in (State.CONNECTING, State.CONNECTED) and self.rfp_id is not None:
+            self._out.append((self.rfp_id, AirRelease(self._link_pmid)))
+        self._end_connection()
+        self._go("power_off")
+        self._jobs.clear()
+        self._power_off_after = False
+        self.display = []
+
+    # -- the user's calls ----------------------------------------------------------------------
+    def subscribe(self, now: float, *, ac: str | None = None, park: Park | None = None) -> None:
+        """Open the subscription menu; with `ac` the code is typed and confirmed at once."""
+        if self.state is State.OFF:
+            raise HandsetStateError("switch the handset on first")
+        self._ac_entry, self._ac_park, self._typed = True, park, ""
+        self.display = ["Subscribe", "AC:"]
+        if ac is not None:
+            self.press(ac + "{OK}", now)
+
+    def press(self, keys: str, now: float) -> None:
+        """Press keys: "123{CALL}", "{OK}", ... (sim.keypad)."""
+        if self.state is State.OFF:
+            raise HandsetStateError("the handset is switched off")
+        for key in parse_keys(keys):
+            if isinstance(key, str):
+                self._press_dial(key, now)
+            else:
+                self._press_function(key, now)
+
+    def authenticate_fp(self, now: float) -> None:
+        """Challenge the FT with the UAK (dect-security.md §4.4)."""
+        self._queue(_Job(Task.AUTHENTICATE_FT))
+        self._connect_if_needed(now)
+
+    def _press_dial(self, key: str, now: float) -> None:
+        assert key in DIAL_KEYS
+        if self._popup is not None and key.isdigit():
+            choice = int(key) - 1
+            if 0 <= choice < len(self._popup.confirmations):
+                self._answer(self._popup.confirmations[choice], now)
+            return
+        if self.call_active and not self._ac_entry:
+            self._send(cc.info(keypad=key, ti=self._cc_ti))
+            self._flush(now)
+            return
+        self._typed += key
+        self._show_typing()
+
+    def _press_function(self, key: Key, now: float) -> None:
+        if key is Key.CLEAR:
+            self._typed = self._typed[:-1]
+            self._show_typing()
+        elif key is Key.OK:
+            if self._popup is not None:
+                options = self._popup.confirmations
+                if options:
+                    self._answer(options[0], now)
+                else:
+                    self._popup = None
+                    self._show_idle()
+            elif self._ac_entry:
+                self._start_subscription(now)
+        elif key is Key.CALL:
+            if not self.call_active and not self._ac_entry:
+                digits, self._typed = self._typed, ""
+                self._queue(_Job(Task.CALL, digits=digits))
+                self._connect_if_needed(now)
+        elif key is Key.END:
+            if self.call_active:
+                self._send(cc.release(ReleaseReasonCode.NORMAL, ti=self._cc_ti))
+                self._flush(now)
+            self._popup = None
+            self._ac_entry = False
+            self._typed = ""
+            self._show_idle()
+
+    def _start_subscription(self, now: float) -> None:
+        park = self._ac_park
+        if park is not None and (self.rfpi is None or not park.includes(self.rfpi.ari)):
+            self._ac_entry, self._typed = False, ""
+            self.display = ["Subscription failed", "system not found"]
+            return
+        try:
+            ac = sec.pin_to_ac(self._typed)
+        except DectValueError:
+            self.display = ["Subscribe", "AC: 1-8 digits"]
+            self._typed = ""
+            return
+        self._ac_entry, self._typed = False, ""
+        self.display = ["Subscribing..."]
+        self._queue(_Job(Task.SUBSCRIBE, ac=ac))
+        self._connect_if_needed(now)
+
+    def _answer(self, confirmation: str, now: float) -> None:
+        popup = self._popup
+        assert popup is not None
+        popup.answer = confirmation
+        self._popup = None
+        self._show_idle()
+        self._queue(_Job(Task.CONFIRM, message=popup, confirmation=confirmation))
+        self._connect_if_needed(now)
+
+    # -- display -------------------------------------------------------------------------------
+    def _show_idle(self) -> None:
+        if self.state is State.OFF:
+            self.display = []
+            return
+        sub = self.subscription
+        if self.rfpi is None:
+            status = "Searching"
+        elif sub is None:
+            status = "No subscription"
+        else:
+            status = "Registered" if sub.tpui is not None else "Subscribed"
+        self.display = [status] + ([self._typed] if self._typed else [])
+
+    def _show_typing(self) -> None:
+        if self._ac_entry:
+            self.display = ["Subscribe", "AC:" + "*" * len(self._typed)]
+        else:
+            self._show_idle()
+
+    def _show_text(self, text: str) -> None:
+        """MULTI-DISPLAY text with DECT control codes (clear, home, new line)."""
+        lines = list(self.display)
+        for part in text.split(cv.DISPLAY_CLEAR):
+            if part is not text:
+                lines = []
+            body = part.replace(cv.DISPLAY_HOME, "").replace("\r", "")
+            if body:
+                lines += body.split("\n")
+        self.display = lines
+
+    # -- connections ---------------------------------------------------------------------------
+    def _queue(self, job: _Job) -> None:
+        if job.task is Task.PAGE_RESPONSE:
+            self._jobs.appendleft(job)
+        elif not any(j.task is job.task and job.task is Task.LOCATE for j in self._jobs):
+            self._jobs.append(job)
+
+    def _connect_if_needed(self, now: float) -> None:
+        if self.state is State.CONNECTED:
+            self._next_job(now)
+        elif self.state is State.LOCKED and self._jobs and self.rfp_id is not None:
+            self._go("connect")
+            self._dlc = DlcConnection(Side.PT, window=self.window)
+            self._rx_lln = cv.LLN_DEFAULT
+            self.undecodable = 0
+            self._link_pmid = self.pmid
+            self._out.append((self.rfp_id, AirConnect(self._link_pmid)))
+
+    def _connected(self, rfp_id: int, now: float) -> None:
+        if self._handover_pending and rfp_id == self.rfp_id:
+            self._handover_pending = False
+            old, self._handover_from = self._handover_from, None
+            if old is not None and old != rfp_id:
+                self._out.append((old, AirRelease(self._link_pmid)))
+            self._flush(now)
+            return
+        if self.state is not State.CONNECTING or rfp_id != self.rfp_id:
+            return
+        self._go("connected")
+        sub = self.subscription
+        if sub is not None and sub.keys.latest_default_index is not None:
+            # Enhanced security: nothing leaves in clear; wait for ciphering with the DefCK.
+            self._awaiting_early = True
+            self._early_deadline = now + cv.CIPHER_TIMEOUT_S
+        self._next_job(now)
+
+    def _end_connection(self) -> None:
+        self._dlc = None
+        self._air_key = self._pending_key = None
+        self._awaiting_early = self._handover_pending = False
+        self._handover_from = None
+        self._job = None
+        self._allocation = self._ft_auth = None
+        self.call_active = False
+        self._idle_deadline = self._job_deadline = self._early_deadline = None
+
+    def _release(self, reason: str, now: float) -> None:
+        """The PP ends the connection."""
+        if self.rfp_id is not None and self.state in (State.CONNECTING, State.CONNECTED):
+            normal = 1 if reason == "idle" else 2
+            self._out.append((self.rfp_id, AirRelease(self._link_pmid, normal)))
+        self._released(reason, now)
+
+    def _released(self, reason: str, now: float) -> None:
+        if self.state not in (State.CONNECTING, State.CONNECTED):
+            return
+        self._end_connection()
+        self._go("released")
+        self._events.append(ConnectionEnded(reason))
+        if self._next_lock is not None:
+            (rfp_id, rfpi), self._next_lock = self._next_lock, None
+            self.lock(rfp_id, rfpi, now)
+        if self._power_off_after:
+            self._switch_off()
+            return
+        if reason != "released":  # give up what was asked; try again when the user asks
+            self._jobs.clear()
+        self._connect_if_needed(now)  # what is still queued gets a new connection
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def _next_job(self, now: float) -> None:
+        if self._job is not None or self.state is not State.CONNECTED:
+            return
+        if not self._jobs:
+            return
+        self._job = self._jobs.popleft()
+        self._job_deadline = now + 2 * cv.PROCEDURE_TIMEOUT_S
+        self._idle_deadline = None
+        task = self._job.task
+        sub = self.subscription
+        if task is Task.SUBSCRIBE:
+            self._allocation = sec.PpKeyAllocation(self._job.ac, random=self.random)
+            auth = AuthType(AuthAlgorithm.DSAA, AuthKeyType.AC, cv.UAK_NUMBER, 0)
+            msg = mm.access_rights_request(
+                Ipui.n(self.ipei),
+                auth,
+                terminal_capability=self._capability(),
+                model_identifier=self._model_identifier(),
+            )
+            self._send(msg, cv.LLN_SUBSCRIPTION)
+        elif sub is None or self.rfpi is None:
+            self._job_done(now)
+        elif task is Task.LOCATE:
+            msg = mm.locate_request(
+                sub.ipui,
+                fixed_identity=self.rfpi,
+                location_area=LocationArea(cv.LOCATION_AREA_LEVEL),
+                terminal_capability=self._capability(),
+                model_identifier=self._model_identifier(),
+            )
+            self._send(msg, cv.LLN_DEFAULT)
+        elif task is Task.CALL:
+            keypad = MultiKeypad(self._job.digits) if self._job.digits else None
+            self._send(cc.setup(sub.ipui, sub.park, keypad=keypad, ti=self._cc_ti), cv.LLN_DEFAULT)
+            self.call_active = True
+        elif task is Task.CONFIRM:
+            self._send(coms.setup(sub.ipui, sub.park, ti=self._coms_ti), cv.LLN_DEFAULT)
+        elif task is Task.DETACH:
+            self._detach_message = self._send(mm.detach(sub.ipui), cv.LLN_DEFAULT)
+        elif task is Task.PAGE_RESPONSE:
+            self._send(lce.page_response(sub.ipui, fixed_identity=sub.park), cv.LLN_DEFAULT)
+            self._job_done(now)
+        elif task is Task.AUTHENTICATE_FT:
+            self._ft_auth = sec.PpFtAuthentication(sec.b1(sub.uak), random=self.random)
+            rand_p = self._ft_auth.start()
+            auth = AuthType(AuthAlgorithm.DSAA, AuthKeyType.UAK, cv.UAK_NUMBER, 0)
+            self._send(mm.authentication_request(auth, rand_p), cv.LLN_DEFAULT)
+
+    def _job_done(self, now: float) -> None:
+        self._job = None
+        self._job_deadline = None
+        if self._jobs:
+            self._next_job(now)
+
+    # -- air input -----------------------------------------------------------------------------
+    def receive(self, rfp_id: int, primitive: AirPrimitive, now: float) -> None:
+        """One primitive from an RFP's radio."""
+        if self.state is State.OFF:
+            return
+        if isinstance(primitive, AirPage):
+            self._paged(primitive.id16, now)
+        elif primitive.pmid != self._link_pmid or rfp_id not in (self.rfp_id, self._handover_from):
+            return
+        elif isinstance(primitive, AirConnected):
+            self._connected(rfp_id, now)
+        elif isinstance(primitive, AirData):
+            if rfp_id == self.rfp_id:
+                self._air_data(primitive, now)
+        elif isinstance(primitive, AirCipherStart):
+            if rfp_id == self.rfp_id:
+                self._cipher_start(now)
+        elif isinstance(primitive, AirRelease):
+            if rfp_id == self.rfp_id:
+                self._released("released", now)
+        self._flush(now)
+
+    def _paged(self, id16: int, now: float) -> None:
+        sub = self.subscription
+        if self.state is not State.LOCKED or sub is None or sub.tpui is None:
+            return
+        if sub.tpui.value & 0xFFFF == id16:
+            self._queue(_Job(Task.PAGE_RESPONSE))
+            self._connect_if_needed(now)
+
+    def _cipher_start(self, now: float) -> None:
+        rekey = self._air_key is not None
+        key = self._pending_key
+        sub = self.subscription
+        if key is None and sub is not None and sub.keys.latest_default_index is not None:
+            key = sub.keys.default_key(sub.keys.latest_default_index)
+        self._air_key, self._pending_key = key, None
+        if self._awaiting_early:
+            self._awaiting_early = False
+            self._early_deadline = None
+        self._events.append(Ciphered(rekey))
+
+    def _air_data(self, frame: AirData, now: float) -> None:
+        if self._dlc is None or self.state is not State.CONNECTED:
+            return
+        payload = frame.payload
+        if frame.ciphered:
+            if self._air_key is None:
+                self._undecodable(now)
+                return
+            payload = cipher_frame(self._air_key, frame.mfn, frame.fn, payload, downlink=True)
+        try:
+            self._dlc.receive(payload, now)
+        except DectDecodeError:
+            self._undecodable(now)
+            return
+        self.undecodable = 0
+        self._process_dlc(now)
+
+    def _undecodable(self, now: float) -> None:
+        self.undecodable += 1
+        if self.undecodable >= cv.UNDECODABLE_LIMIT:
+            self.display = ["Connection lost"]
+            self._release("undecodable frames", now)
+
+    def _process_dlc(self, now: float) -> None:
+        if self._dlc is None:
+            return
+        for event in self._dlc.events():
+            if isinstance(event, NwkReceived):
+                self._idle_deadline = None
+                self._rx_lln = event.lln
+                try:
+                    msg = decode_message(event.nwk)
+                except DectDecodeError:
+                    self._undecodable(now)
+                    return
+                handler = _HANDLERS.get((msg.pd, msg.message_type))
+                if handler is not None:
+                    try:
+                        handler(self, msg, now)
+                    except DectValueError:
+                        pass
+            elif isinstance(event, NwkAcknowledged):
+                if event.message_id == self._detach_message and self._job is not None:
+                    self._detach_message = 0
+                    self._release("idle", now)
+                    return
+            elif isinstance(event, LinkFailed):
+                self._release("link failed", now)
+                return
+            if self._dlc is None:
+                return
+        if (
+            self._job is None
+            and not self._jobs
+            and not self.call_active
+            and self._dlc.idle
+            and self._idle_deadline is None
+        ):
+            self._idle_deadline = now + IDLE_RELEASE_S
+
+    # -- output --------------------------------------------------------------------------------
+    def _send(self, msg: NwkMessage, lln: int | None = None) -> int:
+        """Queue a message; on `lln`, else on the link the FP's last message came on."""
+        assert self._dlc is not None
+        self._idle_deadline = None
+        return self._dlc.send(msg.encode(), self._rx_lln if lln is None else lln)
+
+    def _flush(self, now: float) -> None:
+        if self._dlc is None or self.rfp_id is None or self.state is not State.CONNECTED:
+            return
+        if self._awaiting_early or self._handover_pending:
+            return
+        for data in self._dlc.data_to_send(now):
+            mfn, fn = self._clock.next(now)
+            if self._air_key is not None:
+                data = cipher_frame(self._air_key, mfn, fn, data, downlink=False)
+            ciphered = self._air_key is not None
+            self._out.append((self.rfp_id, AirData(self._link_pmid, data, mfn, fn, ciphered)))
+
+    def air_to_send(self) -> list[tuple[int, AirPrimitive]]:
+        """(RFP id, primitive) pairs for the air, in order."""
+        out, self._out = self._out, []
+        return out
+
+    def next_event(self) -> HandsetEvent | None:
+        return self._events.popleft() if self._events else None
+
+    # -- timers --------------------------------------------------------------------------------
+    def get_timer(self) -> float | None:
+        dlc = self._dlc.get_timer() if self._dlc is not None else None
+        deadlines = (dlc, self._idle_deadline, self._job_deadline, self._early_deadline)
+        return min((t for t in deadlines if t is not None), default=None)
+
+    def handle_timer(self, now: float) -> None:
+        if self._dlc is not None:
+            self._dlc.handle_timer(now)
+            self._process_dlc(now)
+        if self._early_deadline is not None and now >= self._early_deadline:
+            self.display = ["Encryption failed"]
+            self._release("early encryption failed", now)
+        elif self._job_deadline is not None and now >= self._job_deadline:
+            self._release("procedure timed out", now)
+        elif self._idle_deadline is not None and now >= self._idle_deadline:
+            self._release("idle", now)
+        self._flush(now)
+
+    # -- NWK from the FP -----------------------------------------------------------------------
+    def _on_key_allocate(self, msg: NwkMessage, now: float) -> None:
+        if self._allocation is None:
+            self._send(mm.authentication_reject(RejectReasonCode.AUTHENTICATION_KEY_NOT_SUPPORTED))
+            return
+        allocation = msg.require(AllocationType)
+        challenge = sec.Challenge(rs=msg.require(Rs).value, rand_f=msg.require(Rand).value)
+        answer = self._allocation.receive_challenge(challenge)
+        assert answer.rand_p is not None
+        auth = AuthType(AuthAlgorithm.DSAA, AuthKeyType.AC, allocation.ac_number, 0)
+        request = mm.authentication_request(auth, answer.rand_p, res=answer.res1, ti_flag=True)
+        self._send(request, cv.LLN_SUBSCRIPTION)
+
+    def _on_authentication_reply(self, msg: NwkMessage, now: float) -> None:
+        res = msg.require(Res).value
+        rs = msg.find(Rs)
+        if self._allocation is not None:
+            try:
+                self._new_uak = self._allocation.receive_reply(
+                    sec.FtResponse(res, rs.value if rs is not None else None)
+                )
+            except sec.AuthenticationFailed:
+                self._subscription_failed("FP not authenticated", now)
+            return
+        if self._ft_auth is not None:
+            try:
+                self._ft_auth.receive(sec.FtResponse(res, rs.value if rs is not None else None))
+                ok = True
+            except (sec.AuthenticationFailed, sec.ProtocolStateError):
+                ok = False
+            self._ft_auth = None
+            self._events.append(FpAuthenticated(ok))
+            if self._job is not None and self._job.task is Task.AUTHENTICATE_FT:
+                self._job_done(now)
+            if not ok:
+                self.display = ["Base not authenticated"]
+                self._release("FT authentication failed", now)
+
+    def _on_access_rights_accept(self, msg: NwkMessage, now: float) -> None:
+        if self._new_uak is None:
+            return
+        identity = msg.require(PortableIdentity).identity
+        fixed = msg.require(FixedIdentity).identity
+        if not isinstance(identity, Ipui) or not isinstance(fixed, Park):
+            self._subscription_failed("unusable access rights", now)
+            return
+        self.subscriptions[str(fixed)] = Subscription(fixed, self._new_uak, identity)
+        self._new_uak, self._allocation = None, None
+        self._events.append(Subscribed(str(fixed)))
+        self._show_idle()
+        if self._job is not None and self._job.task is Task.SUBSCRIBE:
+            self._job_done(now)
+        self._queue(_Job(Task.LOCATE))
+        self._next_job(now)
+
+    def _on_access_rights_reject(self, msg: NwkMessage, now: float) -> None:
+        reason = msg.find(RejectReason)
+        self._subscription_failed(_reason(reason), now)
+
+    def _subscription_failed(self, reason: str, now: float) -> None:
+        self._allocation = self._new_uak = None
+        self.display = ["Subscription failed", reason]
+        self._events.append(SubscriptionFailed(reason))
+        if self._job is not None and self._job.task is Task.SUBSCRIBE:
+            self._job_done(now)
+
+    def _on_authentication_request(self, msg: NwkMessage, now: float) -> None:
+        sub = self.subscription
+        auth = msg.require(AuthType)
+        if sub is None or auth.key_type != AuthKeyType.UAK:
+            self._send(mm.authentication_reject(RejectReasonCode.AUTHENTICATION_KEY_NOT_SUPPORTED))
+            return
+        flow = sec.PpPtAuthentication(sec.b1(sub.uak), random=self.random)
+        challenge = sec.Challenge(rs=msg.require(Rs).value, rand_f=msg.require(Rand).value)
+        answer = flow.receive_challenge(challenge)
+        index = auth.default_cipher_key_index if auth.default else None
+        sub.keys.store(flow.dck, sec.KeyUse(auth.upc, auth.cipher_key_number, index))
+        self._send(mm.authentication_reply(answer.res1))
+
+    def _on_authentication_reject(self, msg: NwkMessage, now: float) -> None:
+        self.display = ["Authentication failed"]
+
+    def _on_cipher_request(self, msg: NwkMessage, now: float) -> None:
+        info = msg.require(CipherInfo)
+        sub = self.subscription
+        if not info.enable:
+            return
+        try:
+            if sub is None:
+                raise sec.UnknownCipherKey("not subscribed")
+            self._pending_key = sub.keys.dck(info.key_number)
+        except sec.UnknownCipherKey:
+            self._send(mm.cipher_reject(RejectReasonCode.CIPHER_KEY_NOT_SUPPORTED))
+
+    def _on_locate_accept(self, msg: NwkMessage, now: float) -> None:
+        sub = self.subscription
+        identity = msg.find(PortableIdentity)
+        if sub is not None and identity is not None and isinstance(identity.identity, Tpui):
+            sub.tpui = identity.identity
+            self._events.append(Registered(sub.tpui.value))
+        self._show_idle()
+        if self._job is not None and self._job.task is Task.LOCATE:
+            self._job_done(now)
+
+    def _on_locate_reject(self, msg: NwkMessage, now: float) -> None:
+        reason = _reason(msg.find(RejectReason))
+        self._events.append(RegistrationFailed(reason))
+        self.display = ["Not registered", reason]
+        if self._job is not None and self._job.task is Task.LOCATE:
+            self._job_done(now)
+
+    def _on_call_progress(self, msg: NwkMessage, now: float) -> None:
+        """SETUP-ACK, CALL-PROC, ALERTING, CONNECT: the call stands; it may last."""
+        if self._job is not None and self._job.task is Task.CALL:
+            self._job_deadline = None
+
+    def _on_cc_info(self, msg: NwkMessage, now: float) -> None:
+        display = msg.find(MultiDisplay)
+        if display is not None:
+            self._show_text(display.text)
+
+    def _on_cc_release(self, msg: NwkMessage, now: float) -> None:
+        display = msg.find(MultiDisplay)
+        if display is not None:
+            self._show_text(display.text)
+        self._send(cc.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti, ti_flag=not msg.ti_flag))
+        self._call_ended(now)
+
+    def _on_cc_release_com(self, msg: NwkMessage, now: float) -> None:
+        self._call_ended(now)
+
+    def _call_ended(self, now: float) -> None:
+        self.call_active = False
+        if self._job is not None and self._job.task is Task.CALL:
+            self._job_done(now)
+
+    def _on_page_reject(self, msg: NwkMessage, now: float) -> None:
+        self._release("page rejected", now)
+
+    def _on_coms(self, msg: NwkMessage, now: float) -> None:
+        kind = msg.message_type
+        if not msg.ti_flag:  # the FP's transaction: a message arrives
+            if kind == ComsMessageType.COMS_SETUP:
+                self._send(coms.connect(ti=msg.ti))
+            elif kind == ComsMessageType.COMS_INFO:
+                iwu = msg.find(IwuToIwu)
+                body = cv.parse_message_iwu(iwu) if iwu is not None else None
+                if body is not None:
+                    self._show_message(body)
+                self._send(coms.ack(ti=msg.ti))
+            elif kind == ComsMessageType.COMS_RELEASE:
+                self._send(coms.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti))
+            return
+        job = self._job
+        if job is None or job.task is not Task.CONFIRM or job.message is None:
+            return
+        if kind == ComsMessageType.COMS_CONNECT:
+            iwu = cv.confirmation_iwu(job.message.message_id, job.confirmation)
+            self._send(coms.info(iwu, ti=self._coms_ti))
+        elif kind == ComsMessageType.COMS_ACK:
+            self._send(coms.release(ReleaseReasonCode.NORMAL, ti=self._coms_ti))
+        elif kind in (ComsMessageType.COMS_RELEASE_COM, ComsMessageType.COMS_RELEASE):
+            if kind == ComsMessageType.COMS_RELEASE:
+                self._send(coms.release_com(ReleaseReasonCode.NORMAL, ti=self._coms_ti))
+            self._job_done(now)
+
+    def _show_message(self, body: cv.MessageBody) -> None:
+        message = ReceivedMessage(body.message_id, body.title, body.text, body.confirmations)
+        self.messages.append(message)
+        self._popup = message
+        options = " ".join(f"{i}:{c}" for i, c in enumerate(body.confirmations, start=1))
+        self.display = [body.title, body.text] + ([options] if options else [])
+        self._events.append(MessageReceived(body.message_id))
+
+
+def _reason(reject: RejectReason | None) -> str:
+    if reject is None:
+        return "rejected"
+    if reject.code in RejectReasonCode._value2member_map_:
+        return RejectReasonCode(reject.code).name.replace("_", " ").lower()
+    return f"reason {reject.code:#04x}"
+
+
+_Handler = Callable[[Handset, NwkMessage, float], None]
+
+#: What the handset does with each message from the FP; anything else is ignored.
+_HANDLERS: dict[tuple[ProtocolDiscriminator, int], _Handler] = {
+    (PD.MM, MmMessageType.KEY_ALLOCATE): Handset._on_key_allocate,
+    (PD.MM, MmMessageType.AUTHENTICATION_REPLY): Handset._on_authentication_reply,
+    (PD.MM, MmMessageType.AUTHENTICATION_REQUEST): Handset._on_authentication_request,
+    (PD.MM, MmMessageType.AUTHENTICATION_REJECT): Handset._on_authentication_reject,
+    (PD.MM, MmMessageType.ACCESS_RIGHTS_ACCEPT): Handset._on_access_rights_accept,
+    (PD.MM, MmMessageType.ACCESS_RIGHTS_REJECT): Handset._on_access_rights_reject,
+    (PD.MM, MmMessageType.CIPHER_REQUEST): Handset._on_cipher_request,
+    (PD.MM, MmMessageType.LOCATE_ACCEPT): Handset._on_locate_accept,
+    (PD.MM, MmMessageType.LOCATE_REJECT): Handset._on_locate_reject,
+    (PD.CC, CcMessageType.CC_SETUP_ACK): Handset._on_call_progress,
+    (PD.CC, CcMessageType.CC_CALL_PROC): Handset._on_call_progress,
+    (PD.CC, CcMessageType.CC_ALERTING): Handset._on_call_progress,
+    (PD.CC, CcMessageType.CC_CONNECT): Handset._on_call_progress,
+    (PD.CC, CcMessageType.CC_INFO): Handset._on_cc_info,
+    (PD.CC, CcMessageType.CC_RELEASE): Handset._on_cc_release,
+    (PD.CC, CcMessageType.CC_RELEASE_COM): Handset._on_cc_release_com,
+    (PD.LCE, LceMessageType.LCE_PAGE_REJECT): Handset._on_page_reject,
+    **{(PD.COMS, int(t)): Handset._on_coms for t in ComsMessageType},
+}

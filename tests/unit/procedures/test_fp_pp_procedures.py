@@ -1,0 +1,347 @@
+"""A virtual handset and the OMM's FixedPart back to back through fake RFP relays, in virtual
+time: subscription in every mode, location registration, authentication and ciphering in both
+orders, wrong keys, user login/logout, text messages, handover and re-keying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fp_pp_world import World
+
+from dect.security import KeyUse
+from omm.dect import conventions as cv
+from omm.dect import events as ev
+from omm.dect.primitives import LcDataInd, MacConnectInd, MacEncKeyReq
+from omm.model import OmmModel, OmmSetup
+from sim import handset as hs
+from sim.handset import Handset, State
+
+IPEI = "03074 0220259 3"
+OTHER_IPEI = "00100 0000001 4"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> OmmModel:
+    m = OmmModel(tmp_path, OmmSetup("Test"), Clock())
+    m.settings.update("DECTAuthCode", {"ac": "1234"})
+    return m
+
+
+@pytest.fixture
+def world(model: OmmModel) -> World:
+    return World(model)
+
+
+def log_lines(model: OmmModel) -> list[str]:
+    return [e.msg for e in model.event_log.entries(0, 100)]
+
+
+def subscribe(world: World, handset: Handset, ac: str = "1234") -> None:
+    handset.subscribe(world.now, ac=ac)
+    world.run(30)
+
+
+def wildcard(model: OmmModel, auto_create: bool = True) -> None:
+    model.settings.update("DevAutoCreate", {"enable": auto_create})
+    model.subscription.set("Wildcard")
+
+
+def subscribed(world: World, ipei: str = IPEI, **kw: object) -> Handset:
+    wildcard(world.model)
+    handset = world.add_handset(ipei, **kw)
+    subscribe(world, handset)
+    assert handset.subscription is not None and handset.subscription.tpui is not None
+    world.requests.clear()
+    world.fp_events.clear()
+    world.indications.clear()
+    return handset
+
+
+# --- subscription -----------------------------------------------------------------------------
+
+
+def test_subscription_off_is_refused_and_logged(world: World, model: OmmModel) -> None:
+    handset = world.add_handset(IPEI)
+    subscribe(world, handset)
+    assert handset.subscriptions == {}
+    assert handset.display[0] == "Subscription failed"
+    refused = ev.SubscriptionFailed(IPEI, "subscription is off")
+    assert world.events_of(ev.SubscriptionFailed) == [refused]
+    assert f"AccessRightsFailed(ipei={IPEI}, subscription is off)" in log_lines(model)
+    assert len(model.devices) == 0
+
+
+def test_configured_mode_accepts_only_a_configured_ipei(world: World, model: OmmModel) -> None:
+    model.subscription.set("Configured")
+    rec = model.devices.create({"ipei": IPEI, "ac": "9876"})
+    known, stranger = world.add_handset(IPEI), world.add_handset(OTHER_IPEI)
+    subscribe(world, known, ac="9876")  # the device's own AC beats the system's
+    subscribe(world, stranger)
+    assert known.subscription is not None and stranger.subscriptions == {}
+    device = model.devices.get(rec["ppn"])
+    assert device["s"] == "Yes" and device["hwType"] == "622d" and not device["autoCreate"]
+    assert len(device["uak"]) == 32 and device["uak"] != known.subscription.uak.hex().upper()
+    assert model.devices.uak(device) == known.subscription.uak  # sealed, not lost
+    assert world.events_of(ev.DeviceSubscribed) == [ev.DeviceSubscribed(rec["ppn"], IPEI, False)]
+    assert any(
+        "no configured device or no wildcard subscription" in line and OTHER_IPEI in line
+        for line in log_lines(model)
+    )
+
+
+def test_wildcard_accepts_any_ipei_auto_creates_and_extends_the_window(
+    world: World, model: OmmModel
+) -> None:
+    wildcard(model)
+    model.subscription.set("Wildcard", 3)
+    until = model.settings.value("DECTSubscriptionMode", "until")
+    handset = world.add_handset(IPEI, model="632d")
+    subscribe(world, handset)
+    device = model.devices.find_by_ipei(IPEI)
+    assert device["autoCreate"] and device["s"] == "Yes" and device["hwType"] == "632d"
+    assert model.settings.value("DECTSubscriptionMode", "until") >= until
+    assert handset.display == ["Registered"]
+
+
+def test_wildcard_fills_a_record_without_ipei_chosen_by_its_ac(
+    world: World, model: OmmModel
+) -> None:
+    wildcard(model, auto_create=False)
+    model.devices.create({"ac": "1111"})
+    wanted = model.devices.create({"ac": "2222"})
+    handset = world.add_handset(IPEI)
+    subscribe(world, handset, ac="2222")
+    assert model.devices.get(wanted["ppn"])["ipei"] == IPEI
+    assert len(model.devices) == 2
+
+
+def test_wrong_authentication_code_fails_and_is_logged(world: World, model: OmmModel) -> None:
+    wildcard(model)
+    handset = world.add_handset(IPEI)
+    subscribe(world, handset, ac="9999")
+    assert handset.subscriptions == {} and handset.display[0] == "Subscription failed"
+    assert len(model.devices) == 0
+    assert any(
+        line.startswith(f"AccessRightsFailed(ipei={IPEI}, authentication failed")
+        for line in log_lines(model)
+    )
+
+
+# --- location registration, authentication, ciphering -----------------------------------------
+
+
+def test_location_registration_assigns_the_tpui(world: World, model: OmmModel) -> None:
+    handset = subscribed(world)
+    ppn = model.devices.find_by_ipei(IPEI)["ppn"]
+    assert handset.subscription is not None
+    assert handset.subscription.tpui == cv.assigned_tpui(ppn) and handset.pmid == ppn
+    handset.power_off(world.now)
+    world.run(10)
+    assert handset.state is State.OFF
+    assert ev.DeviceDetached(ppn) in world.fp_events
+    handset.power_on(world.now)
+    handset.lock(2, world.rfpi(2), world.now)
+    world.run(30)
+    assert ev.DeviceAttached(ppn, 2) in world.fp_events
+    assert isinstance(world.indications[0], MacConnectInd) and world.indications[0].pmid == ppn
+
+
+def login(world: World, handset: Handset, number: str = "100", pin: str = "4711") -> None:
+    handset.press(cv.login_digits(number, pin) + "{CALL}", world.now)
+    world.run(30)
+
+
+def test_default_ciphers_first_with_the_previous_dck_then_authenticates(
+    world: World, model: OmmModel
+) -> None:
+    handset = subscribed(world)
+    model.users.create({"num": "100", "pin": "4711"})
+    sub = handset.subscription
+    assert sub is not None
+    first_dck = sub.keys.dck(cv.CIPHER_KEY_NUMBER)  # from the subscription's authentication
+    login(world, handset)
+    assert world.keys_sent() == [first_dck]
+    second_dck = sub.keys.dck(cv.CIPHER_KEY_NUMBER)
+    assert second_dck != first_dck  # the in-call authentication made the next key
+    kinds = [type(r).__name__ for r in world.requests]
+    assert kinds.index("MacEncKeyReq") < 4  # ciphered before the authentication ran
+    assert world.relays[1].ciphered_up > 0 and world.relays[1].ciphered_down > 0
+    assert ev.LinkCiphered(1, 1, False) in world.fp_events
+    world.requests.clear()
+    handset.press(cv.logout_digits() + "{CALL}", world.now)
+    world.run(30)
+    assert world.keys_sent() == [second_dck]
+
+
+def test_authentication_before_ciphering_uses_the_fresh_dck(world: World, model: OmmModel) -> None:
+    model.settings.update(cv.SECURITY_SETTINGS, {cv.AUTH_BEFORE_CIPHER: True})
+    handset = subscribed(world)
+    model.users.create({"num": "100", "pin": "4711"})
+    sub = handset.subscription
+    assert sub is not None
+    before = sub.keys.dck(cv.CIPHER_KEY_NUMBER)
+    login(world, handset)
+    fresh = sub.keys.dck(cv.CIPHER_KEY_NUMBER)
+    assert fresh != before and world.keys_sent() == [fresh]
+    assert model.devices.get(1)["relType"] == "Dynamic"
+
+
+def test_no_ciphering_when_the_device_must_not_encrypt(world: World, model: OmmModel) -> None:
+    handset = subscribed(world)
+    model.devices.update(1, {"encrypt": False})
+    model.users.create({"num": "100", "pin": "4711"})
+    login(world, handset)
+    assert world.keys_sent() == [] and model.devices.get(1)["relType"] == "Dynamic"
+
+
+def test_a_wrong_dck_makes_the_traffic_undecodable(world: World, model: OmmModel) -> None:
+    handset = subscribed(world)
+    model.users.create({"num": "100", "pin": "4711"})
+    sub = handset.subscription
+    assert sub is not None
+    sub.keys.store(bytes(8), KeyUse(True, cv.CIPHER_KEY_NUMBER))  # not what the OMM holds
+    login(world, handset)
+    assert handset.undecodable > 0
+    ended = world.handset_events_of(handset, hs.ConnectionEnded)
+    assert ended and handset.state is State.LOCKED
+    assert model.devices.get(1)["relType"] == "Unbound"
+
+
+def test_authentication_with_a_wrong_uak_is_rejected_and_logged(
+    world: World, model: OmmModel
+) -> None:
+    handset = subscribed(world)
+    model.users.create({"num": "100", "pin": "4711"})
+    sub = handset.subscription
+    assert sub is not None
+    sub.uak = bytes(16)
+    handset.authenticate_fp(world.now)
+    world.run(30)
+    assert world.handset_events_of(handset, hs.FpAuthenticated) == [hs.FpAuthenticated(False)]
+    login(world, handset)
+    assert world.events_of(ev.AuthenticationFailed) == [ev.AuthenticationFailed(1, IPEI)]
+    assert f"AuthenticationFailed(ipei={IPEI}, ppn=1)" in log_lines(model)
+    assert model.devices.get(1)["relType"] == "Unbound"
+
+
+def test_the_handset_can_authenticate_the_fixed_part(world: World) -> None:
+    handset = subscribed(world)
+    handset.authenticate_fp(world.now)
+    world.run(30)
+    assert world.handset_events_of(handset, hs.FpAuthenticated) == [hs.FpAuthenticated(True)]
+
+
+# --- user login and logout --------------------------------------------------------------------
+
+
+def test_login_with_the_right_pin_binds_and_logout_unbinds(world: World, model: OmmModel) -> None:
+    handset = subscribed(world)
+    user = model.users.create({"num": "100", "pin": "4711"})
+    login(world, handset)
+    assert handset.display == [cv.TEXT_LOGGED_IN]
+    assert model.users.get(user["uid"])["ppn"] == 1
+    assert model.devices.get(1)["uid"] == user["uid"]
+    assert ev.UserLoggedIn(user["uid"], 1) in world.fp_events
+    handset.press(cv.logout_digits() + "{CALL}", world.now)
+    world.run(30)
+    assert handset.display == [cv.TEXT_LOGGED_OUT]
+    assert model.users.get(user["uid"])["relType"] == "Unbound"
+    assert ev.UserLoggedOut(user["uid"], 1) in world.fp_events
+
+
+def test_login_with_a_wrong_pin_does_not_bind(world: World, model: OmmModel) -> None:
+    handset = subscribed(world)
+    user = model.users.create({"num": "100", "pin": "4711"})
+    login(world, handset, pin="0000")
+    assert handset.display == [cv.TEXT_LOGIN_FAILED]
+    assert model.users.get(user["uid"])["relType"] == "Unbound"
+    assert world.events_of(ev.UserLoginFailed) == [ev.UserLoginFailed(1, "100")]
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def test_a_message_is_paged_displayed_and_its_confirmation_comes_back(world: World) -> None:
+    handset = subscribed(world)
+    world.run(30)
+    assert handset.state is State.LOCKED
+    mid = world.fp.send_message(
+        1, "Meeting at 3", world.now, title="Boss", confirmations=("OrderOk", "OrderNok")
+    )
+    world.run(30)
+    assert handset.display == ["Boss", "Meeting at 3", "1:OrderOk 2:OrderNok"]
+    assert ev.PpTransaction("PagingStarted", 1, -1) in world.fp_events
+    assert world.events_of(ev.MessageProgress) == [ev.MessageProgress(mid, 1, "Delivered")]
+    handset.press("2", world.now)
+    world.run(30)
+    confirmed = world.events_of(ev.MessageConfirmed)
+    assert [(c.message_id, c.ppn, c.confirmation) for c in confirmed] == [(mid, 1, "OrderNok")]
+    assert handset.messages[0].answer == "OrderNok"
+
+
+def test_a_message_to_a_silent_handset_times_out(world: World) -> None:
+    handset = subscribed(world)
+    world.run(30)
+    handset.unlock()
+    mid = world.fp.send_message(1, "Anyone?", world.now)
+    world.run(30)
+    assert world.events_of(ev.MessageProgress) == [ev.MessageProgress(mid, 1, "PagingTimeout")]
+    assert ev.PpTransaction("PPNotFound", 1, -1) in world.fp_events
+
+
+# --- handover and enhanced security -----------------------------------------------------------
+
+
+def test_handover_to_a_second_relay_keeps_the_link(world: World) -> None:
+    handset = subscribed(world)
+    handset.press("{CALL}", world.now)  # off-hook: a call keeps the connection
+    world.run(1)
+    assert handset.call_active and world.events_of(ev.CallRequested) == [ev.CallRequested(1, "")]
+    assert world.relays[1].ciphered_down > 0
+    world.indications.clear()
+    handset.connect_to(2, world.now)
+    world.run(1)
+    handset.press("42", world.now)
+    world.run(1)
+    assert ev.PpTransaction("ConnHandover", 1, 2) in world.fp_events
+    assert world.events_of(ev.CallRequested)[-1] == ev.CallRequested(1, "42")
+    frames = [i.frame for i in world.indications if isinstance(i, LcDataInd)]
+    assert frames and all(i.rfp_id == 2 for i in world.indications if isinstance(i, LcDataInd))
+    assert not any(f[0] & 0x80 for f in frames)  # no new link: sequence numbers carried on
+    assert world.relays[2].ciphered_up > 0  # the cipher key moved with HO_IN_PROGRESS_RES
+    handset.press("{END}", world.now)
+    world.run(30)
+    assert not handset.call_active and handset.state is State.LOCKED
+
+
+def test_enhanced_security_encrypts_early_and_rekeys_every_minute(
+    world: World, model: OmmModel
+) -> None:
+    model.settings.update(cv.SECURITY_SETTINGS, {cv.ENHANCED_SECURITY: True})
+    handset = subscribed(world)
+    sub = handset.subscription
+    assert sub is not None and sub.keys.latest_default_index == cv.default_cipher_key_index(1)
+    handset.press("{CALL}", world.now)
+    world.run(1)
+    first_data = next(i for i, r in enumerate(world.requests) if not isinstance(r, MacEncKeyReq))
+    assert isinstance(world.requests[0], MacEncKeyReq) and first_data > 0  # nothing in clear
+    assert world.requests[0].key == sub.keys.default_key(cv.default_cipher_key_index(1))
+    keys_before = len(world.keys_sent())
+    assert keys_before == 2  # the DefCK, then a fresh DCK
+    world.run(cv.REKEY_INTERVAL_S + 1)
+    keys = world.keys_sent()
+    assert len(keys) == 3 and len(set(keys)) == 3
+    assert [e.rekey for e in world.events_of(ev.LinkCiphered)] == [False, True, True]
+    handset.press("7", world.now)
+    world.run(1)
+    assert world.events_of(ev.CallRequested)[-1] == ev.CallRequested(1, "7")
+    assert handset.undecodable == 0
