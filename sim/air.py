@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from dect.identities import Park, Rfpi
@@ -29,6 +30,8 @@ SYNC_MIN_RSSI_DBM = -70.0
 """Minimum RSSI between two RFPs for over-the-air sync (features.md §1 row 17)."""
 RELEASE_LINK_LOST = 2
 """AirRelease / MAC_DIS_IND reason: abnormal (the radio link broke)."""
+MAX_RELATIONS = 16
+"""Sync relations an RFP reports: its strongest neighbours (the real limit is unknown)."""
 MAX_DELIVERIES_PER_CALL = 10_000
 """deliver() stops after this many primitives (a ping-pong guard); the rest waits."""
 
@@ -196,6 +199,10 @@ class Air:
         self._handset_inbox: dict[int, list[tuple[int, AirPrimitive]]] = {}
         self._bindings: dict[tuple[int, int], int] = {}
         self._delivering = False
+        self._pair_rssi: dict[tuple[int, int], float] = {}
+        self._heard: dict[int, list[tuple[float, int]]] = {}
+        self._batch_depth = 0
+        self._batch_dirty = False
 
     # -- RFP radios ------------------------------------------------------------------------
     def add_rfp(
@@ -220,11 +227,25 @@ class Air:
             preferred_sync, powered, dect_on, connected,
         )
         self.rfps[rfp_id] = site
+        self._heard.clear()
         self._topology_changed()
         return site
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make many changes (placing a whole site) with one sync computation at the end."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._batch_dirty:
+                self._batch_dirty = False
+                self._topology_changed()
+
     def remove_rfp(self, rfp_id: int) -> None:
         self.rfps.pop(rfp_id, None)
+        self._forget_rssi(rfp_id)
         self._rfp_receivers.pop(rfp_id, None)
         self._rfp_inbox.pop(rfp_id, None)
         self._topology_changed()
@@ -244,6 +265,8 @@ class Air:
     ) -> None:
         """Change what is given; sync, relations and connections follow."""
         site = self.rfps[rfp_id]
+        if x is not None or y is not None:
+            self._forget_rssi(rfp_id)
         if x is not None:
             site.x = float(x)
         if y is not None:
@@ -293,8 +316,17 @@ class Air:
         return self.path_loss.rssi(math.hypot(portable.x - site.x, portable.y - site.y))
 
     def rssi_between(self, rfp_a: int, rfp_b: int) -> float:
-        a, b = self.rfps[rfp_a], self.rfps[rfp_b]
-        return self.path_loss.rssi(math.hypot(a.x - b.x, a.y - b.y))
+        key = (rfp_a, rfp_b) if rfp_a <= rfp_b else (rfp_b, rfp_a)
+        rssi = self._pair_rssi.get(key)
+        if rssi is None:
+            a, b = self.rfps[rfp_a], self.rfps[rfp_b]
+            rssi = self._pair_rssi[key] = self.path_loss.rssi(math.hypot(a.x - b.x, a.y - b.y))
+        return rssi
+
+    def _forget_rssi(self, rfp_id: int) -> None:
+        for key in [k for k in self._pair_rssi if rfp_id in k]:
+            del self._pair_rssi[key]
+        self._heard.clear()
 
     def reachable(self, handset_id: int, rfp_id: int) -> bool:
         """The RFP radiates, is synced and the handset hears it above sensitivity."""
@@ -341,7 +373,8 @@ class Air:
         return None
 
     def sync_relations(self, rfp_id: int) -> tuple[SyncRelation, ...]:
-        """Up RFPs of its cluster this RFP hears above sensitivity, strongest first."""
+        """Up RFPs of its cluster this RFP hears above sensitivity, strongest first (at most
+        MAX_RELATIONS)."""
         return self._relations.get(rfp_id, ())
 
     def add_listener(self, listener: AirListener) -> None:
@@ -353,6 +386,9 @@ class Air:
             self._listeners.remove(listener)
 
     def _topology_changed(self) -> None:
+        if self._batch_depth:
+            self._batch_dirty = True
+            return
         old_status, old_relations = self._status, self._relations
         self._status = self._compute_sync()
         self._relations = {
@@ -372,6 +408,20 @@ class Air:
             for listener in list(self._listeners):
                 listener(changed)
 
+    def _neighbours(self, rfp_id: int) -> list[tuple[float, int]]:
+        """(rssi, id) of every other RFP heard above sensitivity, strongest first (cached
+        until an RFP is placed, moved or removed)."""
+        found = self._heard.get(rfp_id)
+        if found is None:
+            sensitivity = self.path_loss.sensitivity_dbm
+            found = sorted(
+                ((rssi, other) for other in self.rfps
+                 if other != rfp_id and (rssi := self.rssi_between(rfp_id, other)) >= sensitivity),
+                key=lambda h: (-h[0], h[1]),
+            )
+            self._heard[rfp_id] = found
+        return found
+
     def _compute_sync(self) -> dict[int, SyncStatus]:
         """The reference of each cluster is its preferred-sync RFP with the lowest id among
         those up, else its lowest id up; timing then spreads one hop per step to RFPs that
@@ -382,44 +432,44 @@ class Air:
             if site.up:
                 clusters.setdefault(site.cluster, []).append(site)
         threshold = self.path_loss.sync_min_dbm
-        for members in clusters.values():
+        for cluster, members in clusters.items():
             reference = min(members, key=lambda s: (not s.preferred_sync, s.rfp_id))
             status[reference.rfp_id] = SyncStatus(True, True, None, 0)
-            level = [reference]
-            waiting = [s for s in members if s is not reference]
+            level = [reference.rfp_id]
             hops = 0
-            while level and waiting:
+            while level:
                 hops += 1
-                next_level = []
-                for site in waiting:
-                    heard = [
-                        (self.rssi_between(site.rfp_id, parent.rfp_id), -parent.rfp_id, parent)
-                        for parent in level
-                    ]
-                    rssi, _, parent = max(heard, key=lambda h: (h[0], h[1]))
-                    if rssi >= threshold:
-                        status[site.rfp_id] = SyncStatus(True, False, parent.rfp_id, hops)
-                        next_level.append(site)
-                waiting = [s for s in waiting if s.rfp_id not in status]
-                level = next_level
+                best: dict[int, tuple[float, int]] = {}
+                for parent in level:
+                    for rssi, child in self._neighbours(parent):
+                        if rssi < threshold:
+                            break
+                        site = self.rfps[child]
+                        if child in status or not site.up or site.cluster != cluster:
+                            continue
+                        if child not in best or (rssi, -parent) > (best[child][0], -best[child][1]):
+                            best[child] = (rssi, parent)
+                for child, (_, parent) in best.items():
+                    status[child] = SyncStatus(True, False, parent, hops)
+                level = sorted(best)
         return status
 
     def _compute_relations(self, rfp_id: int) -> tuple[SyncRelation, ...]:
+        """The strongest MAX_RELATIONS up RFPs of its cluster it hears."""
         site = self.rfps[rfp_id]
         out = []
-        for other in self.rfps.values():
-            if other.rfp_id == rfp_id or not other.up or other.cluster != site.cluster:
-                continue
-            rssi = round(self.rssi_between(rfp_id, other.rfp_id), 1)
-            if rssi < self.path_loss.sensitivity_dbm:
+        for rssi, other_id in self._neighbours(rfp_id):
+            other = self.rfps[other_id]
+            if not other.up or other.cluster != site.cluster:
                 continue
             out.append(
                 SyncRelation(
-                    other.rfp_id, other.rpn, rssi, rssi >= self.path_loss.sync_min_dbm,
-                    self._status.get(other.rfp_id, NOT_SYNCED).synced,
+                    other_id, other.rpn, round(rssi, 1), rssi >= self.path_loss.sync_min_dbm,
+                    self._status.get(other_id, NOT_SYNCED).synced,
                 )
             )
-        out.sort(key=lambda r: (-r.rssi_dbm, r.rfp_id))
+            if len(out) == MAX_RELATIONS:
+                break
         return tuple(out)
 
     # -- frame timing ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from dect.identities import Ari, Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream
 from sim.air import (
+    MAX_RELATIONS,
     RELEASE_LINK_LOST,
     Air,
     PathLoss,
@@ -270,3 +271,17 @@ def test_cipher_frames_batch_matches_one_by_one() -> None:
         cipher_frame(k, m, f, d, downlink=down) for k, m, f, d, down in items
     ]
     assert cipher_frames([]) == []
+
+
+def test_batch_computes_sync_once_at_the_end() -> None:
+    air = Air()
+    seen: list[frozenset[int]] = []
+    air.add_listener(seen.append)
+    with air.batch():
+        for i in range(30):
+            air.add_rfp(i, (i % 6) * SPACING, (i // 6) * SPACING)
+        assert not air.is_synced(0) and seen == []
+    assert seen == [frozenset(range(30))]
+    assert all(air.is_synced(i) for i in range(30))
+    assert len(air.sync_relations(14)) == MAX_RELATIONS  # the strongest ones only
+    assert air.sync_relations(14)[0].rssi_dbm == pytest.approx(-64.1)
