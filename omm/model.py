@@ -107,6 +107,10 @@ class OmmModel:
         self.sites = Sites(self.store, notify, self.limits.sites)
         self.rfps = Rfps(self.store, notify, self.limits.rfps)
         self.subscription = SubscriptionWindow(self.settings, clock)
+        window = self.settings.get("DECTSubscriptionMode")
+        if window.get("mode", "Off") != "Off" and not window.get("until"):
+            # A configured initial mode opens its window at the first start.
+            self.subscription.set(str(window["mode"]), window.get("timeout"))
         self.event_log = EventLog(capacity=self.limits.event_log, clock=clock)
         self.event_log.load([LogEntry(**v) for _, v in self.store.load_json("eventlog")])
         self.event_log.subscribe(self._persist_log_entry)

@@ -14,8 +14,12 @@ from typing import Any
 
 from omm.access import FULL_ACCESS, InitialAccount
 from omm.axi.api import AxiApi
+from omm.axi.dect import DectBridge
 from omm.axi.server import serve
+from omm.dect import FixedPart
 from omm.model import OmmLimits, OmmModel, OmmSetup
+from omm.rfplink.fixedpart import FixedPartLink
+from omm.rfplink.server import RfpLinkServer
 from omm.tables import Change
 from sipdect import tls
 from sipdect.config import OmmConfig
@@ -47,6 +51,12 @@ class OmmService:
         limits = OmmLimits(axi_clients=cfg.axi_clients)
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, accounts, cfg.settings, limits))
         self.api = AxiApi(self.model)
+        # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
+        self.rfp_link = RfpLinkServer(self.model, cfg.host, self._port_of(cfg.rfp_port))
+        self.fixed_part = FixedPart(self.model)
+        self.dect_link = FixedPartLink(self.fixed_part, self.rfp_link.send_dnm,
+                                       self.rfp_link.connected_ids, on_activity=self._dect_activity)
+        self.dect: DectBridge | None = None
         self.servers: list[asyncio.Server] = []
         self.endpoints: list[Endpoint] = []
         self._expiry: asyncio.TimerHandle | None = None
@@ -72,6 +82,12 @@ class OmmService:
         for server, proto in ((plain, "axi"), (secure, "axi-tls")):
             port = server.sockets[0].getsockname()[1]
             self.endpoints.append(Endpoint("omm", self.cfg.name, proto, host, port))
+        loop = asyncio.get_running_loop()
+        self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
+        self.dect_link.attach(self.rfp_link, loop)
+        await self.rfp_link.start()
+        self.endpoints.append(Endpoint("omm", self.cfg.name, "rfp-link", host,
+                                       self.rfp_link.port))
         self.model.add_listener(self._on_change)
         self._arm_expiry()
         if self.cfg.syslog_host:
@@ -80,6 +96,10 @@ class OmmService:
                 notify=False)
         await self._configure_syslog()
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
+
+    def _dect_activity(self) -> None:
+        if self.dect is not None:
+            self.dect.drain()
 
     def _on_change(self, change: Change) -> None:
         if change.kind == "setting" and change.key == "DECTSubscriptionMode":
@@ -129,6 +149,8 @@ class OmmService:
             server.close()
         for link in list(self.api.sessions.values()):
             link.abort("OMM shutting down")
+        await self.rfp_link.stop()
+        self.dect_link.detach()
         for server in self.servers:
             await server.wait_closed()
         if self._syslog is not None:

@@ -41,13 +41,48 @@ class OmmConfig:
     syslog_host: str | None = None
     syslog_port: int = 514
     axi_clients: int = 100
+    rfp_port: int = 16321
+
+
+@dataclass
+class RfpConfig:
+    """One virtual base station (features.md §2.3); its OMM record is created if missing."""
+
+    mac: str
+    omm: str
+    name: str = ""
+    hw_type: str = "RFP 35"
+    x: float = 0.0
+    y: float = 0.0
+    cluster: int = 1
+    preferred_sync: bool = False
+    dect_on: bool = True
+    site: int = 1
+
+
+@dataclass
+class HandsetConfig:
+    """One virtual DECT handset on the simulated air."""
+
+    ipei: str
+    omm: str
+    name: str = ""
+    model: str = "622d"
+    x: float = 0.0
+    y: float = 0.0
+    ac: str | None = None  # typed at subscription; default: the OMM's DECTAuthCode
+    subscribe: bool = True  # subscribe by itself at start when not subscribed yet
+    configured: bool = True  # create its device record so Configured mode admits it
 
 
 @dataclass
 class SystemConfig:
     name: str = "sipdect"
     port_shift: int = 8000
+    control_port: int | None = 7080  # the supervisor's control API; None: none
     omms: list[OmmConfig] = field(default_factory=list)
+    rfps: list[RfpConfig] = field(default_factory=list)
+    handsets: list[HandsetConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
@@ -71,7 +106,7 @@ def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
 
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "axi_port", "axi_tls_port", "tls_level", "tls_cert", "tls_key",
-             "accounts", "settings", "syslog", "axi_clients"}
+             "accounts", "settings", "syslog", "axi_clients", "rfp_port"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -80,7 +115,8 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
                     host=_expect(raw, "host", str, where, "127.0.0.1"),
                     axi_port=_port(raw, "axi_port", where, 12621),
                     axi_tls_port=_port(raw, "axi_tls_port", where, 12622),
-                    axi_clients=_expect(raw, "axi_clients", int, where, 100))
+                    axi_clients=_expect(raw, "axi_clients", int, where, 100),
+                    rfp_port=_port(raw, "rfp_port", where, 16321))
     level = _expect(raw, "tls_level", str, where, "High")
     try:
         cfg.tls_level = SecurityLevel(level)
@@ -109,6 +145,51 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     return cfg
 
 
+def _number(section: dict[str, Any], key: str, where: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: '{key}' must be a number of metres, not {value!r}")
+    return float(value)
+
+
+def _only(raw: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"known: {', '.join(sorted(known))}")
+
+
+def _rfp(raw: dict[str, Any], where: str, default_omm: str) -> RfpConfig:
+    _only(raw, {"mac", "omm", "name", "hw_type", "x", "y", "cluster", "preferred_sync",
+                "dect_on", "site"}, where)
+    mac = _expect(raw, "mac", str, where, None)
+    if not mac:
+        raise ConfigError(f"{where}: an RFP needs its 'mac', e.g. \"00:30:42:1b:17:37\"")
+    return RfpConfig(mac=mac, omm=_expect(raw, "omm", str, where, default_omm),
+                     name=_expect(raw, "name", str, where, ""),
+                     hw_type=_expect(raw, "hw_type", str, where, "RFP 35"),
+                     x=_number(raw, "x", where, 0.0), y=_number(raw, "y", where, 0.0),
+                     cluster=_expect(raw, "cluster", int, where, 1),
+                     preferred_sync=_expect(raw, "preferred_sync", bool, where, False),
+                     dect_on=_expect(raw, "dect_on", bool, where, True),
+                     site=_expect(raw, "site", int, where, 1))
+
+
+def _handset(raw: dict[str, Any], where: str, default_omm: str) -> HandsetConfig:
+    _only(raw, {"ipei", "omm", "name", "model", "x", "y", "ac", "subscribe", "configured"},
+          where)
+    ipei = _expect(raw, "ipei", str, where, None)
+    if not ipei:
+        raise ConfigError(f"{where}: a handset needs its 'ipei', e.g. \"03074 0220259 3\"")
+    return HandsetConfig(ipei=ipei, omm=_expect(raw, "omm", str, where, default_omm),
+                         name=_expect(raw, "name", str, where, ""),
+                         model=_expect(raw, "model", str, where, "622d"),
+                         x=_number(raw, "x", where, 0.0), y=_number(raw, "y", where, 0.0),
+                         ac=_expect(raw, "ac", str, where, None),
+                         subscribe=_expect(raw, "subscribe", bool, where, True),
+                         configured=_expect(raw, "configured", bool, where, True))
+
+
 def parse_config(text: str, source: str = "<string>", base: Path | None = None) -> SystemConfig:
     try:
         raw = tomllib.loads(text)
@@ -129,6 +210,18 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         raise ConfigError(f"{source}: OMM names must be unique, got {names}")
     if not cfg.omms:
         raise ConfigError(f"{source}: the system has no [[omm]]")
+    control = system.get("control_port", 7080)
+    if control is not None and control is not False:
+        cfg.control_port = _port(system, "control_port", "[system]", 7080)
+    else:
+        cfg.control_port = None
+    for i, rfp in enumerate(raw.get("rfp", [])):
+        cfg.rfps.append(_rfp(rfp, f"{source}: [[rfp]] #{i + 1}", names[0]))
+    for i, hs in enumerate(raw.get("handset", [])):
+        cfg.handsets.append(_handset(hs, f"{source}: [[handset]] #{i + 1}", names[0]))
+    for item in (*cfg.rfps, *cfg.handsets):
+        if item.omm not in names:
+            raise ConfigError(f"{source}: {item} names OMM {item.omm!r}; known: {names}")
     return cfg
 
 

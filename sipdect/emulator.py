@@ -42,9 +42,18 @@ class OmmHandle:
         return self.service.model
 
 
+def quiet_config() -> SystemConfig:
+    """The default system's OMM alone: no RFPs or handsets changing records under a test."""
+    cfg = load_config()
+    cfg.rfps.clear()
+    cfg.handsets.clear()
+    return cfg
+
+
 def _as_config(config: SystemConfig | str | Path | None) -> SystemConfig:
+    """None means the default system's OMM alone (quiet_config); `sipdect up` runs it all."""
     if config is None or isinstance(config, SystemConfig):
-        return config or load_config()
+        return config or quiet_config()
     if isinstance(config, Path) or (isinstance(config, str) and "\n" not in config
                                     and config.endswith(".toml")):
         return load_config(Path(config))

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from sipdect.emulator import OmmHandle, ThreadedEmulator
+from sipdect.emulator import OmmHandle, ThreadedEmulator, quiet_config
 
 
 @pytest.fixture(scope="session")
 def sipdect_emulator() -> Iterator[ThreadedEmulator]:
-    emu = ThreadedEmulator().start()
+    emu = ThreadedEmulator(quiet_config()).start()
     try:
         yield emu
     finally:

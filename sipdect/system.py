@@ -17,6 +17,7 @@ from omm.service import OmmService
 from sipdect import __version__
 from sipdect.accounts import DEFAULT_CREDENTIALS
 from sipdect.config import SystemConfig
+from sipdect.site import Site
 
 
 class System:
@@ -25,20 +26,38 @@ class System:
         self.cfg = cfg
         self.data_dir = data_dir
         port_of = (lambda p: 0) if any_port else cfg.shifted
+        self.any_port = any_port
         self.omms = [OmmService(o, data_dir / "omm" / o.name, port_of=port_of) for o in cfg.omms]
+        self.site = Site(self.omms, data_dir)
+        self.control: Any = None
 
     async def start(self) -> None:
+        """OMMs first, then the RFPs (they connect to them), then handsets, then control."""
         started: list[OmmService] = []
         try:
             for omm in self.omms:
                 await omm.start()
                 started.append(omm)
+            for rfp in self.cfg.rfps:
+                await self.site.add_rfp(rfp)
+            for handset in self.cfg.handsets:
+                self.site.add_handset(handset)
+            if self.cfg.control_port is not None:
+                from sipdect.control import ControlServer
+
+                self.control = ControlServer(self)
+                await self.control.start("127.0.0.1",
+                                         0 if self.any_port else self.cfg.control_port)
         except BaseException:
+            await self.site.stop()
             for omm in started:
                 await omm.stop()
             raise
 
     async def stop(self) -> None:
+        if self.control is not None:
+            await self.control.stop()
+        await self.site.stop()
         for omm in self.omms:
             await omm.stop()
 
@@ -69,7 +88,11 @@ class System:
             "config": self.cfg.source,
             "pid": os.getpid(),
             "data_dir": str(self.data_dir),
-            "endpoints": [e.as_dict() for o in self.omms for e in o.endpoints],
+            "endpoints": [e.as_dict() for o in self.omms for e in o.endpoints]
+            + ([self.control.endpoint()] if self.control is not None else []),
+            "rfps": [r.describe() for r in self.site.rfps.values()],
+            "handsets": ([self.site.world.describe(h) for h in self.site.world.handsets]
+                         if self.site.world is not None else []),
             "credentials": self.credentials(),
         }
 

@@ -38,6 +38,7 @@ class AxiApi:
         self.sessions: dict[AxiServerSession, Link] = {}
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
         self._touched: set[AxiServerSession] = set()
+        self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
         model.add_listener(self._on_change)
 
     # -- sessions -------------------------------------------------------------
@@ -55,6 +56,10 @@ class AxiApi:
         return dispatch(self, ctx, req)
 
     # -- events ----------------------------------------------------------------
+    def queue_event(self, event_type: str, item: str | None, msg: Message) -> None:
+        """An event from outside the model (DECT, messaging); delivered by deliver()."""
+        self._queue(event_type, item, msg)
+
     def _queue(self, event_type: str, item: str | None, msg: Message,
                sync_only: bool = False) -> None:
         self._pending.append((event_type, item, frame(msg), sync_only))

@@ -23,10 +23,12 @@ pytestmark = pytest.mark.slow
 CONFIG = """
 [system]
 name = "restart-test"
+control_port = 0
 [[omm]]
 name = "OMM"
 axi_port = 0
 axi_tls_port = 0
+rfp_port = 0
 [[omm.accounts]]
 username = "omm"
 password = "Sipdect-Omm-2026"
@@ -56,7 +58,17 @@ def axi_port(info: dict[str, Any], protocol: str = "axi") -> int:
 
 def test_ready_file_names_endpoints_and_credentials_and_sigterm_stops(tmp_path: Path) -> None:
     proc, info = start(tmp_path, tmp_path / "data")
-    assert {e["protocol"] for e in info["endpoints"]} == {"axi", "axi-tls"}
+    try:
+        check_ready(proc, info, tmp_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def check_ready(proc: subprocess.Popen[bytes], info: dict[str, Any], tmp_path: Path) -> None:
+    assert {e["protocol"] for e in info["endpoints"]} == {"axi", "axi-tls", "rfp-link",
+                                                          "control"}
     assert all(e["host"] == "127.0.0.1" for e in info["endpoints"])
     (cred,) = info["credentials"]
     assert (cred["username"], cred["password"]) == ("omm", "Sipdect-Omm-2026")

@@ -142,12 +142,14 @@ def get_device_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 @route("GetPPState", perm=ANY)
 def get_pp_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     ppn = need_int(req, "ppn", low=1)
-    dev = api.model.devices.get(ppn)
-    # Until a handset is attached through an RFP, the state is that of an absent PP.
-    return resp(req, {"ppn": ppn, "onHook": "1", "silentCharging": "0", "callState": "none",
-                      "swVersion": "", "bluetooth": "0",
-                      "registered": "1" if dev.get("s") == "Yes" else "0",
-                      "regServerType": "None", "regServerAddr": "", "regServerPort": "0"})
+    api.model.devices.get(ppn)
+    # A PP that never registered through an RFP reads as absent.
+    state = {"ppn": str(ppn), "onHook": "1", "silentCharging": "0", "callState": "none",
+             "swVersion": "", "bluetooth": "0", "registered": "0", "regServerType": "None",
+             "regServerAddr": "", "regServerPort": "0"}
+    if api.dect is not None:
+        state.update(api.dect.pp_state.get(ppn, {}))
+    return resp(req, state)
 
 
 # -- relations -----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omm.axi.args import need_int, opt_bool, paged, record_of
+from omm.axi.args import need_int, need_str, opt_bool, paged, record_of
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_rfp
 from sipdect.axi.codec import Message
@@ -96,3 +96,34 @@ def get_site_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         "dectSecuritySiteNum": sum(1 for s in sites if s["dectSecurity"]),
         "videoStreamingSiteNum": sum(1 for s in sites if s["videoStreaming"]),
         "srtpSiteNum": sum(1 for s in sites if s["srtp"] != "Disabled")})
+
+
+@route("GetRFPCaptureList", perm=READ)
+def get_capture_list(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    fields = ("ethAddr", "ipAddr", "hwType")
+    return resp(req, children=[RFP.render(r, fields) for r in api.model.rfps.capture_list()])
+
+
+@route("DeleteRFPCaptureList", perm=WRITE)
+def delete_capture_list(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.rfps.delete_captured(None)
+    return resp(req)
+
+
+@route("DeleteRFPCaptureListElem", perm=WRITE)
+def delete_capture_list_elem(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    api.model.rfps.delete_captured(need_str(req, "ethAddr"))
+    return resp(req)
+
+
+@route("GetRFPSync", perm=READ)
+def get_rfp_sync(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    """Sync state and the relations the RFP reported (RFPSyncOffsetType per neighbour)."""
+    rfp_id = need_int(req, "id", low=0)
+    api.model.rfps.get(rfp_id)
+    live = api.model.rfps.live(rfp_id)
+    relations = api.model.rfps.sync_relations.get(rfp_id, [])
+    children = [Message("forward", {"id": str(r["id"]), "offset": str(r.get("offset", 0)),
+                                    "rssi": str(r["rssi"]), "lost": "false"})
+                for r in relations if r.get("id") is not None]
+    return resp(req, {"id": rfp_id, "syncState": live["syncState"]}, children)

@@ -1,0 +1,210 @@
+"""The simulated world of one installation on an asyncio loop: the air and its handsets.
+
+The handsets and the air are sans-I/O; this moves the handsets' primitives onto the air,
+runs their timers, and re-locks them to the strongest RFP when they move or when an RFP
+comes, goes or changes sync (features.md §2.4: a connection moves only between synced
+RFPs of one cluster). RFP radios are driven by their VirtualRfp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from dect.identities import Ipei
+from sim.air import Air, schedule_deliveries
+from sim.handset import Handset, HandsetStateError, State
+
+log = logging.getLogger("sipdect.sim")
+
+
+@dataclass
+class HandsetEntry:
+    """A handset of the world and what the control API shows of it."""
+
+    id: int
+    handset: Handset
+    name: str = ""
+    events: list[str] = field(default_factory=list)
+
+
+class World:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.air = Air(epoch=loop.time())
+        schedule_deliveries(self.air, loop.call_soon, loop.time)
+        self.air.add_listener(self._air_changed)
+        self.handsets: dict[int, HandsetEntry] = {}
+        self._ids = itertools.count(1)
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+
+    def now(self) -> float:
+        return self.loop.time()
+
+    # -- handsets ----------------------------------------------------------------------------
+    def add_handset(self, ipei: str, x: float, y: float, *, model: str = "622d",
+                    name: str = "") -> HandsetEntry:
+        ipei = Ipei.parse(ipei).omm_form()
+        if any(str(e.handset.ipei) == ipei for e in self.handsets.values()):
+            raise ValueError(f"a handset with IPEI {ipei} is already on the air")
+        hid = next(self._ids)
+        handset = Handset(ipei, model=model)
+        entry = HandsetEntry(hid, handset, name or f"Handset {hid}")
+        self.handsets[hid] = entry
+        self.air.add_handset(hid, x, y)
+        self.air.attach_handset(hid, lambda rfp, prim, now: self._receive(hid, rfp, prim, now))
+        handset.power_on(self.now())
+        self.relock(hid)
+        self.pump(hid)
+        return entry
+
+    def remove_handset(self, hid: int) -> None:
+        entry = self.get(hid)
+        if entry.handset.state is not State.OFF:
+            entry.handset.power_off(self.now())
+            self.pump(hid)
+        timer = self._timers.pop(hid, None)
+        if timer is not None:
+            timer.cancel()
+        self.air.remove_handset(hid)
+        del self.handsets[hid]
+
+    def get(self, hid: int) -> HandsetEntry:
+        entry = self.handsets.get(hid)
+        if entry is None:
+            raise KeyError(f"no handset {hid}")
+        return entry
+
+    def find(self, ref: str) -> HandsetEntry:
+        """A handset by id or IPEI (either IPEI form)."""
+        if ref.isdigit() and int(ref) in self.handsets:
+            return self.handsets[int(ref)]
+        try:
+            ipei = Ipei.parse(ref).omm_form()
+        except ValueError:
+            raise KeyError(f"no handset {ref!r}") from None
+        for entry in self.handsets.values():
+            if str(entry.handset.ipei) == ipei:
+                return entry
+        raise KeyError(f"no handset {ref!r}")
+
+    def move(self, hid: int, x: float, y: float) -> None:
+        self.air.move(hid, x, y)
+        self.relock(hid)
+
+    def power(self, hid: int, on: bool) -> None:
+        handset = self.get(hid).handset
+        if on and handset.state is State.OFF:
+            handset.power_on(self.now())
+            self.relock(hid)
+        elif not on and handset.state is not State.OFF:
+            handset.power_off(self.now())
+        self.pump(hid)
+
+    def subscribe(self, hid: int, ac: str | None) -> None:
+        self.get(hid).handset.subscribe(self.now(), ac=ac)
+        self.pump(hid)
+
+    def press(self, hid: int, keys: str) -> None:
+        self.get(hid).handset.press(keys, self.now())
+        self.pump(hid)
+
+    # -- radio -------------------------------------------------------------------------------
+    def _wanted_park(self, handset: Handset) -> Any:
+        subs = list(handset.subscriptions.values())
+        return subs[0].park if subs else None
+
+    def relock(self, hid: int) -> None:
+        """Lock to the strongest synced RFP; move a running connection there (handover)."""
+        handset = self.get(hid).handset
+        if handset.state is State.OFF:
+            return
+        best = self.air.strongest_rfp(hid, self._wanted_park(handset))
+        if best is None:
+            if handset.state is not State.SEARCHING:
+                handset.unlock()
+            return
+        if best == handset.rfp_id:
+            return
+        site = self.air.rfps[best]
+        current = self.air.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
+        now = self.now()
+        try:
+            if (handset.state is State.CONNECTED and current is not None and current.up
+                    and current.cluster == site.cluster
+                    and self.air.is_synced(handset.rfp_id)):  # type: ignore[arg-type]
+                handset.connect_to(best, now)
+            else:
+                assert site.rfpi is not None
+                handset.lock(best, site.rfpi, now)
+        except HandsetStateError as exc:
+            log.debug("handset %d: no relock to RFP %d: %s", hid, best, exc)
+        self.pump(hid)
+
+    def _air_changed(self, rfp_ids: Any) -> None:
+        # Deferred: the air tells us in the middle of its own change.
+        self.loop.call_soon(self._relock_all)
+
+    def _relock_all(self) -> None:
+        for hid in list(self.handsets):
+            self.relock(hid)
+
+    def _receive(self, hid: int, rfp_id: int, prim: Any, now: float) -> None:
+        entry = self.handsets.get(hid)
+        if entry is None:
+            return
+        entry.handset.receive(rfp_id, prim, now)
+        self.loop.call_soon(self.pump, hid)
+
+    def pump(self, hid: int) -> None:
+        """Move what the handset wants to send onto the air and arm its timer."""
+        entry = self.handsets.get(hid)
+        if entry is None:
+            return
+        handset = entry.handset
+        for rfp_id, prim in handset.air_to_send():
+            self.air.send_from_handset(hid, rfp_id, prim)
+        while (event := handset.next_event()) is not None:
+            entry.events.append(type(event).__name__)
+            del entry.events[:-50]
+        if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
+            best = self.air.strongest_rfp(hid, self._wanted_park(handset))
+            if best is not None and best != handset.rfp_id:
+                self.loop.call_soon(self.relock, hid)
+        timer = self._timers.pop(hid, None)
+        if timer is not None:
+            timer.cancel()
+        deadline = handset.get_timer()
+        if deadline is not None:
+            self._timers[hid] = self.loop.call_at(deadline, self._on_timer, hid)
+
+    def _on_timer(self, hid: int) -> None:
+        self._timers.pop(hid, None)
+        entry = self.handsets.get(hid)
+        if entry is None:
+            return
+        entry.handset.handle_timer(self.now())
+        self.pump(hid)
+
+    def describe(self, hid: int) -> dict[str, Any]:
+        entry = self.get(hid)
+        h = entry.handset
+        x, y = self.air.handsets[hid].x, self.air.handsets[hid].y
+        sub = h.subscription
+        return {"id": hid, "name": entry.name, "ipei": str(h.ipei), "model": h.model,
+                "x": x, "y": y, "state": h.state.value, "rfp": h.rfp_id,
+                "subscribed": bool(h.subscriptions),
+                "tpui": (sub.tpui.value if sub is not None and sub.tpui is not None else None),
+                "display": list(h.display),
+                "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
+                              "answer": m.answer} for m in h.messages],
+                "call_active": h.call_active, "undecodable_frames": h.undecodable,
+                "events": list(entry.events[-10:])}
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
