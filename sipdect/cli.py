@@ -1,4 +1,4 @@
-"""The `sipdect` command: up, omm, bench (README.md)."""
+"""The `sipdect` command: up, omm, rfp, ctl, decode, bench (README.md)."""
 
 from __future__ import annotations
 
@@ -91,8 +91,21 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Subcommands with their own argument parsers, handed the rest of the command line.
+DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.ctl"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sipdect", description=__doc__)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        module = importlib.import_module(DELEGATED[argv[0]])
+        return int(module.main(argv[1:]))
+    parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
+                                     epilog="Also: sipdect rfp --help, sipdect ctl --help")
     parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
     omm.set_defaults(fn=_cmd_omm)
     bench = sub.add_parser("bench", help="run benchmarks, print JSON")
-    bench.add_argument("what", choices=["axi", "dect", "all"])
+    bench.add_argument("what", choices=["axi", "dect", "site", "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
     bench.set_defaults(fn=_cmd_bench)
 

@@ -1,0 +1,107 @@
+"""`sipdect ctl ...`: the control API from the command line (one JSON answer per call)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:7080"
+
+
+def call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base.rstrip("/") + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.load(resp)
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.load(exc).get("error", exc.reason)
+        except (ValueError, AttributeError):
+            detail = exc.reason
+        raise SystemExit(f"sipdect ctl: {detail}") from None
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"sipdect ctl: no control API at {base} ({exc.reason}); "
+                         "is `sipdect up` running? (--url)") from None
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="sipdect ctl", description=__doc__)
+    p.add_argument("--url", default=DEFAULT_URL, help=f"control API (default {DEFAULT_URL})")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("state", "health", "handsets", "rfps"):
+        sub.add_parser(name)
+    a = sub.add_parser("handset-add", help="put a handset on the air")
+    a.add_argument("ipei")
+    a.add_argument("--x", type=float, default=0.0)
+    a.add_argument("--y", type=float, default=0.0)
+    a.add_argument("--model", default="622d")
+    a.add_argument("--name", default="")
+    a.add_argument("--ac", help="authentication code to subscribe with")
+    a.add_argument("--no-subscribe", action="store_true")
+    for name in ("handset", "handset-remove", "display"):
+        sub.add_parser(name).add_argument("ref", help="handset id or IPEI")
+    m = sub.add_parser("move")
+    m.add_argument("ref")
+    m.add_argument("x", type=float)
+    m.add_argument("y", type=float)
+    k = sub.add_parser("keys", help='press keys, e.g. "1234{CALL}" or "{OK}"')
+    k.add_argument("ref")
+    k.add_argument("keys")
+    s = sub.add_parser("subscribe")
+    s.add_argument("ref")
+    s.add_argument("--ac")
+    hp = sub.add_parser("handset-power")
+    hp.add_argument("ref")
+    hp.add_argument("state", choices=["on", "off"])
+    r = sub.add_parser("rfp-add")
+    r.add_argument("mac")
+    r.add_argument("--x", type=float, default=0.0)
+    r.add_argument("--y", type=float, default=0.0)
+    r.add_argument("--cluster", type=int, default=1)
+    r.add_argument("--name", default="")
+    sub.add_parser("rfp-remove").add_argument("id", type=int)
+    rp = sub.add_parser("rfp-power")
+    rp.add_argument("id", type=int)
+    rp.add_argument("state", choices=["on", "off"])
+    args = p.parse_args(argv)
+    u = args.url
+    c = args.cmd
+    if c in ("state", "health", "handsets", "rfps"):
+        out = call(u, "GET", f"/_emu/{c}")
+    elif c == "handset-add":
+        out = call(u, "POST", "/_emu/handsets", {
+            "ipei": args.ipei, "x": args.x, "y": args.y, "model": args.model,
+            "name": args.name, "ac": args.ac, "subscribe": not args.no_subscribe})
+    elif c == "handset":
+        out = call(u, "GET", f"/_emu/handsets/{args.ref}")
+    elif c == "handset-remove":
+        out = call(u, "DELETE", f"/_emu/handsets/{args.ref}")
+    elif c == "display":
+        out = call(u, "GET", f"/_emu/handsets/{args.ref}/display")
+    elif c == "move":
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/move", {"x": args.x, "y": args.y})
+    elif c == "keys":
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/keys", {"keys": args.keys})
+    elif c == "subscribe":
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/subscribe", {"ac": args.ac})
+    elif c == "handset-power":
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/power", {"on": args.state == "on"})
+    elif c == "rfp-add":
+        out = call(u, "POST", "/_emu/rfps", {"mac": args.mac, "x": args.x, "y": args.y,
+                                            "cluster": args.cluster, "name": args.name})
+    elif c == "rfp-remove":
+        out = call(u, "DELETE", f"/_emu/rfps/{args.id}")
+    else:
+        out = call(u, "POST", f"/_emu/rfps/{args.id}/power", {"on": args.state == "on"})
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
