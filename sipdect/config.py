@@ -219,7 +219,8 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         cfg.rfps.append(_rfp(rfp, f"{source}: [[rfp]] #{i + 1}", names[0]))
     for i, hs in enumerate(raw.get("handset", [])):
         cfg.handsets.append(_handset(hs, f"{source}: [[handset]] #{i + 1}", names[0]))
-    for item in (*cfg.rfps, *cfg.handsets):
+    placed: list[RfpConfig | HandsetConfig] = [*cfg.rfps, *cfg.handsets]
+    for item in placed:
         if item.omm not in names:
             raise ConfigError(f"{source}: {item} names OMM {item.omm!r}; known: {names}")
     return cfg
