@@ -1,16 +1,19 @@
 """DSC, the DECT Standard Cipher: a frame's keystream, singly or bit-sliced for many links.
 
-shared/specs/dect-security.md sections 5.1-5.3; `dsc_keystream` is the plain reference.
+shared/specs/dect-security.md sections 5.1-5.3. `_reference_keystream` clocks the registers
+as the spec does; `dsc_keystream` and `dsc_keystreams` get the same bits faster by following
+each register's output sequence instead (see "the sequence form").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cache
 from itertools import product
 from typing import Final
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 
 from dect.errors import DectValueError
@@ -126,28 +129,23 @@ _COMBINER: Final = bytes(
 )
 
 
-#: The bit of R1, R2, R3 that feeds the other registers' extra-clock decisions. Both
-#: implementations hard-wire which register feeds which decision (e1 <- R2, R3, R4[0];
-#: e2 <- R1, R3, R4[1]; e3 <- R1, R2, R4[2]); the tests check that against the table.
+#: The bit of R1, R2, R3 that feeds the other registers' extra-clock decisions. The
+#: reference implementation hard-wires which register feeds which decision (e1 <- R2, R3,
+#: R4[0]; e2 <- R1, R3, R4[1]; e3 <- R1, R2, R4[2]); the tests check that against the table.
 _DECISION_SHIFTS: Final = tuple(
     next(bit for taps in DSC_EXTRA_CLOCK_TAPS for reg, bit in taps if reg == j) for j in range(3)
 )
 
 
-# --- reference implementation: one keystream -------------------------------
+# --- reference implementation: the registers as the spec clocks them --------
 
 
-def dsc_keystream(ck: bytes, iv: int, nbits: int = DSC_FULL_SLOT_BITS) -> bytes:
-    """The first `nbits` keystream bits KSS(0..nbits-1) for one frame.
+def _reference_keystream(ck: bytes, iv: int, nbits: int) -> bytes:
+    """`dsc_keystream` by clocking R1..R4 step by step (section 5.2); `_check_inputs` first.
 
-    `ck` is the 8-byte DCK (or SCK) exactly as A12 returns it (Annex K order;
-    bits are fed LSB of the first byte first, which is CK[0..63] of Annex K.2).
-    `iv` comes from `dsc_iv`. The result holds the first bit in the most
-    significant bit of byte 0 (the air-interface byte layout); a partial last
-    byte is zero-padded. For a full slot, bytes 0-44 are SF (FT->PT) and
-    bytes 45-89 are SP (PT->FT).
+    The fast forms below use it for keys whose registers load as zero: only this one applies
+    the step-11 fix.
     """
-    _check_inputs(ck, iv, nbits)
     regs = [0, 0, 0, 0]
     key = int.from_bytes(ck, "little")
     for x in [iv >> i & 1 for i in range(DSC_IV_BITS)] + [key >> i & 1 for i in range(DSC_CK_BITS)]:
@@ -199,6 +197,233 @@ def _zero_fix_step(
     return r1, r2, r3, r4
 
 
+# --- the sequence form, shared by both fast implementations ----------------
+#
+# A Galois register is fixed by its next L output bits: after k clocks its bit i is
+# s[k+i] XOR s[k+i-1-t] for every feedback tap t < i, where s is the sequence of bits it
+# shifts out, and s[u] = s[u-L] XOR s[u-1-t] over the taps t. So R1..R3, clocked 2 or 3
+# times a step, are each a position in their own sequence that advances by 2 or 3, and
+# R4 is simply three bits of its sequence per step. The loading is linear: the first
+# outputs of every register are the XOR of one share per loading bit that is set. Keys
+# whose registers load as zero need the step-11 fix and take the reference path.
+
+_LOADING_BITS: Final = DSC_IV_BITS + DSC_CK_BITS
+#: The most clocks R1..R3 get in one step.
+_MAX_CLOCKS: Final = DSC_REGULAR_CLOCKS + 1
+
+
+def _loading_outputs(index: int, count: int) -> tuple[int, ...]:
+    """For each loading bit, the first `count` outputs of register `index` if only that bit is 1.
+
+    Bit i is XORed into the top and then clocked once for each later loading bit.
+    """
+    register = 1 << (_LENGTHS[index] - 1)
+    stream = 0
+    for clocks in range(_LOADING_BITS + count):
+        stream |= (register & 1) << clocks
+        register = _clock(register, index)
+    mask = (1 << count) - 1
+    return tuple(stream >> (_LOADING_BITS - 1 - i) & mask for i in range(_LOADING_BITS))
+
+
+def _state_bit_offsets(index: int, bit: int) -> frozenset[int]:
+    """The offsets o for which s[k+o], XORed together, give bit `bit` of the register at clock k."""
+    return frozenset({bit}) ^ frozenset(bit - 1 - tap for tap in _TAPS[index] if tap < bit)
+
+
+def _sequence_offsets(index: int, count: int) -> tuple[frozenset[int], ...]:
+    """s[k+u] for u < count as XORs of s[k..k+L-1], the register's state at clock k."""
+    length = _LENGTHS[index]
+    terms = [frozenset({u}) for u in range(length)]
+    while len(terms) < count:
+        u = len(terms)
+        term = terms[u - length]
+        for tap in _TAPS[index]:
+            term ^= terms[u - 1 - tap]
+        terms.append(term)
+    return tuple(terms[:count])
+
+
+def _recurrence_chunks(
+    index: int, known: int, total: int
+) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Blocks (start, end, lags) with s[u] = XOR of s[u - lag] for start <= u < end.
+
+    The recurrence's polynomial squared k times has its lags times 2**k, so once the first
+    L * 2**k bits are known each block can be as long as the smallest lag times 2**k.
+    """
+    length = _LENGTHS[index]
+    chunks = []
+    while known < total:
+        scale = 1
+        while 2 * scale * length <= known:
+            scale *= 2
+        lags = (scale * length, *(scale * (1 + tap) for tap in _TAPS[index]))
+        end = min(known + min(lags), total)
+        chunks.append((known, end, lags))
+        known = end
+    return chunks
+
+
+def _extend_sequence(stream: int, index: int, known: int, total: int) -> int:
+    """The first `total` outputs of register `index` (bit u is s[u]) from the first `known`."""
+    for start, end, lags in _recurrence_chunks(index, known, total):
+        block = 0
+        for lag in lags:
+            block ^= stream >> (start - lag)
+        stream |= (block & ((1 << (end - start)) - 1)) << start
+    return stream
+
+
+def _sequence_bits(index: int, steps: int) -> int:
+    """How many outputs of register `index` a run of `steps` steps reads."""
+    if index == 3:
+        return DSC_R4_CLOCKS * steps
+    reach = max(1, *_state_bit_offsets(index, _DECISION_SHIFTS[index]))
+    return _MAX_CLOCKS * (steps - 1) + reach + 1
+
+
+# --- integer implementation: one keystream ----------------------------------
+
+#: Where each register's first L outputs sit in the packed loading value (R1 lowest).
+_WINDOW_SHIFTS: Final = tuple(sum(_LENGTHS[:j]) for j in range(4))
+_FULL_SLOT_STEPS: Final = DSC_PRECIPHER_STEPS + DSC_FULL_SLOT_BITS
+#: A step is one lookup, _step_table()[R3 field][R2 field][c | R4 field | R1 field]: the
+#: field of R1..R3 is its bits 0 and 1 and its decision bit at its current position, read
+#: from bytes prepared per position; R4's is its bits 0..2 that step. These shifts place
+#: the fields of the innermost index (nesting keeps every field a byte).
+_R4_SHIFT: Final = 1
+_R1_SHIFT: Final = 4
+
+
+def _byte_table(basis: Sequence[int]) -> tuple[int, ...]:
+    """XOR of the basis values selected by the bits of every byte value."""
+    table = [0]
+    for value in basis:
+        table += [x ^ value for x in table]
+    return tuple(table)
+
+
+@cache
+def _window_tables() -> tuple[tuple[int, ...], ...]:
+    """Per loading byte (IV then CK, 16 in all): its share of the first L outputs of R1..R4."""
+    basis = [0] * _LOADING_BITS
+    for j, length in enumerate(_LENGTHS):
+        for i, outputs in enumerate(_loading_outputs(j, length)):
+            basis[i] |= outputs << _WINDOW_SHIFTS[j]
+    return tuple(_byte_table(basis[i : i + 8]) for i in range(0, _LOADING_BITS, 8))
+
+
+@cache
+def _sequence_tables(index: int) -> tuple[tuple[int, ...], ...]:
+    """Per byte of a register's first L outputs: its share of the outputs a full slot reads."""
+    length = _LENGTHS[index]
+    total = _sequence_bits(index, _FULL_SLOT_STEPS)
+    basis = [_extend_sequence(1 << u, index, length, total) for u in range(length)]
+    return tuple(_byte_table(basis[u : u + 8]) for u in range(0, length, 8))
+
+
+def _sequence(window: int, index: int, steps: int) -> int:
+    """The outputs of register `index` a run of `steps` reads, from its first L outputs."""
+    stream = 0
+    for table in _sequence_tables(index):
+        stream ^= table[window & 0xFF]
+        window >>= 8
+    known = _sequence_bits(index, _FULL_SLOT_STEPS)
+    return _extend_sequence(stream, index, known, _sequence_bits(index, steps))
+
+
+def _register_fields(stream: int, index: int, steps: int, shift: int) -> bytes:
+    """Per position k of register `index`: its step-table field, shifted left by `shift`."""
+    positions = _MAX_CLOCKS * (steps - 1) + 1
+    # Binary digits read as octal put bit u of the sequence at bit 3u, lane u of 3 bits.
+    lanes = int(f"{stream & ((1 << _sequence_bits(index, steps)) - 1):b}", 8)
+    decision = 0
+    for offset in _state_bit_offsets(index, _DECISION_SHIFTS[index]):
+        decision ^= lanes >> 3 * offset
+    # Bit 1 of the register is s[k+1]: none of the masks has bit 0 set.
+    fields = lanes | (lanes >> 3) << 1 | decision << 2
+    return _octal_lanes(fields, positions, shift)
+
+
+def _octal_lanes(value: int, count: int, shift: int) -> bytes:
+    """The 3-bit groups 0..count-1 of `value`, each shifted left by `shift`, one per byte."""
+    digits = f"{value & ((1 << 3 * count) - 1):0{count}o}"[::-1].encode()
+    return digits.translate(_OCTAL_DIGITS[shift])
+
+
+_OCTAL_DIGITS: Final = {
+    shift: bytes.maketrans(b"01234567", bytes(v << shift for v in range(8)))
+    for shift in (0, _R4_SHIFT, _R1_SHIFT)
+}
+_AS_ASCII_BITS: Final = bytes.maketrans(b"\x00\x01", b"01")
+
+
+@cache
+def _step_table() -> tuple[tuple[tuple[tuple[int, int, int, int], ...], ...], ...]:
+    """Per step-table index: (clocks of R1, R2, R3, combiner output) for that step."""
+
+    def entry(f3: int, f2: int, inner: int) -> tuple[int, int, int, int]:
+        fields = (inner >> _R1_SHIFT, f2, f3)
+        c = _COMBINER[
+            fields[0] & 3 | (fields[1] & 3) << 2 | (fields[2] & 3) << 4 | (inner & 1) << 6
+        ]
+        decision = [field >> 2 for field in fields]
+        decision += [inner >> _R4_SHIFT + bit & 1 for bit in range(DSC_R4_CLOCKS)]
+        r1, r2, r3 = (
+            DSC_REGULAR_CLOCKS
+            + sum(decision[3 + bit if reg == 3 else reg] for reg, bit in taps) % 2
+            for taps in DSC_EXTRA_CLOCK_TAPS
+        )
+        return r1, r2, r3, c
+
+    return tuple(
+        tuple(tuple(entry(f3, f2, inner) for inner in range(8 << _R1_SHIFT)) for f2 in range(8))
+        for f3 in range(8)
+    )
+
+
+def dsc_keystream(ck: bytes, iv: int, nbits: int = DSC_FULL_SLOT_BITS) -> bytes:
+    """The first `nbits` keystream bits KSS(0..nbits-1) for one frame.
+
+    `ck` is the 8-byte DCK (or SCK) exactly as A12 returns it (Annex K order;
+    bits are fed LSB of the first byte first, which is CK[0..63] of Annex K.2).
+    `iv` comes from `dsc_iv`. The result holds the first bit in the most
+    significant bit of byte 0 (the air-interface byte layout); a partial last
+    byte is zero-padded. For a full slot, bytes 0-44 are SF (FT->PT) and
+    bytes 45-89 are SP (PT->FT).
+    """
+    _check_inputs(ck, iv, nbits)
+    packed = 0
+    for shares, byte in zip(_window_tables(), iv.to_bytes(8, "little") + ck, strict=True):
+        packed ^= shares[byte]
+    windows = [
+        packed >> shift & ((1 << n) - 1) for shift, n in zip(_WINDOW_SHIFTS, _LENGTHS, strict=True)
+    ]
+    if nbits == 0:
+        return b""
+    if not all(windows):
+        return _reference_keystream(ck, iv, nbits)
+    steps = DSC_PRECIPHER_STEPS + nbits
+    f1, f2, f3 = (
+        _register_fields(_sequence(windows[j], j, steps), j, steps, shift)
+        for j, shift in enumerate((_R1_SHIFT, 0, 0))
+    )
+    r4 = _octal_lanes(_sequence(windows[3], 3, steps), steps, _R4_SHIFT)
+    table = _step_table()
+    out = bytearray(steps)
+    k1 = k2 = k3 = c = 0
+    for step, field in enumerate(r4):
+        i1, i2, i3, c = table[f3[k3]][f2[k2]][field | c | f1[k1]]
+        k1 += i1
+        k2 += i2
+        k3 += i3
+        out[step] = c
+    bits = int(out[DSC_PRECIPHER_STEPS:].translate(_AS_ASCII_BITS), 2)
+    nbytes = (nbits + 7) // 8
+    return (bits << (8 * nbytes - nbits)).to_bytes(nbytes, "big")
+
+
 # --- bit-sliced implementation: many keystreams -----------------------------
 
 _WORD: Final = np.dtype("<u8")
@@ -237,11 +462,11 @@ def dsc_keystreams(
     sequence or array of n IVs. Returns an (n, ceil(nbits / 8)) uint8 array in
     the byte layout of `dsc_keystream` (``result[i].tobytes()`` is its bytes).
 
-    Bit-sliced: every register bit is a row of uint64 words holding that bit
-    for 64 connections, so one numpy operation advances all connections. Its
-    cost per call is nearly fixed up to a few thousand connections, so pass one
-    frame of every active bearer (or several frames) in one call; batches of
-    up to 24 take the plain implementation, which is faster there.
+    Bit-sliced: one uint64 word holds a bit for 64 connections, so one numpy
+    operation advances all of them. A call costs about 5 numpy operations per
+    step whatever the batch (a few ms up to a thousand connections), so pass
+    one frame of every active bearer in one call; batches of up to
+    `_SCALAR_BATCH_MAX` take `dsc_keystream`, which is faster there.
     """
     keys = _as_key_matrix(cks)
     iv_words = _as_iv_vector(ivs, keys.shape[0])
@@ -257,8 +482,8 @@ def dsc_keystreams(
     return _keystreams_bitsliced(keys, iv_words, nbits)
 
 
-#: Up to this many lanes the plain implementation is faster than bit-slicing.
-_SCALAR_BATCH_MAX: Final = 24
+#: Up to this many lanes `dsc_keystream` is faster than bit-slicing (`sipdect bench dect`).
+_SCALAR_BATCH_MAX: Final = 15
 
 
 def _keystreams_bitsliced(
@@ -269,11 +494,39 @@ def _keystreams_bitsliced(
     if count == 0 or nbits == 0:
         return np.zeros((count, nbytes), dtype=np.uint8)
     words = (count + _LANES_PER_WORD - 1) // _LANES_PER_WORD
-    loading = _slice_lanes(
-        np.concatenate([iv_words.view(np.uint8).reshape(count, 8), keys], axis=1), words
-    )
-    stream = _BitSlicedKsg(words).run(loading, 8 * nbytes)
-    return _unslice_lanes(stream, count, nbits)
+    loading = np.concatenate([iv_words.view(np.uint8).reshape(count, 8), keys], axis=1)
+    shares = _first_output_tables().take(loading + _SHARE_ROWS, axis=0)
+    first = np.bitwise_xor.reduce(shares, axis=1)
+    steps = DSC_PRECIPHER_STEPS + nbits
+    sliced = _slice_lanes(first.view(np.uint8).reshape(count, 4 * 8), words)
+    stream = np.zeros((8 * nbytes, words), dtype=_WORD)
+    stream[:nbits] = _sliding_windows(sliced, steps)[DSC_PRECIPHER_STEPS:]
+    out = _unslice_lanes(stream, count, nbits)
+    for lane in np.flatnonzero((first == 0).any(axis=1)):
+        key, iv = keys[lane].tobytes(), int(iv_words[lane])
+        out[lane] = np.frombuffer(_reference_keystream(key, iv, nbits), dtype=np.uint8)
+    return out
+
+
+#: Outputs of every register known straight from the loading: one uint64 each.
+_FIRST_OUTPUTS: Final = _LANES_PER_WORD
+
+
+#: Row of byte b's first share in `_first_output_tables`, per loading byte.
+_SHARE_ROWS: Final = 256 * np.arange(_LOADING_BITS // 8, dtype=np.intp)
+
+
+@cache
+def _first_output_tables() -> NDArray[np.uint64]:
+    """(16 * 256, 4): row 256 * b + v is loading byte b's share, for value v, of the first
+    64 outputs of R1..R4."""
+    tables = np.zeros((_LOADING_BITS // 8, 256, 4), dtype=_WORD)
+    for j in range(4):
+        outputs = _loading_outputs(j, _FIRST_OUTPUTS)
+        for i in range(0, _LOADING_BITS, 8):
+            tables[i // 8, :, j] = _byte_table(outputs[i : i + 8])
+    tables.flags.writeable = False  # cached and shared
+    return tables.reshape(-1, 4)
 
 
 def _slice_lanes(rows: NDArray[np.uint8], words: int) -> NDArray[np.uint64]:
@@ -281,10 +534,18 @@ def _slice_lanes(rows: NDArray[np.uint8], words: int) -> NDArray[np.uint64]:
 
     Lane l lands in bit l % 64 of word l // 64.
     """
-    bits = np.unpackbits(rows, axis=1, bitorder="little")
-    padded = np.zeros((bits.shape[1], words * _LANES_PER_WORD), dtype=np.uint8)
-    padded[:, : bits.shape[0]] = bits.T
-    return np.packbits(padded, axis=1, bitorder="little").view(_WORD)
+    count, nbytes = rows.shape
+    padded = np.zeros((words * _LANES_PER_WORD, nbytes), dtype=np.uint8)
+    padded[:count] = rows
+    # Each uint64 takes one byte column of 8 lanes; an 8x8 bit transpose turns it into
+    # 8 bytes, byte i holding bit i of those lanes.
+    columns = np.ascontiguousarray(padded.reshape(8 * words, 8, nbytes).transpose(2, 0, 1))
+    x = columns.view(_WORD)[..., 0]
+    for shift, mask in _TRANSPOSE_8X8:
+        t = (x ^ (x >> shift)) & mask
+        x ^= t ^ (t << shift)
+    bits = x.view(np.uint8).reshape(nbytes, 8 * words, 8).transpose(0, 2, 1)
+    return np.ascontiguousarray(bits).reshape(8 * nbytes, 8 * words).view(_WORD)
 
 
 #: Masks and shifts of the three-step 8x8 bit-matrix transpose inside a uint64.
@@ -312,190 +573,139 @@ def _unslice_lanes(stream: NDArray[np.uint64], count: int, nbits: int) -> NDArra
     return out
 
 
-class _BitSlicedKsg:
-    """The KSG of section 5 for 64 * `words` connections in parallel.
+#: R1..R3 share rows: sequence offset u of register j is row 3 * u + j (a "group" per offset).
+_GROUP: Final = 3
+#: Groups rewritten from the windows each step: from the shortest register's length up
+#: to what the largest step reads, plus one group for the extra-clock decisions.
+_LOW: Final = min(_LENGTHS[:3])
+_SPAN: Final = max(_LENGTHS[:3])
+_DECISIONS: Final = _SPAN + _MAX_CLOCKS
+#: Rows the frame moves up each step; step t's R4 rows (its outputs, then zero rows) are
+#: as many, so one stride serves both.
+_STEP_ROWS: Final = _GROUP * DSC_REGULAR_CLOCKS
 
-    Each register is a ring of rows: logical bit b sits in row
-    (b + offset) % length, so a regular clock moves no data — the offset
-    advances and old bit 0 is XORed into the tap rows. Only the per-connection
-    extra clock of R1..R3 rotates data: the ring rolled by one row (the same
-    roll whatever the offset), masked by the connections that clock. R4 is
-    clocked regularly, so only the bits it shifts out are needed: they are
-    generated up front from its linear recurrence, several rows per operation.
+
+@cache
+def _rewrite_terms() -> NDArray[np.intp]:
+    """(terms, rows): the rows XORed into each rewritten row, relative to a step's frame.
+
+    Rewritten are groups _LOW.._DECISIONS-1 (window bits or recurrence values; a
+    register's rows past its length + _MAX_CLOCKS are never read and stay zero) and the
+    decisions group. -1 - i stands for step's R4 row i (i = DSC_R4_CLOCKS: a zero row).
     """
+    rows: list[frozenset[int]] = []
+    for u in range(_LOW, _DECISIONS):
+        for j, length in enumerate(_LENGTHS[:3]):
+            offsets = _sequence_offsets(j, u + 1)[u] if u < length + _MAX_CLOCKS else frozenset()
+            rows.append(frozenset(_GROUP * o + j for o in offsets))
+    for taps in DSC_EXTRA_CLOCK_TAPS:
+        decision: frozenset[int] = frozenset()
+        for reg, bit in taps:
+            offsets = _state_bit_offsets(reg, bit)
+            if reg == 3:
+                decision ^= frozenset(-1 - o for o in offsets)
+            else:
+                decision ^= frozenset(_GROUP * o + reg for o in offsets)
+        rows.append(decision)
+    width = max(len(terms) for terms in rows)
+    index = np.full((width, len(rows)), -1 - DSC_R4_CLOCKS, dtype=np.intp)
+    for r, terms in enumerate(rows):
+        index[: len(terms), r] = sorted(terms)
+    index.flags.writeable = False  # cached and shared
+    return index
 
-    def __init__(self, words: int) -> None:
-        self.words = words
-        self.rings = [np.zeros((length, words), dtype=_WORD) for length in _LENGTHS]
-        self.offsets = [0, 0, 0, 0]
 
-    def _load(self, bits: NDArray[np.uint64]) -> None:
-        """Feed IV and CK bits: clock every register, XOR the bit into its top."""
-        for x in bits:
-            for j, ring in enumerate(self.rings):
-                length = _LENGTHS[j]
-                offset = self.offsets[j]
-                bit0 = ring[offset % length]
-                for tap in _TAPS[j]:
-                    row = ring[(tap + offset + 1) % length]
-                    np.bitwise_xor(row, bit0, out=row)
-                row = bit0  # old bit 0 is the new top bit
-                np.bitwise_xor(row, x, out=row)
-                self.offsets[j] = offset + 1
-
-    def _r4_output(self, clocks: int) -> NDArray[np.uint64]:
-        """The bits R4 shifts out in its first `clocks` regular clocks (zero fix included)."""
-        length, ring, offset = _LENGTHS[3], self.rings[3], self.offsets[3]
-        out = np.empty((max(clocks, length), self.words), dtype=_WORD)
-        # A Galois register's output obeys s[u] = s[u - L] + sum over taps t of s[u - 1 - t].
-        state = np.roll(ring, -offset, axis=0)
-        zero = np.invert(np.bitwise_or.reduce(state, axis=0))
-        for u in range(length):
-            out[u] = state[0]
-            feedback = state[0].copy()
-            state[:-1] = state[1:]
-            state[-1] = feedback
-            for tap in _TAPS[3]:
-                state[tap] ^= feedback
-        lags = [1 + tap for tap in _TAPS[3]]
-        chunk = min(lags)
-        for start in range(length, clocks, chunk):
-            end = min(start + chunk, clocks)
-            np.bitwise_xor(
-                out[start - length : end - length],
-                out[start - lags[0] : end - lags[0]],
-                out=out[start:end],
-            )
-            for lag in lags[1:]:
-                np.bitwise_xor(out[start:end], out[start - lag : end - lag], out=out[start:end])
-        # Connections whose R4 loaded as zero restart at step 11 from the top bit alone.
-        first = DSC_ZERO_FIX_STEP * DSC_R4_CLOCKS
-        if clocks > first:
-            r = 1 << (length - 1)
-            ones = []
-            for u in range(first, clocks):
-                if r & 1:
-                    ones.append(u)
-                r = _clock(r, 3)
-            out[ones] |= zero
-        return out[:clocks]
-
-    def _phases(self, j: int) -> list[_Phase]:
-        """Row views of R1..R3 for every ring offset, built once per run."""
-        ring, length = self.rings[j], _LENGTHS[j]
-        scratch = np.empty((length, self.words), dtype=_WORD)
-        # (ring clocked once, before feedback) XOR ring, in two slices: the roll is
-        # the same whatever the offset.
-        roll = (
-            (ring[1:], ring[:-1], scratch[:-1]),
-            (ring[0], ring[-1], scratch[-1]),
+def _r4_outputs(first: NDArray[np.uint64], steps: int) -> NDArray[np.uint64]:
+    """(DSC_R4_CLOCKS * steps, words): the bits R4 shifts out, from its first `len(first)`."""
+    total = DSC_R4_CLOCKS * steps
+    out = np.empty((max(total, len(first)), first.shape[1]), dtype=_WORD)
+    out[: len(first)] = first
+    for start, end, lags in _recurrence_chunks(3, len(first), total):
+        block = out[start:end]
+        np.bitwise_xor(
+            out[start - lags[0] : end - lags[0]], out[start - lags[1] : end - lags[1]], out=block
         )
-        decision = _DECISION_SHIFTS[j]
-        phases = []
-        for offset in range(length):
-
-            def row(bit: int, clocks: int = 0, _offset: int = offset) -> int:
-                return (bit + _offset + clocks) % length
-
-            regular = tuple(
-                (ring[row(tap, clock + 1)], ring[row(0, clock)])
-                for clock in range(DSC_REGULAR_CLOCKS)
-                for tap in _TAPS[j]
-            )
-            phases.append(
-                _Phase(
-                    bit0=ring[row(0)],
-                    bit1=ring[row(1)],
-                    decision=ring[row(decision)],
-                    ring=ring,
-                    scratch=scratch,
-                    roll=roll,
-                    extra_taps=tuple((scratch[row(tap)], ring[row(0)]) for tap in _TAPS[j]),
-                    regular=regular,
-                )
-            )
-        return phases
-
-    def _zero_fix(self, j: int, offset: int) -> None:
-        ring, length = self.rings[j], _LENGTHS[j]
-        zero = np.invert(np.bitwise_or.reduce(ring, axis=0))
-        top = ring[(length - 1 + offset) % length]
-        np.bitwise_or(top, zero, out=top)
-
-    def run(self, loading: NDArray[np.uint64], nbits: int) -> NDArray[np.uint64]:
-        """Load IV and CK bits (128 rows) and return (nbits, words) keystream rows."""
-        self._load(loading)
-        steps = DSC_PRECIPHER_STEPS + nbits
-        r4 = self._r4_output(DSC_R4_CLOCKS * steps).reshape(steps, DSC_R4_CLOCKS, self.words)
-        phases = [self._phases(j) for j in range(3)]
-        start = [self.offsets[j] for j in range(3)]
-        schedule = [
-            tuple(phases[j][(start[j] + DSC_REGULAR_CLOCKS * step) % _LENGTHS[j]] for j in range(3))
-            for step in range(steps)
-        ]
-        out = np.zeros((steps + 1, self.words), dtype=_WORD)  # row 0: initial c = 0
-        a, b, t, e1, e2, e3 = np.empty((6, self.words), dtype=_WORD)
-        xor, and_ = np.bitwise_xor, np.bitwise_and
-        for step, (p1, p2, p3) in enumerate(schedule):
-            x10, x11, d1 = p1.bit0, p1.bit1, p1.decision
-            x20, x21, d2 = p2.bit0, p2.bit1, p2.decision
-            x30, x31, d3 = p3.bit0, p3.bit1, p3.decision
-            c = out[step]
-            # out = x10 (A B + x11 + x31) + x11 B + (x30 + x31) c + x21 + x31, with
-            # A = x11 + x21 + x30 and B = c + x20 over GF(2): the spec's 14 terms, factored.
-            xor(x11, x21, a)
-            xor(a, x30, a)
-            xor(c, x20, b)
-            and_(a, b, a)
-            xor(a, x11, a)
-            xor(a, x31, a)
-            and_(a, x10, a)
-            and_(x11, b, b)
-            xor(a, b, a)
-            xor(x30, x31, t)
-            and_(t, c, t)
-            xor(a, t, a)
-            xor(x21, x31, t)
-            xor(a, t, out[step + 1])
-            # Extra clock decisions (section 5.1), from the states at the start of the step.
-            r40, r41, r42 = r4[step]
-            xor(d2, d3, e1)
-            xor(e1, r40, e1)
-            xor(d1, d3, e2)
-            xor(e2, r41, e2)
-            xor(d1, d2, e3)
-            xor(e3, r42, e3)
-            for phase, extra in ((p1, e1), (p2, e2), (p3, e3)):
-                # d = (ring clocked once) XOR ring, kept only where `extra` is set.
-                for x, y, d in phase.roll:
-                    xor(x, y, d)
-                for row, bit0 in phase.extra_taps:
-                    xor(row, bit0, row)
-                ring, d = phase.ring, phase.scratch
-                and_(d, extra, d)
-                xor(ring, d, ring)
-            if step == DSC_ZERO_FIX_STEP:
-                for j in range(3):
-                    self._zero_fix(j, (start[j] + DSC_REGULAR_CLOCKS * step) % _LENGTHS[j])
-            for row, bit0 in p1.regular + p2.regular + p3.regular:
-                xor(row, bit0, row)
-        return out[DSC_PRECIPHER_STEPS + 1 :]
+        for lag in lags[2:]:
+            np.bitwise_xor(block, out[start - lag : end - lag], out=block)
+    return out[:total]
 
 
-@dataclass(frozen=True, slots=True)
-class _Phase:
-    """Views of one of R1..R3 at one ring offset (see `_BitSlicedKsg`)."""
+def _sliding_windows(sliced: NDArray[np.uint64], steps: int) -> NDArray[np.uint64]:
+    """(steps, words): the combiner output of every step, from the first outputs (`sliced`).
 
-    bit0: NDArray[np.uint64]
-    bit1: NDArray[np.uint64]
-    decision: NDArray[np.uint64]
-    """The register's bit used in the other registers' extra-clock decisions."""
-    ring: NDArray[np.uint64]
-    scratch: NDArray[np.uint64]
-    """(length, words) work area for the extra clock."""
-    roll: tuple[tuple[NDArray[np.uint64], NDArray[np.uint64], NDArray[np.uint64]], ...]
-    """(a, b, out) views computing scratch = ring rolled by one row XOR ring."""
-    extra_taps: tuple[tuple[NDArray[np.uint64], NDArray[np.uint64]], ...]
-    """(scratch row, bit 0 row) for the feedback of the extra clock."""
-    regular: tuple[tuple[NDArray[np.uint64], NDArray[np.uint64]], ...]
-    """(tap row, bit 0 row) for the feedback of the two regular clocks."""
+    Rows hold one bit of 64 connections. R1..R3 are windows of their sequences at the
+    bottom of a frame of rows that moves up two groups a step, so the regular clocks move
+    no data and an extra clock moves a connection's window one group further (a masked
+    XOR). The groups the frame uncovers are recomputed from the windows by the recurrence,
+    in one gather and one XOR-reduction that also yields the extra-clock decisions. The
+    frame never writes below itself again, so the bottom groups keep each step's combiner
+    inputs.
+    """
+    words = sliced.shape[1]
+    groups = DSC_REGULAR_CLOCKS * steps + _DECISIONS + 1
+    frame_rows = _GROUP * groups
+    buffer = np.empty((frame_rows + _STEP_ROWS * steps, words), dtype=_WORD)
+    frames = buffer[:frame_rows].reshape(groups, _GROUP, words)
+    frames[: _DECISIONS + 1] = 0
+    for j, length in enumerate(_LENGTHS[:3]):
+        frames[:length, j] = sliced[_FIRST_OUTPUTS * j : _FIRST_OUTPUTS * j + length]
+    r4 = buffer[frame_rows:].reshape(steps, _STEP_ROWS, words)
+    r4[:, DSC_R4_CLOCKS:] = 0
+    r4[:, :DSC_R4_CLOCKS] = _r4_outputs(sliced[_FIRST_OUTPUTS * 3 :], steps).reshape(
+        steps, DSC_R4_CLOCKS, words
+    )
+    terms = _rewrite_terms()
+    terms = np.where(terms >= 0, terms, frame_rows - 1 - terms)
+
+    row_stride, word_stride = buffer.strides
+
+    def each_step(first_row: int, rows: int) -> NDArray[np.uint64]:
+        """(steps, rows, words): item t starts `first_row` rows into step t's frame."""
+        return as_strided(
+            buffer[first_row:],
+            shape=(steps, rows, words),
+            strides=(_STEP_ROWS * row_stride, row_stride, word_stride),
+        )
+
+    source = each_step(0, frame_rows + _STEP_ROWS)
+    rewritten = each_step(_GROUP * _LOW, terms.shape[1])
+    window = each_step(_GROUP * DSC_REGULAR_CLOCKS, _GROUP * _SPAN).reshape(
+        steps, _SPAN, _GROUP, words
+    )
+    ahead = each_step(_GROUP * _MAX_CLOCKS, _GROUP * _SPAN).reshape(steps, _SPAN, _GROUP, words)
+    extra = each_step(_GROUP * _DECISIONS, _GROUP)[:, None]
+    gathered = np.empty((*terms.shape, words), dtype=_WORD)
+    moved = np.empty((_SPAN, _GROUP, words), dtype=_WORD)
+    xor, and_, reduce = np.bitwise_xor, np.bitwise_and, np.bitwise_xor.reduce
+    for src, rows, new, further, due in zip(source, rewritten, window, ahead, extra, strict=True):
+        # The terms are in range by construction; "clip" spares the bounds check.
+        src.take(terms, axis=0, out=gathered, mode="clip")
+        reduce(gathered, axis=0, out=rows)
+        # The window moved by two groups is already in place; where the extra clock is
+        # due, move it by three instead.
+        xor(further, new, out=moved)
+        and_(moved, due, out=moved)
+        xor(new, moved, out=new)
+    return _combiner_outputs(frames, steps)
+
+
+def _combiner_outputs(frames: NDArray[np.uint64], steps: int) -> NDArray[np.uint64]:
+    """(steps, words): c after every step, from the bits 0 and 1 of R1..R3 each step began with."""
+    # Bit 1 of a register is s[k+1] (no mask has bit 0 set), the window row above bit 0.
+    x10, x11, x20, x21, x30, x31 = (
+        frames[u : u + DSC_REGULAR_CLOCKS * steps : DSC_REGULAR_CLOCKS, j]
+        for j in range(3)
+        for u in range(2)
+    )
+    # The combiner is a * c + b over GF(2), a and b from the register bits (the spec's
+    # 14 terms regrouped; the tests compare all 128 inputs).
+    s = x11 ^ x21 ^ x30
+    a = x10 & s ^ x11 ^ x30 ^ x31
+    b: NDArray[np.uint64] = x10 & (s & x20 ^ x11 ^ x31) ^ x11 & x20 ^ x21 ^ x31
+    # c[t + 1] = a[t] c[t] + b[t] from c[0] = 0: compose the affine maps by doubling spans.
+    span = 1
+    while span < steps:
+        b[span:] ^= a[span:] & b[:-span]
+        a[span:] &= a[:-span]
+        span *= 2
+    return b
