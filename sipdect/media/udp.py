@@ -56,6 +56,11 @@ class MediaEndpoint(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:
         self.errors += 1
 
+    def record(self, receiver: MediaReceiver) -> Recorder:
+        """Record from now on what arrives, through `receiver` (e.g. once SRTP keys are known)."""
+        self.recorder = Recorder(receiver)
+        return self.recorder
+
     @property
     def address(self) -> Address:
         host, port = self._live().get_extra_info("sockname")[:2]

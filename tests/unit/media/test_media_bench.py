@@ -1,0 +1,14 @@
+"""The media benchmark runs in quick mode and reports every path for both suites."""
+
+from __future__ import annotations
+
+from sipdect.media import bench
+from sipdect.media import constants as c
+
+
+def test_quick_run() -> None:
+    result = bench.run(quick=True)
+    assert set(result["suites"]) == set(c.SUITES)
+    for figures in result["suites"].values():
+        assert figures["ceiling_pkt_per_s"] > 0
+        assert 0 < figures["stream_ratio"] <= figures["session_ratio"] * 1.5
