@@ -21,12 +21,18 @@ from sipdect.media.rtp import (
     DtmfReceived,
     DtmfReceiver,
     DtmfSender,
+    ReceiverReport,
     ReceptionStats,
+    ReportBlock,
     RtcpPacket,
     RtpPacket,
     RtpSequencer,
+    SenderReport,
+    SourceDescription,
     decode_rtcp,
+    encode_rtcp,
     is_rtcp,
+    ntp_timestamp,
     seq_delta,
 )
 from sipdect.media.srtp import SrtpSession
@@ -92,6 +98,18 @@ class MediaSender:
     @property
     def sending_dtmf(self) -> bool:
         return self._dtmf is not None
+
+    def sender_report(self, unix_time: float, cname: str,
+                      reports: tuple[ReportBlock, ...] = ()) -> bytes:
+        """A compound SR + SDES CNAME (RFC 3550 §6.1) for `unix_time`, SRTCP if keyed.
+
+        The RTP timestamp is that of the next packet: the stream's clock "now".
+        """
+        seq = self.sequencer
+        sr = SenderReport(seq.ssrc, ntp_timestamp(unix_time), seq.timestamp, seq.packets,
+                          seq.octets, reports)
+        data = encode_rtcp([sr, SourceDescription(((seq.ssrc, cname),))])
+        return self.srtp.protect_rtcp(data) if self.srtp is not None else data
 
     def _dtmf_packet(self) -> list[bytes]:
         assert self._dtmf is not None and self.telephone_event is not None
@@ -224,6 +242,14 @@ class MediaReceiver:
     def flush(self) -> list[MediaEvent]:
         """Release everything still buffered (end of call, or a new source)."""
         return self._release(0)
+
+    def receiver_report(self, ssrc: int, cname: str) -> bytes:
+        """A compound RR + SDES CNAME from us (`ssrc`) about the source we hear, SRTCP if
+        keyed. Starts a new fraction-lost interval."""
+        blocks = () if self.ssrc is None else (self.reception.report_block(self.ssrc),)
+        data = encode_rtcp([ReceiverReport(ssrc, blocks),
+                            SourceDescription(((ssrc, cname),))])
+        return self.srtp.protect_rtcp(data) if self.srtp is not None else data
 
     def _receive_rtcp(self, data: bytes) -> list[MediaEvent]:
         try:

@@ -15,7 +15,10 @@ from sipdect.media.rtp import (
     ReceiverReport,
     RtpPacket,
     RtpSequencer,
+    SenderReport,
+    SourceDescription,
     TelephoneEvent,
+    decode_rtcp,
     encode_rtcp,
 )
 from sipdect.media.signals import ToneGenerator, detect_tone
@@ -245,3 +248,24 @@ def test_relay_with_srtp_on_both_legs_and_a_new_key_after_redirect() -> None:
 def test_relay_drops_rtcp() -> None:
     relay = MediaRelay()
     assert relay.forward(encode_rtcp([ReceiverReport(1)])) is None
+
+
+def test_sender_and_receiver_reports_over_srtcp() -> None:
+    tx_a, rx_b = SrtpSession(SUITE, KEY_A, KEY_B), SrtpSession(SUITE, KEY_B, KEY_A)
+    sender = _sender(srtp=tx_a)
+    receiver = MediaReceiver(c.PCMA, srtp=rx_b)
+    datagrams = _send_tone(sender, 20)
+    for i, d in enumerate(datagrams):
+        if i != 4:  # one lost
+            receiver.receive_datagram(d, 0.02 * i)
+    (event,) = receiver.receive_datagram(sender.sender_report(0.0, "rfp@127.0.0.1"), 0.2)
+    assert isinstance(event, RtcpReceived)
+    sr, sdes = event.packets
+    assert isinstance(sr, SenderReport) and isinstance(sdes, SourceDescription)
+    assert (sr.ssrc, sr.packet_count, sr.octet_count, sr.rtp_timestamp) == (0xA, 10, 1600, 2600)
+    assert sdes.chunks == ((0xA, "rfp@127.0.0.1"),)
+    (rr, _) = decode_rtcp(tx_a.unprotect_rtcp(receiver.receiver_report(0xB, "omm")))
+    assert isinstance(rr, ReceiverReport) and rr.ssrc == 0xB
+    (block,) = rr.reports
+    assert (block.ssrc, block.packets_lost, block.highest_sequence) == (0xA, 1, 109)
+    assert block.fraction_lost == 256 // 10
