@@ -25,6 +25,7 @@ from sipdect.sip.message import (
     Request,
     Response,
     SipParseError,
+    SipUri,
     make_response,
     new_branch,
     new_tag,
@@ -341,7 +342,7 @@ class DigestServer:
             count = int(nc, 16)
         except ValueError:
             return AuthResult(AuthStatus.FAILED, username, "bad nonce count")
-        if p["uri"] != str(request.uri):
+        if not _same_target(p["uri"], request.uri):
             return AuthResult(AuthStatus.FAILED, username, "digest uri is not the Request-URI")
         password = password_of(username)
         if password is None:
@@ -366,3 +367,16 @@ class DigestServer:
             horizon = now - self.nonce_lifetime
             self._nc = {n: v for n, v in self._nc.items() if v[1] >= horizon}
         self._nc[nonce] = (count, issued)
+
+
+def _same_target(digest_uri: str, request_uri: SipUri) -> bool:
+    """RFC 7616 §3.4.6: the digest uri names the Request-URI. Clients differ in case and in
+    carrying uri-parameters, so scheme, user, host and port are compared (§19.1.4 style)."""
+    if digest_uri == str(request_uri):
+        return True
+    try:
+        uri = SipUri.parse(digest_uri)
+    except SipParseError:
+        return False
+    return ((uri.scheme, uri.user, uri.host.lower(), uri.port)
+            == (request_uri.scheme, request_uri.user, request_uri.host.lower(), request_uri.port))

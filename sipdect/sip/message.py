@@ -86,41 +86,50 @@ def _printable(text: str) -> str:
 
 # --------------------------------------------------------------------------- grammar
 
+
+_LWS = " \t"  # §25.1: linear white space is SP and HTAB (folding is undone before parsing)
+
+
+def _ascii(pattern: str) -> re.Pattern[str]:
+    """Compile with ASCII classes: \\d and \\s must not match other scripts' digits or spaces."""
+    return re.compile(pattern, re.ASCII)
+
+
 _ALNUM = "A-Za-z0-9"
 _TOKEN_CHARS = _ALNUM + r"\-.!%*_+`'~"
 _UNRESERVED = _ALNUM + r"\-_.!~*'()"
 _ESCAPED = r"%[0-9A-Fa-f]{2}"
-_TOKEN_RE = re.compile(rf"[{_TOKEN_CHARS}]+")
+_TOKEN_RE = _ascii(rf"[{_TOKEN_CHARS}]+")
 _METHOD_RE = _TOKEN_RE
 _WORD = rf"[{_TOKEN_CHARS}()<>:\\\"/\[\]?{{}}]+"
-_CALL_ID_RE = re.compile(rf"{_WORD}(?:@{_WORD})?")
-_USER_RE = re.compile(rf"(?:[{_UNRESERVED}&=+$,;?/]|{_ESCAPED})+")
-_PASSWORD_RE = re.compile(rf"(?:[{_UNRESERVED}&=+$,]|{_ESCAPED})*")
-_URI_PARAM_RE = re.compile(rf"(?:[{_UNRESERVED}\[\]/:&+$]|{_ESCAPED})+")
-_URI_PARAM_VALUE_RE = re.compile(rf"(?:[{_UNRESERVED}\[\]/:&+$]|{_ESCAPED})*")
-_URI_HNAME_RE = re.compile(rf"(?:[{_UNRESERVED}\[\]/?:+$]|{_ESCAPED})+")
-_URI_HVALUE_RE = re.compile(rf"(?:[{_UNRESERVED}\[\]/?:+$]|{_ESCAPED})*")
-_HOSTNAME_RE = re.compile(
+_CALL_ID_RE = _ascii(rf"{_WORD}(?:@{_WORD})?")
+_USER_RE = _ascii(rf"(?:[{_UNRESERVED}&=+$,;?/]|{_ESCAPED})+")
+_PASSWORD_RE = _ascii(rf"(?:[{_UNRESERVED}&=+$,]|{_ESCAPED})*")
+_URI_PARAM_RE = _ascii(rf"(?:[{_UNRESERVED}\[\]/:&+$]|{_ESCAPED})+")
+_URI_PARAM_VALUE_RE = _ascii(rf"(?:[{_UNRESERVED}\[\]/:&+$]|{_ESCAPED})*")
+_URI_HNAME_RE = _ascii(rf"(?:[{_UNRESERVED}\[\]/?:+$]|{_ESCAPED})+")
+_URI_HVALUE_RE = _ascii(rf"(?:[{_UNRESERVED}\[\]/?:+$]|{_ESCAPED})*")
+_HOSTNAME_RE = _ascii(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)*"
     r"[A-Za-z](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.?"
 )
-_IPV4_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
-_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
-_OPAQUE_RE = re.compile(r"[^\s<>\"]+")
-_GEN_VALUE_RE = re.compile(rf"[{_TOKEN_CHARS}\[\]:]+")
-_HEADER_NAME_RE = re.compile(rf"[{_TOKEN_CHARS}]+")
-_VERSION_RE = re.compile(r"[Ss][Ii][Pp]/(\d+)\.(\d+)")
-_STATUS_LINE_RE = re.compile(r"[Ss][Ii][Pp]/(\d+)\.(\d+) (\d{3})(?: (.*))?")
-_REQUEST_LIKE_RE = re.compile(rf"([{_TOKEN_CHARS}]+)[ \t]+(.*?)[ \t]+([Ss][Ii][Pp]/\S*)[ \t]*")
-_VIA_RE = re.compile(
+_IPV4_RE = _ascii(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_SCHEME_RE = _ascii(r"[A-Za-z][A-Za-z0-9+\-.]*")
+_OPAQUE_RE = _ascii(r"[\x21\x23-\x3b\x3d\x3f-\x7e]+")  # printable ASCII but " < >
+_GEN_VALUE_RE = _ascii(rf"[{_TOKEN_CHARS}\[\]:]+")
+_HEADER_NAME_RE = _ascii(rf"[{_TOKEN_CHARS}]+")
+_VERSION_RE = _ascii(r"[Ss][Ii][Pp]/(\d+)\.(\d+)")
+_STATUS_LINE_RE = _ascii(r"[Ss][Ii][Pp]/(\d+)\.(\d+) (\d{3})(?: (.*))?")
+_REQUEST_LIKE_RE = _ascii(rf"([{_TOKEN_CHARS}]+)[ \t]+(.*?)[ \t]+([Ss][Ii][Pp]/\S*)[ \t]*")
+_VIA_RE = _ascii(
     rf"([{_TOKEN_CHARS}]+)\s*/\s*([{_TOKEN_CHARS}]+)\s*/\s*([{_TOKEN_CHARS}]+)\s+"
     r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?:\s*:\s*(\d{1,5}))?\s*"
 )
-_CSEQ_RE = re.compile(rf"(\d{{1,10}})\s+([{_TOKEN_CHARS}]+)")
-_CSEQ_SHAPE_RE = re.compile(rf"\d+\s+[{_TOKEN_CHARS}]+")
-_DIGITS_RE = re.compile(r"\d{1,10}")
-_AUTH_TOKEN_RE = re.compile(r'[^\s",]+')
-_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CSEQ_RE = _ascii(rf"(\d{{1,10}})\s+([{_TOKEN_CHARS}]+)")
+_CSEQ_SHAPE_RE = _ascii(rf"\d+\s+[{_TOKEN_CHARS}]+")
+_DIGITS_RE = _ascii(r"\d{1,10}")
+_AUTH_TOKEN_RE = _ascii(r'[^\s",]+')
+_CTL_RE = _ascii(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -182,10 +191,10 @@ def split_list(value: str) -> list[str]:
         elif ch == ">" and depth:
             depth -= 1
         elif ch == "," and not depth:
-            parts.append(value[start:i].strip())
+            parts.append(value[start:i].strip(_LWS))
             start = i + 1
         i += 1
-    parts.append(value[start:].strip())
+    parts.append(value[start:].strip(_LWS))
     return [p for p in parts if p]
 
 
@@ -235,6 +244,8 @@ def _check_host(host: str, what: str) -> str:
         raise _bad(f"empty host in {what}")
     if ":" in host:
         try:
+            if "%" in host:  # Python takes zone ids; RFC 3261 §25.1 IPv6reference does not
+                raise ValueError(host)
             ipaddress.IPv6Address(host)
         except ValueError:
             raise _bad(f"bad IPv6 address in {what}") from None
@@ -272,6 +283,15 @@ def _split_hostport(text: str, what: str) -> tuple[str, int | None]:
 def format_host(host: str) -> str:
     """`host` as it appears in a URI or Via: IPv6 addresses in brackets."""
     return f"[{host}]" if ":" in host else host
+
+
+def is_ip(text: str) -> bool:
+    """Whether `text` is an IPv4 or IPv6 address literal (no brackets, no zone)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return "%" not in text
 
 
 def _same_ip(a: str, b: str) -> bool:
@@ -428,7 +448,7 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
-        s = text.strip()
+        s = text.strip(_LWS)
         if not s:
             raise _bad("empty address")
         display: str | None = None
@@ -441,7 +461,7 @@ class Address:
         else:
             i = next((k for k, ch in enumerate(s) if ch in '<;"'), len(s))
             if i < len(s) and s[i] == "<":
-                words = s[:i].split()
+                words = [w for w in s[:i].replace("\t", " ").split(" ") if w]
                 if any(not _TOKEN_RE.fullmatch(w) for w in words):
                     raise _bad("bad display name")
                 display = " ".join(words)
@@ -456,7 +476,7 @@ class Address:
             # addr-spec: §20.10, whatever follows the first ';' belongs to the header.
             uri_text, semi, rest = s.partition(";")
             rest = semi + rest
-            uri_text = uri_text.rstrip()
+            uri_text = uri_text.rstrip(_LWS)
         if not uri_text or any(ch in uri_text for ch in " \t<"):
             raise _bad("bad URI in address")
         return cls(parse_uri(uri_text), display or None, parse_params(rest, "address"))
@@ -494,7 +514,7 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
-        s = text.strip()
+        s = text.strip(_LWS)
         m = _VIA_RE.match(s)
         if m is None:
             raise _bad("bad Via")
@@ -511,8 +531,11 @@ class Via:
             if key in params and not params[key]:
                 raise _bad(f"empty {key} in Via")
         rport = params.get("rport")
-        if rport is not None and (not rport.isdigit() or int(rport) > 65535):
+        if rport is not None and (not _DIGITS_RE.fullmatch(rport) or int(rport) > 65535):
             raise _bad("bad rport in Via")
+        received = params.get("received")
+        if received is not None and not is_ip(received):
+            raise _bad("received in Via is not an IP address")
         return cls(transport.upper(), host, port, params, f"{name.upper()}/{version}")
 
     def __str__(self) -> str:
@@ -555,7 +578,7 @@ class CSeq:
 
     @classmethod
     def parse(cls, text: str) -> CSeq:
-        m = _CSEQ_RE.fullmatch(text.strip())
+        m = _CSEQ_RE.fullmatch(text.strip(_LWS))
         if m is None:
             raise _bad("bad CSeq")
         seq = int(m.group(1))
@@ -573,7 +596,7 @@ _UNQUOTED_CREDENTIALS = frozenset({"algorithm", "nc", "qop", "userhash"})
 
 
 def _parse_auth(text: str, what: str) -> tuple[str, dict[str, str]]:
-    s = text.strip()
+    s = text.strip(_LWS)
     m = _TOKEN_RE.match(s)
     if m is None:
         raise _bad(f"bad {what}")
@@ -581,7 +604,7 @@ def _parse_auth(text: str, what: str) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
     for item in split_list(s[m.end():]):
         name, eq, value = item.partition("=")
-        name, value = name.strip().lower(), value.strip()
+        name, value = name.strip(_LWS).lower(), value.strip(_LWS)
         if not eq or not _TOKEN_RE.fullmatch(name):
             raise _bad(f"bad parameter in {what}")
         if value.startswith('"'):
@@ -597,7 +620,8 @@ def _parse_auth(text: str, what: str) -> tuple[str, dict[str, str]]:
 
 
 def _format_auth(scheme: str, params: dict[str, str], unquoted: frozenset[str]) -> str:
-    items = [f"{k}={v}" if k in unquoted else f"{k}={quote(v)}" for k, v in params.items()]
+    items = [f"{k}={v}" if k in unquoted and _TOKEN_RE.fullmatch(v) else f"{k}={quote(v)}"
+             for k, v in params.items()]
     return f"{scheme} " + ", ".join(items)
 
 
@@ -638,6 +662,7 @@ class Credentials:
 # --------------------------------------------------------------------------- headers
 
 _CANONICAL: dict[str, str] = {name.lower(): name for name in c.HEADER_NAMES}
+_COMPACT_KEYS: dict[str, str] = {k: v.lower() for k, v in c.COMPACT_FORMS.items()}
 
 
 def canonical_name(name: str) -> str:
@@ -646,18 +671,34 @@ def canonical_name(name: str) -> str:
     return c.COMPACT_FORMS.get(lower) or _CANONICAL.get(lower, name)
 
 
+def _key(name: str) -> str:
+    """What header names are compared by: the long form, lower case."""
+    lower = name.lower()
+    return _COMPACT_KEYS.get(lower, lower)
+
+
+def _fields(name: str, value: str) -> list[tuple[str, str, str]]:
+    """(name, value, key) fields for a checked name; a §7.3.1 comma list split."""
+    canonical = canonical_name(name)
+    key = canonical.lower()
+    value = value.strip(_LWS)
+    if key in c.LIST_HEADERS and value != "*":
+        return [(canonical, item, key) for item in split_list(value)]
+    return [(canonical, value, key)]
+
+
 class Headers:
     """Header fields in order; names compared case-insensitively, compact forms expanded."""
 
     __slots__ = ("_items",)
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str]] = []
+        self._items: list[tuple[str, str, str]] = []  # (name, value, _key(name))
         for name, value in items:
             self.add(name, value)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._items)
+        return ((n, v) for n, v, _ in self._items)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -665,42 +706,47 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = canonical_name(name).lower()
-        return any(n.lower() == key for n, _ in self._items)
+        key = _key(name)
+        return any(k == key for _, _, k in self._items)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Headers):
             return NotImplemented
-        return [(n.lower(), v) for n, v in self._items] == [
-            (n.lower(), v) for n, v in other._items]
+        return [(k, v) for _, v, k in self._items] == [(k, v) for _, v, k in other._items]
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"Headers({list(self)!r})"
+
+    def counts(self) -> dict[str, int]:
+        """How many fields there are of each name (by lower-case long form)."""
+        out: dict[str, int] = {}
+        for _, _, k in self._items:
+            out[k] = out.get(k, 0) + 1
+        return out
 
     @staticmethod
-    def _check(name: str, value: str) -> list[tuple[str, str]]:
+    def _check(name: str, value: str) -> list[tuple[str, str, str]]:
         """Validated fields for `name: value`; a §7.3.1 comma list becomes one per value."""
         if not _HEADER_NAME_RE.fullmatch(name):
             raise ValueError(f"bad SIP header name {name!r}")
         if "\r" in value or "\n" in value:
             raise ValueError(f"line break in the value of SIP header {name}")
-        canonical = canonical_name(name)
-        value = value.strip()
-        if canonical.lower() in c.LIST_HEADERS and value != "*":
-            try:
-                return [(canonical, item) for item in split_list(value)]
-            except SipParseError as exc:
-                raise ValueError(f"{canonical}: {exc.reason}") from None
-        return [(canonical, value)]
+        try:
+            return _fields(name, value)
+        except SipParseError as exc:
+            raise ValueError(f"{canonical_name(name)}: {exc.reason}") from None
+
+    def _index(self, key: str) -> int | None:
+        return next((i for i, (_, _, k) in enumerate(self._items) if k == key), None)
 
     def get(self, name: str) -> str | None:
         """The first value of `name`, or None."""
-        key = canonical_name(name).lower()
-        return next((v for n, v in self._items if n.lower() == key), None)
+        key = _key(name)
+        return next((v for _, v, k in self._items if k == key), None)
 
     def get_all(self, name: str) -> list[str]:
-        key = canonical_name(name).lower()
-        return [v for n, v in self._items if n.lower() == key]
+        key = _key(name)
+        return [v for _, v, k in self._items if k == key]
 
     def add(self, name: str, value: str) -> None:
         """Append `name: value` (a comma list as one field per value)."""
@@ -709,8 +755,7 @@ class Headers:
     def prepend(self, name: str, value: str) -> None:
         """Insert `value` before the first field of `name` (or at the top): e.g. a new Via."""
         items = self._check(name, value)
-        key = items[0][0].lower() if items else ""
-        index = next((i for i, (n, _) in enumerate(self._items) if n.lower() == key), 0)
+        index = self._index(_key(name)) or 0
         self._items[index:index] = items
 
     def set(self, name: str, value: str) -> None:
@@ -719,16 +764,17 @@ class Headers:
 
     def set_all(self, name: str, values: Iterable[str]) -> None:
         """Replace all fields of `name` by `values`, where the first one was (else at the end)."""
-        key = canonical_name(name).lower()
-        index = next((i for i, (n, _) in enumerate(self._items) if n.lower() == key),
-                     len(self._items))
+        key = _key(name)
+        index = self._index(key)
         new = [item for v in values for item in self._check(name, v)]
-        self.remove(name)
+        self._items = [item for item in self._items if item[2] != key]
+        if index is None:
+            index = len(self._items)
         self._items[index:index] = new
 
     def remove(self, name: str) -> None:
-        key = canonical_name(name).lower()
-        self._items = [(n, v) for n, v in self._items if n.lower() != key]
+        key = _key(name)
+        self._items = [item for item in self._items if item[2] != key]
 
     def copy(self) -> Headers:
         new = Headers()
@@ -932,7 +978,7 @@ def _header_lines(head: str, limits: Limits | None) -> tuple[str, list[tuple[str
                     continue
                 raise _bad("continuation line before the first header")
             name, value = fields[-1]
-            fields[-1] = (name, f"{value} {line.strip()}")
+            fields[-1] = (name, f"{value} {line.strip(_LWS)}")
         else:
             name, colon, value = line.partition(":")
             name = name.rstrip(" \t")
@@ -940,7 +986,7 @@ def _header_lines(head: str, limits: Limits | None) -> tuple[str, list[tuple[str
                 if limits is None:
                     continue
                 raise _bad(f"bad header line {_printable(line[:40])!r}")
-            fields.append((name, value.strip()))
+            fields.append((name, value.strip(_LWS)))
         if limits is not None and len(fields[-1][1]) + len(fields[-1][0]) > limits.max_line_length:
             raise _bad(f"header line longer than {limits.max_line_length} bytes", 513)
     return start, fields
@@ -953,13 +999,10 @@ def _collect(fields: list[tuple[str, str]], limits: Limits) -> tuple[Headers, li
     for name, value in fields:
         if _CTL_RE.search(value):
             raise _bad(f"control character in {name}")
-        if canonical_name(name) == "Content-Length":
+        if _key(name) == "content-length":
             lengths.append(value)
             continue
-        try:
-            headers.add(name, value)
-        except ValueError as exc:
-            raise _bad(str(exc)) from None
+        headers._items.extend(_fields(name, value))  # the name passed _header_lines
         if len(headers) > limits.max_header_count:
             raise _bad(f"more than {limits.max_header_count} header fields", 513)
     return headers, lengths
@@ -986,11 +1029,12 @@ def _check_call_id(value: str) -> str:
 
 def _check_common(headers: Headers) -> None:
     """The fields every message needs (§8.1.1) and their syntax."""
-    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        if name not in headers:
-            raise _bad(f"missing {name}")
+    counts = headers.counts()
+    for name in ("via", "from", "to", "call-id", "cseq"):
+        if name not in counts:
+            raise _bad(f"missing {canonical_name(name)}")
     for name in c.SINGLETON_HEADERS:
-        if len(headers.get_all(name)) > 1:
+        if counts.get(name, 0) > 1:
             raise _bad(f"more than one {canonical_name(name)}")
     for value in headers.get_all("Via"):
         Via.parse(value)
@@ -1334,21 +1378,21 @@ def uri_destination(uri: SipUri) -> Peer:
 def stamp_via(request: Request, host: str, port: int) -> None:
     """Stamp received (and rport, RFC 3581 §4) on the top Via of a request from host:port.
 
-    §18.2.1: received is added when sent-by is not the source address.
+    §18.2.1 adds received when sent-by is not the source address. A received or rport the
+    sender wrote itself is overwritten too, so it cannot steer our answers elsewhere.
     """
     values = request.headers.get_all("Via")
     if not values:
         return
     via = Via.parse(values[0])
-    changed = False
-    if "rport" in via.params and via.params["rport"] is None:
-        via.params["rport"] = str(port)
-        via.params["received"] = host
-        changed = True
-    elif not _same_ip(via.host, host):
-        via.params["received"] = host
-        changed = True
-    if changed:
+    stamped = dict(via.params)
+    if "rport" in via.params:
+        stamped["rport"] = str(port)
+        stamped["received"] = host
+    elif not _same_ip(via.host, host) or "received" in via.params:
+        stamped["received"] = host
+    if stamped != via.params:
+        via.params = stamped
         request.headers.set_all("Via", [str(via), *values[1:]])
 
 

@@ -424,6 +424,7 @@ class TransactionLayer:
         self.handle_cancel = handle_cancel
         self.max_server_transactions_per_host = max_server_transactions_per_host
         self._transactions: dict[TransactionKey, Transaction] = {}
+        self._by_peer: dict[Peer, set[Transaction]] = {}
         self._accepted: dict[tuple[str, int, str, str], Transaction] = {}
         self._per_host: dict[str, int] = {}
         self._heap: list[tuple[float, int, Transaction, Timer]] = []
@@ -471,7 +472,7 @@ class TransactionLayer:
             raise TransactionError(f"a client transaction with branch {key.branch} exists")
         kind = Kind.INVITE_CLIENT if request.method == "INVITE" else Kind.NON_INVITE_CLIENT
         tx = Transaction(kind, key, request, peer, request_data=bytes(request))
-        self._transactions[key] = tx
+        self._add(tx)
         self._out.append(Outgoing(request, peer, tx.request_data, key))
         self._start(tx, now)
         self._expire(now)
@@ -529,7 +530,7 @@ class TransactionLayer:
         Without `servers` only client transactions fail: when a connection merely closed,
         a server transaction can still answer over a new one (§18.2.2).
         """
-        for tx in [t for t in self._transactions.values() if t.peer == peer]:
+        for tx in list(self._by_peer.get(peer, ())):
             if servers or not tx.key.server:
                 self._feed(tx, I_.TRANSPORT_ERROR, now)
         self._expire(now)
@@ -636,7 +637,7 @@ class TransactionLayer:
         kind = Kind.INVITE_SERVER if request.method == "INVITE" else Kind.NON_INVITE_SERVER
         peer = response_destination(request.top_via, source.transport, source)
         tx = Transaction(kind, key, request, peer, source_host=source.host)
-        self._transactions[key] = tx
+        self._add(tx)
         self._per_host[source.host] = self._per_host.get(source.host, 0) + 1
         self._start(tx, now)
         if kind is Kind.INVITE_SERVER and self.send_trying:
@@ -650,7 +651,7 @@ class TransactionLayer:
         if key in self._transactions:
             return key
         ctx = Transaction(Kind.NON_INVITE_CLIENT, key, cancel, tx.peer, request_data=bytes(cancel))
-        self._transactions[key] = ctx
+        self._add(ctx)
         self._out.append(Outgoing(cancel, tx.peer, ctx.request_data, key))
         self._start(ctx, now)
         return key
@@ -773,9 +774,18 @@ class TransactionLayer:
             del tx.timers[timer]
             self._feed(tx, _TIMER_INPUT[timer], now, fired=timer)
 
+    def _add(self, tx: Transaction) -> None:
+        self._transactions[tx.key] = tx
+        self._by_peer.setdefault(tx.peer, set()).add(tx)
+
     def _forget(self, tx: Transaction) -> None:
         if self._transactions.get(tx.key) is tx:
             del self._transactions[tx.key]
+        peers = self._by_peer.get(tx.peer)
+        if peers is not None:
+            peers.discard(tx)
+            if not peers:
+                del self._by_peer[tx.peer]
         for key in tx.ack_keys:
             if self._accepted.get(key) is tx:
                 del self._accepted[key]

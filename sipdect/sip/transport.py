@@ -37,6 +37,7 @@ from sipdect.sip.message import (
     Transport,
     Via,
     check_require,
+    is_ip,
     make_response,
     new_branch,
     parse_message,
@@ -68,8 +69,8 @@ class TlsClientOptions:
     verify_certificate: bool = True
     """Require a certificate chain to a trusted CA."""
     check_common_name: bool = True
-    """Require the certificate to name the host we connected to (RFC 5922 §7.1: SAN DNS,
-    IP or sip: URI; the CN only when there is no SAN; never a wildcard)."""
+    """With `verify_certificate`, require the certificate to name the host we connected to
+    (RFC 5922 §7.1: SAN DNS, IP or sip: URI; the CN only without SAN; never a wildcard)."""
     cafile: Path | None = None
     """Trusted CAs; None for the system's."""
     certfile: Path | None = None
@@ -137,14 +138,6 @@ def _same_address(text: str, address: ipaddress.IPv4Address | ipaddress.IPv6Addr
         return ipaddress.ip_address(text.strip()) == address
     except ValueError:
         return False
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _client_context(options: TlsClientOptions) -> ssl.SSLContext:
@@ -276,6 +269,7 @@ class SipTransport:
         self._waiters: dict[TransactionKey, tuple[asyncio.Future[Response], Request]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._client_ctx: ssl.SSLContext | None = None
+        self._closed = False
 
     def now(self) -> float:
         return self._loop.time()
@@ -319,6 +313,7 @@ class SipTransport:
         return Via(transport.value, host, port, {"branch": new_branch(), "rport": None})
 
     async def close(self) -> None:
+        self._closed = True
         if self._timer is not None:
             self._timer.cancel()
         for task in self._tasks:
@@ -342,11 +337,7 @@ class SipTransport:
 
         A Via is added when the request has none.
         """
-        if peer is None:
-            peer = uri_destination(next_hop(request))
-        if "Via" not in request.headers:
-            request.headers.prepend("Via", str(self.make_via(peer.transport)))
-        key = self.layer.send_request(request, peer, self.now())
+        key = self._start(request, peer)
         self._pump()
         return key
 
@@ -357,14 +348,19 @@ class SipTransport:
         this transaction are not delivered elsewhere.
         """
         fut: asyncio.Future[Response] = self._loop.create_future()
+        key = self._start(request, peer)
+        self._waiters[key] = (fut, request)
+        self._pump()
+        return await fut
+
+    def _start(self, request: Request, peer: Peer | None) -> TransactionKey:
+        if self._closed:
+            raise SipTransportError("the SIP transport is closed")
         if peer is None:
             peer = uri_destination(next_hop(request))
         if "Via" not in request.headers:
             request.headers.prepend("Via", str(self.make_via(peer.transport)))
-        key = self.layer.send_request(request, peer, self.now())
-        self._waiters[key] = (fut, request)
-        self._pump()
-        return await fut
+        return self.layer.send_request(request, peer, self.now())
 
     def send_response(self, response: Response, transaction: TransactionKey | None = None) -> None:
         self.layer.send_response(response, self.now(), transaction)
@@ -405,13 +401,15 @@ class SipTransport:
             conn.close()
             return
         try:
-            self._message(item, conn.peer, stream=True)
+            if not self._message(item, conn.peer, stream=True):
+                conn.close()  # unanswerable garbage with sound framing: still not a SIP peer
         except Exception:
             _log.exception("SIP %s: bug while handling a message; connection closed", conn.peer)
             conn.close()
         self._pump()
 
-    def _message(self, data: bytes, source: Peer, stream: bool) -> None:
+    def _message(self, data: bytes, source: Peer, stream: bool) -> bool:
+        """Parse and hand over one message; False if it was broken beyond answering."""
         try:
             message = parse_message(data, self.limits, stream=stream)
             if isinstance(message, Request):
@@ -420,10 +418,14 @@ class SipTransport:
                     check_require(message, self.supported)
         except SipParseError as exc:
             answered = self._answer_error(exc, source)
-            _log.info("SIP %s: %s (%s)", source, exc.reason,
-                      f"answered {exc.status}" if answered else "dropped")
-            return
+            if answered:
+                _log.info("SIP %s: %s (answered %s)", source, exc.reason, exc.status)
+            else:
+                _log.warning("SIP %s: %s (%s)", source, exc.reason,
+                             "connection closed" if stream else "dropped")
+            return answered
         self.layer.receive(message, source, self.now())
+        return True
 
     def _answer_error(self, exc: SipParseError, source: Peer) -> bool:
         response = exc.response()
@@ -441,6 +443,8 @@ class SipTransport:
     # -- output ----------------------------------------------------------------------------
 
     def _pump(self) -> None:
+        if self._closed:
+            return
         for out in self.layer.messages_to_send():
             try:
                 self._send(out)
@@ -455,7 +459,7 @@ class SipTransport:
         peer = out.peer
         if peer.transport is Transport.UDP:
             proto = self._udp_for(peer)
-            if _is_ip(peer.host):
+            if is_ip(peer.host):
                 assert proto.transport is not None
                 proto.transport.sendto(out.data, (peer.host, peer.port))
             else:  # a name: resolve off the loop (no RFC 3263 SRV/NAPTR lookups)
@@ -496,7 +500,7 @@ class SipTransport:
         for local, proto in self._udp.items():
             if (":" in local.host) == family6 and proto.transport is not None:
                 return proto
-        if not _is_ip(peer.host) and self._udp:
+        if not is_ip(peer.host) and self._udp:
             return next(iter(self._udp.values()))
         raise SipTransportError("no UDP socket: listen(Transport.UDP, ...) first")
 

@@ -242,6 +242,11 @@ async def test_garbage_stream_is_closed_while_another_connection_works(site: Sit
         assert (await read_response(bad2_r)).status == 400
         assert await asyncio.wait_for(bad2_r.read(), TIMEOUT) == b""
         bad2_w.close()
+        # Framed by Content-Length but unreadable and unanswerable: closed as well.
+        bad3_r, bad3_w = await asyncio.open_connection(server.host, server.port)
+        bad3_w.write(b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+        assert await asyncio.wait_for(bad3_r.read(), TIMEOUT) == b""
+        bad3_w.close()
         good_w.write(raw_options("z9hG4bKok"))
         assert (await read_response(good_r)).status == 200
     finally:

@@ -162,6 +162,9 @@ def test_server_refuses_doctored_credentials() -> None:
     moved = retry.copy()
     moved.uri = SipUri("elsewhere.example.com")
     assert server.verify(moved, PASSWORDS.get, 1.0).reason == "digest uri is not the Request-URI"
+    spelled = retry.copy()  # another spelling of the same target is fine
+    spelled.uri = SipUri("OMM.example.com", params={"transport": "udp"})
+    assert server.verify(spelled, PASSWORDS.get, 1.0).ok
     unknown = DigestServer("omm.example.com", secret=server.secret)
     assert unknown.verify(retry, lambda name: None, 1.0).reason == "unknown user"
     other_realm = DigestServer("other.example.com")

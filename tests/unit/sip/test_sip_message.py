@@ -106,6 +106,7 @@ def test_sip_uri_fields() -> None:
     ("sip:bob@example.com:70000", 400),
     ("sip:bob@[::1", 400),
     ("sip:bob@[zz::1]", 400),
+    ("sip:bob@[fe80::1%eth0]", 400),
     ("sip:bob@256.1.1.1", 400),
     ("sip:bob@exa mple.com", 400),
     ("sip:bob@example.com;lr;lr", 400),
@@ -436,6 +437,8 @@ l: 0
     ("CSeq: 63104 OPTIONS", "CSeq: 63104 OPTIONS\nCSeq: 63105 OPTIONS", 400),
     ("Max-Forwards: 70", "Max-Forwards: 300", 400),
     ("Max-Forwards: 70", "Max-Forwards: seventy", 400),
+    ("Max-Forwards: 70", "Max-Forwards: \u0667\u0660", 400),  # Arabic-Indic digits
+    ("Content-Length: 0", "Content-Length: \uff10", 400),  # a fullwidth zero
     ("To: <sip:bob@biloxi.example.com>", 'To: "Bob <sip:bob@biloxi.example.com>', 400),
     ("To: <sip:bob@biloxi.example.com>", "To: sip:bob@biloxi.example.com;tag=1; >", 400),
     ("Call-ID: a84b4c76e66710\n", "", 400),
@@ -469,6 +472,14 @@ def test_error_response_copies_essentials_and_adds_a_to_tag() -> None:
     assert response.from_.tag == "1928301774" and response.to.tag
     assert (response.headers.get("To") or "").startswith("<sip:bob@biloxi.example.com>;tag=")
     roundtrip(response)
+
+
+def test_request_with_unreadable_cseq_is_not_answered() -> None:
+    """§17.1.3: a client matches answers by Via branch and CSeq method."""
+    for cseq in ("CSeq: \u0661 OPTIONS", "CSeq: OPTIONS"):
+        with pytest.raises(SipParseError) as info:
+            parse_message(msg(BASIC.replace("CSeq: 63104 OPTIONS", cseq)))
+        assert info.value.status == 400 and info.value.response() is None
 
 
 def test_request_with_unreadable_via_is_not_answered() -> None:
@@ -605,6 +616,15 @@ def test_stamp_via_and_response_destination() -> None:
     before = request2.headers.get("Via")
     stamp_via(request2, "192.0.2.7", 5060)  # same address, no rport: untouched (§18.2.1)
     assert request2.headers.get("Via") == before
+    liar = parse_message(msg(BASIC.replace(
+        "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKhjhs8ass877",
+        "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1;received=198.51.100.1;rport=9")))
+    assert isinstance(liar, Request)
+    stamp_via(liar, "192.0.2.7", 5062)  # what the sender claims does not steer our answer
+    assert response_destination(liar.top_via, Transport.UDP) == Peer(
+        Transport.UDP, "192.0.2.7", 5062)
+    with pytest.raises(SipParseError):
+        Via.parse("SIP/2.0/UDP h;received=evil.example.com")
 
 
 def test_uri_destination() -> None:

@@ -13,6 +13,7 @@ from sipdect.sip.message import (
     AbsoluteUri,
     Address,
     Challenge,
+    Credentials,
     CSeq,
     Headers,
     Request,
@@ -220,6 +221,20 @@ def test_mutated_messages_raise_only_sip_parse_error(m: Request | Response,
                 parse_message(item, stream=True)
             except SipParseError:
                 pass
+
+
+auth_params = st.dictionaries(
+    token.map(str.lower) | st.sampled_from(["algorithm", "nc", "qop", "stale", "realm"]),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), max_size=5)
+
+
+@FAST
+@given(token, auth_params)
+def test_auth_headers_round_trip(scheme: str, params: dict[str, str]) -> None:
+    challenge = Challenge(scheme, params)
+    assert Challenge.parse(str(challenge)) == challenge
+    credentials = Credentials(scheme, params)
+    assert Credentials.parse(str(credentials)) == credentials
 
 
 @FAST
