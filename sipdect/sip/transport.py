@@ -37,6 +37,7 @@ from sipdect.sip.message import (
     Transport,
     Via,
     check_require,
+    format_host,
     is_ip,
     make_response,
     new_branch,
@@ -278,7 +279,20 @@ class SipTransport:
 
     async def listen(self, transport: Transport, host: str = "127.0.0.1", port: int = 0,
                      tls_server: TlsServerOptions | None = None) -> Peer:
-        """Listen on host:port (0: any free port); returns the bound address."""
+        """Listen on host:port (0: any free port); returns the bound address.
+
+        Raises SipTransportError (address in use, ...) or tls.TlsConfigError (bad
+        certificate), each with one line saying what to change.
+        """
+        try:
+            return await self._listen(transport, host, port, tls_server)
+        except OSError as exc:
+            raise SipTransportError(
+                f"cannot listen for SIP on {transport.lower()}:{format_host(host)}:{port}: "
+                f"{exc.strerror or exc}") from None
+
+    async def _listen(self, transport: Transport, host: str, port: int,
+                      tls_server: TlsServerOptions | None) -> Peer:
         if transport is Transport.UDP:
             _, proto = await self._loop.create_datagram_endpoint(
                 lambda: _Datagram(self), local_addr=(host, port))
@@ -358,6 +372,8 @@ class SipTransport:
             raise SipTransportError("the SIP transport is closed")
         if peer is None:
             peer = uri_destination(next_hop(request))
+        if peer.transport is Transport.UDP:
+            self._udp_for(peer)  # fail now, not in the pump, if we have no UDP socket
         if "Via" not in request.headers:
             request.headers.prepend("Via", str(self.make_via(peer.transport)))
         return self.layer.send_request(request, peer, self.now())

@@ -35,7 +35,12 @@ from sipdect.sip.message import (
     parse_message,
 )
 from sipdect.sip.transaction import Event, RequestReceived
-from sipdect.sip.transport import SipTransport, TlsClientOptions, TlsServerOptions
+from sipdect.sip.transport import (
+    SipTransport,
+    SipTransportError,
+    TlsClientOptions,
+    TlsServerOptions,
+)
 
 PASSWORDS = {"1001": "s3cret"}
 TIMEOUT = 5.0
@@ -332,6 +337,21 @@ async def test_unreachable_peer_fails_fast(client: SipTransport) -> None:
     probe.close()  # nothing listens there now
     response = await ask(client, request("OPTIONS", Peer(Transport.TCP, "127.0.0.1", port)))
     assert response.status == 503
+
+
+async def test_busy_port_is_one_clear_error(site: Site) -> None:
+    other = SipTransport()
+    taken = site.addresses[Transport.TCP]
+    try:
+        busy = f"cannot listen for SIP on tcp:127.0.0.1:{taken.port}"
+        with pytest.raises(SipTransportError, match=busy):
+            await other.listen(Transport.TCP, taken.host, taken.port)
+        with pytest.raises(SipTransportError, match="needs TlsServerOptions"):
+            await other.listen(Transport.TLS)
+        with pytest.raises(SipTransportError, match="no UDP socket"):
+            other.send_request(request("OPTIONS", site.addresses[Transport.UDP]))
+    finally:
+        await other.close()
 
 
 async def test_via_of_our_requests(client: SipTransport) -> None:
