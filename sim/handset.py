@@ -549,7 +549,9 @@ class Handset:
 
     def _connect_if_needed(self, now: float) -> None:
         if self.state is State.CONNECTED:
+            # A job started on a running connection goes out now, not at the next input.
             self._next_job(now)
+            self._flush(now)
         elif self.state is State.LOCKED and self._jobs and self.rfp_id is not None:
             self._go("connect")
             self._dlc = DlcConnection(Side.PT, window=self.window)

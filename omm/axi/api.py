@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ class AxiApi:
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
         self._touched: set[AxiServerSession] = set()
         self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
+        self._delivery_scheduled = False
         model.add_listener(self._on_change)
 
     # -- sessions -------------------------------------------------------------
@@ -63,6 +65,19 @@ class AxiApi:
     def _queue(self, event_type: str, item: str | None, msg: Message,
                sync_only: bool = False) -> None:
         self._pending.append((event_type, item, frame(msg), sync_only))
+        if not self._delivery_scheduled:
+            # Changes from outside an AXI request (RFP link, DECT, timers) are delivered
+            # as soon as the loop is free; inside a request deliver() runs after the answer.
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._delivery_scheduled = True
+            loop.call_soon(self._scheduled_delivery)
+
+    def _scheduled_delivery(self) -> None:
+        self._delivery_scheduled = False
+        self.deliver()
 
     def deliver(self) -> None:
         """Hand queued events to subscribed sessions and flush everyone who got output."""
