@@ -1,0 +1,176 @@
+"""What the site system tests share: waiting for AXI events out of order, polling, the control
+API as a user drives it, and RSA-encrypted AXI secrets (axi.md §2.4, README "Control API").
+
+Nothing here asserts on time: every wait polls or listens with a generous deadline and fails
+with what it saw last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import rsa
+
+from dect.identities import Ipei
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import Message
+
+TIMEOUT = 30.0
+"""Seconds any one wait may take before the test fails; far above what a run needs."""
+
+T = TypeVar("T")
+
+
+def ipei(psn: int, emc: int = 0x0BEE) -> str:
+    """A valid IPEI in the OMM's form; distinct PSNs give distinct arbitrary PMIDs."""
+    return Ipei(emc, psn).omm_form()
+
+
+def encrypt(open_response: Message, text: str) -> str:
+    """A PIN or SIP password as real AXI clients send it: RSA with the OMM's public key."""
+    key = open_response.child("publicKey") or open_response
+    pub = rsa.PublicKey(int(key.attrs["modulus"], 16), int(key.attrs["exponent"], 16))
+    return base64.b64encode(rsa.encrypt(text.encode(), pub)).decode()
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str,
+                     timeout: float = TIMEOUT, interval: float = 0.05) -> T:
+    """Poll `probe` until it returns something truthy; fail naming `what` and its last value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: T | None = None
+    while True:
+        last = await probe()
+        if last:
+            return last
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
+        await asyncio.sleep(interval)
+
+
+class EventWatch:
+    """Every event one AXI client receives, kept in order so a test can wait for any of them."""
+
+    def __init__(self, client: AxiClient) -> None:
+        self.client = client
+        self.seen: list[Message] = []
+
+    def _drain(self) -> None:
+        while not self.client.events.empty():
+            self.seen.append(self.client.events.get_nowait())
+
+    def mark(self) -> int:
+        """A position to wait from: events before it are ignored by wait(since=...)."""
+        self._drain()
+        return len(self.seen)
+
+    def all(self, name: str, where: Callable[[Message], bool] = lambda e: True) -> list[Message]:
+        self._drain()
+        return [e for e in self.seen if e.name == name and where(e)]
+
+    async def wait(self, name: str, where: Callable[[Message], bool] = lambda e: True, *,
+                   since: int = 0, timeout: float = TIMEOUT) -> Message:
+        """The first event called `name` at or after `since` for which `where` holds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        index = since
+        while True:
+            self._drain()
+            for event in self.seen[index:]:
+                if event.name == name and where(event):
+                    return event
+            index = len(self.seen)
+            left = deadline - loop.time()
+            if left <= 0:
+                names = [e.name for e in self.seen[since:]][-20:]
+                raise AssertionError(f"no {name} came within {timeout} s; got {names}")
+            try:
+                event = await asyncio.wait_for(self.client.events.get(), left)
+            except TimeoutError:
+                continue
+            self.seen.append(event)
+
+
+def record(event: Message, child: str) -> dict[str, str]:
+    """The attributes of a Cnf event's record child (pp, user, rfp), or {} when it has none."""
+    rec = event.child(child)
+    return dict(rec.attrs) if rec is not None else {}
+
+
+class Control:
+    """The supervisor's control API (JSON over HTTP under /_emu/) as a user calls it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.base = f"http://{host}:{port}/_emu"
+        self.http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Control:
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.http is not None:
+            await self.http.close()
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None,
+                   expect: int | tuple[int, ...] = (200, 201)) -> Any:
+        assert self.http is not None, "use `async with Control(...)`"
+        async with self.http.request(method, self.base + path, json=body) as response:
+            data = await response.json()
+            wanted = (expect,) if isinstance(expect, int) else expect
+            assert response.status in wanted, f"{method} {path}: {response.status} {data}"
+            return data
+
+    async def handsets(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/handsets")
+        return result
+
+    async def handset(self, ref: str | int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/handsets/{ref}")
+        return result
+
+    async def add_handset(self, ipei: str, x: float, y: float, **more: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", "/handsets",
+                                                 {"ipei": ipei, "x": x, "y": y, **more})
+        return result
+
+    async def remove_handset(self, ref: str | int) -> None:
+        await self.call("DELETE", f"/handsets/{ref}")
+
+    async def move(self, ref: str | int, x: float, y: float) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/move",
+                                                 {"x": x, "y": y})
+        return result
+
+    async def press(self, ref: str | int, keys: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/keys", {"keys": keys})
+        return result
+
+    async def subscribe(self, ref: str | int, ac: str | None = None) -> dict[str, Any]:
+        body = {} if ac is None else {"ac": ac}
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/subscribe", body)
+        return result
+
+    async def display(self, ref: str | int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", f"/handsets/{ref}/display")
+        return result
+
+    async def rfps(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.call("GET", "/rfps")
+        return result
+
+    async def add_rfp(self, mac: str, x: float, y: float, **more: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", "/rfps", {"mac": mac, "x": x, "y": y,
+                                                                   **more})
+        return result
+
+    async def remove_rfp(self, rfp_id: int) -> None:
+        await self.call("DELETE", f"/rfps/{rfp_id}")
+
+    async def power_rfp(self, rfp_id: int, on: bool) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/rfps/{rfp_id}/power", {"on": on})
+        return result
