@@ -206,4 +206,6 @@ class Rfps:
         apply(self.live(rfp_id), values)
 
     def set_sync_relations(self, rfp_id: int, relations: list[Record]) -> None:
-        self.sync_relations[rfp_id] = relations
+        if self.sync_relations.get(rfp_id) != relations:
+            self.sync_relations[rfp_id] = relations
+            self.notify(Change("rfpSyncRel", rfp_id))

@@ -160,6 +160,14 @@ class AxiApi:
             "EventRFPState", {"id": rid},
             [render_rfp_state(self.model, change.key, change.fields)]))
 
+    def _sync_relations_changed(self, change: Change) -> None:
+        """EventRFPSyncRel: the neighbours an RFP hears, as GetRFPSync lists them."""
+        from omm.axi.handlers.rfps import sync_offsets
+
+        rid = str(change.key)
+        self._queue("RFPSync", rid, Message("EventRFPSyncRel", {"id": rid},
+                                            sync_offsets(self.model, change.key)))
+
     def _site_changed(self, change: Change) -> None:
         sid = str(change.key)
         if change.deleted:
@@ -213,6 +221,7 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "pp": AxiApi._device_changed,
     "rfp": AxiApi._rfp_changed,
     "rfpState": AxiApi._rfp_state_changed,
+    "rfpSyncRel": AxiApi._sync_relations_changed,
     "site": AxiApi._site_changed,
     "account": AxiApi._account_changed,
     "setting": AxiApi._setting_changed,

@@ -225,6 +225,7 @@ async def test_a_subscriber_hears_an_rfp_come_up_and_sync(site: Site, axi: AxiCl
     for handset in await control.handsets():  # no DECT traffic to deliver events by chance
         await idle(control, handset["ipei"])
     await axi.subscribe("RFPState")
+    await axi.subscribe("RFPSync", rfpId=str(site.rfp_b))
     watch = EventWatch(axi)
     of_b = lambda e: record(e, "rfp").get("id") == str(site.rfp_b)  # noqa: E731
     await control.power_rfp(site.rfp_b, False)
@@ -242,6 +243,11 @@ async def test_a_subscriber_hears_an_rfp_come_up_and_sync(site: Site, axi: AxiCl
                          and record(e, "rfp").get("connected") == "true", since=mark)
         await watch.wait("EventRFPState", lambda e: of_b(e)
                          and record(e, "rfp").get("syncState") == "Synced", since=mark)
+        # The neighbours it hears (the sync view): EventRFPSyncRel names RFP A.
+        await watch.wait("EventRFPSyncRel", lambda e: e.attrs.get("id") == str(site.rfp_b)
+                         and str(site.rfp_a) in {f.attrs["id"]
+                                                 for f in e.children_named("forward")},
+                         since=mark)
     finally:
         await synced(axi, site.rfp_b)
 

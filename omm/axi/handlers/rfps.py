@@ -12,6 +12,7 @@ from sipdect.axi.records import RFP, SITE
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
+    from omm.model import OmmModel
 
 
 @route("CreateRFP", perm=WRITE)
@@ -122,8 +123,12 @@ def get_rfp_sync(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     rfp_id = need_int(req, "id", low=0)
     api.model.rfps.get(rfp_id)
     live = api.model.rfps.live(rfp_id)
-    relations = api.model.rfps.sync_relations.get(rfp_id, [])
-    children = [Message("forward", {"id": str(r["id"]), "offset": str(r.get("offset", 0)),
-                                    "rssi": str(r["rssi"]), "lost": "false"})
-                for r in relations if r.get("id") is not None]
-    return resp(req, {"id": rfp_id, "syncState": live["syncState"]}, children)
+    return resp(req, {"id": rfp_id, "syncState": live["syncState"]},
+                sync_offsets(api.model, rfp_id))
+
+
+def sync_offsets(model: OmmModel, rfp_id: int) -> list[Message]:
+    """RFPSyncOffsetType per neighbour the RFP reported (`<forward id offset rssi lost/>`)."""
+    return [Message("forward", {"id": str(r["id"]), "offset": str(r.get("offset", 0)),
+                                "rssi": str(r["rssi"]), "lost": "false"})
+            for r in model.rfps.sync_relations.get(rfp_id, []) if r.get("id") is not None]
