@@ -40,6 +40,8 @@ class World:
         self.handsets: dict[int, HandsetEntry] = {}
         self._ids = itertools.count(1)
         self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._changed_rfps: set[int] = set()
+        self._relock_scheduled = False
 
     def now(self) -> float:
         return self.loop.time()
@@ -145,12 +147,30 @@ class World:
         self.pump(hid)
 
     def _air_changed(self, rfp_ids: Any) -> None:
-        # Deferred: the air tells us in the middle of its own change.
-        self.loop.call_soon(self._relock_all)
+        # Deferred (the air tells us in the middle of its own change) and coalesced: a burst
+        # of changes in one loop turn costs one pass over the handsets.
+        self._changed_rfps.update(rfp_ids)
+        if not self._relock_scheduled:
+            self._relock_scheduled = True
+            self.loop.call_soon(self._relock_affected)
 
-    def _relock_all(self) -> None:
-        for hid in list(self.handsets):
-            self.relock(hid)
+    def _relock_affected(self) -> None:
+        """Relock only the handsets a change can move: those without an RFP, those on a
+        changed RFP, and those that now hear a changed RFP better than their own."""
+        self._relock_scheduled = False
+        changed, self._changed_rfps = self._changed_rfps, set()
+        for hid, entry in list(self.handsets.items()):
+            handset = entry.handset
+            if handset.state is State.OFF:
+                continue
+            current = handset.rfp_id
+            if current is None or current in changed or current not in self.air.rfps:
+                self.relock(hid)
+                continue
+            own = self.air.rssi(hid, current)
+            if any(r in self.air.rfps and self.air.is_synced(r)
+                   and self.air.rssi(hid, r) > own for r in changed):
+                self.relock(hid)
 
     def _receive(self, hid: int, rfp_id: int, prim: Any, now: float) -> None:
         entry = self.handsets.get(hid)

@@ -19,10 +19,15 @@ from omm.service import OmmService
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
+from sim.handset import State
 from sim.world import World
 from sipdect.config import HandsetConfig, RfpConfig
 
 log = logging.getLogger("sipdect.site")
+
+SUBSCRIBE_WAIT_POLLS = 300  # 0.2 s each: how long a new handset waits to hear an RFP
+SUBSCRIBE_RETRY_S = 20.0  # a handset not subscribed by then tries again
+SUBSCRIBE_ATTEMPTS = 5
 
 
 @dataclass
@@ -106,20 +111,33 @@ class Site:
                                                   entry.id, ac, 0)
         return world.describe(entry.id)
 
-    def _subscribe_when_locked(self, hid: int, ac: str, tries: int) -> None:
+    def _subscribe_when_locked(self, hid: int, ac: str, polls: int, attempt: int = 1) -> None:
         """Subscribe once the handset hears an RFP (RFPs sync a moment after start)."""
         world = self.world
         if world is None or hid not in world.handsets:
             return
         handset = world.handsets[hid].handset
-        if handset.rfp_id is None and tries < 300:
+        if handset.rfp_id is None and polls < SUBSCRIBE_WAIT_POLLS:
             asyncio.get_running_loop().call_later(0.2, self._subscribe_when_locked, hid, ac,
-                                                  tries + 1)
+                                                  polls + 1, attempt)
             return
         try:
             world.subscribe(hid, ac or None)
         except Exception as exc:  # a user-visible failure, not a crash of the site
             log.warning("handset %d: cannot subscribe: %s", hid, exc)
+        if attempt < SUBSCRIBE_ATTEMPTS:
+            # A subscription cut short (lost link, busy OMM) is tried again, as a user would.
+            asyncio.get_running_loop().call_later(SUBSCRIBE_RETRY_S, self._retry_subscription,
+                                                  hid, ac, attempt + 1)
+
+    def _retry_subscription(self, hid: int, ac: str, attempt: int) -> None:
+        world = self.world
+        if world is None or hid not in world.handsets:
+            return
+        handset = world.handsets[hid].handset
+        if handset.subscriptions or handset.state is State.OFF:
+            return
+        self._subscribe_when_locked(hid, ac, 0, attempt)
 
     def rfp(self, rfp_id: int) -> RfpEntry:
         entry = self.rfps.get(rfp_id)

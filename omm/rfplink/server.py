@@ -202,8 +202,11 @@ class RfpLinkServer:
     # -- the owner's interface -------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        # A site's RFPs all connect at once when the OMM starts: a deep accept queue keeps
+        # them from waiting on TCP retransmissions (asyncio's default backlog is 100).
         self._server = await loop.create_server(
-            lambda: _RfpConnection(self), self.host, self.requested_port, reuse_address=True
+            lambda: _RfpConnection(self), self.host, self.requested_port, reuse_address=True,
+            backlog=4096,
         )
         self.model.add_listener(self._on_change)
 
