@@ -370,6 +370,7 @@ async def test_tls_listener(omm: OmmHandle, version: str) -> None:
     await c.close()
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")
 async def test_tls_1_1_is_refused(omm: OmmHandle) -> None:
     import ssl
 
