@@ -1,0 +1,42 @@
+"""Configuration of the embedded call server: every MiVoice Office 400 "IP Network Security
+General" DoS default (SEED-MV §8.2.1, features.md §2.10) and the access-log depth (§5.6.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sipdect.sip import constants as c
+
+ACCESS_LOG_DEPTH = 20
+"""SEED-MV §5.6.1: the last 20 failed and the last 20 successful access attempts."""
+
+
+@dataclass(frozen=True)
+class PbxConfig:
+    """One call server's accounts, registration intervals and protections."""
+
+    accounts: dict[str, str] = field(default_factory=dict)
+    """SIP user name -> password, for REGISTER and INVITE digest authentication."""
+    realm: str = "pbx.sipdect"
+    """Digest realm of the challenges."""
+    min_expires: int = 60
+    """Shorter registrations are answered 423 Interval Too Brief with this Min-Expires."""
+    default_expires: int = 3600
+    """Registration interval when the REGISTER names none."""
+    max_expires: int = 7200
+    """Longer registrations are granted this long."""
+    max_auth_failures: int = c.MIVO400_MAX_AUTH_FAILURES
+    """SIP authentication failures from one IP address before it is blocked."""
+    block_seconds: float = c.MIVO400_BLOCK_SECONDS
+    """How long a suspicious IP address stays blocked."""
+    max_transactions_per_ip: int = c.MIVO400_MAX_TRANSACTIONS_PER_IP
+    """Live SIP server transactions per IP address; more are answered 503."""
+    access_log_depth: int = ACCESS_LOG_DEPTH
+    """Entries kept in each of the failed and successful access logs."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_expires <= self.default_expires <= self.max_expires:
+            raise ValueError("pbx: need 0 < min_expires <= default_expires <= max_expires")
+        if self.max_auth_failures < 1 or self.max_transactions_per_ip < 1:
+            raise ValueError("pbx: max_auth_failures and max_transactions_per_ip must be >= 1")
