@@ -131,7 +131,9 @@ class PbxServer:
             return
         preprocess_routes(request, self._is_local)
         in_dialog = bool(request.to.tag) or bool(request.headers.get_all("Route"))
-        if in_dialog:
+        if in_dialog and self._is_local(request.uri):
+            self._reply(request, key, 481)  # we hold no dialogs of our own
+        elif in_dialog:
             self._forward(request, key, request.uri.copy(), record_route=False)
         elif request.method == "REGISTER":
             self._register(request, key, source, now)

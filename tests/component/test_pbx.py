@@ -30,7 +30,7 @@ from sipdect.sip import (
 )
 from sipdect.sip.dialog import Dialog
 from sipdect.sip.message import uri_destination
-from sipdect.sip.transaction import Event
+from sipdect.sip.transaction import CancelReceived, Event, client_key
 
 ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22", "1003": "Carol-pw3"}
 TIMEOUT = 5.0
@@ -203,3 +203,77 @@ async def test_ten_wrong_passwords_block_the_ip(pbx: PbxServer,
     await asyncio.sleep(pbx.config.block_seconds)
     _, ok = await authed(alice, request("REGISTER", pbx.address, alice, "1001"))
     assert ok.status == 200
+
+
+@dataclass
+class Ringer(Phone):
+    """Rings and never answers: the caller's CANCEL must come through the proxy."""
+
+    ringing: asyncio.Event = field(default_factory=asyncio.Event)
+    pending: list[tuple[Request, object]] = field(default_factory=list)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, CancelReceived):
+            request, key = self.pending.pop()
+            self.transport.send_response(make_response(request, 487, to_tag=event.to_tag),
+                                         key)  # type: ignore[arg-type]
+            return
+        if isinstance(event, RequestReceived) and event.request.method == "INVITE":
+            self.seen.append(event.request)
+            assert event.transaction is not None
+            self.pending.append((event.request, event.transaction))
+            self.transport.send_response(make_dialog_response(
+                event.request, 180, to_tag=new_tag(), contact=self.contact), event.transaction)
+            self.ringing.set()
+            return
+        super().__call__(event)
+
+
+async def register(pbx: PbxServer, phone: Phone) -> None:
+    _, ok = await authed(phone, request("REGISTER", pbx.address, phone, phone.user))
+    assert ok.status == 200
+
+
+async def test_cancel_passes_through_the_proxy(pbx: PbxServer,
+                                               phones: dict[str, Phone]) -> None:
+    alice = phones["1001"]
+    transport = SipTransport()
+    carol = Ringer("1003", transport, await transport.listen(Transport.UDP))
+    transport.on_event = carol
+    try:
+        await register(pbx, alice)
+        await register(pbx, carol)
+        invite = request("INVITE", pbx.address, alice, "1003")
+        first = await ask(alice, invite)
+        retry = DigestClient("1001", ACCOUNTS["1001"]).authorize(invite, first)
+        assert retry is not None
+        retry.headers.prepend("Via", str(alice.transport.make_via(Transport.UDP)))
+        fut = asyncio.ensure_future(alice.transport.request(retry))
+        await asyncio.wait_for(carol.ringing.wait(), TIMEOUT)
+        alice.transport.cancel(client_key(retry))
+        final = await asyncio.wait_for(fut, TIMEOUT)
+        assert final.status == 487
+    finally:
+        await transport.close()
+
+
+async def test_options_and_info(pbx: PbxServer, phones: dict[str, Phone]) -> None:
+    alice, bob = phones["1001"], phones["1002"]
+    ping = request("OPTIONS", pbx.address, alice, "1002")
+    ping.uri = SipUri(pbx.address.host, port=pbx.address.port)
+    own = await ask(alice, ping)
+    assert own.status == 200 and "INVITE" in (own.headers.get("Allow") or "")
+    assert (await ask(alice, request("OPTIONS", pbx.address, alice, "1002"))).status == 480
+    await register(pbx, bob)
+    assert (await ask(alice, request("OPTIONS", pbx.address, alice, "1002"))).status == 200
+    assert (await ask(alice, request("INFO", pbx.address, alice, "1002"))).status == 200
+    assert [r.method for r in bob.seen] == ["OPTIONS", "INFO"]
+
+
+async def test_in_dialog_request_for_the_proxy_itself_is_481(
+        pbx: PbxServer, phones: dict[str, Phone]) -> None:
+    alice = phones["1001"]
+    bye = request("BYE", pbx.address, alice, "1002")
+    bye.uri = SipUri(pbx.address.host, port=pbx.address.port)
+    bye.headers.set("To", f"<sip:1002@{pbx.address.host}>;tag=x")
+    assert (await ask(alice, bye)).status == 481
