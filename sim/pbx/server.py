@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from sim.pbx.config import PbxConfig
 from sim.pbx.guard import AccessLog, AccessRecord, IpGuard
@@ -17,12 +18,14 @@ from sipdect.sip import constants as c
 from sipdect.sip.auth import AuthStatus, DigestServer
 from sipdect.sip.dialog import add_record_route, prepare_forward, preprocess_routes
 from sipdect.sip.message import (
+    Message,
     Peer,
     Request,
     Response,
     SipParseError,
     SipUri,
     Transport,
+    Via,
     make_response,
     new_tag,
     uri_destination,
@@ -53,13 +56,31 @@ def make_layer(config: PbxConfig) -> TransactionLayer:
     return TransactionLayer(max_server_transactions_per_host=config.max_transactions_per_ip)
 
 
-class PbxServer:
-    """Registrar and proxy over one SipTransport (its `on_event`)."""
+class SipEndpoint(Protocol):
+    """What PbxServer needs of its transport: a SipTransport, or a virtual-time driver
+    around a bare TransactionLayer in tests."""
 
-    def __init__(self, config: PbxConfig, transport: SipTransport,
+    layer: TransactionLayer
+    on_event: Callable[[Event], None] | None
+
+    def now(self) -> float: ...
+    def local_address(self, transport: Transport) -> Peer | None: ...
+    def make_via(self, transport: Transport) -> Via: ...
+    def send_request(self, request: Request, peer: Peer | None = None) -> TransactionKey: ...
+    def send_response(self, response: Response,
+                      transaction: TransactionKey | None = None) -> None: ...
+    def send_stateless(self, message: Message, peer: Peer) -> None: ...
+    def cancel(self, transaction: TransactionKey) -> TransactionKey | None: ...
+
+
+class PbxServer:
+    """Registrar and proxy: the transaction user of one SipEndpoint (its `on_event`)."""
+
+    def __init__(self, config: PbxConfig, transport: SipEndpoint,
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.transport = transport
+        self._owned: SipTransport | None = None
         self.wall_clock = wall_clock
         self.registrar = Registrar(config.min_expires, config.default_expires,
                                    config.max_expires)
@@ -76,11 +97,14 @@ class PbxServer:
         """A call server listening on UDP host:port (0: any free port)."""
         transport = SipTransport(make_layer(config))
         server = cls(config, transport)
+        server._owned = transport
         await transport.listen(Transport.UDP, host, port)
         return server
 
     async def close(self) -> None:
-        await self.transport.close()
+        """Close the transport `start` opened (a given endpoint is its owner's to close)."""
+        if self._owned is not None:
+            await self._owned.close()
 
     @property
     def address(self) -> Peer:

@@ -1,0 +1,140 @@
+"""PbxServer driven sans-I/O over a bare TransactionLayer in virtual time: registration
+expiry turns a call into 480, and the default 5-minute block runs out without sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sim.pbx import PbxConfig, PbxServer
+from sim.pbx.server import make_layer
+from sipdect.sip import DigestClient
+from sipdect.sip.message import (
+    Headers,
+    Message,
+    Peer,
+    Request,
+    Response,
+    SipUri,
+    Transport,
+    Via,
+    new_branch,
+    new_call_id,
+    new_tag,
+)
+from sipdect.sip.transaction import Event, Outgoing, TransactionKey, TransactionLayer
+
+PBX = Peer(Transport.UDP, "192.0.2.1", 5060)
+ALICE = Peer(Transport.UDP, "192.0.2.7", 5062)
+ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22"}
+
+
+class VirtualEndpoint:
+    """A SipEndpoint without sockets: a clock the test sets and a list of what was sent."""
+
+    def __init__(self, layer: TransactionLayer, local: Peer) -> None:
+        self.layer = layer
+        self.local = local
+        self.on_event: Callable[[Event], None] | None = None
+        self.t = 0.0
+        self.sent: list[Outgoing] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def local_address(self, transport: Transport) -> Peer | None:
+        return self.local
+
+    def make_via(self, transport: Transport) -> Via:
+        return Via("UDP", self.local.host, self.local.port, {"branch": new_branch()})
+
+    def send_request(self, request: Request, peer: Peer | None = None) -> TransactionKey:
+        assert peer is not None
+        key = self.layer.send_request(request, peer, self.t)
+        self._pump()
+        return key
+
+    def send_response(self, response: Response,
+                      transaction: TransactionKey | None = None) -> None:
+        self.layer.send_response(response, self.t, transaction)
+        self._pump()
+
+    def send_stateless(self, message: Message, peer: Peer) -> None:
+        self.layer.send_stateless(message, peer)
+        self._pump()
+
+    def cancel(self, transaction: TransactionKey) -> TransactionKey | None:
+        key = self.layer.cancel(transaction, self.t)
+        self._pump()
+        return key
+
+    def receive(self, message: Message, source: Peer) -> Response:
+        """Feed `message`; the last response the server sent back."""
+        self.layer.receive(message, source, self.t)
+        self._pump()
+        answers = [o.message for o in self.sent if isinstance(o.message, Response)]
+        return answers[-1]
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+        self.layer.handle_timer(self.t)
+        self._pump()
+
+    def _pump(self) -> None:
+        self.sent.extend(self.layer.messages_to_send())
+        while (event := self.layer.next_event()) is not None:
+            assert self.on_event is not None
+            self.on_event(event)
+
+
+def make(config: PbxConfig) -> tuple[PbxServer, VirtualEndpoint]:
+    endpoint = VirtualEndpoint(make_layer(config), PBX)
+    return PbxServer(config, endpoint, wall_clock=endpoint.now), endpoint
+
+
+def request(method: str, to_user: str, *, expires: int | None = None) -> Request:
+    h = Headers()
+    h.add("Via", f"SIP/2.0/UDP {ALICE.host}:{ALICE.port};branch={new_branch()}")
+    h.add("Max-Forwards", "70")
+    h.add("From", f"<sip:1001@{PBX.host}>;tag={new_tag()}")
+    h.add("To", f"<sip:{to_user}@{PBX.host}>")
+    h.add("Call-ID", new_call_id(ALICE.host))
+    h.add("CSeq", f"1 {method}")
+    h.add("Contact", f"<sip:1001@{ALICE.host}:{ALICE.port}>")
+    if expires is not None:
+        h.add("Expires", str(expires))
+    user = None if method == "REGISTER" else to_user
+    return Request(method, SipUri(PBX.host, user, port=PBX.port), h)
+
+
+def authed(endpoint: VirtualEndpoint, req: Request, password: str = ACCOUNTS["1001"]) -> Response:
+    challenge = endpoint.receive(req, ALICE)
+    assert challenge.status == 401
+    retry = DigestClient("1001", password).authorize(req, challenge)
+    assert retry is not None
+    return endpoint.receive(retry, ALICE)
+
+
+def test_binding_expiry_in_virtual_time() -> None:
+    server, endpoint = make(PbxConfig(accounts=ACCOUNTS))
+    assert authed(endpoint, request("REGISTER", "1001", expires=60)).status == 200
+    endpoint.advance(59)
+    assert server.registrar.lookup("1001", endpoint.t) is not None
+    endpoint.layer.receive(request("OPTIONS", "1001"), ALICE, endpoint.t)
+    endpoint.advance(0)
+    forwarded = endpoint.sent[-1]
+    assert isinstance(forwarded.message, Request) and forwarded.peer == ALICE
+    endpoint.advance(1)
+    assert endpoint.receive(request("OPTIONS", "1001"), ALICE).status == 480
+
+
+def test_default_five_minute_block_in_virtual_time() -> None:
+    server, endpoint = make(PbxConfig(accounts=ACCOUNTS))
+    answers = [authed(endpoint, request("REGISTER", "1001"), "wrong").status
+               for _ in range(10)]
+    assert answers == [401] * 9 + [403]
+    endpoint.advance(299.5)
+    assert endpoint.receive(request("REGISTER", "1001"), ALICE).status == 403
+    endpoint.advance(0.5)
+    assert authed(endpoint, request("REGISTER", "1001")).status == 200
+    assert len(server.access_log.failed()) == 10
+    assert server.access_log.successful()[-1].at == endpoint.t
