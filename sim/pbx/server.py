@@ -174,9 +174,11 @@ class PbxServer:
     def _register(self, request: Request, key: TransactionKey, source: Peer,
                   now: float) -> None:
         user = request.to.sip_uri.user
-        if user is None or user not in self.config.accounts:
-            self._reply(request, key, 404)
+        if user is None:
+            self._reply(request, key, 400, "To Names No User")
             return
+        # An unknown user is challenged like any other and fails like a wrong password: no
+        # answer tells a scanner which accounts exist, and every guess counts towards the block.
         if not self._authenticated(request, key, source, now, user):
             return
         try:

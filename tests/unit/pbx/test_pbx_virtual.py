@@ -138,3 +138,15 @@ def test_default_five_minute_block_in_virtual_time() -> None:
     assert authed(endpoint, request("REGISTER", "1001")).status == 200
     assert len(server.access_log.failed()) == 10
     assert server.access_log.successful()[-1].at == endpoint.t
+
+
+def test_unknown_user_is_challenged_and_counted_like_a_wrong_password() -> None:
+    server, endpoint = make(PbxConfig(accounts=ACCOUNTS, max_auth_failures=2))
+    req = request("REGISTER", "4711")
+    challenge = endpoint.receive(req, ALICE)
+    assert challenge.status == 401
+    retry = DigestClient("4711", "guess").authorize(req, challenge)
+    assert retry is not None
+    assert endpoint.receive(retry, ALICE).status == 401
+    assert [(e.user, e.reason) for e in server.access_log.failed()] == [("4711", "unknown user")]
+    assert authed(endpoint, request("REGISTER", "1001"), "wrong").status == 403  # the 2nd
