@@ -150,3 +150,24 @@ def test_unknown_user_is_challenged_and_counted_like_a_wrong_password() -> None:
     assert endpoint.receive(retry, ALICE).status == 401
     assert [(e.user, e.reason) for e in server.access_log.failed()] == [("4711", "unknown user")]
     assert authed(endpoint, request("REGISTER", "1001"), "wrong").status == 403  # the 2nd
+
+
+def test_transaction_limit_per_ip_from_config() -> None:
+    _, endpoint = make(PbxConfig(accounts=ACCOUNTS, max_transactions_per_ip=3))
+    answers = [endpoint.receive(request("REGISTER", "1001"), ALICE).status for _ in range(4)]
+    assert answers == [401, 401, 401, 503]
+    other = Peer(Transport.UDP, "192.0.2.8", 5060)
+    assert endpoint.receive(request("REGISTER", "1001"), other).status == 401
+    endpoint.advance(40)  # Timer J ended the first three: room again
+    assert endpoint.receive(request("REGISTER", "1001"), ALICE).status == 401
+
+
+def test_silent_callee_gives_the_caller_408() -> None:
+    _, endpoint = make(PbxConfig(accounts=ACCOUNTS))
+    assert authed(endpoint, request("REGISTER", "1001")).status == 200
+    endpoint.layer.receive(request("OPTIONS", "1001"), ALICE, endpoint.t)
+    endpoint.advance(0)
+    for _ in range(70):
+        endpoint.advance(0.5)
+    answers = [o.message for o in endpoint.sent if isinstance(o.message, Response)]
+    assert answers[-1].status == 408
