@@ -77,6 +77,8 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "EULAConfirm": {"confirm": True},
     "DECTPagingAreaSize": {"size": "64"},
     "PPLoginVariant": {"login": "NUMBER"},
+    "BasicSIP": {"proxyServer": "", "proxyPort": 5060, "regServer": "", "regPort": 5060,
+                 "regPeriod": 3600, "transportProt": "UDP"},
 }
 
 

@@ -20,6 +20,7 @@ from omm.dect import FixedPart
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink
 from omm.rfplink.server import RfpLinkServer
+from omm.sip import Registrations
 from omm.tables import Change
 from sipdect import tls
 from sipdect.config import OmmConfig
@@ -62,6 +63,7 @@ class OmmService:
         self._expiry: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.sip = Registrations(self.model, cfg.host, on_pp_state=self._sip_pp_state)
 
     def tls_context(self) -> Any:
         directory = self.data_dir
@@ -95,7 +97,12 @@ class OmmService:
                 "enable": True, "ipAddr": self.cfg.syslog_host, "port": self.cfg.syslog_port},
                 notify=False)
         await self._configure_syslog()
+        await self.sip.start()
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
+
+    def _sip_pp_state(self, ppn: int, values: dict[str, str]) -> None:
+        if self.dect is not None:
+            self.dect.update_pp_state(ppn, values)
 
     def _dect_activity(self) -> None:
         if self.dect is not None:
@@ -145,6 +152,7 @@ class OmmService:
     async def stop(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        await self.sip.stop()
         for server in self.servers:
             server.close()
         for link in list(self.api.sessions.values()):

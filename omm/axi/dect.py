@@ -62,6 +62,11 @@ class DectBridge:
                 handler(self, event)
         self.api.deliver()
 
+    def update_pp_state(self, ppn: int, values: dict[str, str]) -> None:
+        """Merge state from other components (SIP registration) and announce what changed."""
+        self._pp_state(ppn, **values)
+        self.api.deliver()
+
     def _pp_state(self, ppn: int, **values: str) -> None:
         state = self.pp_state.setdefault(ppn, {})
         changed = {k: v for k, v in values.items() if state.get(k) != v}

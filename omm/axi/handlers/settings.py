@@ -44,6 +44,14 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
                                    values=("16", "32", "64", "128", "256"))),
     # DECT user login by number or by the additional id (addId), with the PIN.
     _g("PPLoginVariant", Field("login", "enum", "NUMBER", values=("NUMBER", "ID"))),
+    # The SIP servers of all DECT users (features.md §2.7); no server: no registration.
+    _g("BasicSIP", Field("proxyServer", "str", "", max_len=255),
+       Field("proxyPort", "int", 5060, low=1, high=65535),
+       Field("regServer", "str", "", max_len=255),
+       Field("regPort", "int", 5060, low=1, high=65535),
+       Field("regPeriod", "int", 3600, low=60, high=2592000),
+       Field("transportProt", "enum", "UDP",
+             values=("UDP", "TCP", "UDPAndTCP", "TLS", "PersistentTLS"))),
 )}
 
 #: Read-only groups: Get... only.

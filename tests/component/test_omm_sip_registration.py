@@ -1,0 +1,105 @@
+"""The OMM registers its DECT users at the BasicSIP registrar (features.md §2.7): an AXI-created
+user with a SIP password shows up in the embedded PBX's registrar and in GetPPState of its
+device, a wrong password lands in the event log, deleting the user unregisters it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from sim.pbx import PbxConfig, PbxServer
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import Message, element
+from sipdect.emulator import OmmHandle
+from tests.component.test_axi_server import encrypt
+
+ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22"}
+TIMEOUT = 5.0
+
+
+@pytest.fixture
+async def pbx() -> AsyncIterator[PbxServer]:
+    server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS))
+    yield server
+    await server.close()
+
+
+async def until(condition: Callable[[], object], what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def use_pbx(axi: AxiClient, pbx: PbxServer) -> Message:
+    return await axi.request("SetBasicSIP", {"regServer": pbx.address.host,
+                                             "regPort": pbx.address.port, "regPeriod": 600})
+
+
+async def create_user(axi: AxiClient, num: str, password: str) -> int:
+    assert axi.open_response is not None
+    r = await axi.request("CreatePPUser", children=[element("user", {
+        "num": num, "sipPw": encrypt(axi.open_response, password)})])
+    return int(r.child("user").attrs["uid"])  # type: ignore[union-attr]
+
+
+def bound(pbx: PbxServer, user: str) -> bool:
+    return pbx.registrar.lookup(user, pbx.transport.now()) is not None
+
+
+async def test_basic_sip_defaults_mean_no_registration(axi: AxiClient) -> None:
+    r = await axi.request("GetBasicSIP")
+    assert (r.attrs["regServer"], r.attrs["regPort"], r.attrs["regPeriod"],
+            r.attrs["transportProt"]) == ("", "5060", "3600", "UDP")
+
+
+async def test_user_registers_shows_in_pp_state_and_unregisters_on_delete(
+        omm: OmmHandle, axi: AxiClient, pbx: PbxServer) -> None:
+    r = await use_pbx(axi, pbx)
+    assert r.attrs["regPort"] == str(pbx.address.port)
+    uid = await create_user(axi, "1001", ACCOUNTS["1001"])
+    await until(lambda: bound(pbx, "1001"), "1001's binding at the PBX")
+    binding = pbx.registrar.lookup("1001", pbx.transport.now())
+    assert binding is not None and 590 <= binding.remaining(pbx.transport.now()) <= 600
+    ppn = int((await axi.request("CreatePPDev", children=[element("pp", {})])
+               ).child("pp").attrs["ppn"])  # type: ignore[union-attr]
+    sync = await AxiClient.connect(omm.host, omm.port)
+    await sync.login(omm.username, omm.password, sync_client=True)
+    await sync.request("SetPP", children=[
+        element("pp", {"ppn": ppn, "uid": uid, "relType": "Fixed"}),
+        element("user", {"uid": uid, "ppn": ppn, "relType": "Fixed"})])
+    await sync.close()
+    state = await axi.request("GetPPState", {"ppn": ppn})
+    assert (state.attrs["registered"], state.attrs["regServerType"],
+            state.attrs["regServerAddr"], state.attrs["regServerPort"]) == (
+        "1", "Primary", pbx.address.host, str(pbx.address.port))
+    await axi.request("DeletePPUser", {"uid": uid})
+    await until(lambda: not bound(pbx, "1001"), "1001's binding to go")
+    state = await axi.request("GetPPState", {"ppn": ppn})
+    assert state.attrs["registered"] == "0"
+
+
+async def test_wrong_password_is_logged_and_not_registered(
+        omm: OmmHandle, axi: AxiClient, pbx: PbxServer) -> None:
+    await use_pbx(axi, pbx)
+    await create_user(axi, "1002", "not-the-password")
+
+    def failed() -> bool:
+        return any("SIP registration of user 1002 failed: " in e.msg
+                   for e in omm.model.event_log.entries(0, 100))
+
+    await until(failed, "the failure in the event log")
+    assert not bound(pbx, "1002")
+    assert omm.service.sip.users[1].registered is False
+
+
+async def test_user_without_sip_password_is_not_registered(
+        omm: OmmHandle, axi: AxiClient, pbx: PbxServer) -> None:
+    await use_pbx(axi, pbx)
+    await axi.request("CreatePPUser", children=[element("user", {"num": "1001"})])
+    await asyncio.sleep(0.2)
+    assert not bound(pbx, "1001") and omm.service.sip.users == {}
