@@ -20,6 +20,7 @@ from sipdect.sip import (
     Request,
     Response,
     SipTransport,
+    SipTransportError,
     SipUri,
     Transport,
     new_call_id,
@@ -50,6 +51,8 @@ class Registrar:
     """Its port."""
     period: int
     """Requested registration interval (regPeriod), seconds."""
+    transport: str = "UDP"
+    """transportProt as configured; only UDP is spoken so far."""
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> Registrar | None:
@@ -60,7 +63,8 @@ class Registrar:
             host, port = str(values["proxyServer"]), int(values.get("proxyPort") or 5060)
         else:
             return None
-        return cls(host, port, int(values.get("regPeriod") or 3600))
+        return cls(host, port, int(values.get("regPeriod") or 3600),
+                   str(values.get("transportProt") or "UDP"))
 
 
 @dataclass
@@ -147,6 +151,10 @@ class Registrations:
                 self._sync(int(change.key), restart=False)
 
     def sync_all(self, *, restart: bool = False) -> None:
+        registrar = Registrar.from_settings(self.model.settings.get("BasicSIP"))
+        if registrar is not None and registrar.transport != "UDP":
+            self.model.log("MinorErr", "SIP", f"SIP transport {registrar.transport} is not "
+                           "supported yet; registering over UDP (set transportProt to UDP)")
         for uid in [*self.users]:
             if self.model.users.table.get(uid) is None:
                 self._drop(uid)
@@ -256,12 +264,15 @@ class Registrations:
         assert self.transport is not None
         peer = Peer(Transport.UDP, reg.registrar.host, reg.registrar.port)
         request = self._request(reg, expires)
-        response = await self.transport.request(request, peer)
-        if response.status in (401, 407):
-            retry = DigestClient(reg.auth_id, reg.password).authorize(request, response)
-            if retry is not None:
-                reg.cseq = retry.cseq.seq
-                response = await self.transport.request(retry, peer)
+        try:
+            response = await self.transport.request(request, peer)
+            if response.status in (401, 407):
+                retry = DigestClient(reg.auth_id, reg.password).authorize(request, response)
+                if retry is not None:
+                    reg.cseq = retry.cseq.seq
+                    response = await self.transport.request(retry, peer)
+        except (SipTransportError, OSError) as exc:
+            raise RegistrationFailed(f"cannot reach {peer.host}:{peer.port}: {exc}") from None
         if response.status == 423 and expires:
             raise RegistrationFailed(f"{response.status} {response.reason} "
                                      f"(Min-Expires {response.headers.get('Min-Expires')})")

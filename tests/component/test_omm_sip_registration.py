@@ -77,7 +77,10 @@ async def test_user_registers_shows_in_pp_state_and_unregisters_on_delete(
     assert (state.attrs["registered"], state.attrs["regServerType"],
             state.attrs["regServerAddr"], state.attrs["regServerPort"]) == (
         "1", "Primary", pbx.address.host, str(pbx.address.port))
+    await axi.subscribe("PPState", ppn=-1)
     await axi.request("DeletePPUser", {"uid": uid})
+    event = await axi.next_event("EventPPState", timeout=TIMEOUT)
+    assert (event.attrs["ppn"], event.attrs["registered"]) == (str(ppn), "0")
     await until(lambda: not bound(pbx, "1001"), "1001's binding to go")
     state = await axi.request("GetPPState", {"ppn": ppn})
     assert state.attrs["registered"] == "0"
@@ -95,6 +98,40 @@ async def test_wrong_password_is_logged_and_not_registered(
     await until(failed, "the failure in the event log")
     assert not bound(pbx, "1002")
     assert omm.service.sip.users[1].registered is False
+
+
+async def test_refresh_at_half_the_granted_interval(omm: OmmHandle, axi: AxiClient) -> None:
+    short = await PbxServer.start(PbxConfig(accounts=ACCOUNTS, min_expires=1,
+                                            default_expires=1, max_expires=1))
+    try:
+        await use_pbx(axi, short)  # asks for 600 s, is granted 1 s: refresh every 0.5 s
+        await create_user(axi, "1001", ACCOUNTS["1001"])
+        await until(lambda: bound(short, "1001"), "1001's binding")
+        await asyncio.sleep(1.5)  # the first binding has lapsed by now
+        assert bound(short, "1001")
+        assert omm.service.sip.users[1].expires == 1
+    finally:
+        await short.close()
+
+
+async def test_new_password_and_new_registrar_re_register(
+        omm: OmmHandle, axi: AxiClient, pbx: PbxServer) -> None:
+    await use_pbx(axi, pbx)
+    assert axi.open_response is not None
+    uid = await create_user(axi, "1002", "wrong")
+    await axi.request("SetPPUser", children=[element("user", {
+        "uid": uid, "sipPw": encrypt(axi.open_response, ACCOUNTS["1002"])})])
+    await until(lambda: bound(pbx, "1002"), "1002's binding after the new password")
+    other = await PbxServer.start(PbxConfig(accounts=ACCOUNTS))
+    try:
+        await use_pbx(axi, other)
+        await until(lambda: bound(other, "1002") and not bound(pbx, "1002"),
+                    "1002 moving to the other registrar")
+        await axi.request("SetBasicSIP", {"regServer": ""})
+        await until(lambda: not bound(other, "1002"), "1002 unregistered without a server")
+        assert omm.service.sip.users == {}
+    finally:
+        await other.close()
 
 
 async def test_user_without_sip_password_is_not_registered(
