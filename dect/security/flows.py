@@ -149,6 +149,16 @@ class _Flow:
     def _fresh_rs(self) -> bytes:
         return self._check_random(self._random(self._processes.rs_size), self._processes.rs_size)
 
+    #: An RS the caller fixed (tests, replays); None draws a fresh one per challenge.
+    _fixed_rs: bytes | None = None
+
+    def _next_rs(self) -> bytes:
+        return self._fixed_rs if self._fixed_rs is not None else self._fresh_rs()
+
+    def _new_challenge(self) -> Challenge:
+        """RS and RAND_F for the FT's challenge (KEY-ALLOCATE or AUTHENTICATION-REQUEST)."""
+        return Challenge(rs=self._next_rs(), rand_f=self._rand())
+
     @staticmethod
     def _check_random(value: bytes, size: int) -> bytes:
         if len(value) != size:
@@ -201,8 +211,7 @@ class FpKeyAllocation(_Flow):
     def start(self) -> Challenge:
         """The RS and RAND_F to send in {KEY-ALLOCATE}."""
         self._advance("start")
-        rs = self._fixed_rs if self._fixed_rs is not None else self._fresh_rs()
-        self._challenge = Challenge(rs=rs, rand_f=self._rand())
+        self._challenge = self._new_challenge()
         return self._challenge
 
     def receive(self, response: PtResponse) -> FtResponse:
@@ -321,8 +330,7 @@ class FpPtAuthentication(_Flow):
     def start(self) -> Challenge:
         """The RS and RAND_F for {AUTHENTICATION-REQUEST}."""
         self._advance("start")
-        rs = self._fixed_rs if self._fixed_rs is not None else self._fresh_rs()
-        self._challenge = Challenge(rs=rs, rand_f=self._rand())
+        self._challenge = self._new_challenge()
         return self._challenge
 
     def receive(self, response: PtResponse) -> bytes:
@@ -443,7 +451,7 @@ class FpFtAuthentication(_Flow):
         self._advance("request")
         _check_rand("RAND_P", rand_p)
         p = self._processes
-        rs = self._fixed_rs if self._fixed_rs is not None else self._fresh_rs()
+        rs = self._next_rs()
         rand_f = self._rand() if p.both_random else None
         res2 = p.a22(p.a21(self._k, rs), rand_p, rand_f)
         return FtResponse(res2=res2, rs=rs, rand_f=rand_f)
