@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omm.access import PasswordError, can_write
+from omm.access import can_write
 from omm.axi.args import need_int, paged, record_of
 from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_account
@@ -66,10 +66,8 @@ def get_account_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 def create_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, ACCOUNT)
     assert child is not None
-    try:
-        rec = api.model.accounts.create(_values(child), _permissions(child) or ["AllCnfRead"])
-    except PasswordError as exc:
-        raise AxiError(exc.code, exc.info, bad="password") from None
+    # A PasswordError is a ModelError: dispatch answers its EPw... code with bad="password".
+    rec = api.model.accounts.create(_values(child), _permissions(child) or ["AllCnfRead"])
     return _account_resp(req, rec)
 
 
@@ -79,10 +77,7 @@ def set_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     assert child is not None
     actor = api.model.accounts.get(ctx.session.account)
     acc_id = need_int(child, "id", low=0) if "id" in child.attrs else actor["id"]
-    try:
-        rec = api.model.accounts.update(actor, acc_id, _values(child), _permissions(child))
-    except PasswordError as exc:
-        raise AxiError(exc.code, exc.info, bad="password") from None
+    rec = api.model.accounts.update(actor, acc_id, _values(child), _permissions(child))
     if acc_id == actor["id"] and "password" in child.attrs:
         api.model.log("GenInfo", "AXI", f"password of account '{rec['username']}' changed "
                                         f"from {ctx.peer}")
