@@ -320,6 +320,17 @@ class Handset:
         self._events: deque[HandsetEvent] = deque()
         self._show_idle()
 
+    # -- what the voice plane needs --------------------------------------------------------------
+    @property
+    def cipher_key(self) -> bytes | None:
+        """The DSC key the present connection is ciphered with, None when clear."""
+        return self._air_key
+
+    @property
+    def link_pmid(self) -> int:
+        """The PMID the present connection was set up with (AirVoice frames carry it)."""
+        return self._link_pmid
+
     # -- identity ------------------------------------------------------------------------------
     @property
     def subscription(self) -> Subscription | None:

@@ -61,4 +61,22 @@ class AirPage:
     id16: int
 
 
-AirPrimitive = AirConnect | AirConnected | AirData | AirCipherStart | AirRelease | AirPage
+@dataclass(frozen=True, slots=True)
+class AirVoice:
+    """Either way: one 10 ms voice frame (U-plane B-field) on an established MAC connection.
+
+    `payload` holds 80 octets: G.711 A-law for a narrowband call, G.722 at 64 kbit/s for a
+    wideband one (sim.voice decides; a real PP carries G.726 in a 40-octet B-field). Ciphered
+    connections XOR it with the DSC keystream of its frame like `AirData`.
+    """
+
+    pmid: int
+    payload: bytes  #: 80 octets per 10 ms frame, ciphered when the connection is
+    mfn: int  #: multiframe number of the frame (24 bits)
+    fn: int  #: frame number 0..15
+    ciphered: bool = False
+
+
+AirPrimitive = (
+    AirConnect | AirConnected | AirData | AirCipherStart | AirRelease | AirPage | AirVoice
+)

@@ -113,6 +113,75 @@ class CallRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CallDialled:
+    """A PP's outgoing call has its complete number (en bloc in CC-SETUP, or overlap digits
+    ended by '#' or the inter-digit timeout): the SIP side sends the INVITE now."""
+
+    ppn: int
+    """The calling device."""
+    number: str
+    """The number dialled."""
+    rfp_id: int
+    """The RFP carrying the PP's connection (where its media channel goes)."""
+    mcei: int
+    """The connection there."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallAlerting:
+    """The called PP rings (it sent CC-ALERTING): SIP 180."""
+
+    ppn: int
+    """The device."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    """The called PP answered (CC-CONNECT): SIP 200 with the media of this connection."""
+
+    ppn: int
+    """The device."""
+    rfp_id: int
+    """The RFP carrying the connection."""
+    mcei: int
+    """The connection there."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallReleased:
+    """The PP's call ended on the DECT side."""
+
+    ppn: int
+    """The device."""
+    reason: str
+    """Normal (hang-up), Busy, Rejected, NotReachable (paging failed), LinkLost, Failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallKey:
+    """A key pressed during a connected call (CC-INFO keypad): a DTMF digit."""
+
+    ppn: int
+    """The device."""
+    key: str
+    """One of 0-9 * # A-D."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallHandover:
+    """A connection carrying a call moved to another RFP: its media must follow."""
+
+    ppn: int
+    """The device."""
+    old_rfp_id: int
+    """Where the connection was."""
+    rfp_id: int
+    """Where it is now."""
+    mcei: int
+    """The connection there."""
+
+
+@dataclass(frozen=True, slots=True)
 class PpTransaction:
     """A DECT transaction for AXI EventPPTransaction."""
 
@@ -162,6 +231,12 @@ FpEvent = (
     | UserLoggedOut
     | UserLoginFailed
     | CallRequested
+    | CallDialled
+    | CallAlerting
+    | CallAnswered
+    | CallReleased
+    | CallKey
+    | CallHandover
     | PpTransaction
     | MessageProgress
     | MessageConfirmed
