@@ -22,6 +22,7 @@ from omm.rfplink.session import (
     DectConfig,
     DectStateChanged,
     DnmReceived,
+    MediaReceived,
     MessageIgnored,
     RfpSession,
     SessionEvent,
@@ -62,6 +63,7 @@ _CAPABILITY_DETAILS: tuple[tuple[str, c.Capability], ...] = (
 
 DnmHandler = Callable[[int, Dnm], None]
 LinkHandler = Callable[[int, bool], None]
+MediaHandler = Callable[[int, AnyMessage], None]
 
 
 def axi_hw_type(code: int) -> str:
@@ -190,6 +192,8 @@ class RfpLinkServer:
         self.requested_port = port
         self.on_dnm = on_dnm
         self.on_link = on_link
+        self.on_media: MediaHandler | None = None
+        """`on_media(rfp_id, message)`: MEDIA_* messages (statistics, DTMF) from an RFP."""
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_misses = heartbeat_misses
         self.handshake_timeout = handshake_timeout
@@ -240,6 +244,11 @@ class RfpLinkServer:
             return False
         conn.flush()
         return True
+
+    def peer_ip(self, rfp_id: int) -> str | None:
+        """The address a connected RFP came from (where its RTP ports are)."""
+        conn = self._active.get(rfp_id)
+        return None if conn is None else conn.peer_ip
 
     def connected_ids(self) -> list[int]:
         return sorted(self._active)
@@ -311,6 +320,9 @@ class RfpLinkServer:
         elif isinstance(event, DnmReceived):
             if self.on_dnm is not None:
                 self.on_dnm(conn.rfp_id, event.dnm)
+        elif isinstance(event, MediaReceived):
+            if self.on_media is not None:
+                self.on_media(conn.rfp_id, event.message)
         elif isinstance(event, DectStateChanged):
             m.rfps.set_state(conn.rfp_id, {"dectRunning": event.running})
         elif isinstance(event, SyncStateChanged):

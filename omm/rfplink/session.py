@@ -19,6 +19,9 @@ from rfp.link.errors import LinkError
 from rfp.link.handshake import OmmLinkConnection, OmmState, RfpCredentials
 from rfp.link.messages import AnyMessage, LinkMessage, parse_message
 
+MEDIA_GROUP = 0x02
+"""The high octet of MEDIA_* message types (omm-rfp.md §3.3)."""
+
 Rfpc = c.RfpcPrimitive
 SyncType = c.SyncType
 
@@ -113,6 +116,15 @@ class DnmReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaReceived:
+    """A MEDIA_* message from the RFP's media gateway (statistics, DTMF) for the OMM's media
+    control."""
+
+    message: AnyMessage
+    """The typed message."""
+
+
+@dataclass(frozen=True, slots=True)
 class MessageIgnored:
     """A message the OMM does not act on, or one whose payload does not decode."""
 
@@ -132,6 +144,7 @@ SessionEvent = (
     | SyncStateChanged
     | SyncRelationsChanged
     | DnmReceived
+    | MediaReceived
     | MessageIgnored
 )
 
@@ -249,6 +262,8 @@ class RfpSession:
                 self._events.append(MessageIgnored(f"DNM {typed.layer_name}", ""))
         elif isinstance(typed, Sync):
             self._on_sync(typed)
+        elif message.type >> 8 == MEDIA_GROUP:
+            self._events.append(MediaReceived(typed))
         else:
             self._events.append(MessageIgnored(message.name, ""))
 

@@ -6,6 +6,7 @@ syncState (features.md §2.3): Inactive -> Searching -> Synced / NotSynced.
 
 from __future__ import annotations
 
+import ipaddress
 import random as stdlib_random
 
 from dect.identities import Ari, Rfpi
@@ -13,6 +14,7 @@ from omm.rfplink.session import (
     DectConfig,
     DectStateChanged,
     DnmReceived,
+    MediaReceived,
     RfpcPhase,
     RfpSession,
     SessionEvent,
@@ -24,6 +26,7 @@ from rfp.link import constants as c
 from rfp.link import events as ev
 from rfp.link.dnm import Dnm, Sync
 from rfp.link.handshake import RfpCredentials, RfpLinkConnection
+from rfp.link.media import MediaStatistics
 from rfp.link.messages import parse_message
 from rfp.radio import RfpRadio
 from sim.air import Air
@@ -152,6 +155,19 @@ def test_lc_and_mac_primitives_go_to_the_fixed_part() -> None:
     assert pair.omm.send(Dnm.mac(c.DnmPrimitive.MAC_DIS_REQ, event.dnm.mcei))
     assert [e.dnm.primitive for e in pair.run() if isinstance(e, DnmReceived)] == [
         c.DnmPrimitive.MAC_DIS_IND]
+
+
+def test_media_messages_from_the_rfp_reach_the_media_control() -> None:
+    air = Air()
+    air.add_rfp(0, 0, 0)
+    pair = Pair(air, 0)
+    pair.run()
+    stats = MediaStatistics(0x19F9, b"\0\0", 2, 114, 18240, 86, 13601, 0, 12734,
+                            ipaddress.IPv4Address("172.20.23.2"))
+    pair.rfp.send(stats)
+    pair.omm.receive_data(pair.rfp.data_to_send(), pair.now)
+    events = [e for e in iter(pair.omm.next_event, None)]
+    assert events == [MediaReceived(stats)]
 
 
 def test_link_loss_ends_with_link_lost() -> None:
