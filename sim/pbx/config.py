@@ -1,11 +1,14 @@
 """Configuration of the embedded call server: every MiVoice Office 400 "IP Network Security
-General" DoS default (SEED-MV §8.2.1, features.md §2.10) and the access-log depth (§5.6.1).
+General" DoS default (SEED-MV §8.2.1, features.md §2.10), the access-log depth (§5.6.1) and
+the SRTP setting (default No, §8.2.1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from sim.pbx.srtp import SrtpPolicy
 from sipdect.sip import constants as c
 
 ACCESS_LOG_DEPTH = 20
@@ -17,7 +20,9 @@ class PbxConfig:
     """One call server's accounts, registration intervals and protections."""
 
     accounts: dict[str, str] = field(default_factory=dict)
-    """SIP user name -> password, for REGISTER and INVITE digest authentication."""
+    """SIP user name (the number) -> password, for REGISTER and INVITE digest authentication."""
+    auth_ids: dict[str, str] = field(default_factory=dict)
+    """SIP user name -> digest user name, for users whose auth id is not their number."""
     realm: str = "pbx.sipdect"
     """Digest realm of the challenges."""
     min_expires: int = 60
@@ -34,9 +39,28 @@ class PbxConfig:
     """Live SIP server transactions per IP address; more are answered 503."""
     access_log_depth: int = ACCESS_LOG_DEPTH
     """Entries kept in each of the failed and successful access logs."""
+    srtp: SrtpPolicy = SrtpPolicy.NO
+    """Which SDP offers INVITEs may carry (sim.pbx.srtp)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.min_expires <= self.default_expires <= self.max_expires:
             raise ValueError("pbx: need 0 < min_expires <= default_expires <= max_expires")
         if self.max_auth_failures < 1 or self.max_transactions_per_ip < 1:
             raise ValueError("pbx: max_auth_failures and max_transactions_per_ip must be >= 1")
+        if not isinstance(self.srtp, SrtpPolicy):
+            raise ValueError(f"pbx: srtp must be one of {', '.join(SrtpPolicy)}")
+        digest_names = [self.auth_ids.get(user, user) for user in self.accounts]
+        if len(set(digest_names)) != len(digest_names):
+            raise ValueError("pbx: two accounts share one auth id")
+
+    @cached_property
+    def _by_digest_name(self) -> dict[str, str]:
+        return {self.auth_id(user): password for user, password in self.accounts.items()}
+
+    def password_of(self, digest_name: str) -> str | None:
+        """The password of the account that authenticates as `digest_name`."""
+        return self._by_digest_name.get(digest_name)
+
+    def auth_id(self, user: str) -> str:
+        """The digest user name `user` authenticates with."""
+        return self.auth_ids.get(user, user)

@@ -69,6 +69,8 @@ class AccessRecord:
     """REGISTER or INVITE."""
     reason: str = ""
     """Why it failed; empty for a success."""
+    transport: str = "UDP"
+    """UDP, TCP or TLS."""
 
 
 class AccessLog:

@@ -78,6 +78,10 @@ class Registrar:
         self._purge(user, now)
         return list(self._bindings.get(user, {}).values())
 
+    def all_bindings(self, now: float) -> list[Binding]:
+        """Every live binding, by user then contact."""
+        return [b for user in sorted(self._bindings) for b in self.bindings(user, now)]
+
     def lookup(self, user: str, now: float) -> Binding | None:
         """The most recently refreshed live binding of `user`, or None."""
         live = self.bindings(user, now)

@@ -1,8 +1,12 @@
 """The embedded call server: registrar plus stateful, record-routing proxy (RFC 3261 §10,
-§16) with the MiVoice Office 400 DoS protections (SEED-MV §8.2.1) and access logs (§5.6.1).
+§16) over UDP, TCP and TLS, with the MiVoice Office 400 DoS protections (SEED-MV §8.2.1),
+access logs (§5.6.1) and SRTP setting (sim.pbx.srtp).
 
-`PbxServer` is the transaction user of a `SipTransport`; it never reads or changes bodies,
-so SDP (and with it SRTP crypto attributes) passes end to end untouched.
+`PbxServer` is the transaction user of one `SipTransport` that listens on every transport,
+so the protections count per IP address whatever transport a request came over. It never
+changes bodies: SDP (and with it SRTP crypto attributes) passes end to end untouched. A call
+between transports is double record-routed (RFC 5658 §4): the caller and the callee each
+get a route entry on their own transport.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from typing import Protocol
 
 from sim.pbx.config import PbxConfig
 from sim.pbx.guard import AccessLog, AccessRecord, IpGuard
-from sim.pbx.registrar import IntervalTooBrief, Registrar
+from sim.pbx.registrar import Binding, IntervalTooBrief, Registrar
+from sim.pbx.srtp import offer_refusal
 from sipdect.sip import constants as c
 from sipdect.sip.auth import AuthStatus, DigestServer
 from sipdect.sip.dialog import add_record_route, prepare_forward, preprocess_routes
 from sipdect.sip.message import (
+    Address,
     Message,
     Peer,
     Request,
@@ -42,7 +48,7 @@ from sipdect.sip.transaction import (
     TransactionTimeout,
     TransportFailed,
 )
-from sipdect.sip.transport import SipTransport
+from sipdect.sip.transport import SipTransport, TlsClientOptions, TlsServerOptions
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
 AUTHENTICATED_METHODS = frozenset({"REGISTER", "INVITE"})
@@ -92,13 +98,28 @@ class PbxServer:
         transport.on_event = self.handle
 
     @classmethod
-    async def start(cls, config: PbxConfig, host: str = "127.0.0.1",
-                    port: int = 0) -> PbxServer:
-        """A call server listening on UDP host:port (0: any free port)."""
-        transport = SipTransport(make_layer(config))
+    async def start(cls, config: PbxConfig, host: str = "127.0.0.1", port: int = 0, *,
+                    tcp_port: int | None = None, tls_port: int | None = None,
+                    tls_server: TlsServerOptions | None = None,
+                    tls_client: TlsClientOptions | None = None) -> PbxServer:
+        """A call server listening on UDP host:port, and on TCP and TLS when their ports
+        are given (0: any free port). TLS needs `tls_server` (certificate and key);
+        `tls_client` says how the certificates of TLS contacts we call are checked.
+
+        Raises SipTransportError or tls.TlsConfigError with one line saying what to change.
+        """
+        transport = SipTransport(make_layer(config), tls_client=tls_client)
         server = cls(config, transport)
         server._owned = transport
-        await transport.listen(Transport.UDP, host, port)
+        try:
+            await transport.listen(Transport.UDP, host, port)
+            if tcp_port is not None:
+                await transport.listen(Transport.TCP, host, tcp_port)
+            if tls_port is not None:
+                await transport.listen(Transport.TLS, host, tls_port, tls_server)
+        except BaseException:
+            await transport.close()
+            raise
         return server
 
     async def close(self) -> None:
@@ -108,11 +129,31 @@ class PbxServer:
 
     @property
     def address(self) -> Peer:
+        """The UDP listener."""
         local = self.transport.local_address(Transport.UDP)
         assert local is not None, "the call server is not listening"
         return local
 
+    @property
+    def addresses(self) -> dict[Transport, Peer]:
+        """Every listener, by transport."""
+        out = {}
+        for kind in Transport:
+            local = self.transport.local_address(kind)
+            if local is not None and local.transport is kind:
+                out[kind] = local
+        return out
+
+    def registrations(self) -> list[Binding]:
+        """Every live binding, by user then contact."""
+        return self.registrar.all_bindings(self.transport.now())
+
+    def registered(self, user: str) -> bool:
+        """Whether `user` has a live binding."""
+        return self.registrar.lookup(user, self.transport.now()) is not None
+
     def access_logs(self) -> dict[str, list[AccessRecord]]:
+        """The last failed and successful logins (SEED-MV §5.6.1), oldest first."""
         return {"failed": self.access_log.failed(),
                 "successful": self.access_log.successful()}
 
@@ -153,12 +194,14 @@ class PbxServer:
         if max_forwards is not None and max_forwards <= 0:
             self._reply(request, key, 483)
             return
-        preprocess_routes(request, self._is_local)
+        self._own_routes_off(request)
         in_dialog = bool(request.to.tag) or bool(request.headers.get_all("Route"))
         if in_dialog and self._is_local(request.uri):
             self._reply(request, key, 481)  # we hold no dialogs of our own
         elif in_dialog:
-            self._forward(request, key, request.uri.copy(), record_route=False)
+            if request.method == "INVITE" and self._srtp_refused(request, key):
+                return
+            self._forward(request, key, request.uri.copy(), source, record_route=False)
         elif request.method == "REGISTER":
             self._register(request, key, source, now)
         elif request.uri.user is None:
@@ -196,21 +239,22 @@ class PbxServer:
     def _authenticated(self, request: Request, key: TransactionKey, source: Peer, now: float,
                        user: str | None) -> bool:
         """Check credentials; False when the request was answered (challenge or refusal)."""
-        result = self.auth.verify(request, self.config.accounts.get, now)
+        result = self.auth.verify(request, self.config.password_of, now)
         name = result.username or ""
         if result.status in (AuthStatus.MISSING, AuthStatus.STALE):  # a challenge, no failure
             self.transport.send_response(self.auth.challenge_response(
                 request, now, stale=result.status is AuthStatus.STALE), key)
             return False
-        if result.status is AuthStatus.OK and name == user:
+        if result.status is AuthStatus.OK and user is not None and (
+                name == self.config.auth_id(user)):
             self.guard.success(source.host)
             self.access_log.record(AccessRecord(self.wall_clock(), name, source.host,
-                                                request.method))
+                                                request.method, transport=source.transport))
             return True
         reason = (f"credentials of {name} used for {user}" if result.status is AuthStatus.OK
                   else result.reason or "wrong credentials")
         self.access_log.record(AccessRecord(self.wall_clock(), name, source.host,
-                                            request.method, reason))
+                                            request.method, reason, source.transport))
         if self.guard.failure(source.host, now):
             self._reply(request, key, 403, "Source Address Blocked")
         elif result.status is AuthStatus.OK:
@@ -226,6 +270,8 @@ class PbxServer:
         if request.method == "INVITE" and not self._authenticated(
                 request, key, source, now, request.from_.sip_uri.user):
             return
+        if request.method == "INVITE" and self._srtp_refused(request, key):
+            return
         if callee not in self.config.accounts:
             self._reply(request, key, 404)
             return
@@ -234,38 +280,71 @@ class PbxServer:
             self._reply(request, key, 480)
             return
         target = binding.contact.sip_uri.copy()
-        self._forward(request, key, target, record_route=request.method == "INVITE")
+        self._forward(request, key, target, source, record_route=request.method == "INVITE")
 
-    def _forward(self, request: Request, key: TransactionKey, target: SipUri, *,
-                 record_route: bool) -> None:
-        out = self._prepare(request, target)
+    def _srtp_refused(self, request: Request, key: TransactionKey) -> bool:
+        """Answer 488 when the offer breaks the SRTP setting; True if it did."""
+        refusal = offer_refusal(self.config.srtp, request)
+        if refusal is None:
+            return False
+        warning = f'399 {self.address.host} "{refusal}"'
+        self._reply(request, key, 488, headers=[("Warning", warning)])
+        return True
+
+    def _forward(self, request: Request, key: TransactionKey, target: SipUri, source: Peer,
+                 *, record_route: bool) -> None:
+        out, destination = self._prepare(request, target)
         if record_route:
-            add_record_route(out, SipUri(self.address.host, port=self.address.port))
-        hop = prepare_forward(out)
+            self._record_route(out, source.transport, destination.transport)
+        out.headers.prepend("Via", str(self.transport.make_via(destination.transport)))
         try:
-            client = self.transport.send_request(out, uri_destination(hop))
+            client = self.transport.send_request(out, destination)
         except Exception as exc:  # no socket for that transport: not our caller's bug
             self._reply(request, key, 502, str(exc)[:60])
             return
         self._client_of[key] = client
         self._server_of[client] = key
 
+    def _record_route(self, request: Request, inbound: Transport, outbound: Transport) -> None:
+        """Our Record-Route (§16.6 step 4); two when the legs' transports differ (RFC 5658
+        §4): the callee uses the top entry and the caller the bottom one, each its own."""
+        add_record_route(request, self._route_uri(inbound))
+        if outbound is not inbound:
+            add_record_route(request, self._route_uri(outbound))
+
+    def _route_uri(self, kind: Transport) -> SipUri:
+        local = self.addresses.get(kind) or self.address
+        params: dict[str, str | None] = {}
+        if local.transport is not Transport.UDP:
+            params["transport"] = local.transport.lower()
+        return SipUri(local.host, port=local.port, params=params)
+
     def _forward_ack(self, ack: Request) -> None:
-        preprocess_routes(ack, self._is_local)
+        self._own_routes_off(ack)
         if self._is_local(ack.uri) and not ack.headers.get_all("Route"):
             return  # an ACK for us: nothing to pass on
-        out = self._prepare(ack, ack.uri.copy())
-        self.transport.send_stateless(out, uri_destination(prepare_forward(out)))
+        out, destination = self._prepare(ack, ack.uri.copy())
+        out.headers.prepend("Via", str(self.transport.make_via(destination.transport)))
+        self.transport.send_stateless(out, destination)
 
-    def _prepare(self, request: Request, target: SipUri) -> Request:
-        """A copy to forward (§16.6): new Request-URI, Max-Forwards - 1, our Via on top,
-        our realm's credentials consumed."""
+    def _prepare(self, request: Request, target: SipUri) -> tuple[Request, Peer]:
+        """A copy to forward (§16.6) and where it goes: new Request-URI, Max-Forwards - 1,
+        our realm's credentials consumed, strict routers handled. The caller adds our Via
+        for the transport of the next hop."""
         out = request.copy()
         out.uri = target
         out.headers.set("Max-Forwards", str((request.max_forwards or c.DEFAULT_MAX_FORWARDS) - 1))
         out.headers.remove("Authorization")
-        out.headers.prepend("Via", str(self.transport.make_via(Transport.UDP)))
-        return out
+        return out, uri_destination(prepare_forward(out))
+
+    def _own_routes_off(self, request: Request) -> None:
+        """§16.4 route pre-processing, also dropping the second entry a double
+        record-route left."""
+        preprocess_routes(request, self._is_local)
+        routes = request.headers.get_all("Route")
+        while routes and self._is_local(Address.parse(routes[0]).sip_uri):
+            routes = routes[1:]
+        request.headers.set_all("Route", routes)
 
     def _response(self, event: ResponseReceived) -> None:
         server = self._server_of.get(event.transaction)
@@ -292,9 +371,11 @@ class PbxServer:
     # -- helpers ------------------------------------------------------------------------------
 
     def _is_local(self, uri: SipUri) -> bool:
-        local = self.address
-        return (uri.user is None and uri.host == local.host
-                and (uri.port or c.DEFAULT_PORT) == local.port)
+        if uri.user is not None:
+            return False
+        port = uri.port or uri_destination(uri).transport.default_port
+        return any(uri.host == local.host and port == local.port
+                   for local in self.addresses.values())
 
     def _reply(self, request: Request, key: TransactionKey, status: int,
                reason: str | None = None, headers: list[tuple[str, str]] | None = None) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from sim.pbx import PbxConfig, PbxServer
+from sim.pbx import PbxConfig, PbxServer, SrtpPolicy
 from sipdect.sip import (
     Address,
     DigestClient,
@@ -77,7 +77,8 @@ class Phone:
 
 @pytest.fixture
 async def pbx() -> AsyncIterator[PbxServer]:
-    server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS, block_seconds=0.5))
+    server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS, block_seconds=0.5,
+                                             srtp=SrtpPolicy.OPTIONAL))
     yield server
     await server.close()
 
