@@ -78,7 +78,20 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "DECTPagingAreaSize": {"size": "64"},
     "PPLoginVariant": {"login": "NUMBER"},
     "BasicSIP": {"proxyServer": "", "proxyPort": 5060, "regServer": "", "regPort": 5060,
-                 "regPeriod": 3600, "transportProt": "UDP"},
+                 "regPeriod": 3600, "transportProt": "UDP", "outboundProxyServer": "",
+                 "outboundProxyPort": 5060},
+    "BackupSIP": {"failoverActive": False, "failoverTime": 30,
+                  **{f"{tier}{name}": value for tier in ("secondary", "tertiary")
+                     for name, value in (("ProxyServer", ""), ("ProxyPort", 5060),
+                                         ("RegServer", ""), ("RegPort", 5060),
+                                         ("OutboundProxyServer", ""),
+                                         ("OutboundProxyPort", 5060))}},
+    "SecureSIP": {"keepAliveTimeoutEnable": False, "timeout": 60, "sendSipsOverTLS": False,
+                  "authenticationTLS": True, "commonNameValidationTLS": True},
+    # Codec preference (AXI RTPType `type` list); G.729-A is not emulated.
+    "RTP": {"type": ["G.711-A-law", "G.711-u-law", "G.722"], "packetTime": 20,
+            "receiverPrecedence": False, "singleCodecReplyInSDP": False},
+    "DTMF": {"outOfBand": True, "payloadType": 101, "method": "RFC2833"},
 }
 
 

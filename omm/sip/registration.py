@@ -1,70 +1,60 @@
 """SIP registration of DECT users (features.md §2.7, RFC 3261 §10.2): every user with a number
-and a SIP password REGISTERs to the "BasicSIP" registrar, refreshes at half the granted
-interval, retries failures with backoff and unregisters when deleted or reconfigured.
+and a SIP password REGISTERs to the BasicSIP registrar over the configured transport (UDP, TCP,
+TLS), through the outbound proxy when one is set, failing over to the BackupSIP tiers when a
+server does not answer; refreshes at half the granted interval, retries failures with backoff
+and unregisters when deleted or reconfigured.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from omm.sip.config import Registrar, SipConfig
 from omm.tables import Change, Record
+from sipdect import tls
 from sipdect.sip import (
     Address,
     DigestClient,
     Headers,
     Peer,
     Request,
+    RequestReceived,
     Response,
     SipTransport,
     SipTransportError,
     SipUri,
+    TlsClientOptions,
+    TlsServerOptions,
     Transport,
+    make_response,
     new_call_id,
     new_tag,
 )
+from sipdect.sip.transaction import Event
 
 log = logging.getLogger("sipdect.omm.sip")
 
 #: User fields whose change means a new registration.
 ACCOUNT_FIELDS = frozenset({"num", "sipAuthId", "sipPw"})
+#: Settings groups that change where and how users register.
+SIP_GROUPS = frozenset({"BasicSIP", "BackupSIP", "SecureSIP"})
 #: First retry after a failure, doubled per further failure up to MAX_BACKOFF (seconds).
 FIRST_BACKOFF = 10.0
 MAX_BACKOFF = 1800.0
 #: How long an unregistration may take before we forget the binding anyway.
 UNREGISTER_TIMEOUT = 5.0
+#: Final responses our transport makes up when a server is silent or unreachable (§8.1.3.1).
+NO_ANSWER = frozenset({408, 503})
 
 PpStateSink = Callable[[int, dict[str, str]], None]
 """Receives (ppn, PPState attributes) when a user's registration state changes."""
+SipEventSink = Callable[[Event], None]
+"""Receives what the shared SIP transport delivers outside REGISTER (calls.CallControl)."""
 
-
-@dataclass(frozen=True)
-class Registrar:
-    """Where and how to register, from the "BasicSIP" settings group."""
-
-    host: str
-    """Registrar address (regServer, else proxyServer)."""
-    port: int
-    """Its port."""
-    period: int
-    """Requested registration interval (regPeriod), seconds."""
-    transport: str = "UDP"
-    """transportProt as configured; only UDP is spoken so far."""
-
-    @classmethod
-    def from_settings(cls, values: dict[str, Any]) -> Registrar | None:
-        """The registrar configured in BasicSIP, or None when no server is set."""
-        if values.get("regServer"):
-            host, port = str(values["regServer"]), int(values.get("regPort") or 5060)
-        elif values.get("proxyServer"):
-            host, port = str(values["proxyServer"]), int(values.get("proxyPort") or 5060)
-        else:
-            return None
-        return cls(host, port, int(values.get("regPeriod") or 3600),
-                   str(values.get("transportProt") or "UDP"))
 
 
 @dataclass
@@ -79,12 +69,14 @@ class UserRegistration:
     """Digest user name (sipAuthId, defaulting to num)."""
     password: str
     """Digest password, unsealed."""
-    registrar: Registrar
-    """Where this registration goes."""
+    config: SipConfig
+    """Where and how this registration goes."""
     ppn: int = 0
     """The user's device, 0 for none."""
     registered: bool = False
-    """Whether the registrar granted a binding that has not lapsed."""
+    """Whether a registrar granted a binding that has not lapsed."""
+    server: Registrar | None = None
+    """The tier that granted it (or last answered); calls go there."""
     expires: int = 0
     """The last granted interval, seconds."""
     failures: int = 0
@@ -96,37 +88,87 @@ class UserRegistration:
     task: asyncio.Task[None] | None = None
     """The register-and-refresh loop."""
 
+    @property
+    def registrar(self) -> Registrar:
+        """The server this user talks to now: the one that answered, else the primary."""
+        return self.server or self.config.servers[0]
+
     def pp_state(self) -> dict[str, str]:
         if not self.registered:
             return {"registered": "0", "regServerType": "None"}
-        return {"registered": "1", "regServerType": "Primary",
-                "regServerAddr": self.registrar.host, "regServerPort": str(self.registrar.port)}
+        r = self.registrar
+        return {"registered": "1", "regServerType": r.tier,
+                "regServerAddr": r.host, "regServerPort": str(r.port)}
 
 
 class RegistrationFailed(Exception):
     """The registrar refused or did not answer; the message is the event-log reason."""
 
 
+class _NoAnswer(RegistrationFailed):
+    """The server did not answer (timeout, transport failure): the next tier may."""
+
+
 class Registrations:
-    """Keeps every eligible DECT user registered; one per OMM."""
+    """Keeps every eligible DECT user registered; one per OMM. Owns the OMM's SIP transport
+    (where it listens: config.LOCAL_SIP_PORT_DECISION),
+    which calls (omm.sip.calls.CallControl) share through `on_sip_event`."""
 
     def __init__(self, model: Any, host: str, *, on_pp_state: PpStateSink | None = None,
-                 first_backoff: float = FIRST_BACKOFF) -> None:
+                 first_backoff: float = FIRST_BACKOFF, port: int = 0,
+                 tls_level: tls.SecurityLevel = tls.DEFAULT_LEVEL,
+                 tls_cafile: Any = None,
+                 tls_server: TlsServerOptions | None = None) -> None:
         self.model = model
         self.host = host
+        self.port = port
         self.on_pp_state = on_pp_state
+        self.on_sip_event: SipEventSink | None = None
         self.first_backoff = first_backoff
+        self.tls_level = tls_level
+        self.tls_cafile = tls_cafile
+        self.tls_server = tls_server
         self.users: dict[int, UserRegistration] = {}
+        self.config: SipConfig | None = None
         self.transport: SipTransport | None = None
-        self.local: Peer | None = None
+        self.locals: dict[Transport, Peer] = {}
+        self._tls_options: TlsClientOptions | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def local(self) -> Peer | None:
+        """The UDP listening address."""
+        return self.locals.get(Transport.UDP)
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        self.transport = SipTransport()
-        self.local = await self.transport.listen(Transport.UDP, self.host, 0)
+        self.config = SipConfig.from_settings(self.model.settings)
+        await self._open()
         self.model.add_listener(self._on_change)
         self.sync_all()
+
+    async def _open(self) -> None:
+        options = self._wanted_tls()
+        self._tls_options = options
+        self.transport = SipTransport(on_event=self._sip_event, tls_client=options)
+        udp = await self.transport.listen(Transport.UDP, self.host, self.port)
+        self.locals = {Transport.UDP: udp}
+        try:
+            self.locals[Transport.TCP] = await self.transport.listen(Transport.TCP, self.host,
+                                                                     udp.port)
+        except SipTransportError as exc:
+            self.model.log("MinorErr", "SIP", f"no SIP over TCP: {exc}")
+        if self.tls_server is not None:
+            try:
+                self.locals[Transport.TLS] = await self.transport.listen(
+                    Transport.TLS, self.host, udp.port + 1 if self.port else 0,
+                    self.tls_server)
+            except (SipTransportError, tls.TlsConfigError) as exc:
+                self.model.log("MinorErr", "SIP", f"no SIP over TLS: {exc}")
+
+    def _wanted_tls(self) -> TlsClientOptions:
+        config = self.config or SipConfig(())
+        return config.tls_options(self.tls_level, self.tls_cafile)
 
     async def stop(self) -> None:
         self.model.remove_listener(self._on_change)
@@ -138,10 +180,41 @@ class Registrations:
         if self.transport is not None:
             await self.transport.close()
 
+    def _sip_event(self, event: Event) -> None:
+        if self.on_sip_event is not None:
+            self.on_sip_event(event)
+        elif isinstance(event, RequestReceived) and event.transaction is not None:
+            status = 200 if event.request.method == "OPTIONS" else 480
+            assert self.transport is not None
+            self.transport.send_response(make_response(event.request, status),
+                                         event.transaction)
+
+    # -- what other parts ask -----------------------------------------------------------------
+    def account(self, ppn: int) -> UserRegistration | None:
+        """The SIP account of the user on device `ppn`, if it has one."""
+        if not ppn:
+            return None
+        return next((r for r in self.users.values() if r.ppn == ppn), None)
+
+    def contact(self, num: str) -> Address:
+        """The Contact of user `num`: our listener for the configured transport."""
+        kind = self.config.transport if self.config is not None else Transport.UDP
+        local = self.locals.get(kind)
+        if local is None or kind is Transport.UDP:
+            local = self.locals[Transport.UDP] if self.locals else Peer(Transport.UDP,
+                                                                       self.host, 5060)
+            return Address(SipUri(local.host, num, port=local.port))
+        assert self.config is not None
+        return Address(self.config.server_uri(local.host, local.port, num))
+
     # -- reacting to the model -----------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
-        if change.kind == "setting" and change.key == "BasicSIP":
-            self.sync_all(restart=True)
+        if change.kind == "setting" and change.key in SIP_GROUPS:
+            self.config = SipConfig.from_settings(self.model.settings)
+            if self._wanted_tls() != self._tls_options:
+                self._spawn(self._reopen())
+            else:
+                self.sync_all(restart=True)
         elif change.kind == "user":
             if change.deleted:
                 self._drop(int(change.key))
@@ -150,11 +223,18 @@ class Registrations:
             elif "ppn" in change.fields:
                 self._sync(int(change.key), restart=False)
 
+    async def _reopen(self) -> None:
+        """New TLS options: unregister over the old transport, then start over on a new one."""
+        for uid in [*self.users]:
+            self._drop(uid)
+        pending = [t for t in self._tasks if t is not asyncio.current_task()]
+        await asyncio.gather(*pending, return_exceptions=True)
+        if self.transport is not None:
+            await self.transport.close()
+        await self._open()
+        self.sync_all()
+
     def sync_all(self, *, restart: bool = False) -> None:
-        registrar = Registrar.from_settings(self.model.settings.get("BasicSIP"))
-        if registrar is not None and registrar.transport != "UDP":
-            self.model.log("MinorErr", "SIP", f"SIP transport {registrar.transport} is not "
-                           "supported yet; registering over UDP (set transportProt to UDP)")
         for uid in [*self.users]:
             if self.model.users.table.get(uid) is None:
                 self._drop(uid)
@@ -162,13 +242,12 @@ class Registrations:
             self._sync(rec["uid"], restart=restart)
 
     def _wanted(self, rec: Record) -> UserRegistration | None:
-        registrar = Registrar.from_settings(self.model.settings.get("BasicSIP"))
         num = rec.get("num") or ""
         password = self.model.users.secret(rec, "sipPw")
-        if registrar is None or not num or not password:
+        if self.config is None or not num or not password:
             return None
         return UserRegistration(rec["uid"], num, rec.get("sipAuthId") or num, password,
-                                registrar, ppn=int(rec.get("ppn") or 0))
+                                self.config, ppn=int(rec.get("ppn") or 0))
 
     def _sync(self, uid: int, *, restart: bool) -> None:
         rec = self.model.users.table.get(uid)
@@ -181,8 +260,8 @@ class Registrations:
                 self._publish(current)
             return
         if current is not None and wanted is not None and (
-                current.num, current.auth_id, current.password, current.registrar) == (
-                wanted.num, wanted.auth_id, wanted.password, wanted.registrar):
+                current.num, current.auth_id, current.password, current.config) == (
+                wanted.num, wanted.auth_id, wanted.password, wanted.config):
             current.ppn = wanted.ppn
             return
         self._drop(uid)
@@ -201,7 +280,7 @@ class Registrations:
         reg.registered = False
         self._publish(reg)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -214,8 +293,9 @@ class Registrations:
     # -- the register loop --------------------------------------------------------------------
     async def _run(self, reg: UserRegistration) -> None:
         while True:
+            before = reg.server
             try:
-                reg.expires = await self._register(reg, reg.registrar.period)
+                reg.expires = await self._register(reg, reg.config.period)
             except RegistrationFailed as exc:
                 reg.failures += 1
                 was = reg.registered
@@ -227,12 +307,12 @@ class Registrations:
                 delay = min(self.first_backoff * 2 ** (reg.failures - 1), MAX_BACKOFF)
             else:
                 reg.failures = 0
-                if not reg.registered:
+                if not reg.registered or reg.server != before:
                     reg.registered = True
                     self._publish(reg)
+                    r = reg.registrar
                     self.model.log("GenInfo", "SIP", f"user {reg.num} registered at "
-                                   f"{reg.registrar.host}:{reg.registrar.port} "
-                                   f"for {reg.expires} s")
+                                   f"{r.host}:{r.port} ({r.tier}) for {reg.expires} s")
                 delay = max(1.0, reg.expires / 2)
             await asyncio.sleep(delay)
 
@@ -242,37 +322,58 @@ class Registrations:
         except (TimeoutError, RegistrationFailed) as exc:
             log.info("unregistering user %s: %s", reg.num, exc)
 
-    def _contact(self, reg: UserRegistration) -> Address:
-        assert self.local is not None
-        return Address(SipUri(self.local.host, reg.num, port=self.local.port))
-
-    def _request(self, reg: UserRegistration, expires: int) -> Request:
-        r = reg.registrar
+    def _request(self, reg: UserRegistration, server: Registrar, expires: int,
+                 routes: list[Address]) -> Request:
         reg.cseq += 1
         h = Headers()
+        for route in routes:
+            h.add("Route", str(route))
         h.add("Max-Forwards", "70")
-        h.add("From", f"<sip:{reg.num}@{r.host}>;tag={new_tag()}")
-        h.add("To", f"<sip:{reg.num}@{r.host}>")
+        aor = reg.config.server_uri(server.domain, 0, reg.num).copy(port=None, params={})
+        h.add("From", f"<{aor}>;tag={new_tag()}")
+        h.add("To", f"<{aor}>")
         h.add("Call-ID", reg.call_id)
         h.add("CSeq", f"{reg.cseq} REGISTER")
-        h.add("Contact", str(self._contact(reg)))
+        h.add("Contact", str(self.contact(reg.num)))
         h.add("Expires", str(expires))
-        return Request("REGISTER", SipUri(r.host, port=r.port), h)
+        return Request("REGISTER", reg.config.server_uri(server.host, server.port), h)
 
     async def _register(self, reg: UserRegistration, expires: int) -> int:
-        """One REGISTER (answering one challenge); the granted interval."""
+        """One REGISTER at the first tier that answers; the granted interval."""
+        servers = [reg.registrar] if expires == 0 else list(reg.config.servers)
+        for i, server in enumerate(servers):
+            wait = reg.config.failover_time if i + 1 < len(servers) else None
+            try:
+                granted = await self._register_at(reg, server, expires, wait)
+            except _NoAnswer as exc:
+                if wait is None:
+                    raise
+                log.info("user %s: %s server %s:%s: %s; trying the next", reg.num,
+                         server.tier, server.host, server.port, exc)
+                continue
+            reg.server = server
+            return granted
+        raise RegistrationFailed("no SIP server configured")
+
+    async def _register_at(self, reg: UserRegistration, server: Registrar, expires: int,
+                           wait: float | None) -> int:
         assert self.transport is not None
-        peer = Peer(Transport.UDP, reg.registrar.host, reg.registrar.port)
-        request = self._request(reg, expires)
+        peer, routes = reg.config.first_hop(server, (server.host, server.port))
+        request = self._request(reg, server, expires, routes)
+        where = f"{peer.host}:{peer.port}"
         try:
-            response = await self.transport.request(request, peer)
+            response = await asyncio.wait_for(self.transport.request(request, peer), wait)
             if response.status in (401, 407):
                 retry = DigestClient(reg.auth_id, reg.password).authorize(request, response)
                 if retry is not None:
                     reg.cseq = retry.cseq.seq
-                    response = await self.transport.request(retry, peer)
+                    response = await asyncio.wait_for(self.transport.request(retry, peer), wait)
+        except TimeoutError:
+            raise _NoAnswer(f"no answer from {where} within {wait:g} s") from None
         except (SipTransportError, OSError) as exc:
-            raise RegistrationFailed(f"cannot reach {peer.host}:{peer.port}: {exc}") from None
+            raise _NoAnswer(f"cannot reach {where}: {exc}") from None
+        if response.status in NO_ANSWER:
+            raise _NoAnswer(f"{response.status} {response.reason} ({where})")
         if response.status == 423 and expires:
             raise RegistrationFailed(f"{response.status} {response.reason} "
                                      f"(Min-Expires {response.headers.get('Min-Expires')})")
@@ -281,7 +382,7 @@ class Registrations:
         return self._granted(reg, response, expires)
 
     def _granted(self, reg: UserRegistration, response: Response, asked: int) -> int:
-        ours = str(self._contact(reg).uri)
+        ours = str(self.contact(reg.num).uri)
         for contact in response.contacts:
             value = contact.params.get("expires")
             if str(contact.uri) == ours and value and value.isdigit():

@@ -28,6 +28,16 @@ def _g(group: str, *fields: Field, true_false: bool | None = None) -> RecordSpec
     return RecordSpec(group, "", fields, true_false=tf)
 
 
+def _backup_tier(tier: str) -> tuple[Field, ...]:
+    """A BackupSIP tier's servers: secondaryProxyServer, ..., tertiaryOutboundProxyPort."""
+    out = []
+    for kind in ("ProxyServer", "RegServer", "OutboundProxyServer"):
+        out.append(Field(f"{tier}{kind}", "str", "", max_len=255))
+        out.append(Field(f"{tier}{kind.replace('Server', 'Port')}", "int", 5060, low=1,
+                         high=65535))
+    return tuple(out)
+
+
 #: Settings groups served generically: name -> attributes (types from the schema).
 GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g("SystemName", Field("name", "str", "OMM", max_len=32)),
@@ -51,7 +61,20 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
        Field("regPort", "int", 5060, low=1, high=65535),
        Field("regPeriod", "int", 3600, low=60, high=2592000),
        Field("transportProt", "enum", "UDP",
-             values=("UDP", "TCP", "UDPAndTCP", "TLS", "PersistentTLS"))),
+             values=("UDP", "TCP", "UDPAndTCP", "TLS", "PersistentTLS")),
+       Field("outboundProxyServer", "str", "", max_len=255),
+       Field("outboundProxyPort", "int", 5060, low=1, high=65535)),
+    # Secondary and tertiary servers a user fails over to (omm.sip.config).
+    _g("BackupSIP", Field("failoverActive", "bool", False),
+       Field("failoverTime", "int", 30, low=1, high=3600),
+       *_backup_tier("secondary"), *_backup_tier("tertiary")),
+    _g("SecureSIP", Field("keepAliveTimeoutEnable", "bool", False),
+       Field("timeout", "int", 60, low=1, high=3600),
+       Field("sendSipsOverTLS", "bool", False), Field("authenticationTLS", "bool", True),
+       Field("commonNameValidationTLS", "bool", True)),
+    _g("DTMF", Field("outOfBand", "bool", True),
+       Field("payloadType", "int", 101, low=96, high=127),
+       Field("method", "enum", "RFC2833", values=("RFC2833", "INFO", "Both"))),
 )}
 
 #: Read-only groups: Get... only.
