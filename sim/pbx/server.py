@@ -108,7 +108,11 @@ class PbxServer:
 
         Raises SipTransportError or tls.TlsConfigError with one line saying what to change.
         """
-        transport = SipTransport(make_layer(config), tls_client=tls_client)
+        layer = make_layer(config)
+        transport = SipTransport(layer, tls_client=tls_client)
+        # SipTransport takes `layer or TransactionLayer()`, and an empty layer is falsy
+        # (__len__ 0): without this the per-IP transaction limit would be lost.
+        transport.layer = layer
         server = cls(config, transport)
         server._owned = transport
         try:
