@@ -31,7 +31,14 @@ from rfp.link.dnm import (
 )
 from rfp.link.errors import LinkProtocolError
 from rfp.link.messages import TypedMessage
-from sim.air import RELEASE_LINK_LOST, Air, SyncRelation, cipher_frame, cipher_frames
+from sim.air import (
+    RELEASE_LINK_LOST,
+    Air,
+    SyncRelation,
+    cipher_frame,
+    cipher_frames,
+    cipher_voices,
+)
 from sim.primitives import (
     AirCipherStart,
     AirConnect,
@@ -40,6 +47,7 @@ from sim.primitives import (
     AirPage,
     AirPrimitive,
     AirRelease,
+    AirVoice,
 )
 
 Prim = c.DnmPrimitive
@@ -147,6 +155,8 @@ class MacConnection:
     dtr: int = 0
     last_frame: int = -1
     """Frame index of its last downlink AirData (each frame gets its own IV)."""
+    last_voice_frame: int = -1
+    """Frame index of its last downlink AirVoice (one B-field per frame)."""
 
 
 @dataclass
@@ -158,6 +168,15 @@ class RadioCounters:
     """Ciphered frames that arrived while no key was set."""
     lost_connections: int = 0
     connections: int = 0
+    voice_frames_in: int = 0
+    """AirVoice frames from PPs handed to the media gateway."""
+    voice_frames_bad: int = 0
+    """AirVoice frames dropped: ciphered with no key yet, or on a connection mid-handover."""
+    voice_frames_out: int = 0
+    """AirVoice frames sent to PPs."""
+
+VoiceSink = Callable[[int, bytes, float], None]
+"""Receives (mcei, deciphered 10 ms voice frame, now): the RFP's media gateway."""
 
 
 @dataclass
@@ -195,6 +214,9 @@ class RfpRadio:
         self.revision = revision
         self.search_time = search_time
         self.on_output = on_output
+        self.voice_sink: VoiceSink | None = None
+        """Where deciphered uplink voice goes (rfp.media.RfpMedia.receive_voice)."""
+        self._voice_in: list[tuple[MacConnection, AirVoice]] = []
         self.state = RadioState.OFF
         self.connections: dict[int, MacConnection] = {}
         self.counters = RadioCounters()
@@ -282,6 +304,10 @@ class RfpRadio:
             return
         if isinstance(primitive, AirConnect):
             self._on_connect(primitive, now)
+        elif isinstance(primitive, AirVoice):
+            conn = self._conn_of_pmid(primitive.pmid)
+            if conn is not None:
+                self._on_voice(conn, primitive)
         elif isinstance(primitive, AirData):
             conn = self._conn_of_pmid(primitive.pmid)
             if conn is not None:
@@ -294,11 +320,38 @@ class RfpRadio:
                 self._drop(conn, primitive.reason)
         self._wake()
 
+    def send_voice(self, mcei: int, payload: bytes, now: float) -> bool:
+        """Queue one 10 ms downlink voice frame for connection `mcei` (sent, ciphered in one
+        batch with the others, at flush()); False when there is no such connection."""
+        conn = self.connections.get(mcei)
+        if conn is None or conn.handover_pending or self.state is not RadioState.ACTIVE:
+            return False
+        index = max(self.air.frame_index(now), conn.last_voice_frame + 1)
+        conn.last_voice_frame = index
+        mfn, fn = self.air.frame_numbers(index)
+        self._air_out.append(_Downlink(AirVoice(conn.pmid, payload, mfn, fn), conn.key))
+        self.counters.voice_frames_out += 1
+        return True
+
     def flush(self, now: float) -> None:
-        """Transmit queued air primitives, ciphering AirData in one DSC batch."""
+        """Decipher queued uplink voice for the media gateway, then transmit queued air
+        primitives; each kind is ciphered in one DSC batch."""
+        self._flush_voice_in(now)
         if not self._air_out:
             return
         pending, self._air_out = self._air_out, []
+        voice = [(i, d) for i, d in enumerate(pending)
+                 if d.key is not None and isinstance(d.primitive, AirVoice)]
+        if voice:
+            frames = [d.primitive for _, d in voice]
+            payloads = cipher_voices([(d.key, f.mfn, f.fn, f.payload, True)
+                                      for (_, d), f in zip(voice, frames, strict=True)
+                                      if isinstance(f, AirVoice) and d.key is not None])
+            for (index, _), frame, payload in zip(voice, frames, payloads, strict=True):
+                assert isinstance(frame, AirVoice)
+                pending[index] = _Downlink(
+                    AirVoice(frame.pmid, payload, frame.mfn, frame.fn, ciphered=True)
+                )
         ciphered = [(i, d) for i, d in enumerate(pending) if d.key is not None]
         if ciphered:
             items = []
@@ -433,6 +486,27 @@ class RfpRadio:
         self.counters.good_frames += 1
         self._send(Dnm(c.DnmLayer.LC, Prim.LC_DATA_IND, conn.mcei, lc_body(payload)))
 
+    def _on_voice(self, conn: MacConnection, voice: AirVoice) -> None:
+        if conn.handover_pending or (voice.ciphered and conn.key is None):
+            self.counters.voice_frames_bad += 1
+            return
+        self._voice_in.append((conn, voice))
+
+    def _flush_voice_in(self, now: float) -> None:
+        """Hand queued uplink voice to the gateway, deciphering every frame in one batch."""
+        if not self._voice_in:
+            return
+        queued, self._voice_in = self._voice_in, []
+        queued = [(conn, v) for conn, v in queued if self.connections.get(conn.mcei) is conn]
+        ciphered = [(conn, v) for conn, v in queued if v.ciphered and conn.key is not None]
+        clear = cipher_voices([(conn.key, v.mfn, v.fn, v.payload, False)
+                               for conn, v in ciphered if conn.key is not None])
+        deciphered = {id(v): payload for (_, v), payload in zip(ciphered, clear, strict=True)}
+        for conn, voice in queued:
+            self.counters.voice_frames_in += 1
+            if self.voice_sink is not None:
+                self.voice_sink(conn.mcei, deciphered.get(id(voice), voice.payload), now)
+
     def _on_lc_data_req(self, dnm: Dnm, now: float) -> None:
         conn = self._conn(dnm)
         if conn is None:
@@ -516,6 +590,7 @@ class RfpRadio:
         self.connections.clear()
         self._by_pmid.clear()
         self._air_out.clear()
+        self._voice_in.clear()
         self._reported = _SyncReport.NONE
         self._reported_relations = None
         self._search_deadline = None

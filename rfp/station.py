@@ -2,7 +2,8 @@
 
 omm-rfp.md §1 (TCP client of the OMM's port 16321), §2.1/§2.4 (enrolment: the key K from
 SYS_RFP_AUTH_KEY is kept for the next login), §5 (reactions), features.md §2.3 (LEDs, reset).
-It only pumps bytes, timers and messages between RfpLinkConnection and RfpRadio.
+It only pumps bytes, timers and messages between RfpLinkConnection, RfpRadio and the media
+gateway RfpMedia (whose RTP/RTCP ports it opens as UDP sockets on the RFP's host).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +23,16 @@ from rfp.link.errors import LinkError
 from rfp.link.handshake import RfpLinkConnection, RfpState
 from rfp.link.messages import TypedMessage, parse_message
 from rfp.link.system import SysVsntpTime
+from rfp.media import RfpMedia
 from rfp.radio import RfpRadio
 
 log = logging.getLogger("sipdect.rfp")
 
 DEFAULT_SW_VERSION = "SIP-DECT 9.2-sipdect"
 KEY_FILE_MODE = 0o600
+DEFAULT_MEDIA_HOST = "127.0.0.1"
+"""The RFP's IP for RTP: every emulated RFP shares the loopback address."""
+MAX_DATAGRAM = 2048
 
 
 def parse_mac(text: str | bytes) -> bytes:
@@ -139,6 +145,8 @@ class _LinkProtocol(asyncio.Protocol):
             radio.handle_timer(now)
             for message in radio.messages_to_send():
                 link.send(message)
+            for message in self.station.media.messages_to_send():
+                link.send(message)
         data = link.data_to_send()
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
@@ -174,6 +182,8 @@ class _LinkProtocol(asyncio.Protocol):
             else:
                 if isinstance(typed, Dnm | Sync):
                     to_radio.append(typed)
+                elif self.established and isinstance(typed, TypedMessage):
+                    s.media.receive_link(typed, self.loop.time())
         elif isinstance(event, ev.LinkFailed):
             s.last_failure = event
             log.warning("RFP %s: link failed: %s", s.name, event.reason)
@@ -198,6 +208,7 @@ class _LinkProtocol(asyncio.Protocol):
             self._timer = None
         if self.established:
             self.station.radio.link_down(self.loop.time())
+            self.station.media.reset()
             self.established = False
             self.station.link_changed(False)
         if not self.finished.done():
@@ -231,6 +242,7 @@ class VirtualRfp:
         handshake_timeout: float = 30.0,
         random: Callable[[int], bytes] = os.urandom,
         wall_clock: Callable[[], float] = time.time,
+        media_host: str = DEFAULT_MEDIA_HOST,
     ) -> None:
         """`radio`: this RFP's radio on the shared Air (rfp.cli makes an empty Air for an RFP
         run alone). `key_store_path` None: the key lives in memory only, so the RFP enrols
@@ -265,6 +277,11 @@ class VirtualRfp:
         self._task: asyncio.Task[None] | None = None
         self._protocol: _LinkProtocol | None = None
         radio.on_output = self._radio_output
+        self.media = RfpMedia(radio.rfp_id, host=media_host, epoch=radio.air.epoch,
+                              wall_clock=wall_clock, on_output=self._media_output)
+        """The media gateway (MEDIA_* from the OMM, RTP on `media_host`)."""
+        radio.voice_sink = self.media.receive_voice
+        self._media_io = _MediaIo(self)
 
     # -- keys ------------------------------------------------------------------------------
     def load_key(self) -> bytes | None:
@@ -302,6 +319,8 @@ class VirtualRfp:
         if self._protocol is not None:
             self._protocol.abort()
             self._protocol = None
+        self.media.reset()
+        self._media_io.close()
 
     def power_off(self) -> None:
         """Cut the power: the TCP connection dies, the radio goes off the air."""
@@ -368,6 +387,9 @@ class VirtualRfp:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.reconnect_max)
 
+    def _media_output(self) -> None:
+        self._media_io.schedule()
+
     def _radio_output(self) -> None:
         if self._protocol is not None and self._protocol.established:
             self._protocol.schedule_pump()
@@ -397,3 +419,111 @@ class VirtualRfp:
         if link is None:
             return "off" if not self._powered else "connecting"
         return "up" if link.state is RfpState.RUNNING else link.state.value
+
+
+class _MediaIo:
+    """The UDP sockets and the 10 ms timer of a VirtualRfp's media gateway.
+
+    Sockets are plain non-blocking UDP sockets watched with the loop's add_reader, so a port
+    MEDIA_CONF names is bound at once (a busy port is logged; the channel then hears nothing).
+    """
+
+    def __init__(self, station: VirtualRfp) -> None:
+        self.station = station
+        self.sockets: dict[int, socket.socket] = {}
+        self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def schedule(self) -> None:
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._loop = loop
+        self._scheduled = True
+        loop.call_soon(self.pump)
+
+    def pump(self) -> None:
+        self._scheduled = False
+        loop = self._loop
+        if loop is None:
+            return
+        s = self.station
+        media, radio = s.media, s.radio
+        now = loop.time()
+        media.handle_timer(now)
+        self._sync_sockets(loop)
+        for datagram in media.datagrams_to_send():
+            sock = self.sockets.get(datagram.local_port)
+            if sock is None:
+                continue
+            try:
+                sock.sendto(datagram.data, datagram.remote)
+            except OSError as exc:
+                log.debug("RFP %s: RTP to %s: %s", s.name, datagram.remote, exc)
+        frames = media.voice_to_send()
+        if frames:
+            for frame in frames:
+                radio.send_voice(frame.mcei, frame.payload, now)
+            radio.flush(now)
+        protocol = s._protocol
+        if media.pending_messages and protocol is not None and protocol.established:
+            protocol.schedule_pump()
+        self._arm(loop, now)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, now: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self.station.media.get_timer()
+        if deadline is not None:
+            self._timer = loop.call_at(max(now, deadline), self.pump)
+
+    def _sync_sockets(self, loop: asyncio.AbstractEventLoop) -> None:
+        wanted = self.station.media.ports()
+        for port in [p for p in self.sockets if p not in wanted]:
+            self._close_port(loop, port)
+        for port in wanted - set(self.sockets):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.bind((self.station.media.host, port))
+            except OSError as exc:
+                sock.close()
+                log.warning("RFP %s: cannot bind RTP port %d: %s", self.station.name, port, exc)
+                continue
+            sock.setblocking(False)
+            self.sockets[port] = sock
+            loop.add_reader(sock.fileno(), self._readable, port)
+
+    def _readable(self, port: int) -> None:
+        sock = self.sockets.get(port)
+        if sock is None or self._loop is None:
+            return
+        media = self.station.media
+        now = self._loop.time()
+        while True:
+            try:
+                data, addr = sock.recvfrom(MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break  # an ICMP error of an earlier send: the far end is not listening yet
+            media.receive_datagram(port, data, addr[:2], now)
+
+    def _close_port(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
+        sock = self.sockets.pop(port)
+        loop.remove_reader(sock.fileno())
+        sock.close()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for port in list(self.sockets):
+            sock = self.sockets.pop(port)
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.close()

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from dect.identities import Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
 from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
@@ -26,6 +28,12 @@ MFN_MODULO = 1 << 24
 """The multiframe number counts in 24 bits."""
 FULL_SLOT_HALF_BYTES = 45
 """A full slot (D32) keystream half: SF or SP, 360 bits (dect-security.md §5.4)."""
+VOICE_HALF_BYTES = 85
+"""AirVoice rides a long slot (j = 640, dect-security.md §5.4): m = 40 tail bits + 640 B-field
+bits per direction, so SF = keystream bytes 0-84 and SP = bytes 85-169 of the frame's 1360."""
+VOICE_B_FIELD_OFFSET = 5
+"""B-field octet i of an AirVoice XORs byte 5 + i of its SF or SP half: the first 40 keystream
+bits belong to the A-field tail (§5.4 "B-field ... XOR KSS(40...)")."""
 SYNC_MIN_RSSI_DBM = -70.0
 """Minimum RSSI between two RFPs for over-the-air sync (features.md §1 row 17)."""
 RELEASE_LINK_LOST = 2
@@ -666,6 +674,32 @@ def cipher_frames(
         start = 0 if downlink else _half_bytes(len(data))
         stream = row.tobytes()[start : start + len(data)]
         out.append(bytes(a ^ b for a, b in zip(data, stream, strict=True)))
+    return out
+
+
+def cipher_voice(ck: bytes, mfn: int, fn: int, payload: bytes, *, downlink: bool) -> bytes:
+    """XOR an AirVoice B-field (up to 80 octets) with its frame's keystream (VOICE_* above);
+    its own inverse."""
+    stream = dsc_keystream(ck, dsc_iv(mfn, fn), 16 * VOICE_HALF_BYTES)
+    start = (0 if downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
+    key = np.frombuffer(stream, dtype=np.uint8, count=len(payload), offset=start)
+    return (np.frombuffer(payload, dtype=np.uint8) ^ key).tobytes()
+
+
+def cipher_voices(items: Sequence[tuple[bytes, int, int, bytes, bool]]) -> list[bytes]:
+    """`cipher_voice` for many (ck, mfn, fn, payload, downlink) at once: one batched DSC run
+    for every voice frame of a 10 ms tick."""
+    if not items:
+        return []
+    streams = dsc_keystreams(
+        [item[0] for item in items], [dsc_iv(item[1], item[2]) for item in items],
+        16 * VOICE_HALF_BYTES,
+    )
+    out = []
+    for row, (_ck, _mfn, _fn, payload, downlink) in zip(streams, items, strict=True):
+        start = (0 if downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
+        key = row[start:start + len(payload)]
+        out.append((np.frombuffer(payload, dtype=np.uint8) ^ key).tobytes())
     return out
 
 

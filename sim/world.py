@@ -3,7 +3,8 @@
 The handsets and the air are sans-I/O; this moves the handsets' primitives onto the air,
 runs their timers, and re-locks them to the strongest RFP when they move or when an RFP
 comes, goes or changes sync (features.md §2.4: a connection moves only between synced
-RFPs of one cluster). RFP radios are driven by their VirtualRfp.
+RFPs of one cluster). RFP radios are driven by their VirtualRfp. One 10 ms ticker on the air's
+frame boundaries carries the voice of every handset in a call (sim.voice, docs/calls.md §2).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dect.identities import Ipei
-from sim.air import Air, schedule_deliveries
+from sim.air import FRAME_SECONDS, Air, cipher_voice, cipher_voices, schedule_deliveries
 from sim.handset import Handset, HandsetStateError, State
+from sim.primitives import AirVoice
+from sim.voice import PcmSource, VoicePath, default_tone_hz
 
 log = logging.getLogger("sipdect.sim")
 
@@ -42,6 +45,8 @@ class World:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._changed_rfps: set[int] = set()
         self._relock_scheduled = False
+        self._voices: dict[int, VoicePath] = {}
+        self._voice_timer: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
         return self.loop.time()
@@ -71,6 +76,7 @@ class World:
         timer = self._timers.pop(hid, None)
         if timer is not None:
             timer.cancel()
+        self.voice_stop(hid)
         self.air.remove_handset(hid)
         del self.handsets[hid]
 
@@ -113,6 +119,83 @@ class World:
     def press(self, hid: int, keys: str) -> None:
         self.get(hid).handset.press(keys, self.now())
         self.pump(hid)
+
+    # -- voice -------------------------------------------------------------------------------
+    def voice_start(self, hid: int, tone_hz: float | None = None, wideband: bool = False, *,
+                    source: PcmSource | None = None) -> VoicePath:
+        """The handset talks from now on (a tone, by default its own `default_tone_hz`, or
+        `source`) whenever it is connected, and records what it hears. Starting again
+        replaces the path."""
+        self.get(hid)
+        if source is None and tone_hz is None:
+            tone_hz = default_tone_hz(hid)
+        path = VoicePath(wideband=wideband, tone_hz=tone_hz, source=source)
+        self._voices[hid] = path
+        self._arm_voice_ticker()
+        return path
+
+    def voice_stop(self, hid: int) -> None:
+        """The handset stops talking; its path (and what it recorded) is dropped."""
+        self._voices.pop(hid, None)
+        if not self._voices and self._voice_timer is not None:
+            self._voice_timer.cancel()
+            self._voice_timer = None
+
+    def voice_active(self, hid: int) -> bool:
+        return hid in self._voices
+
+    def voice_path(self, hid: int) -> VoicePath | None:
+        """The handset's voice path while voice is active."""
+        return self._voices.get(hid)
+
+    def _arm_voice_ticker(self) -> None:
+        if self._voice_timer is not None or not self._voices:
+            return
+        next_index = self.air.frame_index(self.now()) + 1
+        self._voice_timer = self.loop.call_at(self.air.epoch + next_index * FRAME_SECONDS,
+                                              self._voice_tick)
+
+    def _voice_tick(self) -> None:
+        """One air frame: every talking, connected handset sends its frame to its RFP, all
+        ciphered in one DSC batch."""
+        self._voice_timer = None
+        now = self.now()
+        mfn, fn = self.air.frame_at(now)
+        outgoing: list[tuple[int, int, AirVoice]] = []
+        to_cipher: list[tuple[bytes, int, int, bytes, bool]] = []
+        for hid, path in self._voices.items():
+            entry = self.handsets.get(hid)
+            if entry is None:
+                continue
+            handset = entry.handset
+            if handset.state is not State.CONNECTED or handset.rfp_id is None:
+                continue
+            payload = path.next_uplink()
+            key = handset.cipher_key
+            if key is not None:
+                to_cipher.append((key, mfn, fn, payload, False))
+            outgoing.append((hid, handset.rfp_id,
+                             AirVoice(handset.link_pmid, payload, mfn, fn, key is not None)))
+        ciphered = iter(cipher_voices(to_cipher))
+        for hid, rfp_id, frame in outgoing:
+            if frame.ciphered:
+                frame = AirVoice(frame.pmid, next(ciphered), mfn, fn, True)
+            self.air.send_from_handset(hid, rfp_id, frame)
+        self._arm_voice_ticker()
+
+    def _receive_voice(self, hid: int, rfp_id: int, frame: AirVoice) -> None:
+        handset = self.handsets[hid].handset
+        path = self._voices.get(hid)
+        if path is None or rfp_id != handset.rfp_id or frame.pmid != handset.link_pmid:
+            return
+        index = frame.mfn * 16 + frame.fn
+        if not frame.ciphered:
+            path.receive(frame.payload, index)
+        elif handset.cipher_key is None:
+            path.receive(None, index)
+        else:
+            path.receive(cipher_voice(handset.cipher_key, frame.mfn, frame.fn, frame.payload,
+                                      downlink=True), index)
 
     # -- radio -------------------------------------------------------------------------------
     def _wanted_park(self, handset: Handset) -> Any:
@@ -176,6 +259,9 @@ class World:
         entry = self.handsets.get(hid)
         if entry is None:
             return
+        if isinstance(prim, AirVoice):
+            self._receive_voice(hid, rfp_id, prim)
+            return
         entry.handset.receive(rfp_id, prim, now)
         self.loop.call_soon(self.pump, hid)
 
@@ -228,3 +314,7 @@ class World:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        self._voices.clear()
+        if self._voice_timer is not None:
+            self._voice_timer.cancel()
+            self._voice_timer = None

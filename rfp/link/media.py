@@ -2,6 +2,11 @@
 
 omm-rfp.md §3.3 and §4.8. Every message starts with a 16-bit little-endian handle; ports are
 big-endian. Unknown bytes (the 76-byte MEDIA_CONF tail, "SRTP?") are kept raw.
+
+Where the product leaves things open, the emulator decides here, in one place each: the G.722
+codec id (`CODEC_G722`), the telephone-event payload type (`dtmf_payload_type`, the last
+octet of the codec area) and how an RFP gets its SRTP keys (`SrtpBlock`, in the MEDIA_CONF
+tail and as a tail of MEDIA_REDIRECT_START).
 """
 
 from __future__ import annotations
@@ -28,6 +33,95 @@ from rfp.link.messages import (
 )
 
 MessageType = c.MessageType
+
+# -- emulator decisions on what the spec leaves open -------------------------------------------
+CODEC_G722 = 9
+"""MEDIA_OPEN/MEDIA_CONF codec id of G.722 (64 kbit/s wideband). The spec lists ids 0-4 only;
+9 (G.722's static RTP payload type) is the emulator's choice."""
+CODEC_ENCODINGS: dict[int, str] = {
+    c.Codec.G711_ALAW: "PCMA", c.Codec.G711_ULAW: "PCMU", CODEC_G722: "G722",
+}
+"""Codec ids the emulated DSP runs, by SDP encoding name (G.723/G.729 are not emulated)."""
+CODEC_IDS: dict[str, int] = {name: codec for codec, name in CODEC_ENCODINGS.items()}
+
+DTMF_PT_NONE = 0
+"""`dtmf_payload_type` when no telephone-event payload type was negotiated."""
+
+SRTP_BLOCK_OFFSET = 8
+"""Where the SRTP block starts in the MEDIA_CONF tail: after the 8 octets of unknown meaning
+the vector shows (`030100007d85a30e`), which stay as they are."""
+SRTP_BLOCK_VERSION = 1
+"""First octet of a present SRTP block; 0 (the vector's zeros) = plain RTP."""
+SRTP_KEY_LENGTH = 30
+"""Master key || master salt of the AES-CM-128 suites (RFC 4568 §6.2)."""
+SRTP_SUITE_CODES: dict[int, str] = {
+    1: "AES_CM_128_HMAC_SHA1_80",
+    2: "AES_CM_128_HMAC_SHA1_32",
+}
+"""SRTP block suite octet -> SDES suite name."""
+SRTP_SUITE_OCTETS: dict[str, int] = {name: code for code, name in SRTP_SUITE_CODES.items()}
+SRTP_BLOCK_LENGTH = 2 + 2 * SRTP_KEY_LENGTH
+MEDIA_CONF_TAIL_LENGTH = 76
+
+
+@dataclass(frozen=True, slots=True)
+class SrtpBlock:
+    """The SRTP keys of one RTP leg as the OMM hands them to an RFP (emulator's layout).
+
+    Octets: version (1), suite (SRTP_SUITE_CODES), the 30-octet key || salt the RFP protects
+    what it sends with, the 30-octet key || salt the peer protects with.
+    """
+
+    suite: str
+    """SDES suite name."""
+    tx_key: bytes
+    """Key || salt for what the RFP sends."""
+    rx_key: bytes
+    """Key || salt for what the RFP receives."""
+
+    def to_bytes(self) -> bytes:
+        code = SRTP_SUITE_OCTETS.get(self.suite)
+        if code is None:
+            raise LinkValueError(f"no SRTP block code for suite {self.suite!r}")
+        if len(self.tx_key) != SRTP_KEY_LENGTH or len(self.rx_key) != SRTP_KEY_LENGTH:
+            raise LinkValueError(f"SRTP keys are {SRTP_KEY_LENGTH} octets (key || salt)")
+        return bytes([SRTP_BLOCK_VERSION, code]) + self.tx_key + self.rx_key
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SrtpBlock | None:
+        """The block at the start of `data`; None when there is none (a zero version octet
+        or nothing at all)."""
+        if not data or data[0] == 0:
+            return None
+        if data[0] != SRTP_BLOCK_VERSION:
+            raise LinkProtocolError(f"SRTP block version {data[0]} is not {SRTP_BLOCK_VERSION}")
+        if len(data) < SRTP_BLOCK_LENGTH:
+            raise LinkProtocolError(f"SRTP block of {len(data)} octets, under {SRTP_BLOCK_LENGTH}")
+        suite = SRTP_SUITE_CODES.get(data[1])
+        if suite is None:
+            raise LinkProtocolError(f"unknown SRTP suite code {data[1]}")
+        end = 2 + SRTP_KEY_LENGTH
+        return cls(suite, bytes(data[2:end]), bytes(data[end:end + SRTP_KEY_LENGTH]))
+
+
+def conf_tail(srtp: SrtpBlock | None, base: bytes = bytes(MEDIA_CONF_TAIL_LENGTH)) -> bytes:
+    """A MEDIA_CONF tail: `base`'s first SRTP_BLOCK_OFFSET octets, then the SRTP block (or
+    zeros), zero-padded to at least 76 octets."""
+    block = srtp.to_bytes() if srtp is not None else bytes(SRTP_BLOCK_LENGTH)
+    head = base[:SRTP_BLOCK_OFFSET].ljust(SRTP_BLOCK_OFFSET, b"\0")
+    rest = base[SRTP_BLOCK_OFFSET + SRTP_BLOCK_LENGTH:]
+    return (head + block + rest).ljust(MEDIA_CONF_TAIL_LENGTH, b"\0")
+
+
+def codec_area_spare(codec_count: int, dtmf_payload_type: int | None) -> bytes:
+    """MediaConf.codec_spare for `codec_count` triples carrying the telephone-event payload
+    type in its last two octets (spec offsets 60-61, where the vector has `6565`: 101, the
+    usual telephone-event payload type, for each direction; the emulator reads it so)."""
+    size = 3 * c.MEDIA_CONF_MAX_CODECS - 3 * codec_count
+    pt = DTMF_PT_NONE if dtmf_payload_type is None else dtmf_payload_type
+    if size < 2:
+        raise LinkValueError("no room for the telephone-event payload type after 17 codecs")
+    return bytes(size - 2) + bytes([pt, pt]) if pt else b""
 
 
 @register
@@ -190,6 +284,18 @@ class MediaConf(TypedMessage):
         except (OverflowError, ValueError, AttributeError, TypeError) as exc:
             raise LinkValueError(f"MediaConf field out of range: {exc}") from None
 
+    @property
+    def dtmf_payload_type(self) -> int | None:
+        """The telephone-event payload type of the stream (see `codec_area_spare`)."""
+        if len(self.codec_spare) < 1 or self.codec_spare[-1] == DTMF_PT_NONE:
+            return None
+        return self.codec_spare[-1]
+
+    @property
+    def srtp(self) -> SrtpBlock | None:
+        """The SRTP keys in the tail (see `SrtpBlock`); LinkProtocolError when malformed."""
+        return SrtpBlock.from_bytes(self.tail[SRTP_BLOCK_OFFSET:])
+
     def json_extras(self) -> JsonDict:
         return {"codecs": [codec.to_json() for codec in self.codecs]}
 
@@ -312,6 +418,13 @@ class MediaRedirectStart(TypedMessage):
     """Remote port 2."""
     time: Annotated[int, U32LE]
     """Time (LE)."""
+    tail: Annotated[bytes, REST] = b""
+    """The redirect leg's SRTP block (emulator's addition, see `SrtpBlock`); empty = RTP."""
+
+    @property
+    def srtp(self) -> SrtpBlock | None:
+        """The SRTP keys of the RFP-to-RFP leg; LinkProtocolError when malformed."""
+        return SrtpBlock.from_bytes(self.tail)
 
 
 @register

@@ -158,3 +158,21 @@ def frames(pcm: npt.ArrayLike, sample_rate: int = c.NARROWBAND_RATE,
     n = frame_samples(sample_rate, frame_ms)
     for start in range(0, len(array) - n + 1, n):
         yield array[start:start + n]
+
+
+# -- G.711 law conversion (an RFP's DSP between A-law on the air and µ-law RTP) -----------------
+
+ALAW_TO_ULAW = bytes(ULAW_ENCODE[ALAW_DECODE.view(np.uint16)].tolist())
+"""µ-law octet of each A-law octet, through the 16-bit linear value (a `bytes.translate` table)."""
+ULAW_TO_ALAW = bytes(ALAW_ENCODE[ULAW_DECODE.view(np.uint16)].tolist())
+"""A-law octet of each µ-law octet."""
+
+
+def alaw_to_ulaw(data: bytes) -> bytes:
+    """G.711 A-law octets as µ-law (G.711's own A/µ conversion is not bit-exact either way)."""
+    return data.translate(ALAW_TO_ULAW)
+
+
+def ulaw_to_alaw(data: bytes) -> bytes:
+    """G.711 µ-law octets as A-law."""
+    return data.translate(ULAW_TO_ALAW)
