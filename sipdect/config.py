@@ -2,7 +2,12 @@
 
 configs/default.toml is the embedded default. Every listener binds 127.0.0.1
 unless the file says otherwise; ports below 1024 are shifted by `port_shift`
-(default 8000: 443 -> 8443) so that no root is needed.
+(default 8000: 443 -> 8443) so that no root is needed. The embedded call server's SIP
+ports are shifted too (5060 -> 13060, 5061 -> 13061), because a softphone or PBX on the
+same machine usually holds the real ones; `port_shift = 0` gives the product's ports.
+
+[pbx] runs the embedded call server (sim.pbx) only when the section is there; [[user]]
+entries are DECT users with a SIP account, each created in its OMM and at the call server.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dect.identities import Ipei
 from sipdect.tls import SecurityLevel
+
+SRTP_POLICIES = ("no", "optional", "required")
+"""The call server's SRTP setting (sim.pbx.srtp.SrtpPolicy); MiVO400's default is No."""
 
 
 class ConfigError(ValueError):
@@ -76,6 +85,40 @@ class HandsetConfig:
 
 
 @dataclass
+class PbxAccountConfig:
+    """A call-server account that is no DECT user (a SIP phone, sipp, baresip)."""
+
+    user: str
+    password: str
+
+
+@dataclass
+class PbxConfig:
+    """The embedded call server (sim.pbx), modelled on MiVoice Office 400."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    udp_port: int = 5060
+    tcp_port: int | None = 5060  # None: no TCP listener
+    tls_port: int | None = 5061  # None: no TLS listener
+    realm: str = "sipdect"  # digest realm of its challenges
+    srtp: str = "no"  # no / optional / required (SRTP_POLICIES)
+    accounts: list[PbxAccountConfig] = field(default_factory=list)
+
+
+@dataclass
+class UserConfig:
+    """A DECT user (PP user) with a SIP account, bound to a handset (features.md §2.7)."""
+
+    number: str
+    name: str = ""
+    sip_password: str = ""
+    handset: str | None = None  # IPEI in the OMM's spaced form; None: unbound
+    auth_id: str | None = None  # digest user name; None: the number
+    omm: str = ""  # the OMM that holds the user; "" until parse_config resolves it
+
+
+@dataclass
 class SystemConfig:
     name: str = "sipdect"
     port_shift: int = 8000
@@ -83,11 +126,17 @@ class SystemConfig:
     omms: list[OmmConfig] = field(default_factory=list)
     rfps: list[RfpConfig] = field(default_factory=list)
     handsets: list[HandsetConfig] = field(default_factory=list)
+    pbx: PbxConfig | None = None  # None: no embedded call server
+    users: list[UserConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
         """Privileged ports move up by port_shift; 0 (any free port) stays 0."""
         return port + self.port_shift if 0 < port < 1024 else port
+
+    def sip_shifted(self, port: int) -> int:
+        """The call server's SIP ports move up by port_shift; 0 stays 0."""
+        return port + self.port_shift if port else port
 
 
 def _expect(section: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
@@ -190,6 +239,112 @@ def _handset(raw: dict[str, Any], where: str, default_omm: str) -> HandsetConfig
                          configured=_expect(raw, "configured", bool, where, True))
 
 
+def _optional_port(raw: dict[str, Any], key: str, where: str, default: int) -> int | None:
+    """A listener port, or None when the key is false (no such listener)."""
+    if raw.get(key, default) is False:
+        return None
+    return _port(raw, key, where, default)
+
+
+def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
+    _only(raw, {"enabled", "host", "udp_port", "tcp_port", "tls_port", "realm", "srtp",
+                "accounts"}, where)
+    srtp = _expect(raw, "srtp", str, where, "no")
+    if srtp not in SRTP_POLICIES:
+        raise ConfigError(f"{where}: srtp must be one of {', '.join(SRTP_POLICIES)}, "
+                          f"not {srtp!r}")
+    cfg = PbxConfig(enabled=_expect(raw, "enabled", bool, where, True),
+                    host=_expect(raw, "host", str, where, "127.0.0.1"),
+                    udp_port=_port(raw, "udp_port", where, 5060),
+                    tcp_port=_optional_port(raw, "tcp_port", where, 5060),
+                    tls_port=_optional_port(raw, "tls_port", where, 5061),
+                    realm=_expect(raw, "realm", str, where, "sipdect"), srtp=srtp)
+    if not cfg.realm:
+        raise ConfigError(f"{where}: realm must not be empty")
+    for i, acc in enumerate(_expect(raw, "accounts", list, where, [])):
+        w = f"{where}.accounts[{i}]"
+        if not isinstance(acc, dict):
+            raise ConfigError(f"{w}: an account is a table with 'user' and 'password'")
+        _only(acc, {"user", "password"}, w)
+        user = _sip_user(acc, "user", w)
+        password = _expect(acc, "password", str, w, "")
+        if not password:
+            raise ConfigError(f"{w}: give the account a 'password'")
+        cfg.accounts.append(PbxAccountConfig(user, password))
+    return cfg
+
+
+def _sip_user(raw: dict[str, Any], key: str, where: str) -> str:
+    """A SIP user part the OMM can store: 1-32 characters, no blanks or URI delimiters."""
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ConfigError(f"{where}: write '{key}' as a string, e.g. \"{value}\"")
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: '{key}' is required, e.g. \"201\"")
+    if len(value) > 32 or any(ch.isspace() or ch in "@:;<>\"" for ch in value):
+        raise ConfigError(f"{where}: '{key}' = {value!r} is not a SIP user name "
+                          "(1-32 characters without blanks, @ : ; < > or quotes)")
+    return value
+
+
+def _user(raw: dict[str, Any], where: str) -> UserConfig:
+    _only(raw, {"number", "name", "sip_password", "handset", "auth_id", "omm"}, where)
+    number = _sip_user(raw, "number", where)
+    name = _expect(raw, "name", str, where, "")
+    if len(name) > 40:
+        raise ConfigError(f"{where}: name is at most 40 characters (the OMM's limit)")
+    password = _expect(raw, "sip_password", str, where, "")
+    if not password or len(password) > 64:
+        raise ConfigError(f"{where}: give user {number} a 'sip_password' of 1-64 characters")
+    handset = _expect(raw, "handset", str, where, None)
+    if handset is not None:
+        try:
+            handset = Ipei.parse(handset.strip()).omm_form()
+        except ValueError as exc:
+            raise ConfigError(f"{where}: handset {handset!r} is not an IPEI "
+                              f"(e.g. \"03074 0220259 3\"): {exc}") from None
+    auth_id = _sip_user(raw, "auth_id", where) if "auth_id" in raw else None
+    return UserConfig(number, name, password, handset, auth_id,
+                      _expect(raw, "omm", str, where, ""))
+
+
+def _check_users(cfg: SystemConfig, source: str) -> None:
+    """Numbers, auth ids and handsets unique; each user's OMM known (default: its
+    handset's, else the first)."""
+    names = [o.name for o in cfg.omms]
+    handset_omm = {Ipei.parse(h.ipei.strip()).omm_form(): h.omm for h in cfg.handsets
+                   if _is_ipei(h.ipei)}
+    numbers: set[str] = set()
+    digest_names: set[str] = set()
+    bound: set[str] = set()
+    pbx_users = {a.user for a in cfg.pbx.accounts} if cfg.pbx is not None else set()
+    for i, user in enumerate(cfg.users):
+        where = f"{source}: [[user]] #{i + 1}"
+        if user.number in numbers or user.number in pbx_users:
+            raise ConfigError(f"{where}: number {user.number} is used twice")
+        numbers.add(user.number)
+        digest = user.auth_id or user.number
+        if digest in digest_names:
+            raise ConfigError(f"{where}: auth id {digest} is used twice")
+        digest_names.add(digest)
+        if user.handset is not None:
+            if user.handset in bound:
+                raise ConfigError(f"{where}: handset {user.handset} is bound to two users")
+            bound.add(user.handset)
+        if not user.omm:
+            user.omm = handset_omm.get(user.handset or "", names[0])
+        if user.omm not in names:
+            raise ConfigError(f"{where}: names OMM {user.omm!r}; known: {names}")
+
+
+def _is_ipei(text: str) -> bool:
+    try:
+        Ipei.parse(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def parse_config(text: str, source: str = "<string>", base: Path | None = None) -> SystemConfig:
     try:
         raw = tomllib.loads(text)
@@ -223,6 +378,15 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     for item in placed:
         if item.omm not in names:
             raise ConfigError(f"{source}: {item} names OMM {item.omm!r}; known: {names}")
+    pbx = _expect(raw, "pbx", dict, f"{source}: [pbx]", None)
+    if pbx is not None:
+        cfg.pbx = _pbx(pbx, f"{source}: [pbx]")
+    users = _expect(raw, "user", list, f"{source}: [[user]]", [])
+    for i, user in enumerate(users):
+        if not isinstance(user, dict):
+            raise ConfigError(f"{source}: [[user]] #{i + 1} must be a table")
+        cfg.users.append(_user(user, f"{source}: [[user]] #{i + 1}"))
+    _check_users(cfg, source)
     return cfg
 
 

@@ -3,6 +3,10 @@
 A System object holds one emulated installation (no global state), so tests can
 run several side by side. It reports its endpoints and initial credentials for
 the ready file (README "Ready file").
+
+With [pbx], the embedded call server starts first; every [[user]] gets an account there
+and, when its OMM lacks it, a DECT user record bound to its handset. An OMM whose config
+does not set BasicSIP is pointed at the call server (features.md §2.7).
 """
 
 from __future__ import annotations
@@ -13,11 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from omm.access import FULL_ACCESS
-from omm.service import OmmService
+from omm.errors import ModelError
+from omm.service import Endpoint, OmmService
+from sim.pbx import PbxConfig as PbxServerConfig
+from sim.pbx import SrtpPolicy
+from sim.pbx.service import PbxListeners, PbxService
 from sipdect import __version__
 from sipdect.accounts import DEFAULT_CREDENTIALS
-from sipdect.config import SystemConfig
+from sipdect.config import ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.sip import SipTransportError
 from sipdect.site import Site
+
+BASIC_SIP_MARK = "basic-sip-from-pbx.json"
+"""In an OMM's data directory: the BasicSIP values the system wrote last. While the stored
+settings still equal them, a restart may move them to the call server's new address; once
+an administrator changed BasicSIP (AXI SetBasicSIP), the system leaves it alone."""
+SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 
 
 class System:
@@ -30,12 +45,23 @@ class System:
         self.omms = [OmmService(o, data_dir / "omm" / o.name, port_of=port_of) for o in cfg.omms]
         self.site = Site(self.omms, data_dir)
         self.control: Any = None
+        self.pbx: PbxService | None = None
+        if cfg.pbx is not None and cfg.pbx.enabled:
+            sip_port = (lambda p: 0) if any_port else cfg.sip_shifted
+            self.pbx = _pbx_service(cfg.pbx, cfg.users, data_dir / "pbx", sip_port)
 
     async def start(self) -> None:
-        """OMMs first, then the RFPs (they connect to them), then handsets, then control."""
+        """The call server first, then the OMMs (their users registering at it), then the
+        RFPs (they connect to the OMMs), then handsets, then control."""
         started: list[OmmService] = []
         try:
+            if self.pbx is not None:
+                try:
+                    await self.pbx.start()
+                except SipTransportError as exc:
+                    raise OSError(f"call server: {exc}") from None
             for omm in self.omms:
+                self._provision(omm)
                 await omm.start()
                 started.append(omm)
             for rfp in self.cfg.rfps:
@@ -52,6 +78,8 @@ class System:
             await self.site.stop()
             for omm in started:
                 await omm.stop()
+            if self.pbx is not None:
+                await self.pbx.stop()
             raise
 
     async def stop(self) -> None:
@@ -60,6 +88,30 @@ class System:
         await self.site.stop()
         for omm in self.omms:
             await omm.stop()
+        if self.pbx is not None:
+            await self.pbx.stop()
+
+    # -- users and the call server ------------------------------------------------------------
+
+    def _provision(self, omm: OmmService) -> None:
+        """Give `omm` its configured users and, unless configured, BasicSIP at the PBX."""
+        for user in self.cfg.users:
+            if user.omm == omm.cfg.name:
+                try:
+                    _ensure_user(omm.model, user)
+                except ModelError as exc:
+                    raise ConfigError(f"{self.cfg.source}: [[user]] {user.number} cannot be "
+                                      f"created in OMM {omm.cfg.name}: {exc}") from None
+        if self.pbx is None or "BasicSIP" in omm.cfg.settings:
+            return
+        wanted = self.pbx.basic_sip()
+        mark = omm.data_dir / BASIC_SIP_MARK
+        current = omm.model.settings.get("BasicSIP")
+        ours = json.loads(mark.read_text("utf-8")) if mark.is_file() else None
+        unset = not current.get("proxyServer") and not current.get("regServer")
+        if unset or {k: current.get(k) for k in SERVER_FIELDS} == ours:
+            omm.model.settings.update("BasicSIP", wanted)
+            mark.write_text(json.dumps({k: wanted[k] for k in SERVER_FIELDS}), "utf-8")
 
     def omm(self, name: str | None = None) -> OmmService:
         if name is None:
@@ -81,6 +133,18 @@ class System:
                             "must_change_password": False})
         return out
 
+    def endpoints(self) -> list[Endpoint]:
+        """Every listener: the call server's, the OMMs', the control API's."""
+        out = [Endpoint("pbx", "PBX", proto, host, port)
+               for proto, host, port in self.pbx.endpoints()] if self.pbx is not None else []
+        return out + [e for o in self.omms for e in o.endpoints]
+
+    def sip_users(self) -> list[dict[str, Any]]:
+        """The configured DECT users with their SIP accounts (number, name, password)."""
+        return [{"number": u.number, "name": u.name, "omm": u.omm, "handset": u.handset,
+                 "auth_id": u.auth_id or u.number, "sip_password": u.sip_password}
+                for u in self.cfg.users]
+
     def ready_info(self) -> dict[str, Any]:
         return {
             "sipdect": __version__,
@@ -88,15 +152,52 @@ class System:
             "config": self.cfg.source,
             "pid": os.getpid(),
             "data_dir": str(self.data_dir),
-            "endpoints": [e.as_dict() for o in self.omms for e in o.endpoints]
+            "endpoints": [e.as_dict() for e in self.endpoints()]
             + ([self.control.endpoint()] if self.control is not None else []),
             "rfps": [r.describe() for r in self.site.rfps.values()],
             "handsets": ([self.site.world.describe(h) for h in self.site.world.handsets]
                          if self.site.world is not None else []),
             "credentials": self.credentials(),
+            "users": self.sip_users(),
+            "pbx": self.pbx.describe() if self.pbx is not None else None,
         }
 
     def write_ready_file(self, path: Path) -> None:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(json.dumps(self.ready_info(), indent=2) + "\n", "utf-8")
         os.replace(tmp, path)
+
+
+def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
+                 port_of: Any) -> PbxService:
+    accounts = {u.number: u.sip_password for u in users}
+    accounts.update({a.user: a.password for a in cfg.accounts})
+    auth_ids = {u.number: u.auth_id for u in users if u.auth_id}
+    server_config = PbxServerConfig(accounts=accounts, auth_ids=auth_ids, realm=cfg.realm,
+                                    srtp=SrtpPolicy(cfg.srtp))
+    listeners = PbxListeners(
+        cfg.host, port_of(cfg.udp_port),
+        None if cfg.tcp_port is None else port_of(cfg.tcp_port),
+        None if cfg.tls_port is None else port_of(cfg.tls_port))
+    return PbxService(server_config, data_dir, listeners)
+
+
+def _ensure_user(model: Any, user: UserConfig) -> None:
+    """Create the DECT user if its number is free, bound (Fixed) to its handset's device
+    record, which is created too if missing. An existing user is left as it is: it may
+    have been changed over AXI since."""
+    try:
+        model.users.find_by_number(user.number)
+        return
+    except ModelError:
+        pass
+    rec = model.users.create({"num": user.number, "name": user.name,
+                              "sipPw": user.sip_password, "sipAuthId": user.auth_id or ""})
+    if user.handset is None:
+        return
+    try:
+        device = model.devices.find_by_ipei(user.handset)
+    except ModelError:
+        device = model.devices.create({"ipei": user.handset})
+    if not device.get("uid"):
+        model.relations.attach(rec["uid"], device["ppn"], "Fixed")
