@@ -200,6 +200,11 @@ class Call:
     def call_id(self) -> str:
         return self.invite.call_id
 
+    @property
+    def dialog_key(self) -> tuple[str, str]:
+        """(Call-ID, our tag): how in-dialog requests find the call."""
+        return (self.call_id, self.to_tag if self.leg is Leg.IN else self.invite.from_.tag or "")
+
 
 class CallControl:
     """The SIP side of every DECT call of one OMM (docs/calls.md §3). One call per user.
@@ -219,7 +224,9 @@ class CallControl:
         self.on_dect_output = on_dect_output
         self.calls: dict[int, Call] = {}
         """Live calls by ppn."""
-        self._by_call_id: dict[str, Call] = {}
+        self._by_dialog: dict[tuple[str, str], Call] = {}
+        """Calls by (Call-ID, our tag): both legs of a call between two of our users share
+        a Call-ID."""
         self._by_transaction: dict[TransactionKey, Call] = {}
         self._requests: dict[TransactionKey, tuple[Call, Request]] = {}
         self.last_rfp: dict[int, int] = {}
@@ -255,7 +262,7 @@ class CallControl:
             if stop_media and call.anchor is not None:
                 self.media.stop(call.ppn)
         if call.phase is not Phase.ENDING:
-            self._by_call_id.pop(call.call_id, None)
+            self._by_dialog.pop(call.dialog_key, None)
 
     def _site_mode(self, rfp_id: int) -> mc.SrtpMode:
         rfp = self.model.rfps.table.get(rfp_id)
@@ -383,7 +390,7 @@ class CallControl:
                     mcei=event.mcei, anchor=(event.rfp_id, event.mcei), mode=mode,
                     local=local, offer=offer)
         self.calls[ppn] = call
-        self._by_call_id[call.call_id] = call
+        self._by_dialog[call.dialog_key] = call
         try:
             call.transaction = self.sip.send_request(invite, peer)
         except SipTransportError as exc:
@@ -539,7 +546,7 @@ class CallControl:
                 call.transaction = self.sip.send_request(retry, call.peer)
                 self._by_transaction[call.transaction] = call
                 return
-        self._by_call_id.pop(call.call_id, None)
+        self._by_dialog.pop(call.dialog_key, None)
         if call.phase is Phase.ENDING:
             return
         outcome = RESPONSE_OUTCOMES.get(status, Outcome(
@@ -562,7 +569,7 @@ class CallControl:
         self.sip.send_stateless(call.ack, self._ack_peer(call, call.ack))
         if call.phase is Phase.ENDING:  # answered while we cancelled: end it
             self._in_dialog(call, "BYE")
-            self._by_call_id.pop(call.call_id, None)
+            self._by_dialog.pop(call.dialog_key, None)
             return
         assert call.offer is not None and call.local is not None
         try:
@@ -596,7 +603,7 @@ class CallControl:
                 self._forget(call)
                 self._release_dect(call, Outcome(R.TIMER_EXPIRY, ""))
             return
-        self._by_call_id.pop(call.call_id, None)
+        self._by_dialog.pop(call.dialog_key, None)
         if call.phase is Phase.ENDING:
             return
         outcome = RESPONSE_OUTCOMES[408] if isinstance(event, TransactionTimeout) \
@@ -626,14 +633,12 @@ class CallControl:
             self.sip.send_response(response, key)
 
     def _ack(self, ack: Request) -> None:
-        call = self._by_call_id.get(ack.call_id)
+        call = self._by_dialog.get((ack.call_id, ack.to.tag or ""))
         if call is not None and call.leg is Leg.IN:
             call.acked = True
 
     def _invite(self, request: Request, key: TransactionKey) -> None:
         """A new call for one of our users (by Request-URI user, else To user)."""
-        if request.call_id in self._by_call_id:
-            return  # a merged or looped request (§8.2.2.2): the transaction layer absorbs it
         number = request.uri.user or request.to.sip_uri.user or ""
         uid = self.model.users.by_num.get(number)
         if uid is None:
@@ -669,7 +674,7 @@ class CallControl:
         account = self.registrations.account(ppn)
         call = Call(ppn, Leg.IN, account, request, transaction=key, offer=offer, mode=mode)
         self.calls[ppn] = call
-        self._by_call_id[call.call_id] = call
+        self._by_dialog[call.dialog_key] = call
         self._by_transaction[key] = call
         caller = request.from_
         calling_number = caller.sip_uri.user if isinstance(caller.uri, SipUri) else ""
@@ -708,13 +713,14 @@ class CallControl:
         call = self._by_transaction.get(event.transaction)
         if call is None or call.leg is not Leg.IN or call.phase is not Phase.SETUP:
             return
+        self._by_dialog.pop(call.dialog_key, None)
         call.to_tag = event.to_tag or call.to_tag
         self._respond(call, 487)
         self._forget(call)
         self._release_dect(call, Outcome(R.NORMAL, ""))
 
     def _in_dialog_request(self, request: Request, key: TransactionKey) -> None:
-        call = self._by_call_id.get(request.call_id)
+        call = self._by_dialog.get((request.call_id, request.to.tag or ""))
         dialog = call.dialog if call is not None else None
         if call is None or dialog is None:
             self.sip.send_response(make_response(request, 481), key)
@@ -726,7 +732,7 @@ class CallControl:
             return
         if request.method == "BYE":
             self.sip.send_response(make_response(request, 200), key)
-            self._by_call_id.pop(call.call_id, None)
+            self._by_dialog.pop(call.dialog_key, None)
             if self.calls.get(call.ppn) is call:
                 self._forget(call)
                 self._release_dect(call, Outcome(R.NORMAL, ""))
