@@ -27,6 +27,8 @@ from dect.nwk import NwkMessage, cc, coms, decode_message, lce, mm
 from dect.nwk.ie import (
     AllocationType,
     AuthType,
+    CallingPartyName,
+    CallingPartyNumber,
     CipherInfo,
     FixedIdentity,
     IwuToIwu,
@@ -37,6 +39,7 @@ from dect.nwk.ie import (
     PortableIdentity,
     Rand,
     RejectReason,
+    ReleaseReason,
     Res,
     Rs,
     TerminalCapability,
@@ -186,6 +189,30 @@ class ConnectionEnded:
     """"released", "undecodable frames", "early encryption failed", ..."""
 
 
+@dataclass(frozen=True, slots=True)
+class CallIncoming:
+    """A call rings on the handset."""
+
+    number: str
+    """The caller's number, "" when withheld."""
+    name: str
+    """The caller's name, "" when none came."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallConnected:
+    """The call is answered (either way) and through."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The call is over."""
+
+    reason: str
+    """HungUp (this handset ended it), Rejected, Normal (the other end hung up), Busy,
+    NotReachable, LinkLost (the connection went), Failed."""
+
+
 HandsetEvent = (
     Subscribed
     | SubscriptionFailed
@@ -195,6 +222,9 @@ HandsetEvent = (
     | MessageReceived
     | FpAuthenticated
     | ConnectionEnded
+    | CallIncoming
+    | CallConnected
+    | CallEnded
 )
 
 
@@ -230,6 +260,41 @@ TRANSITIONS: Final[dict[tuple[State, str], State]] = {
     (State.CONNECTED, "released"): State.LOCKED,
     **{(s, "power_off"): State.OFF for s in State},
 }
+
+
+class CallState(Enum):
+    """The call as the user sees it (EN 300 175-5 §9.3 T-states, folded)."""
+
+    IDLE = "idle"
+    DIALLING = "dialling"
+    """Off-hook: the SETUP is (about to be) out; overlap digits still go (T-01, T-02)."""
+    PROCEEDING = "proceeding"
+    """The number is complete and the call is on its way (T-03)."""
+    RINGBACK = "ringback"
+    """The far end rings (T-04)."""
+    INCOMING = "incoming"
+    """The handset rings (T-06, T-07, T-08 until CONNECT-ACK)."""
+    CONNECTED = "connected"
+    """T-10."""
+
+
+#: FP call messages each call state handles; anything else in the call is ignored.
+CALL_ACCEPTS: Final[dict[int, frozenset[CallState]]] = {
+    CcMessageType.CC_SETUP_ACK: frozenset({CallState.DIALLING}),
+    CcMessageType.CC_CALL_PROC: frozenset({CallState.DIALLING}),
+    CcMessageType.CC_ALERTING: frozenset({CallState.DIALLING, CallState.PROCEEDING}),
+    CcMessageType.CC_CONNECT: frozenset(
+        {CallState.DIALLING, CallState.PROCEEDING, CallState.RINGBACK}
+    ),
+    CcMessageType.CC_CONNECT_ACK: frozenset({CallState.INCOMING}),
+}
+
+TEXT_CALLING: Final = "Calling"
+TEXT_RINGING: Final = "Ringing"
+TEXT_CONNECTED: Final = "Connected"
+TEXT_CALL_FROM: Final = "Call from"
+TEXT_BUSY: Final = "Busy"
+TEXT_CALL_ENDED: Final = "Call ended"
 
 
 class Task(Enum):
@@ -288,7 +353,9 @@ class Handset:
         self.rfpi: Rfpi | None = None
         self.undecodable = 0
         """Received frames in a row that did not decode (a wrong cipher key)."""
-        self.call_active = False
+        self.call_state = CallState.IDLE
+        self.auto_answer: float | None = None
+        """Answer an incoming call by itself this many seconds after it rings; None = never."""
         self._typed = ""
         self._ac_entry = False
         self._ac_park: Park | None = None
@@ -314,7 +381,21 @@ class Handset:
         """The PMID the present connection was set up with."""
         self._rx_lln = cv.LLN_DEFAULT
         self._next_lock: tuple[int, Rfpi] | None = None
-        self._cc_ti = 0
+        self._call_ti = 0
+        """TI value of the call; the handset's own calls use 0."""
+        self._call_ours = False
+        """The handset originated the call (its messages carry TI flag 0)."""
+        self._call_number = ""
+        self._call_releasing = False
+        """CC-RELEASE sent; the FP's CC-RELEASE-COM ends the transaction."""
+        self._answer_sent = False
+        self._overlap_open = False
+        """The FP's SETUP-ACK came: overlap digits may go."""
+        self._answer_at: float | None = None
+        self._fp_text = False
+        """The FP put text on the display during the call (a feature code's answer)."""
+        self._overlap_keys = ""
+        """Digits typed after {CALL} before the SETUP could go."""
         self._coms_ti = 0
         self._out: list[tuple[int, AirPrimitive]] = []
         self._events: deque[HandsetEvent] = deque()
@@ -330,6 +411,11 @@ class Handset:
     def link_pmid(self) -> int:
         """The PMID the present connection was set up with (AirVoice frames carry it)."""
         return self._link_pmid
+
+    @property
+    def call_active(self) -> bool:
+        """A call is up in any phase (the connection stays for it)."""
+        return self.call_state is not CallState.IDLE
 
     # -- identity ------------------------------------------------------------------------------
     @property
@@ -447,6 +533,23 @@ class Handset:
             else:
                 self._press_function(key, now)
 
+    def dial(self, number: str, now: float) -> None:
+        """Type `number` and press {CALL}: an en bloc call."""
+        if self.call_state is not CallState.IDLE:
+            raise HandsetStateError(f"cannot dial while the call is {self.call_state.value}")
+        self._typed = ""
+        self.press(number + "{CALL}", now)
+
+    def answer(self, now: float) -> None:
+        """Answer the ringing call ({CALL} while INCOMING)."""
+        if self.call_state is not CallState.INCOMING:
+            raise HandsetStateError(f"no call rings (the call is {self.call_state.value})")
+        self.press("{CALL}", now)
+
+    def hang_up(self, now: float) -> None:
+        """{END}: end the call, or reject it while it rings."""
+        self.press("{END}", now)
+
     def authenticate_fp(self, now: float) -> None:
         """Challenge the FT with the UAK (dect-security.md §4.4)."""
         self._queue(_Job(Task.AUTHENTICATE_FT))
@@ -459,9 +562,10 @@ class Handset:
             if 0 <= choice < len(self._popup.confirmations):
                 self._answer(self._popup.confirmations[choice], now)
             return
+        if self.call_state is CallState.INCOMING:
+            return
         if self.call_active and not self._ac_entry:
-            self._send(cc.info(keypad=key, ti=self._cc_ti))
-            self._flush(now)
+            self._call_key(key, now)
             return
         self._typed += key
         self._show_typing()
@@ -481,14 +585,15 @@ class Handset:
             elif self._ac_entry:
                 self._start_subscription(now)
         elif key is Key.CALL:
-            if not self.call_active and not self._ac_entry:
+            if self.call_state is CallState.INCOMING:
+                self._answer_call(now)
+            elif not self.call_active and not self._ac_entry:
                 digits, self._typed = self._typed, ""
-                self._queue(_Job(Task.CALL, digits=digits))
-                self._connect_if_needed(now)
+                self._start_call(digits, now)
         elif key is Key.END:
             if self.call_active:
-                self._send(cc.release(ReleaseReasonCode.NORMAL, ti=self._cc_ti))
-                self._flush(now)
+                self._hang_up(now)
+                return
             self._popup = None
             self._ac_entry = False
             self._typed = ""
@@ -524,6 +629,8 @@ class Handset:
     def _show_idle(self) -> None:
         if self.state is State.OFF:
             self.display = []
+            return
+        if self.call_active:  # the call owns the display
             return
         sub = self.subscription
         if self.rfpi is None:
@@ -596,7 +703,9 @@ class Handset:
         self._handover_from = None
         self._job = None
         self._allocation = self._ft_auth = None
-        self.call_active = False
+        if self.call_active:
+            self._call_over("LinkLost", TEXT_CALL_ENDED)
+        self._call_releasing = False
         self._idle_deadline = self._job_deadline = self._early_deadline = None
 
     def _release(self, reason: str, now: float) -> None:
@@ -655,9 +764,12 @@ class Handset:
             )
             self._send(msg, cv.LLN_DEFAULT)
         elif task is Task.CALL:
+            if self.call_state is not CallState.DIALLING:  # hung up before the link came
+                self._job_done(now)
+                return
             keypad = MultiKeypad(self._job.digits) if self._job.digits else None
-            self._send(cc.setup(sub.ipui, sub.park, keypad=keypad, ti=self._cc_ti), cv.LLN_DEFAULT)
-            self.call_active = True
+            setup = cc.setup(sub.ipui, sub.park, keypad=keypad, ti=self._call_ti)
+            self._send(setup, cv.LLN_DEFAULT)
         elif task is Task.CONFIRM:
             self._send(coms.setup(sub.ipui, sub.park, ti=self._coms_ti), cv.LLN_DEFAULT)
         elif task is Task.DETACH:
@@ -809,13 +921,23 @@ class Handset:
     # -- timers --------------------------------------------------------------------------------
     def get_timer(self) -> float | None:
         dlc = self._dlc.get_timer() if self._dlc is not None else None
-        deadlines = (dlc, self._idle_deadline, self._job_deadline, self._early_deadline)
+        deadlines = (
+            dlc,
+            self._idle_deadline,
+            self._job_deadline,
+            self._early_deadline,
+            self._answer_at,
+        )
         return min((t for t in deadlines if t is not None), default=None)
 
     def handle_timer(self, now: float) -> None:
         if self._dlc is not None:
             self._dlc.handle_timer(now)
             self._process_dlc(now)
+        if self._answer_at is not None and now >= self._answer_at:
+            self._answer_at = None
+            if self.call_state is CallState.INCOMING and self._dlc is not None:
+                self._answer_call(now)
         if self._early_deadline is not None and now >= self._early_deadline:
             self.display = ["Encryption failed"]
             self._release("early encryption failed", now)
@@ -936,30 +1058,158 @@ class Handset:
         if self._job is not None and self._job.task is Task.LOCATE:
             self._job_done(now)
 
-    def _on_call_progress(self, msg: NwkMessage, now: float) -> None:
-        """SETUP-ACK, CALL-PROC, ALERTING, CONNECT: the call stands; it may last."""
+    # -- calls (EN 300 175-5 §9.3, PT side; docs/calls.md §1) ----------------------------------
+    def _set_call(self, state: CallState, text: str | None = None) -> None:
+        self.call_state = state
+        if text is not None:
+            self.display = [text]
+            self._fp_text = False
+
+    def _calling_text(self) -> str:
+        return f"{TEXT_CALLING} {self._call_number}" if self._call_number else TEXT_CALLING
+
+    def _setup_sent(self) -> bool:
+        """The call's CC-SETUP went (or came): messages of the call can go."""
+        if not self._call_ours:
+            return True
+        return self._job is not None and self._job.task is Task.CALL
+
+    def _overlap_waiting(self) -> bool:
+        """Dialling without a number before the FP's SETUP-ACK: digits wait (§9.3.1.3)."""
+        return self.call_state is CallState.DIALLING and not self._overlap_open
+
+    def _is_call_message(self, msg: NwkMessage) -> bool:
+        """From the FP in this call's transaction: same value, the flag the other end sets."""
+        live = self.call_active or self._call_releasing
+        return live and msg.ti == self._call_ti and msg.ti_flag == self._call_ours
+
+    def _start_call(self, digits: str, now: float) -> None:
+        self._call_ti, self._call_ours = 0, True
+        self._call_number, self._overlap_keys = digits, ""
+        self._call_releasing = self._answer_sent = self._overlap_open = False
+        self._set_call(CallState.DIALLING, self._calling_text())
+        self._queue(_Job(Task.CALL, digits=digits))
+        self._connect_if_needed(now)
+
+    def _call_key(self, key: str, now: float) -> None:
+        """A dial key during a call: overlap digit while dialling, else DTMF (CC-INFO)."""
+        if self.call_state is CallState.DIALLING:
+            self._call_number += key
+            self.display = [self._calling_text()]
+        if not self._setup_sent() or self._overlap_waiting():
+            self._overlap_keys += key
+            return
+        self._send(cc.info(keypad=key, ti=self._call_ti, ti_flag=not self._call_ours))
+        self._flush(now)
+
+    def _answer_call(self, now: float) -> None:
+        if self._answer_sent:
+            return
+        self._answer_sent, self._answer_at = True, None
+        self._send(cc.connect(ti=self._call_ti, ti_flag=True))
+        self._flush(now)
+
+    def _hang_up(self, now: float) -> None:
+        if self.call_state is CallState.INCOMING and not self._answer_sent:
+            reason = ReleaseReasonCode.USER_REJECTION
+            self._send(cc.release_com(reason, ti=self._call_ti, ti_flag=True))
+            self._finish_call("Rejected", TEXT_CALL_ENDED, now)
+        elif not self._setup_sent():  # the connection for it is not up yet
+            self._jobs = deque(j for j in self._jobs if j.task is not Task.CALL)
+            self._finish_call("HungUp", TEXT_CALL_ENDED, now)
+        else:
+            reason = ReleaseReasonCode.NORMAL
+            self._send(cc.release(reason, ti=self._call_ti, ti_flag=not self._call_ours))
+            self._call_releasing = True
+            self._finish_call("HungUp", TEXT_CALL_ENDED, now)
+        self._flush(now)
+
+    def _call_over(self, reason: str, text: str) -> None:
+        """The call ended: state, display (unless the FP just wrote there), event."""
+        self.call_state = CallState.IDLE
+        self._answer_at, self._answer_sent, self._overlap_keys = None, False, ""
+        if not self._fp_text:
+            self.display = [text]
+        self._fp_text = False
+        self._events.append(CallEnded(reason))
+
+    def _finish_call(self, reason: str, text: str, now: float) -> None:
+        self._call_over(reason, text)
         if self._job is not None and self._job.task is Task.CALL:
-            self._job_deadline = None
+            self._job_done(now)
+
+    def _on_cc_setup(self, msg: NwkMessage, now: float) -> None:
+        """The FP offers a call."""
+        if msg.ti_flag:
+            return
+        if self.call_active or self._call_releasing:
+            self._send(cc.release_com(ReleaseReasonCode.USER_BUSY, ti=msg.ti, ti_flag=True))
+            return
+        number_ie, name_ie = msg.find(CallingPartyNumber), msg.find(CallingPartyName)
+        number = number_ie.number if number_ie is not None else ""
+        name = name_ie.name if name_ie is not None else ""
+        self._call_ti, self._call_ours, self._call_number = msg.ti, False, number
+        self._answer_sent = False
+        text = " ".join(part for part in (TEXT_CALL_FROM, number, name) if part)
+        self._set_call(CallState.INCOMING, text)
+        self._send(cc.alerting(ti=msg.ti, ti_flag=True))
+        self._events.append(CallIncoming(number, name))
+        if self.auto_answer is not None:
+            self._answer_at = now + self.auto_answer
+
+    def _on_call_progress(self, msg: NwkMessage, now: float) -> None:
+        """SETUP-ACK, CALL-PROC, ALERTING, CONNECT, CONNECT-ACK (CALL_ACCEPTS)."""
+        kind = msg.message_type
+        if not self._is_call_message(msg) or self.call_state not in CALL_ACCEPTS[kind]:
+            return
+        if self._job is not None and self._job.task is Task.CALL:
+            self._job_deadline = None  # the call stands; it may last
+        if kind == CcMessageType.CC_SETUP_ACK:
+            self._overlap_open = True
+            if self._overlap_keys:  # typed before the FP asked for them
+                keys, self._overlap_keys = self._overlap_keys, ""
+                self._send(cc.info(keypad=keys, ti=self._call_ti))
+        elif kind == CcMessageType.CC_CALL_PROC:
+            self._set_call(CallState.PROCEEDING, self._calling_text())
+        elif kind == CcMessageType.CC_ALERTING:
+            self._set_call(CallState.RINGBACK, TEXT_RINGING)
+        elif kind == CcMessageType.CC_CONNECT or (
+            kind == CcMessageType.CC_CONNECT_ACK and self._answer_sent
+        ):
+            self._set_call(CallState.CONNECTED, TEXT_CONNECTED)
+            self._events.append(CallConnected())
 
     def _on_cc_info(self, msg: NwkMessage, now: float) -> None:
         display = msg.find(MultiDisplay)
         if display is not None:
             self._show_text(display.text)
+            self._fp_text = self.call_active
 
     def _on_cc_release(self, msg: NwkMessage, now: float) -> None:
+        ours = self._is_call_message(msg)
         display = msg.find(MultiDisplay)
-        if display is not None:
+        if display is not None and ours:
             self._show_text(display.text)
+            self._fp_text = True
         self._send(cc.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti, ti_flag=not msg.ti_flag))
-        self._call_ended(now)
+        if not ours:
+            return
+        self._call_releasing = False
+        if self.call_active:
+            self._ended_by_fp(msg, now)
 
     def _on_cc_release_com(self, msg: NwkMessage, now: float) -> None:
-        self._call_ended(now)
+        if not self._is_call_message(msg):
+            return
+        if self._call_releasing:
+            self._call_releasing = False
+        elif self.call_active:
+            self._ended_by_fp(msg, now)
 
-    def _call_ended(self, now: float) -> None:
-        self.call_active = False
-        if self._job is not None and self._job.task is Task.CALL:
-            self._job_done(now)
+    def _ended_by_fp(self, msg: NwkMessage, now: float) -> None:
+        code = msg.find(ReleaseReason)
+        reason = cv.call_end_reason(code.code if code is not None else None)
+        self._finish_call(reason, TEXT_BUSY if reason == "Busy" else TEXT_CALL_ENDED, now)
 
     def _on_page_reject(self, msg: NwkMessage, now: float) -> None:
         self._release("page rejected", now)
@@ -1021,10 +1271,12 @@ _HANDLERS: dict[tuple[ProtocolDiscriminator, int], _Handler] = {
     (PD.MM, MmMessageType.CIPHER_REQUEST): Handset._on_cipher_request,
     (PD.MM, MmMessageType.LOCATE_ACCEPT): Handset._on_locate_accept,
     (PD.MM, MmMessageType.LOCATE_REJECT): Handset._on_locate_reject,
+    (PD.CC, CcMessageType.CC_SETUP): Handset._on_cc_setup,
     (PD.CC, CcMessageType.CC_SETUP_ACK): Handset._on_call_progress,
     (PD.CC, CcMessageType.CC_CALL_PROC): Handset._on_call_progress,
     (PD.CC, CcMessageType.CC_ALERTING): Handset._on_call_progress,
     (PD.CC, CcMessageType.CC_CONNECT): Handset._on_call_progress,
+    (PD.CC, CcMessageType.CC_CONNECT_ACK): Handset._on_call_progress,
     (PD.CC, CcMessageType.CC_INFO): Handset._on_cc_info,
     (PD.CC, CcMessageType.CC_RELEASE): Handset._on_cc_release,
     (PD.CC, CcMessageType.CC_RELEASE_COM): Handset._on_cc_release_com,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from dect import security as sec
 from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
@@ -22,6 +22,8 @@ from dect.nwk import NwkMessage, cc, coms, decode_message, lce, mm
 from dect.nwk.ie import (
     AllocationType,
     AuthType,
+    CallingPartyName,
+    CallingPartyNumber,
     CipherInfo,
     IwuToIwu,
     LocationArea,
@@ -29,10 +31,12 @@ from dect.nwk.ie import (
     MultiKeypad,
     PortableIdentity,
     Rand,
+    ReleaseReason,
     Res,
     TerminalCapability,
 )
 from dect.nwk.tables import (
+    SIGNAL_ALERTING_PATTERN_0,
     AuthAlgorithm,
     AuthKeyType,
     CcMessageType,
@@ -108,6 +112,68 @@ class ComsOut(Enum):
     RELEASE_SENT = "release sent"
 
 
+class Cc(Enum):
+    """The FP's side of the PP's one call (EN 300 175-5 §9.3, F-states)."""
+
+    NULL = "null"
+    INITIATED = "call initiated"
+    """F-01: the PP's CC-SETUP is in; the security steps run first."""
+    OVERLAP = "overlap sending"
+    """F-02: CC-SETUP-ACK sent; digits come in CC-INFO until '#' or the inter-digit timeout."""
+    DIALLED = "dialled"
+    """The number is complete and CallDialled went up; the SIP side answers next."""
+    PROCEEDING = "call proceeding"
+    """F-03: CC-CALL-PROC sent."""
+    DELIVERED = "call delivered"
+    """F-04: CC-ALERTING sent, the far end rings."""
+    OFFERING = "offering"
+    """An incoming call waits for paging and the security steps before its CC-SETUP."""
+    PRESENT = "call present"
+    """F-06: the FP's CC-SETUP sent."""
+    RECEIVED = "call received"
+    """F-07: the PP rings (its CC-ALERTING came)."""
+    ACTIVE = "active"
+    """F-10: answered either way."""
+    RELEASE_PENDING = "release pending"
+    """F-19: CC-RELEASE sent, waiting for CC-RELEASE-COM."""
+
+
+_LIVE: Final = frozenset(Cc) - {Cc.NULL, Cc.RELEASE_PENDING}
+
+#: The PP's call messages each call state accepts, if they carry the call's TI (CC-SETUP and
+#: CC-RELEASE are handled in any state); anything else is ignored.
+CC_ACCEPTS: Final[dict[int, frozenset[Cc]]] = {
+    CcMessageType.CC_INFO: frozenset(
+        {Cc.OVERLAP, Cc.DIALLED, Cc.PROCEEDING, Cc.DELIVERED, Cc.ACTIVE}
+    ),
+    CcMessageType.CC_ALERTING: frozenset({Cc.PRESENT}),
+    CcMessageType.CC_CONNECT: frozenset({Cc.PRESENT, Cc.RECEIVED}),
+    CcMessageType.CC_RELEASE_COM: frozenset(Cc) - {Cc.NULL},
+}
+
+#: What the SIP side may say in which call state: request -> (states, message, next state).
+CC_REQUESTS: Final[dict[str, tuple[frozenset[Cc], Callable[..., NwkMessage], Cc]]] = {
+    "proceeding": (frozenset({Cc.DIALLED}), cc.call_proc, Cc.PROCEEDING),
+    "alerting": (frozenset({Cc.DIALLED, Cc.PROCEEDING}), cc.alerting, Cc.DELIVERED),
+    "connect": (frozenset({Cc.DIALLED, Cc.PROCEEDING, Cc.DELIVERED}), cc.connect, Cc.ACTIVE),
+}
+
+#: AXI PPUserCallStateType for each call state (EventPPState callState).
+AXI_CALL_STATE: Final[dict[Cc, str]] = {
+    Cc.NULL: "idle",
+    Cc.INITIATED: "calling",
+    Cc.OVERLAP: "calling",
+    Cc.DIALLED: "calling",
+    Cc.PROCEEDING: "calling",
+    Cc.DELIVERED: "calling",
+    Cc.OFFERING: "paging",
+    Cc.PRESENT: "paging",
+    Cc.RECEIVED: "ringing",
+    Cc.ACTIVE: "connected",
+    Cc.RELEASE_PENDING: "idle",
+}
+
+
 #: FP-initiated MM answers each MM state accepts (anything else is ignored).
 MM_ACCEPTS: dict[int, frozenset[Mm]] = {
     MmMessageType.AUTHENTICATION_REPLY: frozenset({Mm.AUTHENTICATING}),
@@ -136,6 +202,12 @@ def _ipei_of(identity: PortableIdentity | None) -> Ipei | None:
         if ident.put is PortableUserType.O and ident.pun < 1 << 36:
             return Ipei.from_int(ident.pun)
     return None
+
+
+def _release_reason(msg: NwkMessage) -> str:
+    """CallReleased wording of a CC-RELEASE(-COM)'s reason."""
+    reason = msg.find(ReleaseReason)
+    return cv.call_end_reason(reason.code if reason is not None else None)
 
 
 def _replay(value: bytes) -> sec.RandomSource:
@@ -179,8 +251,18 @@ class PpConnection:
         self._procedure_deadline: float | None = None
         self._cipher_deadline: float | None = None
         self._release_at: float | None = None
+        self.cc = Cc.NULL
+        """The PP's call."""
         self._call_ti = 0
+        self._call_from_fp = False
+        """The call is incoming (the FP's transaction)."""
+        self._call_known = False
+        """The SIP side knows the call (CallDialled went up, or call_in)."""
         self._call_digits = ""
+        self._call_number = ""
+        self._call_name = ""
+        self._digit_deadline: float | None = None
+        self._call_deadline: float | None = None
         self._coms_out: ComsOut | None = None
         self._coms_message: OutgoingMessage | None = None
         self._coms_in_ti = 0
@@ -249,6 +331,9 @@ class PpConnection:
         expected = MM_ACCEPTS.get(msg.message_type) if msg.pd is PD.MM else None
         if expected is not None and self.mm not in expected:
             return
+        states = CC_ACCEPTS.get(msg.message_type) if msg.pd is PD.CC else None
+        if states is not None and (self.cc not in states or not self._is_call_message(msg)):
+            return
         try:
             handler(self, msg, now)
         except DectValueError as exc:
@@ -307,6 +392,8 @@ class PpConnection:
             self._procedure_deadline,
             self._cipher_deadline,
             self._release_at,
+            self._digit_deadline,
+            self._call_deadline,
             rekey if self.mm is Mm.IDLE and not self._steps else None,
         )
         return min((t for t in candidates if t is not None), default=None)
@@ -325,9 +412,16 @@ class PpConnection:
             )
             self.fp.release(self, now)
             return
+        if self._digit_deadline is not None and now >= self._digit_deadline:
+            self._digit_deadline = None
+            self._digits_timed_out(now)
+        if self._call_deadline is not None and now >= self._call_deadline:
+            self._call_deadline = None
+            self._call_timed_out(now)
         if self._release_at is not None and now >= self._release_at:
             self.fp.release(self, now)
             return
+        self._check_idle(now)
         if self.link is not None and self.mm is Mm.IDLE and not self._steps:
             if self.link.handle_timer(now) is not None:
                 self._steps.extend((Step.AUTHENTICATE, Step.CIPHER))
@@ -651,9 +745,58 @@ class PpConnection:
         self.fp.emit(ev.DeviceDetached(self.ppn))
         self.fp.emit(ev.PpTransaction("Detach", self.ppn, self.rfp_id))
 
-    # -- call control: feature codes and calls -------------------------------------------------
+    # -- call control (EN 300 175-5 §9.3; docs/calls.md §1) ------------------------------------
+    @property
+    def in_call(self) -> bool:
+        """A call (either way, in any phase) holds this connection."""
+        return self.cc is not Cc.NULL
+
+    @property
+    def has_call(self) -> bool:
+        """A call the SIP side knows of (CallDialled, or call_in) is still up."""
+        return self._call_known and self.cc in _LIVE
+
+    def _set_cc(self, state: Cc) -> None:
+        self.cc = state
+        if self.ppn is not None:
+            self.fp.call_state_changed(self.ppn, AXI_CALL_STATE[state])
+
+    def _cc_flag(self) -> bool:
+        """TI flag of what the FP sends in the call: set when the PP originated it (§7.3)."""
+        return not self._call_from_fp
+
+    def _send_cc(self, msg: NwkMessage) -> None:
+        self._send(msg, Service.CALL)
+
+    def _end_call(self, reason: str | None) -> None:
+        """The call is over; `reason` goes up in CallReleased if the SIP side knows the call."""
+        if reason is not None and self.has_call and self.ppn is not None:
+            self.fp.emit(ev.CallReleased(self.ppn, reason))
+        self._set_cc(Cc.NULL)
+        self._call_known = False
+        self._digit_deadline = self._call_deadline = None
+        self.services.discard(Service.CALL)
+
+    def drop_call(self) -> None:
+        """The MAC connection is gone under the call."""
+        if self.cc is not Cc.NULL:
+            self._end_call("LinkLost")
+
+    def _send_release(self, reason: int, now: float, display: str = "") -> None:
+        text = cv.DISPLAY_CLEAR + display + cv.DISPLAY_HOME if display else None
+        msg = cc.release(reason, display=text, ti=self._call_ti, ti_flag=self._cc_flag())
+        self._send_cc(msg)
+        self._set_cc(Cc.RELEASE_PENDING)
+        self._digit_deadline = None
+        self._call_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    # PP -> FP: outgoing calls and feature codes
     def _on_cc_setup(self, msg: NwkMessage, now: float) -> None:
-        self._call_ti = msg.ti
+        if self.cc is not Cc.NULL:
+            reason = ReleaseReasonCode.USER_ALREADY_ACTIVE
+            self._send(cc.release_com(reason, ti=msg.ti, ti_flag=True))
+            return
+        self._call_ti, self._call_from_fp, self._call_known = msg.ti, False, False
         if self._identify(msg) is None:
             reason = ReleaseReasonCode.UNKNOWN_IDENTITY
             self._send(cc.release_com(reason, ti=msg.ti, ti_flag=True))
@@ -662,15 +805,33 @@ class PpConnection:
         keypad = msg.find(MultiKeypad)
         self._call_digits = keypad.text if keypad is not None else ""
         self._begin(Service.CALL)
+        self._set_cc(Cc.INITIATED)
         self._secure(self._serve_setup, now)
 
     def _serve_setup(self, now: float) -> None:
+        if self.cc is not Cc.INITIATED:  # the PP gave up during the security steps
+            return
+        digits = self._call_digits
+        if features.is_feature_code(digits):
+            self._serve_feature(now)
+        elif digits.removesuffix(cv.DIAL_END):
+            self._dialled(now)
+        else:
+            self._send_cc(cc.setup_ack(ti=self._call_ti, ti_flag=True))
+            self._set_cc(Cc.OVERLAP)
+            self._digit_deadline = now + cv.FIRST_DIGIT_S
+
+    def _dialled(self, now: float) -> None:
+        assert self.ppn is not None
+        self._digit_deadline = None
+        self._call_known = True
+        self._set_cc(Cc.DIALLED)
+        number = self._call_digits.removesuffix(cv.DIAL_END)
+        self.fp.emit(ev.CallDialled(self.ppn, number, self.rfp_id, self.mcei))
+
+    def _serve_feature(self, now: float) -> None:
         assert self.ppn is not None
         digits = self._call_digits
-        if not features.is_feature_code(digits):
-            self._send(cc.setup_ack(ti=self._call_ti, ti_flag=True), Service.CALL)
-            self.fp.emit(ev.CallRequested(self.ppn, digits))
-            return
         result = features.run(self.fp.model, self.ppn, digits)
         text = result.text if result is not None else cv.TEXT_LOGIN_FAILED
         if result is not None and result.ok and result.uid:
@@ -682,22 +843,131 @@ class PpConnection:
             self.fp.log("GenInfo", f"UserLoginFailed(ppn={self.ppn}, login={result.login})")
             self.fp.emit(ev.UserLoginFailed(self.ppn, result.login))
         display = cv.DISPLAY_CLEAR + text + cv.DISPLAY_HOME
-        self._send(cc.info(display=display, ti=self._call_ti, ti_flag=True), Service.CALL)
-        release = cc.release(ReleaseReasonCode.NORMAL, ti=self._call_ti, ti_flag=True)
-        self._send(release, Service.CALL)
+        self._send_cc(cc.info(display=display, ti=self._call_ti, ti_flag=True))
+        self._send_release(ReleaseReasonCode.NORMAL, now)
+
+    def _digits_timed_out(self, now: float) -> None:
+        if self.cc is not Cc.OVERLAP:
+            return
+        digits = self._call_digits
+        if features.is_feature_code(digits):
+            self._serve_feature(now)
+        elif digits.removesuffix(cv.DIAL_END):
+            self._dialled(now)
+        else:  # off-hook and nothing dialled
+            self._send_release(ReleaseReasonCode.TIMER_EXPIRY, now)
 
     def _on_cc_info(self, msg: NwkMessage, now: float) -> None:
         keypad = msg.find(MultiKeypad)
-        if Service.CALL in self.services and keypad is not None and self.ppn is not None:
+        if keypad is None or self.ppn is None:
+            return
+        if self.cc is Cc.OVERLAP:
             self._call_digits += keypad.text
-            self.fp.emit(ev.CallRequested(self.ppn, self._call_digits))
+            digits = self._call_digits
+            ended = digits.endswith(cv.DIAL_END) and digits.removesuffix(cv.DIAL_END)
+            if ended and not features.is_feature_code(digits):
+                self._dialled(now)
+            else:
+                self._digit_deadline = now + cv.INTER_DIGIT_S
+        elif self.cc is Cc.ACTIVE:
+            for key in keypad.text:
+                self.fp.emit(ev.CallKey(self.ppn, key))
+
+    # PP -> FP: answers to an incoming call, and the end of any call
+    def _on_cc_alerting(self, msg: NwkMessage, now: float) -> None:
+        assert self.ppn is not None
+        self._call_deadline = None  # it rings now; how long is the caller's business
+        self._set_cc(Cc.RECEIVED)
+        self.fp.emit(ev.CallAlerting(self.ppn))
+
+    def _on_cc_connect(self, msg: NwkMessage, now: float) -> None:
+        assert self.ppn is not None
+        self._call_deadline = None
+        self._send_cc(cc.connect_ack(ti=self._call_ti, ti_flag=self._cc_flag()))
+        self._set_cc(Cc.ACTIVE)
+        self.fp.emit(ev.CallAnswered(self.ppn, self.rfp_id, self.mcei))
 
     def _on_cc_release(self, msg: NwkMessage, now: float) -> None:
         self._send(cc.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti, ti_flag=not msg.ti_flag))
-        self.services.discard(Service.CALL)
+        if self._is_call_message(msg):
+            pending = self.cc is Cc.RELEASE_PENDING  # both ends released at once
+            self._end_call(None if pending else _release_reason(msg))
 
     def _on_cc_release_com(self, msg: NwkMessage, now: float) -> None:
-        self.services.discard(Service.CALL)
+        if not self._is_call_message(msg):
+            return
+        pending = self.cc is Cc.RELEASE_PENDING
+        self._end_call(None if pending else _release_reason(msg))
+
+    def _is_call_message(self, msg: NwkMessage) -> bool:
+        """The message belongs to the present call's transaction (value and flag, §7.3)."""
+        return (
+            self.cc is not Cc.NULL
+            and msg.ti == self._call_ti
+            and msg.ti_flag == self._call_from_fp
+        )
+
+    # FP -> PP: incoming calls, and what the SIP side says about any call
+    def call_in(self, number: str, name: str, now: float) -> None:
+        """Offer an incoming call on this connection (after the security steps)."""
+        self._call_ti, self._call_from_fp, self._call_known = cv.FP_CALL_TI, True, True
+        self._call_number, self._call_name = number, name
+        self._begin(Service.CALL)
+        self._set_cc(Cc.OFFERING)
+        self._secure(self._offer_call, now)
+
+    def _offer_call(self, now: float) -> None:
+        if self.cc is not Cc.OFFERING:
+            return
+        rec = self._record()
+        if rec is None:
+            self._end_call("Failed")
+            return
+        ipei = self.ipei or Ipei.parse(rec["ipei"])
+        number = CallingPartyNumber(self._call_number) if self._call_number else None
+        name = CallingPartyName(self._call_name) if self._call_name else None
+        setup = cc.setup(
+            cv.assigned_ipui(ipei),
+            self.fp.park,
+            signal=SIGNAL_ALERTING_PATTERN_0,
+            calling_party_number=number,
+            calling_party_name=name,
+            ti=self._call_ti,
+            ti_flag=False,
+        )
+        self._send_cc(setup)
+        self._set_cc(Cc.PRESENT)
+        self._call_deadline = now + cv.PROCEDURE_TIMEOUT_S
+
+    def call_request(self, request: str, now: float) -> bool:
+        """CALL-PROC, ALERTING or CONNECT to the PP; False when the call is not in a state
+        for it (CC_REQUESTS)."""
+        states, builder, after = CC_REQUESTS[request]
+        if self.cc not in states:
+            return False
+        self._send_cc(builder(ti=self._call_ti, ti_flag=True))
+        self._set_cc(after)
+        return True
+
+    def release_call(self, reason: int, now: float, *, display: str = "") -> None:
+        """The far end ended the call: CC-RELEASE, no CallReleased back up."""
+        if self.cc in (Cc.NULL, Cc.RELEASE_PENDING):
+            return
+        self._call_known = False
+        if self.cc in (Cc.OFFERING, Cc.INITIATED):  # the PP has heard nothing of it yet
+            self._end_call(None)
+            self._check_idle(now)
+            return
+        self._send_release(reason, now, display)
+
+    def _call_timed_out(self, now: float) -> None:
+        if self.cc is Cc.PRESENT:  # the PP never answered the SETUP
+            if self.ppn is not None:
+                self.fp.emit(ev.CallReleased(self.ppn, "Failed"))
+            self._call_known = False
+            self._send_release(ReleaseReasonCode.TIMER_EXPIRY, now)
+        elif self.cc is Cc.RELEASE_PENDING:
+            self._end_call(None)
 
     # -- paging --------------------------------------------------------------------------------
     def _on_page_response(self, msg: NwkMessage, now: float) -> None:
@@ -708,9 +978,12 @@ class PpConnection:
             self._check_idle(now)
             return
         assert self.ppn is not None
-        self.fp.page_answered(self.ppn)
+        call = self.fp.page_answered(self.ppn)
         self._begin(Service.PAGED)
-        self._secure(lambda now: None, now)
+        if call is not None:
+            self.call_in(call.number, call.name, now)
+        else:
+            self._secure(lambda now: None, now)
 
     # -- COMS: text messages (conventions: "text messages") ------------------------------------
     def _deliver_next(self, now: float) -> None:
@@ -796,9 +1069,11 @@ class PpConnection:
         """A security step failed: refuse what was asked and drop the link."""
         if Service.LOCATE in self.services:
             self._send(mm.locate_reject(RejectReasonCode.AUTHENTICATION_FAILED))
-        if Service.CALL in self.services:
+        if self.cc not in (Cc.NULL, Cc.OFFERING):
             reason = ReleaseReasonCode.AUTHENTICATION_FAILED
-            self._send(cc.release(reason, ti=self._call_ti, ti_flag=True))
+            self._send(cc.release(reason, ti=self._call_ti, ti_flag=self._cc_flag()))
+        if self.cc is not Cc.NULL:
+            self._end_call("Failed")
         self._steps.clear()
         self._then.clear()
         self.services.clear()
@@ -823,6 +1098,8 @@ _HANDLERS: dict[tuple[ProtocolDiscriminator, int], _Handler] = {
     (PD.MM, MmMessageType.DETACH): PpConnection._on_detach,
     (PD.CC, CcMessageType.CC_SETUP): PpConnection._on_cc_setup,
     (PD.CC, CcMessageType.CC_INFO): PpConnection._on_cc_info,
+    (PD.CC, CcMessageType.CC_ALERTING): PpConnection._on_cc_alerting,
+    (PD.CC, CcMessageType.CC_CONNECT): PpConnection._on_cc_connect,
     (PD.CC, CcMessageType.CC_RELEASE): PpConnection._on_cc_release,
     (PD.CC, CcMessageType.CC_RELEASE_COM): PpConnection._on_cc_release_com,
     (PD.LCE, LceMessageType.LCE_PAGE_RESPONSE): PpConnection._on_page_response,

@@ -22,6 +22,7 @@ from dect.nwk.proprietary import (
     Emc,
     SendText,
 )
+from dect.nwk.tables import ReleaseReasonCode
 
 # --- identities -------------------------------------------------------------------------------
 
@@ -248,6 +249,30 @@ def parse_confirmation_iwu(ie: IwuToIwu) -> tuple[int, str] | None:
     return reference[0], sent.text
 
 
+# --- calls (EN 300 175-5 CC; docs/calls.md §1) --------------------------------------------------
+
+DIAL_END: Final = "#"
+"""Invented: '#' ends an overlap-dialled number (it is not part of it); the inter-digit timeout
+ends it too. Feature codes use '#' inside (LOGIN_SEPARATOR), so there only the timeout ends."""
+FP_CALL_TI: Final = 0
+"""Invented: the FP's own CC transactions (incoming calls) use transaction value 0; the TI flag
+keeps them apart from the PP's transaction 0."""
+CALL_END_REASONS: Final[dict[int, str]] = {
+    ReleaseReasonCode.NORMAL: "Normal",
+    ReleaseReasonCode.USER_BUSY: "Busy",
+    ReleaseReasonCode.USER_REJECTION: "Rejected",
+    ReleaseReasonCode.USER_NOT_IN_RANGE: "NotReachable",
+    ReleaseReasonCode.USER_DETACHED: "NotReachable",
+}
+"""Release reasons and the words CallReleased / the handset's CallEnded use for them; any other
+reason is "Failed". LinkLost (the MAC connection went) has no release reason."""
+
+
+def call_end_reason(code: int | None) -> str:
+    """CallReleased / CallEnded wording of a RELEASE-REASON (None: no element = normal)."""
+    return "Normal" if code is None else CALL_END_REASONS.get(code, "Failed")
+
+
 # --- timers (virtual seconds) ------------------------------------------------------------------
 
 LINK_RELEASE_S: Final = 5.0
@@ -263,6 +288,10 @@ PAGE_ATTEMPTS: Final = 3
 """Invented: pages before a message is reported PagingTimeout."""
 UNDECODABLE_LIMIT: Final = 3
 """Invented: frames that do not decode (wrong cipher key) before a side drops the connection."""
+INTER_DIGIT_S: Final = 4.0
+"""Invented (order of EN 300 175-5 <CC.04>): overlap dialling ends this long after a digit."""
+FIRST_DIGIT_S: Final = 20.0
+"""Invented: a PP off-hook without dialling anything is released after this (timer expiry)."""
 
 LOG_SUBSYSTEM: Final = "DECT"
 """Event log subsystem name for the fixed part's entries."""

@@ -103,16 +103,6 @@ class UserLoginFailed:
 
 
 @dataclass(frozen=True, slots=True)
-class CallRequested:
-    """The PP set up a call that is not a feature code; the SIP side decides what follows."""
-
-    ppn: int
-    """The device."""
-    digits: str
-    """Digits dialled so far (en bloc or by overlap)."""
-
-
-@dataclass(frozen=True, slots=True)
 class CallDialled:
     """A PP's outgoing call has its complete number (en bloc in CC-SETUP, or overlap digits
     ended by '#' or the inter-digit timeout): the SIP side sends the INVITE now."""
@@ -182,6 +172,16 @@ class CallHandover:
 
 
 @dataclass(frozen=True, slots=True)
+class PpCallState:
+    """The PP's call moved on as AXI sees it (EventPPState callState)."""
+
+    ppn: int
+    """The device."""
+    call_state: str
+    """PPUserCallStateType: idle, calling, paging, ringing, connected."""
+
+
+@dataclass(frozen=True, slots=True)
 class PpTransaction:
     """A DECT transaction for AXI EventPPTransaction."""
 
@@ -230,13 +230,13 @@ FpEvent = (
     | UserLoggedIn
     | UserLoggedOut
     | UserLoginFailed
-    | CallRequested
     | CallDialled
     | CallAlerting
     | CallAnswered
     | CallReleased
     | CallKey
     | CallHandover
+    | PpCallState
     | PpTransaction
     | MessageProgress
     | MessageConfirmed

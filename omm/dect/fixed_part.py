@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dect.errors import DectValueError
 from dect.identities import Park
+from dect.nwk.tables import ReleaseReasonCode
 from dect.security import CipherKeys, RandomSource
 from omm.dect import conventions as cv
 from omm.dect import events as ev
@@ -48,6 +49,16 @@ class OutgoingMessage:
     """AXI confirmReq values."""
 
 
+@dataclass(frozen=True, slots=True)
+class IncomingCall:
+    """An incoming call waiting for its PP to answer paging."""
+
+    number: str
+    """The caller's number (CALLING-PARTY-NUMBER), "" if unknown."""
+    name: str
+    """The caller's name (CALLING-PARTY-NAME), "" if unknown."""
+
+
 @dataclass
 class _Paging:
     attempts: int
@@ -73,6 +84,8 @@ class FixedPart:
         self._keys: dict[int, CipherKeys] = {}
         self._outbox: dict[int, deque[OutgoingMessage]] = {}
         self._pages: dict[int, _Paging] = {}
+        self._incoming: dict[int, IncomingCall] = {}
+        self._call_states: dict[int, str] = {}
         self._requests: list[FpRequest] = []
         self._events: deque[ev.FpEvent] = deque()
         self._next_message_id = 1
@@ -119,10 +132,13 @@ class FixedPart:
     def _connected(self, ind: MacConnectInd, now: float) -> None:
         moving = self._by_pmid(ind.pmid) if ind.handover else None
         if moving is not None:
+            old_rfp_id = moving.rfp_id
             del self.connections[(moving.rfp_id, moving.mcei)]
             moving.rfp_id, moving.mcei = ind.rfp_id, ind.mcei
             self.connections[(ind.rfp_id, ind.mcei)] = moving
             self.emit(ev.PpTransaction("ConnHandover", moving.ppn or 0, ind.rfp_id))
+            if moving.has_call and moving.ppn is not None:
+                self.emit(ev.CallHandover(moving.ppn, old_rfp_id, ind.rfp_id, ind.mcei))
             self._flush(moving, now)
             return
         conn = PpConnection(self, ind.rfp_id, ind.mcei, ind.pmid)
@@ -197,6 +213,75 @@ class FixedPart:
             queue.popleft()
         self.emit(ev.MessageProgress(item.message_id, ppn, progress))
 
+    # -- calls (docs/calls.md §1) -----------------------------------------------------------------
+    def _connection_of(self, ppn: int) -> PpConnection | None:
+        return next((c for c in self.connections.values() if c.ppn == ppn), None)
+
+    def call_in(
+        self, ppn: int, now: float, *, calling_number: str = "", calling_name: str = ""
+    ) -> bool:
+        """An incoming call for a device: paged if it has no connection, then CC-SETUP.
+        False (nothing done) for an unknown or unsubscribed device; a device already in a
+        call gets CallReleased(ppn, "Busy") at once."""
+        rec = self.model.devices.table.get(ppn)
+        if rec is None or rec.get("s") != "Yes":
+            return False
+        conn = self._connection_of(ppn)
+        if ppn in self._incoming or (conn is not None and conn.in_call):
+            self.emit(ev.CallReleased(ppn, "Busy"))
+            return True
+        if conn is not None:
+            conn.call_in(calling_number, calling_name, now)
+            self._flush(conn, now)
+            return True
+        self._incoming[ppn] = IncomingCall(calling_number, calling_name)
+        self.call_state_changed(ppn, "paging")
+        self._page(ppn, now)
+        return True
+
+    def call_state(self, ppn: int) -> str:
+        """The device's call as AXI PPUserCallStateType: idle, calling, paging, ringing,
+        connected."""
+        return self._call_states.get(ppn, "idle")
+
+    def call_state_changed(self, ppn: int, state: str) -> None:
+        """PpCallState when the device's call state (AXI's word for it) changed."""
+        if self._call_states.get(ppn, "idle") != state:
+            self._call_states[ppn] = state
+            self.emit(ev.PpCallState(ppn, state))
+
+    def call_proceeding(self, ppn: int, now: float) -> None:
+        """CC-CALL-PROC: the PP's call is on its way (SIP 100)."""
+        self._call_request(ppn, "proceeding", now)
+
+    def call_alerting(self, ppn: int, now: float) -> None:
+        """CC-ALERTING: the far end rings (SIP 180/183)."""
+        self._call_request(ppn, "alerting", now)
+
+    def call_connect(self, ppn: int, now: float) -> None:
+        """CC-CONNECT: the far end answered (SIP 200)."""
+        self._call_request(ppn, "connect", now)
+
+    def _call_request(self, ppn: int, request: str, now: float) -> None:
+        conn = self._connection_of(ppn)
+        if conn is not None and conn.call_request(request, now):
+            self._flush(conn, now)
+
+    def call_release(
+        self, ppn: int, reason: ReleaseReasonCode, now: float, *, display: str = ""
+    ) -> None:
+        """The far end ended the call (BYE, CANCEL, a final error): CC-RELEASE, or paging
+        stops. No CallReleased comes back for it."""
+        if self._incoming.pop(ppn, None) is not None:
+            if not self.has_outbox(ppn):
+                self._pages.pop(ppn, None)
+            self.call_state_changed(ppn, "idle")
+            return
+        conn = self._connection_of(ppn)
+        if conn is not None:
+            conn.release_call(reason, now, display=display)
+            self._flush(conn, now)
+
     # -- paging ----------------------------------------------------------------------------------
     def _page(self, ppn: int, now: float) -> None:
         if ppn in self._pages:
@@ -205,10 +290,20 @@ class FixedPart:
         self.request(MacPageReq(cv.page_id(ppn)))
         self.emit(ev.PpTransaction("PagingStarted", ppn, -1))
 
-    def page_answered(self, ppn: int) -> None:
+    def page_answered(self, ppn: int) -> IncomingCall | None:
+        """The PP answered paging: the incoming call it was paged for, if any."""
         self._pages.pop(ppn, None)
+        return self._incoming.pop(ppn, None)
 
     def _page_timer(self, ppn: int, paging: _Paging, now: float) -> None:
+        conn = self._connection_of(ppn)
+        if conn is not None and ppn in self._incoming and not conn.in_call:
+            # The PP set up a connection of its own meanwhile: offer the call there.
+            del self._pages[ppn]
+            call = self._incoming.pop(ppn)
+            conn.call_in(call.number, call.name, now)
+            self._flush(conn, now)
+            return
         if paging.attempts < cv.PAGE_ATTEMPTS:
             paging.attempts += 1
             paging.deadline = now + cv.PAGE_TIMEOUT_S
@@ -216,6 +311,9 @@ class FixedPart:
             return
         del self._pages[ppn]
         self.emit(ev.PpTransaction("PPNotFound", ppn, -1))
+        if self._incoming.pop(ppn, None) is not None:
+            self.emit(ev.CallReleased(ppn, "NotReachable"))
+            self.call_state_changed(ppn, "idle")
         for item in list(self._outbox.pop(ppn, ())):
             self.emit(ev.MessageProgress(item.message_id, ppn, "PagingTimeout"))
 
@@ -262,6 +360,7 @@ class FixedPart:
 
     def _drop(self, conn: PpConnection, tr_type: str) -> None:
         """Forget a connection. Messages still queued for its PP wait for its next one."""
+        conn.drop_call()
         conn.closed = True
         self.connections.pop((conn.rfp_id, conn.mcei), None)
         if conn.ppn is not None:

@@ -241,11 +241,12 @@ def test_a_call_is_ciphered_and_survives_walking_to_the_other_rfp(net: Net) -> N
     assert net.air.strongest_rfp(7) == 2
     handset.connect_to(2, net.now)
     net.run(1)
-    handset.press("42", net.now)
+    handset.press("42#", net.now)
     net.run(1)
     assert net.primitives("HO_IN_PROGRESS_IND")[0][0] == 2
     assert fev.PpTransaction("ConnHandover", 1, 2) in net.fp_events
-    assert fev.CallRequested(1, "42") in net.fp_events
+    (dialled,) = [e for e in net.fp_events if isinstance(e, fev.CallDialled)]
+    assert (dialled.number, dialled.rfp_id) == ("42", 2)
     (conn,) = net.rfps[2].radio.connections.values()
     assert conn.key is not None and net.rfps[2].radio.counters.good_frames > 0
     assert handset.undecodable == 0

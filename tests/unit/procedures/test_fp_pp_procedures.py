@@ -305,15 +305,16 @@ def test_handover_to_a_second_relay_keeps_the_link(world: World) -> None:
     handset = subscribed(world)
     handset.press("{CALL}", world.now)  # off-hook: a call keeps the connection
     world.run(1)
-    assert handset.call_active and world.events_of(ev.CallRequested) == [ev.CallRequested(1, "")]
+    assert handset.call_state is hs.CallState.DIALLING and not world.events_of(ev.CallDialled)
     assert world.relays[1].ciphered_down > 0
     world.indications.clear()
     handset.connect_to(2, world.now)
     world.run(1)
-    handset.press("42", world.now)
+    handset.press("42#", world.now)
     world.run(1)
     assert ev.PpTransaction("ConnHandover", 1, 2) in world.fp_events
-    assert world.events_of(ev.CallRequested)[-1] == ev.CallRequested(1, "42")
+    (dialled,) = world.events_of(ev.CallDialled)
+    assert (dialled.number, dialled.rfp_id) == ("42", 2)
     frames = [i.frame for i in world.indications if isinstance(i, LcDataInd)]
     assert frames and all(i.rfp_id == 2 for i in world.indications if isinstance(i, LcDataInd))
     assert not any(f[0] & 0x80 for f in frames)  # no new link: sequence numbers carried on
@@ -330,8 +331,9 @@ def test_enhanced_security_encrypts_early_and_rekeys_every_minute(
     handset = subscribed(world)
     sub = handset.subscription
     assert sub is not None and sub.keys.latest_default_index == cv.default_cipher_key_index(1)
-    handset.press("{CALL}", world.now)
+    handset.dial("202", world.now)
     world.run(1)
+    world.fp.call_connect(1, world.now)
     first_data = next(i for i, r in enumerate(world.requests) if not isinstance(r, MacEncKeyReq))
     assert isinstance(world.requests[0], MacEncKeyReq) and first_data > 0  # nothing in clear
     assert world.requests[0].key == sub.keys.default_key(cv.default_cipher_key_index(1))
@@ -343,5 +345,6 @@ def test_enhanced_security_encrypts_early_and_rekeys_every_minute(
     assert [e.rekey for e in world.events_of(ev.LinkCiphered)] == [False, True, True]
     handset.press("7", world.now)
     world.run(1)
-    assert world.events_of(ev.CallRequested)[-1] == ev.CallRequested(1, "7")
+    assert handset.call_state is hs.CallState.CONNECTED
+    assert world.events_of(ev.CallKey) == [ev.CallKey(1, "7")]
     assert handset.undecodable == 0
