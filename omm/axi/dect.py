@@ -3,7 +3,9 @@
 The fixed part (omm.dect) runs the DECT procedures; record changes reach AXI through the
 model's Cnf events by themselves. This adds the events the model does not hold
 (axi.md §4.3: EventPPState, EventPPTransaction, EventMessageProgress,
-EventMessageConfirmation) and the live state GetPPState reads.
+EventMessageConfirmation) and the live state GetPPState reads, callState and onHook
+following the PP's call. Other parts of the OMM (the SIP user agent) see every fixed-part
+event through `add_listener`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from sipdect.axi.codec import Message
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
     from omm.dect import FixedPart
+
+
+ON_HOOK: dict[str, str] = {
+    "idle": "1",
+    "none": "1",
+    "paging": "1",
+    "ringing": "1",
+    "calling": "0",
+    "connected": "0",
+}
+"""EventPPState onHook for each PPUserCallStateType: off-hook while dialling or talking."""
 
 
 @dataclass
@@ -41,7 +54,12 @@ class DectBridge:
         self.now = now
         self.messages: dict[int, SentMessage] = {}
         self.pp_state: dict[int, dict[str, str]] = {}
+        self._listeners: list[Callable[[fev.FpEvent], None]] = []
         api.dect = self
+
+    def add_listener(self, listener: Callable[[fev.FpEvent], None]) -> None:
+        """Call `listener` with every fixed-part event, after AXI saw it (CallDialled, ...)."""
+        self._listeners.append(listener)
 
     # -- downward ---------------------------------------------------------------------------
     def send_message(self, ppn: int, text: str, sent: SentMessage, *, title: str = "",
@@ -60,6 +78,8 @@ class DectBridge:
             handler = _HANDLERS.get(type(event))
             if handler is not None:
                 handler(self, event)
+            for listener in self._listeners:
+                listener(event)
         self.api.deliver()
 
     def update_pp_state(self, ppn: int, values: dict[str, str]) -> None:
@@ -76,10 +96,14 @@ class DectBridge:
                                  Message("EventPPState", {"ppn": str(ppn), **changed}))
 
     def _attached(self, e: fev.DeviceAttached) -> None:
-        self._pp_state(e.ppn, registered="1", onHook="1", callState="idle")
+        call = self.fixed_part.call_state(e.ppn)  # a PP may register again mid-call
+        self._pp_state(e.ppn, registered="1", onHook=ON_HOOK[call], callState=call)
 
     def _detached(self, e: fev.DeviceDetached) -> None:
         self._pp_state(e.ppn, registered="0", callState="none")
+
+    def _call_state(self, e: fev.PpCallState) -> None:
+        self._pp_state(e.ppn, callState=e.call_state, onHook=ON_HOOK[e.call_state])
 
     def _transaction(self, e: fev.PpTransaction) -> None:
         msg = Message("EventPPTransaction", {"trType": e.tr_type, "ppn": str(e.ppn),
@@ -119,6 +143,7 @@ _HANDLERS: dict[type, Callable[[DectBridge, Any], None]] = {
     fev.DeviceAttached: DectBridge._attached,
     fev.DeviceDetached: DectBridge._detached,
     fev.PpTransaction: DectBridge._transaction,
+    fev.PpCallState: DectBridge._call_state,
     fev.UserLoggedIn: DectBridge._logged_in,
     fev.UserLoggedOut: DectBridge._logged_out,
     fev.UserLoginFailed: DectBridge._login_failed,
