@@ -49,6 +49,7 @@ from sipdect.sip import (
     RequestReceived,
     Response,
     ResponseReceived,
+    SipTransport,
     SipTransportError,
     SipUri,
     TransactionKey,
@@ -62,6 +63,7 @@ from sipdect.sip.message import SipParseError, uri_destination
 from sipdect.sip.transaction import (
     CancelReceived,
     Event,
+    TransactionTerminated,
     TransactionTimeout,
     TransportFailed,
 )
@@ -161,8 +163,10 @@ class Call:
     """The SIP account (outgoing calls need one; incoming may lack it)."""
     invite: Request
     """The INVITE that set it up (the last one sent, for outgoing calls)."""
+    first_hop: Peer | None = None
+    """Where our INVITE went (the call server or the outbound proxy)."""
     peer: Peer | None = None
-    """Where our requests go first (proxy or outbound proxy); None: by Route/R-URI."""
+    """The outbound proxy every in-dialog request goes to; None: by route set (§12.2.1.1)."""
     phase: Phase = Phase.SETUP
     rfp_id: int = 0
     """The RFP carrying the connection now."""
@@ -235,14 +239,14 @@ class CallControl:
 
     # -- helpers ------------------------------------------------------------------------------
     @property
-    def sip(self) -> Any:
+    def sip(self) -> SipTransport:
         transport = self.registrations.transport
         if transport is None:
             raise SipTransportError("the SIP transport is not started")
         return transport
 
     def now(self) -> float:
-        return float(self.sip.now())
+        return self.sip.now()
 
     def _dect_done(self) -> None:
         if self.on_dect_output is not None:
@@ -301,7 +305,7 @@ class CallControl:
             self.media.handover(call.ppn, call.rfp_id, call.mcei)
 
     def _send(self, call: Call, request: Request) -> TransactionKey:
-        key: TransactionKey = self.sip.send_request(request, call.peer)
+        key = self.sip.send_request(request, call.peer)
         self._requests[key] = (call, request)
         return key
 
@@ -334,6 +338,20 @@ class CallControl:
     def _contact(self, call: Call) -> Address:
         user = call.account.num if call.account else (call.invite.uri.user or "")
         return self.registrations.contact(user)
+
+    def close(self) -> None:
+        """End every call (the OMM stops): BYE, CANCEL or 480, media stopped, PPs released.
+        Call before `Registrations.stop()`, which closes the transport."""
+        for call in list(self.calls.values()):
+            if call.phase is Phase.CONNECTED:
+                self._in_dialog(call, "BYE")
+            elif call.leg is Leg.IN:
+                self._respond(call, 480)
+            elif call.transaction is not None:
+                call.phase = Phase.ENDING
+                self.sip.cancel(call.transaction)
+            self._forget(call)
+            self._release_dect(call, Outcome(R.NORMAL, ""))
 
     # -- DECT events --------------------------------------------------------------------------
     def handle(self, event: object) -> None:
@@ -386,7 +404,8 @@ class CallControl:
         h.add("Content-Type", SDP)
         request_uri = config.server_uri(*server.call_server, event.number)
         invite = Request("INVITE", request_uri, h, offer.render().encode())
-        call = Call(ppn, Leg.OUT, account, invite, peer=peer, rfp_id=event.rfp_id,
+        call = Call(ppn, Leg.OUT, account, invite, first_hop=peer,
+                    peer=peer if server.outbound_host else None, rfp_id=event.rfp_id,
                     mcei=event.mcei, anchor=(event.rfp_id, event.mcei), mode=mode,
                     local=local, offer=offer)
         self.calls[ppn] = call
@@ -498,6 +517,9 @@ class CallControl:
                 self._cancelled(event)
             elif isinstance(event, (TransactionTimeout, TransportFailed)):
                 self._failed(event)
+            elif isinstance(event, TransactionTerminated):
+                self._by_transaction.pop(event.transaction, None)
+                self._requests.pop(event.transaction, None)
         except SipParseError as exc:
             log.info("SIP message with a broken header: %s", exc)
 
@@ -543,7 +565,7 @@ class CallControl:
             if retry is not None:
                 call.authorized = True
                 call.invite = retry
-                call.transaction = self.sip.send_request(retry, call.peer)
+                call.transaction = self.sip.send_request(retry, call.first_hop)
                 self._by_transaction[call.transaction] = call
                 return
         self._by_dialog.pop(call.dialog_key, None)
