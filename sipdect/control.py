@@ -1,7 +1,8 @@
 """The supervisor's control API: JSON over HTTP to drive the simulated world (README "Control API").
 
 Namespaced under /_emu/ so it never collides with a real product's URLs (ecosystem.md §7).
-Handsets and RFPs can be added, removed, moved, powered; keys pressed; displays read.
+Handsets and RFPs can be added, removed, moved, powered; keys pressed; displays read; calls
+made, answered and ended (docs/calls.md §1).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from sim.handset import HandsetStateError
 from sipdect import __version__
 from sipdect.config import HandsetConfig, RfpConfig
 
@@ -36,6 +38,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def _auto_answer(body: dict[str, Any]) -> float | None:
+    """The body's "auto_answer": seconds until the handset answers by itself, null = never."""
+    value = body.get("auto_answer")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError("'auto_answer' is seconds (0 or more) or null")
+    return float(value)
+
+
 class ControlServer:
     def __init__(self, system: System) -> None:
         self.system = system
@@ -47,6 +59,10 @@ class ControlServer:
         r.add_post("/_emu/handsets", self.add_handset)
         r.add_get("/_emu/handsets/{ref}", self.get_handset)
         r.add_delete("/_emu/handsets/{ref}", self.remove_handset)
+        r.add_patch("/_emu/handsets/{ref}", self.patch_handset)
+        r.add_post("/_emu/handsets/{ref}/call", self.call)
+        r.add_post("/_emu/handsets/{ref}/answer", self.answer)
+        r.add_post("/_emu/handsets/{ref}/hangup", self.hang_up)
         r.add_post("/_emu/handsets/{ref}/move", self.move_handset)
         r.add_post("/_emu/handsets/{ref}/keys", self.press_keys)
         r.add_post("/_emu/handsets/{ref}/subscribe", self.subscribe)
@@ -68,6 +84,8 @@ class ControlServer:
             return _error(404, str(exc.args[0]) if exc.args else "not found")
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))
+        except HandsetStateError as exc:
+            return _error(409, str(exc))
         response.headers["X-SipDect-Emulator"] = __version__
         return response
 
@@ -97,6 +115,15 @@ class ControlServer:
     def _handset(self, request: web.Request) -> int:
         return int(self._world().find(request.match_info["ref"]).id)
 
+    def _describe(self, hid: int) -> dict[str, Any]:
+        """The world's view of a handset plus its call."""
+        world = self._world()
+        desc: dict[str, Any] = world.describe(hid)
+        handset = world.get(hid).handset
+        desc["call_state"] = handset.call_state.value
+        desc["auto_answer"] = handset.auto_answer
+        return desc
+
     async def health(self, request: web.Request) -> web.Response:
         info = self.system.ready_info()
         return web.json_response({"status": "ok", "omms": [o.cfg.name for o in self.system.omms],
@@ -107,7 +134,7 @@ class ControlServer:
 
     async def list_handsets(self, request: web.Request) -> web.Response:
         world = self.system.site.world
-        return web.json_response([world.describe(h) for h in world.handsets] if world else [])
+        return web.json_response([self._describe(h) for h in world.handsets] if world else [])
 
     async def add_handset(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -121,10 +148,46 @@ class ControlServer:
                             configured=bool(body.get("configured", True)))
         if cfg.omm not in self.system.site.omms:
             return _error(400, f"no OMM named {cfg.omm!r}")
-        return web.json_response(self.system.site.add_handset(cfg), status=201)
+        auto_answer = _auto_answer(body)
+        added = self.system.site.add_handset(cfg)
+        hid = int(added["id"])
+        self._world().get(hid).handset.auto_answer = auto_answer
+        return web.json_response(self._describe(hid), status=201)
 
     async def get_handset(self, request: web.Request) -> web.Response:
-        return web.json_response(self._world().describe(self._handset(request)))
+        return web.json_response(self._describe(self._handset(request)))
+
+    async def patch_handset(self, request: web.Request) -> web.Response:
+        hid = self._handset(request)
+        body = await _body(request)
+        if "auto_answer" in body:
+            self._world().get(hid).handset.auto_answer = _auto_answer(body)
+        return web.json_response(self._describe(hid))
+
+    async def call(self, request: web.Request) -> web.Response:
+        hid = self._handset(request)
+        body = await _body(request)
+        number = body.get("number")
+        if not isinstance(number, str | int) or not str(number):
+            return _error(400, "give the 'number' to call")
+        world = self._world()
+        world.get(hid).handset.dial(str(number), world.now())
+        world.pump(hid)
+        return web.json_response(self._describe(hid))
+
+    async def answer(self, request: web.Request) -> web.Response:
+        hid = self._handset(request)
+        world = self._world()
+        world.get(hid).handset.answer(world.now())
+        world.pump(hid)
+        return web.json_response(self._describe(hid))
+
+    async def hang_up(self, request: web.Request) -> web.Response:
+        hid = self._handset(request)
+        world = self._world()
+        world.get(hid).handset.hang_up(world.now())
+        world.pump(hid)
+        return web.json_response(self._describe(hid))
 
     async def remove_handset(self, request: web.Request) -> web.Response:
         self._world().remove_handset(self._handset(request))
@@ -134,29 +197,29 @@ class ControlServer:
         hid = self._handset(request)
         body = await _body(request)
         self._world().move(hid, float(body["x"]), float(body["y"]))
-        return web.json_response(self._world().describe(hid))
+        return web.json_response(self._describe(hid))
 
     async def press_keys(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
         self._world().press(hid, str(body.get("keys", "")))
-        return web.json_response(self._world().describe(hid))
+        return web.json_response(self._describe(hid))
 
     async def subscribe(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
         ac = body.get("ac")
         self._world().subscribe(hid, str(ac) if ac is not None else None)
-        return web.json_response(self._world().describe(hid))
+        return web.json_response(self._describe(hid))
 
     async def power_handset(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
         self._world().power(hid, bool(body.get("on", True)))
-        return web.json_response(self._world().describe(hid))
+        return web.json_response(self._describe(hid))
 
     async def display(self, request: web.Request) -> web.Response:
-        desc = self._world().describe(self._handset(request))
+        desc = self._describe(self._handset(request))
         return web.json_response({"display": desc["display"], "messages": desc["messages"]})
 
     async def list_rfps(self, request: web.Request) -> web.Response:

@@ -44,8 +44,18 @@ def main(argv: list[str]) -> int:
     a.add_argument("--name", default="")
     a.add_argument("--ac", help="authentication code to subscribe with")
     a.add_argument("--no-subscribe", action="store_true")
+    a.add_argument("--auto-answer", type=float, metavar="SECONDS",
+                   help="answer incoming calls by itself after this many seconds")
     for name in ("handset", "handset-remove", "display"):
         sub.add_parser(name).add_argument("ref", help="handset id or IPEI")
+    dial = sub.add_parser("call", help="dial a number (en bloc) on a handset")
+    dial.add_argument("ref", help="handset id or IPEI")
+    dial.add_argument("number")
+    sub.add_parser("answer", help="answer the ringing call").add_argument("ref")
+    sub.add_parser("hangup", help="end the call, or reject it while it rings").add_argument("ref")
+    aa = sub.add_parser("auto-answer", help="answer incoming calls by themselves, or not")
+    aa.add_argument("ref")
+    aa.add_argument("seconds", help='delay in seconds, or "off"')
     m = sub.add_parser("move")
     m.add_argument("ref")
     m.add_argument("x", type=float)
@@ -77,11 +87,23 @@ def main(argv: list[str]) -> int:
     elif c == "handset-add":
         out = call(u, "POST", "/_emu/handsets", {
             "ipei": args.ipei, "x": args.x, "y": args.y, "model": args.model,
-            "name": args.name, "ac": args.ac, "subscribe": not args.no_subscribe})
+            "name": args.name, "ac": args.ac, "subscribe": not args.no_subscribe,
+            "auto_answer": args.auto_answer})
     elif c == "handset":
         out = call(u, "GET", f"/_emu/handsets/{args.ref}")
     elif c == "handset-remove":
         out = call(u, "DELETE", f"/_emu/handsets/{args.ref}")
+    elif c == "call":
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/call", {"number": args.number})
+    elif c in ("answer", "hangup"):
+        out = call(u, "POST", f"/_emu/handsets/{args.ref}/{c}", {})
+    elif c == "auto-answer":
+        try:
+            seconds = None if args.seconds == "off" else float(args.seconds)
+        except ValueError:
+            raise SystemExit(f'sipdect ctl: auto-answer takes seconds or "off", '
+                             f"not {args.seconds!r}") from None
+        out = call(u, "PATCH", f"/_emu/handsets/{args.ref}", {"auto_answer": seconds})
     elif c == "display":
         out = call(u, "GET", f"/_emu/handsets/{args.ref}/display")
     elif c == "move":

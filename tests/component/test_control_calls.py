@@ -1,0 +1,75 @@
+"""The control API's call endpoints over HTTP against a real simulated world: call, answer,
+hang up, auto_answer, and call_state in the handset JSON (README "Control API")."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from sim.world import World
+from sipdect import ctl
+from sipdect.control import ControlServer
+
+IPEI = "03074 0220259 3"
+
+
+async def test_call_answer_hangup_and_auto_answer() -> None:
+    world = World(asyncio.get_running_loop())
+    try:
+        hid = world.add_handset(IPEI, 0.0, 0.0).id
+        system = SimpleNamespace(site=SimpleNamespace(world=world))
+        server = ControlServer(system)  # type: ignore[arg-type]
+        async with TestClient(TestServer(server.app)) as client:
+            got = await (await client.get(f"/_emu/handsets/{hid}")).json()
+            assert (got["call_state"], got["auto_answer"]) == ("idle", None)
+            answer = await client.post(f"/_emu/handsets/{hid}/answer")
+            assert answer.status == 409 and "no call rings" in (await answer.json())["error"]
+            resp = await client.post(f"/_emu/handsets/{hid}/call", json={"number": "202"})
+            got = await resp.json()
+            assert resp.status == 200 and got["call_state"] == "dialling"
+            assert got["display"] == ["Calling 202"] and got["call_active"]
+            again = await client.post(f"/_emu/handsets/{hid}/call", json={"number": "203"})
+            assert again.status == 409
+            got = await (await client.post(f"/_emu/handsets/{hid}/hangup")).json()
+            assert got["call_state"] == "idle" and got["display"] == ["Call ended"]
+            for bad in ({}, {"number": ""}, {"number": "12a"}):
+                resp = await client.post(f"/_emu/handsets/{hid}/call", json=bad)
+                assert resp.status == 400
+            resp = await client.patch(f"/_emu/handsets/{IPEI}", json={"auto_answer": 1.5})
+            assert (await resp.json())["auto_answer"] == 1.5
+            assert world.get(hid).handset.auto_answer == 1.5
+            resp = await client.patch(f"/_emu/handsets/{hid}", json={"auto_answer": "soon"})
+            assert resp.status == 400
+            resp = await client.patch(f"/_emu/handsets/{hid}", json={"auto_answer": None})
+            assert (await resp.json())["auto_answer"] is None
+            listed = await (await client.get("/_emu/handsets")).json()
+            assert [h["call_state"] for h in listed] == ["idle"]
+    finally:
+        world.close()
+
+
+def test_ctl_sends_the_call_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, str, object]] = []
+
+    def fake(base: str, method: str, path: str, body: object = None) -> object:
+        sent.append((method, path, body))
+        return {}
+
+    monkeypatch.setattr(ctl, "call", fake)
+    ctl.main(["call", "3", "202"])
+    ctl.main(["answer", "3"])
+    ctl.main(["hangup", "3"])
+    ctl.main(["auto-answer", "3", "2"])
+    ctl.main(["auto-answer", "3", "off"])
+    with pytest.raises(SystemExit, match="seconds or"):
+        ctl.main(["auto-answer", "3", "soon"])
+    assert sent == [
+        ("POST", "/_emu/handsets/3/call", {"number": "202"}),
+        ("POST", "/_emu/handsets/3/answer", {}),
+        ("POST", "/_emu/handsets/3/hangup", {}),
+        ("PATCH", "/_emu/handsets/3", {"auto_answer": 2.0}),
+        ("PATCH", "/_emu/handsets/3", {"auto_answer": None}),
+    ]
