@@ -6,7 +6,8 @@ dect.security. Sans-I/O: the caller says which RFP is strongest (`lock`), passes
 primitives in with `receive(rfp_id, primitive, now)` (AirData ciphered with
 sim.air.cipher_frame) and takes `air_to_send()`, `next_event()`, `get_timer()` /
 `handle_timer(now)`. The message carriage and feature codes the OMM expects are in
-omm.dect.conventions.
+omm.dect.conventions. Calls (docs/calls.md §1): `call_state`, `dial`, `answer`, `hang_up`,
+`auto_answer`, and the CallIncoming / CallConnected / CallEnded events.
 """
 
 from __future__ import annotations
@@ -537,7 +538,7 @@ class Handset:
         """Type `number` and press {CALL}: an en bloc call."""
         if self.call_state is not CallState.IDLE:
             raise HandsetStateError(f"cannot dial while the call is {self.call_state.value}")
-        self._typed = ""
+        self._typed, self._popup, self._ac_entry = "", None, False
         self.press(number + "{CALL}", now)
 
     def answer(self, now: float) -> None:
@@ -557,15 +558,15 @@ class Handset:
 
     def _press_dial(self, key: str, now: float) -> None:
         assert key in DIAL_KEYS
-        if self._popup is not None and key.isdigit():
-            choice = int(key) - 1
-            if 0 <= choice < len(self._popup.confirmations):
-                self._answer(self._popup.confirmations[choice], now)
-            return
         if self.call_state is CallState.INCOMING:
             return
         if self.call_active and not self._ac_entry:
             self._call_key(key, now)
+            return
+        if self._popup is not None and key.isdigit():
+            choice = int(key) - 1
+            if 0 <= choice < len(self._popup.confirmations):
+                self._answer(self._popup.confirmations[choice], now)
             return
         self._typed += key
         self._show_typing()

@@ -1,8 +1,9 @@
 """One PP's MAC connection at the OMM: its DLC links and the MM, CC, LCE and COMS procedures.
 
 EN 300 175-5 MM (access rights and key allocation, authentication, ciphering, location,
-detach), CC (feature codes, call set-up), LCE (page response) and COMS (text messages) as
-dect-security.md §4.2-§4.7 and features.md §2.6/§2.8 describe them for SIP-DECT. Sans-I/O:
+detach), CC (feature codes; basic calls both ways, §9.3 F-states in `Cc`, docs/calls.md §1),
+LCE (page response) and COMS (text messages) as dect-security.md §4.2-§4.7 and
+features.md §2.6/§2.8 describe them for SIP-DECT. Sans-I/O:
 FixedPart feeds it and collects its frames; all choices the product leaves open come from
 omm.dect.conventions.
 """

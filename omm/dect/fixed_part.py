@@ -3,7 +3,9 @@
 omm-rfp.md §3.5/§4.9 (DNM primitives in and out) and §6 (NWK over LC frames); the
 procedures themselves are in omm.dect.connection. Sans-I/O like aioquic's QuicConnection:
 `receive(primitive, now)`, `primitives_to_send()`, `next_event()`, `get_timer()`,
-`handle_timer(now)`; `send_message()` is the messaging entry point.
+`handle_timer(now)`; `send_message()` is the messaging entry point, `call_in()`,
+`call_proceeding()`, `call_alerting()`, `call_connect()` and `call_release()` the SIP side's
+(docs/calls.md §1).
 """
 
 from __future__ import annotations
