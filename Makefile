@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: up test bench lint install install-test clean
+.PHONY: up test peers bench lint install install-test clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ install-test: $(VENV)/.installed-test
 up: install
 	$(BIN)/sipdect up
 
-test: install-test
+# The interop tests (tests/interop, marker `interop`) run real peers: kamailio, sipp and
+# baresip from Debian. `make peers` installs the missing ones as root, else fails naming them.
+peers:
+	@interop/install-peers.sh
+
+test: install-test peers
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: install
