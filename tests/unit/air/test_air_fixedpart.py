@@ -26,7 +26,7 @@ from rfp.link.handshake import RfpCredentials, RfpLinkConnection
 from rfp.link.messages import parse_message
 from rfp.radio import RfpRadio
 from sim.air import Air
-from sim.handset import Handset, State
+from sim.handset import CallState, Handset, State
 
 Prim = c.DnmPrimitive
 IPEI = "03074 0220259 3"
@@ -263,3 +263,32 @@ def test_an_rfp_link_ending_releases_its_connections(net: Net) -> None:
     net.run(1)
     assert not net.fixed_part.connections
     assert not net.air.rfps[1].up and not handset.call_active
+
+
+def test_an_incoming_call_is_paged_through_the_radio_answered_and_walks_along(net: Net) -> None:
+    handset = subscribed(net)
+    net.run(30)  # the subscription's link is gone: the call must page
+    assert handset.state is State.LOCKED
+    assert net.fixed_part.call_in(1, net.now, calling_number="201", calling_name="Alice")
+    net.link.flush()
+    net.run(1)
+    assert any(d.primitive == Prim.MAC_PAGE_REQ for _, d in net.sent)
+    assert handset.call_state is CallState.INCOMING
+    assert handset.display == ["Call from 201 Alice"]
+    handset.answer(net.now)
+    net.run(1)
+    answered = [e for e in net.fp_events if isinstance(e, fev.CallAnswered)]
+    assert [(e.ppn, e.rfp_id) for e in answered] == [(1, 1)]
+    assert handset.call_state is CallState.CONNECTED and handset.cipher_key is not None
+    net.air.move(7, 38.0, 0.0)
+    handset.connect_to(2, net.now)
+    net.run(1)
+    moved = [e for e in net.fp_events if isinstance(e, fev.CallHandover)]
+    assert [(e.ppn, e.old_rfp_id, e.rfp_id) for e in moved] == [(1, 1, 2)]
+    handset.press("3", net.now)
+    net.run(1)
+    assert fev.CallKey(1, "3") in net.fp_events and handset.undecodable == 0
+    handset.hang_up(net.now)
+    net.run(1)
+    assert fev.CallReleased(1, "Normal") in net.fp_events
+    assert handset.call_state is CallState.IDLE
