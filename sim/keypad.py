@@ -17,9 +17,10 @@ class Key(Enum):
     OK = "OK"
     """Confirm: start what was typed (subscription AC), answer a message with its first choice."""
     CALL = "CALL"
-    """Off-hook / send: dial what was typed en bloc, or go off-hook with nothing typed."""
+    """Off-hook / send: dial what was typed en bloc, go off-hook with nothing typed (then digits
+    go by overlap, ended by '#' or a pause), or answer a ringing call."""
     END = "END"
-    """On-hook: end a call, close a message, cancel an entry."""
+    """On-hook: end a call, reject a ringing one, close a message, cancel an entry."""
     CLEAR = "CLEAR"
     """Delete the last typed character."""
 
