@@ -320,6 +320,11 @@ class RfpRadio:
                 self._drop(conn, primitive.reason)
         self._wake()
 
+    @property
+    def pending_voice(self) -> int:
+        """Uplink voice frames waiting for flush() to decipher them for the gateway."""
+        return len(self._voice_in)
+
     def send_voice(self, mcei: int, payload: bytes, now: float) -> bool:
         """Queue one 10 ms downlink voice frame for connection `mcei` (sent, ciphered in one
         batch with the others, at flush()); False when there is no such connection."""

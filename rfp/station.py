@@ -393,6 +393,8 @@ class VirtualRfp:
     def _radio_output(self) -> None:
         if self._protocol is not None and self._protocol.established:
             self._protocol.schedule_pump()
+        elif self.radio.pending_voice:
+            self._media_io.schedule()  # voice frames need no link pump to reach the gateway
 
     def link_changed(self, up: bool) -> None:
         self.linked = up
@@ -454,6 +456,8 @@ class _MediaIo:
         s = self.station
         media, radio = s.media, s.radio
         now = loop.time()
+        if radio.pending_voice:
+            radio.flush(now)
         media.handle_timer(now)
         self._sync_sockets(loop)
         for datagram in media.datagrams_to_send():
