@@ -140,3 +140,20 @@ async def test_user_without_sip_password_is_not_registered(
     await axi.request("CreatePPUser", children=[element("user", {"num": "1001"})])
     await asyncio.sleep(0.2)
     assert not bound(pbx, "1001") and omm.service.sip.users == {}
+
+
+async def test_backup_secure_sip_and_dtmf_groups_over_axi(axi: AxiClient) -> None:
+    backup = await axi.request("GetBackupSIP")
+    assert (backup.attrs["failoverActive"], backup.attrs["failoverTime"],
+            backup.attrs["secondaryRegPort"]) == ("0", "30", "5060")
+    r = await axi.request("SetBackupSIP", {"failoverActive": "true",
+                                           "secondaryRegServer": "10.0.0.2"})
+    assert (r.attrs["failoverActive"], r.attrs["secondaryRegServer"]) == ("1", "10.0.0.2")
+    secure = await axi.request("SetSecureSIP", {"commonNameValidationTLS": "false"})
+    assert (secure.attrs["authenticationTLS"], secure.attrs["commonNameValidationTLS"]) == (
+        "1", "0")
+    dtmf = await axi.request("GetDTMF")
+    assert (dtmf.attrs["method"], dtmf.attrs["payloadType"]) == ("RFC2833", "101")
+    basic = await axi.request("SetBasicSIP", {"outboundProxyServer": "10.0.0.9"})
+    assert (basic.attrs["outboundProxyServer"], basic.attrs["outboundProxyPort"]) == (
+        "10.0.0.9", "5060")
