@@ -11,6 +11,11 @@ from functools import cached_property
 from sim.pbx.srtp import SrtpPolicy
 from sipdect.sip import constants as c
 
+DIGEST_ALGORITHMS = ("MD5", "SHA-256")
+"""MD5 first: many phones (and sipp 3.6) answer only the first challenge and know no
+SHA-256 ("createAuthHeader: authentication must use MD5"); clients that prefer the stronger
+RFC 8760 algorithm still find it offered."""
+
 ACCESS_LOG_DEPTH = 20
 """SEED-MV §5.6.1: the last 20 failed and the last 20 successful access attempts."""
 
@@ -41,12 +46,16 @@ class PbxConfig:
     """Entries kept in each of the failed and successful access logs."""
     srtp: SrtpPolicy = SrtpPolicy.NO
     """Which SDP offers INVITEs may carry (sim.pbx.srtp)."""
+    digest_algorithms: tuple[str, ...] = DIGEST_ALGORITHMS
+    """Digest challenges offered, one each, in this order."""
 
     def __post_init__(self) -> None:
         if not 0 < self.min_expires <= self.default_expires <= self.max_expires:
             raise ValueError("pbx: need 0 < min_expires <= default_expires <= max_expires")
         if self.max_auth_failures < 1 or self.max_transactions_per_ip < 1:
             raise ValueError("pbx: max_auth_failures and max_transactions_per_ip must be >= 1")
+        if not self.digest_algorithms:
+            raise ValueError("pbx: offer at least one digest algorithm")
         if not isinstance(self.srtp, SrtpPolicy):
             raise ValueError(f"pbx: srtp must be one of {', '.join(SrtpPolicy)}")
         digest_names = [self.auth_ids.get(user, user) for user in self.accounts]

@@ -92,7 +92,7 @@ class PbxServer:
                                    config.max_expires)
         self.guard = IpGuard(config.max_auth_failures, config.block_seconds)
         self.access_log = AccessLog(config.access_log_depth)
-        self.auth = DigestServer(config.realm)
+        self.auth = DigestServer(config.realm, algorithms=config.digest_algorithms)
         self._client_of: dict[TransactionKey, TransactionKey] = {}
         self._server_of: dict[TransactionKey, TransactionKey] = {}
         transport.on_event = self.handle
@@ -243,7 +243,7 @@ class PbxServer:
     def _authenticated(self, request: Request, key: TransactionKey, source: Peer, now: float,
                        user: str | None) -> bool:
         """Check credentials; False when the request was answered (challenge or refusal)."""
-        result = self.auth.verify(request, self.config.password_of, now)
+        result = self.auth.verify(self._as_authenticated(request), self.config.password_of, now)
         name = result.username or ""
         if result.status in (AuthStatus.MISSING, AuthStatus.STALE):  # a challenge, no failure
             self.transport.send_response(self.auth.challenge_response(
@@ -266,6 +266,24 @@ class PbxServer:
         else:
             self.transport.send_response(self.auth.challenge_response(request, now), key)
         return False
+
+    def _as_authenticated(self, request: Request) -> Request:
+        """The request as its credentials describe it. Decision: a digest uri naming this
+        server (no user part) stands for any Request-URI sent here, as kamailio accepts it:
+        sipp 3.6 and some phones answer an INVITE's challenge with the server's address as
+        uri. A uri naming anything else must still be the Request-URI."""
+        for credentials in request.credentials():
+            if credentials.params.get("realm") != self.config.realm:
+                continue
+            try:
+                uri = SipUri.parse(credentials.params.get("uri", ""))
+            except SipParseError:
+                return request
+            if self._is_local(uri) and str(uri) != str(request.uri):
+                named = request.copy()
+                named.uri = uri
+                return named
+        return request
 
     # -- proxy --------------------------------------------------------------------------------
 
