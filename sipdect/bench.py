@@ -1,4 +1,4 @@
-"""`sipdect bench {axi,dect,site,media,all}`: run the benchmarks of each area and gather their JSON.
+"""`sipdect bench {axi,dect,site,media,calls,all}`: run each area's benchmarks, gather their JSON.
 
 Each area owns its benchmark (sipdect/axi/bench.py, dect/bench.py) with
 `run(quick: bool = False) -> dict`; this module only picks and labels them.
@@ -11,7 +11,8 @@ from typing import Any
 
 #: Benchmark name -> module with run(quick).
 BENCHMARKS: dict[str, str] = {"axi": "sipdect.axi.bench", "dect": "dect.bench",
-                              "site": "sipdect.site_bench", "media": "sipdect.media.bench"}
+                              "site": "sipdect.site_bench", "media": "sipdect.media.bench",
+                              "calls": "sipdect.calls_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:
