@@ -578,7 +578,7 @@ class CallControl:
 
     def _invite_accepted(self, call: Call, response: Response) -> None:
         if call.dialog is not None:  # a retransmitted 2xx: our ACK got lost
-            if call.ack is not None and DialogIdMatch.of(call.dialog, response):
+            if call.ack is not None and response.to.tag == call.dialog.remote_tag:
                 self.sip.send_stateless(call.ack, self._ack_peer(call, call.ack))
             return
         try:
@@ -788,14 +788,6 @@ class CallControl:
                                         contact=self._contact(call), body=body,
                                         content_type=SDP if body else None)
         self.sip.send_response(response, key)
-
-
-class DialogIdMatch:
-    """Whether a response belongs to a dialog we already have (a retransmitted 2xx)."""
-
-    @staticmethod
-    def of(dialog: Dialog, response: Response) -> bool:
-        return (response.call_id, response.to.tag) == (dialog.call_id, dialog.remote_tag)
 
 
 _DECT_HANDLERS: dict[type, Callable[[CallControl, Any], None]] = {
