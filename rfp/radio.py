@@ -37,7 +37,6 @@ from sim.air import (
     SyncRelation,
     cipher_frame,
     cipher_frames,
-    cipher_voices,
 )
 from sim.primitives import (
     AirCipherStart,
@@ -216,7 +215,6 @@ class RfpRadio:
         self.on_output = on_output
         self.voice_sink: VoiceSink | None = None
         """Where deciphered uplink voice goes (rfp.media.RfpMedia.receive_voice)."""
-        self._voice_in: list[tuple[MacConnection, AirVoice]] = []
         self.state = RadioState.OFF
         self.connections: dict[int, MacConnection] = {}
         self.counters = RadioCounters()
@@ -307,7 +305,7 @@ class RfpRadio:
         elif isinstance(primitive, AirVoice):
             conn = self._conn_of_pmid(primitive.pmid)
             if conn is not None:
-                self._on_voice(conn, primitive)
+                self._on_voice(conn, primitive, now)
         elif isinstance(primitive, AirData):
             conn = self._conn_of_pmid(primitive.pmid)
             if conn is not None:
@@ -320,43 +318,33 @@ class RfpRadio:
                 self._drop(conn, primitive.reason)
         self._wake()
 
-    @property
-    def pending_voice(self) -> int:
-        """Uplink voice frames waiting for flush() to decipher them for the gateway."""
-        return len(self._voice_in)
-
     def send_voice(self, mcei: int, payload: bytes, now: float) -> bool:
-        """Queue one 10 ms downlink voice frame for connection `mcei` (sent, ciphered in one
-        batch with the others, at flush()); False when there is no such connection."""
+        """Send one 10 ms downlink voice frame on connection `mcei` (ciphered with the
+        installation's other voice frames in one batch: Air.cipher_voice_soon); False when
+        there is no such connection."""
         conn = self.connections.get(mcei)
         if conn is None or conn.handover_pending or self.state is not RadioState.ACTIVE:
             return False
         index = max(self.air.frame_index(now), conn.last_voice_frame + 1)
         conn.last_voice_frame = index
         mfn, fn = self.air.frame_numbers(index)
-        self._air_out.append(_Downlink(AirVoice(conn.pmid, payload, mfn, fn), conn.key))
         self.counters.voice_frames_out += 1
+        if conn.key is None:
+            self.air.send_from_rfp(self.rfp_id, AirVoice(conn.pmid, payload, mfn, fn))
+            return True
+        pmid = conn.pmid
+
+        def send(ciphered: bytes, _now: float) -> None:
+            self.air.send_from_rfp(self.rfp_id, AirVoice(pmid, ciphered, mfn, fn, True))
+
+        self.air.cipher_voice_soon(conn.key, mfn, fn, payload, downlink=True, done=send)
         return True
 
     def flush(self, now: float) -> None:
-        """Decipher queued uplink voice for the media gateway, then transmit queued air
-        primitives; each kind is ciphered in one DSC batch."""
-        self._flush_voice_in(now)
+        """Transmit queued air primitives, ciphering AirData in one DSC batch."""
         if not self._air_out:
             return
         pending, self._air_out = self._air_out, []
-        voice = [(i, d) for i, d in enumerate(pending)
-                 if d.key is not None and isinstance(d.primitive, AirVoice)]
-        if voice:
-            frames = [d.primitive for _, d in voice]
-            payloads = cipher_voices([(d.key, f.mfn, f.fn, f.payload, True)
-                                      for (_, d), f in zip(voice, frames, strict=True)
-                                      if isinstance(f, AirVoice) and d.key is not None])
-            for (index, _), frame, payload in zip(voice, frames, payloads, strict=True):
-                assert isinstance(frame, AirVoice)
-                pending[index] = _Downlink(
-                    AirVoice(frame.pmid, payload, frame.mfn, frame.fn, ciphered=True)
-                )
         ciphered = [(i, d) for i, d in enumerate(pending) if d.key is not None]
         if ciphered:
             items = []
@@ -491,26 +479,23 @@ class RfpRadio:
         self.counters.good_frames += 1
         self._send(Dnm(c.DnmLayer.LC, Prim.LC_DATA_IND, conn.mcei, lc_body(payload)))
 
-    def _on_voice(self, conn: MacConnection, voice: AirVoice) -> None:
+    def _on_voice(self, conn: MacConnection, voice: AirVoice, now: float) -> None:
         if conn.handover_pending or (voice.ciphered and conn.key is None):
             self.counters.voice_frames_bad += 1
             return
-        self._voice_in.append((conn, voice))
 
-    def _flush_voice_in(self, now: float) -> None:
-        """Hand queued uplink voice to the gateway, deciphering every frame in one batch."""
-        if not self._voice_in:
-            return
-        queued, self._voice_in = self._voice_in, []
-        queued = [(conn, v) for conn, v in queued if self.connections.get(conn.mcei) is conn]
-        ciphered = [(conn, v) for conn, v in queued if v.ciphered and conn.key is not None]
-        clear = cipher_voices([(conn.key, v.mfn, v.fn, v.payload, False)
-                               for conn, v in ciphered if conn.key is not None])
-        deciphered = {id(v): payload for (_, v), payload in zip(ciphered, clear, strict=True)}
-        for conn, voice in queued:
+        def hand_on(payload: bytes, when: float) -> None:
+            if self.connections.get(conn.mcei) is not conn:
+                return  # released while the frame waited for its keystream
             self.counters.voice_frames_in += 1
             if self.voice_sink is not None:
-                self.voice_sink(conn.mcei, deciphered.get(id(voice), voice.payload), now)
+                self.voice_sink(conn.mcei, payload, when)
+
+        if voice.ciphered and conn.key is not None:
+            self.air.cipher_voice_soon(conn.key, voice.mfn, voice.fn, voice.payload,
+                                       downlink=False, done=hand_on)
+        else:
+            hand_on(voice.payload, now)
 
     def _on_lc_data_req(self, dnm: Dnm, now: float) -> None:
         conn = self._conn(dnm)
@@ -595,7 +580,6 @@ class RfpRadio:
         self.connections.clear()
         self._by_pmid.clear()
         self._air_out.clear()
-        self._voice_in.clear()
         self._reported = _SyncReport.NONE
         self._reported_relations = None
         self._search_deadline = None

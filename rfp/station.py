@@ -393,8 +393,7 @@ class VirtualRfp:
     def _radio_output(self) -> None:
         if self._protocol is not None and self._protocol.established:
             self._protocol.schedule_pump()
-        elif self.radio.pending_voice:
-            self._media_io.schedule()  # voice frames need no link pump to reach the gateway
+
 
     def link_changed(self, up: bool) -> None:
         self.linked = up
@@ -456,8 +455,6 @@ class _MediaIo:
         s = self.station
         media, radio = s.media, s.radio
         now = loop.time()
-        if radio.pending_voice:
-            radio.flush(now)
         media.handle_timer(now)
         self._sync_sockets(loop)
         for datagram in media.datagrams_to_send():
@@ -468,11 +465,8 @@ class _MediaIo:
                 sock.sendto(datagram.data, datagram.remote)
             except OSError as exc:
                 log.debug("RFP %s: RTP to %s: %s", s.name, datagram.remote, exc)
-        frames = media.voice_to_send()
-        if frames:
-            for frame in frames:
-                radio.send_voice(frame.mcei, frame.payload, now)
-            radio.flush(now)
+        for frame in media.voice_to_send():
+            radio.send_voice(frame.mcei, frame.payload, now)
         protocol = s._protocol
         if media.pending_messages and protocol is not None and protocol.established:
             protocol.schedule_pump()

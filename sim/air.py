@@ -162,6 +162,20 @@ HandsetReceiver = Callable[[int, AirPrimitive, float], None]
 """Called with the id of the sending RFP, the primitive and `now`."""
 
 
+VoiceDone = Callable[[bytes, float], None]
+"""Receives a ciphered (or deciphered) AirVoice B-field and `now`."""
+
+
+@dataclass(slots=True)
+class _VoiceJob:
+    ck: bytes
+    mfn: int
+    fn: int
+    payload: bytes
+    downlink: bool
+    done: VoiceDone
+
+
 @dataclass(slots=True)
 class _Queued:
     to_rfp: bool
@@ -211,6 +225,7 @@ class Air:
         self._heard: dict[int, list[tuple[float, int]]] = {}
         self._batch_depth = 0
         self._batch_dirty = False
+        self._voice_jobs: list[_VoiceJob] = []
 
     # -- RFP radios ------------------------------------------------------------------------
     def add_rfp(
@@ -560,16 +575,35 @@ class Air:
 
     @property
     def pending(self) -> int:
-        """Primitives queued and not yet delivered."""
-        return len(self._queue)
+        """Primitives queued and not yet delivered (voice frames waiting for ciphering too)."""
+        return len(self._queue) + len(self._voice_jobs)
+
+    def cipher_voice_soon(self, ck: bytes, mfn: int, fn: int, payload: bytes, *,
+                          downlink: bool, done: VoiceDone) -> None:
+        """Queue an AirVoice B-field for `cipher_voice`; the next deliver() ciphers every
+        frame queued by then, from all handsets and radios of the installation, in one
+        batched DSC run and calls done(result, now) for each in order."""
+        self._voice_jobs.append(_VoiceJob(ck, mfn, fn, payload, downlink, done))
+        if (len(self._voice_jobs) == 1 and not self._delivering and not self._queue
+                and self.on_pending is not None):
+            self.on_pending()
+
+    def _run_voice_jobs(self, now: float) -> None:
+        jobs, self._voice_jobs = self._voice_jobs, []
+        results = cipher_voices([(j.ck, j.mfn, j.fn, j.payload, j.downlink) for j in jobs])
+        for job, result in zip(jobs, results, strict=True):
+            job.done(result, now)
 
     def deliver(self, now: float) -> int:
-        """Hand queued primitives to their receivers (which may send more); returns the count."""
+        """Cipher queued voice frames, then hand queued primitives to their receivers (which
+        may send more); returns the count of primitives."""
         if self._delivering:
             return 0
         self._delivering = True
         count = 0
         try:
+            if self._voice_jobs:
+                self._run_voice_jobs(now)
             while self._queue and count < MAX_DELIVERIES_PER_CALL:
                 item = self._queue.popleft()
                 count += 1
@@ -593,13 +627,14 @@ class Air:
                         handset_receiver(item.rfp_id, item.primitive, now)
         finally:
             self._delivering = False
-        if self._queue and self.on_pending is not None:
+        if (self._queue or self._voice_jobs) and self.on_pending is not None:
             self.on_pending()
         return count
 
     def _enqueue(self, item: _Queued) -> None:
         self._queue.append(item)
-        if len(self._queue) == 1 and not self._delivering and self.on_pending is not None:
+        if (len(self._queue) == 1 and not self._delivering and not self._voice_jobs
+                and self.on_pending is not None):
             self.on_pending()
 
     def _check_links(self) -> None:
@@ -680,8 +715,8 @@ def cipher_frames(
 def cipher_voice(ck: bytes, mfn: int, fn: int, payload: bytes, *, downlink: bool) -> bytes:
     """XOR an AirVoice B-field (up to 80 octets) with its frame's keystream (VOICE_* above);
     its own inverse."""
-    stream = dsc_keystream(ck, dsc_iv(mfn, fn), 16 * VOICE_HALF_BYTES)
     start = (0 if downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
+    stream = dsc_keystream(ck, dsc_iv(mfn, fn), 8 * (start + len(payload)))
     key = np.frombuffer(stream, dtype=np.uint8, count=len(payload), offset=start)
     return (np.frombuffer(payload, dtype=np.uint8) ^ key).tobytes()
 
@@ -691,9 +726,11 @@ def cipher_voices(items: Sequence[tuple[bytes, int, int, bytes, bool]]) -> list[
     for every voice frame of a 10 ms tick."""
     if not items:
         return []
+    # A downlink frame needs only the SF half: the keystream stops where the last use ends.
+    end = max((0 if item[4] else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET + len(item[3])
+              for item in items)
     streams = dsc_keystreams(
-        [item[0] for item in items], [dsc_iv(item[1], item[2]) for item in items],
-        16 * VOICE_HALF_BYTES,
+        [item[0] for item in items], [dsc_iv(item[1], item[2]) for item in items], 8 * end
     )
     out = []
     for row, (_ck, _mfn, _fn, payload, downlink) in zip(streams, items, strict=True):

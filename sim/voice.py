@@ -80,6 +80,8 @@ class VoiceStats:
     or not 80 octets."""
     late: int = 0
     """Downlink frames for a frame no later than one already played (repeats, reordering)."""
+    missing: int = 0
+    """Air frames skipped between two played frames (nothing arrived for them)."""
 
 
 @dataclass
@@ -144,6 +146,8 @@ class VoicePath:
         except CodecError:
             self.stats.undecodable += 1
             return
+        if self._last_frame is not None:
+            self.stats.missing += frame_index - self._last_frame - 1
         self._last_frame = frame_index
         self.stats.received += 1
         self._heard.append(pcm)

@@ -10,13 +10,14 @@ frame boundaries carries the voice of every handset in a call (sim.voice, docs/c
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from dect.identities import Ipei
-from sim.air import FRAME_SECONDS, Air, cipher_voice, cipher_voices, schedule_deliveries
+from sim.air import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, Air, schedule_deliveries
 from sim.handset import Handset, HandsetStateError, State
 from sim.primitives import AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
@@ -156,46 +157,49 @@ class World:
                                               self._voice_tick)
 
     def _voice_tick(self) -> None:
-        """One air frame: every talking, connected handset sends its frame to its RFP, all
-        ciphered in one DSC batch."""
+        """One air frame: every talking, connected handset sends its frame to its RFP. Ciphered
+        frames go through Air.cipher_voice_soon, so the whole installation's frames of this
+        tick take one batched DSC run."""
         self._voice_timer = None
         now = self.now()
         mfn, fn = self.air.frame_at(now)
-        outgoing: list[tuple[int, int, AirVoice]] = []
-        to_cipher: list[tuple[bytes, int, int, bytes, bool]] = []
         for hid, path in self._voices.items():
             entry = self.handsets.get(hid)
             if entry is None:
                 continue
             handset = entry.handset
-            if handset.state is not State.CONNECTED or handset.rfp_id is None:
+            rfp_id = handset.rfp_id
+            if handset.state is not State.CONNECTED or rfp_id is None:
                 continue
             payload = path.next_uplink()
-            key = handset.cipher_key
-            if key is not None:
-                to_cipher.append((key, mfn, fn, payload, False))
-            outgoing.append((hid, handset.rfp_id,
-                             AirVoice(handset.link_pmid, payload, mfn, fn, key is not None)))
-        ciphered = iter(cipher_voices(to_cipher))
-        for hid, rfp_id, frame in outgoing:
-            if frame.ciphered:
-                frame = AirVoice(frame.pmid, next(ciphered), mfn, fn, True)
-            self.air.send_from_handset(hid, rfp_id, frame)
+            key, pmid = handset.cipher_key, handset.link_pmid
+            if key is None:
+                self.air.send_from_handset(hid, rfp_id, AirVoice(pmid, payload, mfn, fn))
+                continue
+            self.air.cipher_voice_soon(
+                key, mfn, fn, payload, downlink=False,
+                done=functools.partial(self._send_voice, hid, rfp_id, pmid, mfn, fn))
         self._arm_voice_ticker()
+
+    def _send_voice(self, hid: int, rfp_id: int, pmid: int, mfn: int, fn: int,
+                    ciphered: bytes, now: float) -> None:
+        self.air.send_from_handset(hid, rfp_id, AirVoice(pmid, ciphered, mfn, fn, True))
 
     def _receive_voice(self, hid: int, rfp_id: int, frame: AirVoice) -> None:
         handset = self.handsets[hid].handset
         path = self._voices.get(hid)
         if path is None or rfp_id != handset.rfp_id or frame.pmid != handset.link_pmid:
             return
-        index = frame.mfn * 16 + frame.fn
+        index = frame.mfn * FRAMES_PER_MULTIFRAME + frame.fn
+        key = handset.cipher_key
         if not frame.ciphered:
             path.receive(frame.payload, index)
-        elif handset.cipher_key is None:
+        elif key is None:
             path.receive(None, index)
         else:
-            path.receive(cipher_voice(handset.cipher_key, frame.mfn, frame.fn, frame.payload,
-                                      downlink=True), index)
+            self.air.cipher_voice_soon(
+                key, frame.mfn, frame.fn, frame.payload, downlink=True,
+                done=lambda clear, now: path.receive(clear, index))
 
     # -- radio -------------------------------------------------------------------------------
     def _wanted_park(self, handset: Handset) -> Any:
