@@ -15,8 +15,8 @@ import pytest
 from fp_pp_world import World
 
 from dect.dlc import DlcConnection
-from dect.nwk import NwkMessage, decode_message
-from dect.nwk.ie import CallingPartyName, CallingPartyNumber, Signal
+from dect.nwk import NwkMessage, cc, decode_message
+from dect.nwk.ie import CallingPartyName, CallingPartyNumber, ReleaseReason, Signal
 from dect.nwk.tables import (
     SIGNAL_ALERTING_PATTERN_0,
     CcMessageType,
@@ -512,3 +512,33 @@ def test_one_handset_calls_another(world: World) -> None:
     assert talked
     assert alice.call_state is CallState.IDLE and bob.call_state is CallState.IDLE
     assert ended(world, alice) == ["HungUp"] and ended(world, bob) == ["Normal"]
+
+
+def test_a_handset_in_a_call_answers_another_setup_busy(world: World) -> None:
+    handset = subscribed(world)
+    connected_out(world, handset)
+    (conn,) = world.fp.connections.values()
+    assert handset._dlc is not None and handset.subscription is not None
+    pp_sent = recorder(handset._dlc)
+    offer = cc.setup(handset.subscription.ipui, world.park, ti=cv.FP_CALL_TI, ti_flag=False)
+    conn.dlc.send(offer.encode(), cv.LLN_DEFAULT)  # a colliding SETUP, past the FP's own check
+    world.fp._flush(conn, world.now)
+    world.run(1)
+    (busy,) = pp_sent
+    assert CcMessageType(busy.message_type) is CcMessageType.CC_RELEASE_COM and busy.ti_flag
+    assert busy.require(ReleaseReason).code == ReleaseReasonCode.USER_BUSY
+    assert handset.call_state is CallState.CONNECTED and released(world) == []
+
+
+def test_the_caller_cancels_while_the_link_is_being_secured(world: World) -> None:
+    handset = subscribed(world)
+    handset.authenticate_fp(world.now)  # a link without ciphering yet
+    world.run(1)
+    (conn,) = world.fp.connections.values()
+    world.fp.call_in(1, world.now)  # ciphering and authentication first
+    world.fp.call_release(1, ReleaseReasonCode.NORMAL, world.now)
+    world.run(30)
+    assert handset.call_state is CallState.IDLE and not world.handset_events_of(
+        handset, hs.CallIncoming
+    )
+    assert released(world) == [] and not world.fp.connections and conn.closed
