@@ -149,8 +149,13 @@ class RfpMediaControl:
     def start(self, ppn: int, rfp_id: int, mcei: int, codec: MediaCodecChoice,
               remote: RtpAddress, srtp: SrtpKeys | None, dtmf_pt: int | None) -> None:
         call = self.calls.setdefault(ppn, _Call(ppn))
-        if call.anchor is not None:  # a new answer or re-INVITE: the channels start afresh
-            self._close_channels(call)
+        if call.anchor is not None:
+            # A new answer or re-INVITE: the channels start afresh on the ports the SDP gave.
+            if call.reserved is None:
+                call.reserved = (call.anchor.rfp_id, call.anchor.local)
+            self._drop_visitor(call)
+            self._close(call.anchor, free_port=call.reserved[1] != call.anchor.local)
+            call.anchor = None
         anchor_rfp = call.reserved[0] if call.reserved is not None else rfp_id
         local = call.reserved[1] if call.reserved is not None else self._allocate(anchor_rfp)
         call.reserved = None
@@ -286,7 +291,7 @@ class RfpMediaControl:
         self._by_handle[(rfp_id, handle)] = ppn
         return _Channel(rfp_id, handle, local)
 
-    def _close(self, channel: _Channel) -> None:
+    def _close(self, channel: _Channel, *, free_port: bool = True) -> None:
         self._send(channel.rfp_id, MediaStop(channel.handle, Direction.TX_RX))
         self._send(channel.rfp_id, MediaClose(channel.handle))
         key = (channel.rfp_id, channel.handle)
@@ -296,7 +301,8 @@ class RfpMediaControl:
             while len(self._closed) > CLOSED_REMEMBERED:
                 del self._closed[next(iter(self._closed))]
         self._handles.get(channel.rfp_id, set()).discard(channel.handle)
-        self._free_port(channel.local)
+        if free_port:
+            self._free_port(channel.local)
 
     def _drop_visitor(self, call: _Call) -> None:
         if call.visitor is not None:

@@ -448,6 +448,10 @@ class RfpMedia:
         if codec is None:
             raise LinkProtocolError("MEDIA_CONF lists no codec the RFP runs")
         srtp = message.srtp
+        for port in (message.local_rtp_port, message.local_rtcp_port):
+            other = self._by_port.get(port)
+            if other is not None and other[0] is not channel:
+                raise LinkProtocolError(f"port {port} belongs to handle {other[0].handle}")
         if channel.external is not None:
             self._unbind(channel.external)
         channel.codec = codec.codec

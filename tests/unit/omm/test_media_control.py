@@ -242,3 +242,18 @@ def test_ports_in_use_on_the_host_are_skipped_when_probing(link: Link) -> None:
         busy.close()
     with pytest.raises(ValueError, match="even"):
         RfpMediaControl(link.send, HOSTS.get, port_base=16321)
+
+
+def test_a_second_start_reopens_the_channel_on_the_ports_of_the_sdp(control: RfpMediaControl,
+                                                                    link: Link) -> None:
+    local = control.reserve(5, 1)
+    control.start(5, 1, 7, PCMA, FAR, None, None)
+    first = link.messages()[0].handle  # type: ignore[attr-defined]
+    assert control.reserve(5, 1) == local
+    control.start(5, 1, 7, MediaCodecChoice("PCMU", 0), RtpAddress("10.1.2.3", 41000), None,
+                  None)
+    stop, close, opened, conf, start = link.messages()
+    assert (stop, close) == (MediaStop(first, c.MediaDirection.TX_RX), MediaClose(first))
+    assert isinstance(conf, MediaConf) and local is not None
+    assert conf.local_rtp_port == local.port and conf.tx_port1 == 41000
+    assert control.reserve(6, 1) != local
