@@ -77,6 +77,8 @@ class UserRegistration:
     """Whether a registrar granted a binding that has not lapsed."""
     server: Registrar | None = None
     """The tier that granted it (or last answered); calls go there."""
+    tried: Registrar | None = None
+    """The server a REGISTER was last sent to, answered or not."""
     expires: int = 0
     """The last granted interval, seconds."""
     failures: int = 0
@@ -275,7 +277,8 @@ class Registrations:
             return
         if reg.task is not None:
             reg.task.cancel()
-        if reg.registered:
+        if reg.registered or reg.tried is not None:
+            # Also when a REGISTER is in flight: the registrar may have bound it already.
             self._spawn(self._unregister(reg))
         reg.registered = False
         self._publish(reg)
@@ -340,7 +343,8 @@ class Registrations:
 
     async def _register(self, reg: UserRegistration, expires: int) -> int:
         """One REGISTER at the first tier that answers; the granted interval."""
-        servers = [reg.registrar] if expires == 0 else list(reg.config.servers)
+        servers = [reg.server or reg.tried or reg.registrar] if expires == 0 \
+            else list(reg.config.servers)
         for i, server in enumerate(servers):
             wait = reg.config.failover_time if i + 1 < len(servers) else None
             try:
@@ -360,6 +364,8 @@ class Registrations:
         assert self.transport is not None
         peer, routes = reg.config.first_hop(server, (server.host, server.port))
         request = self._request(reg, server, expires, routes)
+        if expires:
+            reg.tried = server
         where = f"{peer.host}:{peer.port}"
         try:
             response = await asyncio.wait_for(self.transport.request(request, peer), wait)
