@@ -11,10 +11,11 @@ from functools import cached_property
 from sim.pbx.srtp import SrtpPolicy
 from sipdect.sip import constants as c
 
-DIGEST_ALGORITHMS = ("MD5", "SHA-256")
-"""MD5 first: many phones (and sipp 3.6) answer only the first challenge and know no
-SHA-256 ("createAuthHeader: authentication must use MD5"); clients that prefer the stronger
-RFC 8760 algorithm still find it offered."""
+DIGEST_ALGORITHMS = ("MD5",)
+"""MD5 only, by default: phones of MiVO400's generation know no other, sipp 3.6 answers only
+the first challenge and fails on SHA-256, and baresip 1.0 (libre) gives up on the whole
+401 ("Register: Function not implemented") when any challenge names SHA-256. Add "SHA-256"
+(first, to prefer it) for clients that know RFC 8760."""
 
 ACCESS_LOG_DEPTH = 20
 """SEED-MV §5.6.1: the last 20 failed and the last 20 successful access attempts."""

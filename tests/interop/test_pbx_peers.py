@@ -1,17 +1,20 @@
 """The embedded call server (sim.pbx) with real peers: sipp users register at it and call
 each other through it over UDP and over TCP, with the route set sipp learnt from our
-Record-Route; a wrong password from sipp counts towards the IP block like any other."""
+Record-Route; a wrong password from sipp counts towards the IP block like any other;
+baresip phones call each other with SDES-SRTP where the server requires it, and a plain RTP
+offer is refused with 488."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from interop_peers import free_port, sipp_call, sipp_register
+from interop_peers import Baresip, free_port, make_baresip, sipp_call, sipp_register
 
-from sim.pbx import PbxConfig, PbxServer
+from sim.pbx import PbxConfig, PbxServer, SrtpPolicy
 from sipdect.sip import Transport
 
 pytestmark = pytest.mark.interop
@@ -52,3 +55,51 @@ async def test_a_wrong_password_from_sipp_is_logged_and_counted(pbx: PbxServer,
     [failed] = pbx.access_logs()["failed"]
     assert failed.user == "201" and failed.method == "REGISTER"
     assert pbx.guard.failures("127.0.0.1") == 1
+
+
+async def test_baresip_srtp_call_through_a_call_server_that_requires_srtp(
+        tmp_path: Path, baresips: list[Baresip]) -> None:
+    server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS, srtp=SrtpPolicy.REQUIRED))
+    try:
+        registrar = f"{server.address.host}:{server.address.port}"
+        bob = make_baresip(tmp_path / "bob", user="202", password=ACCOUNTS["202"],
+                           registrar=registrar)
+        baresips.append(bob.start())
+        assert await asyncio.to_thread(_registered, server, "202"), bob.output()
+        alice = make_baresip(tmp_path / "alice", user="201", password=ACCOUNTS["201"],
+                             registrar=registrar, answer=False)
+        baresips.append(alice.start(f"/dial sip:202@{registrar}"))
+        assert await asyncio.to_thread(alice.wait_for, "Call established"), alice.output()
+        assert await asyncio.to_thread(bob.wait_for, "Call established"), bob.output()
+        for ua in (alice, bob):
+            assert "SRTP is Enabled" in ua.output(), ua.output()
+    finally:
+        await server.close()
+
+
+async def test_plain_rtp_baresip_gets_488_where_srtp_is_required(
+        tmp_path: Path, baresips: list[Baresip]) -> None:
+    server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS, srtp=SrtpPolicy.REQUIRED))
+    try:
+        registrar = f"{server.address.host}:{server.address.port}"
+        bob = make_baresip(tmp_path / "bob", user="202", password=ACCOUNTS["202"],
+                           registrar=registrar)
+        baresips.append(bob.start())
+        assert await asyncio.to_thread(_registered, server, "202"), bob.output()
+        alice = make_baresip(tmp_path / "alice", user="201", password=ACCOUNTS["201"],
+                             registrar=registrar, mediaenc=None, answer=False)
+        baresips.append(alice.start(f"/dial sip:202@{registrar}"))
+        assert await asyncio.to_thread(alice.wait_for, "488 Not Acceptable Here"), \
+            alice.output()
+        assert "Call established" not in bob.output()
+    finally:
+        await server.close()
+
+
+def _registered(server: PbxServer, user: str, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.registered(user):
+            return True
+        time.sleep(0.1)
+    return False
