@@ -27,7 +27,8 @@ DEFAULT_FAILOVER_TIME = 30
 LOCAL_SIP_PORT_DECISION = """\
 One SIP listening address per OMM: UDP and TCP on the same configurable local port (0: any
 free port), TLS on the next port up when a certificate is given. Every user's Contact is
-sip:<num>@<omm-host>:<port> on that listener. The product computes a port per user
+sip:<num>@<omm-host>:<port> on the listener of the configured transport; with TLS configured
+but no certificate given, the UDP listener. The product computes a port per user
 (`calculatedSipPort`); the emulator tells users apart by the Contact's user part instead,
 which needs no port range and reaches the same user.
 """
@@ -100,13 +101,13 @@ class SipConfig:
     def from_settings(cls, settings: Any) -> SipConfig | None:
         """The configuration in force, or None when BasicSIP names no server."""
         basic: dict[str, Any] = settings.get("BasicSIP")
-        primary = _tier(basic, "", "Primary")
+        primary = _tier(basic, "", TIERS[0])
         if primary is None:
             return None
         servers = [primary]
         backup: dict[str, Any] = settings.get("BackupSIP")
         if backup.get("failoverActive"):
-            for prefix, tier in (("secondary", "Secondary"), ("tertiary", "Tertiary")):
+            for prefix, tier in zip(("secondary", "tertiary"), TIERS[1:], strict=True):
                 server = _tier(backup, prefix, tier)
                 if server is not None:
                     servers.append(server)
