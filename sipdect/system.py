@@ -145,6 +145,12 @@ class System:
                  "auth_id": u.auth_id or u.number, "sip_password": u.sip_password}
                 for u in self.cfg.users]
 
+    def _pbx_info(self) -> dict[str, Any] | None:
+        if self.pbx is None or self.cfg.pbx is None:
+            return None
+        accounts = [{"user": a.user, "password": a.password} for a in self.cfg.pbx.accounts]
+        return {**self.pbx.describe(), "accounts": accounts}
+
     def ready_info(self) -> dict[str, Any]:
         return {
             "sipdect": __version__,
@@ -159,7 +165,7 @@ class System:
                          if self.site.world is not None else []),
             "credentials": self.credentials(),
             "users": self.sip_users(),
-            "pbx": self.pbx.describe() if self.pbx is not None else None,
+            "pbx": self._pbx_info(),
         }
 
     def write_ready_file(self, path: Path) -> None:
