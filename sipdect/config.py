@@ -51,6 +51,8 @@ class OmmConfig:
     syslog_port: int = 514
     axi_clients: int = 100
     rfp_port: int = 16321
+    sip_port: int = 0  # the OMM's SIP user agent; 0: any free port (its Contact names it)
+    rtp_port_base: int = 16320  # first RTP port of the RFPs' media (omm.media default)
 
 
 @dataclass
@@ -155,7 +157,8 @@ def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
 
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "axi_port", "axi_tls_port", "tls_level", "tls_cert", "tls_key",
-             "accounts", "settings", "syslog", "axi_clients", "rfp_port"}
+             "accounts", "settings", "syslog", "axi_clients", "rfp_port", "sip_port",
+             "rtp_port_base"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -165,7 +168,12 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
                     axi_port=_port(raw, "axi_port", where, 12621),
                     axi_tls_port=_port(raw, "axi_tls_port", where, 12622),
                     axi_clients=_expect(raw, "axi_clients", int, where, 100),
-                    rfp_port=_port(raw, "rfp_port", where, 16321))
+                    rfp_port=_port(raw, "rfp_port", where, 16321),
+                    sip_port=_port(raw, "sip_port", where, 0),
+                    rtp_port_base=_port(raw, "rtp_port_base", where, 16320))
+    if cfg.rtp_port_base % 2:
+        raise ConfigError(f"{where}: rtp_port_base must be even (RTP even, RTCP odd), "
+                          f"not {cfg.rtp_port_base}")
     level = _expect(raw, "tls_level", str, where, "High")
     try:
         cfg.tls_level = SecurityLevel(level)
