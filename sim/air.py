@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dect.identities import Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
@@ -40,6 +41,8 @@ RELEASE_LINK_LOST = 2
 """AirRelease / MAC_DIS_IND reason: abnormal (the radio link broke)."""
 MAX_RELATIONS = 16
 """Sync relations an RFP reports: its strongest neighbours (the real limit is unknown)."""
+VOICE_STREAMS_KEPT = 8192
+"""Voice keystreams (one per key and frame, 170 octets) the air keeps for reuse."""
 MAX_DELIVERIES_PER_CALL = 10_000
 """deliver() stops after this many primitives (a ping-pong guard); the rest waits."""
 
@@ -226,6 +229,7 @@ class Air:
         self._batch_depth = 0
         self._batch_dirty = False
         self._voice_jobs: list[_VoiceJob] = []
+        self._voice_streams: dict[tuple[bytes, int, int], NDArray[np.uint8]] = {}
 
     # -- RFP radios ------------------------------------------------------------------------
     def add_rfp(
@@ -582,7 +586,12 @@ class Air:
                           downlink: bool, done: VoiceDone) -> None:
         """Queue an AirVoice B-field for `cipher_voice`; the next deliver() ciphers every
         frame queued by then, from all handsets and radios of the installation, in one
-        batched DSC run and calls done(result, now) for each in order."""
+        batched DSC run and calls done(result, now) for each in order.
+
+        A frame's keystream is the same at both ends and serves both directions, so it is
+        generated once per (key, frame) and kept a little while (VOICE_STREAMS_KEPT): the
+        PP's ciphering and the RFP's deciphering of a frame, and the downlink of the same
+        frame, share one run. The results are those of `cipher_voice`."""
         self._voice_jobs.append(_VoiceJob(ck, mfn, fn, payload, downlink, done))
         if (len(self._voice_jobs) == 1 and not self._delivering and not self._queue
                 and self.on_pending is not None):
@@ -590,8 +599,25 @@ class Air:
 
     def _run_voice_jobs(self, now: float) -> None:
         jobs, self._voice_jobs = self._voice_jobs, []
-        results = cipher_voices([(j.ck, j.mfn, j.fn, j.payload, j.downlink) for j in jobs])
-        for job, result in zip(jobs, results, strict=True):
+        cache = self._voice_streams
+        wanted = list(dict.fromkeys((j.ck, j.mfn, j.fn) for j in jobs
+                                    if (j.ck, j.mfn, j.fn) not in cache))
+        if wanted:
+            rows = dsc_keystreams([w[0] for w in wanted],
+                                  [dsc_iv(w[1], w[2]) for w in wanted], 16 * VOICE_HALF_BYTES)
+            for frame, row in zip(wanted, rows, strict=True):
+                cache[frame] = row
+            while len(cache) > VOICE_STREAMS_KEPT:
+                del cache[next(iter(cache))]
+        for job in jobs:
+            row = cache.get((job.ck, job.mfn, job.fn))
+            if row is None:  # pushed out already by a burst bigger than the cache
+                result = cipher_voice(job.ck, job.mfn, job.fn, job.payload,
+                                      downlink=job.downlink)
+            else:
+                start = (0 if job.downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
+                key = row[start:start + len(job.payload)]
+                result = (np.frombuffer(job.payload, dtype=np.uint8) ^ key).tobytes()
             job.done(result, now)
 
     def deliver(self, now: float) -> int:

@@ -292,3 +292,21 @@ async def test_world_sends_no_voice_for_a_handset_not_in_a_call() -> None:
 
 def test_constants_agree_with_the_media_kit() -> None:
     assert mc.FRAME_MS / 1000 == FRAME_SECONDS
+
+
+def test_air_ciphers_queued_voice_at_the_next_delivery_as_cipher_voice_would(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.air
+
+    monkeypatch.setattr(sim.air, "VOICE_STREAMS_KEPT", 4)  # smaller than one burst
+    air = Air()
+    results: list[tuple[int, bytes]] = []
+    frames = [(DCK if i % 3 else WRONG, i // 2, i % 16, bytes([i]) * 80, bool(i % 2))
+              for i in range(10)]
+    for i, (key, mfn, fn, payload, downlink) in enumerate(frames):
+        air.cipher_voice_soon(key, mfn, fn, payload, downlink=downlink,
+                              done=lambda out, now, i=i: results.append((i, out)))
+    assert results == [] and air.pending == 10
+    air.deliver(0.0)
+    assert results == [(i, cipher_voice(k, m, f, p, downlink=d))
+                       for i, (k, m, f, p, d) in enumerate(frames)]
