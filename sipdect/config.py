@@ -23,6 +23,8 @@ from sipdect.tls import SecurityLevel
 
 SRTP_POLICIES = ("no", "optional", "required")
 """The call server's SRTP setting (sim.pbx.srtp.SrtpPolicy); MiVO400's default is No."""
+DIGEST_ALGORITHMS = ("MD5", "SHA-256", "SHA-512-256")
+"""Digest algorithms the call server can offer (RFC 7616, RFC 8760)."""
 
 
 class ConfigError(ValueError):
@@ -105,6 +107,7 @@ class PbxConfig:
     tls_port: int | None = 5061  # None: no TLS listener
     realm: str = "sipdect"  # digest realm of its challenges
     srtp: str = "no"  # no / optional / required (SRTP_POLICIES)
+    digest_algorithms: tuple[str, ...] = ("MD5",)  # challenges offered, in this order
     accounts: list[PbxAccountConfig] = field(default_factory=list)
 
 
@@ -256,7 +259,7 @@ def _optional_port(raw: dict[str, Any], key: str, where: str, default: int) -> i
 
 def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
     _only(raw, {"enabled", "host", "udp_port", "tcp_port", "tls_port", "realm", "srtp",
-                "accounts"}, where)
+                "digest_algorithms", "accounts"}, where)
     srtp = _expect(raw, "srtp", str, where, "no")
     if srtp not in SRTP_POLICIES:
         raise ConfigError(f"{where}: srtp must be one of {', '.join(SRTP_POLICIES)}, "
@@ -269,6 +272,11 @@ def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
                     realm=_expect(raw, "realm", str, where, "sipdect"), srtp=srtp)
     if not cfg.realm:
         raise ConfigError(f"{where}: realm must not be empty")
+    algorithms = _expect(raw, "digest_algorithms", list, where, ["MD5"])
+    if not algorithms or any(a not in DIGEST_ALGORITHMS for a in algorithms):
+        raise ConfigError(f"{where}: digest_algorithms is a list of "
+                          f"{', '.join(DIGEST_ALGORITHMS)}, not {algorithms!r}")
+    cfg.digest_algorithms = tuple(algorithms)
     for i, acc in enumerate(_expect(raw, "accounts", list, where, [])):
         w = f"{where}.accounts[{i}]"
         if not isinstance(acc, dict):

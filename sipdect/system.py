@@ -22,7 +22,7 @@ from omm.service import Endpoint, OmmService
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
-from sipdect import __version__
+from sipdect import __version__, tls
 from sipdect.accounts import DEFAULT_CREDENTIALS
 from sipdect.config import ConfigError, PbxConfig, SystemConfig, UserConfig
 from sipdect.sip import SipTransportError
@@ -64,6 +64,12 @@ class System:
                 self._provision(omm)
                 await omm.start()
                 started.append(omm)
+            if self.pbx is not None:
+                # The same call OmmService makes: it returns the OMM's existing (or imported)
+                # certificate, which the call server then trusts for TLS contacts.
+                self.pbx.trust(tls.ensure_certificate(o.data_dir, f"sipdect {o.cfg.name}",
+                                                      ("localhost", o.cfg.host))[0]
+                               for o in self.omms)
             for rfp in self.cfg.rfps:
                 await self.site.add_rfp(rfp)
             for handset in self.cfg.handsets:
@@ -180,7 +186,8 @@ def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
     accounts.update({a.user: a.password for a in cfg.accounts})
     auth_ids = {u.number: u.auth_id for u in users if u.auth_id}
     server_config = PbxServerConfig(accounts=accounts, auth_ids=auth_ids, realm=cfg.realm,
-                                    srtp=SrtpPolicy(cfg.srtp))
+                                    srtp=SrtpPolicy(cfg.srtp),
+                                    digest_algorithms=cfg.digest_algorithms)
     listeners = PbxListeners(
         cfg.host, port_of(cfg.udp_port),
         None if cfg.tcp_port is None else port_of(cfg.tcp_port),

@@ -5,6 +5,7 @@ settings that point an OMM at it (features.md §2.7).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,19 +39,24 @@ class PbxService:
 
     def __init__(self, config: PbxConfig, data_dir: Path, listeners: PbxListeners,
                  tls_client: TlsClientOptions | None = None) -> None:
+        """tls_client: how the certificates of TLS contacts we call are checked; by default
+        against `trusted` (our own certificate and whatever `trust` adds), since every
+        party of an emulated installation has a self-signed certificate."""
         self.config = config
         self.data_dir = data_dir
         self.listeners = listeners
-        self.tls_client = tls_client
+        self.trusted = data_dir / "trusted.pem"
+        self.tls_client = tls_client or TlsClientOptions(cafile=self.trusted)
         self.server: PbxServer | None = None
+        self._cert: Path | None = None
 
     async def start(self) -> None:
         """Listen; SipTransportError or tls.TlsConfigError say what to change."""
-        tls_server = None
-        if self.listeners.tls_port is not None:
-            cert, key = tls.ensure_certificate(self.data_dir, "sipdect call server",
-                                               ("localhost", self.listeners.host))
-            tls_server = TlsServerOptions(cert, key)
+        cert, key = tls.ensure_certificate(self.data_dir, "sipdect call server",
+                                           ("localhost", self.listeners.host))
+        self._cert = cert
+        self.trust([])
+        tls_server = TlsServerOptions(cert, key) if self.listeners.tls_port is not None else None
         self.server = await PbxServer.start(
             self.config, self.listeners.host, self.listeners.udp_port,
             tcp_port=self.listeners.tcp_port, tls_port=self.listeners.tls_port,
@@ -60,6 +66,15 @@ class PbxService:
         if self.server is not None:
             await self.server.close()
             self.server = None
+
+    def trust(self, certificates: Iterable[Path]) -> None:
+        """Trust these PEM certificates (e.g. the OMMs') for TLS contacts, besides our own.
+        Read at the first TLS connection we open, so call it before calls start."""
+        assert self._cert is not None, "start the call server first"
+        pems = [self._cert.read_text("ascii")]
+        pems += [Path(c).read_text("ascii") for c in certificates]
+        self.trusted.write_text("".join(p if p.endswith("\n") else p + "\n" for p in pems),
+                                "ascii")
 
     @property
     def running(self) -> PbxServer:

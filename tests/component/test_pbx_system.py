@@ -60,6 +60,7 @@ def test_no_pbx_section_means_no_call_server() -> None:
     ("[pbx]\nudp_port = 70000\n", "'udp_port' = 70000 is not a TCP port"),
     ("[pbx]\nproxy = 1\n", "unknown key(s) proxy"),
     ('[pbx]\nrealm = ""\n', "realm must not be empty"),
+    ('[pbx]\ndigest_algorithms = ["MD4"]\n', "digest_algorithms is a list of MD5"),
     ('[[user]]\nnumber = 201\nsip_password = "x"\n', 'write \'number\' as a string'),
     ('[[user]]\nnumber = "2 01"\nsip_password = "x"\n', "is not a SIP user name"),
     ('[[user]]\nnumber = "201"\n', "give user 201 a 'sip_password'"),
@@ -77,9 +78,12 @@ def test_bad_values_are_one_clear_line(extra: str, message: str) -> None:
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-def test_ports_can_be_switched_off() -> None:
-    cfg = parse_config(BASE + "[pbx]\ntcp_port = false\ntls_port = false\n")
+def test_ports_can_be_switched_off_and_sha256_offered() -> None:
+    cfg = parse_config(BASE + "[pbx]\ntcp_port = false\ntls_port = false\n"
+                       'digest_algorithms = ["SHA-256", "MD5"]\n')
     assert cfg.pbx is not None and cfg.pbx.tcp_port is None and cfg.pbx.tls_port is None
+    assert cfg.pbx.digest_algorithms == ("SHA-256", "MD5")
+    assert parse_config(BASE + "[pbx]\n").pbx.digest_algorithms == ("MD5",)  # type: ignore[union-attr]
 
 
 async def wait_for(check: object, timeout: float = 5.0) -> None:
@@ -142,3 +146,41 @@ async def test_configured_basic_sip_points_elsewhere(tmp_path: Path) -> None:
                            'transportProt = "UDP"\n[pbx]', 1)
     async with Emulator(external, tmp_path) as emu:
         assert emu.omm.model.settings.get("BasicSIP")["regPort"] == 5999
+
+
+async def test_the_service_trusts_given_certificates_for_tls_contacts(tmp_path: Path) -> None:
+    from test_pbx_transports import ACCOUNTS, AVP, Certs, Ua, authed, make_ua, register, request
+
+    from sim.pbx import PbxConfig as ServerConfig
+    from sim.pbx.service import PbxListeners, PbxService
+    from sipdect import tls
+    from sipdect.sip import SipTransport, TlsClientOptions, TlsServerOptions, Transport
+
+    service = PbxService(ServerConfig(accounts=ACCOUNTS), tmp_path / "pbx", PbxListeners())
+    await service.start()
+    cert, key = tls.ensure_certificate(tmp_path / "phone", "phone", ("127.0.0.1",))
+    service.trust([cert])
+    pbx_cert, _ = tls.ensure_certificate(tmp_path / "pbx")  # the service's own, as it made it
+    made: list[Ua] = []
+    try:
+        pbx = service.running
+        assert {p for p, _, _ in service.endpoints()} == {"sip-udp", "sip-tcp", "sip-tls"}
+        # bob trusts the call server; the call server trusts bob's certificate via trust().
+        transport = SipTransport(tls_client=TlsClientOptions(cafile=pbx_cert))
+        bob = Ua("202", Transport.TLS, transport, await transport.listen(
+            Transport.TLS, tls_server=TlsServerOptions(cert, key)))
+        transport.on_event = bob
+        made.append(bob)
+        alice = await make_ua(made, Certs(cert, key), "201", Transport.UDP)
+        for ua in (alice, bob):
+            await register(ua, pbx)
+        invite = request("INVITE", pbx, alice, "202")
+        invite.headers.add("Content-Type", "application/sdp")
+        invite.body = AVP
+        _, answer = await authed(alice, pbx, invite)
+        assert answer.status == 200  # the call server opened TLS to bob and trusted him
+        assert service.describe()["registrations"][0]["user"] == "201"
+    finally:
+        for ua in made:
+            await ua.transport.close()
+        await service.stop()
