@@ -203,7 +203,8 @@ class PbxServer:
         if in_dialog and self._is_local(request.uri):
             self._reply(request, key, 481)  # we hold no dialogs of our own
         elif in_dialog:
-            if request.method == "INVITE" and self._srtp_refused(request, key):
+            # A re-INVITE may carry no offer (the 200 makes one); only an offer is checked.
+            if request.method == "INVITE" and request.body and self._srtp_refused(request, key):
                 return
             self._forward(request, key, request.uri.copy(), source, record_route=False)
         elif request.method == "REGISTER":
