@@ -312,7 +312,17 @@ class World:
                 "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
                               "answer": m.answer} for m in h.messages],
                 "call_active": h.call_active, "undecodable_frames": h.undecodable,
+                "voice": self._describe_voice(hid),
                 "events": list(entry.events[-10:])}
+
+    def _describe_voice(self, hid: int) -> dict[str, Any] | None:
+        path = self._voices.get(hid)
+        if path is None:
+            return None
+        st = path.stats
+        return {"tone_hz": path.tone_hz, "wideband": path.wideband, "sent": st.sent,
+                "received": st.received, "missing": st.missing, "late": st.late,
+                "undecodable": st.undecodable}
 
     def close(self) -> None:
         for timer in self._timers.values():
