@@ -576,6 +576,11 @@ class RfpMedia:
             self._send_rtp(channel, redirect, redirect.audio_packet(frames, channel.packet_ticks))
 
     def _tone_frame(self, channel: MediaChannel) -> bytes | None:
+        """The next 10 ms of a MEDIA_TONE2 sequence: the record's frequencies summed at their
+        levels; after its duration the next record (`next_index`; past the last record the
+        tone ends), and a record pointing at itself or lasting 0 plays on. Cycle counts are
+        not emulated (their exact meaning is not documented): a sequence pointing back loops
+        until tone off."""
         tone = channel.tone
         assert tone is not None and channel.tone_codec is not None
         record = tone.records[tone.index]
