@@ -17,14 +17,18 @@ from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
 from omm.axi.server import serve
 from omm.dect import FixedPart
+from omm.media import RfpMediaControl
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink
 from omm.rfplink.server import RfpLinkServer
 from omm.sip import Registrations
+from omm.sip.calls import CallControl
 from omm.tables import Change
+from rfp.link.messages import TypedMessage
 from sipdect import tls
 from sipdect.config import OmmConfig
 from sipdect.ops.syslog import SyslogSender
+from sipdect.sip import TlsServerOptions
 
 log = logging.getLogger("sipdect.omm")
 
@@ -63,16 +67,33 @@ class OmmService:
         self._expiry: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.sip = Registrations(self.model, cfg.host, on_pp_state=self._sip_pp_state)
+        # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
+        cert, key = self._certificate()
+        self.sip = Registrations(self.model, cfg.host, on_pp_state=self._sip_pp_state,
+                                 port=self._port_of(cfg.sip_port), tls_level=cfg.tls_level,
+                                 tls_server=TlsServerOptions(cert, key, cfg.tls_level))
+        self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
+                                     port_base=cfg.rtp_port_base)
+        self.rfp_link.on_media = self._media_report
+        self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
+                                 on_dect_output=self.dect_link.kick)
 
-    def tls_context(self) -> Any:
+    def _media_report(self, rfp_id: int, message: Any) -> None:
+        if isinstance(message, TypedMessage):
+            self.media.receive(rfp_id, message)
+
+    def _certificate(self) -> tuple[Path, Path]:
+        """The installation's certificate (imported PEM, else its own self-signed one), used
+        for AXI and SIP over TLS alike."""
         directory = self.data_dir
         if self.cfg.tls_cert and self.cfg.tls_key:
-            cert, key = tls.import_pem(directory, self.cfg.tls_cert.read_bytes(),
-                                       self.cfg.tls_key.read_bytes())
-        else:
-            cert, key = tls.ensure_certificate(directory, f"sipdect {self.cfg.name}",
-                                               ("localhost", self.cfg.host))
+            return tls.import_pem(directory, self.cfg.tls_cert.read_bytes(),
+                                  self.cfg.tls_key.read_bytes())
+        return tls.ensure_certificate(directory, f"sipdect {self.cfg.name}",
+                                      ("localhost", self.cfg.host))
+
+    def tls_context(self) -> Any:
+        cert, key = self._certificate()
         return tls.server_context(cert, key, self.cfg.tls_level)
 
     async def start(self) -> None:
@@ -86,6 +107,7 @@ class OmmService:
             self.endpoints.append(Endpoint("omm", self.cfg.name, proto, host, port))
         loop = asyncio.get_running_loop()
         self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
+        self.dect.add_listener(self.calls.handle)
         self.dect_link.attach(self.rfp_link, loop)
         await self.rfp_link.start()
         self.endpoints.append(Endpoint("omm", self.cfg.name, "rfp-link", host,
@@ -98,6 +120,9 @@ class OmmService:
                 notify=False)
         await self._configure_syslog()
         await self.sip.start()
+        for transport, peer in self.sip.locals.items():
+            self.endpoints.append(Endpoint("omm", self.cfg.name, f"sip-{transport.value.lower()}",
+                                           peer.host, peer.port))
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
 
     def _sip_pp_state(self, ppn: int, values: dict[str, str]) -> None:
@@ -152,6 +177,7 @@ class OmmService:
     async def stop(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        self.calls.close()
         await self.sip.stop()
         for server in self.servers:
             server.close()

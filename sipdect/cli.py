@@ -67,6 +67,7 @@ def _cmd_omm(args: argparse.Namespace) -> int:
             raise ConfigError(f"{args.config}: no [[omm]] named {args.name!r}")
     else:
         cfg.omms = cfg.omms[:1]
+    cfg.pbx = None  # one OMM alone: its SIP peer is whatever BasicSIP names
     return asyncio.run(_run(cfg, args.data_dir, args.ready_file))
 
 

@@ -43,10 +43,13 @@ class OmmHandle:
 
 
 def quiet_config() -> SystemConfig:
-    """The default system's OMM alone: no RFPs or handsets changing records under a test."""
+    """The default system's OMM alone: no RFPs, handsets, users or call server changing
+    records under a test."""
     cfg = load_config()
     cfg.rfps.clear()
     cfg.handsets.clear()
+    cfg.users.clear()
+    cfg.pbx = None
     return cfg
 
 

@@ -63,7 +63,7 @@ _CAPABILITY_DETAILS: tuple[tuple[str, c.Capability], ...] = (
 
 DnmHandler = Callable[[int, Dnm], None]
 LinkHandler = Callable[[int, bool], None]
-MediaHandler = Callable[[int, AnyMessage], None]
+MediaHandler = Callable[[int, AnyMessage], object]
 
 
 def axi_hw_type(code: int) -> str:

@@ -255,7 +255,7 @@ class SipTransport:
                  on_event: Callable[[Event], None] | None = None,
                  tls_client: TlsClientOptions | None = None,
                  supported: Iterable[str] | None = None) -> None:
-        self.layer = layer or TransactionLayer()
+        self.layer = layer if layer is not None else TransactionLayer()
         self.limits = limits
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
