@@ -238,6 +238,15 @@ class CallControl:
         registrations.on_sip_event = self.handle_sip
 
     # -- helpers ------------------------------------------------------------------------------
+    def _display_name(self, uid: int) -> str:
+        """The user's name as a quoted display name with its trailing space, or nothing: the
+        called handset shows it beside the number."""
+        rec = self.model.users.table.get(uid)
+        name = str(rec.get("name") or "") if rec is not None else ""
+        if not name:
+            return ""
+        return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '" '
+
     @property
     def sip(self) -> SipTransport:
         transport = self.registrations.transport
@@ -395,7 +404,7 @@ class CallControl:
         for route in routes:
             h.add("Route", str(route))
         h.add("Max-Forwards", "70")
-        h.add("From", f"<{aor}>;tag={new_tag()}")
+        h.add("From", f"{self._display_name(account.uid)}<{aor}>;tag={new_tag()}")
         h.add("To", f"<{target}>")
         h.add("Call-ID", new_call_id(self.registrations.host))
         h.add("CSeq", "1 INVITE")

@@ -473,7 +473,7 @@ async def test_reinvite_is_answered_with_the_same_media(omm: Omm, carol: FarEnd)
 async def test_loop_back_call_between_two_users(omm: Omm) -> None:
     omm.calls.handle(CallDialled(1, "1002", rfp_id=7, mcei=3))
     await until(lambda: "in" in omm.dect.of(2), "1002 to be called")
-    assert ("in", 2, "1001", "") in omm.dect.seen
+    assert ("in", 2, "1001", "User 1001") in omm.dect.seen  # the caller's name travels
     omm.calls.handle(CallAlerting(2))
     await until(lambda: "alerting" in omm.dect.of(1), "ringback at 1001")
     omm.calls.handle(CallAnswered(2, rfp_id=8, mcei=5))
