@@ -260,6 +260,8 @@ class _Leg:
         self.ssrc_in = ssrc
         self.reception = ReceptionStats(mc.NARROWBAND_RATE)
         self.highest = self.play_next = None
+        self.buffer.clear()  # its sequence numbers would sort against the new source's
+        self.started = False
 
 
 @dataclass

@@ -381,3 +381,14 @@ def test_benchmark_reports_packets_per_second_beside_pylibsrtp() -> None:
         row = result["suites"][suite]
         assert row["path_pkt_per_s"] > 0 and 0 < row["path_ratio"] < 1.5
     assert np.isfinite(result["suites"]["RTP"]["path_pkt_per_s"])
+
+
+def test_a_far_end_that_restarts_with_a_new_ssrc_is_played_from_its_new_stream() -> None:
+    media = started()
+    for packet in far_packets(500, 3, seq=RtpSequencer(0xAAAA, 60000, 0)):
+        media.receive_datagram(LOCAL, packet.encode(), FAR, 0.0)
+    for packet in far_packets(1500, 6, seq=RtpSequencer(0xBBBB, 10, 0)):
+        media.receive_datagram(LOCAL, packet.encode(), FAR, 0.0)
+    run_ticks(media, 0.0, 12)
+    pcm = alaw_decode(b"".join(f.payload for f in media.voice_to_send()))
+    assert len(pcm) == 12 * 80 and detect_tone(pcm, 1500).present
