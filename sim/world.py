@@ -18,7 +18,7 @@ from typing import Any
 
 from dect.identities import Ipei
 from sim.air import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, Air, schedule_deliveries
-from sim.handset import Handset, HandsetStateError, State
+from sim.handset import CallConnected, CallEnded, Handset, HandsetStateError, State
 from sim.primitives import AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
 
@@ -47,6 +47,10 @@ class World:
         self._changed_rfps: set[int] = set()
         self._relock_scheduled = False
         self._voices: dict[int, VoicePath] = {}
+        self._last_voices: dict[int, VoicePath] = {}
+        """The voice of each handset's last call, once it ended."""
+        self.auto_voice = True
+        """Connected calls talk by themselves (docs/calls.md §2)."""
         self._voice_timer: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
@@ -135,8 +139,23 @@ class World:
         self._arm_voice_ticker()
         return path
 
+    def _follow_call(self, hid: int, event: object) -> None:
+        """A connected call talks (the handset's own tone unless voice_start chose another
+        source before); an ended call stops talking, and what was heard stays readable."""
+        if not self.auto_voice:
+            return
+        if isinstance(event, CallConnected):
+            if hid not in self._voices:
+                self.voice_start(hid)
+        elif isinstance(event, CallEnded):
+            path = self._voices.get(hid)
+            self.voice_stop(hid)
+            if path is not None:
+                self._last_voices[hid] = path
+
     def voice_stop(self, hid: int) -> None:
         """The handset stops talking; its path (and what it recorded) is dropped."""
+        self._last_voices.pop(hid, None)
         self._voices.pop(hid, None)
         if not self._voices and self._voice_timer is not None:
             self._voice_timer.cancel()
@@ -146,8 +165,8 @@ class World:
         return hid in self._voices
 
     def voice_path(self, hid: int) -> VoicePath | None:
-        """The handset's voice path while voice is active."""
-        return self._voices.get(hid)
+        """The handset's voice path while voice is active, else that of its last call."""
+        return self._voices.get(hid) or self._last_voices.get(hid)
 
     def _arm_voice_ticker(self) -> None:
         if self._voice_timer is not None or not self._voices:
@@ -280,6 +299,7 @@ class World:
         while (event := handset.next_event()) is not None:
             entry.events.append(type(event).__name__)
             del entry.events[:-50]
+            self._follow_call(hid, event)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
             best = self.air.strongest_rfp(hid, self._wanted_park(handset))
             if best is not None and best != handset.rfp_id:
@@ -316,11 +336,12 @@ class World:
                 "events": list(entry.events[-10:])}
 
     def _describe_voice(self, hid: int) -> dict[str, Any] | None:
-        path = self._voices.get(hid)
+        path = self.voice_path(hid)
         if path is None:
             return None
         st = path.stats
-        return {"tone_hz": path.tone_hz, "wideband": path.wideband, "sent": st.sent,
+        return {"talking": hid in self._voices, "tone_hz": path.tone_hz,
+                "wideband": path.wideband, "sent": st.sent,
                 "received": st.received, "missing": st.missing, "late": st.late,
                 "undecodable": st.undecodable}
 
@@ -329,6 +350,7 @@ class World:
             timer.cancel()
         self._timers.clear()
         self._voices.clear()
+        self._last_voices.clear()
         if self._voice_timer is not None:
             self._voice_timer.cancel()
             self._voice_timer = None

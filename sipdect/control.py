@@ -68,6 +68,8 @@ class ControlServer:
         r.add_post("/_emu/handsets/{ref}/subscribe", self.subscribe)
         r.add_post("/_emu/handsets/{ref}/power", self.power_handset)
         r.add_get("/_emu/handsets/{ref}/display", self.display)
+        r.add_get("/_emu/handsets/{ref}/hears", self.hears)
+        r.add_get("/_emu/pbx", self.pbx)
         r.add_get("/_emu/rfps", self.list_rfps)
         r.add_post("/_emu/rfps", self.add_rfp)
         r.add_delete("/_emu/rfps/{id}", self.remove_rfp)
@@ -221,6 +223,33 @@ class ControlServer:
     async def display(self, request: web.Request) -> web.Response:
         desc = self._describe(self._handset(request))
         return web.json_response({"display": desc["display"], "messages": desc["messages"]})
+
+    async def hears(self, request: web.Request) -> web.Response:
+        """Whether the handset's earpiece played a tone (?tone=HZ, &seconds=S of the latest
+        audio, default 0.5) in its present or last call: the Goertzel detector's report."""
+        hid = self._handset(request)
+        try:
+            tone = float(request.query["tone"])
+            seconds = float(request.query.get("seconds", "0.5"))
+        except (KeyError, ValueError):
+            return _error(400, "give ?tone=HZ (and optionally &seconds=S)")
+        if not 0 < tone < 8000 or not 0 < seconds <= 30:
+            return _error(400, "tone must be in (0, 8000) Hz and seconds in (0, 30]")
+        path = self._world().voice_path(hid)
+        if path is None:
+            return _error(409, "the handset has had no call with voice yet")
+        report = path.hears_tone(tone, seconds)
+        return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
+                                  "tone_dbm0": round(report.tone_dbm0, 1),
+                                  "total_dbm0": round(report.total_dbm0, 1)})
+
+    async def pbx(self, request: web.Request) -> web.Response:
+        """The embedded call server: settings, live registrations and its access logs."""
+        pbx = self.system.pbx
+        if pbx is None or pbx.server is None:
+            return _error(404, "no embedded call server runs in this system")
+        return web.json_response({**pbx.describe(),
+                                  "access_logs": json.loads(pbx.running.access_logs_json())})
 
     async def list_rfps(self, request: web.Request) -> web.Response:
         return web.json_response([r.describe() for r in self.system.site.rfps.values()])

@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="sipdect ctl", description=__doc__)
     p.add_argument("--url", default=DEFAULT_URL, help=f"control API (default {DEFAULT_URL})")
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("state", "health", "handsets", "rfps"):
+    for name in ("state", "health", "handsets", "rfps", "pbx"):
         sub.add_parser(name)
     a = sub.add_parser("handset-add", help="put a handset on the air")
     a.add_argument("ipei")
@@ -56,6 +56,10 @@ def main(argv: list[str]) -> int:
     aa = sub.add_parser("auto-answer", help="answer incoming calls by themselves, or not")
     aa.add_argument("ref")
     aa.add_argument("seconds", help='delay in seconds, or "off"')
+    h = sub.add_parser("hears", help="does the handset hear a tone (Goertzel) in its call?")
+    h.add_argument("ref")
+    h.add_argument("tone", type=float, help="frequency in Hz")
+    h.add_argument("--seconds", type=float, default=0.5, help="of the latest audio")
     m = sub.add_parser("move")
     m.add_argument("ref")
     m.add_argument("x", type=float)
@@ -82,7 +86,7 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     u = args.url
     c = args.cmd
-    if c in ("state", "health", "handsets", "rfps"):
+    if c in ("state", "health", "handsets", "rfps", "pbx"):
         out = call(u, "GET", f"/_emu/{c}")
     elif c == "handset-add":
         out = call(u, "POST", "/_emu/handsets", {
@@ -106,6 +110,9 @@ def main(argv: list[str]) -> int:
         out = call(u, "PATCH", f"/_emu/handsets/{args.ref}", {"auto_answer": seconds})
     elif c == "display":
         out = call(u, "GET", f"/_emu/handsets/{args.ref}/display")
+    elif c == "hears":
+        out = call(u, "GET", f"/_emu/handsets/{args.ref}/hears?tone={args.tone}"
+                   f"&seconds={args.seconds}")
     elif c == "move":
         out = call(u, "POST", f"/_emu/handsets/{args.ref}/move", {"x": args.x, "y": args.y})
     elif c == "keys":
