@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ from sipdect.ops.syslog import SyslogSender
 from sipdect.sip import TlsServerOptions
 
 log = logging.getLogger("sipdect.omm")
+
+#: Where a random RTP port base is drawn from when every listener takes any free port.
+RTP_ANY_PORT_LOW, RTP_ANY_PORT_HIGH = 20000, 30000
 
 
 @dataclass
@@ -73,10 +77,17 @@ class OmmService:
                                  port=self._port_of(cfg.sip_port), tls_level=cfg.tls_level,
                                  tls_server=TlsServerOptions(cert, key, cfg.tls_level))
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
-                                     port_base=cfg.rtp_port_base)
+                                     port_base=self._rtp_port_base())
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
+
+    def _rtp_port_base(self) -> int:
+        """The configured RTP port base; with any-port listeners (tests, library use) a random
+        even base, so that systems started side by side do not race for the same ports."""
+        if self._port_of(self.cfg.rtp_port_base):
+            return self.cfg.rtp_port_base
+        return 2 * secrets.randbelow((RTP_ANY_PORT_HIGH - RTP_ANY_PORT_LOW) // 2) + RTP_ANY_PORT_LOW
 
     def _media_report(self, rfp_id: int, message: Any) -> None:
         if isinstance(message, TypedMessage):

@@ -174,3 +174,28 @@ class Control:
     async def power_rfp(self, rfp_id: int, on: bool) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("POST", f"/rfps/{rfp_id}/power", {"on": on})
         return result
+
+    async def dial(self, ref: str | int, number: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/call",
+                                                 {"number": number})
+        return result
+
+    async def answer(self, ref: str | int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/answer")
+        return result
+
+    async def hang_up(self, ref: str | int) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/hangup")
+        return result
+
+    async def hears(self, ref: str | int, tone: float, seconds: float = 0.5) -> bool:
+        """Whether the handset's earpiece played `tone` in the latest `seconds`."""
+        report = await self.call("GET", f"/handsets/{ref}/hears?tone={tone}&seconds={seconds}")
+        return bool(report["present"])
+
+    async def call_state(self, ref: str | int) -> str:
+        return str((await self.handset(ref))["call_state"])
+
+    async def pbx(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call("GET", "/pbx")
+        return result

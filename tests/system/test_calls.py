@@ -1,0 +1,256 @@
+"""Calls through the whole emulated installation, as a user sees them (issue 5, docs/calls.md):
+a handset dials, the OMM turns CC into SIP through the embedded call server, the called
+handset is paged and rings, and once answered each handset's test tone crosses the ciphered
+air, its RFP's RTP (SRTP when the site says so) and the other RFP to the other handset.
+
+Observed through the control API (display, call state, what the earpiece played: Goertzel)
+and AXI (PPState callState, transactions). One site runs per module; each test uses its own
+handsets and leaves them idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from site_helpers import Control, EventWatch, eventually, ipei
+
+from sim.voice import default_tone_hz
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import element
+from sipdect.emulator import Emulator
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+AC = "31415"
+MAC_A, MAC_B = "00:30:42:5e:01:01", "00:30:42:5e:01:02"
+
+#: number -> (IPEI, x, y): A and C stand by RFP A, B and D by RFP B, 30 m apart.
+HANDSETS = {"201": (ipei(201), 3.0, 1.0), "202": (ipei(202), 27.0, 1.0),
+            "203": (ipei(203), 2.0, -2.0), "204": (ipei(204), 28.0, -2.0),
+            "205": (ipei(205), 4.0, 3.0), "206": (ipei(206), 26.0, 3.0)}
+
+
+def _site() -> str:
+    parts = [f"""
+[system]
+name = "calls-test"
+
+[[omm]]
+name = "OMM"
+
+[[omm.accounts]]
+username = "omm"
+password = "Sipdect-Omm-2026"
+
+[omm.settings.DECTSubscriptionMode]
+mode = "Configured"
+
+[omm.settings.DECTAuthCode]
+ac = "{AC}"
+
+[pbx]
+realm = "calls-test"
+srtp = "optional"         # passes SRTP offers (MiVO400's default "no" refuses them)
+
+[[rfp]]
+mac = "{MAC_A}"
+x = 0.0
+y = 0.0
+preferred_sync = true
+
+[[rfp]]
+mac = "{MAC_B}"
+x = 30.0
+y = 0.0
+"""]
+    for number, (handset, x, y) in HANDSETS.items():
+        parts.append(f"""
+[[user]]
+number = "{number}"
+name = "User {number}"
+sip_password = "Calls-Test-{number}x"
+handset = "{handset}"
+
+[[handset]]
+ipei = "{handset}"
+x = {x}
+y = {y}
+""")
+    return "".join(parts)
+
+
+@dataclass
+class Site:
+    emu: Emulator
+    control: Control
+    axi: AxiClient
+    ids: dict[str, int]
+    """Handset id by number."""
+    ppns: dict[str, int]
+    """Device ppn by number."""
+
+    def tone(self, number: str) -> float:
+        """The test tone a handset talks with (sim.voice.default_tone_hz)."""
+        return default_tone_hz(self.ids[number])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    async with Emulator(_site(), tmp_path_factory.mktemp("calls")) as emu:
+        assert emu.system is not None and emu.system.control is not None
+        handle = emu.omm
+        async with Control("127.0.0.1", emu.system.control.port) as control:
+            axi = await AxiClient.connect(handle.host, handle.port)
+            await axi.login(handle.username, handle.password)
+            by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}
+            ids = {num: by_ipei[hs] for num, (hs, _, _) in HANDSETS.items()}
+
+            async def ready() -> bool:
+                handsets = await control.handsets()
+                pbx = await control.pbx()
+                users = {r["user"] for r in pbx["registrations"]}
+                return all(h["tpui"] for h in handsets) and users >= set(HANDSETS)
+
+            await eventually(ready, "every handset registered on the air and at the PBX",
+                             timeout=60)
+            ppns = {}
+            for num in HANDSETS:
+                user = (await axi.request("GetPPUserByNumber", {"num": num})).child("user")
+                assert user is not None
+                ppns[num] = int(user.attrs["ppn"])
+            yield Site(emu, control, axi, ids, ppns)
+            await axi.close()
+
+
+async def state_is(site: Site, number: str, state: str) -> bool:
+    return await site.control.call_state(site.ids[number]) == state
+
+
+async def until_state(site: Site, number: str, state: str) -> None:
+    async def probe() -> bool:
+        return await state_is(site, number, state)
+    await eventually(probe, f"{number} to be {state}")
+
+
+async def until_hears(site: Site, number: str, tone: float, what: str) -> None:
+    async def probe() -> bool:
+        return await site.control.hears(site.ids[number], tone)
+    await eventually(probe, what)
+
+
+async def connect(site: Site, caller: str, callee: str) -> None:
+    """`caller` dials `callee`, who answers; both are connected."""
+    await until_state(site, caller, "idle")
+    await until_state(site, callee, "idle")
+    await site.control.dial(site.ids[caller], callee)
+    await until_state(site, callee, "incoming")
+    await site.control.answer(site.ids[callee])
+    await until_state(site, caller, "connected")
+    await until_state(site, callee, "connected")
+
+
+async def hang_up(site: Site, number: str, other: str) -> None:
+    await site.control.hang_up(site.ids[number])
+    await until_state(site, number, "idle")
+    await until_state(site, other, "idle")
+
+
+async def test_answered_call_carries_each_handsets_tone_to_the_other(site: Site) -> None:
+    await until_state(site, "201", "idle")
+    await site.control.dial(site.ids["201"], "202")
+    await until_state(site, "202", "incoming")
+    assert (await site.control.display(site.ids["202"]))["display"] == [
+        "Call from 201 User 201"]
+    await until_state(site, "201", "ringback")
+    state = await site.axi.request("GetPPState", {"ppn": site.ppns["202"]})
+    assert state.attrs["callState"] == "ringing"
+    await site.control.answer(site.ids["202"])
+    await until_state(site, "201", "connected")
+    await until_hears(site, "202", site.tone("201"), "202 to hear 201's tone")
+    await until_hears(site, "201", site.tone("202"), "201 to hear 202's tone")
+    assert not await site.control.hears(site.ids["201"], site.tone("201"))
+    state = await site.axi.request("GetPPState", {"ppn": site.ppns["201"]})
+    assert (state.attrs["callState"], state.attrs["onHook"]) == ("connected", "0")
+    voice = (await site.control.handset(site.ids["202"]))["voice"]
+    assert voice["undecodable"] == 0 and voice["received"] > 0
+    await hang_up(site, "201", "202")
+    assert (await site.control.display(site.ids["202"]))["display"] == ["Call ended"]
+
+
+async def test_handover_during_a_call_keeps_the_voice_flowing(site: Site) -> None:
+    watch = EventWatch(site.axi)
+    await site.axi.subscribe("PPTransaction", ppn=-1)
+    await connect(site, "203", "204")
+    await until_hears(site, "204", site.tone("203"), "204 to hear 203 before the handover")
+    before = (await site.control.handset(site.ids["203"]))["rfp"]
+    mark = watch.mark()
+    moved = await site.control.move(site.ids["203"], 29.0, -3.0)
+    assert moved["rfp"] != before
+    await watch.wait("EventPPTransaction", lambda e: e.attrs.get("trType") == "ConnHandover"
+                     and e.attrs.get("ppn") == str(site.ppns["203"]), since=mark)
+    received = (await site.control.handset(site.ids["203"]))["voice"]["received"]
+
+    async def flowing() -> bool:
+        voice = (await site.control.handset(site.ids["203"]))["voice"]
+        return voice["received"] > received + 100 and await site.control.hears(
+            site.ids["203"], site.tone("204"))
+    await eventually(flowing, "203 to keep hearing 204 on the new RFP")
+    await until_hears(site, "204", site.tone("203"), "204 to keep hearing 203")
+    assert await state_is(site, "203", "connected")
+    await hang_up(site, "204", "203")
+    await site.control.move(site.ids["203"], *HANDSETS["203"][1:])
+
+
+async def test_a_busy_user_gives_the_caller_busy(site: Site) -> None:
+    await connect(site, "205", "206")
+    await until_state(site, "201", "idle")
+    await site.control.dial(site.ids["201"], "206")
+    await until_state(site, "201", "idle")
+    assert "Busy" in (await site.control.display(site.ids["201"]))["display"]
+    assert await state_is(site, "206", "connected")
+    await hang_up(site, "205", "206")
+
+
+async def test_a_rejected_call_tells_the_caller(site: Site) -> None:
+    await until_state(site, "201", "idle")
+    await site.control.dial(site.ids["201"], "202")
+    await until_state(site, "202", "incoming")
+    await site.control.hang_up(site.ids["202"])
+    await until_state(site, "201", "idle")
+    assert "Rejected" in (await site.control.display(site.ids["201"]))["display"]
+    await until_state(site, "202", "idle")
+
+
+async def test_the_caller_giving_up_stops_the_ringing(site: Site) -> None:
+    await until_state(site, "201", "idle")
+    await site.control.dial(site.ids["201"], "202")
+    await until_state(site, "202", "incoming")
+    await site.control.hang_up(site.ids["201"])
+    await until_state(site, "202", "idle")
+    assert await state_is(site, "201", "idle")
+
+
+async def test_an_unknown_number_is_refused(site: Site) -> None:
+    await until_state(site, "201", "idle")
+    await site.control.dial(site.ids["201"], "299")
+    await until_state(site, "201", "idle")
+    assert "Unknown number" in (await site.control.display(site.ids["201"]))["display"]
+
+
+async def test_srtp_only_site_still_carries_the_voice(site: Site) -> None:
+    """Site mode "Only": both call legs offer and accept RTP/SAVP only; the RFPs protect
+    their RTP with the SDES keys and the voice still arrives intact."""
+    await site.axi.request("SetSite", children=[element("site", {"id": 1, "srtp": "Only"})])
+    try:
+        media = site.emu.system.omms[0].media  # type: ignore[union-attr]
+        await connect(site, "201", "202")
+        await until_hears(site, "202", site.tone("201"), "202 to hear 201 over SRTP")
+        await until_hears(site, "201", site.tone("202"), "201 to hear 202 over SRTP")
+        assert all(call.srtp is not None for call in media.calls.values())
+        await hang_up(site, "202", "201")
+    finally:
+        await site.axi.request("SetSite",
+                               children=[element("site", {"id": 1, "srtp": "Disabled"})])
