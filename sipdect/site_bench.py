@@ -138,7 +138,7 @@ class _Counts:
         omm = self.system.omms[0]
         live = [omm.model.rfps.live(r.id) for r in site.rfps.values()]
         entries = list(site.world.handsets.values()) if site.world is not None else []
-        attached = omm.dect.pp_state if omm.dect is not None else {}
+        attached = omm.dect.attached if omm.dect is not None else set()
         return {
             "rfps_linked": sum(1 for s in live if s["connected"]),
             "rfps_synced": sum(1 for s in live if s["syncState"] == "Synced"),
@@ -146,7 +146,7 @@ class _Counts:
             "handsets_registered": sum(
                 1 for e in entries
                 if (s := e.handset.subscription) is not None and s.tpui is not None
-                and attached.get(s.tpui.value, {}).get("registered") == "1"),
+                and s.tpui.value in attached),
             "devices_subscribed": int(omm.model.devices.subscribed_count()),
         }
 

@@ -54,6 +54,8 @@ class DectBridge:
         self.now = now
         self.messages: dict[int, SentMessage] = {}
         self.pp_state: dict[int, dict[str, str]] = {}
+        self.attached: set[int] = set()
+        """Devices whose last DECT location registration stands (not detached since)."""
         self._listeners: list[Callable[[fev.FpEvent], None]] = []
         api.dect = self
 
@@ -96,11 +98,15 @@ class DectBridge:
                                  Message("EventPPState", {"ppn": str(ppn), **changed}))
 
     def _attached(self, e: fev.DeviceAttached) -> None:
+        # PPState `registered` is the SIP registration (it sits with regServer*, set by
+        # omm.sip); a DECT location registration shows as the call state leaving "none".
+        self.attached.add(e.ppn)
         call = self.fixed_part.call_state(e.ppn)  # a PP may register again mid-call
-        self._pp_state(e.ppn, registered="1", onHook=ON_HOOK[call], callState=call)
+        self._pp_state(e.ppn, onHook=ON_HOOK[call], callState=call)
 
     def _detached(self, e: fev.DeviceDetached) -> None:
-        self._pp_state(e.ppn, registered="0", callState="none")
+        self.attached.discard(e.ppn)
+        self._pp_state(e.ppn, callState="none")
 
     def _call_state(self, e: fev.PpCallState) -> None:
         self._pp_state(e.ppn, callState=e.call_state, onHook=ON_HOOK[e.call_state])

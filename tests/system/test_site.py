@@ -482,7 +482,8 @@ async def test_an_answer_while_the_delivery_connection_runs_is_confirmed(
 def free_port_config() -> str:
     """The embedded default config with every listener on a free port (0)."""
     text = resources.files("sipdect").joinpath("data/default.toml").read_text("utf-8")
-    text = re.sub(r"(?m)^(axi_port|axi_tls_port)\s*=\s*\d+", r"\1 = 0", text)
+    text = re.sub(r"(?m)^(axi_port|axi_tls_port|udp_port|tcp_port|tls_port)\s*=\s*\d+",
+                  r"\1 = 0", text)
     text = re.sub(r"(?m)^\[system\]$", "[system]\ncontrol_port = 0", text, count=1)
     text = re.sub(r"(?m)^\[\[omm\]\]$", "[[omm]]\nrfp_port = 0", text, count=1)
     cfg = parse_config(text)
