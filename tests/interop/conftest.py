@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from interop_peers import KAMAILIO_USERS, Baresip, Kamailio, start_kamailio
+
+# The calls tests drive a whole site with the system tests' helpers (control API, polling).
+sys.path.append(str(Path(__file__).resolve().parents[1] / "system"))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,235 @@
+"""Calls of the virtual handsets through kamailio (issue 5, ecosystem.md §1b): the OMM
+registers its DECT users at kamailio (BasicSIP), one handset calls another through it; sipp
+as an external phone calls a DECT user whose handset answers by itself, and a handset calls
+sipp registered at kamailio. What each party sees is checked: the handsets through the
+control API (call state, display, the tone their earpiece played), sipp by its scenario
+ending with status 0.
+
+One site and one kamailio run per module; each test uses its own handsets and leaves them
+idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from interop_peers import (
+    KAMAILIO_USERS,
+    Kamailio,
+    free_ports,
+    run_sipp,
+    sipp_register,
+    start_sipp,
+)
+from site_helpers import Control, eventually, ipei
+
+from sim.voice import default_tone_hz
+from sipdect.emulator import Emulator
+from sipdect.media.codecs import alaw_encode
+
+pytestmark = [pytest.mark.interop, pytest.mark.slow,
+              pytest.mark.asyncio(loop_scope="module")]
+
+AC = "31415"
+MAC = "00:30:42:5e:02:01"
+HANDSETS = {"201": (ipei(2201), 2.0, 1.0), "202": (ipei(2202), -2.0, 1.0),
+            "203": (ipei(2203), 1.0, -2.0)}
+"""DECT users by number -> (IPEI, x, y), all by the one RFP."""
+SIPP_USER = "204"
+"""The kamailio account sipp uses as an external phone."""
+
+
+def site_config(kamailio: Kamailio) -> str:
+    parts = [f"""
+[system]
+name = "calls-kamailio"
+
+[[omm]]
+name = "OMM"
+
+[[omm.accounts]]
+username = "omm"
+password = "Sipdect-Omm-2026"
+
+[omm.settings.DECTSubscriptionMode]
+mode = "Configured"
+
+[omm.settings.DECTAuthCode]
+ac = "{AC}"
+
+[omm.settings.BasicSIP]
+proxyServer = "127.0.0.1"
+proxyPort = {kamailio.port}
+regServer = "127.0.0.1"
+regPort = {kamailio.port}
+transportProt = "UDP"
+regPeriod = 600
+
+[[rfp]]
+mac = "{MAC}"
+x = 0.0
+y = 0.0
+preferred_sync = true
+"""]
+    for number, (handset, x, y) in HANDSETS.items():
+        parts.append(f"""
+[[user]]
+number = "{number}"
+name = "User {number}"
+sip_password = "{KAMAILIO_USERS[number]}"
+handset = "{handset}"
+
+[[handset]]
+ipei = "{handset}"
+x = {x}
+y = {y}
+""")
+    return "".join(parts)
+
+
+@dataclass
+class Site:
+    emu: Emulator
+    control: Control
+    kamailio: Kamailio
+    ids: dict[str, int]
+    """Handset id by number."""
+    workdir: Path
+
+    def tone(self, number: str) -> float:
+        """The test tone a handset talks with (sim.voice.default_tone_hz)."""
+        return default_tone_hz(self.ids[number])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def site(kamailio: Kamailio,
+               tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    async with Emulator(site_config(kamailio),
+                        tmp_path_factory.mktemp("site")) as emu:
+        assert emu.system is not None and emu.system.control is not None
+        assert emu.system.pbx is None  # kamailio is the only call server
+        async with Control("127.0.0.1", emu.system.control.port) as control:
+            by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}
+            ids = {number: by_ipei[hs] for number, (hs, _, _) in HANDSETS.items()}
+
+            async def on_air() -> bool:
+                return all(h["tpui"] for h in await control.handsets())
+            await eventually(on_air, "every handset subscribed and on the air", timeout=60)
+            seen = await asyncio.to_thread(kamailio.wait_registered, list(HANDSETS), 30)
+            assert set(HANDSETS) <= seen, kamailio.output()[-3000:]
+            yield Site(emu, control, kamailio, ids, tmp_path_factory.mktemp("sipp"))
+
+
+async def until_state(site: Site, number: str, state: str) -> None:
+    async def probe() -> bool:
+        return await site.control.call_state(site.ids[number]) == state
+    await eventually(probe, f"{number} to be {state}")
+
+
+async def until_hears(site: Site, number: str, tone: float, what: str) -> None:
+    async def probe() -> bool:
+        return await site.control.hears(site.ids[number], tone)
+    await eventually(probe, what)
+
+
+async def test_a_handset_calls_another_through_kamailio(site: Site) -> None:
+    await until_state(site, "201", "idle")
+    await until_state(site, "202", "idle")
+    await site.control.dial(site.ids["201"], "202")
+    await until_state(site, "202", "incoming")
+    assert (await site.control.display(site.ids["202"]))["display"] == [
+        "Call from 201 User 201"]
+    await until_state(site, "201", "ringback")
+    await site.control.answer(site.ids["202"])
+    await until_state(site, "201", "connected")
+    await until_state(site, "202", "connected")
+    await until_hears(site, "202", site.tone("201"), "202 to hear 201's tone")
+    await until_hears(site, "201", site.tone("202"), "201 to hear 202's tone")
+    assert not await site.control.hears(site.ids["201"], site.tone("201"))
+    await site.control.hang_up(site.ids["201"])
+    await until_state(site, "201", "idle")
+    await until_state(site, "202", "idle")
+    assert (await site.control.display(site.ids["202"]))["display"] == ["Call ended"]
+
+
+async def test_sipp_calls_a_handset_that_answers_by_itself(site: Site) -> None:
+    """sipp's UAC scenario runs to its end: INVITE (407, again with credentials), 200 from
+    the DECT user, ACK and its own BYE answered 200, all along kamailio's route set."""
+    await until_state(site, "203", "idle")
+    await site.control.call("PATCH", f"/handsets/{site.ids['203']}", {"auto_answer": 0.5})
+    try:
+        [port] = free_ports(1)
+        result = await asyncio.to_thread(
+            run_sipp, site.workdir, "uac", remote=site.kamailio.hostport, service="203",
+            auth=(SIPP_USER, KAMAILIO_USERS[SIPP_USER]), keys={"caller": SIPP_USER},
+            local_port=port, timeout=15)
+        assert result.ok, result.describe()
+        assert "SIP/2.0 200 OK" in result.messages and "m=audio" in result.messages
+        assert f"Route: <sip:{site.kamailio.hostport}" in result.messages
+        await until_state(site, "203", "idle")
+        assert (await site.control.display(site.ids["203"]))["display"] == ["Call ended"]
+    finally:
+        await site.control.call("PATCH", f"/handsets/{site.ids['203']}", {"auto_answer": None})
+
+
+async def test_a_handset_hears_sipp_and_hangs_up_on_it(site: Site) -> None:
+    """sipp streams a 1000 Hz tone as PCMA once the handset has answered by itself; the
+    handset's earpiece plays it; the handset hangs up and sipp gets the BYE."""
+    await until_state(site, "203", "idle")
+    (site.workdir / "tone.alaw").write_bytes(alaw_encode(tone(1000.0, 2.0)))
+    await site.control.call("PATCH", f"/handsets/{site.ids['203']}", {"auto_answer": 0.5})
+    try:
+        port, media = free_ports(2, gap=4)
+        sipp = start_sipp(site.workdir, "uac_talk", remote=site.kamailio.hostport,
+                          service="203", auth=(SIPP_USER, KAMAILIO_USERS[SIPP_USER]),
+                          keys={"caller": SIPP_USER}, local_port=port, timeout=30,
+                          extra=["-mp", str(media)])
+        try:
+            await until_state(site, "203", "connected")
+            await until_hears(site, "203", 1000.0, "203 to hear sipp's 1000 Hz")
+        except BaseException:
+            print(sipp.stop().describe())
+            raise
+        await site.control.hang_up(site.ids["203"])
+        result = await asyncio.to_thread(sipp.wait)
+        assert result.ok, result.describe()
+        assert "BYE sip:" in result.messages
+        await until_state(site, "203", "idle")
+    finally:
+        await site.control.call("PATCH", f"/handsets/{site.ids['203']}", {"auto_answer": None})
+
+
+async def test_a_handset_calls_sipp_registered_at_kamailio(site: Site) -> None:
+    """sipp registers as a kamailio user and answers as UAS; the handset dials its number,
+    shows Connected, hangs up, and sipp's scenario (INVITE, 180, 200, ACK, BYE) ends 0."""
+    await until_state(site, "201", "idle")
+    [port] = free_ports(1)
+    reg = await asyncio.to_thread(sipp_register, site.workdir, site.kamailio.hostport,
+                                  SIPP_USER, KAMAILIO_USERS[SIPP_USER], port)
+    assert reg.ok, reg.describe()
+    uas = start_sipp(site.workdir, "uas", local_port=port, timeout=30)
+    try:
+        await site.control.dial(site.ids["201"], SIPP_USER)
+        await until_state(site, "201", "connected")
+        assert "Connected" in " ".join((await site.control.display(site.ids["201"]))[
+            "display"])
+    except BaseException:
+        print(uas.stop().describe())
+        raise
+    await site.control.hang_up(site.ids["201"])
+    result = await asyncio.to_thread(uas.wait)
+    assert result.ok, result.describe()
+    assert "BYE sip:" in result.messages
+    await until_state(site, "201", "idle")
+
+
+def tone(hz: float, seconds: float) -> np.ndarray:
+    """A sine at -10 dBm0-ish, 8 kHz 16-bit samples."""
+    t = np.arange(int(8000 * seconds)) / 8000
+    return (8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16)
