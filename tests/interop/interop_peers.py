@@ -389,6 +389,27 @@ class Baresip:
             time.sleep(0.1)
         return False
 
+    def recording(self) -> Path | None:
+        """The WAV of what the latest call received (make_baresip(record=True)), if any."""
+        dumps = sorted(self.directory.glob("dump-*-dec.wav"))
+        return dumps[-1] if dumps else None
+
+    def recorded(self) -> tuple[list[int], int]:
+        """The samples of `recording()` and their rate. The header is read for the format
+        only: baresip writes the data length into it just when the call ends."""
+        path = self.recording()
+        if path is None:
+            return [], 8000
+        with wave.open(str(path), "rb") as wav:
+            rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+        data = path.read_bytes()
+        start = data.find(b"data") + 8
+        if width != 2 or start < 8:
+            raise AssertionError(f"{path}: not 16-bit PCM WAV")
+        count = (len(data) - start) // 2
+        samples = struct.unpack(f"<{count}h", data[start:start + 2 * count])
+        return list(samples[::channels]), rate
+
     def stop(self) -> None:
         # baresip unregisters on SIGTERM and may wait seconds for the answer; a test does
         # not need that, so it gets one second.
@@ -398,15 +419,21 @@ class Baresip:
 
 def make_baresip(directory: Path, *, user: str, password: str, registrar: str,
                  sip_port: int | None = None, mediaenc: str | None = "srtp-mand",
-                 answer: bool = True, transport: str = "udp") -> Baresip:
+                 answer: bool = True, transport: str = "udp", tone_hz: float = 440.0,
+                 tone_seconds: float = 2.0, record: bool = False) -> Baresip:
     """A baresip config directory for `user` at `registrar` ("host:port").
 
     mediaenc: "srtp-mand" (SDES-SRTP required, RTP/SAVP), "srtp" (offered), None (plain RTP).
     Leave a free port above `sip_port`: baresip also binds TLS on sip_port + 1.
+    It plays a `tone_hz` sine for `tone_seconds` (then silence) and, with `record`, keeps
+    what it receives (Baresip.recorded).
     """
     directory.mkdir(parents=True, exist_ok=True)
     port = sip_port if sip_port is not None else free_ports(1, gap=2)[0]
-    tone = write_tone(directory / "tone.wav")
+    tone = write_tone(directory / "tone.wav", seconds=tone_seconds, hz=tone_hz)
+    # baresip 1.0's aufile has no player: with `record`, the sndfile filter writes what is
+    # sent and received to dump-<time>-enc.wav and -dec.wav (Baresip.recorded).
+    recording = ["module sndfile.so", f"snd_path {directory}"] if record else []
     (directory / "config").write_text("\n".join([
         f"sip_listen {HOST}:{port}",
         f"net_interface {HOST}",  # else the SDP names another interface's address
@@ -415,7 +442,7 @@ def make_baresip(directory: Path, *, user: str, password: str, registrar: str,
         "audio_alert aufile,/dev/null",
         "module_path /usr/lib/baresip/modules",
         # No stdio.so: its terminal input fails on a closed stdin; -e commands suffice.
-        "module g711.so", "module aufile.so", "module srtp.so",
+        "module g711.so", "module aufile.so", "module srtp.so", *recording,
         "module_tmp account.so", "module_app menu.so",
         "rtp_ports 30000-30998", "",
     ]), "utf-8")

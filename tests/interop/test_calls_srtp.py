@@ -11,12 +11,10 @@ One site runs per module; each test uses its own baresip.
 from __future__ import annotations
 
 import asyncio
-import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 import pytest_asyncio
 from interop_peers import Baresip, make_baresip
@@ -134,33 +132,12 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
             yield site
 
 
-def phone(directory: Path, site: Site, user: str, *, srtp: bool) -> Baresip:
-    """A baresip phone of `user` that answers by itself and plays PHONE_TONE."""
-    ua = make_baresip(directory, user=user, password=PHONES[user], registrar=site.registrar,
-                      mediaenc="srtp-mand" if srtp else None)
-    write_tone(directory / "tone.wav", PHONE_TONE, seconds=30.0)
-    with (directory / "config").open("a") as config:
-        config.write(f"module sndfile.so\nsnd_path {directory}\n")
-    return ua
-
-
-def write_tone(path: Path, hz: float, seconds: float) -> None:
-    """8 kHz 16-bit mono sine, long enough not to run out during a call."""
-    t = np.arange(int(8000 * seconds)) / 8000
-    samples = (8000 * np.sin(2 * np.pi * hz * t)).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(samples.tobytes())
-
-
-def recorded(path: Path) -> tuple[np.ndarray, int]:
-    """The first channel of a WAV baresip wrote, and its sample rate."""
-    with wave.open(str(path), "rb") as wav:
-        rate, channels = wav.getframerate(), wav.getnchannels()
-        data = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
-    return data[::channels], rate
+def phone(directory: Path, site: Site, user: str, *, srtp: bool,
+          answer: bool = True) -> Baresip:
+    """A baresip phone of `user` that plays PHONE_TONE and records what it receives."""
+    return make_baresip(directory, user=user, password=PHONES[user], registrar=site.registrar,
+                        mediaenc="srtp-mand" if srtp else None, answer=answer,
+                        tone_hz=PHONE_TONE, tone_seconds=30.0, record=True)
 
 
 async def until_state(site: Site, number: str, state: str) -> None:
@@ -189,15 +166,15 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
     received = await site.control.handset(site.ids["201"])
     assert received["voice"]["undecodable"] == 0, received
 
-    async def recording() -> int:
-        sizes = [p.stat().st_size for p in ua.directory.glob("dump-*-dec.wav")]
-        return max(sizes, default=0) > 44 + 2 * 8000
+    async def recording() -> bool:
+        path = ua.recording()
+        return path is not None and path.stat().st_size > 44 + 2 * 8000
     await eventually(recording, "baresip to record a second of what it receives")
     await site.control.hang_up(site.ids["201"])
     assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
     await until_state(site, "201", "idle")
     ua.stop()
-    samples, rate = recorded(next(ua.directory.glob("*dec.wav")))
+    samples, rate = ua.recorded()
     heard = [detect_tone(samples[i:i + rate // 2], site.tone("201"), sample_rate=rate).present
              for i in range(0, len(samples) - rate // 2, rate // 2)]
     assert any(heard), f"baresip's recording ({len(samples)} samples at {rate} Hz) " \
@@ -207,7 +184,7 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
 async def test_plain_rtp_to_an_srtp_only_site_is_refused(site: Site, tmp_path: Path,
                                                          baresips: list[Baresip]) -> None:
     await until_state(site, "202", "idle")
-    ua = phone(tmp_path / "plain", site, "301", srtp=False)
+    ua = phone(tmp_path / "plain", site, "301", srtp=False, answer=False)
     baresips.append(ua.start(f"/dial sip:202@{site.registrar}"))
     assert await asyncio.to_thread(ua.wait_for, "session closed: 488 "), ua.output()
     assert "Call established" not in ua.output()
@@ -215,3 +192,25 @@ async def test_plain_rtp_to_an_srtp_only_site_is_refused(site: Site, tmp_path: P
     assert handset["call_state"] == "idle", handset
     assert not any("Call from" in line
                    for line in (await site.control.display(site.ids["202"]))["display"])
+
+
+async def test_baresip_calls_a_handset_that_answers_by_itself_over_srtp(
+        site: Site, tmp_path: Path, baresips: list[Baresip]) -> None:
+    await until_state(site, "202", "idle")
+    ref = f"/handsets/{site.ids['202']}"
+    await site.control.call("PATCH", ref, {"auto_answer": 0.5})
+    try:
+        ua = phone(tmp_path / "caller", site, "300", srtp=True, answer=False)
+        baresips.append(ua.start(f"/dial sip:202@{site.registrar}"))
+        assert await asyncio.to_thread(ua.wait_for, "Call established"), ua.output()
+        assert "SRTP is Enabled" in ua.output(), ua.output()
+        await until_state(site, "202", "connected")
+
+        async def hears() -> bool:
+            return await site.control.hears(site.ids["202"], PHONE_TONE)
+        await eventually(hears, f"202 to hear baresip's {PHONE_TONE:g} Hz")
+        await site.control.hang_up(site.ids["202"])
+        assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
+        await until_state(site, "202", "idle")
+    finally:
+        await site.control.call("PATCH", ref, {"auto_answer": None})
