@@ -23,12 +23,14 @@ from pathlib import Path
 
 import pytest
 
+from sipdect.media.signals import detect_tone
+
 INTEROP = Path(__file__).resolve().parents[2] / "interop"
 SIPP_DIR = INTEROP / "sipp"
 HOST = "127.0.0.1"
 
 KAMAILIO_USERS = {"201": "Kam-Alice-201", "202": "Kam-Bob-202", "203": "Kam-Carol-203",
-                  "204": "Kam-Dave-204"}
+                  "204": "Kam-Dave-204", "205": "Kam-Eve-205"}
 """The accounts of the module-scoped `kamailio` fixture: number -> password."""
 
 
@@ -409,6 +411,13 @@ class Baresip:
         count = (len(data) - start) // 2
         samples = struct.unpack(f"<{count}h", data[start:start + 2 * count])
         return list(samples[::channels]), rate
+
+    def heard(self, hz: float) -> bool:
+        """Whether some half second of `recording()` holds a tone at `hz`."""
+        samples, rate = self.recorded()
+        half = rate // 2
+        return any(detect_tone(samples[i:i + half], hz, sample_rate=rate).present
+                   for i in range(0, len(samples) - half + 1, half))
 
     def stop(self) -> None:
         # baresip unregisters on SIGTERM and may wait seconds for the answer; a test does

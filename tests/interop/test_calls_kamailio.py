@@ -1,9 +1,10 @@
 """Calls of the virtual handsets through kamailio (issue 5, ecosystem.md §1b): the OMM
 registers its DECT users at kamailio (BasicSIP), one handset calls another through it; sipp
 as an external phone calls a DECT user whose handset answers by itself, and a handset calls
-sipp registered at kamailio. What each party sees is checked: the handsets through the
-control API (call state, display, the tone their earpiece played), sipp by its scenario
-ending with status 0.
+sipp registered at kamailio. On an SRTP-only site a handset and baresip (SDES-SRTP) talk
+through kamailio, and a plain RTP offer gets 488. What each party sees is checked: the
+handsets through the control API (call state, display, the tone their earpiece played), sipp
+by its scenario ending with status 0, baresip by its log and its recording.
 
 One site and one kamailio run per module; each test uses its own handsets and leaves them
 idle.
@@ -21,8 +22,10 @@ import pytest
 import pytest_asyncio
 from interop_peers import (
     KAMAILIO_USERS,
+    Baresip,
     Kamailio,
     free_ports,
+    make_baresip,
     run_sipp,
     sipp_register,
     start_sipp,
@@ -30,6 +33,8 @@ from interop_peers import (
 from site_helpers import Control, eventually, ipei
 
 from sim.voice import default_tone_hz
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import element
 from sipdect.emulator import Emulator
 from sipdect.media.codecs import alaw_encode
 
@@ -43,6 +48,10 @@ HANDSETS = {"201": (ipei(2201), 2.0, 1.0), "202": (ipei(2202), -2.0, 1.0),
 """DECT users by number -> (IPEI, x, y), all by the one RFP."""
 SIPP_USER = "204"
 """The kamailio account sipp uses as an external phone."""
+PHONE_USER = "205"
+"""The kamailio account baresip uses: an SRTP phone."""
+PHONE_TONE = 1000.0
+"""What baresip plays."""
 
 
 def site_config(kamailio: Kamailio) -> str:
@@ -124,6 +133,19 @@ async def site(kamailio: Kamailio,
             seen = await asyncio.to_thread(kamailio.wait_registered, list(HANDSETS), 30)
             assert set(HANDSETS) <= seen, kamailio.output()[-3000:]
             yield Site(emu, control, kamailio, ids, tmp_path_factory.mktemp("sipp"))
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def srtp_only(site: Site) -> AsyncIterator[None]:
+    """The site's SRTP mode is "Only" during the test (AXI SetSite), "Disabled" after."""
+    axi = await AxiClient.connect(site.emu.omm.host, site.emu.omm.port)
+    try:
+        await axi.login(site.emu.omm.username, site.emu.omm.password)
+        await axi.request("SetSite", children=[element("site", {"id": 1, "srtp": "Only"})])
+        yield
+        await axi.request("SetSite", children=[element("site", {"id": 1, "srtp": "Disabled"})])
+    finally:
+        await axi.close()
 
 
 async def until_state(site: Site, number: str, state: str) -> None:
@@ -233,3 +255,49 @@ def tone(hz: float, seconds: float) -> np.ndarray:
     """A sine at -10 dBm0-ish, 8 kHz 16-bit samples."""
     t = np.arange(int(8000 * seconds)) / 8000
     return (8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16)
+
+
+@pytest.mark.usefixtures("srtp_only")
+async def test_a_handset_and_baresip_talk_over_srtp_through_kamailio(
+        site: Site, tmp_path: Path, baresips: list[Baresip]) -> None:
+    """On an SRTP-only site a handset calls baresip (srtp-mand, answers by itself): baresip
+    reports SRTP, each side's tone reaches the other."""
+    ua = make_baresip(tmp_path / "phone", user=PHONE_USER, password=KAMAILIO_USERS[PHONE_USER],
+                      registrar=site.kamailio.hostport, tone_hz=PHONE_TONE, tone_seconds=30.0,
+                      record=True)
+    baresips.append(ua.start())
+    seen = await asyncio.to_thread(site.kamailio.wait_registered, [PHONE_USER], 30)
+    assert PHONE_USER in seen, ua.output()
+    await until_state(site, "202", "idle")
+    await site.control.dial(site.ids["202"], PHONE_USER)
+    assert await asyncio.to_thread(ua.wait_for, "Call established"), ua.output()
+    assert "SRTP is Enabled" in ua.output(), ua.output()
+    await until_state(site, "202", "connected")
+    await until_hears(site, "202", PHONE_TONE, f"202 to hear baresip's {PHONE_TONE:g} Hz")
+
+    async def recording() -> bool:
+        path = ua.recording()
+        return path is not None and path.stat().st_size > 44 + 2 * 8000
+    await eventually(recording, "baresip to record a second of what it receives")
+    await site.control.hang_up(site.ids["202"])
+    assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
+    await until_state(site, "202", "idle")
+    assert ua.heard(site.tone("202")), \
+        f"baresip's recording {ua.recording()} holds no {site.tone('202'):g} Hz"
+
+
+@pytest.mark.usefixtures("srtp_only")
+async def test_plain_rtp_through_kamailio_to_an_srtp_only_site_gets_488(
+        site: Site, tmp_path: Path, baresips: list[Baresip]) -> None:
+    """Site "Only" x phone "Disabled": the OMM refuses the offer, kamailio relays the 488,
+    and the handset never rings."""
+    await until_state(site, "201", "idle")
+    ua = make_baresip(tmp_path / "plain", user=PHONE_USER,
+                      password=KAMAILIO_USERS[PHONE_USER], registrar=site.kamailio.hostport,
+                      mediaenc=None, answer=False)
+    baresips.append(ua.start(f"/dial sip:201@{site.kamailio.hostport}"))
+    assert await asyncio.to_thread(ua.wait_for, "session closed: 488 "), ua.output()
+    assert "Call established" not in ua.output()
+    assert await site.control.call_state(site.ids["201"]) == "idle"
+    assert not any("Call from" in line
+                   for line in (await site.control.display(site.ids["201"]))["display"])
