@@ -34,9 +34,25 @@ PASSWORD = "secret"
 #: Seconds the registrations of one run may take before the run reports how far it came.
 REGISTRATION_DEADLINE_S = 120.0
 POLL_S = 0.02
-#: The embedded server's per-IP transaction limit (MiVO400 default 200) would answer most of
-#: a burst 503, which measures the protection, not the rate: the bench lifts it.
+#: The embedded server's per-IP transaction limit (MiVO400 default 200; a UDP transaction
+#: counts until its Timer J ends, 32 s) would answer most of a burst from the OMM's one
+#: address 503, which measures the protection, not the rate: the bench lifts it.
 BENCH_TRANSACTIONS_PER_IP = 1_000_000
+
+#: Concurrent calls tried, smallest first (full run, quick run); a size that loses 1% or more
+#: of its frames ends the ramp.
+CALL_SIZES = ((10, 25, 50, 75, 100, 125), (2,))
+#: Seconds of voice measured per size (full, quick).
+CALL_WINDOW_S = (5.0, 1.0)
+HANDSETS_PER_RFP = 8
+"""A real RFP 35 carries 8 voice channels."""
+CALL_PASSWORD = "Bench-Call-2026"
+CALLS_SETUP_DEADLINE_S = 120.0
+CALL_SPACING_S = 0.02
+"""Between two dialled calls: a burst of INVITEs from one IP would meet the call server's
+MiVO400 transaction limit, which is not what this measures."""
+SETTLE_S = 1.0
+"""After the last call connects, before measuring (jitter buffers fill)."""
 
 KAMAILIO_CFG = """\
 #!KAMAILIO
@@ -199,10 +215,142 @@ def bench_registrations(quick: bool = False) -> dict[str, Any]:
     return out
 
 
+# -- concurrent SRTP calls between handsets ---------------------------------------------------
+
+def calls_config(n_calls: int) -> str:
+    """One OMM whose only site is SRTP-only, the embedded call server passing SRTP, RFPs on a
+    grid with HANDSETS_PER_RFP handsets each, and a user per handset."""
+    from sipdect import site_bench as sb
+
+    n_handsets = 2 * n_calls
+    n_rfps = max(1, -(-n_handsets // HANDSETS_PER_RFP))
+    parts = [sb.OMM_CONFIG, '\n[pbx]\nudp_port = 0\ntcp_port = 0\ntls_port = 0\n'
+             'srtp = "optional"\n'
+             f"max_transactions_per_ip = {BENCH_TRANSACTIONS_PER_IP}\n"]
+    for i in range(n_rfps):
+        x, y = sb.rfp_position(i, n_rfps)
+        parts.append(f'\n[[rfp]]\nmac = "00:30:42:ca:{i >> 8 & 0xFF:02x}:{i & 0xFF:02x}"\n'
+                     f"x = {x}\ny = {y}\npreferred_sync = {str(i == 0).lower()}\n")
+    for i in range(n_handsets):
+        hs = sb.handset_config(i, n_rfps)
+        parts.append(f'\n[[handset]]\nipei = "{hs.ipei}"\nx = {hs.x}\ny = {hs.y}\n'
+                     f'\n[[user]]\nnumber = "{_number(i)}"\nsip_password = "{CALL_PASSWORD}"\n'
+                     f'handset = "{hs.ipei}"\n')
+    return "".join(parts)
+
+
+async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
+    """N handset-to-handset calls at once in this process; frames that arrived on time."""
+    from sipdect.emulator import Emulator
+
+    out: dict[str, Any] = {"calls": n_calls}
+    with tempfile.TemporaryDirectory(prefix="sipdect-bench-calls-") as tmp:
+        async with Emulator(calls_config(n_calls), Path(tmp)) as emu:
+            system = emu.system
+            assert system is not None and system.pbx is not None
+            omm = system.omms[0]
+            omm.model.sites.update(1, {"srtp": "Only"})
+            world = system.site.world
+            assert world is not None
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            ids = sorted(world.handsets)
+            numbers = {hid: _number(i) for i, hid in enumerate(ids)}
+            server = system.pbx.running
+
+            def ready() -> bool:
+                return all(e.handset.subscription is not None
+                           and e.handset.subscription.tpui is not None
+                           for e in world.handsets.values()) and all(
+                    server.registered(n) for n in numbers.values())
+
+            if not await _wait(ready, CALLS_SETUP_DEADLINE_S):
+                return {**out, "error": "the handsets did not all register in time"}
+            out["site_ready_s"] = round(loop.time() - t0, 1)
+            callers, callees = ids[0::2], ids[1::2]
+            for callee in callees:
+                world.get(callee).handset.auto_answer = 0.0
+            t1 = loop.time()
+            for caller, callee in zip(callers, callees, strict=True):
+                world.get(caller).handset.dial(numbers[callee], world.now())
+                world.pump(caller)
+                await asyncio.sleep(CALL_SPACING_S)
+
+            def connected() -> int:
+                return sum(1 for hid in ids
+                           if world.get(hid).handset.call_state.value == "connected")
+
+            if not await _wait(lambda: connected() == len(ids), CALLS_SETUP_DEADLINE_S):
+                out["error"] = f"only {connected()} of {len(ids)} handsets connected"
+            out["calls_setup_s"] = round(loop.time() - t1, 1)
+            out["srtp_calls"] = sum(1 for c in omm.media.calls.values() if c.srtp is not None)
+            await asyncio.sleep(SETTLE_S)
+            before = {hid: _voice(world, hid) for hid in ids}
+            cpu0, w0 = time.process_time(), loop.time()
+            await asyncio.sleep(window_s)
+            cpu1, w1 = time.process_time(), loop.time()
+            after = {hid: _voice(world, hid) for hid in ids}
+            expected = round((w1 - w0) * 100) * len(ids)
+            got = {k: sum(after[h][k] - before[h][k] for h in ids)
+                   for k in ("received", "missing", "late", "undecodable")}
+            out.update(window_s=round(w1 - w0, 2), frames_expected=expected, **got,
+                       cpu_share=round((cpu1 - cpu0) / (w1 - w0), 2))
+            out["lost_or_late_pct"] = round(
+                100.0 * max(0, expected - got["received"] + got["late"]) / max(1, expected), 2)
+            out["connected_at_end"] = connected() // 2
+    return out
+
+
+def _voice(world: Any, hid: int) -> dict[str, int]:
+    path = world.voice_path(hid)
+    if path is None:
+        return {"received": 0, "missing": 0, "late": 0, "undecodable": 0}
+    st = path.stats
+    return {"received": st.received, "missing": st.missing, "late": st.late,
+            "undecodable": st.undecodable}
+
+
+async def _wait(condition: Any, deadline_s: float) -> bool:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    while not condition():
+        if loop.time() > end:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def bench_calls(quick: bool = False) -> dict[str, Any]:
+    """Each size in a child process of its own; the largest with under 1% lost or late."""
+    sizes = CALL_SIZES[1] if quick else CALL_SIZES[0]
+    window = CALL_WINDOW_S[1] if quick else CALL_WINDOW_S[0]
+    runs: list[dict[str, Any]] = []
+    for n in sizes:
+        cmd = [sys.executable, "-m", "sipdect.calls_bench", "--calls", str(n),
+               "--window", str(window)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=CALLS_SETUP_DEADLINE_S * 3 + window + 60)
+            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+            runs.append(json.loads(lines[-1]) if lines else {
+                "calls": n, "error": done.stderr.strip().splitlines()[-1:]})
+        except subprocess.TimeoutExpired:
+            runs.append({"calls": n, "error": "timed out"})
+        if "error" in runs[-1] or runs[-1].get("lost_or_late_pct", 100) >= 1.0:
+            break
+    good = [r["calls"] for r in runs
+            if "error" not in r and r.get("lost_or_late_pct", 100) < 1.0]
+    return {"runs": runs, "max_calls_under_1pct": max(good, default=0), "goal_calls": 100}
+
+
 def run(quick: bool = False) -> dict[str, Any]:
+    from rfp.media import run_bench as media_path_bench
+
     result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "registrations": bench_registrations(quick),
+        "srtp_calls": bench_calls(quick),
+        "media_path": media_path_bench(quick=quick),
     }
     return result
 
@@ -213,7 +361,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="(internal) run the embedded call server for the benchmark")
     parser.add_argument("--users", type=int, default=REGISTRATION_USERS[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--calls", type=int, help="(internal) run one size of the calls bench")
+    parser.add_argument("--window", type=float, default=CALL_WINDOW_S[0])
     args = parser.parse_args(argv)
+    if args.calls is not None:
+        print(json.dumps(asyncio.run(_calls(args.calls, args.window))), flush=True)
+        return 0
     if args.serve_pbx is not None:
         try:
             asyncio.run(_serve_pbx(args.serve_pbx, args.users))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dect.identities import Ipei
+from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
 from sipdect.tls import SecurityLevel
 
 SRTP_POLICIES = ("no", "optional", "required")
@@ -109,6 +110,8 @@ class PbxConfig:
     srtp: str = "no"  # no / optional / required (SRTP_POLICIES)
     digest_algorithms: tuple[str, ...] = ("MD5",)  # challenges offered, in this order
     accounts: list[PbxAccountConfig] = field(default_factory=list)
+    max_auth_failures: int = MIVO400_MAX_AUTH_FAILURES  # per IP before it is blocked
+    max_transactions_per_ip: int = MIVO400_MAX_TRANSACTIONS_PER_IP  # live; more get 503
 
 
 @dataclass
@@ -259,7 +262,8 @@ def _optional_port(raw: dict[str, Any], key: str, where: str, default: int) -> i
 
 def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
     _only(raw, {"enabled", "host", "udp_port", "tcp_port", "tls_port", "realm", "srtp",
-                "digest_algorithms", "accounts"}, where)
+                "digest_algorithms", "accounts", "max_auth_failures",
+                "max_transactions_per_ip"}, where)
     srtp = _expect(raw, "srtp", str, where, "no")
     if srtp not in SRTP_POLICIES:
         raise ConfigError(f"{where}: srtp must be one of {', '.join(SRTP_POLICIES)}, "
@@ -269,7 +273,14 @@ def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
                     udp_port=_port(raw, "udp_port", where, 5060),
                     tcp_port=_optional_port(raw, "tcp_port", where, 5060),
                     tls_port=_optional_port(raw, "tls_port", where, 5061),
-                    realm=_expect(raw, "realm", str, where, "sipdect"), srtp=srtp)
+                    realm=_expect(raw, "realm", str, where, "sipdect"), srtp=srtp,
+                    max_auth_failures=_expect(raw, "max_auth_failures", int, where,
+                                              MIVO400_MAX_AUTH_FAILURES),
+                    max_transactions_per_ip=_expect(raw, "max_transactions_per_ip", int, where,
+                                                    MIVO400_MAX_TRANSACTIONS_PER_IP))
+    if cfg.max_auth_failures < 1 or cfg.max_transactions_per_ip < 1:
+        raise ConfigError(f"{where}: max_auth_failures and max_transactions_per_ip must be "
+                          "at least 1 (the MiVO400 defaults are 10 and 200)")
     if not cfg.realm:
         raise ConfigError(f"{where}: realm must not be empty")
     algorithms = _expect(raw, "digest_algorithms", list, where, ["MD5"])

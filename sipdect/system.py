@@ -187,7 +187,9 @@ def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
     auth_ids = {u.number: u.auth_id for u in users if u.auth_id}
     server_config = PbxServerConfig(accounts=accounts, auth_ids=auth_ids, realm=cfg.realm,
                                     srtp=SrtpPolicy(cfg.srtp),
-                                    digest_algorithms=cfg.digest_algorithms)
+                                    digest_algorithms=cfg.digest_algorithms,
+                                    max_auth_failures=cfg.max_auth_failures,
+                                    max_transactions_per_ip=cfg.max_transactions_per_ip)
     listeners = PbxListeners(
         cfg.host, port_of(cfg.udp_port),
         None if cfg.tcp_port is None else port_of(cfg.tcp_port),

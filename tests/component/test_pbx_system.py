@@ -61,6 +61,7 @@ def test_no_pbx_section_means_no_call_server() -> None:
     ("[pbx]\nproxy = 1\n", "unknown key(s) proxy"),
     ('[pbx]\nrealm = ""\n', "realm must not be empty"),
     ('[pbx]\ndigest_algorithms = ["MD4"]\n', "digest_algorithms is a list of MD5"),
+    ("[pbx]\nmax_transactions_per_ip = 0\n", "must be at least 1"),
     ('[[user]]\nnumber = 201\nsip_password = "x"\n', 'write \'number\' as a string'),
     ('[[user]]\nnumber = "2 01"\nsip_password = "x"\n', "is not a SIP user name"),
     ('[[user]]\nnumber = "201"\n', "give user 201 a 'sip_password'"),
@@ -84,6 +85,14 @@ def test_ports_can_be_switched_off_and_sha256_offered() -> None:
     assert cfg.pbx is not None and cfg.pbx.tcp_port is None and cfg.pbx.tls_port is None
     assert cfg.pbx.digest_algorithms == ("SHA-256", "MD5")
     assert parse_config(BASE + "[pbx]\n").pbx.digest_algorithms == ("MD5",)  # type: ignore[union-attr]
+
+
+def test_protection_limits_default_to_mivo400_and_can_be_raised() -> None:
+    default = parse_config(BASE + "[pbx]\n").pbx
+    assert default is not None
+    assert (default.max_auth_failures, default.max_transactions_per_ip) == (10, 200)
+    raised = parse_config(BASE + "[pbx]\nmax_transactions_per_ip = 5000\n").pbx
+    assert raised is not None and raised.max_transactions_per_ip == 5000
 
 
 async def wait_for(check: object, timeout: float = 5.0) -> None:
