@@ -43,3 +43,20 @@ def test_unknown_benchmark_is_refused() -> None:
 def test_missing_benchmark_module_is_an_error_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(bench.BENCHMARKS, "dect", "dect.no_such_bench_module")
     assert "error" in bench.run("dect")["dect"]
+
+
+@pytest.mark.slow
+def test_quick_calls_benchmark_reports_every_figure() -> None:
+    from sipdect import calls_bench
+
+    result = calls_bench.run(quick=True)
+    for server in ("embedded", "kamailio"):
+        reg = result["registrations"][server]
+        assert reg["registered"] == reg["users"] and reg["registrations_per_s"] > 0, reg
+    (run,) = result["srtp_calls"]["runs"]
+    assert run["connected_at_end"] == run["calls"] == run["srtp_calls"] // 2, run
+    assert run["frames_expected"] > 0 and run["undecodable"] == 0
+    assert result["srtp_calls"]["max_calls_under_1pct"] in (0, run["calls"])
+    suites = result["media_path"]["suites"]
+    assert all(s["path_pkt_per_s"] > 0 for s in suites.values())
+    assert all(s["ceiling_pkt_per_s"] > 0 for name, s in suites.items() if name != "RTP")
