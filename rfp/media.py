@@ -341,6 +341,8 @@ class RfpMedia:
         self._datagrams: list[Datagram] = []
         self._voice: list[VoiceFrame] = []
         self._next_tick: float | None = None
+        self.ports_generation = 0
+        """Counts changes of `ports()`, so an owner re-reads them only when they changed."""
 
     # -- owner interface -----------------------------------------------------------------------
     def ports(self) -> set[int]:
@@ -390,6 +392,7 @@ class RfpMedia:
         """The link to the OMM is gone: every channel ends without statistics."""
         self.channels.clear()
         self._by_port.clear()
+        self.ports_generation += 1
         self._voice.clear()
         self._datagrams.clear()
         self._next_tick = None
@@ -718,12 +721,14 @@ class RfpMedia:
             if other is not None and other[0] is not channel:
                 raise LinkProtocolError(f"port {port} belongs to handle {other[0].handle}")
             self._by_port[port] = (channel, leg, rtcp)
+        self.ports_generation += 1
 
     def _unbind(self, leg: _Leg) -> None:
         for port in leg.ports:
             found = self._by_port.get(port)
             if found is not None and found[1] is leg:
                 del self._by_port[port]
+                self.ports_generation += 1
 
     def _channel(self, handle: int) -> MediaChannel:
         channel = self.channels.get(handle)

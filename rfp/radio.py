@@ -300,12 +300,14 @@ class RfpRadio:
         """A primitive from a handset (the Air calls this)."""
         if self.state is not RadioState.ACTIVE:
             return
-        if isinstance(primitive, AirConnect):
-            self._on_connect(primitive, now)
-        elif isinstance(primitive, AirVoice):
+        if isinstance(primitive, AirVoice):
+            # The voice plane goes to the media gateway, never to the OMM: no wake-up.
             conn = self._conn_of_pmid(primitive.pmid)
             if conn is not None:
                 self._on_voice(conn, primitive, now)
+            return
+        if isinstance(primitive, AirConnect):
+            self._on_connect(primitive, now)
         elif isinstance(primitive, AirData):
             conn = self._conn_of_pmid(primitive.pmid)
             if conn is not None:

@@ -435,6 +435,7 @@ class _MediaIo:
         self._scheduled = False
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._ports_generation = -1
 
     def schedule(self) -> None:
         if self._scheduled:
@@ -456,7 +457,9 @@ class _MediaIo:
         media, radio = s.media, s.radio
         now = loop.time()
         media.handle_timer(now)
-        self._sync_sockets(loop)
+        if media.ports_generation != self._ports_generation:
+            self._ports_generation = media.ports_generation
+            self._sync_sockets(loop)
         for datagram in media.datagrams_to_send():
             sock = self.sockets.get(datagram.local_port)
             if sock is None:
@@ -473,12 +476,21 @@ class _MediaIo:
         self._arm(loop, now)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, now: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         deadline = self.station.media.get_timer()
-        if deadline is not None:
-            self._timer = loop.call_at(max(now, deadline), self.pump)
+        when = None if deadline is None else max(now, deadline)
+        timer = self._timer
+        if timer is not None:
+            # Most pumps (a datagram, an uplink frame) leave the 10 ms tick where it was.
+            if when is not None and timer.when() == when and not timer.cancelled():
+                return
+            timer.cancel()
+            self._timer = None
+        if when is not None:
+            self._timer = loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.pump()
 
     def _sync_sockets(self, loop: asyncio.AbstractEventLoop) -> None:
         wanted = self.station.media.ports()
@@ -520,6 +532,7 @@ class _MediaIo:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._ports_generation = -1
         for port in list(self.sockets):
             sock = self.sockets.pop(port)
             if self._loop is not None and not self._loop.is_closed():

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from dect.identities import Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
@@ -233,7 +232,9 @@ class Air:
         self._batch_depth = 0
         self._batch_dirty = False
         self._voice_jobs: list[_VoiceJob] = []
-        self._voice_streams: dict[tuple[bytes, int, int], NDArray[np.uint8]] = {}
+        self._voice_streams: dict[tuple[bytes, int, int], bytes] = {}
+        self._reachable: dict[tuple[int, int], bool] = {}
+        """reachable() per (handset, RFP) until something on the air moves or changes."""
 
     # -- RFP radios ------------------------------------------------------------------------
     def add_rfp(
@@ -276,6 +277,7 @@ class Air:
 
     def remove_rfp(self, rfp_id: int) -> None:
         self.rfps.pop(rfp_id, None)
+        self._reachable.clear()
         self._forget_rssi(rfp_id)
         self._rfp_receivers.pop(rfp_id, None)
         self._rfp_inbox.pop(rfp_id, None)
@@ -296,6 +298,7 @@ class Air:
     ) -> None:
         """Change what is given; sync, relations and connections follow."""
         site = self.rfps[rfp_id]
+        self._reachable.clear()
         if x is not None or y is not None:
             self._forget_rssi(rfp_id)
         if x is not None:
@@ -323,10 +326,12 @@ class Air:
             raise ValueError(f"the air has a handset {handset_id} already")
         portable = Portable(handset_id, float(x), float(y), park)
         self.handsets[handset_id] = portable
+        self._reachable.clear()
         return portable
 
     def remove_handset(self, handset_id: int) -> None:
         self.handsets.pop(handset_id, None)
+        self._reachable.clear()
         self._handset_receivers.pop(handset_id, None)
         self._handset_inbox.pop(handset_id, None)
         self._check_links()
@@ -335,6 +340,7 @@ class Air:
         """Move a handset; connections to RFPs now out of range are lost."""
         portable = self.handsets[handset_id]
         portable.x, portable.y = float(x), float(y)
+        self._reachable.clear()
         self._check_links()
 
     def set_park(self, handset_id: int, park: Park | None) -> None:
@@ -360,11 +366,17 @@ class Air:
         self._heard.clear()
 
     def reachable(self, handset_id: int, rfp_id: int) -> bool:
-        """The RFP radiates, is synced and the handset hears it above sensitivity."""
-        site = self.rfps.get(rfp_id)
-        if site is None or handset_id not in self.handsets or not self.sync_status(rfp_id).synced:
-            return False
-        return self.rssi(handset_id, rfp_id) >= self.path_loss.sensitivity_dbm
+        """The RFP radiates, is synced and the handset hears it above sensitivity (kept per
+        pair until an RFP or handset is placed, moved, removed or changed: every voice frame
+        asks)."""
+        key = (handset_id, rfp_id)
+        found = self._reachable.get(key)
+        if found is None:
+            found = self._reachable[key] = (
+                rfp_id in self.rfps and handset_id in self.handsets
+                and self.sync_status(rfp_id).synced
+                and self.rssi(handset_id, rfp_id) >= self.path_loss.sensitivity_dbm)
+        return found
 
     def candidates(self, handset_id: int, park: Park | None = None) -> list[tuple[int, float]]:
         """(rfp_id, rssi) of every RFP the handset could lock to, strongest first.
@@ -422,6 +434,7 @@ class Air:
             return
         old_status, old_relations = self._status, self._relations
         self._status = self._compute_sync()
+        self._reachable.clear()
         self._relations = {
             rfp_id: self._compute_relations(rfp_id)
             for rfp_id, site in self.rfps.items()
@@ -621,7 +634,7 @@ class Air:
             rows = dsc_keystreams([w[0] for w in wanted],
                                   [dsc_iv(w[1], w[2]) for w in wanted], 16 * VOICE_HALF_BYTES)
             for frame, row in zip(wanted, rows, strict=True):
-                cache[frame] = row
+                cache[frame] = row.tobytes()
             while len(cache) > VOICE_STREAMS_KEPT:
                 del cache[next(iter(cache))]
         for job in jobs:
@@ -630,9 +643,11 @@ class Air:
                 result = cipher_voice(job.ck, job.mfn, job.fn, job.payload,
                                       downlink=job.downlink)
             else:
+                # An 80-octet XOR as one Python int costs a third of a numpy one.
+                size = len(job.payload)
                 start = (0 if job.downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
-                key = row[start:start + len(job.payload)]
-                result = (np.frombuffer(job.payload, dtype=np.uint8) ^ key).tobytes()
+                key = int.from_bytes(row[start:start + size], "little")
+                result = (int.from_bytes(job.payload, "little") ^ key).to_bytes(size, "little")
             job.done(result, now)
 
     def deliver(self, now: float) -> int:

@@ -8,14 +8,16 @@ world ciphers) and hands it every downlink frame (already deciphered) with its f
 
 from __future__ import annotations
 
+import math
 import wave
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sipdect.media import constants as mc
-from sipdect.media.codecs import AudioCodec, Pcm, frame_samples, new_codec
+from sipdect.media.codecs import G711, AudioCodec, Pcm, frame_samples, new_codec
 from sipdect.media.errors import CodecError
 from sipdect.media.signals import ToneGenerator, ToneReport, detect_tone
 
@@ -25,6 +27,9 @@ DEFAULT_TONE_LEVEL_DBM0 = -10.0
 """Level of a handset's test tone."""
 RECORD_SECONDS = 30.0
 """How much received audio a VoicePath keeps (the oldest goes first)."""
+RECORD_FRAMES = int(RECORD_SECONDS * 1000 / mc.FRAME_MS)
+MAX_CYCLE_FRAMES = 100
+"""A tone whose uplink frames repeat within this many is encoded once (stateless codecs)."""
 
 
 def default_tone_hz(handset_id: int) -> float:
@@ -99,7 +104,13 @@ class VoicePath:
     _tone: ToneGenerator | None = None
     _encoder: AudioCodec | None = None
     _decoder: AudioCodec | None = None
-    _heard: list[Pcm] = field(default_factory=list)
+    _cycle: list[bytes] = field(default_factory=list)
+    """A periodic tone's uplink frames, encoded once (`_tone_cycle`)."""
+    _cycle_at: int = 0
+    _heard: deque[Pcm] = field(default_factory=lambda: deque(maxlen=RECORD_FRAMES))
+    """What a stateful decoder (G.722) made of each played frame."""
+    _heard_coded: deque[bytes] = field(default_factory=lambda: deque(maxlen=RECORD_FRAMES))
+    """The played frames of a stateless codec (G.711), decoded when read."""
     _last_frame: int | None = None
 
     def __post_init__(self) -> None:
@@ -110,6 +121,7 @@ class VoicePath:
             if self.tone_hz is None:
                 raise CodecError("a voice path needs a tone or a source")
             self._tone = ToneGenerator(self.tone_hz, self.tone_level_dbm0, self.sample_rate)
+            self._cycle = self._tone_cycle()
         elif self.source.sample_rate != self.sample_rate:
             raise CodecError(f"the source is sampled at {self.source.sample_rate} Hz; this "
                              f"path needs {self.sample_rate} Hz")
@@ -121,10 +133,26 @@ class VoicePath:
     # -- uplink --------------------------------------------------------------------------------
     def next_uplink(self) -> bytes:
         """The next 10 ms of what the handset says, encoded for the air (clear)."""
+        self.stats.sent += 1
+        if self._cycle:
+            frame = self._cycle[self._cycle_at]
+            self._cycle_at = (self._cycle_at + 1) % len(self._cycle)
+            return frame
         assert self._encoder is not None
         pcm = self._tone.next_frame() if self._tone is not None else self._source_frame()
-        self.stats.sent += 1
         return self._encoder.encode(pcm)
+
+    def _tone_cycle(self) -> list[bytes]:
+        """Every distinct uplink frame of a tone that repeats exactly within MAX_CYCLE_FRAMES
+        frames (ToneGenerator.period), in order, when the encoder has no state (G.711): frame
+        k is then entry k mod len. Empty otherwise (frames are made one by one)."""
+        tone = self._tone
+        if tone is None or tone.period is None or not isinstance(self._encoder, G711):
+            return []
+        frames = tone.period // math.gcd(tone.period, frame_samples(self.sample_rate))
+        if frames > MAX_CYCLE_FRAMES:
+            return []
+        return [self._encoder.encode(tone.next_frame()) for _ in range(frames)]
 
     def _source_frame(self) -> Pcm:
         assert self.source is not None
@@ -140,26 +168,30 @@ class VoicePath:
         if self._last_frame is not None and frame_index <= self._last_frame:
             self.stats.late += 1
             return
-        assert self._decoder is not None
-        try:
-            pcm = self._decoder.decode(payload)
-        except CodecError:
-            self.stats.undecodable += 1
-            return
+        if isinstance(self._decoder, G711):
+            # Stateless and total on 80 octets: decoding can wait until someone listens.
+            self._heard_coded.append(payload)
+        else:
+            assert self._decoder is not None
+            try:
+                pcm = self._decoder.decode(payload)
+            except CodecError:
+                self.stats.undecodable += 1
+                return
+            self._heard.append(pcm)
         if self._last_frame is not None:
             self.stats.missing += frame_index - self._last_frame - 1
         self._last_frame = frame_index
         self.stats.received += 1
-        self._heard.append(pcm)
-        limit = int(RECORD_SECONDS * 1000 / mc.FRAME_MS)
-        if len(self._heard) > limit:
-            del self._heard[: len(self._heard) - limit]
 
     def heard(self, seconds: float | None = None) -> Pcm:
         """What the earpiece played, the last `seconds` of it (all kept audio by default)."""
-        frames = self._heard
-        if seconds is not None:
-            frames = frames[-max(1, int(round(seconds * 1000 / mc.FRAME_MS))):]
+        count = None if seconds is None else max(1, int(round(seconds * 1000 / mc.FRAME_MS)))
+        if self._heard_coded:
+            assert self._decoder is not None
+            coded = list(self._heard_coded)[-count:] if count else list(self._heard_coded)
+            return self._decoder.decode(b"".join(coded))
+        frames = list(self._heard)[-count:] if count else list(self._heard)
         return np.concatenate(frames) if frames else np.zeros(0, dtype=np.int16)
 
     def hears_tone(self, frequency: float, seconds: float = 0.5,

@@ -11,7 +11,8 @@ single-bin DFT that the dot product gives (tests check the two agree).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -36,9 +37,17 @@ def level_for(amplitude: float) -> float:
                                                                  c.FULL_SCALE_AMPLITUDE))
 
 
+MAX_PERIOD_SAMPLES = 16000
+"""A tone whose samples repeat within this many is generated from one period's table."""
+
+
 @dataclass(slots=True)
 class ToneGenerator:
-    """A sine at one frequency and level, delivered frame by frame without phase jumps."""
+    """A sine at one frequency and level, delivered frame by frame without phase jumps.
+
+    When frequency / sample_rate is a fraction p/q with q <= MAX_PERIOD_SAMPLES (every
+    whole-Hz tone), sample n is computed from (p n) mod q, so the signal repeats exactly every
+    `period` samples and long runs keep their precision; other frequencies use n itself."""
 
     frequency: float = 1000.0
     """Hz."""
@@ -49,6 +58,19 @@ class ToneGenerator:
     frame_ms: int = c.FRAME_MS
     """Frame length."""
     _n: int = 0
+    _table: Pcm | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cycles = Fraction(self.frequency) / self.sample_rate
+        if cycles.denominator <= MAX_PERIOD_SAMPLES:
+            steps = np.arange(cycles.denominator, dtype=np.int64) * cycles.numerator
+            self._table = self._wave(steps % cycles.denominator / cycles.denominator)
+
+    @property
+    def period(self) -> int | None:
+        """Samples after which the signal repeats exactly (None: not within
+        MAX_PERIOD_SAMPLES)."""
+        return None if self._table is None else len(self._table)
 
     def next_frame(self) -> Pcm:
         """The next frame as int16 PCM."""
@@ -57,10 +79,17 @@ class ToneGenerator:
 
     def samples(self, count: int) -> Pcm:
         """The next `count` samples."""
-        t = np.arange(self._n, self._n + count, dtype=np.float64)
-        self._n += count
-        wave = amplitude_for(self.level_dbm0) * np.sin(2 * np.pi * self.frequency * t
-                                                       / self.sample_rate)
+        start, self._n = self._n, self._n + count
+        if self._table is not None:
+            period = len(self._table)
+            self._n %= period
+            return self._table[np.arange(start, start + count) % period]
+        t = np.arange(start, start + count, dtype=np.float64)
+        return self._wave(self.frequency * t / self.sample_rate)
+
+    def _wave(self, cycles: npt.NDArray[np.float64]) -> Pcm:
+        """int16 samples of the sine at these phases (in cycles)."""
+        wave = amplitude_for(self.level_dbm0) * np.sin(2 * np.pi * cycles)
         return np.clip(np.round(wave), -32768, 32767).astype(np.int16)
 
 
