@@ -292,6 +292,23 @@ def start_sipp(workdir: Path, scenario: str, *, local_port: int, remote: str | N
     return Sipp(process, workdir, name, timeout)
 
 
+def wait_listening(port: int, transport: str = "u1", timeout: float = 10.0) -> bool:
+    """Whether something binds 127.0.0.1:port within `timeout` (a UDP socket for u1, a TCP
+    listener for t1): a UAS started in the background is ready for requests. Read from
+    /proc/net, so the UAS sees no probe."""
+    table = Path("/proc/net/udp" if transport.startswith("u") else "/proc/net/tcp")
+    local = f"0100007F:{port:04X}"
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and (transport.startswith("u") or fields[3] == "0A"):
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def run_sipp(workdir: Path, scenario: str, **options: object) -> SippResult:
     """`start_sipp` and wait for it to end (at most its timeout + 5 s)."""
     return start_sipp(workdir, scenario, **options).wait()  # type: ignore[arg-type]
@@ -329,7 +346,7 @@ def sipp_call(workdir: Path, server: str, caller: tuple[str, str], callee: tuple
         assert reg.ok, f"registering {user} failed:\n{reg.describe()}"
     # The UAS takes the port over only now: its registration's sipp has exited.
     uas = start_sipp(workdir, "uas", local_port=callee_port, transport=transport, timeout=15)
-    time.sleep(0.3)
+    assert wait_listening(callee_port, transport), uas.stop().describe()
     uac = run_sipp(workdir, "uac", remote=server, service=callee[0], auth=caller,
                    keys={"caller": caller[0]}, local_port=caller_port, transport=transport)
     callee_result = uas.wait() if uac.ok else uas.stop()

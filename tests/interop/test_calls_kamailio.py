@@ -29,6 +29,7 @@ from interop_peers import (
     run_sipp,
     sipp_register,
     start_sipp,
+    wait_listening,
 )
 from site_helpers import Control, eventually, ipei
 
@@ -236,6 +237,7 @@ async def test_a_handset_calls_sipp_registered_at_kamailio(site: Site) -> None:
                                   SIPP_USER, KAMAILIO_USERS[SIPP_USER], port)
     assert reg.ok, reg.describe()
     uas = start_sipp(site.workdir, "uas", local_port=port, timeout=30)
+    assert await asyncio.to_thread(wait_listening, port, "u1"), uas.stop().describe()
     try:
         await site.control.dial(site.ids["201"], SIPP_USER)
         await until_state(site, "201", "connected")

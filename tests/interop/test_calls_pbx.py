@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from interop_peers import free_ports, run_sipp, sipp_register, start_sipp
+from interop_peers import free_ports, run_sipp, sipp_register, start_sipp, wait_listening
 from site_helpers import Control, eventually, ipei
 
 from sipdect.emulator import Emulator
@@ -152,6 +152,7 @@ async def test_a_handset_calls_sipp(site: Site, kind: Transport) -> None:
                                   port, transport=transport)
     assert reg.ok, reg.describe()
     uas = start_sipp(site.workdir, "uas", local_port=port, transport=transport, timeout=30)
+    assert await asyncio.to_thread(wait_listening, port, transport), uas.stop().describe()
     try:
         await site.control.dial(site.ids["202"], PHONE[0])
         await until_state(site, "202", "connected")
