@@ -161,6 +161,12 @@ async def until_hears(site: Site, number: str, tone: float, what: str) -> None:
     await eventually(probe, what)
 
 
+def tone(hz: float, seconds: float) -> np.ndarray:
+    """A sine of amplitude 8000 (a quarter of full scale) as 8 kHz 16-bit samples."""
+    t = np.arange(int(8000 * seconds)) / 8000
+    return (8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16)
+
+
 async def test_a_handset_calls_another_through_kamailio(site: Site) -> None:
     await until_state(site, "201", "idle")
     await until_state(site, "202", "idle")
@@ -251,12 +257,6 @@ async def test_a_handset_calls_sipp_registered_at_kamailio(site: Site) -> None:
     assert result.ok, result.describe()
     assert "BYE sip:" in result.messages
     await until_state(site, "201", "idle")
-
-
-def tone(hz: float, seconds: float) -> np.ndarray:
-    """A sine at -10 dBm0-ish, 8 kHz 16-bit samples."""
-    t = np.arange(int(8000 * seconds)) / 8000
-    return (8000 * np.sin(2 * np.pi * hz * t)).astype(np.int16)
 
 
 @pytest.mark.usefixtures("srtp_only")
