@@ -24,6 +24,10 @@ from sim.voice import PcmSource, VoicePath, default_tone_hz
 
 log = logging.getLogger("sipdect.sim")
 
+MAX_CATCH_UP_FRAMES = 5
+"""Air frames the voice ticker sends at once when the loop ran late (a handset never stops
+talking); beyond that it skips to now, as rfp.media's channels do."""
+
 
 @dataclass
 class HandsetEntry:
@@ -52,6 +56,8 @@ class World:
         self.auto_voice = True
         """Connected calls talk by themselves (docs/calls.md §2)."""
         self._voice_timer: asyncio.TimerHandle | None = None
+        self._voice_next: int | None = None
+        """The air frame the voice ticker sends next (None: it is not running)."""
 
     def now(self) -> float:
         return self.loop.time()
@@ -160,6 +166,7 @@ class World:
         if not self._voices and self._voice_timer is not None:
             self._voice_timer.cancel()
             self._voice_timer = None
+            self._voice_next = None
 
     def voice_active(self, hid: int) -> bool:
         return hid in self._voices
@@ -176,12 +183,21 @@ class World:
                                               self._voice_tick)
 
     def _voice_tick(self) -> None:
-        """One air frame: every talking, connected handset sends its frame to its RFP. Ciphered
-        frames go through Air.cipher_voice_soon, so the whole installation's frames of this
-        tick take one batched DSC run."""
+        """The air frames since the last tick (one, unless the loop ran late: then up to
+        MAX_CATCH_UP_FRAMES): every talking, connected handset sends its frame of each to its
+        RFP."""
         self._voice_timer = None
-        now = self.now()
-        mfn, fn = self.air.frame_at(now)
+        current = self.air.frame_index(self.now())
+        first = current if self._voice_next is None else max(
+            self._voice_next, current - MAX_CATCH_UP_FRAMES + 1)
+        for index in range(first, current + 1):
+            self._voice_frame(*self.air.frame_numbers(index))
+        self._voice_next = current + 1
+        self._arm_voice_ticker()
+
+    def _voice_frame(self, mfn: int, fn: int) -> None:
+        """One air frame of every talking handset. Ciphered frames go through
+        Air.cipher_voice_soon, so the whole installation's frames take one batched DSC run."""
         for hid, path in self._voices.items():
             entry = self.handsets.get(hid)
             if entry is None:
@@ -198,7 +214,6 @@ class World:
             self.air.cipher_voice_soon(
                 key, mfn, fn, payload, downlink=False,
                 done=functools.partial(self._send_voice, hid, rfp_id, pmid, mfn, fn))
-        self._arm_voice_ticker()
 
     def _send_voice(self, hid: int, rfp_id: int, pmid: int, mfn: int, fn: int,
                     ciphered: bytes, now: float) -> None:
@@ -354,3 +369,4 @@ class World:
         if self._voice_timer is not None:
             self._voice_timer.cancel()
             self._voice_timer = None
+        self._voice_next = None
