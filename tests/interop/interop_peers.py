@@ -413,20 +413,28 @@ class Baresip:
         dumps = sorted(self.directory.glob("dump-*-dec.wav"))
         return dumps[-1] if dumps else None
 
-    def recorded(self) -> tuple[list[int], int]:
-        """The samples of `recording()` and their rate. The header is read for the format
-        only: baresip writes the data length into it just when the call ends."""
+    def recorded(self, timeout: float = 10.0) -> tuple[list[int], int]:
+        """The samples of `recording()` and their rate, once baresip has closed the file:
+        it writes the lengths into the WAV header when the call ends, so wait for the call to
+        end (and baresip to keep running until then)."""
         path = self.recording()
         if path is None:
             return [], 8000
+        deadline = time.monotonic() + timeout
+        while True:
+            data = path.read_bytes()
+            if _wav_complete(data):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path}: baresip did not finish it ({len(data)} "
+                                     f"bytes, header {data[:44].hex()})")
+            time.sleep(0.05)
         with wave.open(str(path), "rb") as wav:
-            rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
-        data = path.read_bytes()
-        start = data.find(b"data") + 8
-        if width != 2 or start < 8:
-            raise AssertionError(f"{path}: not 16-bit PCM WAV")
-        count = (len(data) - start) // 2
-        samples = struct.unpack(f"<{count}h", data[start:start + 2 * count])
+            rate, channels = wav.getframerate(), wav.getnchannels()
+            if wav.getsampwidth() != 2:
+                raise AssertionError(f"{path}: not 16-bit PCM")
+            pcm = wav.readframes(wav.getnframes())
+        samples = struct.unpack(f"<{len(pcm) // 2}h", pcm)
         return list(samples[::channels]), rate
 
     def heard(self, hz: float) -> bool:
@@ -441,6 +449,18 @@ class Baresip:
         # not need that, so it gets one second.
         if self.process is not None:
             _stop(self.process, timeout=1.0)
+
+
+def _wav_complete(data: bytes) -> bool:
+    """Whether a WAV file's RIFF and data lengths cover its bytes (its writer closed it)."""
+    if len(data) <= 44 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return False
+    start = data.find(b"data", 12)
+    if start < 0:
+        return False
+    (riff,) = struct.unpack_from("<I", data, 4)
+    (size,) = struct.unpack_from("<I", data, start + 4)
+    return riff == len(data) - 8 and size == len(data) - start - 8
 
 
 def make_baresip(directory: Path, *, user: str, password: str, registrar: str,

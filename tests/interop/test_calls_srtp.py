@@ -172,7 +172,6 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
     await site.control.hang_up(site.ids["201"])
     assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
     await until_state(site, "201", "idle")
-    ua.stop()
     assert ua.heard(site.tone("201")), \
         f"baresip's recording {ua.recording()} holds no {site.tone('201'):g} Hz"
 
