@@ -8,6 +8,7 @@ sim/primitives.py, whose `AirData` payloads are ciphered with `cipher_frame` (de
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,9 @@ VOICE_STREAMS_AHEAD = 8
 """A key's voice keystreams are generated in blocks of this many frames (aligned on the
 frame index): a batched DSC run costs about the same for 20 rows as for 160, so a block of
 80 ms for every connection costs little more than one frame of it."""
+VOICE_KEY_IDLE_BLOCKS = 2
+"""A key that ciphered nothing for this many blocks of VOICE_STREAMS_AHEAD frames is no longer
+generated ahead with the others (its call ended or moved)."""
 VOICE_STREAMS_KEPT = 65536
 """Voice keystreams (one per key and frame, 170 octets) the air keeps for reuse."""
 MAX_DELIVERIES_PER_CALL = 10_000
@@ -233,6 +237,9 @@ class Air:
         self._batch_dirty = False
         self._voice_jobs: list[_VoiceJob] = []
         self._voice_streams: dict[tuple[bytes, int, int], bytes] = {}
+        self._voice_keys: dict[bytes, int] = {}
+        """Each key ciphering voice, and the block (frame index // VOICE_STREAMS_AHEAD) of the
+        last time it did."""
         self._reachable: dict[tuple[int, int], bool] = {}
         """reachable() per (handset, RFP) until something on the air moves or changes."""
 
@@ -618,25 +625,38 @@ class Air:
     def _run_voice_jobs(self, now: float) -> None:
         jobs, self._voice_jobs = self._voice_jobs, []
         cache = self._voice_streams
-        wanted: dict[tuple[bytes, int, int], None] = {}
+        keys = self._voice_keys
+        now_block = self.frame_index(now) // VOICE_STREAMS_AHEAD
+        for ck in {job.ck for job in jobs}:
+            keys[ck] = now_block
+        missing: set[int] = set()
         for job in jobs:
-            if (job.ck, job.mfn, job.fn) in cache:
-                continue
-            # Whole blocks of frames, the same for every key, so that all the connections
-            # of the installation miss together: one DSC run per block, not one per frame.
-            first = job.mfn * FRAMES_PER_MULTIFRAME + job.fn
-            block = first - first % VOICE_STREAMS_AHEAD
-            for index in range(block, block + VOICE_STREAMS_AHEAD):
-                frame = (job.ck, *self.frame_numbers(index))
-                if frame not in cache:
-                    wanted[frame] = None
+            if (job.ck, job.mfn, job.fn) not in cache:
+                missing.add((job.mfn * FRAMES_PER_MULTIFRAME + job.fn) // VOICE_STREAMS_AHEAD)
+        wanted: dict[tuple[bytes, int, int], None] = {}
+        for block in sorted(missing):
+            # Whole blocks of frames for every key in use, so that all the connections of the
+            # installation miss together: one DSC run per block, not one per frame, and none
+            # for a frame that comes early (a late loop catching up) or from the other end.
+            for ck, seen in list(keys.items()):
+                if seen < now_block - VOICE_KEY_IDLE_BLOCKS:
+                    del keys[ck]
+                    continue
+                for index in range(block * VOICE_STREAMS_AHEAD, (block + 1) * VOICE_STREAMS_AHEAD):
+                    frame = (ck, *self.frame_numbers(index))
+                    if frame not in cache:
+                        wanted[frame] = None
         if wanted:
             rows = dsc_keystreams([w[0] for w in wanted],
                                   [dsc_iv(w[1], w[2]) for w in wanted], 16 * VOICE_HALF_BYTES)
             for frame, row in zip(wanted, rows, strict=True):
                 cache[frame] = row.tobytes()
-            while len(cache) > VOICE_STREAMS_KEPT:
-                del cache[next(iter(cache))]
+            if len(cache) > VOICE_STREAMS_KEPT:
+                # The oldest quarter at once: deleting one at a time from a dict's front
+                # makes every next(iter()) walk past all the slots deleted before.
+                excess = len(cache) - VOICE_STREAMS_KEPT * 3 // 4
+                for frame in list(itertools.islice(cache, excess)):
+                    del cache[frame]
         for job in jobs:
             row = cache.get((job.ck, job.mfn, job.fn))
             if row is None:  # pushed out already by a burst bigger than the cache
