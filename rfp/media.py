@@ -172,11 +172,14 @@ class _Leg:
         self.talkspurt = True
         self.pending: list[bytes] = []
         """Uplink frames waiting for the rest of their packet."""
-        self.buffer: dict[int, list[bytes]] = {}
-        """Downlink: frames of each received packet by extended sequence number."""
+        self.buffer: dict[int, bytes] = {}
+        """Downlink: the whole air frames of each received packet by extended sequence number,
+        as one bytes (unlike a list of frames, bytes live outside the garbage collector's
+        generations: a buffered packet per call would otherwise keep it collecting)."""
         self.highest: int | None = None
         self.play_next: int | None = None
-        self.playing: list[bytes] = []
+        self.playing = b""
+        """The frames of the packet being played that are still to come."""
         self.started = False
 
     @property
@@ -215,12 +218,17 @@ class _Leg:
         return packet
 
     # -- receiving -----------------------------------------------------------------------------
-    def frames_of(self, payload: bytes) -> list[bytes]:
-        """Air-codec frames of an audio payload (µ-law becomes A-law for the air)."""
+    def air_frames(self, payload: bytes) -> bytes:
+        """The whole air-codec frames of an audio payload, back to back (µ-law becomes A-law
+        for the air; a partial frame at the end is dropped)."""
         if self.encoding == "PCMU":
             payload = ulaw_to_alaw(payload)
-        return [payload[i:i + AIR_FRAME_OCTETS]
-                for i in range(0, len(payload) - AIR_FRAME_OCTETS + 1, AIR_FRAME_OCTETS)]
+        return payload[:len(payload) - len(payload) % AIR_FRAME_OCTETS]
+
+    def frames_of(self, payload: bytes) -> list[bytes]:
+        """Air-codec frames of an audio payload (`air_frames`, one by one)."""
+        frames = self.air_frames(payload)
+        return [frames[i:i + AIR_FRAME_OCTETS] for i in range(0, len(frames), AIR_FRAME_OCTETS)]
 
     def buffer_packet(self, packet: RtpPacket, stats: ChannelStats) -> None:
         if self.highest is None:
@@ -232,7 +240,7 @@ class _Leg:
         if (self.play_next is not None and ext < self.play_next) or ext in self.buffer:
             stats.late += 1
             return
-        self.buffer[ext] = self.frames_of(packet.payload)
+        self.buffer[ext] = self.air_frames(packet.payload)
         while len(self.buffer) > JITTER_MAX_PACKETS:
             del self.buffer[min(self.buffer)]
             stats.overflows += 1
@@ -253,7 +261,8 @@ class _Leg:
             self.play_next = ext + 1
             if not self.playing:
                 return None
-        return self.playing.pop(0)
+        frame, self.playing = self.playing[:AIR_FRAME_OCTETS], self.playing[AIR_FRAME_OCTETS:]
+        return frame
 
     def new_source(self, ssrc: int) -> None:
         """A new SSRC (the far end restarted, or another RFP took the leg): start afresh."""
@@ -539,8 +548,8 @@ class RfpMedia:
         leg.pending.append(frame)
         if len(leg.pending) < channel.frames_per_packet:
             return
-        frames, leg.pending = leg.pending, []
-        packet = leg.audio_packet(frames, channel.packet_ticks)
+        packet = leg.audio_packet(leg.pending, channel.packet_ticks)
+        leg.pending.clear()
         self._send_rtp(channel, leg, packet)
 
     def _send_rtp(self, channel: MediaChannel, leg: _Leg, packet: RtpPacket) -> None:
@@ -577,8 +586,9 @@ class RfpMedia:
             return
         redirect.pending.append(frame)
         if len(redirect.pending) >= channel.frames_per_packet:
-            frames, redirect.pending = redirect.pending, []
-            self._send_rtp(channel, redirect, redirect.audio_packet(frames, channel.packet_ticks))
+            packet = redirect.audio_packet(redirect.pending, channel.packet_ticks)
+            redirect.pending.clear()
+            self._send_rtp(channel, redirect, packet)
 
     def _tone_frame(self, channel: MediaChannel) -> bytes | None:
         """The next 10 ms of a MEDIA_TONE2 sequence: the record's frequencies summed at their
