@@ -175,6 +175,11 @@ AXI_CALL_STATE: Final[dict[Cc, str]] = {
 }
 
 
+#: What a link secured without ciphering (by a subscription) is ciphered for before it serves
+#: it: user data, i.e. calls and text messages.
+CIPHERED_SERVICES: frozenset[Service] = frozenset(
+    {Service.CALL, Service.PAGED, Service.COMS_IN, Service.COMS_OUT})
+
 #: FP-initiated MM answers each MM state accepts (anything else is ignored).
 MM_ACCEPTS: dict[int, frozenset[Mm]] = {
     MmMessageType.AUTHENTICATION_REPLY: frozenset({Mm.AUTHENTICATING}),
@@ -438,16 +443,24 @@ class PpConnection:
         if not self._secured:
             self._secured = True
             self._steps.extend(self._security_plan())
+        elif (self.services & CIPHERED_SERVICES and self.security is Security.CLEAR
+              and self._encrypt_wanted() and Step.CIPHER not in self._steps):
+            # Secured without ciphering (a subscription on this link): a call or message
+            # that follows on the same link is ciphered like one on a link of its own.
+            self._steps.append(Step.CIPHER)
         self._then.append(then)
         self._advance(now)
 
-    def _security_plan(self) -> list[Step]:
-        """Which security steps, in which order (dect-security.md §4.3-§4.6, seed 000)."""
-        settings = self.fp.model.settings
+    def _encrypt_wanted(self) -> bool:
+        """DECT encryption on for the system and for this device (seed 000: on by default)."""
         rec = self._record()
-        encrypt = bool(settings.value("DECTEncryption", "enable", True)) and bool(
+        return bool(self.fp.model.settings.value("DECTEncryption", "enable", True)) and bool(
             rec is not None and rec.get("encrypt", True)
         )
+
+    def _security_plan(self) -> list[Step]:
+        """Which security steps, in which order (dect-security.md §4.3-§4.6, seed 000)."""
+        encrypt = self._encrypt_wanted()
         try:
             self.fp.cipher_keys(self.ppn or 0).dck(cv.CIPHER_KEY_NUMBER)
             has_dck = True

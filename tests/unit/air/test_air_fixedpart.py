@@ -252,6 +252,20 @@ def test_a_call_is_ciphered_and_survives_walking_to_the_other_rfp(net: Net) -> N
     assert handset.undecodable == 0
 
 
+def test_a_call_on_the_link_of_its_subscription_is_ciphered_too(net: Net) -> None:
+    handset = net.add_handset(7, 5.0)
+    handset.subscribe(net.now, ac="1234")
+    net.run(1)  # subscribed and located, the link not yet released
+    assert handset.subscription is not None and handset.subscription.tpui is not None
+    assert handset.state is State.CONNECTED and handset.cipher_key is None
+    handset.press("42{CALL}", net.now)
+    net.run(1)
+    assert handset.cipher_key is not None
+    assert [r for r, d in net.sent if d.primitive == Prim.MAC_ENC_KEY_REQ] == [1]
+    (dialled,) = [e for e in net.fp_events if isinstance(e, fev.CallDialled)]
+    assert dialled.number == "42" and handset.undecodable == 0
+
+
 def test_an_rfp_link_ending_releases_its_connections(net: Net) -> None:
     handset = subscribed(net)
     handset.press("{CALL}", net.now)
