@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -284,6 +285,9 @@ async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
                 out["error"] = f"only {connected()} of {len(ids)} handsets connected"
             out["calls_setup_s"] = round(loop.time() - t1, 1)
             out["srtp_calls"] = sum(1 for c in omm.media.calls.values() if c.srtp is not None)
+            out["dsc_ciphered_handsets"] = sum(
+                1 for hid in ids if world.get(hid).handset.cipher_key is not None)
+            gc.freeze()  # as `sipdect up` does once it runs (cli._run)
             await asyncio.sleep(SETTLE_S)
             before = {hid: _voice(world, hid) for hid in ids}
             cpu0, w0 = time.process_time(), loop.time()

@@ -162,6 +162,12 @@ def _server_context(options: TlsServerOptions) -> ssl.SSLContext:
     return ctx
 
 
+UDP_RECEIVE_BUFFER = 2 * 1024 * 1024
+"""Bytes of kernel receive buffer asked for per UDP socket (the kernel caps it at
+net.core.rmem_max): with the default ~200 KB, a hundred calls set up at once on a loaded
+machine overflowed it and lost SIP datagrams."""
+
+
 class _Datagram(asyncio.DatagramProtocol):
     def __init__(self, owner: SipTransport) -> None:
         self.owner = owner
@@ -173,6 +179,10 @@ class _Datagram(asyncio.DatagramProtocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             self.family = sock.family
+            try:  # a burst of requests must wait in the kernel while the loop is busy
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
+            except OSError:  # pragma: no cover - the system caps it; the default stays
+                pass
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
         self.owner._datagram(self, data, Peer(Transport.UDP, addr[0], addr[1]))
