@@ -31,7 +31,7 @@ from interop_peers import (
     start_sipp,
     wait_listening,
 )
-from site_helpers import Control, eventually, ipei
+from site_helpers import Control, call_site_config, eventually, ipei
 
 from sim.voice import default_tone_hz
 from sipdect.axi.client import AxiClient
@@ -56,23 +56,8 @@ PHONE_TONE = 1000.0
 
 
 def site_config(kamailio: Kamailio) -> str:
-    parts = [f"""
-[system]
-name = "calls-kamailio"
-
-[[omm]]
-name = "OMM"
-
-[[omm.accounts]]
-username = "omm"
-password = "Sipdect-Omm-2026"
-
-[omm.settings.DECTSubscriptionMode]
-mode = "Configured"
-
-[omm.settings.DECTAuthCode]
-ac = "{AC}"
-
+    return call_site_config(
+        "calls-kamailio", HANDSETS, KAMAILIO_USERS, [(MAC, 0.0, 0.0)], ac=AC, extra=f"""
 [omm.settings.BasicSIP]
 proxyServer = "127.0.0.1"
 proxyPort = {kamailio.port}
@@ -80,27 +65,7 @@ regServer = "127.0.0.1"
 regPort = {kamailio.port}
 transportProt = "UDP"
 regPeriod = 600
-
-[[rfp]]
-mac = "{MAC}"
-x = 0.0
-y = 0.0
-preferred_sync = true
-"""]
-    for number, (handset, x, y) in HANDSETS.items():
-        parts.append(f"""
-[[user]]
-number = "{number}"
-name = "User {number}"
-sip_password = "{KAMAILIO_USERS[number]}"
-handset = "{handset}"
-
-[[handset]]
-ipei = "{handset}"
-x = {x}
-y = {y}
 """)
-    return "".join(parts)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from interop_peers import free_ports, run_sipp, sipp_register, start_sipp, wait_listening
-from site_helpers import Control, eventually, ipei
+from site_helpers import Control, call_site_config, eventually, ipei
 
 from sipdect.emulator import Emulator
 from sipdect.sip import Transport
@@ -35,23 +35,9 @@ SIPP_TRANSPORT = {Transport.UDP: "u1", Transport.TCP: "t1"}
 
 
 def site_config() -> str:
-    parts = [f"""
-[system]
-name = "calls-pbx"
-
-[[omm]]
-name = "OMM"
-
-[[omm.accounts]]
-username = "omm"
-password = "Sipdect-Omm-2026"
-
-[omm.settings.DECTSubscriptionMode]
-mode = "Configured"
-
-[omm.settings.DECTAuthCode]
-ac = "{AC}"
-
+    return call_site_config(
+        "calls-pbx", HANDSETS, {n: f"Calls-Pbx-{n}x" for n in HANDSETS},
+        [(MAC, 0.0, 0.0)], ac=AC, extra=f"""
 [pbx]
 realm = "calls-pbx"
 tls_port = false
@@ -59,27 +45,7 @@ tls_port = false
 [[pbx.accounts]]
 user = "{PHONE[0]}"
 password = "{PHONE[1]}"
-
-[[rfp]]
-mac = "{MAC}"
-x = 0.0
-y = 0.0
-preferred_sync = true
-"""]
-    for number, (handset, x, y) in HANDSETS.items():
-        parts.append(f"""
-[[user]]
-number = "{number}"
-name = "User {number}"
-sip_password = "Calls-Pbx-{number}x"
-handset = "{handset}"
-
-[[handset]]
-ipei = "{handset}"
-x = {x}
-y = {y}
 """)
-    return "".join(parts)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from interop_peers import Baresip, make_baresip
-from site_helpers import Control, eventually, ipei
+from site_helpers import Control, call_site_config, eventually, ipei
 
 from sim.voice import default_tone_hz
 from sipdect.axi.client import AxiClient
@@ -39,53 +39,15 @@ PHONE_TONE = 1000.0
 
 
 def site_config() -> str:
-    parts = [f"""
-[system]
-name = "calls-srtp"
-
-[[omm]]
-name = "OMM"
-
-[[omm.accounts]]
-username = "omm"
-password = "Sipdect-Omm-2026"
-
-[omm.settings.DECTSubscriptionMode]
-mode = "Configured"
-
-[omm.settings.DECTAuthCode]
-ac = "{AC}"
-
+    accounts = "".join(f'\n[[pbx.accounts]]\nuser = "{user}"\npassword = "{password}"\n'
+                       for user, password in PHONES.items())
+    return call_site_config(
+        "calls-srtp", HANDSETS, {n: f"Calls-Srtp-{n}x" for n in HANDSETS},
+        [(MAC, 0.0, 0.0)], ac=AC, extra="""
 [pbx]
 realm = "calls-srtp"
 srtp = "optional"         # passes SRTP offers and plain ones: the OMM decides
-
-[[rfp]]
-mac = "{MAC}"
-x = 0.0
-y = 0.0
-preferred_sync = true
-"""]
-    for user, password in PHONES.items():
-        parts.append(f"""
-[[pbx.accounts]]
-user = "{user}"
-password = "{password}"
-""")
-    for number, (handset, x, y) in HANDSETS.items():
-        parts.append(f"""
-[[user]]
-number = "{number}"
-name = "User {number}"
-sip_password = "Calls-Srtp-{number}x"
-handset = "{handset}"
-
-[[handset]]
-ipei = "{handset}"
-x = {x}
-y = {y}
-""")
-    return "".join(parts)
+""" + accounts)
 
 
 @dataclass

@@ -199,3 +199,45 @@ class Control:
     async def pbx(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/pbx")
         return result
+
+
+def call_site_config(name: str, handsets: dict[str, tuple[str, float, float]],
+                     passwords: dict[str, str], rfps: list[tuple[str, float, float]], *,
+                     extra: str = "", ac: str = "31415") -> str:
+    """A site for call tests: one OMM (Configured subscription with `ac`), the RFPs (MAC, x,
+    y; the first the sync reference), `extra` TOML sections ([pbx], BasicSIP, ...) and per
+    number a DECT user with its SIP password bound to its handset (IPEI, x, y)."""
+    parts = [f"""
+[system]
+name = "{name}"
+
+[[omm]]
+name = "OMM"
+
+[[omm.accounts]]
+username = "omm"
+password = "Sipdect-Omm-2026"
+
+[omm.settings.DECTSubscriptionMode]
+mode = "Configured"
+
+[omm.settings.DECTAuthCode]
+ac = "{ac}"
+{extra}"""]
+    for i, (mac, x, y) in enumerate(rfps):
+        parts.append(f'\n[[rfp]]\nmac = "{mac}"\nx = {x}\ny = {y}\n'
+                     f"preferred_sync = {str(i == 0).lower()}\n")
+    for number, (handset, x, y) in handsets.items():
+        parts.append(f"""
+[[user]]
+number = "{number}"
+name = "User {number}"
+sip_password = "{passwords[number]}"
+handset = "{handset}"
+
+[[handset]]
+ipei = "{handset}"
+x = {x}
+y = {y}
+""")
+    return "".join(parts)

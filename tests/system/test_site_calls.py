@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
-from site_helpers import Control, EventWatch, eventually, ipei
+from site_helpers import Control, EventWatch, call_site_config, eventually, ipei
 
 from sim.voice import default_tone_hz
 from sipdect.axi.client import AxiClient
@@ -34,52 +34,13 @@ HANDSETS = {"201": (ipei(201), 3.0, 1.0), "202": (ipei(202), 27.0, 1.0),
 
 
 def _site() -> str:
-    parts = [f"""
-[system]
-name = "calls-test"
-
-[[omm]]
-name = "OMM"
-
-[[omm.accounts]]
-username = "omm"
-password = "Sipdect-Omm-2026"
-
-[omm.settings.DECTSubscriptionMode]
-mode = "Configured"
-
-[omm.settings.DECTAuthCode]
-ac = "{AC}"
-
+    return call_site_config(
+        "calls-test", HANDSETS, {n: f"Calls-Test-{n}x" for n in HANDSETS},
+        [(MAC_A, 0.0, 0.0), (MAC_B, 30.0, 0.0)], ac=AC, extra="""
 [pbx]
 realm = "calls-test"
 srtp = "optional"         # passes SRTP offers (MiVO400's default "no" refuses them)
-
-[[rfp]]
-mac = "{MAC_A}"
-x = 0.0
-y = 0.0
-preferred_sync = true
-
-[[rfp]]
-mac = "{MAC_B}"
-x = 30.0
-y = 0.0
-"""]
-    for number, (handset, x, y) in HANDSETS.items():
-        parts.append(f"""
-[[user]]
-number = "{number}"
-name = "User {number}"
-sip_password = "Calls-Test-{number}x"
-handset = "{handset}"
-
-[[handset]]
-ipei = "{handset}"
-x = {x}
-y = {y}
 """)
-    return "".join(parts)
 
 
 @dataclass
