@@ -23,57 +23,22 @@ from rfp.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
 from rfp.link.media import MediaStatistics
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
-from sim.handset import State
 from sim.primitives import AirConnect, AirRelease
 from sim.voice import VoicePath
-from sim.world import HandsetEntry, World
+from sim.world import World
 from sipdect.media import constants as mc
 from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession
 from sipdect.media.stream import MediaReceiver, MediaSender
 from sipdect.media.udp import MediaEndpoint
+from tests.unit.air.test_voice import DCK, PMID, CallingHandset, place_calling_handset
 
 Prim = c.DnmPrimitive
 ARI = Ari.class_b(0x10A, 0x2AF)
-DCK = bytes.fromhex("8560dc324ea49f37")
-PMID = 0x0027B
 HID = 1
 PPN = 42
 PP_TONE = 700.0
 FAR_TONE = 1200.0
-
-
-class CallingHandset:
-    """What World's voice plane reads of a handset in a ciphered call (the DECT call control
-    itself is another component's and is not under test here)."""
-
-    def __init__(self, rfp_id: int) -> None:
-        self.state = State.CONNECTED
-        self.rfp_id: int | None = rfp_id
-        self.cipher_key: bytes | None = DCK
-        self.link_pmid = PMID
-        self.subscriptions: dict[str, Any] = {}
-
-    def receive(self, *args: object) -> None:
-        pass
-
-    def air_to_send(self) -> list[object]:
-        return []
-
-    def next_event(self) -> None:
-        return None
-
-    def get_timer(self) -> None:
-        return None
-
-    def lock(self, *args: object) -> None:
-        pass
-
-    def connect_to(self, *args: object) -> None:
-        pass
-
-    def unlock(self) -> None:
-        pass
 
 
 @dataclass
@@ -125,10 +90,7 @@ async def site() -> AsyncIterator[Site]:
             Element(c.RfpcKey.RFPI, Rfpi(ARI, rfp_id).to_bytes())]), 0.0)
         radio.receive_link(Dnm.rfpc(c.RfpcPrimitive.ACTIVATE_REQ), 0.0)
     await asyncio.sleep(0.05)
-    handset = CallingHandset(1)
-    world.handsets[HID] = HandsetEntry(HID, handset)  # type: ignore[arg-type]
-    world.air.add_handset(HID, 5, 0)
-    world.air.attach_handset(HID, lambda rfp, prim, now: world._receive(HID, rfp, prim, now))
+    handset = place_calling_handset(world, HID, 5, 1, DCK)
 
     def send(rfp_id: int, message: Any) -> bool:
         station = stations.get(rfp_id)
