@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pytest
 
@@ -96,7 +97,16 @@ async def phones() -> AsyncIterator[dict[str, Phone]]:
         await phone.transport.close()
 
 
-def request(method: str, pbx: Peer, phone: Phone, to_user: str, *,
+class Caller(Protocol):
+    """What a request needs of the phone sending it."""
+
+    user: str
+
+    @property
+    def contact(self) -> Address: ...
+
+
+def request(method: str, pbx: Peer, phone: Caller, to_user: str, *,
             expires: int | None = None) -> Request:
     h = Headers()
     h.add("Max-Forwards", "70")

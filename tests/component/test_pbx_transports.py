@@ -16,7 +16,6 @@ from sipdect import tls
 from sipdect.sip import (
     Address,
     DigestClient,
-    Headers,
     Peer,
     Request,
     RequestReceived,
@@ -28,13 +27,13 @@ from sipdect.sip import (
     Transport,
     make_dialog_response,
     make_response,
-    new_call_id,
     new_tag,
     next_hop,
 )
 from sipdect.sip.dialog import Dialog
 from sipdect.sip.message import uri_destination
 from sipdect.sip.transaction import Event
+from tests.component.test_pbx import request as phone_request
 
 ACCOUNTS = {"201": "Alice-pw-201", "202": "Bob-pw-202"}
 TIMEOUT = 5.0
@@ -134,18 +133,7 @@ async def make_ua(made: list[Ua], certs: Certs, user: str, kind: Transport, *,
 
 def request(method: str, pbx: PbxServer, ua: Ua, to_user: str, *,
             expires: int | None = None) -> Request:
-    server = pbx.addresses[ua.kind]
-    h = Headers()
-    h.add("Max-Forwards", "70")
-    h.add("From", f"<sip:{ua.user}@{server.host}>;tag={new_tag()}")
-    h.add("To", f"<sip:{to_user}@{server.host}>")
-    h.add("Call-ID", new_call_id("127.0.0.1"))
-    h.add("CSeq", f"1 {method}")
-    h.add("Contact", str(ua.contact))
-    if expires is not None:
-        h.add("Expires", str(expires))
-    user = None if method == "REGISTER" else to_user
-    return Request(method, SipUri(server.host, user, port=server.port), h)
+    return phone_request(method, pbx.addresses[ua.kind], ua, to_user, expires=expires)
 
 
 async def ask(ua: Ua, pbx: PbxServer, req: Request) -> Response:
