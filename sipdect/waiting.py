@@ -1,0 +1,69 @@
+"""Waiting for a state with a deadline: the one helper every test (ours and users') waits with.
+
+A test never sleeps a fixed time and never compares wall-clock durations: it waits until
+what a user would observe holds, and fails naming what it waited for and what it saw last.
+The deadline is far above what a run needs, so a busy machine only makes a test slower,
+never red. `SIPDECT_WAIT_SCALE` (a number, default 1) stretches every deadline on a very
+slow machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds one wait may take before it fails: far above what a run needs on a busy machine."""
+POLL_INTERVAL = 0.02
+"""Seconds between two looks at a condition that cannot be awaited."""
+
+
+def _scaled(timeout: float) -> float:
+    try:
+        scale = float(os.environ.get("SIPDECT_WAIT_SCALE", "1"))
+    except ValueError:
+        scale = 1.0
+    return timeout * max(scale, 1.0)
+
+
+class WaitTimeout(AssertionError):
+    """The awaited state did not come before the deadline; the message says what and what
+    was seen last."""
+
+
+async def until(condition: Callable[[], T | None | Awaitable[T | None]], what: str, *,
+                timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL) -> T:
+    """Poll `condition` (a plain or async callable) until it returns something truthy and
+    return that; raise WaitTimeout naming `what` and the last value once `timeout` passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _scaled(timeout)
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s; "
+                              f"last seen: {value!r}")
+        await asyncio.sleep(interval)
+
+
+def until_sync(condition: Callable[[], T | None], what: str, *,
+               timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL) -> T:
+    """`until` for code without an event loop (threads, subprocess peers)."""
+    deadline = time.monotonic() + _scaled(timeout)
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s; "
+                              f"last seen: {value!r}")
+        time.sleep(interval)

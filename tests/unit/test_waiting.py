@@ -1,0 +1,31 @@
+"""sipdect.waiting: the one wait-with-deadline helper of the suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from sipdect.waiting import WaitTimeout, until, until_sync
+
+
+async def test_until_returns_the_first_truthy_value() -> None:
+    seen = {"n": 0}
+
+    def third_look() -> int | None:
+        seen["n"] += 1
+        return seen["n"] if seen["n"] >= 3 else None
+
+    assert await until(third_look, "the third look") == 3
+
+
+async def test_until_awaits_an_async_condition_and_names_what_it_missed() -> None:
+    async def never() -> int:
+        return 0
+
+    with pytest.raises(WaitTimeout, match="gave up waiting for nothing .* last seen: 0"):
+        await until(never, "nothing", timeout=0.05)
+
+
+def test_until_sync_without_a_loop() -> None:
+    assert until_sync(lambda: "x", "x") == "x"
+    with pytest.raises(WaitTimeout, match="last seen: ''"):
+        until_sync(lambda: "", "never", timeout=0.03)
