@@ -147,28 +147,25 @@ def pin_to_ac(pin: str) -> bytes:
     return bytes.fromhex(pin.rjust(2 * AC_SIZE, "f"))
 
 
-def _repeat_bits(value: bytes) -> int:
-    """K[i] = X[i mod LEN_X] for i = 0..127, as an integer (bit 0 = LSB)."""
+def _repeat(value: bytes, what: str) -> bytes:
+    """K[i] = X[i mod LEN_X] for the 16 octets of K: `value` repeated octet by octet from its
+    first octet and cut at 16, as libdect's B1/B2 do for any length (the bit-wise rule of
+    section 3.1 gives the same result whenever LEN_X divides 128 bits)."""
     if not value:
-        raise DectValueError("cannot derive a key from an empty value")
+        raise DectValueError(f"cannot derive a key from an empty {what}")
     if len(value) > K_SIZE:
-        raise DectValueError(f"a key source is at most {K_SIZE} bytes, got {len(value)}")
-    width = 8 * len(value)
-    x = int.from_bytes(value, "big")
-    out = 0
-    for shift in range(0, 8 * K_SIZE, width):
-        out |= x << shift
-    return out & ((1 << 8 * K_SIZE) - 1)
+        raise DectValueError(f"a {what} is at most {K_SIZE} bytes, got {len(value)}")
+    return (value * -(-K_SIZE // len(value)))[:K_SIZE]
 
 
 def b1(value: bytes) -> bytes:
     """B1: the 128-bit authentication key K from a UAK (identity) or an AC (repeated)."""
-    return _repeat_bits(value).to_bytes(K_SIZE, "big")
+    return _repeat(value, "UAK or AC")
 
 
 def b2(uak: bytes, upi: bytes) -> bytes:
-    """B2: K for user authentication, UAK[i mod LEN] XOR UPI[i mod LEN] bit by bit."""
-    return (_repeat_bits(uak) ^ _repeat_bits(upi)).to_bytes(K_SIZE, "big")
+    """B2: K for user authentication, UAK[i mod LEN] XOR UPI[i mod LEN] octet by octet."""
+    return bytes(a ^ b for a, b in zip(_repeat(uak, "UAK"), _repeat(upi, "UPI"), strict=True))
 
 
 # --- the authentication processes (section 3.1) -----------------------------

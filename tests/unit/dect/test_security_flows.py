@@ -222,9 +222,48 @@ def test_pin_and_key_coding() -> None:
     assert sec.pin_to_ac("12345678") == bytes.fromhex("12345678")
     assert sec.pin_to_ac("0") == bytes.fromhex("fffffff0")
     assert sec.b1(bytes(range(16))) == bytes(range(16))
-    # K[i] = X[i mod 24]: the repetition is aligned on the least significant bit.
-    assert sec.b1(bytes.fromhex("abcdef")) == bytes.fromhex("ef" + "abcdef" * 5)
     assert sec.a21(bytes(16), bytes(8)) == bytes(b ^ 0xAA for b in sec.a11(bytes(16), bytes(8)))
+
+
+# B1 as libdect computes it: the value repeated octet by octet from its first octet, cut at
+# 16 octets. Written out by hand for the lengths that do not divide 16.
+B1_BY_HAND = {
+    "a5": "a5" * 16,
+    "abcdef": "abcdef" * 5 + "ab",
+    "0102030405": "0102030405" * 3 + "01",
+    "00112233445566": "00112233445566" * 2 + "0011",
+    "f0e1d2c3b4a59687": "f0e1d2c3b4a59687" * 2,
+    "0102030405060708090a0b": "0102030405060708090a0b0102030405",
+    "ffeeddccbbaa998877665544332211": "ffeeddccbbaa998877665544332211ff",
+}
+
+
+@pytest.mark.parametrize("value", list(B1_BY_HAND))
+def test_b1_repeats_the_value_from_its_first_octet(value: str) -> None:
+    assert sec.b1(bytes.fromhex(value)).hex() == B1_BY_HAND[value]
+
+
+@pytest.mark.parametrize("length", range(1, 17))
+def test_b1_for_every_length(length: int) -> None:
+    value = bytes(range(0xA0, 0xA0 + length))
+    k = sec.b1(value)
+    assert len(k) == 16
+    assert k.startswith(value)
+    assert all(k[i] == value[i % length] for i in range(16))
+
+
+@pytest.mark.parametrize("length", [0, 17])
+def test_b1_refuses_values_it_cannot_repeat(length: int) -> None:
+    with pytest.raises(ValueError, match="UAK or AC"):
+        sec.b1(bytes(length))
+
+
+def test_b2_repeats_both_values_from_their_first_octet() -> None:
+    uak = bytes.fromhex("00112233445566778899aabbccddeeff")
+    upi = bytes.fromhex("0f1e2d")  # 20 bits of UPI in 3 octets
+    expected = bytes(u ^ upi[i % 3] for i, u in enumerate(uak))
+    assert sec.b2(uak, upi) == expected
+    assert sec.b2(uak, upi)[:3] == bytes.fromhex("0f0f0f")
 
 
 # --- cipher keys, early encryption, re-keying ----------------------------------------
