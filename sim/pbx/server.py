@@ -52,6 +52,8 @@ from sipdect.sip.transport import SipTransport, TlsClientOptions, TlsServerOptio
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
 AUTHENTICATED_METHODS = frozenset({"REGISTER", "INVITE"})
+BLOCKED_REASON = "blocked"
+"""Failed-access-log reason of a REGISTER or INVITE refused because its address is blocked."""
 
 
 def make_layer(config: PbxConfig) -> TransactionLayer:
@@ -189,6 +191,10 @@ class PbxServer:
         now = self.transport.now()
         if self.guard.blocked(source.host, now):
             if key is not None:
+                if request.method in AUTHENTICATED_METHODS:
+                    self.access_log.record(AccessRecord(
+                        self.wall_clock(), self._claimed_user(request), source.host,
+                        request.method, BLOCKED_REASON, source.transport))
                 self._reply(request, key, 403, "Source Address Blocked")
             return
         if key is None:  # ACK for a 2xx: forwarded along its Route, no transaction
@@ -252,7 +258,7 @@ class PbxServer:
             return False
         if result.status is AuthStatus.OK and user is not None and (
                 name == self.config.auth_id(user)):
-            self.guard.success(source.host)
+            self.guard.success(source.host, name)
             self.access_log.record(AccessRecord(self.wall_clock(), name, source.host,
                                                 request.method, transport=source.transport))
             return True
@@ -260,13 +266,25 @@ class PbxServer:
                   else result.reason or "wrong credentials")
         self.access_log.record(AccessRecord(self.wall_clock(), name, source.host,
                                             request.method, reason, source.transport))
-        if self.guard.failure(source.host, now):
+        if self.guard.failure(source.host, name, now):
             self._reply(request, key, 403, "Source Address Blocked")
         elif result.status is AuthStatus.OK:
             self._reply(request, key, 403)  # right password, someone else's identity
         else:
             self.transport.send_response(self.auth.challenge_response(request, now), key)
         return False
+
+    def _claimed_user(self, request: Request) -> str:
+        """Who a request refused unchecked says it is: the user name of its credentials for
+        our realm, else the account it acts for (To of a REGISTER, From of an INVITE)."""
+        try:
+            for credentials in request.credentials():
+                if credentials.params.get("realm") == self.config.realm:
+                    return credentials.params.get("username", "")
+            named = request.to if request.method == "REGISTER" else request.from_
+            return named.sip_uri.user or ""
+        except SipParseError:
+            return ""
 
     def _as_authenticated(self, request: Request) -> Request:
         """The request as its credentials describe it. Decision: a digest uri naming this

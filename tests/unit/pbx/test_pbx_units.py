@@ -79,26 +79,56 @@ def test_interval_too_brief_changes_nothing() -> None:
 
 def test_ip_blocked_after_max_failures_for_block_seconds() -> None:
     guard = IpGuard(10, 300.0)
-    for _ in range(9):
-        assert not guard.failure("192.0.2.7", 0.0)
+    for i in range(9):
+        assert not guard.failure("192.0.2.7", f"{300 + i}", 0.0)  # any accounts: per address
     assert not guard.blocked("192.0.2.7", 0.0)
-    assert guard.failure("192.0.2.7", 1.0)  # the 10th
+    assert guard.failure("192.0.2.7", "300", 1.0)  # the 10th
     assert guard.blocked("192.0.2.7", 1.0)
+    assert guard.blocked_until("192.0.2.7") == 301.0
     assert not guard.blocked("192.0.2.8", 1.0)  # per address
     assert guard.blocked("192.0.2.7", 300.9)
     assert not guard.blocked("192.0.2.7", 301.0)
-    assert not guard.failure("192.0.2.7", 302.0)  # counting starts afresh
+    assert not guard.failure("192.0.2.7", "300", 302.0)  # counting starts afresh
     assert guard.failures("192.0.2.7") == 1
 
 
-def test_success_clears_the_failure_count() -> None:
+def test_success_clears_only_the_failures_that_named_its_account() -> None:
     guard = IpGuard(3, 300.0)
-    guard.failure("h", 0.0)
-    guard.failure("h", 0.0)
-    guard.success("h")
-    assert not guard.failure("h", 0.0)
-    assert not guard.failure("h", 0.0)
-    assert guard.failure("h", 0.0)
+    guard.failure("h", "201", 0.0)
+    guard.failure("h", "201", 0.0)
+    guard.success("h", "201")
+    assert guard.failures("h") == 0
+    assert not guard.failure("h", "201", 0.0)
+    assert not guard.failure("h", "201", 0.0)
+    assert guard.failure("h", "201", 0.0)
+
+
+def test_a_valid_login_of_another_account_does_not_reset_the_guesses() -> None:
+    guard = IpGuard(10, 300.0)
+    now = 0.0
+    blocked_at = None
+    for attempt in range(30):  # 9 guesses at 300, 1 valid login of 201, repeated
+        now += 1.0
+        if attempt % 10 == 9:
+            guard.success("192.0.2.7", "201")
+        elif guard.failure("192.0.2.7", "300", now):
+            blocked_at = attempt
+            break
+    assert blocked_at == 10  # the first guess after the valid login is the 10th failure
+    assert guard.blocked("192.0.2.7", now)
+
+
+def test_success_is_per_address_and_per_account() -> None:
+    guard = IpGuard(10, 300.0)
+    guard.failure("192.0.2.7", "300", 0.0)
+    guard.failure("192.0.2.7", "201", 0.0)
+    guard.failure("192.0.2.8", "201", 0.0)
+    guard.success("192.0.2.7", "201")
+    assert guard.failures("192.0.2.7") == 1
+    assert guard.failures("192.0.2.7", "300") == 1 and guard.failures("192.0.2.7", "201") == 0
+    assert guard.failures("192.0.2.8", "201") == 1  # the same account from elsewhere
+    guard.success("192.0.2.9", "201")  # nothing counted there: nothing to clear
+    assert guard.failures("192.0.2.9") == 0
 
 
 def test_access_logs_keep_the_last_twenty_each() -> None:

@@ -136,8 +136,28 @@ def test_default_five_minute_block_in_virtual_time() -> None:
     assert endpoint.receive(request("REGISTER", "1001"), ALICE).status == 403
     endpoint.advance(0.5)
     assert authed(endpoint, request("REGISTER", "1001")).status == 200
-    assert len(server.access_log.failed()) == 10
+    failed = server.access_log.failed()
+    assert [e.reason for e in failed] == ["wrong password"] * 10 + ["blocked"]
+    assert (failed[-1].user, failed[-1].at) == ("1001", 299.5)  # the To of a bare REGISTER
     assert server.access_log.successful()[-1].at == endpoint.t
+
+
+def test_requests_refused_while_blocked_are_in_the_failed_access_log() -> None:
+    server, endpoint = make(PbxConfig(accounts=ACCOUNTS, max_auth_failures=1))
+    req = request("REGISTER", "1001")
+    challenge = endpoint.receive(req, ALICE)
+    retry = DigestClient("1002", "guess").authorize(req, challenge)
+    assert retry is not None
+    assert endpoint.receive(retry, ALICE).status == 403  # the one failure allowed
+    again = DigestClient("1002", "guess").authorize(request("INVITE", "1002"), challenge)
+    assert again is not None
+    assert endpoint.receive(again, ALICE).status == 403
+    assert endpoint.receive(request("OPTIONS", "1002"), ALICE).status == 403
+    failed = server.access_log.failed()
+    assert [(e.user, e.method, e.reason) for e in failed] == [
+        ("1002", "REGISTER", "wrong password"),
+        ("1002", "INVITE", "blocked"),  # named by its credentials, not checked
+    ]  # OPTIONS is no login attempt: refused, not logged
 
 
 def test_unknown_user_is_challenged_and_counted_like_a_wrong_password() -> None:
@@ -171,3 +191,4 @@ def test_silent_callee_gives_the_caller_408() -> None:
         endpoint.advance(0.5)
     answers = [o.message for o in endpoint.sent if isinstance(o.message, Response)]
     assert answers[-1].status == 408
+
