@@ -11,6 +11,7 @@ get a route entry on their own transport.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -49,6 +50,8 @@ from sipdect.sip.transaction import (
     TransportFailed,
 )
 from sipdect.sip.transport import SipTransport, TlsClientOptions, TlsServerOptions
+
+log = logging.getLogger("sipdect.pbx")
 
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
 AUTHENTICATED_METHODS = frozenset({"REGISTER", "INVITE"})
@@ -200,6 +203,15 @@ class PbxServer:
         if key is None:  # ACK for a 2xx: forwarded along its Route, no transaction
             self._forward_ack(request)
             return
+        try:
+            self._dispatch(request, key, source, now)
+        except SipParseError as exc:  # a header read only now (credentials, To's URI) is bad
+            log.info("SIP %s: %s %s refused: %s", source, request.method, request.uri,
+                     exc.reason)
+            self._reply(request, key, exc.status or 400, exc.reason)
+
+    def _dispatch(self, request: Request, key: TransactionKey, source: Peer,
+                  now: float) -> None:
         max_forwards = request.max_forwards
         if max_forwards is not None and max_forwards <= 0:
             self._reply(request, key, 483)

@@ -192,3 +192,12 @@ def test_silent_callee_gives_the_caller_408() -> None:
     answers = [o.message for o in endpoint.sent if isinstance(o.message, Response)]
     assert answers[-1].status == 408
 
+
+def test_unreadable_credentials_are_answered_400_and_the_server_goes_on() -> None:
+    server, endpoint = make(PbxConfig(accounts=ACCOUNTS))
+    bad = request("REGISTER", "1001")
+    bad.headers.add("Authorization", 'Digest realm="pbx.sipdect" username="1001"')  # no comma
+    answer = endpoint.receive(bad, ALICE)
+    assert answer.status == 400 and "credentials" in answer.reason
+    assert server.guard.failures(ALICE.host) == 0  # broken, not a guess
+    assert authed(endpoint, request("REGISTER", "1001")).status == 200
