@@ -11,6 +11,7 @@ import datetime
 import enum
 import functools
 import ipaddress
+import logging
 import os
 import secrets
 import ssl
@@ -24,6 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+_log = logging.getLogger(__name__)
 
 
 class SecurityLevel(enum.StrEnum):
@@ -102,6 +105,25 @@ KEY_FILE = "key.pem"
 TLS_SUBDIR = "tls"
 CERT_VALIDITY = datetime.timedelta(days=3650)
 MIN_RSA_BITS = 2048
+
+
+class KeyType(enum.StrEnum):
+    """Key of a generated installation certificate (config `tls_key_type`)."""
+
+    RSA = "rsa"
+    ECDSA = "ecdsa"
+
+
+DEFAULT_KEY_TYPE = KeyType.RSA
+"""RSA, as the real OMM's certificate is. With it TLS 1.3 and every suite of every level that
+authenticates with RSA (ECDHE-RSA, DHE-RSA, RSA key exchange) can be negotiated; OMP, the
+Java client, offers no ECDHE suite at all, only TLS 1.3, DHE and RSA key exchange (SEED-SD
+Table 3). An ECDSA certificate gives TLS 1.3 and the ECDHE-ECDSA suites instead; no single
+certificate gives both. The DHE-DSS suites of the tables need a DSA certificate, which
+sipdect neither generates nor imports (nor has the real OMM one)."""
+
+RSA_KEY_BITS = MIN_RSA_BITS
+"""A generated RSA key: the smallest that OpenSSL security level 2 (High, Medium) accepts."""
 
 
 class TlsConfigError(ValueError):
@@ -271,23 +293,55 @@ def _san_entry(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
+def certificate_key_type(cert: Path) -> KeyType | None:
+    """The key type of the leaf certificate in `cert` (None: neither RSA nor EC)."""
+    public = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
+    if isinstance(public, rsa.RSAPublicKey):
+        return KeyType.RSA
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return KeyType.ECDSA
+    return None
+
+
+def _note_other_key_type(cert: Path, wanted: KeyType) -> None:
+    try:
+        existing = certificate_key_type(cert)
+    except ValueError:
+        return  # server_context says what is wrong with the file
+    if existing is not None and existing is not wanted:
+        _log.warning("keeping the existing %s certificate %s although tls_key_type is %s; "
+                     "delete it and its key to get a new one", existing.name, cert, wanted)
+
+
+def _new_key(key_type: KeyType) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    if key_type is KeyType.RSA:
+        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
 def ensure_certificate(
     directory: Path,
     common_name: str = "sipdect OMM",
     hostnames: Sequence[str] = ("localhost", "127.0.0.1"),
+    key_type: KeyType | None = None,
 ) -> tuple[Path, Path]:
     """Return (cert, key) under `directory/tls`, generating a self-signed pair if missing.
 
-    Each installation gets its own EC P-256 key (the real OMM ships one hard-coded
-    certificate; we deliberately do not). An existing pair is returned unchanged even
-    if `hostnames` differ, so clients that pinned it keep working; delete the files or
+    Each installation gets its own key, RSA 2048 or EC P-256 by `key_type` (None: the
+    existing pair whatever its key, else DEFAULT_KEY_TYPE); the real OMM ships one
+    hard-coded RSA certificate, we deliberately do not share one. An existing pair is
+    returned unchanged even if `hostnames` or `key_type` differ, so clients that pinned it
+    keep working (a key type other than the one asked for is logged); delete the files or
     use `import_pem` to change it. One writer per data directory is assumed.
     """
     cert_path, key_path = _tls_paths(directory)
     if cert_path.is_file() and key_path.is_file():
+        if key_type is not None:
+            _note_other_key_type(cert_path, key_type)
         return cert_path, key_path
 
-    key = ec.generate_private_key(ec.SECP256R1())
+    key_type = key_type or DEFAULT_KEY_TYPE
+    key = _new_key(key_type)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.UTC)
     public = key.public_key()
@@ -304,7 +358,8 @@ def ensure_certificate(
             x509.KeyUsage(
                 digital_signature=True,
                 content_commitment=False,
-                key_encipherment=False,
+                # RSA key exchange (AES128-GCM-SHA256 and the like) encrypts to this key.
+                key_encipherment=key_type is KeyType.RSA,
                 data_encipherment=False,
                 key_agreement=False,
                 key_cert_sign=False,

@@ -90,7 +90,7 @@ def make_rsa_pair(bits: int = 2048, cn: str = "localhost") -> tuple[bytes, bytes
 
 @pytest.fixture
 def ec_pair(tmp_path: Path) -> tuple[Path, Path]:
-    return tls.ensure_certificate(tmp_path)
+    return tls.ensure_certificate(tmp_path, key_type=tls.KeyType.ECDSA)
 
 
 @pytest.fixture
@@ -282,7 +282,11 @@ def test_generated_certificate_contents(tmp_path: Path) -> None:
     )
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     key = serialization.load_pem_private_key(key_path.read_bytes(), None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+    # RSA 2048 by default, as the real OMM's certificate: RSA key exchange encrypts to it.
+    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 2048
+    assert tls.certificate_key_type(cert_path) is tls.KeyType.RSA
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.key_encipherment
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "omm-1"
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["omm.example"]
@@ -294,6 +298,31 @@ def test_generated_certificate_contents(tmp_path: Path) -> None:
     assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
     life = cert.not_valid_after_utc - cert.not_valid_before_utc
     assert life >= datetime.timedelta(days=3650)
+
+
+def test_ecdsa_certificate_is_a_config_choice(tmp_path: Path) -> None:
+    cert_path, key_path = tls.ensure_certificate(tmp_path, key_type=tls.KeyType.ECDSA)
+    key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
+    assert tls.certificate_key_type(cert_path) is tls.KeyType.ECDSA
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and not usage.key_encipherment
+
+
+def test_an_existing_certificate_is_kept_whatever_key_type_is_asked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cert, key = tls.ensure_certificate(tmp_path, key_type=tls.KeyType.ECDSA)
+    before = cert.read_bytes(), key.read_bytes()
+    assert tls.ensure_certificate(tmp_path) == (cert, key)  # no key type asked: no remark
+    assert not caplog.records
+    assert tls.ensure_certificate(tmp_path, key_type=tls.KeyType.RSA) == (cert, key)
+    assert (cert.read_bytes(), key.read_bytes()) == before
+    assert tls.certificate_key_type(cert) is tls.KeyType.ECDSA
+    [remark] = caplog.records
+    assert "keeping the existing ECDSA certificate" in remark.getMessage()
+    assert remark.levelname == "WARNING"
 
 
 def test_each_installation_gets_its_own_certificate(tmp_path: Path) -> None:
