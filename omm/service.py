@@ -72,7 +72,8 @@ class OmmService:
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
-        cert, key = self._certificate()
+        # Made (or imported) once: AXI and SIP over TLS present the same certificate.
+        self._cert_pair = cert, key = self._certificate()
         self.sip = Registrations(self.model, cfg.host, on_pp_state=self._sip_pp_state,
                                  port=self._port_of(cfg.sip_port), tls_level=cfg.tls_level,
                                  tls_server=TlsServerOptions(cert, key, cfg.tls_level))
@@ -101,11 +102,10 @@ class OmmService:
             return tls.import_pem(directory, self.cfg.tls_cert.read_bytes(),
                                   self.cfg.tls_key.read_bytes())
         return tls.ensure_certificate(directory, f"sipdect {self.cfg.name}",
-                                      ("localhost", self.cfg.host))
+                                      ("localhost", self.cfg.host), self.cfg.tls_key_type)
 
     def tls_context(self) -> Any:
-        cert, key = self._certificate()
-        return tls.server_context(cert, key, self.cfg.tls_level)
+        return tls.server_context(*self._cert_pair, self.cfg.tls_level)
 
     async def start(self) -> None:
         host = self.cfg.host

@@ -20,7 +20,7 @@ from typing import Any
 
 from dect.identities import Ipei
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
-from sipdect.tls import SecurityLevel
+from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
 
 SRTP_POLICIES = ("no", "optional", "required")
 """The call server's SRTP setting (sim.pbx.srtp.SrtpPolicy); MiVO400's default is No."""
@@ -46,6 +46,7 @@ class OmmConfig:
     axi_port: int = 12621
     axi_tls_port: int = 12622
     tls_level: SecurityLevel = SecurityLevel.HIGH
+    tls_key_type: KeyType = DEFAULT_KEY_TYPE  # of the generated certificate (not an imported one)
     tls_cert: Path | None = None
     tls_key: Path | None = None
     accounts: list[AccountConfig] = field(default_factory=list)
@@ -112,6 +113,7 @@ class PbxConfig:
     accounts: list[PbxAccountConfig] = field(default_factory=list)
     max_auth_failures: int = MIVO400_MAX_AUTH_FAILURES  # per IP before it is blocked
     max_transactions_per_ip: int = MIVO400_MAX_TRANSACTIONS_PER_IP  # live; more get 503
+    tls_key_type: KeyType = DEFAULT_KEY_TYPE  # of its generated SIP-TLS certificate
 
 
 @dataclass
@@ -164,7 +166,7 @@ def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "axi_port", "axi_tls_port", "tls_level", "tls_cert", "tls_key",
              "accounts", "settings", "syslog", "axi_clients", "rfp_port", "sip_port",
-             "rtp_port_base"}
+             "rtp_port_base", "tls_key_type"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -186,6 +188,7 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     except ValueError:
         raise ConfigError(f"{where}: tls_level must be High, Medium or Legacy, not {level!r}") \
             from None
+    cfg.tls_key_type = _key_type(raw, where)
     for key in ("tls_cert", "tls_key"):
         value = _expect(raw, key, str, where, None)
         if value is not None:
@@ -206,6 +209,15 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
         cfg.syslog_host = _expect(syslog, "host", str, f"{where}.syslog", "127.0.0.1")
         cfg.syslog_port = _port(syslog, "port", f"{where}.syslog", 514)
     return cfg
+
+
+def _key_type(section: dict[str, Any], where: str) -> KeyType:
+    value = _expect(section, "tls_key_type", str, where, str(DEFAULT_KEY_TYPE))
+    try:
+        return KeyType(value)
+    except ValueError:
+        raise ConfigError(f"{where}: tls_key_type must be {' or '.join(KeyType)}, "
+                          f"not {value!r}") from None
 
 
 def _number(section: dict[str, Any], key: str, where: str, default: float) -> float:
@@ -263,7 +275,7 @@ def _optional_port(raw: dict[str, Any], key: str, where: str, default: int) -> i
 def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
     _only(raw, {"enabled", "host", "udp_port", "tcp_port", "tls_port", "realm", "srtp",
                 "digest_algorithms", "accounts", "max_auth_failures",
-                "max_transactions_per_ip"}, where)
+                "max_transactions_per_ip", "tls_key_type"}, where)
     srtp = _expect(raw, "srtp", str, where, "no")
     if srtp not in SRTP_POLICIES:
         raise ConfigError(f"{where}: srtp must be one of {', '.join(SRTP_POLICIES)}, "
@@ -283,6 +295,7 @@ def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
                           "at least 1 (the MiVO400 defaults are 10 and 200)")
     if not cfg.realm:
         raise ConfigError(f"{where}: realm must not be empty")
+    cfg.tls_key_type = _key_type(raw, where)
     algorithms = _expect(raw, "digest_algorithms", list, where, ["MD5"])
     if not algorithms or any(a not in DIGEST_ALGORITHMS for a in algorithms):
         raise ConfigError(f"{where}: digest_algorithms is a list of "

@@ -194,7 +194,7 @@ def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
         cfg.host, port_of(cfg.udp_port),
         None if cfg.tcp_port is None else port_of(cfg.tcp_port),
         None if cfg.tls_port is None else port_of(cfg.tls_port))
-    return PbxService(server_config, data_dir, listeners)
+    return PbxService(server_config, data_dir, listeners, tls_key_type=cfg.tls_key_type)
 
 
 def _ensure_user(model: Any, user: UserConfig) -> None:

@@ -38,11 +38,14 @@ class PbxService:
     """One call server: `start`, `stop`, and what the rest of the system needs to know."""
 
     def __init__(self, config: PbxConfig, data_dir: Path, listeners: PbxListeners,
-                 tls_client: TlsClientOptions | None = None) -> None:
+                 tls_client: TlsClientOptions | None = None,
+                 tls_key_type: tls.KeyType = tls.DEFAULT_KEY_TYPE) -> None:
         """tls_client: how the certificates of TLS contacts we call are checked; by default
         against `trusted` (our own certificate and whatever `trust` adds), since every
-        party of an emulated installation has a self-signed certificate."""
+        party of an emulated installation has a self-signed certificate. tls_key_type: the
+        key of the certificate generated at the first start (an existing one is kept)."""
         self.config = config
+        self.tls_key_type = tls_key_type
         self.data_dir = data_dir
         self.listeners = listeners
         self.trusted = data_dir / "trusted.pem"
@@ -53,7 +56,8 @@ class PbxService:
     async def start(self) -> None:
         """Listen; SipTransportError or tls.TlsConfigError say what to change."""
         cert, key = tls.ensure_certificate(self.data_dir, "sipdect call server",
-                                           ("localhost", self.listeners.host))
+                                           ("localhost", self.listeners.host),
+                                           self.tls_key_type)
         self._cert = cert
         self.trust([])
         tls_server = TlsServerOptions(cert, key) if self.listeners.tls_port is not None else None
