@@ -3,8 +3,8 @@ auth-int) as RFC 3261 §22 and RFC 8760 apply it; RFC 2617 answers to challenges
 
 `DigestClient` answers 401/407 and builds the retry (§22.2: same request, CSeq + 1, new
 branch). `DigestServer` issues nonces that carry their own timestamp and MAC, so it keeps no
-state per challenge; expired nonces give stale=true, replayed nonce counts are refused, and
-per-host failure counting can block a source as the MiVoice Office 400 does (SEED-MV §8.2.1).
+state per challenge; expired nonces give stale=true and replayed nonce counts are refused.
+Blocking a source after failures is the call server's policy (sim.pbx.guard).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sipdect.sip import constants as c
 from sipdect.sip.message import (
     Challenge,
     Credentials,
@@ -190,7 +189,6 @@ class AuthStatus(enum.Enum):
     MISSING = "no credentials for the realm"
     STALE = "right password, expired nonce"
     FAILED = "wrong credentials"
-    BLOCKED = "source blocked after too many failures"
 
 
 @dataclass(frozen=True)
@@ -210,12 +208,6 @@ class AuthResult:
 
 
 @dataclass
-class _HostRecord:
-    failures: int = 0
-    blocked_until: float = 0.0
-
-
-@dataclass
 class DigestServer:
     """Challenges and verifies Digest credentials for one realm (RFC 7616 §3.3, §3.4)."""
 
@@ -227,14 +219,9 @@ class DigestServer:
     """Seconds a nonce is good for; after that the answer is stale=true."""
     proxy: bool = False
     """Challenge with 407/Proxy-Authenticate instead of 401/WWW-Authenticate."""
-    max_failures: int | None = None
-    """Failed attempts from one host before it is blocked (MiVO400: 10); None: no limit."""
-    block_seconds: float = c.MIVO400_BLOCK_SECONDS
-    """How long a host stays blocked."""
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Key of the nonce MAC; nonces of another secret (e.g. before a restart) come back stale."""
     _nc: dict[str, tuple[int, float]] = field(default_factory=dict, repr=False)
-    _hosts: dict[str, _HostRecord] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in self.algorithms:
@@ -286,31 +273,16 @@ class DigestServer:
 
     # -- verification ------------------------------------------------------------------------
 
-    def verify(self, request: Request, password_of: Callable[[str], str | None], now: float,
-               source_host: str | None = None) -> AuthResult:
+    def verify(self, request: Request, password_of: Callable[[str], str | None],
+               now: float) -> AuthResult:
         """Check the request's credentials for this realm.
 
         `password_of(username)` gives the user's password or None for an unknown user.
         Answer MISSING and FAILED with `challenge_response`, STALE with
-        `challenge_response(..., stale=True)`, BLOCKED with 403 or silence.
+        `challenge_response(..., stale=True)`. Counting failures per source and blocking it
+        is the server's policy (sim.pbx.guard), not the digest scheme's.
         """
-        record = self._hosts.get(source_host) if source_host is not None else None
-        if record is not None and record.blocked_until > now:
-            return AuthResult(AuthStatus.BLOCKED, reason=f"{source_host} is blocked")
-        result = self._check(request, password_of, now)
-        if source_host is not None and self.max_failures is not None:
-            self._count(source_host, result, now)
-        return result
-
-    def _count(self, host: str, result: AuthResult, now: float) -> None:
-        if result.status is AuthStatus.OK:
-            self._hosts.pop(host, None)
-        elif result.status is AuthStatus.FAILED:
-            record = self._hosts.setdefault(host, _HostRecord())
-            record.failures += 1
-            if self.max_failures is not None and record.failures >= self.max_failures:
-                record.blocked_until = now + self.block_seconds
-                record.failures = 0
+        return self._check(request, password_of, now)
 
     def _find(self, request: Request) -> Credentials | None:
         try:
