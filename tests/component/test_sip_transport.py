@@ -63,7 +63,7 @@ class Registrar:
         self.sources.append(event.source)
         now = self.transport.now()
         if request.method == "REGISTER":
-            result = self.auth.verify(request, PASSWORDS.get, now, event.source.host)
+            result = self.auth.verify(request, PASSWORDS.get, now)
             if result.status is AuthStatus.OK:
                 response = make_response(request, 200, to_tag=new_tag(), headers=[
                     ("Contact", f"{request.headers.get('Contact')};expires=3600")])
