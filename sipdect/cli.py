@@ -21,14 +21,19 @@ DISCLAIMER = ("sipdect emulates Mitel SIP-DECT from public material; behaviour m
 
 
 async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path | None) -> int:
+    from sipdect.config_check import listener_of
     from sipdect.system import System
 
     system = System(cfg, data_dir)
     try:
         await system.start()
     except OSError as exc:
-        print(f"sipdect: cannot listen: {exc}; is another sipdect running? "
-              "change the ports in the config", file=sys.stderr)
+        # Two listeners of this config on one port were refused by System already: here the
+        # port is held by some other program.
+        listener = listener_of(cfg, exc)
+        what = f"{listener.describe()} in {cfg.source}" if listener else "the ports in the config"
+        print(f"sipdect: cannot listen: {exc}; another program holds the port (another "
+              f"sipdect?): stop it or change {what}", file=sys.stderr)
         return 1
     # What start-up built lives as long as the process: keep it out of the cyclic collector,
     # whose full passes over it would pause the 10 ms voice path (sipdect bench calls).

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,8 @@ from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
 from sipdect import __version__, tls
 from sipdect.accounts import DEFAULT_CREDENTIALS
-from sipdect.config import ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.config import CONTROL_HOST, ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.config_check import check_config
 from sipdect.sip import SipTransportError
 from sipdect.site import Site
 
@@ -37,7 +40,9 @@ SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False) -> None:
-        """any_port: bind every listener to a free port (tests, library mode)."""
+        """any_port: bind every listener to a free port (tests, library mode). ConfigError
+        (one line) when the config breaks a rule of the components (sipdect.config_check)."""
+        check_config(cfg, ports=not any_port)
         self.cfg = cfg
         self.data_dir = data_dir
         port_of = (lambda p: 0) if any_port else cfg.shifted
@@ -70,15 +75,17 @@ class System:
                 self.pbx.trust(tls.ensure_certificate(o.data_dir, f"sipdect {o.cfg.name}",
                                                       ("localhost", o.cfg.host))[0]
                                for o in self.omms)
-            for rfp in self.cfg.rfps:
-                await self.site.add_rfp(rfp)
-            for handset in self.cfg.handsets:
-                self.site.add_handset(handset)
+            for i, rfp in enumerate(self.cfg.rfps):
+                with _refused_as_config_error(f"{self.cfg.source}: [[rfp]] #{i + 1}"):
+                    await self.site.add_rfp(rfp)
+            for i, handset in enumerate(self.cfg.handsets):
+                with _refused_as_config_error(f"{self.cfg.source}: [[handset]] #{i + 1}"):
+                    self.site.add_handset(handset)
             if self.cfg.control_port is not None:
                 from sipdect.control import ControlServer
 
                 self.control = ControlServer(self)
-                await self.control.start("127.0.0.1",
+                await self.control.start(CONTROL_HOST,
                                          0 if self.any_port else self.cfg.control_port)
         except BaseException:
             await self.site.stop()
@@ -178,6 +185,22 @@ class System:
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(json.dumps(self.ready_info(), indent=2) + "\n", "utf-8")
         os.replace(tmp, path)
+
+
+#: The config key of an RFP or handset for the record field an OMM refusal names.
+_CONFIG_KEYS = {"ethAddr": "mac", "ipei": "ipei", "site": "site", "name": "name",
+                "cluster": "cluster"}
+
+
+@contextmanager
+def _refused_as_config_error(where: str) -> Iterator[None]:
+    """The OMM refusing a record the config asks for (a site that does not exist, ...) is a
+    mistake in the config: one line naming the entry and the key, not a traceback."""
+    try:
+        yield
+    except ModelError as exc:
+        key = _CONFIG_KEYS.get(exc.field or "", exc.field)
+        raise ConfigError(f"{where}: {key + ': ' if key else ''}{exc.info}") from None
 
 
 def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
