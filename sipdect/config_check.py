@@ -216,14 +216,20 @@ def check_listeners(cfg: SystemConfig) -> None:
         seen.append(listener)
 
 
-_BIND_ADDRESS = re.compile(r"\('([^']*)', (\d+)\)")
+#: How bind errors name the address: asyncio's "('127.0.0.1', 12621)", the SIP transports'
+#: "udp:127.0.0.1:5060".
+_BIND_ADDRESSES = (re.compile(r"\('(?P<host>[^']*)', (?P<port>\d+)\)"),
+                   re.compile(r"\b(?P<transport>udp|tcp|tls):(?P<host>[\d.]+):(?P<port>\d+)"))
 
 
 def listener_of(cfg: SystemConfig, error: OSError) -> Listener | None:
     """The configured listener a bind error (address in use) is about, if it names one."""
-    match = _BIND_ADDRESS.search(str(error))
-    if match is None:
-        return None
-    host, port = match.group(1), int(match.group(2))
-    return next((lst for lst in listeners(cfg)
-                 if lst.port == port and _same_host(lst.host, host)), None)
+    for pattern in _BIND_ADDRESSES:
+        match = pattern.search(str(error))
+        if match is None:
+            continue
+        host, port = match["host"], int(match["port"])
+        transport = "udp" if match.groupdict().get("transport") == "udp" else "tcp"
+        return next((lst for lst in listeners(cfg) if lst.port == port
+                     and lst.transport == transport and _same_host(lst.host, host)), None)
+    return None

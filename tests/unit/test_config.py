@@ -7,7 +7,7 @@ import re
 import pytest
 
 from sipdect.config import ConfigError, load_config, parse_config
-from sipdect.config_check import check_config
+from sipdect.config_check import check_config, listener_of
 from sipdect.tls import SecurityLevel
 
 
@@ -93,3 +93,14 @@ ipei = "0307402202593"
     assert cfg.handsets[0].ipei == "03074 0220259 3"
     check_config(cfg)  # checking again changes nothing
     assert cfg.omms[0].settings["BasicSIP"] == {"regPort": 5070}
+
+
+def test_a_busy_port_is_traced_to_its_config_key() -> None:
+    cfg = parse_config(OMM + "axi_port = 12621\n[pbx]\nudp_port = 5060\n", "lab.toml")
+    asyncio_style = OSError(98, "error while attempting to bind on address "
+                                "('127.0.0.1', 12621): address already in use")
+    sip_style = OSError("call server: cannot listen for SIP on udp:127.0.0.1:13060: in use")
+    assert listener_of(cfg, asyncio_style).describe() == "[[omm]] #1 (OMM) axi_port = 12621"  # type: ignore[union-attr]
+    assert listener_of(cfg, sip_style).describe() == (  # type: ignore[union-attr]
+        "[pbx] udp_port = 5060 (13060 after port_shift)")
+    assert listener_of(cfg, OSError("no address here")) is None
