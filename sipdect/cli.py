@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from sipdect import __version__
+from sipdect import __version__, ready
 from sipdect.config import ConfigError, SystemConfig, load_config
 
 log = logging.getLogger("sipdect")
@@ -20,15 +20,20 @@ DISCLAIMER = ("sipdect emulates Mitel SIP-DECT from public material; behaviour m
               "from a real installation.")
 
 
-async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path | None) -> int:
+async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
+    from sipdect.config_check import listener_of
     from sipdect.system import System
 
     system = System(cfg, data_dir)
     try:
         await system.start()
     except OSError as exc:
-        print(f"sipdect: cannot listen: {exc}; is another sipdect running? "
-              "change the ports in the config", file=sys.stderr)
+        # Two listeners of this config on one port were refused by System already: here the
+        # port is held by some other program.
+        listener = listener_of(cfg, exc)
+        what = f"{listener.describe()} in {cfg.source}" if listener else "the ports in the config"
+        print(f"sipdect: cannot listen: {exc}; another program holds the port (another "
+              f"sipdect?): stop it or change {what}", file=sys.stderr)
         return 1
     # What start-up built lives as long as the process: keep it out of the cyclic collector,
     # whose full passes over it would pause the 10 ms voice path (sipdect bench calls).
@@ -37,15 +42,23 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path | None) -> in
         print(f"sipdect {__version__}: privileged ports are shifted by +{cfg.port_shift}",
               file=sys.stderr)
     print(DISCLAIMER, file=sys.stderr)
-    for e in system.ready_info()["endpoints"]:
+    for e in system.ready_info(secrets=False)["endpoints"]:
         print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
               file=sys.stderr)
-    for c in system.credentials():
+    for c in system.credentials(secrets=False):
         note = " (must be changed at first login)" if c["must_change_password"] else ""
-        print(f"  login {c['name']}: {c['username']} / {c['password']}{note}", file=sys.stderr)
-    if ready_file is not None:
+        print(f"  login {c['name']}: {c['username']}{note}", file=sys.stderr)
+    try:
         system.write_ready_file(ready_file)
-    print("READY " + json.dumps({"endpoints": system.ready_info()["endpoints"]}), flush=True)
+    except OSError as exc:
+        print(f"sipdect: cannot write the ready file {ready_file}: {exc.strerror or exc}; "
+              "give --ready-file a writable place", file=sys.stderr)
+        await system.stop()
+        return 1
+    print(f"  passwords and the control API's token: in {ready_file} (readable by you only; "
+          "`sipdect ctl` reads it)", file=sys.stderr)
+    print("READY " + json.dumps({"endpoints": system.ready_info(secrets=False)["endpoints"],
+                                 "ready_file": str(ready_file)}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -53,14 +66,17 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path | None) -> in
     await stop.wait()
     print("sipdect: shutting down", file=sys.stderr)
     await system.stop()
-    if ready_file is not None:
-        ready_file.unlink(missing_ok=True)
+    ready_file.unlink(missing_ok=True)
     return 0
+
+
+def _ready_file(args: argparse.Namespace) -> Path:
+    return Path(args.ready_file) if args.ready_file else ready.default_path(args.data_dir)
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    return asyncio.run(_run(cfg, args.data_dir, args.ready_file))
+    return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
 def _cmd_omm(args: argparse.Namespace) -> int:
@@ -72,7 +88,7 @@ def _cmd_omm(args: argparse.Namespace) -> int:
     else:
         cfg.omms = cfg.omms[:1]
     cfg.pbx = None  # one OMM alone: its SIP peer is whatever BasicSIP names
-    return asyncio.run(_run(cfg, args.data_dir, args.ready_file))
+    return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -118,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     def common(p: argparse.ArgumentParser, config_required: bool = False) -> None:
         p.add_argument("--config", type=Path, required=config_required,
                        help="system TOML (default: the embedded configs/default.toml)")
-        p.add_argument("--data-dir", type=Path, default=Path("data"),
+        p.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,
                        help="where state, keys and certificates live (default ./data)")
         p.add_argument("--ready-file", type=Path,
-                       help="write endpoints and credentials as JSON here once listening")
+                       help="where to write endpoints, passwords and the control API's "
+                            "token as JSON once listening, mode 0600 (default: "
+                            f"{ready.READY_FILE_NAME} in the data directory)")
 
     up = sub.add_parser("up", help="start the whole emulated system")
     common(up)

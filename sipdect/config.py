@@ -12,6 +12,7 @@ entries are DECT users with a SIP account, each created in its OMM and at the ca
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dect.identities import Ipei
+from sipdect.accounts import PERMISSIONS
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
 
@@ -26,6 +28,12 @@ SRTP_POLICIES = ("no", "optional", "required")
 """The call server's SRTP setting (sim.pbx.srtp.SrtpPolicy); MiVO400's default is No."""
 DIGEST_ALGORITHMS = ("MD5", "SHA-256", "SHA-512-256")
 """Digest algorithms the call server can offer (RFC 7616, RFC 8760)."""
+CONTROL_HOST = "127.0.0.1"
+"""The supervisor's control API listens on loopback only, whatever the config says."""
+MAX_POSITION_M = 100_000.0
+"""How far from the origin (metres, either axis) an RFP or handset may be placed on the
+simulated air. An emulated site is at most kilometres wide; the bound keeps the propagation
+arithmetic finite. Assumption: no product limit applies (the OMM's x/y are plan pixels)."""
 
 
 class ConfigError(ValueError):
@@ -195,14 +203,28 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
             setattr(cfg, key, (base / value).resolve())
     if (cfg.tls_cert is None) != (cfg.tls_key is None):
         raise ConfigError(f"{where}: give both tls_cert and tls_key (PEM files) or neither")
+    for key in ("tls_cert", "tls_key"):
+        path = getattr(cfg, key)
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{where}: {key} = {raw[key]!r}: no such file ({path})")
+    if cfg.axi_clients < 1:
+        raise ConfigError(f"{where}: axi_clients must be at least 1, not {cfg.axi_clients}")
     for i, acc in enumerate(_expect(raw, "accounts", list, where, [])):
         w = f"{where}.accounts[{i}]"
         if not isinstance(acc, dict) or "username" not in acc or "password" not in acc:
             raise ConfigError(f"{w}: an account needs 'username' and 'password'")
         perms = acc.get("permissions")
+        if perms is not None and (not isinstance(perms, list)
+                                  or any(p not in PERMISSIONS for p in perms)):
+            raise ConfigError(f"{w}: permissions = {perms!r}: give a list of "
+                              f"{', '.join(PERMISSIONS)}")
         cfg.accounts.append(AccountConfig(str(acc["username"]), str(acc["password"]),
                                           tuple(perms) if perms is not None else None))
     settings = _expect(raw, "settings", dict, where, {})
+    for group, values in settings.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: settings.{group} must be a table, e.g. "
+                              f"[omm.settings.{group}]")
     cfg.settings = {str(k): dict(v) for k, v in settings.items()}
     syslog = _expect(raw, "syslog", dict, where, None)
     if syslog:
@@ -220,11 +242,22 @@ def _key_type(section: dict[str, Any], where: str) -> KeyType:
                           f"not {value!r}") from None
 
 
-def _number(section: dict[str, Any], key: str, where: str, default: float) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}: '{key}' must be a number of metres, not {value!r}")
+def position(key: str, value: object) -> float:
+    """A coordinate on the simulated air in metres; ValueError saying what to give otherwise
+    (the config file and the control API both check positions here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not math.isfinite(value)) \
+            or abs(value) > MAX_POSITION_M:
+        raise ValueError(f"'{key}' must be a number of metres within ±{MAX_POSITION_M:g}, "
+                         f"not {value!r}")
     return float(value)
+
+
+def _number(section: dict[str, Any], key: str, where: str, default: float) -> float:
+    try:
+        return position(key, section.get(key, default))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _only(raw: dict[str, Any], known: set[str], where: str) -> None:
@@ -256,6 +289,11 @@ def _handset(raw: dict[str, Any], where: str, default_omm: str) -> HandsetConfig
     ipei = _expect(raw, "ipei", str, where, None)
     if not ipei:
         raise ConfigError(f"{where}: a handset needs its 'ipei', e.g. \"03074 0220259 3\"")
+    try:
+        ipei = Ipei.parse(ipei.strip()).omm_form()
+    except ValueError as exc:
+        raise ConfigError(f"{where}: ipei = {ipei!r} is not an IPEI "
+                          f"(e.g. \"03074 0220259 3\"): {exc}") from None
     return HandsetConfig(ipei=ipei, omm=_expect(raw, "omm", str, where, default_omm),
                          name=_expect(raw, "name", str, where, ""),
                          model=_expect(raw, "model", str, where, "622d"),
@@ -385,20 +423,37 @@ def _is_ipei(text: str) -> bool:
     return True
 
 
+def _tables(raw: dict[str, Any], key: str, source: str,
+            items: Any = None) -> list[dict[str, Any]]:
+    """The [[key]] tables of the file; ConfigError when `key` is something else."""
+    items = raw.get(key, []) if items is None else items
+    if not isinstance(items, list) or not all(isinstance(t, dict) for t in items):
+        raise ConfigError(f"{source}: '{key}' must be [[{key}]] tables")
+    return items
+
+
 def parse_config(text: str, source: str = "<string>", base: Path | None = None) -> SystemConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     base = base or Path.cwd()
+    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user"}, source)
     system = raw.get("system", {})
-    cfg = SystemConfig(name=_expect(system, "name", str, "[system]", "sipdect"),
-                       port_shift=_expect(system, "port_shift", int, "[system]", 8000),
+    if not isinstance(system, dict):
+        raise ConfigError(f"{source}: [system] must be a table")
+    _only(system, {"name", "port_shift", "control_port"}, f"{source}: [system]")
+    cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
+                       port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
+                                          8000),
                        source=source)
+    if not 0 <= cfg.port_shift < 65535:
+        raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
+                          "product's ports) or a shift that keeps ports below 65536, e.g. 8000")
     omms = raw.get("omm", [])
     if isinstance(omms, dict):
         omms = [omms]
-    for i, omm in enumerate(omms):
+    for i, omm in enumerate(_tables(raw, "omm", source, omms)):
         cfg.omms.append(_omm(omm, f"{source}: [[omm]] #{i + 1}", base))
     names = [o.name for o in cfg.omms]
     if len(set(names)) != len(names):
@@ -407,17 +462,27 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         raise ConfigError(f"{source}: the system has no [[omm]]")
     control = system.get("control_port", 7080)
     if control is not None and control is not False:
-        cfg.control_port = _port(system, "control_port", "[system]", 7080)
+        cfg.control_port = _port(system, "control_port", f"{source}: [system]", 7080)
     else:
         cfg.control_port = None
-    for i, rfp in enumerate(raw.get("rfp", [])):
+    for i, rfp in enumerate(_tables(raw, "rfp", source)):
         cfg.rfps.append(_rfp(rfp, f"{source}: [[rfp]] #{i + 1}", names[0]))
-    for i, hs in enumerate(raw.get("handset", [])):
+    for i, hs in enumerate(_tables(raw, "handset", source)):
         cfg.handsets.append(_handset(hs, f"{source}: [[handset]] #{i + 1}", names[0]))
-    placed: list[RfpConfig | HandsetConfig] = [*cfg.rfps, *cfg.handsets]
-    for item in placed:
-        if item.omm not in names:
-            raise ConfigError(f"{source}: {item} names OMM {item.omm!r}; known: {names}")
+    seen: dict[str, int] = {}
+    for i, handset in enumerate(cfg.handsets):
+        if handset.ipei in seen:
+            raise ConfigError(f"{source}: [[handset]] #{i + 1}: ipei = {handset.ipei!r} is also "
+                              f"[[handset]] #{seen[handset.ipei] + 1}; one air holds each IPEI "
+                              "once")
+        seen[handset.ipei] = i
+    placed: list[tuple[str, list[str]]] = [("rfp", [r.omm for r in cfg.rfps]),
+                                           ("handset", [h.omm for h in cfg.handsets])]
+    for kind, omm_names in placed:
+        for i, omm_name in enumerate(omm_names):
+            if omm_name not in names:
+                raise ConfigError(f"{source}: [[{kind}]] #{i + 1}: omm = {omm_name!r} is no "
+                                  f"[[omm]] of this file; known: {', '.join(names)}")
     pbx = _expect(raw, "pbx", dict, f"{source}: [pbx]", None)
     if pbx is not None:
         cfg.pbx = _pbx(pbx, f"{source}: [pbx]")

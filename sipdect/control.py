@@ -3,21 +3,44 @@
 Namespaced under /_emu/ so it never collides with a real product's URLs (ecosystem.md §7).
 Handsets and RFPs can be added, removed, moved, powered; keys pressed; displays read; calls
 made, answered and ended (docs/calls.md §1).
+
+It listens on loopback only, and since any web page a browser shows can send requests there,
+every request must carry the token made at each start (written to the ready file only), name
+this API in its Host header (no DNS rebinding), come from no foreign Origin, and a request
+that changes something must be JSON (no HTML form or "simple" cross-site request can send
+it). Passwords leave only when asked for (?secrets=1). A mistake in a request is a 4xx with
+the reason as JSON, never a 500.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
+import secrets
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
+from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from sim.handset import HandsetStateError
 from sipdect import __version__
-from sipdect.config import HandsetConfig, RfpConfig
+from sipdect.config import HandsetConfig, RfpConfig, position
+from sipdect.config_check import checked_handset, checked_rfp
+from sipdect.ready import TOKEN_HEADER
 
 if TYPE_CHECKING:
     from sipdect.system import System
+
+log = logging.getLogger("sipdect.control")
+
+STATE_CHANGING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+"""Methods that must send Content-Type: application/json (also when they carry no body)."""
+MODEL_STATUS: tuple[tuple[type[ModelError], int], ...] = (
+    (NotFound, 404), (Exists, 409), (NoMemory, 409), (Forbidden, 409), (Denied, 409))
+"""The answer to an OMM model refusal, by kind; any other refusal is 400."""
+TRUE_FLAGS, FALSE_FLAGS = ("1", "true", "yes"), ("0", "false", "no", "")
+"""Values of a query flag such as ?secrets=1."""
 
 
 def _error(status: int, text: str) -> web.Response:
@@ -29,13 +52,50 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text='{"error": "the body is not JSON"}',
-                                 content_type="application/json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise ValueError("the body is not JSON") from None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text='{"error": "the body must be a JSON object"}',
-                                 content_type="application/json")
+        raise ValueError("the body must be a JSON object")
     return data
+
+
+def _flag(body: dict[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key!r} is true or false, not {value!r}")
+    return value
+
+
+def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"give {key!r} as a string" if value is None
+                         else f"{key!r} is a string, not {value!r}")
+    return value
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    return None if body.get(key) is None else _text(body, key)
+
+
+def _integer(body: dict[str, Any], key: str, default: int) -> int:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key!r} is a whole number, not {value!r}")
+    return value
+
+
+def _position(body: dict[str, Any], key: str, default: float | None = None) -> float:
+    if key not in body and default is None:
+        raise ValueError(f"give {key!r}, a number of metres")
+    return position(key, body.get(key, default))
+
+
+def _query_flag(request: web.Request, key: str) -> bool:
+    value = request.query.get(key, "").lower()
+    if value not in TRUE_FLAGS + FALSE_FLAGS:
+        raise ValueError(f"?{key}= is 1 or 0, not {value!r}")
+    return value in TRUE_FLAGS
 
 
 def _auto_answer(body: dict[str, Any]) -> float | None:
@@ -51,7 +111,9 @@ def _auto_answer(body: dict[str, Any]) -> float | None:
 class ControlServer:
     def __init__(self, system: System) -> None:
         self.system = system
-        self.app = web.Application(middlewares=[self._errors])
+        self.token = secrets.token_urlsafe(32)
+        """Required on every request; new at each start, written to the ready file only."""
+        self.app = web.Application(middlewares=[self._guard, self._errors])
         r = self.app.router
         r.add_get("/_emu/health", self.health)
         r.add_get("/_emu/state", self.state)
@@ -79,16 +141,71 @@ class ControlServer:
         self.port = 0
 
     @web.middleware
+    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Refuse what a browser page or a caller without the token sends (see the module
+        docstring), before any handler runs."""
+        refusal = self._refusal(request)
+        if refusal is None:
+            response: web.StreamResponse = await handler(request)
+        else:
+            status, why = refusal
+            log.warning("control API: refused %s %s from %s: %s", request.method,
+                        request.path, request.remote, why)
+            response = _error(status, why)
+            if status == 401:
+                response.headers[hdrs.WWW_AUTHENTICATE] = 'Bearer realm="sipdect"'
+        response.headers["X-SipDect-Emulator"] = __version__
+        return response
+
+    def _refusal(self, request: web.Request) -> tuple[int, str] | None:
+        """(status, reason) when the request must not reach a handler, else None."""
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        if not sockname:
+            return 403, "the connection is gone"
+        port = sockname[1]
+        hosts = {f"{sockname[0]}:{port}", f"localhost:{port}"}
+        host = request.headers.get(hdrs.HOST, "").lower()
+        if host not in hosts:
+            return 403, (f"Host {host!r} is not this control API: use "
+                         f"{' or '.join(sorted(hosts))}")
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin is not None and origin.lower() not in {f"http://{h}" for h in hosts}:
+            return 403, f"requests from web pages ({origin}) are refused"
+        given = request.headers.get(TOKEN_HEADER)
+        scheme, _, bearer = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
+        if given is None and scheme.lower() == "bearer":
+            given = bearer.strip()
+        if given is None:
+            return 401, (f"give the token from the ready file in the {TOKEN_HEADER} header "
+                         "(or Authorization: Bearer)")
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                                   self.token.encode()):
+            return 401, "wrong token: take it from the ready file of the running sipdect"
+        if request.method in STATE_CHANGING and request.content_type != "application/json":
+            return 415, f"{request.method} requests send Content-Type: application/json"
+        return None
+
+    @web.middleware
     async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Every mistake a request can make is a 4xx naming it, as JSON."""
         try:
             response: web.StreamResponse = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            error = _error(exc.status, exc.reason)
+            if hdrs.ALLOW in exc.headers:
+                error.headers[hdrs.ALLOW] = exc.headers[hdrs.ALLOW]
+            return error
+        except ModelError as exc:
+            status = next((s for kind, s in MODEL_STATUS if isinstance(exc, kind)), 400)
+            return _error(status, exc.info)
         except KeyError as exc:
             return _error(404, str(exc.args[0]) if exc.args else "not found")
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))
         except HandsetStateError as exc:
             return _error(409, str(exc))
-        response.headers["X-SipDect-Emulator"] = __version__
         return response
 
     async def start(self, host: str, port: int) -> None:
@@ -98,6 +215,10 @@ class ControlServer:
         await site.start()
         sock = site._server.sockets[0]  # type: ignore[union-attr]
         self.host, self.port = sock.getsockname()[:2]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         if self.runner is not None:
@@ -127,30 +248,40 @@ class ControlServer:
         return desc
 
     async def health(self, request: web.Request) -> web.Response:
-        info = self.system.ready_info()
+        world = self.system.site.world
         return web.json_response({"status": "ok", "omms": [o.cfg.name for o in self.system.omms],
-                                  "rfps": len(info["rfps"]), "handsets": len(info["handsets"])})
+                                  "rfps": len(self.system.site.rfps),
+                                  "handsets": len(world.handsets) if world else 0})
 
     async def state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.system.ready_info())
+        """Everything the ready file says, but passwords only with ?secrets=1."""
+        secrets_wanted = _query_flag(request, "secrets")
+        return web.json_response(self.system.ready_info(secrets=secrets_wanted))
 
     async def list_handsets(self, request: web.Request) -> web.Response:
         world = self.system.site.world
         return web.json_response([self._describe(h) for h in world.handsets] if world else [])
 
+    def _omm_name(self, body: dict[str, Any]) -> str:
+        name = _text(body, "omm", self.system.omms[0].cfg.name)
+        if name not in self.system.site.omms:
+            raise ValueError(f"no OMM named {name!r}; known: {', '.join(self.system.site.omms)}")
+        return name
+
     async def add_handset(self, request: web.Request) -> web.Response:
         body = await _body(request)
         if "ipei" not in body:
             return _error(400, "give the handset's 'ipei'")
-        cfg = HandsetConfig(ipei=str(body["ipei"]),
-                            omm=str(body.get("omm", self.system.omms[0].cfg.name)),
-                            name=str(body.get("name", "")), model=str(body.get("model", "622d")),
-                            x=float(body.get("x", 0.0)), y=float(body.get("y", 0.0)),
-                            ac=body.get("ac"), subscribe=bool(body.get("subscribe", True)),
-                            configured=bool(body.get("configured", True)))
-        if cfg.omm not in self.system.site.omms:
-            return _error(400, f"no OMM named {cfg.omm!r}")
+        cfg = checked_handset(HandsetConfig(
+            ipei=_text(body, "ipei"), omm=self._omm_name(body), name=_text(body, "name", ""),
+            model=_text(body, "model", "622d"), x=_position(body, "x", 0.0),
+            y=_position(body, "y", 0.0), ac=_optional_text(body, "ac"),
+            subscribe=_flag(body, "subscribe", True), configured=_flag(body, "configured", True)))
         auto_answer = _auto_answer(body)
+        world = self.system.site.world
+        if world is not None and any(str(e.handset.ipei) == cfg.ipei
+                                     for e in world.handsets.values()):
+            return _error(409, f"a handset with IPEI {cfg.ipei} is already on the air")
         added = self.system.site.add_handset(cfg)
         hid = int(added["id"])
         self._world().get(hid).handset.auto_answer = auto_answer
@@ -198,26 +329,25 @@ class ControlServer:
     async def move_handset(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
-        self._world().move(hid, float(body["x"]), float(body["y"]))
+        self._world().move(hid, _position(body, "x"), _position(body, "y"))
         return web.json_response(self._describe(hid))
 
     async def press_keys(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
-        self._world().press(hid, str(body.get("keys", "")))
+        self._world().press(hid, _text(body, "keys", ""))
         return web.json_response(self._describe(hid))
 
     async def subscribe(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
-        ac = body.get("ac")
-        self._world().subscribe(hid, str(ac) if ac is not None else None)
+        self._world().subscribe(hid, _optional_text(body, "ac"))
         return web.json_response(self._describe(hid))
 
     async def power_handset(self, request: web.Request) -> web.Response:
         hid = self._handset(request)
         body = await _body(request)
-        self._world().power(hid, bool(body.get("on", True)))
+        self._world().power(hid, _flag(body, "on", True))
         return web.json_response(self._describe(hid))
 
     async def display(self, request: web.Request) -> web.Response:
@@ -258,23 +388,25 @@ class ControlServer:
         body = await _body(request)
         if "mac" not in body:
             return _error(400, "give the RFP's 'mac'")
-        cfg = RfpConfig(mac=str(body["mac"]),
-                        omm=str(body.get("omm", self.system.omms[0].cfg.name)),
-                        name=str(body.get("name", "")), hw_type=str(body.get("hw_type", "RFP 35")),
-                        x=float(body.get("x", 0.0)), y=float(body.get("y", 0.0)),
-                        cluster=int(body.get("cluster", 1)),
-                        preferred_sync=bool(body.get("preferred_sync", False)))
+        cfg = checked_rfp(RfpConfig(
+            mac=_text(body, "mac"), omm=self._omm_name(body), name=_text(body, "name", ""),
+            hw_type=_text(body, "hw_type", "RFP 35"), x=_position(body, "x", 0.0),
+            y=_position(body, "y", 0.0), cluster=_integer(body, "cluster", 1),
+            preferred_sync=_flag(body, "preferred_sync", False)))
+        if any(e.station.name == cfg.mac for e in self.system.site.rfps.values()):
+            return _error(409, f"RFP {cfg.mac} runs already")
         entry = await self.system.site.add_rfp(cfg)
         return web.json_response(entry.describe(), status=201)
 
     async def remove_rfp(self, request: web.Request) -> web.Response:
-        await self.system.site.remove_rfp(int(request.match_info["id"]))
+        entry = self.system.site.rfp(int(request.match_info["id"]))
+        await self.system.site.remove_rfp(entry.id)
         return web.json_response({"removed": True})
 
     async def power_rfp(self, request: web.Request) -> web.Response:
         entry = self.system.site.rfp(int(request.match_info["id"]))
         body = await _body(request)
-        if bool(body.get("on", True)):
+        if _flag(body, "on", True):
             entry.station.power_on()
         else:
             entry.station.power_off()

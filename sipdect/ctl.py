@@ -1,21 +1,65 @@
-"""`sipdect ctl ...`: the control API from the command line (one JSON answer per call)."""
+"""`sipdect ctl ...`: the control API from the command line (one JSON answer per call).
+
+It finds the running system, the control API's URL and its token, in the ready file that
+`sipdect up` writes: --ready-file PATH, else $SIPDECT_READY_FILE, else data/ready.json.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-DEFAULT_URL = "http://127.0.0.1:7080"
+from sipdect import ready
 
 
-def call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+@dataclass(frozen=True)
+class Target:
+    """Where the control API is and the token it wants, from the ready file."""
+
+    url: str
+    token: str
+    source: Path
+    """The ready file they came from (named in errors)."""
+
+
+def locate(ready_file: Path | None, url: str | None = None) -> Target:
+    """The control API of the system whose ready file is `ready_file`, else the one named by
+    $SIPDECT_READY_FILE, else the default one; `url` overrides the URL found there."""
+    env = os.environ.get(ready.READY_FILE_ENV)
+    path = ready_file or (Path(env) if env else ready.default_path())
+    try:
+        info = ready.read(path)
+    except OSError as exc:
+        raise SystemExit(f"sipdect ctl: cannot read the ready file {path} ({exc.strerror}); "
+                         "is `sipdect up` running? Name its ready file with --ready-file or "
+                         f"${ready.READY_FILE_ENV}") from None
+    except ValueError:
+        raise SystemExit(f"sipdect ctl: {path} is not a sipdect ready file") from None
+    control = info.get("control")
+    if not isinstance(control, dict) or not control.get("token"):
+        raise SystemExit(f"sipdect ctl: the system of {path} runs no control API "
+                         "([system] control_port)")
+    return Target(url or str(control["url"]), str(control["token"]), path)
+
+
+def ref(text: str) -> str:
+    """A handset or RFP reference as one URL path segment (IPEIs have blanks)."""
+    return urllib.parse.quote(text, safe="")
+
+
+def call(target: Target, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base.rstrip("/") + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(target.url.rstrip("/") + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json",
+                                          ready.TOKEN_HEADER: target.token})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.load(resp)
@@ -24,15 +68,22 @@ def call(base: str, method: str, path: str, body: dict[str, Any] | None = None) 
             detail = json.load(exc).get("error", exc.reason)
         except (ValueError, AttributeError):
             detail = exc.reason
+        if exc.code == 401:
+            detail = (f"{detail} (token from {target.source}: is that file from an earlier "
+                      "run or another system?)")
         raise SystemExit(f"sipdect ctl: {detail}") from None
     except urllib.error.URLError as exc:
-        raise SystemExit(f"sipdect ctl: no control API at {base} ({exc.reason}); "
-                         "is `sipdect up` running? (--url)") from None
+        raise SystemExit(f"sipdect ctl: no control API at {target.url} ({exc.reason}); "
+                         f"is the `sipdect up` of {target.source} still running?") from None
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="sipdect ctl", description=__doc__)
-    p.add_argument("--url", default=DEFAULT_URL, help=f"control API (default {DEFAULT_URL})")
+    p = argparse.ArgumentParser(prog="sipdect ctl", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ready-file", type=Path,
+                   help=f"the running system's ready file (default: ${ready.READY_FILE_ENV}, "
+                        f"else {ready.default_path()})")
+    p.add_argument("--url", help="the control API's URL, if not the one in the ready file")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("state", "health", "handsets", "rfps", "pbx"):
         sub.add_parser(name)
@@ -84,7 +135,7 @@ def main(argv: list[str]) -> int:
     rp.add_argument("id", type=int)
     rp.add_argument("state", choices=["on", "off"])
     args = p.parse_args(argv)
-    u = args.url
+    u = locate(args.ready_file, args.url)
     c = args.cmd
     if c in ("state", "health", "handsets", "rfps", "pbx"):
         out = call(u, "GET", f"/_emu/{c}")
@@ -94,33 +145,33 @@ def main(argv: list[str]) -> int:
             "name": args.name, "ac": args.ac, "subscribe": not args.no_subscribe,
             "auto_answer": args.auto_answer})
     elif c == "handset":
-        out = call(u, "GET", f"/_emu/handsets/{args.ref}")
+        out = call(u, "GET", f"/_emu/handsets/{ref(args.ref)}")
     elif c == "handset-remove":
-        out = call(u, "DELETE", f"/_emu/handsets/{args.ref}")
+        out = call(u, "DELETE", f"/_emu/handsets/{ref(args.ref)}")
     elif c == "call":
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/call", {"number": args.number})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/call", {"number": args.number})
     elif c in ("answer", "hangup"):
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/{c}", {})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/{c}", {})
     elif c == "auto-answer":
         try:
             seconds = None if args.seconds == "off" else float(args.seconds)
         except ValueError:
             raise SystemExit(f'sipdect ctl: auto-answer takes seconds or "off", '
                              f"not {args.seconds!r}") from None
-        out = call(u, "PATCH", f"/_emu/handsets/{args.ref}", {"auto_answer": seconds})
+        out = call(u, "PATCH", f"/_emu/handsets/{ref(args.ref)}", {"auto_answer": seconds})
     elif c == "display":
-        out = call(u, "GET", f"/_emu/handsets/{args.ref}/display")
+        out = call(u, "GET", f"/_emu/handsets/{ref(args.ref)}/display")
     elif c == "hears":
-        out = call(u, "GET", f"/_emu/handsets/{args.ref}/hears?tone={args.tone}"
-                   f"&seconds={args.seconds}")
+        query = urllib.parse.urlencode({"tone": args.tone, "seconds": args.seconds})
+        out = call(u, "GET", f"/_emu/handsets/{ref(args.ref)}/hears?{query}")
     elif c == "move":
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/move", {"x": args.x, "y": args.y})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/move", {"x": args.x, "y": args.y})
     elif c == "keys":
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/keys", {"keys": args.keys})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/keys", {"keys": args.keys})
     elif c == "subscribe":
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/subscribe", {"ac": args.ac})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/subscribe", {"ac": args.ac})
     elif c == "handset-power":
-        out = call(u, "POST", f"/_emu/handsets/{args.ref}/power", {"on": args.state == "on"})
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/power", {"on": args.state == "on"})
     elif c == "rfp-add":
         out = call(u, "POST", "/_emu/rfps", {"mac": args.mac, "x": args.x, "y": args.y,
                                             "cluster": args.cluster, "name": args.name})

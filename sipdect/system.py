@@ -2,7 +2,7 @@
 
 A System object holds one emulated installation (no global state), so tests can
 run several side by side. It reports its endpoints and initial credentials for
-the ready file (README "Ready file").
+the ready file (README "What `make up` starts").
 
 With [pbx], the embedded call server starts first; every [[user]] gets an account there
 and, when its OMM lacks it, a DECT user record bound to its handset. An OMM whose config
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,10 @@ from omm.service import Endpoint, OmmService
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
-from sipdect import __version__, tls
+from sipdect import __version__, ready, tls
 from sipdect.accounts import DEFAULT_CREDENTIALS
-from sipdect.config import ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.config import CONTROL_HOST, ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.config_check import check_config
 from sipdect.sip import SipTransportError
 from sipdect.site import Site
 
@@ -37,7 +40,9 @@ SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False) -> None:
-        """any_port: bind every listener to a free port (tests, library mode)."""
+        """any_port: bind every listener to a free port (tests, library mode). ConfigError
+        (one line) when the config breaks a rule of the components (sipdect.config_check)."""
+        check_config(cfg, ports=not any_port)
         self.cfg = cfg
         self.data_dir = data_dir
         port_of = (lambda p: 0) if any_port else cfg.shifted
@@ -70,15 +75,17 @@ class System:
                 self.pbx.trust(tls.ensure_certificate(o.data_dir, f"sipdect {o.cfg.name}",
                                                       ("localhost", o.cfg.host))[0]
                                for o in self.omms)
-            for rfp in self.cfg.rfps:
-                await self.site.add_rfp(rfp)
-            for handset in self.cfg.handsets:
-                self.site.add_handset(handset)
+            for i, rfp in enumerate(self.cfg.rfps):
+                with _refused_as_config_error(f"{self.cfg.source}: [[rfp]] #{i + 1}"):
+                    await self.site.add_rfp(rfp)
+            for i, handset in enumerate(self.cfg.handsets):
+                with _refused_as_config_error(f"{self.cfg.source}: [[handset]] #{i + 1}"):
+                    self.site.add_handset(handset)
             if self.cfg.control_port is not None:
                 from sipdect.control import ControlServer
 
                 self.control = ControlServer(self)
-                await self.control.start("127.0.0.1",
+                await self.control.start(CONTROL_HOST,
                                          0 if self.any_port else self.cfg.control_port)
         except BaseException:
             await self.site.stop()
@@ -124,7 +131,8 @@ class System:
             return self.omms[0]
         return next(o for o in self.omms if o.cfg.name == name)
 
-    def credentials(self) -> list[dict[str, Any]]:
+    def credentials(self, *, secrets: bool = True) -> list[dict[str, Any]]:
+        """The initial AXI logins of every OMM; without `secrets`, no passwords."""
         out = []
         for omm in self.omms:
             accounts = omm.cfg.accounts
@@ -137,7 +145,7 @@ class System:
                             "password": a.password,
                             "permissions": list(a.permissions or FULL_ACCESS),
                             "must_change_password": False})
-        return out
+        return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
         """Every listener: the call server's, the OMMs', the control API's."""
@@ -145,20 +153,26 @@ class System:
                for proto, host, port in self.pbx.endpoints()] if self.pbx is not None else []
         return out + [e for o in self.omms for e in o.endpoints]
 
-    def sip_users(self) -> list[dict[str, Any]]:
+    def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
-        return [{"number": u.number, "name": u.name, "omm": u.omm, "handset": u.handset,
-                 "auth_id": u.auth_id or u.number, "sip_password": u.sip_password}
-                for u in self.cfg.users]
+        users = [{"number": u.number, "name": u.name, "omm": u.omm, "handset": u.handset,
+                  "auth_id": u.auth_id or u.number, "sip_password": u.sip_password}
+                 for u in self.cfg.users]
+        return users if secrets else [_without(u, "sip_password") for u in users]
 
-    def _pbx_info(self) -> dict[str, Any] | None:
+    def _pbx_info(self, secrets: bool) -> dict[str, Any] | None:
         if self.pbx is None or self.cfg.pbx is None:
             return None
         accounts = [{"user": a.user, "password": a.password} for a in self.cfg.pbx.accounts]
+        if not secrets:
+            accounts = [_without(a, "password") for a in accounts]
         return {**self.pbx.describe(), "accounts": accounts}
 
-    def ready_info(self) -> dict[str, Any]:
-        return {
+    def ready_info(self, *, secrets: bool) -> dict[str, Any]:
+        """Endpoints, RFPs, handsets, logins, users and call server. With `secrets`, the
+        passwords (AXI, SIP, call-server accounts) too, as the ready file has them; without,
+        none of them (the control API's default)."""
+        info = {
             "sipdect": __version__,
             "system": self.cfg.name,
             "config": self.cfg.source,
@@ -169,15 +183,45 @@ class System:
             "rfps": [r.describe() for r in self.site.rfps.values()],
             "handsets": ([self.site.world.describe(h) for h in self.site.world.handsets]
                          if self.site.world is not None else []),
-            "credentials": self.credentials(),
-            "users": self.sip_users(),
-            "pbx": self._pbx_info(),
+            "credentials": self.credentials(secrets=secrets),
+            "users": self.sip_users(secrets=secrets),
+            "pbx": self._pbx_info(secrets),
         }
+        if not secrets:
+            info["secrets"] = SECRETS_LEFT_OUT
+        return info
 
     def write_ready_file(self, path: Path) -> None:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.ready_info(), indent=2) + "\n", "utf-8")
-        os.replace(tmp, path)
+        """Everything, passwords and the control API's URL and token included, in a file only
+        its owner can read (sipdect.ready)."""
+        info = self.ready_info(secrets=True)
+        if self.control is not None:
+            info["control"] = {"url": self.control.url, "token": self.control.token}
+        ready.write(path, info)
+
+
+SECRETS_LEFT_OUT = "passwords left out; GET /_emu/state?secrets=1 or the ready file has them"
+"""Said in place of the passwords where they are left out (control API without ?secrets=1)."""
+
+
+def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != key}
+
+
+#: The config key of an RFP or handset for the record field an OMM refusal names.
+_CONFIG_KEYS = {"ethAddr": "mac", "ipei": "ipei", "site": "site", "name": "name",
+                "cluster": "cluster"}
+
+
+@contextmanager
+def _refused_as_config_error(where: str) -> Iterator[None]:
+    """The OMM refusing a record the config asks for (a site that does not exist, ...) is a
+    mistake in the config: one line naming the entry and the key, not a traceback."""
+    try:
+        yield
+    except ModelError as exc:
+        key = _CONFIG_KEYS.get(exc.field or "", exc.field)
+        raise ConfigError(f"{where}: {key + ': ' if key else ''}{exc.info}") from None
 
 
 def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,

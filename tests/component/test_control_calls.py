@@ -4,6 +4,8 @@ hang up, auto_answer, and call_state in the handset JSON (README "Control API").
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sim.world import World
 from sipdect import ctl
 from sipdect.control import ControlServer
+from sipdect.ready import TOKEN_HEADER
 
 IPEI = "03074 0220259 3"
 
@@ -22,7 +25,8 @@ async def test_call_answer_hangup_and_auto_answer() -> None:
         hid = world.add_handset(IPEI, 0.0, 0.0).id
         system = SimpleNamespace(site=SimpleNamespace(world=world))
         server = ControlServer(system)  # type: ignore[arg-type]
-        async with TestClient(TestServer(server.app)) as client:
+        headers = {TOKEN_HEADER: server.token, "Content-Type": "application/json"}
+        async with TestClient(TestServer(server.app), headers=headers) as client:
             got = await (await client.get(f"/_emu/handsets/{hid}")).json()
             assert (got["call_state"], got["auto_answer"]) == ("idle", None)
             answer = await client.post(f"/_emu/handsets/{hid}/answer")
@@ -51,14 +55,17 @@ async def test_call_answer_hangup_and_auto_answer() -> None:
         world.close()
 
 
-def test_ctl_sends_the_call_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctl_sends_the_call_requests(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     sent: list[tuple[str, str, object]] = []
 
-    def fake(base: str, method: str, path: str, body: object = None) -> object:
+    def fake(target: object, method: str, path: str, body: object = None) -> object:
         sent.append((method, path, body))
         return {}
 
     monkeypatch.setattr(ctl, "call", fake)
+    ready_file = tmp_path / "ready.json"
+    ready_file.write_text(json.dumps({"control": {"url": "http://127.0.0.1:1", "token": "t"}}))
+    monkeypatch.setenv("SIPDECT_READY_FILE", str(ready_file))
     ctl.main(["call", "3", "202"])
     ctl.main(["answer", "3"])
     ctl.main(["hangup", "3"])

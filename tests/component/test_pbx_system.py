@@ -119,7 +119,7 @@ async def test_users_are_created_bound_and_registered(tmp_path: Path) -> None:
                                                          server.address.port)
         await wait_for(lambda: server.registered("201") and server.registered("202"))
         assert {r.user for r in server.access_logs()["successful"]} == {"201", "bob"}
-        info = system.ready_info()
+        info = system.ready_info(secrets=True)
         protocols = {e["protocol"] for e in info["endpoints"] if e["component"] == "pbx"}
         assert protocols == {"sip-udp", "sip-tcp", "sip-tls"}
         assert {r["user"] for r in info["pbx"]["registrations"]} == {"201", "202"}

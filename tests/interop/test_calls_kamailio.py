@@ -89,7 +89,7 @@ async def site(kamailio: Kamailio,
                         tmp_path_factory.mktemp("site")) as emu:
         assert emu.system is not None and emu.system.control is not None
         assert emu.system.pbx is None  # kamailio is the only call server
-        async with Control("127.0.0.1", emu.system.control.port) as control:
+        async with Control.of(emu.system) as control:
             by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}
             ids = {number: by_ipei[hs] for number, (hs, _, _) in HANDSETS.items()}
 

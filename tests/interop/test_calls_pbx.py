@@ -66,7 +66,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         assert emu.system.pbx is not None
         servers = {kind: f"{peer.host}:{peer.port}"
                    for kind, peer in emu.system.pbx.running.addresses.items()}
-        async with Control("127.0.0.1", emu.system.control.port) as control:
+        async with Control.of(emu.system) as control:
             by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}
             ids = {number: by_ipei[hs] for number, (hs, _, _) in HANDSETS.items()}
 

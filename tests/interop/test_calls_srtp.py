@@ -73,7 +73,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         assert emu.system is not None and emu.system.control is not None
         assert emu.system.pbx is not None
         address = emu.system.pbx.running.address
-        async with Control("127.0.0.1", emu.system.control.port) as control:
+        async with Control.of(emu.system) as control:
             by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}
             ids = {number: by_ipei[hs] for number, (hs, _, _) in HANDSETS.items()}
             site = Site(emu, control, ids, f"{address.host}:{address.port}")

@@ -18,6 +18,7 @@ import rsa
 from dect.identities import Ipei
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
+from sipdect.ready import TOKEN_HEADER
 
 TIMEOUT = 30.0
 """Seconds any one wait may take before the test fails; far above what a run needs."""
@@ -102,14 +103,21 @@ def record(event: Message, child: str) -> dict[str, str]:
 
 
 class Control:
-    """The supervisor's control API (JSON over HTTP under /_emu/) as a user calls it."""
+    """The supervisor's control API (JSON over HTTP under /_emu/) as a user calls it: with the
+    token of that run (ready file, or `system.control.token` in-process), JSON requests."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, token: str) -> None:
         self.base = f"http://{host}:{port}/_emu"
+        self.headers = {TOKEN_HEADER: token, "Content-Type": "application/json"}
         self.http: aiohttp.ClientSession | None = None
 
+    @classmethod
+    def of(cls, system: Any) -> Control:
+        """The control API of an in-process System (e.g. `emu.system`)."""
+        return cls(system.control.host, system.control.port, system.control.token)
+
     async def __aenter__(self) -> Control:
-        self.http = aiohttp.ClientSession()
+        self.http = aiohttp.ClientSession(headers=self.headers)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

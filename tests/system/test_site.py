@@ -110,7 +110,7 @@ class Site:
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     async with Emulator(SITE, tmp_path_factory.mktemp("site")) as emu:
         assert emu.system is not None and emu.system.control is not None
-        async with Control("127.0.0.1", emu.system.control.port) as control:
+        async with Control.of(emu.system) as control:
             ids = {r["mac"]: r["id"] for r in await control.rfps()}
 
             async def all_registered() -> bool:
@@ -511,7 +511,7 @@ async def test_sipdect_up_runs_the_default_site(tmp_path: Path) -> None:
         assert sorted(h["ipei"] for h in info["handsets"]) == ["00077 0010001 6",
                                                                 "03074 0220259 3"]
         port = next(e["port"] for e in info["endpoints"] if e["protocol"] == "control")
-        async with Control("127.0.0.1", port) as control:
+        async with Control("127.0.0.1", port, info["control"]["token"]) as control:
             async def both_subscribed() -> list[dict[str, Any]] | None:
                 hs = await control.handsets()
                 return hs if len(hs) == 2 and all(h["subscribed"] and h["tpui"] for h in hs) \

@@ -63,7 +63,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     async with Emulator(_site(), tmp_path_factory.mktemp("calls")) as emu:
         assert emu.system is not None and emu.system.control is not None
         handle = emu.omm
-        async with Control("127.0.0.1", emu.system.control.port) as control:
+        async with Control.of(emu.system) as control:
             axi = await AxiClient.connect(handle.host, handle.port)
             await axi.login(handle.username, handle.password)
             by_ipei = {h["ipei"]: h["id"] for h in await control.handsets()}

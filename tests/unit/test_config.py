@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sipdect.config import ConfigError, load_config, parse_config
+from sipdect.config_check import check_config, listener_of
 from sipdect.tls import SecurityLevel
 
 
@@ -27,3 +30,77 @@ def test_embedded_default_has_one_omm_on_the_real_ports() -> None:
 def test_errors_say_what_to_change(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
         parse_config(text)
+
+
+OMM = "[[omm]]\nname = \"OMM\"\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[handset]]\nipei = '03074 0220259 4'\n", "ipei = '03074 0220259 4' is not an IPEI"),
+    ("[[rfp]]\nmac = '00:30:42:1b:17:37'\nx = nan\n", "'x' must be a number of metres"),
+    ("[[rfp]]\nmac = '00:30:42:1b:17:37'\ny = 1e9\n", "'y' must be a number of metres"),
+    ("[[handsets]]\nipei = '03074 0220259 3'\n", "unknown key(s) handsets"),
+    ("[system]\nportshift = 0\n", "[system]: unknown key(s) portshift"),
+    ("[system]\nport_shift = 65535\n", "port_shift = 65535"),
+    ("[[rfp]]\nomm = 'Other'\nmac = '00:30:42:1b:17:37'\n", "omm = 'Other' is no [[omm]]"),
+    ("[[omm.accounts]]\nusername = 'x'\npassword = 'y'\npermissions = ['Root']\n",
+     "permissions = ['Root']"),
+    ("axi_clients = 0\n", "axi_clients must be at least 1"),
+    ("tls_cert = 'no.pem'\ntls_key = 'no.key'\n", "tls_cert = 'no.pem': no such file"),
+    ("[omm.settings]\nBasicSIP = 5\n", "settings.BasicSIP must be a table"),
+])
+def test_syntax_mistakes_name_the_key(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(OMM + text, "lab.toml")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[omm.settings.BasicSIP]\nregPort = 70000\n",
+     "[[omm]] #1: [omm.settings.BasicSIP] out of range 1..65535: regPort='70000'"),
+    ("[omm.settings.DevAutoCreate]\nenable = 'yes'\n", "not a boolean: enable='yes'"),
+    ("[omm.settings.DECTAuthCode]\nac = '12ab'\n", "decimal digits: ac='12ab'"),
+    ("[omm.settings.DECTSubscriptionMode]\nmode = 'Wildcard'\ntimeout = 61\n",
+     "out of range 1..60: timeout='61'"),
+    ("[omm.settings.SystemName]\nname = ['a']\n", "give a single value"),
+    ("[omm.settings.SARI]\nsari = '1'\n", "[omm.settings.SARI] is no settings group"),
+    ("[[rfp]]\nmac = '00:30:42:1b:17:37'\nhw_type = 'RFP 99'\n", "hw_type = 'RFP 99'"),
+    ("[[rfp]]\nmac = '00:30:42:1b:17:37'\ncluster = 0\n", "cluster='0'"),
+    ("[[rfp]]\nmac = '00:30:42:1b:17:37'\nname = '" + "n" * 33 + "'\n",
+     "'name' is longer than 32"),
+    ("[[handset]]\nipei = '03074 0220259 3'\nac = '3141592653'\n", "'ac' is longer than 8"),
+])
+def test_component_rules_name_the_key(text: str, message: str) -> None:
+    cfg = parse_config(OMM + text, "lab.toml")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_config(cfg)
+
+
+def test_checked_config_is_in_the_components_form() -> None:
+    cfg = parse_config(OMM + """
+[omm.settings.BasicSIP]
+regPort = "5070"
+[omm.settings.DevAutoCreate]
+enable = true
+[[rfp]]
+mac = "0030421B1737"
+[[handset]]
+ipei = "0307402202593"
+""", "lab.toml")
+    check_config(cfg)
+    assert cfg.omms[0].settings == {"BasicSIP": {"regPort": 5070},
+                                    "DevAutoCreate": {"enable": True}}
+    assert cfg.rfps[0].mac == "00:30:42:1b:17:37"
+    assert cfg.handsets[0].ipei == "03074 0220259 3"
+    check_config(cfg)  # checking again changes nothing
+    assert cfg.omms[0].settings["BasicSIP"] == {"regPort": 5070}
+
+
+def test_a_busy_port_is_traced_to_its_config_key() -> None:
+    cfg = parse_config(OMM + "axi_port = 12621\n[pbx]\nudp_port = 5060\n", "lab.toml")
+    asyncio_style = OSError(98, "error while attempting to bind on address "
+                                "('127.0.0.1', 12621): address already in use")
+    sip_style = OSError("call server: cannot listen for SIP on udp:127.0.0.1:13060: in use")
+    assert listener_of(cfg, asyncio_style).describe() == "[[omm]] #1 (OMM) axi_port = 12621"  # type: ignore[union-attr]
+    assert listener_of(cfg, sip_style).describe() == (  # type: ignore[union-attr]
+        "[pbx] udp_port = 5060 (13060 after port_shift)")
+    assert listener_of(cfg, OSError("no address here")) is None

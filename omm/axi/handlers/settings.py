@@ -93,15 +93,46 @@ def _get_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     return resp(req, _group_values(api.model, GROUPS[req.name[3:]]))
 
 
-def _set_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    spec = GROUPS[req.name[3:]]
-    values: dict[str, Any] = spec.parse(req)
+SUBSCRIPTION_MODE_FIELDS = ("mode", "timeout")
+"""What SetDECTSubscriptionMode sets (its window's end is the OMM's own)."""
+
+
+def settable(group: str) -> tuple[str, ...]:
+    """The attributes a Set<group> request sets; KeyError when no such request exists."""
+    if group == "DECTSubscriptionMode":
+        return SUBSCRIPTION_MODE_FIELDS
+    return tuple(f.name for f in GROUPS[group].fields if f.writable)
+
+
+def settable_groups() -> tuple[str, ...]:
+    """Every settings group a Set... request (or a system config) can set."""
+    return ("DECTSubscriptionMode", *GROUPS)
+
+
+def parse_group(group: str, req: Message) -> dict[str, Any]:
+    """The values a Set<group> request sets, checked: the one set of rules for settings, which
+    a system config's [omm.settings.<group>] goes through too. AxiError names the attribute;
+    KeyError means no such group."""
+    if group == "DECTSubscriptionMode":
+        values: dict[str, Any] = {"mode": need_enum(req, "mode", MODES)}
+        text = req.attrs.get("timeout")
+        # python-mitel sends timeout="None" when it has none: tolerate, as real OMMs do.
+        if text not in (None, "", "None"):
+            values["timeout"] = opt_int(req, "timeout", low=1, high=60)
+        return values
+    spec = GROUPS[group]
+    values = spec.parse(req)
     if not values:
         missing_name = spec.fields[0].name
         raise AxiError("EMissing", f"nothing to set; expected {missing_name}", bad=missing_name)
-    if spec.element == "DECTAuthCode" and values["ac"] and not values["ac"].isdigit():
+    if group == "DECTAuthCode" and values["ac"] and not values["ac"].isdigit():
         raise invalid("ac", values["ac"], "the authentication code is decimal digits")
-    api.model.settings.update(spec.element, values)
+    return values
+
+
+def _set_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    spec = GROUPS[req.name[3:]]
+    api.model.settings.update(spec.element, parse_group(spec.element, req))
     return resp(req, _group_values(api.model, spec))
 
 
@@ -142,11 +173,9 @@ def get_subscription_mode(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("SetDECTSubscriptionMode", perm=WRITE)
 def set_subscription_mode(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    mode = need_enum(req, "mode", MODES)
-    text = req.attrs.get("timeout")
-    # python-mitel sends timeout="None" when it has none: tolerate, as real OMMs do.
-    timeout = None if text in (None, "", "None") else opt_int(req, "timeout", low=1, high=60)
-    api.model.subscription.set(mode, timeout)
+    values = parse_group("DECTSubscriptionMode", req)
+    mode = values["mode"]
+    api.model.subscription.set(mode, values.get("timeout"))
     attrs: dict[str, Any] = {"mode": mode}
     if mode == "Wildcard":
         attrs["timeout"] = api.model.subscription.timeout
