@@ -37,6 +37,8 @@ class HandsetEntry:
     handset: Handset
     name: str = ""
     events: list[str] = field(default_factory=list)
+    last_call_end: str | None = None
+    """Why the handset's last call ended (CallEnded reason), None before its first call."""
 
 
 class World:
@@ -248,7 +250,8 @@ class World:
         best = self.air.strongest_rfp(hid, self._wanted_park(handset))
         if best is None:
             if handset.state is not State.SEARCHING:
-                handset.unlock()
+                handset.unlock()  # out of range: a connection (and its call) is lost
+                self.pump(hid)
             return
         if best == handset.rfp_id:
             return
@@ -314,6 +317,8 @@ class World:
         while (event := handset.next_event()) is not None:
             entry.events.append(type(event).__name__)
             del entry.events[:-50]
+            if isinstance(event, CallEnded):
+                entry.last_call_end = event.reason
             self._follow_call(hid, event)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
             best = self.air.strongest_rfp(hid, self._wanted_park(handset))
@@ -346,7 +351,8 @@ class World:
                 "display": list(h.display),
                 "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
                               "answer": m.answer} for m in h.messages],
-                "call_active": h.call_active, "undecodable_frames": h.undecodable,
+                "call_active": h.call_active, "last_call_end": entry.last_call_end,
+                "undecodable_frames": h.undecodable,
                 "voice": self._describe_voice(hid),
                 "events": list(entry.events[-10:])}
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from sim.handset import HandsetStateError
+from sim.handset import CallNotPossible, HandsetStateError
 from sipdect import __version__
 from sipdect.config import HandsetConfig, RfpConfig
 
@@ -173,7 +173,12 @@ class ControlServer:
         if not isinstance(number, str | int) or not str(number):
             return _error(400, "give the 'number' to call")
         world = self._world()
-        world.get(hid).handset.dial(str(number), world.now())
+        try:
+            world.get(hid).handset.dial(str(number), world.now())
+        except CallNotPossible as exc:  # ended at once: say why, with what the handset shows
+            world.pump(hid)
+            return web.json_response({"error": str(exc), "reason": exc.reason,
+                                      "handset": self._describe(hid)}, status=409)
         world.pump(hid)
         return web.json_response(self._describe(hid))
 
