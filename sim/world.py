@@ -18,9 +18,10 @@ from typing import Any
 
 from dect.identities import Ipei
 from sim.air import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, Air, schedule_deliveries
-from sim.handset import CallConnected, CallEnded, Handset, HandsetStateError, State
+from sim.handset import CallConnected, CallEnded, CallState, Handset, HandsetStateError, State
 from sim.primitives import AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
+from sipdect.media.signals import ToneReport
 
 log = logging.getLogger("sipdect.sim")
 
@@ -39,6 +40,24 @@ class HandsetEntry:
     events: list[str] = field(default_factory=list)
     last_call_end: str | None = None
     """Why the handset's last call ended (CallEnded reason), None before its first call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """What a handset's earpiece plays, for a tone asked about (control API `hears`)."""
+
+    call_connected: bool
+    """A call is connected now; only then does the earpiece play the far end."""
+    now: ToneReport | None
+    """The latest audio while a call is connected; None once it ended (the earpiece is
+    silent then, whatever the last call carried)."""
+    last_call: ToneReport | None
+    """Once the call ended: the last audio of that call, up to its end."""
+
+    @property
+    def present(self) -> bool:
+        """The tone plays in the earpiece now."""
+        return self.now is not None and self.now.present
 
 
 class World:
@@ -176,6 +195,19 @@ class World:
     def voice_path(self, hid: int) -> VoicePath | None:
         """The handset's voice path while voice is active, else that of its last call."""
         return self._voices.get(hid) or self._last_voices.get(hid)
+
+    def hears(self, hid: int, tone_hz: float, seconds: float) -> Hearing | None:
+        """Whether the earpiece plays `tone_hz` in the latest `seconds` (Goertzel): only while
+        a call is connected; after it, the last call's audio up to its end is reported
+        apart. None when the handset has had no call with voice yet."""
+        path = self.voice_path(hid)
+        if path is None:
+            return None
+        report = path.hears_tone(tone_hz, seconds)
+        connected = (self.get(hid).handset.call_state is CallState.CONNECTED
+                     and hid in self._voices)
+        return Hearing(connected, report if connected else None,
+                       None if connected else report)
 
     def _arm_voice_ticker(self) -> None:
         if self._voice_timer is not None or not self._voices:

@@ -15,6 +15,7 @@ from aiohttp import web
 from sim.handset import CallNotPossible, HandsetStateError
 from sipdect import __version__
 from sipdect.config import HandsetConfig, RfpConfig
+from sipdect.media.signals import ToneReport
 
 if TYPE_CHECKING:
     from sipdect.system import System
@@ -230,8 +231,9 @@ class ControlServer:
         return web.json_response({"display": desc["display"], "messages": desc["messages"]})
 
     async def hears(self, request: web.Request) -> web.Response:
-        """Whether the handset's earpiece played a tone (?tone=HZ, &seconds=S of the latest
-        audio, default 0.5) in its present or last call: the Goertzel detector's report."""
+        """Whether the handset's earpiece plays a tone (?tone=HZ, &seconds=S of the latest
+        audio, default 0.5): the Goertzel detector's report while a call is connected; once
+        it ended `present` is false and `last_call` reports that call's audio up to its end."""
         hid = self._handset(request)
         try:
             tone = float(request.query["tone"])
@@ -240,13 +242,21 @@ class ControlServer:
             return _error(400, "give ?tone=HZ (and optionally &seconds=S)")
         if not 0 < tone < 8000 or not 0 < seconds <= 30:
             return _error(400, "tone must be in (0, 8000) Hz and seconds in (0, 30]")
-        path = self._world().voice_path(hid)
-        if path is None:
+        hearing = self._world().hears(hid, tone, seconds)
+        if hearing is None:
             return _error(409, "the handset has had no call with voice yet")
-        report = path.hears_tone(tone, seconds)
-        return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
-                                  "tone_dbm0": round(report.tone_dbm0, 1),
-                                  "total_dbm0": round(report.total_dbm0, 1)})
+
+        def levels(report: ToneReport | None) -> dict[str, Any]:
+            if report is None:  # the earpiece is silent
+                return {"tone_dbm0": None, "total_dbm0": None}
+            return {"tone_dbm0": round(report.tone_dbm0, 1),
+                    "total_dbm0": round(report.total_dbm0, 1)}
+
+        last = hearing.last_call
+        return web.json_response({
+            "tone_hz": tone, "seconds": seconds, "call_connected": hearing.call_connected,
+            "present": hearing.present, **levels(hearing.now),
+            "last_call": None if last is None else {"present": last.present, **levels(last)}})
 
     async def pbx(self, request: web.Request) -> web.Response:
         """The embedded call server: settings, live registrations and its access logs."""

@@ -275,3 +275,17 @@ async def test_dialling_out_of_coverage_is_refused_at_once(site: Site) -> None:
     assert message.startswith("sipdect ctl: Out of range") and "\n" not in message
     assert await state_is(site, "207", "idle") and await state_is(site, "208", "idle")
     await back_in_range(site, "207")
+
+
+async def test_hears_reports_only_a_connected_calls_audio(site: Site) -> None:
+    await connect(site, "207", "208")
+    await until_hears(site, "207", site.tone("208"), "207 to hear 208's tone")
+    path = f"/handsets/{site.ids['207']}/hears?tone={site.tone('208')}"
+    during = await site.control.call("GET", path)
+    assert (during["call_connected"], during["present"], during["last_call"]) == (
+        True, True, None)
+    await hang_up(site, "208", "207")
+    after = await site.control.call("GET", path)
+    assert not after["present"]  # the earpiece is silent once the call ended
+    assert (after["call_connected"], after["tone_dbm0"]) == (False, None)
+    assert after["last_call"]["present"]  # what it heard, up to the end of the call
