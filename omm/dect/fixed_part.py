@@ -326,6 +326,15 @@ class FixedPart:
         for item in list(self._outbox.pop(ppn, ())):
             self.emit(ev.MessageProgress(item.message_id, ppn, "PagingTimeout"))
 
+    def forget_pps(self) -> None:
+        """Forget every PP (the OMM's data was wiped): keys, queued messages, paging, calls
+        waiting for paging, call states. Connections must be gone already."""
+        self._keys.clear()
+        self._outbox.clear()
+        self._pages.clear()
+        self._incoming.clear()
+        self._call_states.clear()
+
     # -- keys ------------------------------------------------------------------------------------
     def cipher_keys(self, ppn: int) -> CipherKeys:
         """The DCKs and DefCKs held for a device (in memory: a restart re-authenticates)."""
