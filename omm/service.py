@@ -55,10 +55,9 @@ class OmmService:
         self.cfg = cfg
         self.data_dir = data_dir
         self._port_of = port_of or (lambda p: p)
-        accounts = [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
-                    for a in cfg.accounts]
         limits = OmmLimits(axi_clients=cfg.axi_clients)
-        self.model = OmmModel(data_dir, OmmSetup(cfg.name, accounts, cfg.settings, limits))
+        self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
+                                                 cfg.settings, limits))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, cfg.host, self._port_of(cfg.rfp_port))
@@ -82,6 +81,10 @@ class OmmService:
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
+
+    def _initial_accounts(self) -> list[InitialAccount]:
+        return [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
+                for a in self.cfg.accounts]
 
     def _rtp_port_base(self) -> int:
         """The configured RTP port base; with any-port listeners (tests, library use) a random
@@ -125,11 +128,7 @@ class OmmService:
                                        self.rfp_link.port))
         self.model.add_listener(self._on_change)
         self._arm_expiry()
-        if self.cfg.syslog_host:
-            self.model.settings.update("SyslogServer", {
-                "enable": True, "ipAddr": self.cfg.syslog_host, "port": self.cfg.syslog_port},
-                notify=False)
-        await self._configure_syslog()
+        await self._configure_syslog(from_config=True)
         await self.sip.start()
         for transport, peer in self.sip.locals.items():
             self.endpoints.append(Endpoint("omm", self.cfg.name, f"sip-{transport.value.lower()}",
@@ -152,8 +151,27 @@ class OmmService:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _configure_syslog(self) -> None:
-        """RFC 5424 over UDP when configured; off by default as in seed 000."""
+    async def reset(self) -> None:
+        """Back to a new installation as configured, on the same listeners (Emulator.reset):
+        AXI sessions and RFP links dropped, calls ended, the model wiped with its initial
+        accounts and settings, the fixed part's memory of PPs gone. Users, RFPs and devices
+        are the owner's to provision again; SIP registrations follow the users."""
+        for link in list(self.api.sessions.values()):
+            link.abort("emulator reset")
+        self.calls.close()
+        self.rfp_link.drop_all("the OMM is reset")
+        self.fixed_part.forget_pps()
+        self.model.reset(self._initial_accounts())
+        self._arm_expiry()
+        await self._configure_syslog(from_config=True)
+
+    async def _configure_syslog(self, *, from_config: bool = False) -> None:
+        """RFC 5424 over UDP when configured; off by default as in seed 000. `from_config`:
+        the config's syslog host first becomes the SyslogServer setting (start, reset)."""
+        if from_config and self.cfg.syslog_host:
+            self.model.settings.update("SyslogServer", {
+                "enable": True, "ipAddr": self.cfg.syslog_host, "port": self.cfg.syslog_port},
+                notify=False)
         if self._syslog is not None:
             self.model.event_log.unsubscribe(self._syslog.send)
             self._syslog.close()

@@ -211,7 +211,8 @@ class CallEnded:
 
     reason: str
     """HungUp (this handset ended it), Rejected, Normal (the other end hung up), Busy,
-    NotReachable, LinkLost (the connection went), Failed."""
+    NotReachable, LinkLost (the connection went), Failed; OutOfRange and NotSubscribed when
+    the handset could not even try (CallNotPossible)."""
 
 
 HandsetEvent = (
@@ -231,6 +232,18 @@ HandsetEvent = (
 
 class HandsetStateError(RuntimeError):
     """The handset cannot do that in its present state (e.g. subscribe while switched off)."""
+
+
+class CallNotPossible(HandsetStateError):
+    """The handset ended a call at once because it has no network to place it on; the
+    message starts with what its display shows (TEXT_OUT_OF_RANGE, TEXT_NOT_SUBSCRIBED)."""
+
+    def __init__(self, reason: str, text: str, why: str) -> None:
+        super().__init__(f"{text}: {why}")
+        self.reason = reason
+        """The CallEnded reason: OutOfRange, NotSubscribed."""
+        self.text = text
+        """The display text."""
 
 
 class State(Enum):
@@ -254,6 +267,8 @@ TRANSITIONS: Final[dict[tuple[State, str], State]] = {
     (State.CONNECTED, "lock"): State.CONNECTED,
     (State.SEARCHING, "unlock"): State.SEARCHING,
     (State.LOCKED, "unlock"): State.SEARCHING,
+    (State.CONNECTING, "unlock"): State.SEARCHING,  # the connection is lost with the RFP
+    (State.CONNECTED, "unlock"): State.SEARCHING,
     (State.LOCKED, "connect"): State.CONNECTING,
     (State.CONNECTING, "connected"): State.CONNECTED,
     (State.CONNECTED, "handover"): State.CONNECTED,
@@ -296,6 +311,13 @@ TEXT_CONNECTED: Final = "Connected"
 TEXT_CALL_FROM: Final = "Call from"
 TEXT_BUSY: Final = "Busy"
 TEXT_CALL_ENDED: Final = "Call ended"
+TEXT_OUT_OF_RANGE: Final = "Out of range"
+"""Decided (no Mitel capture shows it): a call tried while the handset hears no RFP ends at
+once with this on the display, as DECT handsets out of range of their base tell the user;
+the idle display meanwhile says "Searching". The call ends with reason "OutOfRange"."""
+TEXT_NOT_SUBSCRIBED: Final = "Not subscribed"
+"""Decided likewise: a call tried on an RFP of a system the handset holds no subscription
+for ends at once (reason "NotSubscribed"); the idle display says "No subscription"."""
 
 
 class Task(Enum):
@@ -480,9 +502,19 @@ class Handset:
         self._connect_if_needed(now)
 
     def unlock(self) -> None:
-        """Out of range of every RFP."""
+        """Out of range of every RFP. A running connection is lost with it (its call ends
+        with "LinkLost", what it was for is given up) and the handset searches."""
+        connected = self.state in (State.CONNECTING, State.CONNECTED)
         self._go("unlock")
         self.rfp_id = self.rfpi = None
+        self._next_lock = None
+        if connected:
+            self._end_connection()
+            self._jobs.clear()
+            self._events.append(ConnectionEnded("out of range"))
+            if self._power_off_after:
+                self._switch_off()
+                return
         self._show_idle()
 
     def connect_to(self, rfp_id: int, now: float, *, handover: bool = True) -> None:
@@ -535,11 +567,15 @@ class Handset:
                 self._press_function(key, now)
 
     def dial(self, number: str, now: float) -> None:
-        """Type `number` and press {CALL}: an en bloc call."""
+        """Type `number` and press {CALL}: an en bloc call. CallNotPossible when the handset
+        ends it at once (out of range, not subscribed); the display says why."""
         if self.call_state is not CallState.IDLE:
             raise HandsetStateError(f"cannot dial while the call is {self.call_state.value}")
         self._typed, self._popup, self._ac_entry = "", None, False
+        refused = self._no_network()
         self.press(number + "{CALL}", now)
+        if refused is not None:
+            raise refused
 
     def answer(self, now: float) -> None:
         """Answer the ringing call ({CALL} while INCOMING)."""
@@ -1084,7 +1120,20 @@ class Handset:
         live = self.call_active or self._call_releasing
         return live and msg.ti == self._call_ti and msg.ti_flag == self._call_ours
 
+    def _no_network(self) -> CallNotPossible | None:
+        """Why no call can be placed now (no system to place it on), else None."""
+        if self.rfpi is None:
+            return CallNotPossible("OutOfRange", TEXT_OUT_OF_RANGE, "the handset hears no RFP")
+        if self.subscription is None:
+            return CallNotPossible("NotSubscribed", TEXT_NOT_SUBSCRIBED,
+                                   "the handset is not subscribed to the system it hears")
+        return None
+
     def _start_call(self, digits: str, now: float) -> None:
+        refused = self._no_network()
+        if refused is not None:  # off-hook and on-hook again at once: nothing to call on
+            self._call_over(refused.reason, refused.text)
+            return
         self._call_ti, self._call_ours = 0, True
         self._call_number, self._overlap_keys = digits, ""
         self._call_releasing = self._answer_sent = self._overlap_open = False

@@ -18,9 +18,10 @@ from typing import Any
 
 from dect.identities import Ipei
 from sim.air import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, Air, schedule_deliveries
-from sim.handset import CallConnected, CallEnded, Handset, HandsetStateError, State
+from sim.handset import CallConnected, CallEnded, CallState, Handset, HandsetStateError, State
 from sim.primitives import AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
+from sipdect.media.signals import ToneReport
 
 log = logging.getLogger("sipdect.sim")
 
@@ -37,6 +38,26 @@ class HandsetEntry:
     handset: Handset
     name: str = ""
     events: list[str] = field(default_factory=list)
+    last_call_end: str | None = None
+    """Why the handset's last call ended (CallEnded reason), None before its first call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """What a handset's earpiece plays, for a tone asked about (control API `hears`)."""
+
+    call_connected: bool
+    """A call is connected now; only then does the earpiece play the far end."""
+    now: ToneReport | None
+    """The latest audio while a call is connected; None once it ended (the earpiece is
+    silent then, whatever the last call carried)."""
+    last_call: ToneReport | None
+    """Once the call ended: the last audio of that call, up to its end."""
+
+    @property
+    def present(self) -> bool:
+        """The tone plays in the earpiece now."""
+        return self.now is not None and self.now.present
 
 
 class World:
@@ -175,6 +196,19 @@ class World:
         """The handset's voice path while voice is active, else that of its last call."""
         return self._voices.get(hid) or self._last_voices.get(hid)
 
+    def hears(self, hid: int, tone_hz: float, seconds: float) -> Hearing | None:
+        """Whether the earpiece plays `tone_hz` in the latest `seconds` (Goertzel): only while
+        a call is connected; after it, the last call's audio up to its end is reported
+        apart. None when the handset has had no call with voice yet."""
+        path = self.voice_path(hid)
+        if path is None:
+            return None
+        report = path.hears_tone(tone_hz, seconds)
+        connected = (self.get(hid).handset.call_state is CallState.CONNECTED
+                     and hid in self._voices)
+        return Hearing(connected, report if connected else None,
+                       None if connected else report)
+
     def _arm_voice_ticker(self) -> None:
         if self._voice_timer is not None or not self._voices:
             return
@@ -248,7 +282,8 @@ class World:
         best = self.air.strongest_rfp(hid, self._wanted_park(handset))
         if best is None:
             if handset.state is not State.SEARCHING:
-                handset.unlock()
+                handset.unlock()  # out of range: a connection (and its call) is lost
+                self.pump(hid)
             return
         if best == handset.rfp_id:
             return
@@ -314,6 +349,8 @@ class World:
         while (event := handset.next_event()) is not None:
             entry.events.append(type(event).__name__)
             del entry.events[:-50]
+            if isinstance(event, CallEnded):
+                entry.last_call_end = event.reason
             self._follow_call(hid, event)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
             best = self.air.strongest_rfp(hid, self._wanted_park(handset))
@@ -346,7 +383,8 @@ class World:
                 "display": list(h.display),
                 "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
                               "answer": m.answer} for m in h.messages],
-                "call_active": h.call_active, "undecodable_frames": h.undecodable,
+                "call_active": h.call_active, "last_call_end": entry.last_call_end,
+                "undecodable_frames": h.undecodable,
                 "voice": self._describe_voice(hid),
                 "events": list(entry.events[-10:])}
 

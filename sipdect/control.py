@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import hdrs, web
 
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
-from sim.handset import HandsetStateError
+from sim.handset import CallNotPossible, HandsetStateError
 from sipdect import __version__
 from sipdect.config import HandsetConfig, RfpConfig, position
 from sipdect.config_check import checked_handset, checked_rfp
+from sipdect.media.signals import ToneReport
 from sipdect.ready import TOKEN_HEADER
 
 if TYPE_CHECKING:
@@ -304,7 +305,12 @@ class ControlServer:
         if not isinstance(number, str | int) or not str(number):
             return _error(400, "give the 'number' to call")
         world = self._world()
-        world.get(hid).handset.dial(str(number), world.now())
+        try:
+            world.get(hid).handset.dial(str(number), world.now())
+        except CallNotPossible as exc:  # ended at once: say why, with what the handset shows
+            world.pump(hid)
+            return web.json_response({"error": str(exc), "reason": exc.reason,
+                                      "handset": self._describe(hid)}, status=409)
         world.pump(hid)
         return web.json_response(self._describe(hid))
 
@@ -355,8 +361,9 @@ class ControlServer:
         return web.json_response({"display": desc["display"], "messages": desc["messages"]})
 
     async def hears(self, request: web.Request) -> web.Response:
-        """Whether the handset's earpiece played a tone (?tone=HZ, &seconds=S of the latest
-        audio, default 0.5) in its present or last call: the Goertzel detector's report."""
+        """Whether the handset's earpiece plays a tone (?tone=HZ, &seconds=S of the latest
+        audio, default 0.5): the Goertzel detector's report while a call is connected; once
+        it ended `present` is false and `last_call` reports that call's audio up to its end."""
         hid = self._handset(request)
         try:
             tone = float(request.query["tone"])
@@ -365,13 +372,21 @@ class ControlServer:
             return _error(400, "give ?tone=HZ (and optionally &seconds=S)")
         if not 0 < tone < 8000 or not 0 < seconds <= 30:
             return _error(400, "tone must be in (0, 8000) Hz and seconds in (0, 30]")
-        path = self._world().voice_path(hid)
-        if path is None:
+        hearing = self._world().hears(hid, tone, seconds)
+        if hearing is None:
             return _error(409, "the handset has had no call with voice yet")
-        report = path.hears_tone(tone, seconds)
-        return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
-                                  "tone_dbm0": round(report.tone_dbm0, 1),
-                                  "total_dbm0": round(report.total_dbm0, 1)})
+
+        def levels(report: ToneReport | None) -> dict[str, Any]:
+            if report is None:  # the earpiece is silent
+                return {"tone_dbm0": None, "total_dbm0": None}
+            return {"tone_dbm0": round(report.tone_dbm0, 1),
+                    "total_dbm0": round(report.total_dbm0, 1)}
+
+        last = hearing.last_call
+        return web.json_response({
+            "tone_hz": tone, "seconds": seconds, "call_connected": hearing.call_connected,
+            "present": hearing.present, **levels(hearing.now),
+            "last_call": None if last is None else {"present": last.present, **levels(last)}})
 
     async def pbx(self, request: web.Request) -> web.Response:
         """The embedded call server: settings, live registrations and its access logs."""

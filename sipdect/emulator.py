@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omm.access import FULL_ACCESS, InitialAccount
 from omm.service import OmmService
 from sipdect.config import SystemConfig, load_config, parse_config
 from sipdect.system import System
@@ -109,14 +108,11 @@ class Emulator:
         return self.handle()
 
     async def reset(self) -> None:
-        """Back to the configured initial state: sessions dropped, data wiped."""
-        assert self.system is not None
-        for svc in self.system.omms:
-            for link in list(svc.api.sessions.values()):
-                link.abort("emulator reset")
-            accounts = [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
-                        for a in svc.cfg.accounts]
-            svc.model.reset(accounts)
+        """Back to the configured initial state on the same ports: sessions dropped, data
+        wiped and provisioned again as at start; with a site, its RFPs and handsets start
+        anew and register again (System.reset)."""
+        assert self.system is not None, "the emulator is not running"
+        await self.system.reset()
 
 
 class ThreadedEmulator:

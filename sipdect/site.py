@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,16 @@ class Site:
         self.data_dir = data_dir
         self.world: World | None = None
         self.rfps: dict[int, RfpEntry] = {}
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def _later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+        """loop.call_later that clear() cancels: a step meant for a handset of the air before
+        a reset must not act on the one that has its id after it."""
+        def run() -> None:
+            self._timers.discard(handle)
+            callback(*args)
+        handle = asyncio.get_running_loop().call_later(delay, run)
+        self._timers.add(handle)
 
     def _world(self) -> World:
         if self.world is None:
@@ -107,8 +118,7 @@ class Site:
         entry = world.add_handset(cfg.ipei, cfg.x, cfg.y, model=cfg.model, name=cfg.name)
         if cfg.subscribe and not entry.handset.subscriptions:
             ac = cfg.ac if cfg.ac is not None else model.settings.value("DECTAuthCode", "ac", "")
-            asyncio.get_running_loop().call_later(0.2, self._subscribe_when_locked,
-                                                  entry.id, ac, 0)
+            self._later(0.2, self._subscribe_when_locked, entry.id, ac, 0)
         return world.describe(entry.id)
 
     def _subscribe_when_locked(self, hid: int, ac: str, polls: int, attempt: int = 1) -> None:
@@ -118,8 +128,7 @@ class Site:
             return
         handset = world.handsets[hid].handset
         if handset.rfp_id is None and polls < SUBSCRIBE_WAIT_POLLS:
-            asyncio.get_running_loop().call_later(0.2, self._subscribe_when_locked, hid, ac,
-                                                  polls + 1, attempt)
+            self._later(0.2, self._subscribe_when_locked, hid, ac, polls + 1, attempt)
             return
         try:
             world.subscribe(hid, ac or None)
@@ -127,8 +136,7 @@ class Site:
             log.warning("handset %d: cannot subscribe: %s", hid, exc)
         if attempt < SUBSCRIBE_ATTEMPTS:
             # A subscription cut short (lost link, busy OMM) is tried again, as a user would.
-            asyncio.get_running_loop().call_later(SUBSCRIBE_RETRY_S, self._retry_subscription,
-                                                  hid, ac, attempt + 1)
+            self._later(SUBSCRIBE_RETRY_S, self._retry_subscription, hid, ac, attempt + 1)
 
     def _retry_subscription(self, hid: int, ac: str, attempt: int) -> None:
         world = self.world
@@ -145,8 +153,19 @@ class Site:
             raise KeyError(f"no RFP {rfp_id}")
         return entry
 
-    async def stop(self) -> None:
+    async def clear(self) -> None:
+        """Take every RFP and handset off the air, as before the first was added (stop, and
+        Emulator.reset): the RFPs stopped, the air and its handsets gone (handset ids count
+        from 1 again), pending subscriptions cancelled."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
         for entry in list(self.rfps.values()):
             await entry.station.stop()
+        self.rfps.clear()
         if self.world is not None:
             self.world.close()
+            self.world = None
+
+    async def stop(self) -> None:
+        await self.clear()

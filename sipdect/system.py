@@ -95,6 +95,24 @@ class System:
                 await self.pbx.stop()
             raise
 
+    async def reset(self) -> None:
+        """Back to the configured initial state on the same listeners (Emulator.reset): the
+        RFPs and handsets go off the air, every OMM's data is wiped and provisioned as at
+        start (accounts, settings, users bound to their handsets, BasicSIP) and drops the SIP
+        registrations of users that are gone, then the configured RFPs and handsets start
+        again: they enrol, subscribe and register as after `start`, under the same ids.
+        RFPs and handsets added through the control API are gone. The call server keeps
+        running as it is (its accounts come from the config)."""
+        await self.site.clear()
+        for omm in self.omms:
+            await omm.reset()
+            self._provision(omm)
+            omm.sip.sync_all()
+        for rfp in self.cfg.rfps:
+            await self.site.add_rfp(rfp)
+        for handset in self.cfg.handsets:
+            self.site.add_handset(handset)
+
     async def stop(self) -> None:
         if self.control is not None:
             await self.control.stop()

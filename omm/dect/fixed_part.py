@@ -214,6 +214,7 @@ class FixedPart:
         if queue and queue[0] is item:
             queue.popleft()
         self.emit(ev.MessageProgress(item.message_id, ppn, progress))
+        self._end_paging_if_served(ppn)
 
     # -- calls (docs/calls.md §1) -----------------------------------------------------------------
     def _connection_of(self, ppn: int) -> PpConnection | None:
@@ -275,8 +276,7 @@ class FixedPart:
         """The far end ended the call (BYE, CANCEL, a final error): CC-RELEASE, or paging
         stops. No CallReleased comes back for it."""
         if self._incoming.pop(ppn, None) is not None:
-            if not self.has_outbox(ppn):
-                self._pages.pop(ppn, None)
+            self._end_paging_if_served(ppn)
             self.call_state_changed(ppn, "idle")
             return
         conn = self._connection_of(ppn)
@@ -291,6 +291,13 @@ class FixedPart:
         self._pages[ppn] = _Paging(1, now + cv.PAGE_TIMEOUT_S)
         self.request(MacPageReq(cv.page_id(ppn)))
         self.emit(ev.PpTransaction("PagingStarted", ppn, -1))
+
+    def _end_paging_if_served(self, ppn: int) -> None:
+        """Stop paging a PP once nothing waits for it any more: its messages went out on a
+        connection it set up itself, or the call it was paged for is gone. Otherwise the
+        paging timer would page on and end in a stale PPNotFound."""
+        if ppn not in self._incoming and not self.has_outbox(ppn):
+            self._pages.pop(ppn, None)
 
     def page_answered(self, ppn: int) -> IncomingCall | None:
         """The PP answered paging: the incoming call it was paged for, if any."""
@@ -318,6 +325,15 @@ class FixedPart:
             self.call_state_changed(ppn, "idle")
         for item in list(self._outbox.pop(ppn, ())):
             self.emit(ev.MessageProgress(item.message_id, ppn, "PagingTimeout"))
+
+    def forget_pps(self) -> None:
+        """Forget every PP (the OMM's data was wiped): keys, queued messages, paging, calls
+        waiting for paging, call states. Connections must be gone already."""
+        self._keys.clear()
+        self._outbox.clear()
+        self._pages.clear()
+        self._incoming.clear()
+        self._call_states.clear()
 
     # -- keys ------------------------------------------------------------------------------------
     def cipher_keys(self, ppn: int) -> CipherKeys:

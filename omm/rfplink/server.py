@@ -224,13 +224,18 @@ class RfpLinkServer:
         self.model.remove_listener(self._on_change)
         if self._server is not None:
             self._server.close()
-        for conn in list(self._connections):
-            conn.abort()
-        for conn in list(self._connections):
-            self._detach(conn, "the OMM is shutting down")
+        self.drop_all("the OMM is shutting down")
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+
+    def drop_all(self, reason: str) -> None:
+        """End every RFP's link now (on_link(rfp_id, False) for each): the OMM stops, or
+        forgets its RFPs."""
+        for conn in list(self._connections):
+            conn.abort()
+        for conn in list(self._connections):
+            self._detach(conn, reason)
 
     def send_dnm(self, rfp_id: int, dnm: Dnm) -> bool:
         """Send a DNM to a connected RFP now; False when it is not connected."""

@@ -11,12 +11,26 @@ from types import SimpleNamespace
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from dect.identities import Ipui, Rfpi
+from omm.dect import conventions as cv
+from sim.handset import Subscription
 from sim.world import World
 from sipdect import ctl
 from sipdect.control import ControlServer
 from sipdect.ready import TOKEN_HEADER
 
 IPEI = "03074 0220259 3"
+
+
+def in_range(world: World, hid: int) -> None:
+    """An RFP next to the handset, of a system it is subscribed to (no OMM behind it: the
+    control API's answers are the subject here, not the call)."""
+    park = cv.DEFAULT_PARK
+    world.air.add_rfp(1, 0.0, 0.0, rfpi=Rfpi(park.ari, 1))
+    handset = world.get(hid).handset
+    handset.subscriptions[str(park)] = Subscription(park, bytes(16), Ipui.n(handset.ipei))
+    world.relock(hid)
+    assert world.describe(hid)["rfp"] == 1  # locked, and registering (it never gets through)
 
 
 async def test_call_answer_hangup_and_auto_answer() -> None:
@@ -31,6 +45,14 @@ async def test_call_answer_hangup_and_auto_answer() -> None:
             assert (got["call_state"], got["auto_answer"]) == ("idle", None)
             answer = await client.post(f"/_emu/handsets/{hid}/answer")
             assert answer.status == 409 and "no call rings" in (await answer.json())["error"]
+            resp = await client.post(f"/_emu/handsets/{hid}/call", json={"number": "202"})
+            refused = await resp.json()
+            assert resp.status == 409 and refused["reason"] == "OutOfRange"
+            assert refused["error"] == "Out of range: the handset hears no RFP"
+            got = refused["handset"]
+            assert (got["call_state"], got["display"]) == ("idle", ["Out of range"])
+            assert got["last_call_end"] == "OutOfRange" and not got["call_active"]
+            in_range(world, hid)
             resp = await client.post(f"/_emu/handsets/{hid}/call", json={"number": "202"})
             got = await resp.json()
             assert resp.status == 200 and got["call_state"] == "dialling"

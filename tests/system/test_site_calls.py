@@ -10,14 +10,17 @@ handsets and leaves them idle.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from site_helpers import Control, EventWatch, call_site_config, eventually, ipei
 
 from sim.voice import default_tone_hz
+from sipdect import ctl
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
 from sipdect.emulator import Emulator
@@ -27,10 +30,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 AC = "31415"
 MAC_A, MAC_B = "00:30:42:5e:01:01", "00:30:42:5e:01:02"
 
-#: number -> (IPEI, x, y): A and C stand by RFP A, B and D by RFP B, 30 m apart.
+#: number -> (IPEI, x, y): odd numbers stand by RFP A, even ones by RFP B, 30 m apart.
 HANDSETS = {"201": (ipei(201), 3.0, 1.0), "202": (ipei(202), 27.0, 1.0),
             "203": (ipei(203), 2.0, -2.0), "204": (ipei(204), 28.0, -2.0),
-            "205": (ipei(205), 4.0, 3.0), "206": (ipei(206), 26.0, 3.0)}
+            "205": (ipei(205), 4.0, 3.0), "206": (ipei(206), 26.0, 3.0),
+            "207": (ipei(207), 5.0, -4.0), "208": (ipei(208), 25.0, -4.0)}
+FAR_AWAY = (500.0, 0.0)
+"""Out of range of both RFPs."""
 
 
 def _site() -> str:
@@ -215,3 +221,75 @@ async def test_srtp_only_site_still_carries_the_voice(site: Site) -> None:
     finally:
         await site.axi.request("SetSite",
                                children=[element("site", {"id": 1, "srtp": "Disabled"})])
+
+
+# -- coverage (issue 9) ------------------------------------------------------------------------
+
+
+async def back_in_range(site: Site, number: str) -> None:
+    """Move the handset home and wait until it is registered there again."""
+    await site.control.move(site.ids[number], *HANDSETS[number][1:])
+
+    async def registered() -> bool:
+        handset = await site.control.handset(site.ids[number])
+        return handset["state"] == "locked" and handset["display"] == ["Registered"]
+    await eventually(registered, f"{number} registered again")
+
+
+async def test_walking_out_of_coverage_mid_call_ends_the_call_at_both_ends(site: Site) -> None:
+    watch = EventWatch(site.axi)
+    await site.axi.subscribe("PPState", "PPTransaction", ppn=-1)
+    await connect(site, "207", "208")
+    mark = watch.mark()
+    moved = await site.control.move(site.ids["207"], *FAR_AWAY)  # 200, with the new state
+    assert (moved["x"], moved["y"]) == FAR_AWAY
+    assert (moved["state"], moved["rfp"], moved["display"]) == ("searching", None, ["Searching"])
+    assert (moved["call_state"], moved["last_call_end"]) == ("idle", "LinkLost")
+    await until_state(site, "208", "idle")
+    far_end = await site.control.handset(site.ids["208"])
+    assert far_end["display"] == ["Call ended"] and far_end["state"] != "searching"
+    for number in ("207", "208"):
+        ppn = str(site.ppns[number])
+        await watch.wait("EventPPState", lambda e, p=ppn: e.attrs.get("ppn") == p
+                         and e.attrs.get("callState") == "idle", since=mark)
+        state = await site.axi.request("GetPPState", {"ppn": site.ppns[number]})
+        assert state.attrs["callState"] == "idle"
+    await watch.wait("EventPPTransaction", lambda e: e.attrs.get("trType") == "Release"
+                     and e.attrs.get("ppn") == str(site.ppns["207"]), since=mark)
+    await back_in_range(site, "207")
+    await connect(site, "207", "208")  # and it calls again from there
+    await hang_up(site, "207", "208")
+
+
+async def test_dialling_out_of_coverage_is_refused_at_once(site: Site, tmp_path: Path) -> None:
+    await until_state(site, "207", "idle")
+    await site.control.move(site.ids["207"], *FAR_AWAY)
+    refused = await site.control.call("POST", f"/handsets/{site.ids['207']}/call",
+                                      {"number": "208"}, expect=409)
+    assert refused["error"].startswith("Out of range") and refused["reason"] == "OutOfRange"
+    shown = refused["handset"]
+    assert (shown["call_state"], shown["display"]) == ("idle", ["Out of range"])
+    ready_file = tmp_path / "ready.json"
+    assert site.emu.system is not None
+    site.emu.system.write_ready_file(ready_file)  # what `sipdect up` leaves for ctl
+    with pytest.raises(SystemExit) as ctl_exit:
+        await asyncio.to_thread(ctl.main, ["--ready-file", str(ready_file), "call",
+                                           str(site.ids["207"]), "208"])
+    message = str(ctl_exit.value.code)
+    assert message.startswith("sipdect ctl: Out of range") and "\n" not in message
+    assert await state_is(site, "207", "idle") and await state_is(site, "208", "idle")
+    await back_in_range(site, "207")
+
+
+async def test_hears_reports_only_a_connected_calls_audio(site: Site) -> None:
+    await connect(site, "207", "208")
+    await until_hears(site, "207", site.tone("208"), "207 to hear 208's tone")
+    path = f"/handsets/{site.ids['207']}/hears?tone={site.tone('208')}"
+    during = await site.control.call("GET", path)
+    assert (during["call_connected"], during["present"], during["last_call"]) == (
+        True, True, None)
+    await hang_up(site, "208", "207")
+    after = await site.control.call("GET", path)
+    assert not after["present"]  # the earpiece is silent once the call ended
+    assert (after["call_connected"], after["tone_dbm0"]) == (False, None)
+    assert after["last_call"]["present"]  # what it heard, up to the end of the call

@@ -447,6 +447,52 @@ def test_a_link_lost_mid_call_ends_it_on_both_sides(world: World) -> None:
     assert handset.state is State.LOCKED
 
 
+def test_going_out_of_range_mid_call_ends_it_and_the_handset_searches(world: World) -> None:
+    handset = subscribed(world)
+    dialled = connected_out(world, handset)
+    pmid = handset.link_pmid
+    handset.unlock()  # the air: no RFP in reach any more
+    world.pump()
+    assert handset.state is State.SEARCHING and handset.rfp_id is None
+    assert handset.call_state is CallState.IDLE and handset.display == ["Searching"]
+    assert ended(world, handset) == ["LinkLost"]
+    # The RFP loses the link as well (the air releases it there); the late release the air
+    # sends towards the handset changes nothing.
+    world.relays[1].conns.pop(dialled.mcei)
+    world.to_fp(MacDisconnectInd(1, dialled.mcei))
+    world.to_handset(handset, 1, AirRelease(pmid, 2))
+    world.run(1)
+    assert released(world) == [ev.CallReleased(1, "LinkLost")]
+    assert handset.state is State.SEARCHING and ended(world, handset) == ["LinkLost"]
+    handset.lock(1, world.rfpi(1), world.now)  # back in range
+    world.run(30)
+    assert handset.state is State.LOCKED and handset.display == ["Registered"]
+    world.fp_events.clear()
+    assert outgoing(world, handset, "203").number == "203"
+
+
+def test_dialling_out_of_range_ends_at_once_with_the_reason(world: World) -> None:
+    handset = subscribed(world)
+    handset.unlock()
+    with pytest.raises(hs.CallNotPossible, match=hs.TEXT_OUT_OF_RANGE):
+        handset.dial("202", world.now)
+    assert handset.call_state is CallState.IDLE and handset.display == [hs.TEXT_OUT_OF_RANGE]
+    world.run(30)
+    assert ended(world, handset) == ["OutOfRange"] and not world.events_of(ev.CallDialled)
+    assert handset.state is State.SEARCHING and not handset.call_active
+    handset.press("203{CALL}", world.now)  # keys only show it
+    assert handset.display == [hs.TEXT_OUT_OF_RANGE] and not handset.call_active
+
+
+def test_dialling_without_a_subscription_ends_at_once(world: World) -> None:
+    handset = world.add_handset(IPEI)
+    with pytest.raises(hs.CallNotPossible, match=hs.TEXT_NOT_SUBSCRIBED):
+        handset.dial("202", world.now)
+    world.run(30)
+    assert handset.call_state is CallState.IDLE and handset.display == [hs.TEXT_NOT_SUBSCRIBED]
+    assert handset.state is State.LOCKED and not world.fp.connections
+
+
 def test_a_handover_mid_call_moves_the_media_and_the_call_goes_on(world: World) -> None:
     handset = subscribed(world)
     dialled = connected_out(world, handset)

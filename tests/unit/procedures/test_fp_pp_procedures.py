@@ -12,7 +12,7 @@ from fp_pp_world import World
 from dect.security import KeyUse
 from omm.dect import conventions as cv
 from omm.dect import events as ev
-from omm.dect.primitives import LcDataInd, MacConnectInd, MacEncKeyReq
+from omm.dect.primitives import LcDataInd, MacConnectInd, MacEncKeyReq, MacPageReq
 from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import Handset, State
@@ -296,6 +296,29 @@ def test_a_message_to_a_silent_handset_times_out(world: World) -> None:
     world.run(30)
     assert world.events_of(ev.MessageProgress) == [ev.MessageProgress(mid, 1, "PagingTimeout")]
     assert ev.PpTransaction("PPNotFound", 1, -1) in world.fp_events
+
+
+def test_a_message_delivered_on_the_handsets_own_connection_ends_the_paging(
+        world: World) -> None:
+    handset = subscribed(world)
+    world.run(30)
+    handset.power_off(world.now)  # detaches
+    world.run(30)
+    world.requests.clear()
+    world.fp_events.clear()
+    handset.power_on(world.now)  # it registers at once ...
+    handset.lock(1, world.rfpi(1), world.now)
+    mid = world.fp.send_message(1, "Back again?", world.now)  # ... before it could be found
+    world.run(1)
+    assert world.events_of(ev.MessageProgress) == [ev.MessageProgress(mid, 1, "Delivered")]
+    assert ev.PpTransaction("PagingStarted", 1, -1) in world.fp_events
+    assert handset.display[1:2] == ["Back again?"]
+    handset.unlock()  # then it walks out of range: nobody is looking for it any more
+    world.run(cv.PAGE_ATTEMPTS * cv.PAGE_TIMEOUT_S + 30)
+    assert ev.PpTransaction("PPNotFound", 1, -1) not in world.fp_events
+    assert len([r for r in world.requests if isinstance(r, MacPageReq)]) == 1
+    assert world.events_of(ev.MessageProgress) == [ev.MessageProgress(mid, 1, "Delivered")]
+    assert world.fp.get_timer() is None
 
 
 # --- handover and enhanced security -----------------------------------------------------------
