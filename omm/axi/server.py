@@ -25,7 +25,10 @@ class AxiConnection(asyncio.BufferedProtocol):
     BUFFER_SIZE = 16384
 
     def __init__(self, api: AxiApi, label: str) -> None:
-        self._buffer = bytearray(self.BUFFER_SIZE)
+        # Handed out as a memoryview: asyncio's TLS transport reads a second record into
+        # `buf[offset:]`, which for a bytearray is a copy, so the bytes it then reports
+        # (a request's NUL sent as a record of its own) were never written here.
+        self._buffer = memoryview(bytearray(self.BUFFER_SIZE))
         self.api = api
         self.label = label
         self.transport: asyncio.Transport | None = None
@@ -50,7 +53,7 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.api.attach(self.session, self)
         self._arm_timer()
 
-    def get_buffer(self, sizehint: int) -> bytearray:
+    def get_buffer(self, sizehint: int) -> memoryview:
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
