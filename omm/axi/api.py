@@ -8,12 +8,14 @@ from typing import Any, Protocol
 
 from omm.axi import handlers  # noqa: F401  (registers the request handlers)
 from omm.axi.dispatch import Ctx, dispatch
+from omm.axi.gate import Gatekeeper
 from omm.axi.render import render_account, render_pp, render_rfp_state, render_user
 from omm.model import OmmModel
 from omm.tables import Change
+from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.codec import Message, frame
 from sipdect.axi.records import RFP, SITE
-from sipdect.axi.session import AxiServerSession
+from sipdect.axi.session import AxiServerSession, LinkState
 
 #: Event types of OMM >= 8 that the schema's EventType list lacks (mitel-api has them).
 EXTRA_EVENT_TYPES = frozenset({"PPCnf", "ApplicationDataChannel", "LicensedFile",
@@ -34,9 +36,11 @@ class Link(Protocol):
 class AxiApi:
     """One per OMM; shared by its plain and TLS listeners."""
 
-    def __init__(self, model: OmmModel) -> None:
+    def __init__(self, model: OmmModel, pre_login: PreLoginLimits | None = None) -> None:
         self.model = model
         self.sessions: dict[AxiServerSession, Link] = {}
+        self.gatekeeper = Gatekeeper(pre_login)
+        """Connections that have not logged in yet: their own quota (not axiClients)."""
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
         self._touched: set[AxiServerSession] = set()
         self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
@@ -51,8 +55,9 @@ class AxiApi:
         self.sessions.pop(session, None)
 
     @property
-    def connected(self) -> int:
-        return len(self.sessions)
+    def logged_in(self) -> int:
+        """Sessions that logged in: what axiClients limits and OpenResp reports."""
+        return sum(1 for s in self.sessions if s.state is LinkState.OPEN)
 
     def handle(self, ctx: Ctx, req: Message) -> Message:
         return dispatch(self, ctx, req)

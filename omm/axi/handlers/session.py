@@ -54,12 +54,16 @@ def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
                                     "errCode": "EAuth", "info": "login failed"})
     sync = parse_bool("UserDeviceSyncClient",
                       req.attrs.get("UserDeviceSyncClient", "false"))
+    limit = api.model.limits.axi_clients
+    if api.logged_in >= limit:
+        session.close(f"already {limit} clients logged in (axiClients)")
+        raise AxiError(*conventions.AXI_CLIENTS_FULL)
     session.opened(account["id"], sync)
     api.model.log("GenInfo", "AXI",
                   f"AXI login of user '{username}' from {ctx.peer}"
                   + (" (user/device sync client)" if sync else ""))
     m = api.model
-    attrs = {**_version_attrs(api), "axiClients": str(api.connected),
+    attrs = {**_version_attrs(api), "axiClients": str(api.logged_in),
              "minPPSwVersion1": conventions.MIN_PP_SW_VERSIONS[0],
              "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
              "ommStbState": "None", "ommPlatform": "linux-pc",
