@@ -203,7 +203,8 @@ class AxiApi:
     def _log_changed(self, change: Change) -> None:
         from omm.axi.handlers import render_log_entry
 
-        for entry in self.model.event_log.entries(int(change.key), 1):
+        entry = self.model.event_log.get(int(change.key))
+        if entry is not None:  # it may have made room for a more severe one at once
             e = render_log_entry(entry)
             self._queue("EventLog", None, Message("EventEventLogBuffer", e.attrs))
 
