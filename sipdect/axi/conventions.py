@@ -54,6 +54,26 @@ AXI_CLIENTS_FULL = ("EFailed", "too many AXI clients logged in (axiClients)")
 #: Paged Get... requests return at most this many records (LimitsResp records="20").
 MAX_RECORDS = 20
 
+# PPUserSummaryType counters (axi.md §3.4, §5.6), each counted over the user records as
+# GetPPUser shows them (omm.axi.summaries); nSipRegistration counts the users whose
+# device's GetPPState says registered="1". What the real OMM counts is not documented [A].
+#: Counter -> boolean PPUserType field it counts ("nMsgSend": users allowed to send).
+USER_SUMMARY_FLAGS = {"nLocatable": "locatable", "nBtLocatable": "BTlocatable",
+                      "nMsgSend": "msgRight"}
+#: Counter -> PPUserType monitoringMode it counts.
+USER_MONITORING_MODES = {"usersActiveMonitored": "Active", "usersPassiveMonitored": "Passive"}
+#: Counter -> a monitoring state (HAS, HSS, ...) any of which puts a user in it.
+USER_MONITORING_COUNTERS = {"usersWarned": "Warning", "usersUnavailable": "Unavailable",
+                            "usersEscalated": "Escalated"}
+
+#: SendMessage toAddr forms (standby-eventmgr.md B.3: `tel:`, `ppn:23`; schemes compare
+#: case-insensitively, real traffic has "Tel:"): `ppn:N` is device N, `tel:NUM` and a bare
+#: NUM are the device of the user with that number. Other schemes (a real OMM may hand
+#: them to AXI clients subscribed to that scheme) are refused with EInval [A].
+MESSAGE_ADDRESS_SCHEMES = ("ppn", "tel")
+#: toAddr is at most this long (standby-eventmgr.md B.3).
+MESSAGE_ADDRESS_MAX_LEN = 128
+
 #: What the emulated OMM says it is (OpenResp, GetVersions).
 PROTOCOL_VERSION = "45"
 OMM_VERSION = "OpenMobility Manager SIP-DECT 9.1SP1 (sipdect emulator)"
