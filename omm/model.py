@@ -129,6 +129,7 @@ class OmmModel:
         self.event_log = EventLog(capacity=self.limits.event_log, clock=clock)
         self.event_log.load([LogEntry(**v) for _, v in self.store.load_json("eventlog")])
         self.event_log.subscribe(self._persist_log_entry)
+        self.event_log.subscribe_removals(self._forget_log_entry)
         self.started = clock()
 
     # -- change notices -----------------------------------------------------
@@ -146,14 +147,19 @@ class OmmModel:
     # -- event log ------------------------------------------------------------
     def _persist_log_entry(self, entry: LogEntry) -> None:
         self.store.put_json("eventlog", entry.id, entry.__dict__)
-        oldest = entry.id - self.limits.event_log
-        if oldest > 0:
-            with self.store.transaction() as db:
-                db.execute("DELETE FROM eventlog WHERE k <= ?", (oldest,))
         self._notify(Change("eventlog", entry.id))
+
+    def _forget_log_entry(self, entry: LogEntry) -> None:
+        self.store.delete("eventlog", entry.id)
 
     def log(self, level: str, subsystem: str, text: str) -> LogEntry:
         return self.event_log.add(level, subsystem, text)
+
+    def log_repeated(self, level: str, subsystem: str, kind: str, source: str,
+                     text: Callable[[int], str]) -> LogEntry:
+        """Log one more `kind` event caused by `source` (an address): all of them share one
+        entry with a count, so a flood from one source cannot push others out."""
+        return self.event_log.add_repeated(level, subsystem, kind, source, text)
 
     def clear_event_log(self) -> None:
         self.event_log.clear()

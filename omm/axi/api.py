@@ -8,12 +8,15 @@ from typing import Any, Protocol
 
 from omm.axi import handlers  # noqa: F401  (registers the request handlers)
 from omm.axi.dispatch import Ctx, dispatch
+from omm.axi.gate import Gatekeeper
 from omm.axi.render import render_account, render_pp, render_rfp_state, render_user
+from omm.axi.summaries import device_summary, rfp_summary, user_summary
 from omm.model import OmmModel
 from omm.tables import Change
+from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.codec import Message, frame
 from sipdect.axi.records import RFP, SITE
-from sipdect.axi.session import AxiServerSession
+from sipdect.axi.session import AxiServerSession, LinkState
 
 #: Event types of OMM >= 8 that the schema's EventType list lacks (mitel-api has them).
 EXTRA_EVENT_TYPES = frozenset({"PPCnf", "ApplicationDataChannel", "LicensedFile",
@@ -34,13 +37,16 @@ class Link(Protocol):
 class AxiApi:
     """One per OMM; shared by its plain and TLS listeners."""
 
-    def __init__(self, model: OmmModel) -> None:
+    def __init__(self, model: OmmModel, pre_login: PreLoginLimits | None = None) -> None:
         self.model = model
         self.sessions: dict[AxiServerSession, Link] = {}
+        self.gatekeeper = Gatekeeper(pre_login)
+        """Connections that have not logged in yet: their own quota (not axiClients)."""
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
         self._touched: set[AxiServerSession] = set()
         self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
         self._delivery_scheduled = False
+        self._summaries_due: set[str] = set()
         model.add_listener(self._on_change)
 
     # -- sessions -------------------------------------------------------------
@@ -51,8 +57,9 @@ class AxiApi:
         self.sessions.pop(session, None)
 
     @property
-    def connected(self) -> int:
-        return len(self.sessions)
+    def logged_in(self) -> int:
+        """Sessions that logged in: what axiClients limits and OpenResp reports."""
+        return sum(1 for s in self.sessions if s.state is LinkState.OPEN)
 
     def handle(self, ctx: Ctx, req: Message) -> Message:
         return dispatch(self, ctx, req)
@@ -62,9 +69,18 @@ class AxiApi:
         """An event from outside the model (DECT, messaging); delivered by deliver()."""
         self._queue(event_type, item, msg)
 
+    def queue_summary(self, event_type: str) -> None:
+        """A counter of this summary event (SUMMARY_EVENTS) may have changed: it is worked
+        out once per delivery, for subscribers only, however many changes came in."""
+        self._summaries_due.add(event_type)
+        self._schedule_delivery()
+
     def _queue(self, event_type: str, item: str | None, msg: Message,
                sync_only: bool = False) -> None:
         self._pending.append((event_type, item, frame(msg), sync_only))
+        self._schedule_delivery()
+
+    def _schedule_delivery(self) -> None:
         if not self._delivery_scheduled:
             # Changes from outside an AXI request (RFP link, DECT, timers) are delivered
             # as soon as the loop is free; inside a request deliver() runs after the answer.
@@ -81,6 +97,13 @@ class AxiApi:
 
     def deliver(self) -> None:
         """Hand queued events to subscribed sessions and flush everyone who got output."""
+        if self._summaries_due:
+            due, self._summaries_due = self._summaries_due, set()
+            for event_type in sorted(due):
+                if any(session.subscribed(event_type) for session in self.sessions):
+                    name, counters = SUMMARY_EVENTS[event_type]
+                    self._pending.append((event_type, None,
+                                          frame(Message(name, counters(self))), False))
         if not self._pending:
             return
         pending, self._pending = self._pending, []
@@ -121,8 +144,7 @@ class AxiApi:
             self._queue("PPCnf", uid, Message("EventPPCnf", {},
                                               [render_user(self.model, rec)]))
         if change.fields is None or change.deleted:
-            self._queue("PPUserSummary", None, Message("EventPPUserSummary",
-                                                       _user_summary(self.model)))
+            self.queue_summary("PPUserSummary")
 
     def _device_changed(self, change: Change) -> None:
         ppn = str(change.key)
@@ -138,8 +160,7 @@ class AxiApi:
                         Message("EventPPDevCnf", {}, [render_pp(self.model, rec, only)]))
             self._queue("PPCnf", ppn, Message("EventPPCnf", {}, [render_pp(self.model, rec)]))
         if change.fields is None or change.deleted or "s" in (change.fields or ()):
-            self._queue("PPDevSummary", None, Message("EventPPDevSummary",
-                                                      _device_summary(self.model)))
+            self.queue_summary("PPDevSummary")
 
     def _rfp_changed(self, change: Change) -> None:
         rid = str(change.key)
@@ -151,8 +172,7 @@ class AxiApi:
             body = Message("EventRFPCnf", {}, [RFP.render(rec, only)])
         self._queue("RFPCnf", rid, body)
         if change.fields is None or change.deleted:
-            self._queue("RFPSummary", None, Message(
-                "EventRFPSummary", {k: str(v) for k, v in self.model.rfps.summary().items()}))
+            self.queue_summary("RFPSummary")
 
     def _rfp_state_changed(self, change: Change) -> None:
         rid = str(change.key)
@@ -198,23 +218,18 @@ class AxiApi:
     def _log_changed(self, change: Change) -> None:
         from omm.axi.handlers import render_log_entry
 
-        for entry in self.model.event_log.entries(int(change.key), 1):
+        entry = self.model.event_log.get(int(change.key))
+        if entry is not None:  # it may have made room for a more severe one at once
             e = render_log_entry(entry)
             self._queue("EventLog", None, Message("EventEventLogBuffer", e.attrs))
 
 
-def _user_summary(model: OmmModel) -> dict[str, str]:
-    users = list(model.users.table)
-    return {"nRecords": str(len(users)), "uidFirst": str(model.users.table.first()),
-            "nSipRegistration": "0", "nLocatable": str(sum(1 for u in users if u["locatable"])),
-            "nMsgSend": "0", "usersActiveMonitored": "0", "usersPassiveMonitored": "0",
-            "usersWarned": "0", "usersUnavailable": "0", "usersEscalated": "0"}
-
-
-def _device_summary(model: OmmModel) -> dict[str, str]:
-    return {"nRecords": str(len(model.devices)), "ppnFirst": str(model.devices.table.first()),
-            "subscribedDevs": str(model.devices.subscribed_count())}
-
+#: Summary event type (for Subscribe) -> its element and its counters.
+SUMMARY_EVENTS: dict[str, tuple[str, Callable[[AxiApi], dict[str, str]]]] = {
+    "PPUserSummary": ("EventPPUserSummary", user_summary),
+    "PPDevSummary": ("EventPPDevSummary", device_summary),
+    "RFPSummary": ("EventRFPSummary", rfp_summary),
+}
 
 _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "user": AxiApi._user_changed,
@@ -227,6 +242,3 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "setting": AxiApi._setting_changed,
     "eventlog": AxiApi._log_changed,
 }
-
-user_summary = _user_summary
-device_summary = _device_summary

@@ -96,6 +96,8 @@ class DectBridge:
             state.update(changed)
             self.api.queue_event("PPState", str(ppn),
                                  Message("EventPPState", {"ppn": str(ppn), **changed}))
+            if "registered" in changed:  # counted by nSipRegistration
+                self.api.queue_summary("PPUserSummary")
 
     def _attached(self, e: fev.DeviceAttached) -> None:
         # PPState `registered` is the SIP registration (it sits with regServer*, set by

@@ -36,6 +36,11 @@ class Ctx:
     session: AxiServerSession
     peer: str
 
+    @property
+    def source(self) -> str:
+        """The peer's address without its port: what event log entries merge by."""
+        return self.peer.rsplit(":", 1)[0]
+
 
 Handler = Callable[["AxiApi", Ctx, Message], Message]
 

@@ -14,7 +14,12 @@ import time
 
 from omm.axi.api import AxiApi
 from omm.axi.dispatch import Ctx
-from sipdect.axi.session import AxiServerSession, ConnectionTerminated, RequestReceived
+from sipdect.axi.session import (
+    AxiServerSession,
+    ConnectionTerminated,
+    LinkState,
+    RequestReceived,
+)
 
 log = logging.getLogger("sipdect.omm.axi")
 
@@ -25,32 +30,44 @@ class AxiConnection(asyncio.BufferedProtocol):
     BUFFER_SIZE = 16384
 
     def __init__(self, api: AxiApi, label: str) -> None:
-        self._buffer = bytearray(self.BUFFER_SIZE)
+        # Handed out as a memoryview: asyncio's TLS transport reads a second record into
+        # `buf[offset:]`, which for a bytearray is a copy, so the bytes it then reports
+        # (a request's NUL sent as a record of its own) were never written here.
+        self._buffer = memoryview(bytearray(self.BUFFER_SIZE))
         self.api = api
         self.label = label
         self.transport: asyncio.Transport | None = None
-        self.session = AxiServerSession(time.monotonic())
+        self.session = AxiServerSession(time.monotonic(),
+                                        login_timeout=api.gatekeeper.limits.login_timeout)
         self.peer = "?"
+        self.source = "?"
+        self._waiting = False
+        """Counted by the pre-login gate: connected, not logged in yet."""
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
+        if peer:
+            self.peer, self.source = f"{peer[0]}:{peer[1]}", str(peer[0])
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        gatekeeper = self.api.gatekeeper
         limit = self.api.model.limits.axi_clients
-        if self.api.connected >= limit:
-            log.warning("AXI %s %s: refused, already %d clients (axiClients limit)",
-                        self.label, self.peer, limit)
+        if self.api.logged_in >= limit:
+            gatekeeper.refused(self.source, f"already {limit} clients logged in (axiClients)")
             transport.abort()
             return
+        if not gatekeeper.admit(self, self.source):
+            transport.abort()
+            return
+        self._waiting = True
         self.api.attach(self.session, self)
         self._arm_timer()
 
-    def get_buffer(self, sizehint: int) -> bytearray:
+    def get_buffer(self, sizehint: int) -> memoryview:
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -65,8 +82,14 @@ class AxiConnection(asyncio.BufferedProtocol):
             if isinstance(event, RequestReceived):
                 ctx = Ctx(self.session, self.peer)
                 self.session.respond(event.request, self.api.handle(ctx, event.request))
+                if self._waiting and self.session.state is LinkState.OPEN:
+                    self._waiting = False
+                    self.api.gatekeeper.done(self)
             elif isinstance(event, ConnectionTerminated):
-                log.warning("AXI %s %s: closing: %s", self.label, self.peer, event.reason)
+                if self._waiting:  # summed up per source: anyone can open these
+                    self.api.gatekeeper.refused(self.source, event.reason)
+                else:
+                    log.warning("AXI %s %s: closing: %s", self.label, self.peer, event.reason)
                 self.flush()
                 self._close()
                 return
@@ -102,6 +125,13 @@ class AxiConnection(asyncio.BufferedProtocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def drop(self) -> None:
+        """Close a connection that has not logged in, without a log line of its own (the
+        pre-login gate reports it per source)."""
+        self.session.close("dropped before login")
+        if self.transport is not None:
+            self.transport.abort()
+
     def _close(self) -> None:
         if self.transport is not None:
             self.transport.close()
@@ -111,6 +141,7 @@ class AxiConnection(asyncio.BufferedProtocol):
             self._timer.cancel()
         self.session.close("connection lost")
         self.api.detach(self.session)
+        self.api.gatekeeper.done(self)
         if exc is not None and not isinstance(exc, ConnectionResetError):
             log.info("AXI %s %s: connection lost: %s", self.label, self.peer, exc)
 

@@ -39,6 +39,7 @@ from rfp.link.handshake import RfpCredentials
 from rfp.link.messages import AnyMessage
 from rfp.link.system import SysLed
 from sipdect.axi.records import RFP_HW_TYPES
+from sipdect.ops.eventlog import times_from_source
 
 log = logging.getLogger("sipdect.omm.rfplink")
 
@@ -317,7 +318,9 @@ class RfpLinkServer:
         elif isinstance(event, ev.LinkFailed):
             who = conn.peer_ip if event.mac is None else (
                 f"{normalise_mac(event.mac.hex())} at {conn.peer_ip}")
-            m.log("MinorErr", SUBSYSTEM, f"RFP {who} refused: {event.reason}")
+            # Anyone reaching the port can fail a login: one entry per source address.
+            m.log_repeated("MinorErr", SUBSYSTEM, "rfp-link-failed", conn.peer_ip,
+                           times_from_source(f"RFP {who} refused: {event.reason}"))
         elif isinstance(event, ev.LinkLost):
             self._detach(conn, event.reason)
         elif conn.rfp_id is None or self._active.get(conn.rfp_id) is not conn:
@@ -347,10 +350,12 @@ class RfpLinkServer:
         mac = normalise_mac(event.mac.hex())
         hw_type = axi_hw_type(event.hw_type)
         capturing = bool(self.model.settings.value("RFPCapture", "enable", False))
-        self.model.log("MinorErr", SUBSYSTEM,
-                       f"unknown RFP {mac} ({hw_type}) at {conn.peer_ip} tried to connect"
-                       + ("; added to the capture list" if capturing else
-                          "; create it first (enrolment), or turn capturing on to list it"))
+        hint = ("; added to the capture list" if capturing else
+                "; create it first (enrolment), or turn capturing on to list it")
+        # Anyone reaching the port can claim any MAC: one entry per source address.
+        latest = f"unknown RFP {mac} ({hw_type}) at {conn.peer_ip} tried to connect{hint}"
+        self.model.log_repeated("MinorErr", SUBSYSTEM, "rfp-unknown", conn.peer_ip,
+                                times_from_source(latest))
         if capturing:
             self.model.rfps.capture(mac, conn.peer_ip, hw_type, self.model.clock())
 
@@ -424,3 +429,4 @@ class RfpLinkServer:
             return
         conn.session.set_dect(bool(self.model.rfps.get(change.key)["dectOn"]))
         conn.flush()
+

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from lxml import etree
 
+from sipdect.axi import conventions
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element, render
 
@@ -287,10 +288,14 @@ async def _links(where: dict[str, Any], tls: bool, n: int, login: bool) -> list[
     port = where["tls_port"] if tls else where["port"]
     open_ = _body("Open", {"username": where.get("username"), "password": where.get("password")})
 
+    # The OMM admits only so many connections from one address before they log in.
+    waves = asyncio.Semaphore(conventions.PRE_LOGIN_PER_SOURCE)
+
     async def one() -> _Link:
-        _, link = await loop.create_connection(_Link, where["host"], port, ssl=ctx)
-        if login and _failed(await link.request(open_)):
-            raise RuntimeError("the benchmark cannot log in to the emulated OMM")
+        async with waves:
+            _, link = await loop.create_connection(_Link, where["host"], port, ssl=ctx)
+            if login and _failed(await link.request(open_)):
+                raise RuntimeError("the benchmark cannot log in to the emulated OMM")
         return link
 
     return list(await asyncio.gather(*(one() for _ in range(n))))

@@ -40,7 +40,9 @@ class AxiClient:
 
     @classmethod
     async def connect(cls, host: str, port: int, *, tls: ssl.SSLContext | bool | None = None,
-                      server_hostname: str | None = None) -> AxiClient:
+                      server_hostname: str | None = None,
+                      local_host: str | None = None) -> AxiClient:
+        """Connect; `local_host` picks the source address (e.g. another 127.x address)."""
         self = cls()
         if tls is True:
             tls = ssl.create_default_context()
@@ -48,7 +50,8 @@ class AxiClient:
             tls.verify_mode = ssl.CERT_NONE
         self._reader, self._writer = await asyncio.open_connection(
             host, port, ssl=tls or None,
-            server_hostname=server_hostname if tls else None)
+            server_hostname=server_hostname if tls else None,
+            local_addr=(local_host, 0) if local_host else None)
         self._task = asyncio.get_running_loop().create_task(self._receive())
         return self
 

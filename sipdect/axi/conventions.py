@@ -30,11 +30,49 @@ MUST_CHANGE_PASSWORD = ("EPerm", "the default password must be changed first (Se
 
 #: A real OMM drops an AXI link after 5 minutes without a request (N docs).
 IDLE_TIMEOUT_S = 300.0
-#: A connection that never logs in is closed after this long [A].
-LOGIN_TIMEOUT_S = 60.0
+
+# Connections that have not logged in yet (sipdect.axi.admission). A real OMM's numbers are
+# not public [A]. axiClients (LIMITS) counts logged-in sessions only; connections waiting to
+# log in have a quota of their own, so that idle or junk connections, which anyone can
+# open without credentials, never take a logged-in client's slot.
+#: A connection must log in (Open) within this long; real tools send Open at once [A].
+LOGIN_TIMEOUT_S = 10.0
+#: Connections from one source address that may wait to log in at the same time [A]; a
+#: tool opening more at once is refused the extra ones (sipdect bench connects in waves).
+PRE_LOGIN_PER_SOURCE = 10
+#: Connections from all sources that may wait to log in at the same time [A]. When full, a
+#: newcomer from a less busy source evicts the oldest waiting connection of the busiest
+#: source, so a client that logs in promptly gets in even while others flood the port.
+PRE_LOGIN_TOTAL = 40
+#: Refused or dropped pre-login connections are logged once per source address, then
+#: summed up in one line per source at most this often [A].
+REFUSAL_REPORT_S = 60.0
+#: Answer to an Open while axiClients sessions are logged in already; the link is then
+#: closed [A] (a real OMM refuses the connection; the error code is our choice).
+AXI_CLIENTS_FULL = ("EFailed", "too many AXI clients logged in (axiClients)")
 
 #: Paged Get... requests return at most this many records (LimitsResp records="20").
 MAX_RECORDS = 20
+
+# PPUserSummaryType counters (axi.md §3.4, §5.6), each counted over the user records as
+# GetPPUser shows them (omm.axi.summaries); nSipRegistration counts the users whose
+# device's GetPPState says registered="1". What the real OMM counts is not documented [A].
+#: Counter -> boolean PPUserType field it counts ("nMsgSend": users allowed to send).
+USER_SUMMARY_FLAGS = {"nLocatable": "locatable", "nBtLocatable": "BTlocatable",
+                      "nMsgSend": "msgRight"}
+#: Counter -> PPUserType monitoringMode it counts.
+USER_MONITORING_MODES = {"usersActiveMonitored": "Active", "usersPassiveMonitored": "Passive"}
+#: Counter -> a monitoring state (HAS, HSS, ...) any of which puts a user in it.
+USER_MONITORING_COUNTERS = {"usersWarned": "Warning", "usersUnavailable": "Unavailable",
+                            "usersEscalated": "Escalated"}
+
+#: SendMessage toAddr forms (standby-eventmgr.md B.3: `tel:`, `ppn:23`; schemes compare
+#: case-insensitively, real traffic has "Tel:"): `ppn:N` is device N, `tel:NUM` and a bare
+#: NUM are the device of the user with that number. Other schemes (a real OMM may hand
+#: them to AXI clients subscribed to that scheme) are refused with EInval [A].
+MESSAGE_ADDRESS_SCHEMES = ("ppn", "tel")
+#: toAddr is at most this long (standby-eventmgr.md B.3).
+MESSAGE_ADDRESS_MAX_LEN = 128
 
 #: What the emulated OMM says it is (OpenResp, GetVersions).
 PROTOCOL_VERSION = "45"

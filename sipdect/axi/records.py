@@ -131,6 +131,9 @@ def _e(name: str, values: tuple[str, ...], default: str, **kw: Any) -> Field:
 REL_TYPES = ("Unbound", "Dynamic", "Fixed")
 ON_OFF_GLOBAL = ("Off", "On", "Global")
 MONITORING_STATES = ("Unknown", "Available", "Warning", "Unavailable", "Escalated")
+#: PPUserType's user monitoring states, each one of MONITORING_STATES.
+USER_MONITORING_FIELDS = ("HAS", "HSS", "HRS", "HCS", "SRS", "SCS", "CDS", "HBS", "BTS",
+                          "SWS", "CUS")
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Dutch", "Swedish",
              "Portuguese", "Danish", "Finnish", "Norwegian", "Czech", "Slovakian", "Hungarian",
              "Russian", "Turkish", "Polish", "Estonian")
@@ -175,8 +178,7 @@ PP_USER = RecordSpec("user", "uid", [
                                 "Global"), "Global"),
     _s("conferenceServerURI", 128),
     _e("monitoringMode", ("Off", "Passive", "Active"), "Off"),
-    *[_e(n, MONITORING_STATES, "Unknown", writable=False)
-      for n in ("HAS", "HSS", "HRS", "HCS", "SRS", "SCS", "CDS", "HBS", "BTS", "SWS", "CUS")],
+    *[_e(n, MONITORING_STATES, "Unknown", writable=False) for n in USER_MONITORING_FIELDS],
     _b("allowVideoStream"), _s("credentialPw", 64, secret=True), _i("fixedSipPort", low=0,
                                                                     high=65535),
     _i("calculatedSipPort", writable=False), _b("hotDeskingSupport"), _b("autoLogoutOnCharge"),

@@ -349,7 +349,8 @@ async def test_more_clients_than_axi_clients_are_dropped(tmp_path) -> None:  # t
               'username = "omm"\npassword = "Sipdect-Omm-2026"\n')
     async with Emulator(config, tmp_path) as emu:
         a, b = await connect(emu.omm), await connect(emu.omm)
-        await a.login(emu.omm.username, emu.omm.password)
+        for c in (a, b):  # axiClients counts logged-in sessions (test_axi_prelogin)
+            await c.login(emu.omm.username, emu.omm.password)
         third = await connect(emu.omm)
         await asyncio.wait_for(third.closed.wait(), 5)
         assert (await a.request("Ping")).name == "PingResp"

@@ -131,3 +131,29 @@ def test_store_migrates_step_by_step(tmp_path: Path) -> None:
     s = Store(tmp_path / "y.sqlite", ["CREATE TABLE a (k INTEGER PRIMARY KEY, v TEXT)",
                                       "ALTER TABLE a ADD COLUMN extra TEXT"])
     assert s.version == 2 and s.load_json("a") == [(1, {"x": 1})]
+
+
+def test_the_event_log_survives_a_reopen_as_the_ring_holds_it(tmp_path: Path,
+                                                                clock: Clock) -> None:
+    from omm.model import OmmLimits
+    from sipdect.ops.eventlog import times_from_source
+
+    setup = OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")],
+                     limits=OmmLimits(event_log=8))
+    m = OmmModel(tmp_path, setup, clock)
+    m.log("MajorErr", "RFP", "RFP 1 disconnected")
+    for source in ("A", "B", "A"):  # A's entry moves to the end under a new id
+        m.log_repeated("MinorErr", "AXI", "failed", source, times_from_source(source))
+    for i in range(6):  # one too many: the oldest of the lowest severity goes
+        m.log("GenInfo", "AXI", f"info {i}")
+    before = [(e.id, e.count, e.msg) for e in m.event_log.entries()]
+    assert before[:3] == [(1, 1, "RFP 1 disconnected"), (3, 1, "B"),
+                          (4, 2, "A (2 times from this address)")]
+    assert [text for _, _, text in before[3:]] == [f"info {i}" for i in range(1, 6)]
+    m.close()
+    again = OmmModel(tmp_path, setup, clock)
+    assert [(e.id, e.count, e.msg) for e in again.event_log.entries()] == before
+    again.log_repeated("MinorErr", "AXI", "failed", "B", times_from_source("B"))
+    assert [(e.id, e.count) for e in again.event_log.entries()][:2] == [(1, 1), (4, 2)]
+    assert again.event_log.entries()[-1].count == 2 and len(again.event_log) == 8
+    again.close()

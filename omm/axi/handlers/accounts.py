@@ -8,6 +8,7 @@ from omm.access import can_write
 from omm.axi.args import need_int, paged, record_of
 from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_account
+from omm.axi.summaries import account_summary
 from sipdect.accounts import PASSWORD_MAX_LEN
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, too_long
@@ -58,8 +59,7 @@ def get_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetAccountSummary", perm=READ)
 def get_account_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    table = api.model.accounts.table
-    return resp(req, {"nRecords": len(table), "idFirst": table.first()})
+    return resp(req, account_summary(api))
 
 
 @route("CreateAccount", perm=WRITE)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from omm.axi.args import need_int, need_str, opt_int, paged, record_of
 from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_pp, render_user
+from omm.axi.summaries import device_summary, pp_state, user_summary
 from omm.users import SECRETS
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
@@ -80,9 +81,7 @@ def delete_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetPPUserSummary", perm=READ)
 def get_user_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    from omm.axi.api import user_summary
-
-    return resp(req, user_summary(api.model))
+    return resp(req, user_summary(api))
 
 
 @route("SetPPUserDevRelation", perm=WRITE)
@@ -134,22 +133,14 @@ def delete_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetPPDevSummary", perm=READ)
 def get_device_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    from omm.axi.api import device_summary
-
-    return resp(req, device_summary(api.model))
+    return resp(req, device_summary(api))
 
 
 @route("GetPPState", perm=ANY)
 def get_pp_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     ppn = need_int(req, "ppn", low=1)
     api.model.devices.get(ppn)
-    # A PP that never registered through an RFP reads as absent.
-    state = {"ppn": str(ppn), "onHook": "1", "silentCharging": "0", "callState": "none",
-             "swVersion": "", "bluetooth": "0", "registered": "0", "regServerType": "None",
-             "regServerAddr": "", "regServerPort": "0"}
-    if api.dect is not None:
-        state.update(api.dect.pp_state.get(ppn, {}))
-    return resp(req, state)
+    return resp(req, pp_state(api, ppn))
 
 
 # -- relations -----------------------------------------------------------------

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from omm.axi.args import opt_int
 from omm.axi.dect import SentMessage
 from omm.axi.dispatch import Ctx, resp, route
+from sipdect.axi import conventions
 from sipdect.axi.codec import Message
-from sipdect.axi.errors import AxiError, invalid, missing
+from sipdect.axi.errors import AxiError, invalid, missing, too_long
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
@@ -20,18 +21,30 @@ MAX_CONTENT = 1000  # [A] the real limit is not public
 
 
 def _target_ppn(api: AxiApi, msg: Message) -> int:
-    """The device a message goes to: `Ppn`, or the user behind `toAddr` (tel:NUMBER)."""
-    ppn = opt_int(msg, "Ppn", low=1)
+    """The device a message goes to: `ppn` (the schema spells it `Ppn`), else `toAddr` as
+    conventions.MESSAGE_ADDRESS_SCHEMES describes: ppn:N, tel:NUMBER or NUMBER."""
+    ppn = opt_int(msg, "ppn" if "ppn" in msg.attrs else "Ppn", low=1)
     if ppn:
         api.model.devices.get(ppn)
         return ppn
     to_addr = msg.attrs.get("toAddr")
     if not to_addr:
         raise missing("toAddr")
-    number = to_addr.split(":", 1)[1] if ":" in to_addr else to_addr
-    user = api.model.users.find_by_number(number)
+    if len(to_addr) > conventions.MESSAGE_ADDRESS_MAX_LEN:
+        raise too_long("toAddr", conventions.MESSAGE_ADDRESS_MAX_LEN)
+    scheme, colon, rest = to_addr.partition(":")
+    scheme, rest = (scheme.lower(), rest) if colon else ("tel", to_addr)
+    if scheme not in conventions.MESSAGE_ADDRESS_SCHEMES:
+        raise invalid("toAddr", to_addr, "the address schemes are ppn:N and tel:NUMBER")
+    if scheme == "ppn":
+        if not rest.isdigit() or int(rest) < 1:
+            raise invalid("toAddr", to_addr, "ppn: needs a device number")
+        ppn = int(rest)
+        api.model.devices.get(ppn)
+        return ppn
+    user = api.model.users.find_by_number(rest)
     if not user["ppn"]:
-        raise AxiError("ENoEnt", f"user {number} has no device")
+        raise AxiError("ENoEnt", f"user {rest} has no device")
     return int(user["ppn"])
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from omm.axi.args import need_int, need_str, opt_bool, paged, record_of
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_rfp
+from omm.axi.summaries import rfp_summary, site_summary
 from sipdect.axi.codec import Message
 from sipdect.axi.records import RFP, SITE
 
@@ -50,7 +51,7 @@ def delete_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetRFPSummary", perm=READ)
 def get_rfp_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    return resp(req, api.model.rfps.summary())
+    return resp(req, rfp_summary(api))
 
 
 def _site(api: AxiApi, rec: dict[str, object]) -> Message:
@@ -87,16 +88,7 @@ def delete_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetSiteSummary", perm=READ)
 def get_site_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    sites = list(api.model.sites.table)
-    rfps = list(api.model.rfps.table)
-    on_sites = {r["site"] for r in rfps}
-    return resp(req, {
-        "nRecords": len(sites), "idFirst": api.model.sites.table.first(),
-        "rfpSiteNum": len(on_sites),
-        "g722SiteNum": sum(1 for s in sites if s["wideband"]),
-        "dectSecuritySiteNum": sum(1 for s in sites if s["dectSecurity"]),
-        "videoStreamingSiteNum": sum(1 for s in sites if s["videoStreaming"]),
-        "srtpSiteNum": sum(1 for s in sites if s["srtp"] != "Disabled")})
+    return resp(req, site_summary(api))
 
 
 @route("GetRFPCaptureList", perm=READ)

@@ -14,6 +14,7 @@ from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid
 from sipdect.axi.records import parse_bool
 from sipdect.axi.session import LinkState, Subscription
+from sipdect.ops.eventlog import times_from_source
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
@@ -47,19 +48,22 @@ def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     password = req.attrs.get("password", "")
     account = api.model.accounts.login(username, password)
     if account is None:
-        api.model.log("MinorErr", "AXI",
-                      f"AXI login failed for user '{username}' from {ctx.peer}")
+        _log_failed_login(api, ctx, username)
         # A real OMM still says who it is on a failed login (axi.md §2.2).
         return Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
                                     "errCode": "EAuth", "info": "login failed"})
     sync = parse_bool("UserDeviceSyncClient",
                       req.attrs.get("UserDeviceSyncClient", "false"))
+    limit = api.model.limits.axi_clients
+    if api.logged_in >= limit:
+        session.close(f"already {limit} clients logged in (axiClients)")
+        raise AxiError(*conventions.AXI_CLIENTS_FULL)
     session.opened(account["id"], sync)
     api.model.log("GenInfo", "AXI",
                   f"AXI login of user '{username}' from {ctx.peer}"
                   + (" (user/device sync client)" if sync else ""))
     m = api.model
-    attrs = {**_version_attrs(api), "axiClients": str(api.connected),
+    attrs = {**_version_attrs(api), "axiClients": str(api.logged_in),
              "minPPSwVersion1": conventions.MIN_PP_SW_VERSIONS[0],
              "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
              "ommStbState": "None", "ommPlatform": "linux-pc",
@@ -72,6 +76,27 @@ def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
                                                  "username": account["username"],
                                                  "state": account["state"]}))
     return resp(req, attrs, children)
+
+
+def _log_failed_login(api: AxiApi, ctx: Ctx, username: str) -> None:
+    """One event log entry per source and account tried, however often: anyone can send
+    Open, and a flood must not push the entries before it out of the ring. Failures for
+    unknown user names share one entry per source, whatever the names."""
+    shown, source = _shown(username), ctx.source
+    if api.model.accounts.by_username(username) is not None:
+        kind = f"axi-login-failed:{username}"
+        text = times_from_source(f"AXI login failed for user '{shown}' from {source}")
+    else:
+        kind = "axi-login-failed-unknown-user"
+        text = times_from_source(f"AXI login failed for unknown user '{shown}' from {source}",
+                                 "any unknown user name")
+    api.model.log_repeated("MinorErr", "AXI", kind, source, text)
+
+
+def _shown(username: str, limit: int = 32) -> str:
+    """A user name as the event log shows it: printable and no longer than an account's."""
+    clean = "".join(c if c.isprintable() else "?" for c in username[:limit])
+    return clean + ("..." if len(username) > limit else "")
 
 
 @route("Ping", perm=ANY)

@@ -1,0 +1,81 @@
+"""The asyncio edge of the AXI pre-login gate (sipdect.axi.admission): log lines and the timer.
+
+One per OMM, shared by the plain and TLS listeners: connections that have not logged in yet
+are admitted, evicted or refused here, and what happened to them is logged once per source
+address and then summed up, never once per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+from sipdect.axi.admission import Admission, PreLoginGate, PreLoginLimits, SourceReport
+
+log = logging.getLogger("sipdect.omm.axi")
+
+
+class Waiting(Protocol):
+    """A connection waiting to log in, as the gate drops it to make room."""
+
+    def drop(self) -> None: ...
+
+    def __hash__(self) -> int: ...
+
+
+class Gatekeeper:
+    """PreLoginGate with the loop's clock, its summary timer and the log lines."""
+
+    def __init__(self, limits: PreLoginLimits | None = None) -> None:
+        self.gate: PreLoginGate[Waiting] = PreLoginGate(limits)
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def limits(self) -> PreLoginLimits:
+        return self.gate.limits
+
+    def admit(self, conn: Waiting, source: str) -> bool:
+        """Whether `conn` may wait to log in; an older connection may be dropped for it."""
+        admission: Admission[Waiting] = self.gate.admit(conn, source, time.monotonic())
+        self._report(admission.reports)
+        if admission.evict is not None:
+            admission.evict.drop()
+        return admission.admitted
+
+    def done(self, conn: Waiting) -> None:
+        """`conn` logged in or closed."""
+        self.gate.done(conn)
+
+    def refused(self, source: str, reason: str) -> None:
+        """A connection from `source` was refused or closed before it logged in."""
+        self._report(self.gate.refused(source, reason, time.monotonic()))
+
+    def _report(self, reports: list[SourceReport]) -> None:
+        for r in reports:
+            log.warning("AXI %s: connection refused or closed before login: %s (more from "
+                        "this address are summed up every %.0f s)", r.source, r.reason,
+                        self.limits.report_interval)
+        self._arm()
+
+    def _arm(self) -> None:
+        deadline = self.gate.get_timer()
+        if deadline is None or self._timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()),
+                                   self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        for r in self.gate.handle_timer(time.monotonic()):
+            log.warning("AXI %s: %d more connections refused or closed before login in "
+                        "%.0f s (latest: %s)", r.source, r.count, self.limits.report_interval,
+                        r.reason)
+        self._arm()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

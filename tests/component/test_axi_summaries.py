@@ -1,0 +1,43 @@
+"""Summary events follow the state the per-record answers show (axi.md §4.3, §5.6).
+
+The OMM's SIP side reports a user's registration as PPState of the user's device; the
+registration here is reported the way omm.sip does it (DectBridge.update_pp_state), and
+AXI shows it in GetPPState, GetPPUserSummary and a pushed EventPPUserSummary alike. The
+whole path with a call server is in tests/system/test_site_summaries.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import element
+from sipdect.emulator import Emulator
+
+
+async def test_a_registration_moves_the_user_summary_and_its_event(tmp_path: Path) -> None:
+    async with Emulator(None, tmp_path) as emu:
+        axi = await AxiClient.connect(emu.omm.host, emu.omm.port)
+        try:
+            await axi.login(emu.omm.username, emu.omm.password, sync_client=True)
+            uid = (await axi.request("CreatePPUser", children=[element(
+                "user", {"num": "4711"})])).child("user").attrs["uid"]  # type: ignore[union-attr]
+            ppn = (await axi.request("CreatePPDev", children=[element(
+                "pp", {})])).child("pp").attrs["ppn"]  # type: ignore[union-attr]
+            await axi.request("SetPP", children=[
+                element("pp", {"ppn": ppn, "uid": uid, "relType": "Dynamic"}),
+                element("user", {"uid": uid, "ppn": ppn, "relType": "Dynamic"})])
+            await axi.subscribe("PPUserSummary")
+            dect = emu.omm.service.dect
+            assert dect is not None
+            dect.update_pp_state(int(ppn), {"registered": "1", "regServerType": "Primary"})
+            event = await axi.next_event("EventPPUserSummary", timeout=30)
+            assert event.attrs["nSipRegistration"] == "1"
+            assert (await axi.request("GetPPState", {"ppn": ppn})).attrs["registered"] == "1"
+            summary = await axi.request("GetPPUserSummary")
+            assert {k: v for k, v in summary.attrs.items() if k != "seq"} == event.attrs
+            dect.update_pp_state(int(ppn), {"registered": "0", "regServerType": "None"})
+            event = await axi.next_event("EventPPUserSummary", timeout=30)
+            assert event.attrs["nSipRegistration"] == "0"
+        finally:
+            await axi.close()
