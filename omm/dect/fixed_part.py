@@ -10,6 +10,8 @@ procedures themselves are in omm.dect.connection. Sans-I/O like aioquic's QuicCo
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -61,6 +63,10 @@ class IncomingCall:
     """The caller's name (CALLING-PARTY-NAME), "" if unknown."""
 
 
+_TimerEntry = tuple[float, int, PpConnection]
+"""(deadline, tie-breaker, connection) in the fixed part's timer heap."""
+
+
 @dataclass
 class _Paging:
     attempts: int
@@ -86,6 +92,11 @@ class FixedPart:
         self._keys: dict[int, CipherKeys] = {}
         self._outbox: dict[int, deque[OutgoingMessage]] = {}
         self._pages: dict[int, _Paging] = {}
+        self._timers: dict[PpConnection, _TimerEntry] = {}
+        """Each connection's next deadline, read when it last ran (only then can it change)."""
+        self._timer_heap: list[_TimerEntry] = []
+        """The same entries by deadline; one no longer in `_timers` is stale and skipped."""
+        self._timer_order = itertools.count()
         self._incoming: dict[int, IncomingCall] = {}
         self._call_states: dict[int, str] = {}
         self._requests: list[FpRequest] = []
@@ -150,6 +161,7 @@ class FixedPart:
         index = self._keys[ppn].latest_default_index if ppn in self._keys else None
         if self.enhanced_security and ppn is not None and index is not None:
             conn.start_early_encryption(ppn, index, now)
+            self._schedule(conn)
 
     def _handover_starts(self, ind: HoInProgressInd) -> None:
         conn = self._by_pmid(ind.pmid)
@@ -354,10 +366,12 @@ class FixedPart:
         self.model.log(level, cv.LOG_SUBSYSTEM, text)
 
     def _flush(self, conn: PpConnection, now: float) -> None:
+        """Collect what a connection that just ran has to send, and its next deadline."""
         if conn.closed:
             return
         for data in conn.dlc.data_to_send(now):
             self._requests.append(LcDataReq(conn.rfp_id, conn.mcei, data))
+        self._schedule(conn)
 
     def primitives_to_send(self) -> list[FpRequest]:
         """Everything for the RFPs, in the order it arose."""
@@ -381,19 +395,55 @@ class FixedPart:
         conn.drop_call()
         conn.closed = True
         self.connections.pop((conn.rfp_id, conn.mcei), None)
+        self._timers.pop(conn, None)
         if conn.ppn is not None:
             self.emit(ev.PpTransaction(tr_type, conn.ppn, conn.rfp_id))
 
     # -- timers ----------------------------------------------------------------------------------
+    # Every primitive in and out re-arms the OMM's one fixed-part timer, so get_timer() must
+    # not ask every connection: at 512 PPs subscribing at once that made each primitive cost
+    # O(connections) and the whole start-up quadratic. A connection's deadlines move only
+    # when it runs, and every run ends in _flush(), which re-reads them into a heap.
+    def _schedule(self, conn: PpConnection) -> None:
+        deadline = conn.get_timer()
+        entry = self._timers.get(conn)
+        if deadline is None:
+            if entry is not None:
+                del self._timers[conn]
+            return
+        if entry is not None and entry[0] == deadline:
+            return
+        entry = (deadline, next(self._timer_order), conn)
+        self._timers[conn] = entry
+        heap = self._timer_heap
+        heapq.heappush(heap, entry)
+        if len(heap) > 2 * len(self._timers) + 64:  # mostly stale: keep it small
+            self._timer_heap = list(self._timers.values())
+            heapq.heapify(self._timer_heap)
+
+    def _current(self, entry: _TimerEntry) -> bool:
+        return self._timers.get(entry[2]) is entry
+
     def get_timer(self) -> float | None:
-        deadlines = [c.get_timer() for c in self.connections.values()]
-        deadlines += [p.deadline for p in self._pages.values()]
-        return min((t for t in deadlines if t is not None), default=None)
+        heap = self._timer_heap
+        while heap and not self._current(heap[0]):
+            heapq.heappop(heap)
+        first = heap[0][0] if heap else None
+        paging = min((p.deadline for p in self._pages.values()), default=None)
+        if first is None or (paging is not None and paging < first):
+            return paging
+        return first
 
     def handle_timer(self, now: float) -> None:
-        for conn in list(self.connections.values()):
-            deadline = conn.get_timer()
-            if deadline is not None and now >= deadline:
+        heap = self._timer_heap
+        due: list[PpConnection] = []
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            if self._current(entry):
+                del self._timers[entry[2]]
+                due.append(entry[2])
+        for conn in due:
+            if not conn.closed:
                 conn.handle_timer(now)
                 self._flush(conn, now)
         for ppn, paging in list(self._pages.items()):

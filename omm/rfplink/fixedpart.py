@@ -157,10 +157,12 @@ class FixedPartLink:
     def _arm(self) -> None:
         if self._loop is None:
             return
+        deadline = self.get_timer()
         if self._timer is not None:
+            if self._timer.when() == deadline:
+                return  # most primitives leave the earliest deadline where it was
             self._timer.cancel()
             self._timer = None
-        deadline = self.get_timer()
         if deadline is not None:
             self._timer = self._loop.call_at(deadline, self._fire)
 

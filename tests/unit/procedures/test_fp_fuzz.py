@@ -134,3 +134,52 @@ def test_the_fixed_part_survives_anything_from_a_pp(
             pass
     fp.receive(MacDisconnectInd(1, 7), now)
     assert fp.connections == {}
+
+
+def _earliest(fp: FixedPart) -> float | None:
+    """The fixed part's timer as every connection states it (no paging in these scripts)."""
+    return min((t for c in fp.connections.values() if (t := c.get_timer()) is not None),
+               default=None)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, 2), steps), min_size=1, max_size=6),
+       st.integers(0, 2**32))
+def test_the_fixed_part_timer_is_the_earliest_of_its_connections(
+    model: OmmModel, script: list[tuple[int, list[tuple[str, bytes]]]], seed: int
+) -> None:
+    """Deadlines are kept per connection as it runs, not asked of every connection each time:
+    with three PPs in any mix of procedures, the timer is still the earliest and a timer run
+    leaves no connection overdue."""
+    fp = FixedPart(model, random=random.Random(seed).randbytes)
+    pts = [DlcConnection(Side.PT) for _ in range(3)]
+    now = 0.0
+    for i in range(3):
+        fp.receive(MacConnectInd(1 + i, 7, 0xE1234 + i), now)
+    for i, part in script:
+        for kind, data in part:
+            frames: list[bytes] = []
+            if kind == "nwk":
+                pts[i].send(data, 2)
+                frames = pts[i].data_to_send(now)
+            elif kind == "raw":
+                frames = [data]
+            elif kind == "eks":
+                fp.receive(MacEncEksInd(1 + i, 7), now)
+            else:
+                now += float(data)
+                deadline = fp.get_timer()
+                if deadline is not None and deadline <= now:
+                    fp.handle_timer(now)
+                    assert all((t := c.get_timer()) is None or t > now
+                               for c in fp.connections.values())
+            for frame in frames:
+                fp.receive(LcDataInd(1 + i, 7, frame), now)
+            for req in fp.primitives_to_send():
+                if isinstance(req, LcDataReq):
+                    pts[req.rfp_id - 1].receive(req.frame, now)
+            for pt in pts:
+                list(pt.events())
+            while fp.next_event() is not None:
+                pass
+            assert fp.get_timer() == _earliest(fp)
