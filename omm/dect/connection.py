@@ -565,7 +565,18 @@ class PpConnection:
             return
         self.fp.cipher_keys(self.ppn).store(dck, self._auth_use)
         self.mm = Mm.IDLE
+        if Service.SUBSCRIPTION not in self.services:  # its own link confirms it in `then`
+            self._confirm_late()
         self._advance(now)
+
+    def _confirm_late(self) -> None:
+        """The first authentication with a UAK whose subscription link was lost before it
+        confirms the subscription now."""
+        rec = self._record()
+        if rec is None or rec.get("s") != "Unconfirmed" or self.ppn is None:
+            return
+        self.fp.model.devices.set_subscription(self.ppn, "Yes")
+        self.fp.emit(ev.DeviceSubscribed(self.ppn, rec["ipei"], bool(rec.get("autoCreate"))))
 
     def _start_cipher(self, now: float) -> None:
         try:
@@ -708,8 +719,9 @@ class PpConnection:
         self._check_idle(now)
 
     # -- identification ------------------------------------------------------------------------
-    def _identify(self, msg: NwkMessage) -> Record | None:
-        """The subscribed device the message's PORTABLE-IDENTITY (or this link) names."""
+    def _identify(self, msg: NwkMessage, *, unconfirmed: bool = False) -> Record | None:
+        """The subscribed device the message's PORTABLE-IDENTITY (or this link) names;
+        `unconfirmed` also admits one whose new UAK awaits its first authentication."""
         identity = msg.find(PortableIdentity)
         cap = msg.find(TerminalCapability)
         if cap is not None:
@@ -729,14 +741,20 @@ class PpConnection:
             self.ipei = Ipei.parse(rec["ipei"])
         rec = self._record()
         # The connection that is confirming a subscription may go on to register (§4.2 step 6).
-        states = ("Yes", "Unconfirmed") if Service.SUBSCRIPTION in self.services else ("Yes",)
+        confirming = unconfirmed or Service.SUBSCRIPTION in self.services
+        states = ("Yes", "Unconfirmed") if confirming else ("Yes",)
         if rec is None or rec.get("s") not in states or self.fp.model.devices.uak(rec) is None:
             return None
         return rec
 
     # -- location registration and detach ------------------------------------------------------
     def _on_locate_request(self, msg: NwkMessage, now: float) -> None:
-        if self._identify(msg) is None:
+        # A subscription whose link was lost before its confirming authentication (a busy
+        # OMM timing it out) left the PP subscribed and the UAK unconfirmed: the OMM keeps
+        # that UAK until the first authentication with it (dect-security.md §4.2 step 4),
+        # and every security plan authenticates before the location is accepted, which
+        # then confirms it (_confirm_late). Refused as unknown, the PP never registered.
+        if self._identify(msg, unconfirmed=True) is None:
             self._send(mm.locate_reject(RejectReasonCode.IPUI_UNKNOWN))
             self._check_idle(now)
             return

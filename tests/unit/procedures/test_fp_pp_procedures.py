@@ -12,7 +12,7 @@ from fp_pp_world import World
 from dect.security import KeyUse
 from omm.dect import conventions as cv
 from omm.dect import events as ev
-from omm.dect.primitives import LcDataInd, MacConnectInd, MacEncKeyReq, MacPageReq
+from omm.dect.primitives import FpIndication, LcDataInd, MacConnectInd, MacEncKeyReq, MacPageReq
 from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import Handset, State
@@ -134,6 +134,41 @@ def test_wrong_authentication_code_fails_and_is_logged(world: World, model: OmmM
         line.startswith(f"AccessRightsFailed(ipei={IPEI}, authentication failed")
         for line in log_lines(model)
     )
+
+
+
+def test_a_subscription_whose_confirmation_was_lost_is_confirmed_by_the_next_registration(
+    world: World, model: OmmModel
+) -> None:
+    """The OMM keeps the new UAK unconfirmed until the first authentication with it
+    (dect-security.md §4.2): when the subscription's link was lost before that (a busy OMM
+    timing it out), the PP's next location registration authenticates, confirms and
+    registers it instead of being refused as unknown."""
+    wildcard(model)
+    handset = world.add_handset(IPEI)
+    deliver = world.to_fp
+
+    def lose_uplink_once_accepted(ind: FpIndication) -> None:
+        if not (handset.subscriptions and isinstance(ind, LcDataInd)):
+            deliver(ind)
+
+    world.to_fp = lose_uplink_once_accepted  # type: ignore[method-assign]
+    handset.subscribe(world.now, ac="1234")
+    world.run(cv.PROCEDURE_TIMEOUT_S + 1)
+    device = model.devices.find_by_ipei(IPEI)
+    assert handset.subscriptions and device["s"] == "Unconfirmed"
+    assert not world.fp.connections and world.events_of(ev.DeviceSubscribed) == []
+    world.to_fp = deliver  # type: ignore[method-assign]
+    world.run(30)
+    assert handset.subscription is not None and handset.subscription.tpui is None
+    handset.power_off(world.now)  # the user tries again
+    handset.power_on(world.now)
+    handset.lock(1, world.rfpi(1), world.now)
+    world.run(30)
+    assert handset.subscription.tpui is not None and handset.display == ["Registered"]
+    assert model.devices.get(device["ppn"])["s"] == "Yes"
+    assert world.events_of(ev.DeviceSubscribed) == [ev.DeviceSubscribed(device["ppn"], IPEI, True)]
+    assert ev.DeviceAttached(device["ppn"], 1) in world.fp_events
 
 
 # --- location registration, authentication, ciphering -----------------------------------------
