@@ -9,7 +9,9 @@ peak RSS is its own and a run that takes too long can be stopped:
   once; this gives subscriptions per second.
 The child prints one JSON line per phase reached and its result before the teardown, so even
 a run that is stopped says how far it came. `--profile N` adds the N functions with the most
-own time (cProfile) to the result.
+own time (cProfile) to the result. Each size also reports the CPU seconds its child used and
+the machine's load average before and after it: on a shared machine the phases stretch with
+the load, the CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ from typing import Any
 
 from sipdect.config import HandsetConfig, RfpConfig, SystemConfig, parse_config
 
-#: (RFPs, handsets) of the full run and of the smoke-test run.
-SIZES: tuple[tuple[int, int], ...] = ((256, 512), (1024, 4096))
+#: (RFPs, handsets) of the full run and of the smoke-test run. Half the goal size beside it
+#: shows how start-up grows with the site (it must stay about linear; a 256/512 run that
+#: never settled while 128/256 took 7 s was start-up work growing with the square).
+SIZES: tuple[tuple[int, int], ...] = ((128, 256), (256, 512), (1024, 4096))
 QUICK_SIZES: tuple[tuple[int, int], ...] = ((8, 16),)
 MODES = ("at_once", "staged")
 
@@ -122,6 +126,13 @@ def site_config(n_rfps: int, n_handsets: int) -> SystemConfig:
     return cfg
 
 
+def _cpu_s() -> float:
+    """CPU seconds this process used so far: on a shared machine the wall-clock phases
+    stretch with the load, this much less."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 2)
+
+
 def _rss_mb() -> float:
     """Peak resident set size of this process so far (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -199,7 +210,7 @@ async def bring_up_at_once(n_rfps: int, n_handsets: int, deadline_s: float, repo
         ready = len(reached) == 4
         result.update({"ready": ready, "phases_s": {"started": started, **reached},
                        "ready_s": max(reached.values()) if ready else None,
-                       "reached": seen, "peak_rss_mb": _rss_mb()})
+                       "reached": seen, "peak_rss_mb": _rss_mb(), "cpu_s": _cpu_s()})
         if not ready:
             result["gave_up_after_s"] = deadline_s
             result["handsets_by_state"] = _handset_summary(emu.system)
@@ -259,7 +270,7 @@ async def bring_up_staged(n_rfps: int, n_handsets: int, deadline_s: float, repor
                             if ready else None}
         result.update({"ready": ready, "phases_s": phases,
                        "ready_s": max(phases.values()) if ready else None,
-                       "reached": seen, "peak_rss_mb": _rss_mb(),
+                       "reached": seen, "peak_rss_mb": _rss_mb(), "cpu_s": _cpu_s(),
                        "subscription": subscription})
         if not ready:
             result["gave_up_after_s"] = deadline_s
@@ -315,6 +326,7 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
            "--handsets", str(n_handsets), "--mode", mode, "--deadline", str(deadline_s)]
     if profile:
         cmd += ["--profile", str(profile)]
+    load_before = _load_avg()
     killed = False
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
@@ -329,13 +341,24 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
             lines.append(json.loads(line))
         except json.JSONDecodeError:
             continue
+    load = {"before": load_before, "after": _load_avg()}
     final = next((item["result"] for item in lines if "result" in item), None)
     if final is not None:
-        return dict(final)
+        return {**final, "load_avg_1m": load}
     why = (f"killed: no result {deadline_s + KILL_GRACE_S:.0f} s after the start" if killed
            else f"the child ended with {proc.returncode}: {err.strip()[-500:]}")
     return {"mode": mode, "rfps": n_rfps, "handsets": n_handsets, "ready": False,
-            "error": why, "progress": [item for item in lines if "phase" in item]}
+            "error": why, "progress": [item for item in lines if "phase" in item],
+            "load_avg_1m": load}
+
+
+def _load_avg() -> float | None:
+    """The machine's 1-minute load average (runnable processes; cpus says how many run at
+    once): a figure measured beside other work is only worth as much as this says."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def run(quick: bool = False) -> dict[str, Any]:

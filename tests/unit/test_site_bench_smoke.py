@@ -32,6 +32,7 @@ def test_quick_site_benchmark_reports_every_figure() -> None:
                                    "handsets_registered": site["handsets"],
                                    "devices_subscribed": site["handsets"]}
         assert site["peak_rss_mb"] >= site["baseline_rss_mb"] > 0
+        assert site["cpu_s"] > 0 and set(site["load_avg_1m"]) == {"before", "after"}
     staged = next(s for s in sites if s["mode"] == "staged")
     assert staged["subscription"]["subscriptions_per_s"] > 0
     # The goal names the full run's size; a quick run has nothing to say about it.
