@@ -148,20 +148,29 @@ class FixedPart:
             old_rfp_id = moving.rfp_id
             del self.connections[(moving.rfp_id, moving.mcei)]
             moving.rfp_id, moving.mcei = ind.rfp_id, ind.mcei
-            self.connections[(ind.rfp_id, ind.mcei)] = moving
+            self._place(moving)
             self.emit(ev.PpTransaction("ConnHandover", moving.ppn or 0, ind.rfp_id))
             if moving.has_call and moving.ppn is not None:
                 self.emit(ev.CallHandover(moving.ppn, old_rfp_id, ind.rfp_id, ind.mcei))
             self._flush(moving, now)
             return
         conn = PpConnection(self, ind.rfp_id, ind.mcei, ind.pmid)
-        self.connections[(ind.rfp_id, ind.mcei)] = conn
+        self._place(conn)
         ppn = cv.ppn_from_pmid(ind.pmid)
         self.emit(ev.PpTransaction("LinkEstablish", ppn or 0, ind.rfp_id))
         index = self._keys[ppn].latest_default_index if ppn in self._keys else None
         if self.enhanced_security and ppn is not None and index is not None:
             conn.start_early_encryption(ppn, index, now)
             self._schedule(conn)
+
+    def _place(self, conn: PpConnection) -> None:
+        """Key a connection by its RFP and MCEI. One it replaces (the RFP reused the MCEI
+        without a MAC_DIS_IND) is forgotten with its deadlines."""
+        key = (conn.rfp_id, conn.mcei)
+        old = self.connections.get(key)
+        if old is not None and old is not conn:
+            self._timers.pop(old, None)
+        self.connections[key] = conn
 
     def _handover_starts(self, ind: HoInProgressInd) -> None:
         conn = self._by_pmid(ind.pmid)

@@ -143,20 +143,26 @@ def _earliest(fp: FixedPart) -> float | None:
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 2), steps), min_size=1, max_size=6),
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["", "connect", "disconnect"]),
+                          steps), min_size=1, max_size=6),
        st.integers(0, 2**32))
 def test_the_fixed_part_timer_is_the_earliest_of_its_connections(
-    model: OmmModel, script: list[tuple[int, list[tuple[str, bytes]]]], seed: int
+    model: OmmModel, script: list[tuple[int, str, list[tuple[str, bytes]]]], seed: int
 ) -> None:
     """Deadlines are kept per connection as it runs, not asked of every connection each time:
-    with three PPs in any mix of procedures, the timer is still the earliest and a timer run
-    leaves no connection overdue."""
+    with three PPs in any mix of procedures, links ending and new ones (also on a MCEI still
+    taken), the timer is still the earliest and a timer run leaves no connection overdue."""
     fp = FixedPart(model, random=random.Random(seed).randbytes)
     pts = [DlcConnection(Side.PT) for _ in range(3)]
     now = 0.0
     for i in range(3):
         fp.receive(MacConnectInd(1 + i, 7, 0xE1234 + i), now)
-    for i, part in script:
+    for i, link, part in script:
+        if link == "connect":
+            pts[i] = DlcConnection(Side.PT)
+            fp.receive(MacConnectInd(1 + i, 7, 0xE1234 + i), now)
+        elif link == "disconnect":
+            fp.receive(MacDisconnectInd(1 + i, 7), now)
         for kind, data in part:
             frames: list[bytes] = []
             if kind == "nwk":
