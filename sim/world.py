@@ -67,6 +67,8 @@ class World:
         schedule_deliveries(self.air, loop.call_soon, loop.time)
         self.air.add_listener(self._air_changed)
         self.handsets: dict[int, HandsetEntry] = {}
+        self._by_ipei: dict[str, int] = {}
+        """Handset id by IPEI (OMM form): placing a site's handsets one by one stays linear."""
         self._ids = itertools.count(1)
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._changed_rfps: set[int] = set()
@@ -87,12 +89,13 @@ class World:
     def add_handset(self, ipei: str, x: float, y: float, *, model: str = "622d",
                     name: str = "") -> HandsetEntry:
         ipei = Ipei.parse(ipei).omm_form()
-        if any(str(e.handset.ipei) == ipei for e in self.handsets.values()):
+        if ipei in self._by_ipei:
             raise ValueError(f"a handset with IPEI {ipei} is already on the air")
         hid = next(self._ids)
         handset = Handset(ipei, model=model)
         entry = HandsetEntry(hid, handset, name or f"Handset {hid}")
         self.handsets[hid] = entry
+        self._by_ipei[ipei] = hid
         self.air.add_handset(hid, x, y)
         self.air.attach_handset(hid, lambda rfp, prim, now: self._receive(hid, rfp, prim, now))
         handset.power_on(self.now())
@@ -111,6 +114,7 @@ class World:
         self.voice_stop(hid)
         self.air.remove_handset(hid)
         del self.handsets[hid]
+        del self._by_ipei[str(entry.handset.ipei)]
 
     def get(self, hid: int) -> HandsetEntry:
         entry = self.handsets.get(hid)
@@ -126,10 +130,10 @@ class World:
             ipei = Ipei.parse(ref).omm_form()
         except ValueError:
             raise KeyError(f"no handset {ref!r}") from None
-        for entry in self.handsets.values():
-            if str(entry.handset.ipei) == ipei:
-                return entry
-        raise KeyError(f"no handset {ref!r}")
+        hid = self._by_ipei.get(ipei)
+        if hid is None:
+            raise KeyError(f"no handset {ref!r}")
+        return self.handsets[hid]
 
     def move(self, hid: int, x: float, y: float) -> None:
         self.air.move(hid, x, y)
