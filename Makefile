@@ -1,4 +1,4 @@
-# Two entry points, both self-installing: `make up` and `make test`.
+# Two entry points, both self-installing: `make up` and `make test` (and `make lint` for CI).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -33,8 +33,12 @@ test: install-test peers
 bench: install
 	$(BIN)/sipdect bench all
 
+# The packages mypy checks strictly; the tests are only linted by ruff.
+TYPED := dect sipdect omm rfp sim mom eventmgr
+
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy --strict $(TYPED)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
