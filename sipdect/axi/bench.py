@@ -43,14 +43,17 @@ class Sizes:
     seconds: float  # per measurement, after a warm-up of a tenth of it
     create_clients: int
     create_in_flight: int  # pipelined CreatePPUser per creating client
+    hashes: int  # password hashes and verifications timed
 
 
-FULL = Sizes(users=20_000, seconds=5.0, create_clients=8, create_in_flight=16)
-QUICK = Sizes(users=200, seconds=0.5, create_clients=4, create_in_flight=8)
+FULL = Sizes(users=20_000, seconds=5.0, create_clients=8, create_in_flight=16, hashes=20)
+QUICK = Sizes(users=200, seconds=0.5, create_clients=4, create_in_flight=8, hashes=3)
 
 #: Goals the emulator should meet (a real OMM's provisioning tools sync whole directories).
 CREATE_GOAL_S = 60.0
 PING_RATIO_GOAL = 0.5
+#: Every Open verifies one salted scrypt hash (sipdect.accounts): a login must not wait for it.
+HASH_GOAL_MS = 100.0
 
 #: The same glibc malloc settings for every server process. asyncio reads into fresh
 #: 256 KiB buffers; below glibc's default 128 KiB mmap threshold each read can map and
@@ -366,6 +369,32 @@ async def _run_ceiling(server: ServerProcess, sizes: Sizes) -> dict[str, Any]:
     return out
 
 
+def _password_hashing(sizes: Sizes) -> dict[str, Any]:
+    """Milliseconds one hash_password and one verify_password take (what an Open costs the
+    OMM before it answers), slowest and median of `sizes.hashes` runs each."""
+    from sipdect import accounts
+
+    password = "Bench-Login-2026"
+    hash_ms, verify_ms = [], []
+    for _ in range(sizes.hashes):
+        t0 = time.perf_counter()
+        stored = accounts.hash_password(password)
+        t1 = time.perf_counter()
+        ok = accounts.verify_password(password, stored)
+        t2 = time.perf_counter()
+        if not ok:
+            raise RuntimeError("a password does not verify against its own hash")
+        hash_ms.append((t1 - t0) * 1000)
+        verify_ms.append((t2 - t1) * 1000)
+    hash_ms.sort()
+    verify_ms.sort()
+    hash_p50, verify_p50 = _percentile(hash_ms, 0.5), _percentile(verify_ms, 0.5)
+    return {"hashes": sizes.hashes, "scrypt_n": accounts.SCRYPT_N,
+            "hash_p50_ms": round(hash_p50, 2), "hash_max_ms": round(hash_ms[-1], 2),
+            "verify_p50_ms": round(verify_p50, 2), "verify_max_ms": round(verify_ms[-1], 2),
+            "goal_ms": HASH_GOAL_MS, "meets_goal": max(hash_p50, verify_p50) < HASH_GOAL_MS}
+
+
 def _measured(kind: str, sizes: Sizes,
               body: Callable[[ServerProcess, Sizes], Coroutine[Any, Any, dict[str, Any]]]
               ) -> dict[str, Any]:
@@ -394,6 +423,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "users": sizes.users,
         "seconds_per_measurement": sizes.seconds,
         "create_users": emulator.pop("create_users"),
+        "password_hashing": _password_hashing(sizes),
         "emulator": emulator,
         "ceiling": ceiling,
         "ping_ratio_emulator_to_ceiling": ratio,

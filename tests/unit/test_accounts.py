@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -62,12 +60,6 @@ def test_unicode_password() -> None:
 )
 def test_malformed_stored_hash_never_matches(stored: str) -> None:
     assert accounts.verify_password("anything", stored) is False
-
-
-def test_hashing_is_fast_enough() -> None:
-    start = time.perf_counter()
-    accounts.hash_password(GOOD)
-    assert time.perf_counter() - start < 0.1 * 3  # well under 100 ms, generous for slow CI
 
 
 # --- password rules ---------------------------------------------------------------------

@@ -30,6 +30,11 @@ def test_quick_axi_benchmark_reports_every_figure() -> None:
     for m in measured:
         assert m["requests"] > 0 and m["errors"] == 0, m
         assert all(m[f] > 0 for f in FIGURES), m
+    hashing = result["password_hashing"]
+    assert hashing["hashes"] == axi_bench.QUICK.hashes
+    assert hashing["goal_ms"] == axi_bench.HASH_GOAL_MS and "meets_goal" in hashing
+    assert all(hashing[f] > 0 for f in ("hash_p50_ms", "hash_max_ms", "verify_p50_ms",
+                                        "verify_max_ms"))
     for per_transport in result["ping_ratio_emulator_to_ceiling"].values():
         assert set(per_transport) == {f"clients_{n}" for n in axi_bench.CONCURRENCY}
         assert all(r > 0 for r in per_transport.values())
