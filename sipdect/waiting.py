@@ -24,7 +24,9 @@ POLL_INTERVAL = 0.02
 """Seconds between two looks at a condition that cannot be awaited."""
 
 
-def _scaled(timeout: float) -> float:
+def scaled(timeout: float) -> float:
+    """The seconds a wait of `timeout` really gets on this machine (SIPDECT_WAIT_SCALE): for
+    event waits that keep their own deadline, e.g. on a queue."""
     try:
         scale = float(os.environ.get("SIPDECT_WAIT_SCALE", "1"))
     except ValueError:
@@ -42,7 +44,7 @@ async def until(condition: Callable[[], T | None | Awaitable[T | None]], what: s
     """Poll `condition` (a plain or async callable) until it returns something truthy and
     return that; raise WaitTimeout naming `what` and the last value once `timeout` passed."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + _scaled(timeout)
+    deadline = loop.time() + scaled(timeout)
     while True:
         value = condition()
         if inspect.isawaitable(value):
@@ -58,7 +60,7 @@ async def until(condition: Callable[[], T | None | Awaitable[T | None]], what: s
 def until_sync(condition: Callable[[], T | None], what: str, *,
                timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL) -> T:
     """`until` for code without an event loop (threads, subprocess peers)."""
-    deadline = time.monotonic() + _scaled(timeout)
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         value = condition()
         if value:

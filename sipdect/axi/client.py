@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sipdect.axi.codec import FrameDecoder, Message, element, frame, parse
+from sipdect.waiting import DEFAULT_TIMEOUT
 
 
 class AxiResponseError(Exception):
@@ -83,7 +84,7 @@ class AxiClient:
 
     async def request(self, msg: Message | str, attrs: Mapping[str, Any] | None = None,
                       children: list[Message] | None = None, *, check: bool = True,
-                      seq: bool = True, timeout: float = 30.0) -> Message:
+                      seq: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Message:
         """Send one request and wait for its response; raise AxiResponseError on errCode."""
         if isinstance(msg, str):
             msg = element(msg, attrs, children)
@@ -118,7 +119,8 @@ class AxiClient:
         entries = [element("e", {"cmd": "On", "eventType": t, **filters}) for t in event_types]
         return await self.request("Subscribe", children=entries)
 
-    async def next_event(self, name: str | None = None, timeout: float = 10.0) -> Message:
+    async def next_event(self, name: str | None = None,
+                         timeout: float = DEFAULT_TIMEOUT) -> Message:
         """The next event (of that name, skipping others)."""
         async def _wait() -> Message:
             while True:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sipdect.waiting import WaitTimeout, until, until_sync
+from sipdect.waiting import WaitTimeout, scaled, until, until_sync
 
 
 async def test_until_returns_the_first_truthy_value() -> None:
@@ -29,3 +29,10 @@ def test_until_sync_without_a_loop() -> None:
     assert until_sync(lambda: "x", "x") == "x"
     with pytest.raises(WaitTimeout, match="last seen: ''"):
         until_sync(lambda: "", "never", timeout=0.03)
+
+
+@pytest.mark.parametrize(("scale", "seconds"), [("3", 6.0), ("0.5", 2.0), ("slow", 2.0)])
+def test_the_wait_scale_only_ever_stretches_deadlines(monkeypatch: pytest.MonkeyPatch,
+                                                      scale: str, seconds: float) -> None:
+    monkeypatch.setenv("SIPDECT_WAIT_SCALE", scale)
+    assert scaled(2.0) == seconds
