@@ -104,7 +104,7 @@ async def test_missing_bad_and_too_long_values_name_the_attribute(axi: AxiClient
 async def test_malformed_xml_gets_einval_and_the_session_continues(axi: AxiClient) -> None:
     await axi.send_raw(b'<GetPPUser seq="900" uid=1>\0')
     # No request of the client's own waits for seq 900, so the answer lands with the events.
-    answer = await axi.next_event("GetPPUserResp", timeout=DEFAULT_TIMEOUT)
+    answer = await axi.next_event("GetPPUserResp")
     assert (answer.attrs["seq"], answer.attrs["errCode"]) == ("900", "EInval")
     assert (await axi.request("Ping")).name == "PingResp"
 
@@ -112,14 +112,14 @@ async def test_malformed_xml_gets_einval_and_the_session_continues(axi: AxiClien
 async def test_garbage_closes_only_that_connection(omm: OmmHandle, axi: AxiClient) -> None:
     bad = await connect(omm)
     await bad.send_raw(b"\x00\x01\x02garbage-without-a-tag\0")
-    await asyncio.wait_for(bad.closed.wait(), 5)
+    await asyncio.wait_for(bad.closed.wait(), DEFAULT_TIMEOUT)
     assert (await axi.request("Ping")).name == "PingResp"
 
 
 async def test_endless_message_closes_that_connection(omm: OmmHandle, axi: AxiClient) -> None:
     bad = await connect(omm)
     await bad.send_raw(b"<Ping " + b"x" * 100_000)
-    await asyncio.wait_for(bad.closed.wait(), 5)
+    await asyncio.wait_for(bad.closed.wait(), DEFAULT_TIMEOUT)
     assert (await axi.request("Ping")).name == "PingResp"
 
 
@@ -355,7 +355,7 @@ async def test_more_clients_than_axi_clients_are_dropped(tmp_path) -> None:  # t
         for c in (a, b):  # axiClients counts logged-in sessions (test_axi_prelogin)
             await c.login(emu.omm.username, emu.omm.password)
         third = await connect(emu.omm)
-        await asyncio.wait_for(third.closed.wait(), 5)
+        await asyncio.wait_for(third.closed.wait(), DEFAULT_TIMEOUT)
         assert (await a.request("Ping")).name == "PingResp"
         for c in (a, b):
             await c.close()
