@@ -31,13 +31,14 @@ from interop_peers import (
     start_sipp,
     wait_listening,
 )
-from site_helpers import Control, call_site_config, eventually, ipei
+from site_helpers import Control, call_site_config, ipei, until_hears, until_state
 
 from sim.voice import default_tone_hz
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
 from sipdect.emulator import Emulator
 from sipdect.media.codecs import alaw_encode
+from sipdect.waiting import until
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow,
               pytest.mark.asyncio(loop_scope="module")]
@@ -95,7 +96,7 @@ async def site(kamailio: Kamailio,
 
             async def on_air() -> bool:
                 return all(h["tpui"] for h in await control.handsets())
-            await eventually(on_air, "every handset subscribed and on the air", timeout=60)
+            await until(on_air, "every handset subscribed and on the air", timeout=60)
             seen = await asyncio.to_thread(kamailio.wait_registered, list(HANDSETS), 30)
             assert set(HANDSETS) <= seen, kamailio.output()[-3000:]
             yield Site(emu, control, kamailio, ids, tmp_path_factory.mktemp("sipp"))
@@ -112,18 +113,6 @@ async def srtp_only(site: Site) -> AsyncIterator[None]:
         await axi.request("SetSite", children=[element("site", {"id": 1, "srtp": "Disabled"})])
     finally:
         await axi.close()
-
-
-async def until_state(site: Site, number: str, state: str) -> None:
-    async def probe() -> bool:
-        return await site.control.call_state(site.ids[number]) == state
-    await eventually(probe, f"{number} to be {state}")
-
-
-async def until_hears(site: Site, number: str, tone: float, what: str) -> None:
-    async def probe() -> bool:
-        return await site.control.hears(site.ids[number], tone)
-    await eventually(probe, what)
 
 
 def tone(hz: float, seconds: float) -> np.ndarray:
@@ -245,7 +234,7 @@ async def test_a_handset_and_baresip_talk_over_srtp_through_kamailio(
     async def recording() -> bool:
         path = ua.recording()
         return path is not None and path.stat().st_size > 44 + 2 * 8000
-    await eventually(recording, "baresip to record a second of what it receives")
+    await until(recording, "baresip to record a second of what it receives")
     await site.control.hang_up(site.ids["202"])
     assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
     await until_state(site, "202", "idle")

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from interop_peers import free_ports, run_sipp, sipp_register, start_sipp, wait_listening
-from site_helpers import Control, call_site_config, eventually, ipei
+from site_helpers import Control, call_site_config, ipei, until_state
 
 from sipdect.emulator import Emulator
 from sipdect.sip import Transport
+from sipdect.waiting import until
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow,
               pytest.mark.asyncio(loop_scope="module")]
@@ -74,14 +75,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 handsets = await control.handsets()
                 users = {r["user"] for r in (await control.pbx())["registrations"]}
                 return all(h["tpui"] for h in handsets) and users >= set(HANDSETS)
-            await eventually(ready, "every handset on the air and registered", timeout=60)
+            await until(ready, "every handset on the air and registered", timeout=60)
             yield Site(emu, control, ids, servers, tmp_path_factory.mktemp("sipp"))
-
-
-async def until_state(site: Site, number: str, state: str) -> None:
-    async def probe() -> bool:
-        return await site.control.call_state(site.ids[number]) == state
-    await eventually(probe, f"{number} to be {state}")
 
 
 @pytest.mark.parametrize("kind", [Transport.UDP, Transport.TCP])

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from interop_peers import Baresip, make_baresip
-from site_helpers import Control, call_site_config, eventually, ipei
+from site_helpers import Control, call_site_config, ipei, until_state
 
 from sim.voice import default_tone_hz
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
 from sipdect.emulator import Emulator
+from sipdect.waiting import until
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow,
               pytest.mark.asyncio(loop_scope="module")]
@@ -82,7 +83,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 handsets = await control.handsets()
                 return all(h["tpui"] for h in handsets) and all(
                     [await site.registered(n) for n in HANDSETS])
-            await eventually(ready, "every handset on the air and registered", timeout=60)
+            await until(ready, "every handset on the air and registered", timeout=60)
             axi = await AxiClient.connect(emu.omm.host, emu.omm.port)
             try:
                 await axi.login(emu.omm.username, emu.omm.password)
@@ -101,12 +102,6 @@ def phone(directory: Path, site: Site, user: str, *, srtp: bool,
                         tone_hz=PHONE_TONE, tone_seconds=30.0, record=True)
 
 
-async def until_state(site: Site, number: str, state: str) -> None:
-    async def probe() -> bool:
-        return await site.control.call_state(site.ids[number]) == state
-    await eventually(probe, f"{number} to be {state}")
-
-
 async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
                                                     baresips: list[Baresip]) -> None:
     ua = phone(tmp_path / "phone", site, "300", srtp=True)
@@ -114,7 +109,7 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
 
     async def registered() -> bool:
         return await site.registered("300")
-    await eventually(registered, f"baresip to register:\n{ua.output()}")
+    await until(registered, f"baresip to register:\n{ua.output()}")
     await until_state(site, "201", "idle")
     await site.control.dial(site.ids["201"], "300")
     assert await asyncio.to_thread(ua.wait_for, "Call established"), ua.output()
@@ -122,7 +117,7 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
 
     async def hears() -> bool:
         return await site.control.hears(site.ids["201"], PHONE_TONE)
-    await eventually(hears, f"201 to hear baresip's {PHONE_TONE:g} Hz")
+    await until(hears, f"201 to hear baresip's {PHONE_TONE:g} Hz")
     assert "SRTP is Enabled" in ua.output(), ua.output()
     received = await site.control.handset(site.ids["201"])
     assert received["voice"]["undecodable"] == 0, received
@@ -130,7 +125,7 @@ async def test_a_handset_and_baresip_talk_over_srtp(site: Site, tmp_path: Path,
     async def recording() -> bool:
         path = ua.recording()
         return path is not None and path.stat().st_size > 44 + 2 * 8000
-    await eventually(recording, "baresip to record a second of what it receives")
+    await until(recording, "baresip to record a second of what it receives")
     await site.control.hang_up(site.ids["201"])
     assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
     await until_state(site, "201", "idle")
@@ -165,7 +160,7 @@ async def test_baresip_calls_a_handset_that_answers_by_itself_over_srtp(
 
         async def hears() -> bool:
             return await site.control.hears(site.ids["202"], PHONE_TONE)
-        await eventually(hears, f"202 to hear baresip's {PHONE_TONE:g} Hz")
+        await until(hears, f"202 to hear baresip's {PHONE_TONE:g} Hz")
         await site.control.hang_up(site.ids["202"])
         assert await asyncio.to_thread(ua.wait_for, "session closed"), ua.output()
         await until_state(site, "202", "idle")

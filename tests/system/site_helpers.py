@@ -1,16 +1,17 @@
-"""What the site system tests share: waiting for AXI events out of order, polling, the control
-API as a user drives it, and RSA-encrypted AXI secrets (axi.md §2.4, README "Control API").
+"""What the site system tests share: waiting for AXI events out of order, the control API as a
+user drives it, waiting for a handset's call state or tone, and RSA-encrypted AXI secrets
+(axi.md §2.4, README "Control API").
 
-Nothing here asserts on time: every wait polls or listens with a generous deadline and fails
-with what it saw last.
+Nothing here asserts on time: states are waited for with sipdect.waiting.until and events
+with EventWatch, both with the suite's one generous deadline (DEFAULT_TIMEOUT).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import aiohttp
 import rsa
@@ -19,11 +20,7 @@ from dect.identities import Ipei
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
 from sipdect.ready import TOKEN_HEADER
-
-TIMEOUT = 30.0
-"""Seconds any one wait may take before the test fails; far above what a run needs."""
-
-T = TypeVar("T")
+from sipdect.waiting import DEFAULT_TIMEOUT, scaled, until
 
 
 def ipei(psn: int, emc: int = 0x0BEE) -> str:
@@ -36,21 +33,6 @@ def encrypt(open_response: Message, text: str) -> str:
     key = open_response.child("publicKey") or open_response
     pub = rsa.PublicKey(int(key.attrs["modulus"], 16), int(key.attrs["exponent"], 16))
     return base64.b64encode(rsa.encrypt(text.encode(), pub)).decode()
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], what: str,
-                     timeout: float = TIMEOUT, interval: float = 0.05) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` and its last value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: T | None = None
-    while True:
-        last = await probe()
-        if last:
-            return last
-        if loop.time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
-        await asyncio.sleep(interval)
 
 
 class EventWatch:
@@ -74,10 +56,10 @@ class EventWatch:
         return [e for e in self.seen if e.name == name and where(e)]
 
     async def wait(self, name: str, where: Callable[[Message], bool] = lambda e: True, *,
-                   since: int = 0, timeout: float = TIMEOUT) -> Message:
+                   since: int = 0, timeout: float = DEFAULT_TIMEOUT) -> Message:
         """The first event called `name` at or after `since` for which `where` holds."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + scaled(timeout)
         index = since
         while True:
             self._drain()
@@ -88,7 +70,7 @@ class EventWatch:
             left = deadline - loop.time()
             if left <= 0:
                 names = [e.name for e in self.seen[since:]][-20:]
-                raise AssertionError(f"no {name} came within {timeout} s; got {names}")
+                raise AssertionError(f"no {name} came within {timeout:g} s; got {names}")
             try:
                 event = await asyncio.wait_for(self.client.events.get(), left)
             except TimeoutError:
@@ -207,6 +189,30 @@ class Control:
     async def pbx(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/pbx")
         return result
+
+
+class CallSite(Protocol):
+    """What the call tests' sites have: the control API and the handset ids by number."""
+
+    @property
+    def control(self) -> Control: ...
+
+    @property
+    def ids(self) -> dict[str, int]: ...
+
+
+async def until_state(site: CallSite, number: str, state: str) -> None:
+    """Wait until the handset of `number` shows this call state (idle, incoming, ...)."""
+    async def probe() -> bool:
+        return await site.control.call_state(site.ids[number]) == state
+    await until(probe, f"{number} to be {state}")
+
+
+async def until_hears(site: CallSite, number: str, tone: float, what: str) -> None:
+    """Wait until the earpiece of `number`'s handset plays `tone`."""
+    async def probe() -> bool:
+        return await site.control.hears(site.ids[number], tone)
+    await until(probe, what)
 
 
 def call_site_config(name: str, handsets: dict[str, tuple[str, float, float]],

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from site_helpers import Control, EventWatch, call_site_config, eventually, ipei
+from site_helpers import Control, EventWatch, call_site_config, ipei, until_hears, until_state
 
 from sim.voice import default_tone_hz
 from sipdect import ctl
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
 from sipdect.emulator import Emulator
+from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -81,8 +82,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 users = {r["user"] for r in pbx["registrations"]}
                 return all(h["tpui"] for h in handsets) and users >= set(HANDSETS)
 
-            await eventually(ready, "every handset registered on the air and at the PBX",
-                             timeout=60)
+            await until(ready, "every handset registered on the air and at the PBX",
+                        timeout=60)
             ppns = {}
             for num in HANDSETS:
                 user = (await axi.request("GetPPUserByNumber", {"num": num})).child("user")
@@ -94,18 +95,6 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
 
 async def state_is(site: Site, number: str, state: str) -> bool:
     return await site.control.call_state(site.ids[number]) == state
-
-
-async def until_state(site: Site, number: str, state: str) -> None:
-    async def probe() -> bool:
-        return await state_is(site, number, state)
-    await eventually(probe, f"{number} to be {state}")
-
-
-async def until_hears(site: Site, number: str, tone: float, what: str) -> None:
-    async def probe() -> bool:
-        return await site.control.hears(site.ids[number], tone)
-    await eventually(probe, what)
 
 
 async def connect(site: Site, caller: str, callee: str) -> None:
@@ -164,7 +153,7 @@ async def test_handover_during_a_call_keeps_the_voice_flowing(site: Site) -> Non
         voice = (await site.control.handset(site.ids["203"]))["voice"]
         return voice["received"] > received + 100 and await site.control.hears(
             site.ids["203"], site.tone("204"))
-    await eventually(flowing, "203 to keep hearing 204 on the new RFP")
+    await until(flowing, "203 to keep hearing 204 on the new RFP")
     await until_hears(site, "204", site.tone("203"), "204 to keep hearing 203")
     assert await state_is(site, "203", "connected")
     await hang_up(site, "204", "203")
