@@ -4,8 +4,7 @@ device, a wrong password lands in the event log, deleting the user unregisters i
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,10 +12,10 @@ from sim.pbx import PbxConfig, PbxServer
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
 from sipdect.emulator import OmmHandle
+from sipdect.waiting import until
 from tests.component.test_axi_server import encrypt
 
 ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22"}
-TIMEOUT = 5.0
 
 
 @pytest.fixture
@@ -24,15 +23,6 @@ async def pbx() -> AsyncIterator[PbxServer]:
     server = await PbxServer.start(PbxConfig(accounts=ACCOUNTS))
     yield server
     await server.close()
-
-
-async def until(condition: Callable[[], object], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TIMEOUT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def use_pbx(axi: AxiClient, pbx: PbxServer) -> Message:
@@ -79,7 +69,7 @@ async def test_user_registers_shows_in_pp_state_and_unregisters_on_delete(
         "1", "Primary", pbx.address.host, str(pbx.address.port))
     await axi.subscribe("PPState", ppn=-1)
     await axi.request("DeletePPUser", {"uid": uid})
-    event = await axi.next_event("EventPPState", timeout=TIMEOUT)
+    event = await axi.next_event("EventPPState")
     assert (event.attrs["ppn"], event.attrs["registered"]) == (str(ppn), "0")
     await until(lambda: not bound(pbx, "1001"), "1001's binding to go")
     state = await axi.request("GetPPState", {"ppn": ppn})
@@ -106,9 +96,15 @@ async def test_refresh_at_half_the_granted_interval(omm: OmmHandle, axi: AxiClie
     try:
         await use_pbx(axi, short)  # asks for 600 s, is granted 1 s: refresh every 0.5 s
         await create_user(axi, "1001", ACCOUNTS["1001"])
-        await until(lambda: bound(short, "1001"), "1001's binding")
-        await asyncio.sleep(1.5)  # the first binding has lapsed by now
-        assert bound(short, "1001")
+        first = await until(lambda: short.registrar.lookup("1001", short.transport.now()),
+                            "1001's binding")
+
+        def refreshed() -> bool:
+            # still bound once the first binding's second has run out: the OMM refreshed it
+            now = short.transport.now()
+            return now > first.expires_at and bound(short, "1001")
+
+        await until(refreshed, "a binding that outlives the first one")
         assert omm.service.sip.users[1].expires == 1
     finally:
         await short.close()
@@ -138,8 +134,11 @@ async def test_user_without_sip_password_is_not_registered(
         omm: OmmHandle, axi: AxiClient, pbx: PbxServer) -> None:
     await use_pbx(axi, pbx)
     await axi.request("CreatePPUser", children=[element("user", {"num": "1001"})])
-    await asyncio.sleep(0.2)
-    assert not bound(pbx, "1001") and omm.service.sip.users == {}
+    # A user created after it, with a password, registers: the OMM has looked at both.
+    await create_user(axi, "1002", ACCOUNTS["1002"])
+    await until(lambda: bound(pbx, "1002"), "1002's binding")
+    assert not bound(pbx, "1001")
+    assert [u.num for u in omm.service.sip.users.values()] == ["1002"]
 
 
 async def test_backup_secure_sip_and_dtmf_groups_over_axi(axi: AxiClient) -> None:

@@ -30,18 +30,9 @@ from sipdect.sip import (
     new_call_id,
 )
 from sipdect.sip.transaction import Event
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 ACCOUNTS = {"1001": "Alice-pw1"}
-TIMEOUT = 8.0
-
-
-async def until(condition: Callable[[], object], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TIMEOUT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 @dataclass
@@ -111,8 +102,9 @@ async def test_register_over_the_configured_transport(make_omm: Any, pbx: PbxSer
     omm = await make_omm({"BasicSIP": {"regServer": "127.0.0.1",
                                        "regPort": port_of(pbx, kind), "transportProt": prot,
                                        "regPeriod": 600}})
-    await until(lambda: bound(pbx), f"a binding over {prot}")
-    assert omm.pp_state[1]["registered"] == "1"
+    # The PBX binds before its 200 reaches the OMM: wait for both ends.
+    await until(lambda: bound(pbx) and omm.pp_state.get(1, {}).get("registered") == "1",
+                f"a binding over {prot}, and the OMM's device registered")
     contact = omm.registrations.contact("1001")
     if kind is Transport.UDP:
         assert "transport" not in contact.sip_uri.params
@@ -128,7 +120,7 @@ async def test_register_over_the_configured_transport(make_omm: Any, pbx: PbxSer
                             ("Call-ID", new_call_id("127.0.0.1")), ("CSeq", "1 OPTIONS")):
             h.add(name, value)
         options = Request("OPTIONS", SipUri(pbx.address.host, "1001", port=pbx.address.port), h)
-        answer = await asyncio.wait_for(caller.request(options, pbx.address), TIMEOUT)
+        answer = await asyncio.wait_for(caller.request(options, pbx.address), DEFAULT_TIMEOUT)
         assert answer.status == 200
     finally:
         await caller.close()
