@@ -21,6 +21,7 @@ from omm.mediaport import MediaCodecChoice, RtpAddress, SrtpKeys
 from rfp.link import constants as c
 from rfp.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
 from rfp.link.media import MediaStatistics
+from rfp.media import MediaChannel
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.primitives import AirConnect, AirRelease
@@ -31,6 +32,7 @@ from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession
 from sipdect.media.stream import MediaReceiver, MediaSender
 from sipdect.media.udp import MediaEndpoint
+from sipdect.waiting import until
 from tests.unit.air.test_voice import DCK, PMID, CallingHandset, place_calling_handset
 
 Prim = c.DnmPrimitive
@@ -57,9 +59,14 @@ class Site:
         radio = self.radio(rfp_id)
         radio.messages_to_send()
         assert self.world.air.send_from_handset(HID, rfp_id, AirConnect(PMID, handover))
-        await asyncio.sleep(0.01)
-        mcei = next(m.mcei for m in radio.messages_to_send()
-                    if isinstance(m, Dnm) and m.primitive == Prim.MAC_CON_IND)
+        sent: list[Any] = []
+
+        def con_ind() -> Dnm | None:
+            sent.extend(radio.messages_to_send())
+            return next((m for m in sent
+                         if isinstance(m, Dnm) and m.primitive == Prim.MAC_CON_IND), None)
+
+        mcei = (await until(con_ind, f"MAC_CON_IND from RFP {rfp_id}")).mcei
         assert mcei is not None
         if handover:
             radio.receive_link(Dnm.mac(Prim.HO_IN_PROGRESS_RES, mcei,
@@ -89,7 +96,6 @@ async def site() -> AsyncIterator[Site]:
         radio.receive_link(Dnm.rfpc(c.RfpcPrimitive.INIT_REQ, [
             Element(c.RfpcKey.RFPI, Rfpi(ARI, rfp_id).to_bytes())]), 0.0)
         radio.receive_link(Dnm.rfpc(c.RfpcPrimitive.ACTIVATE_REQ), 0.0)
-    await asyncio.sleep(0.05)
     handset = place_calling_handset(world, HID, 5, 1, DCK)
 
     def send(rfp_id: int, message: Any) -> bool:
@@ -154,34 +160,56 @@ async def call(site: Site, srtp: mc.CryptoSuite | None) -> tuple[FarEnd, VoicePa
     return far, path, mcei
 
 
+def channel(site: Site, rfp_id: int) -> MediaChannel:
+    return next(iter(site.stations[rfp_id].media.channels.values()))
+
+
+OVER_A_SECOND = 110
+"""Air frames of voice that prove a call lasted over a second: the voice ticker sends one
+per 10 ms air frame at most, however late it runs."""
+
+
 @pytest.mark.parametrize("srtp", [None, mc.AES_CM_128_HMAC_SHA1_80, mc.AES_CM_128_HMAC_SHA1_32],
                          ids=["RTP", "SRTP_80", "SRTP_32"])
 async def test_a_call_carries_each_ends_tone_to_the_other(site: Site,
                                                           srtp: mc.CryptoSuite | None) -> None:
     far, path, _ = await call(site, srtp)
-    await asyncio.sleep(1.0)
-    assert far.hears(PP_TONE, 0.5)
-    assert path.hears_tone(FAR_TONE, 0.5).present
+    radio = site.radio(1)
+
+    def talking() -> bool:
+        stats = channel(site, 1).stats
+        return (radio.counters.voice_frames_in > OVER_A_SECOND and stats.tx_packets > 50
+                and stats.rx_packets > 50 and far.hears(PP_TONE, 0.5)
+                and path.hears_tone(FAR_TONE, 0.5).present)
+
+    await until(talking, "a second of the call, each end hearing the other's tone")
     assert not path.hears_tone(PP_TONE, 0.5).present
     assert path.stats.undecodable == 0
-    assert site.radio(1).counters.voice_frames_in > 50
     # DTMF both ways
     site.control.dtmf(PPN, "5")
     far.sender.start_dtmf("7")
-    await asyncio.sleep(0.4)
-    site.reports()
     assert far.endpoint.recorder is not None
-    assert [e.digit for e in far.endpoint.recorder.dtmf] == ["5"]
+    recorder = far.endpoint.recorder
+
+    def digits() -> bool:
+        site.reports()
+        return bool(recorder.dtmf) and bool(site.control.dtmf_received)
+
+    await until(digits, "a DTMF digit at each end")
+    assert [e.digit for e in recorder.dtmf] == ["5"]
     assert site.control.dtmf_received == [(PPN, "7")]
     # hang up: statistics from the RFP, its ports closed
     site.control.stop(PPN)
-    await asyncio.sleep(0.05)
-    site.reports()
-    (stats,) = site.control.statistics(PPN)
+
+    def statistics() -> list[Any]:
+        site.reports()
+        return site.control.statistics(PPN)
+
+    (stats,) = await until(statistics, "MEDIA_STATISTICS from the RFP")
     assert isinstance(stats, MediaStatistics)
     assert stats.tx_packets > 50 and stats.rx_packets > 50 and stats.duration >= 1
     assert stats.tx_bytes >= 160 * 50 and str(stats.rtp_peer) == "127.0.0.1"
-    assert site.stations[1]._media_io.sockets == {}
+    await until(lambda: site.stations[1]._media_io.sockets == {}, "the RFP's RTP ports closed")
     far.endpoint.close()
 
 
@@ -198,11 +226,13 @@ async def test_a_far_end_with_the_wrong_srtp_key_hears_nothing(site: Site) -> No
                        RtpAddress(*far.endpoint.address), keys, None)
     site.tasks.append(asyncio.create_task(
         far.endpoint.play(far.sender, tone(FAR_TONE), realtime=True)))
-    await asyncio.sleep(0.6)
+    assert far.endpoint.recorder is not None
+    receiver = far.endpoint.recorder.receiver
+    await until(lambda: channel(site, 1).stats.srtp_failures > 10
+                and receiver.stats.srtp_failures > 10,
+                "both ends refusing a dozen of the other's packets")
     assert not far.hears(PP_TONE, 0.4)
     assert path.stats.received == 0
-    channel = next(iter(site.stations[1].media.channels.values()))
-    assert channel.stats.srtp_failures > 10
     far.endpoint.close()
 
 
@@ -210,8 +240,8 @@ async def test_a_far_end_with_the_wrong_srtp_key_hears_nothing(site: Site) -> No
 async def test_after_a_handover_the_anchor_redirects_and_both_tones_keep_arriving(
         site: Site, srtp: mc.CryptoSuite | None) -> None:
     far, path, _ = await call(site, srtp)
-    await asyncio.sleep(0.5)
-    assert far.hears(PP_TONE, 0.3) and path.hears_tone(FAR_TONE, 0.3).present
+    await until(lambda: far.hears(PP_TONE, 0.3) and path.hears_tone(FAR_TONE, 0.3).present,
+                "each end hearing the other's tone")
     # the PP walks to RFP 2: its connection moves there, RFP 1's goes
     site.world.air.move(HID, 38, 0)
     mcei2 = await site.connect(2, handover=True)
@@ -219,14 +249,23 @@ async def test_after_a_handover_the_anchor_redirects_and_both_tones_keep_arrivin
     site.world.air.send_from_handset(HID, 1, AirRelease(PMID))
     site.control.handover(PPN, 2, mcei2)
     received_before = path.stats.received
-    await asyncio.sleep(1.0)
-    assert site.radio(2).counters.voice_frames_in > 50
-    assert site.radio(2).counters.voice_frames_out > 50
+    assert far.endpoint.recorder is not None
+    recorder = far.endpoint.recorder
+    recorder.flush()  # everything heard before the handover played out
+    heard_before = recorder.samples
+    radio = site.radio(2)
+
+    def through_rfp_2() -> bool:
+        # half a second more at each end, all of it carried by RFP 2
+        return (radio.counters.voice_frames_in > 50 and radio.counters.voice_frames_out > 50
+                and path.stats.received > received_before + 50
+                and recorder.samples > heard_before + 4000)
+
+    await until(through_rfp_2, "half a second of voice each way through RFP 2")
     assert far.hears(PP_TONE, 0.4)
-    assert path.hears_tone(FAR_TONE, 0.4).present and path.stats.received > received_before + 50
-    anchor = next(iter(site.stations[1].media.channels.values()))
+    assert path.hears_tone(FAR_TONE, 0.4).present
+    anchor = channel(site, 1)
     assert anchor.redirect is not None
     assert (anchor.redirect.srtp is not None) is (srtp is not None)
-    assert far.endpoint.recorder is not None
-    assert far.endpoint.recorder.receiver.stats.ssrc_changes == 0  # one stream for the far end
+    assert recorder.receiver.stats.ssrc_changes == 0  # one stream for the far end
     far.endpoint.close()
