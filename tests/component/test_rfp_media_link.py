@@ -5,7 +5,7 @@ MEDIA_STATISTICS come back through the server's on_media (docs/calls.md §2)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,21 +24,11 @@ from sipdect.media.codecs import alaw_encode
 from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.stream import MediaReceiver, MediaSender
 from sipdect.media.udp import MediaEndpoint
+from sipdect.waiting import until
 
-HANG_GUARD = 20.0
 MAC = "00:30:42:1b:17:40"
 PPN = 9
 MCEI = 4
-
-
-async def until(predicate: Callable[[], bool], what: str) -> None:
-    async def wait() -> None:
-        while not predicate():
-            await asyncio.sleep(0.01)
-    try:
-        await asyncio.wait_for(wait(), HANG_GUARD)
-    except TimeoutError:
-        pytest.fail(f"never happened: {what}")
 
 
 @pytest.fixture
@@ -77,13 +67,14 @@ async def test_media_control_drives_a_linked_rfp_and_hears_back(
     control.start(PPN, rfp_id, MCEI, MediaCodecChoice("PCMA", 8),
                   RtpAddress(*far.address), None, 101)
     await until(lambda: bool(rfp.media.channels), "MEDIA_OPEN/CONF/START arrive")
-    # the PP's voice as the radio hands it over, and the far end's tone
+    # the PP's voice as the radio hands it over (60 frames, 30 packets), and the far end's tone
     loop = asyncio.get_running_loop()
     pp = ToneGenerator(600)
     for _ in range(60):
         rfp.media.receive_voice(MCEI, alaw_encode(pp.next_frame()), loop.time())
-        await asyncio.sleep(0.01)
     assert far.recorder is not None
+    receiver = far.recorder.receiver
+    await until(lambda: receiver.stats.packets == 30, "the PP's 30 RTP packets at the far end")
     far.recorder.flush()
     assert detect_tone(far.recorder.pcm(), 600).present
     sender = MediaSender(mc.PCMA)
