@@ -1,7 +1,7 @@
 """The OMM's RFP link server against virtual RFPs and misbehaving peers on loopback sockets.
 
 omm-rfp.md §1-§2 (TCP 16321, login, keys), §5.3 (RFPC/SYNC), features.md §2.3 (enrolment,
-capture list, RFP states, LEDs). Waits are on model changes; the timeouts only stop a hang.
+capture list, RFP states, LEDs). Waits are for the state a test needs (sipdect.waiting.until).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import os
 import random as stdlib_random
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ import pytest
 from omm.model import OmmModel, OmmSetup
 from omm.rfplink import RfpLinkServer
 from omm.rfps import LINK_KEY_FIELD
-from omm.tables import Change
 from rfp.link import constants as c
 from rfp.link.dnm import Dnm
 from rfp.link.handshake import RfpLinkConnection
@@ -27,8 +26,8 @@ from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.air import Air, schedule_deliveries
 from sim.primitives import AirConnect, AirRelease
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
-HANG_GUARD = 20.0
 MAC_A = "00:30:42:1b:17:37"
 MAC_B = "00:30:42:1b:17:38"
 MAC_UNKNOWN = "00:30:42:ff:00:01"
@@ -46,16 +45,9 @@ class Site:
                                     heartbeat_interval=1, handshake_timeout=0.5)
         self.air = Air()
         self.rfps: list[VirtualRfp] = []
-        self._changed = asyncio.Event()
-        self.model.add_listener(self._on_change)
-        self.model.event_log.subscribe(lambda entry: self._changed.set())
-
-    def _on_change(self, change: Change) -> None:
-        self._changed.set()
 
     def _on_dnm(self, rfp_id: int, dnm: Dnm) -> None:
         self.dnms.append((rfp_id, dnm))
-        self._changed.set()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -83,17 +75,6 @@ class Site:
     def key_path(self, mac: str) -> Path:
         return self.tmp_path / "rfp" / (mac.replace(":", "") + ".key")
 
-    async def until(self, predicate: Callable[[], bool], what: str) -> None:
-        async def wait() -> None:
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
-
-        try:
-            await asyncio.wait_for(wait(), HANG_GUARD)
-        except TimeoutError:
-            pytest.fail(f"never happened: {what}")
-
     def live(self, rfp_id: int) -> dict[str, object]:
         return self.model.rfps.live(rfp_id)
 
@@ -116,8 +97,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 
 async def synced(site: Site, rfp_id: int) -> None:
-    await site.until(lambda: bool(site.live(rfp_id)["connected"]), f"RFP {rfp_id} connected")
-    await site.until(lambda: site.live(rfp_id)["syncState"] == "Synced", f"RFP {rfp_id} synced")
+    await until(lambda: bool(site.live(rfp_id)["connected"]), f"RFP {rfp_id} connected")
+    await until(lambda: site.live(rfp_id)["syncState"] == "Synced", f"RFP {rfp_id} synced")
 
 
 # -- enrolment and state ---------------------------------------------------------------------
@@ -145,7 +126,7 @@ async def test_enrolment_stores_the_key_sealed_and_the_next_login_uses_it(site: 
     assert key.hex().upper().encode() not in stored
 
     await rfp.stop()
-    await site.until(lambda: not site.live(rfp_id)["connected"], "RFP disconnected")
+    await until(lambda: not site.live(rfp_id)["connected"], "RFP disconnected")
     assert site.live(rfp_id)["syncState"] == "Inactive"
     assert site.log_has(f"RFP {rfp_id} disconnected")
     rfp2 = VirtualRfp(MAC_A, c.HardwareType.RFP35, "127.0.0.1", site.server.port, key_file,
@@ -164,11 +145,10 @@ async def test_power_off_and_on_and_leds(site: Site) -> None:
     rfp = site.virtual_rfp(MAC_A, rfp_id)
     await rfp.start()
     await synced(site, rfp_id)
-    await asyncio.wait_for(rfp.wait_for(lambda r: r.leds.get(0) == c.LedColour.GREEN),
-                           HANG_GUARD)
+    await until(lambda: rfp.leds.get(0) == c.LedColour.GREEN, "the green LED")
     rfp.power_off()
     assert rfp.leds == {} and not site.air.rfps[rfp_id].up
-    await site.until(lambda: not site.live(rfp_id)["connected"], "RFP disconnected")
+    await until(lambda: not site.live(rfp_id)["connected"], "RFP disconnected")
     assert site.live(rfp_id)["syncState"] == "Inactive"
     assert not site.live(rfp_id)["dectRunning"]
     assert site.server.connected_ids() == []
@@ -183,7 +163,7 @@ async def test_sys_reset_makes_the_rfp_reconnect(site: Site) -> None:
     await rfp.start()
     await synced(site, rfp_id)
     assert site.server.send(rfp_id, SysReset())
-    await asyncio.wait_for(rfp.wait_for(lambda r: r.link_count == 2), HANG_GUARD)
+    await until(lambda: rfp.link_count == 2, "the RFP's second link")
     await synced(site, rfp_id)
     assert site.log_has(f"RFP {rfp_id} disconnected")
 
@@ -195,12 +175,12 @@ async def test_two_rfps_sync_over_the_air_and_report_relations(site: Site) -> No
     await second.start()
     await synced(site, a)
     await synced(site, b)
-    await site.until(lambda: site.live(b)["nSyncRels"] == 1, "relations reported")
+    await until(lambda: site.live(b)["nSyncRels"] == 1, "relations reported")
     (relation,) = site.model.rfps.sync_relations[b]
     assert relation["id"] == a and relation["rssi"] == -64
     first.power_off()
     # b becomes the reference of its cluster and stays synced; it loses its relation
-    await site.until(lambda: site.live(b)["nSyncRels"] == 0, "relation gone")
+    await until(lambda: site.live(b)["nSyncRels"] == 0, "relation gone")
     assert site.live(b)["syncState"] == "Synced"
 
 
@@ -210,7 +190,7 @@ async def test_dect_off_over_the_model_deactivates_the_air_interface(site: Site)
     await rfp.start()
     await synced(site, rfp_id)
     site.model.rfps.update(rfp_id, {"dectOn": False}, site.model.sites.exists)
-    await site.until(lambda: not site.live(rfp_id)["dectRunning"], "DECT off")
+    await until(lambda: not site.live(rfp_id)["dectRunning"], "DECT off")
     assert site.live(rfp_id)["syncState"] == "Inactive" and site.live(rfp_id)["connected"]
     assert not site.air.rfps[rfp_id].up
     site.model.rfps.update(rfp_id, {"dectOn": True}, site.model.sites.exists)
@@ -226,12 +206,12 @@ async def test_dnm_handler_and_send_dnm(site: Site) -> None:
     got: list[object] = []
     site.air.attach_handset(1, lambda rfp_id, prim, now: got.append(prim))
     assert site.air.send_from_handset(1, rfp_id, AirConnect(0x2B))
-    await site.until(lambda: bool(site.dnms), "MAC_CON_IND at the fixed part")
+    await until(lambda: bool(site.dnms), "MAC_CON_IND at the fixed part")
     ((from_id, con_ind),) = site.dnms
     assert from_id == rfp_id and con_ind.primitive == c.DnmPrimitive.MAC_CON_IND
     assert site.server.send_dnm(rfp_id, Dnm.mac(c.DnmPrimitive.MAC_DIS_REQ, con_ind.mcei))
     assert not site.server.send_dnm(rfp_id + 1, Dnm.mac(c.DnmPrimitive.MAC_DIS_REQ, 1))
-    await site.until(lambda: len(site.dnms) == 2, "MAC_DIS_IND at the fixed part")
+    await until(lambda: len(site.dnms) == 2, "MAC_DIS_IND at the fixed part")
     assert site.dnms[1][1].primitive == c.DnmPrimitive.MAC_DIS_IND
     assert AirRelease(0x2B, 1) in got
 
@@ -242,11 +222,11 @@ async def test_unknown_rfp_is_captured_when_capturing_is_on(site: Site) -> None:
     site.air.add_rfp(99, 0, 0)
     rfp = site.virtual_rfp(MAC_UNKNOWN, 99)
     await rfp.start()
-    await site.until(lambda: bool(site.model.rfps.capture_list()), "captured")
+    await until(lambda: bool(site.model.rfps.capture_list()), "captured")
     (entry,) = site.model.rfps.capture_list()
     assert entry["ethAddr"] == MAC_UNKNOWN and entry["ipAddr"] == "127.0.0.1"
     assert entry["hwType"] == "RFP 35" and entry["time"] > 0
-    await asyncio.wait_for(rfp.wait_for(lambda r: r.last_failure is not None), HANG_GUARD)
+    await until(lambda: rfp.last_failure, "the RFP's failed login")
     assert rfp.last_failure is not None
     assert rfp.last_failure.failure.value == "rejected" and not rfp.linked
     assert site.log_has(f"unknown RFP {MAC_UNKNOWN} (RFP 35) at 127.0.0.1 tried to connect; "
@@ -259,7 +239,7 @@ async def test_unknown_rfp_is_only_logged_when_capturing_is_off(site: Site) -> N
     site.air.add_rfp(99, 0, 0)
     rfp = site.virtual_rfp(MAC_UNKNOWN, 99)
     await rfp.start()
-    await site.until(lambda: site.log_has(f"unknown RFP {MAC_UNKNOWN}"), "logged")
+    await until(lambda: site.log_has(f"unknown RFP {MAC_UNKNOWN}"), "logged")
     assert site.model.rfps.capture_list() == []
     assert not site.key_path(MAC_UNKNOWN).exists()
 
@@ -274,7 +254,7 @@ async def _auth(site: Site) -> tuple[asyncio.StreamReader, asyncio.StreamWriter,
 
 async def _closed_by_omm(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
-        rest = await asyncio.wait_for(reader.read(), HANG_GUARD)
+        rest = await asyncio.wait_for(reader.read(), DEFAULT_TIMEOUT)
     except ConnectionResetError:
         rest = b""
     writer.close()
@@ -294,7 +274,7 @@ async def test_misbehaving_peers_are_closed_and_logged_while_a_good_rfp_stays(
     await synced(site, good)
 
     async def check(expected_log: str) -> None:
-        await site.until(lambda: site.log_has(expected_log), expected_log)
+        await until(lambda: site.log_has(expected_log), expected_log)
         assert site.live(good)["connected"] and site.server.connected_ids() == [good]
         assert site.live(good)["syncState"] == "Synced" and rfp.link_count == 1
 
