@@ -5,7 +5,6 @@ each other through the PBX exercise both directions at once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,9 +50,9 @@ from sipdect.sip import (
 from sipdect.sip.dialog import Dialog
 from sipdect.sip.message import uri_destination
 from sipdect.sip.transaction import CancelReceived, Event
+from sipdect.waiting import until
 
 ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22", "1003": "Carol-pw3"}
-TIMEOUT = 5.0
 KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 
 
@@ -234,15 +233,6 @@ class FarEnd:
 
     def got(self, method: str) -> list[Request]:
         return [r for r in self.requests if r.method == method]
-
-
-async def until(condition: Callable[[], object], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TIMEOUT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 # -- fixtures -----------------------------------------------------------------------------------
