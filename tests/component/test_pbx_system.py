@@ -4,13 +4,13 @@ configured or changed by an administrator), registrations over the loopback."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from sipdect.config import ConfigError, load_config, parse_config
 from sipdect.emulator import Emulator
+from sipdect.waiting import until
 
 BASE = """
 [system]
@@ -95,13 +95,6 @@ def test_protection_limits_default_to_mivo400_and_can_be_raised() -> None:
     assert raised is not None and raised.max_transactions_per_ip == 5000
 
 
-async def wait_for(check: object, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def test_users_are_created_bound_and_registered(tmp_path: Path) -> None:
     async with Emulator(PBX, tmp_path) as emu:
         system = emu.system
@@ -117,7 +110,8 @@ async def test_users_are_created_bound_and_registered(tmp_path: Path) -> None:
         basic = model.settings.get("BasicSIP")
         assert (basic["regServer"], basic["regPort"]) == (server.address.host,
                                                          server.address.port)
-        await wait_for(lambda: server.registered("201") and server.registered("202"))
+        await until(lambda: server.registered("201") and server.registered("202"),
+                    "201 and 202 registered at the call server")
         assert {r.user for r in server.access_logs()["successful"]} == {"201", "bob"}
         info = system.ready_info(secrets=True)
         protocols = {e["protocol"] for e in info["endpoints"] if e["component"] == "pbx"}
