@@ -32,10 +32,9 @@ from sipdect.sip import (
 from sipdect.sip.dialog import Dialog
 from sipdect.sip.message import uri_destination
 from sipdect.sip.transaction import CancelReceived, Event, client_key
-from sipdect.waiting import until
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 ACCOUNTS = {"1001": "Alice-pw1", "1002": "Bob-pw22", "1003": "Carol-pw3"}
-TIMEOUT = 5.0
 SDP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
        b"m=audio 5004 RTP/SAVP 0\r\n"
        b"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n")
@@ -123,7 +122,7 @@ def request(method: str, pbx: Peer, phone: Caller, to_user: str, *,
 
 
 async def ask(phone: Phone, req: Request) -> Response:
-    return await asyncio.wait_for(phone.transport.request(req), TIMEOUT)
+    return await asyncio.wait_for(phone.transport.request(req), DEFAULT_TIMEOUT)
 
 
 async def authed(phone: Phone, req: Request, password: str | None = None) -> tuple[
@@ -177,7 +176,7 @@ async def test_call_through_the_proxy(pbx: PbxServer, phones: dict[str, Phone]) 
     dialog = Dialog.from_uac(sent, answer)
     ack = dialog.create_ack(sent)
     alice.transport.send_stateless(ack, uri_destination(next_hop(ack)))
-    await asyncio.wait_for(bob.acked.wait(), TIMEOUT)
+    await asyncio.wait_for(bob.acked.wait(), DEFAULT_TIMEOUT)
     [ack_at_bob] = [r for r in bob.seen if r.method == "ACK"]
     assert len(ack_at_bob.via) == 2  # it came through the proxy
 
@@ -213,7 +212,7 @@ async def test_ten_wrong_passwords_block_the_ip(pbx: PbxServer,
     assert [r.reason for r in logs["failed"]] == ["wrong password"] * 10 + ["blocked"]
     assert '"blocked"' in pbx.access_logs_json()
     await until(lambda: not pbx.guard.blocked(alice.address.host, pbx.transport.now()),
-                "the block to run out", timeout=TIMEOUT)
+                "the block to run out")
     _, ok = await authed(alice, request("REGISTER", pbx.address, alice, "1001"))
     assert ok.status == 200
 
@@ -262,9 +261,9 @@ async def test_cancel_passes_through_the_proxy(pbx: PbxServer,
         assert retry is not None
         retry.headers.prepend("Via", str(alice.transport.make_via(Transport.UDP)))
         fut = asyncio.ensure_future(alice.transport.request(retry))
-        await asyncio.wait_for(carol.ringing.wait(), TIMEOUT)
+        await asyncio.wait_for(carol.ringing.wait(), DEFAULT_TIMEOUT)
         alice.transport.cancel(client_key(retry))
-        final = await asyncio.wait_for(fut, TIMEOUT)
+        final = await asyncio.wait_for(fut, DEFAULT_TIMEOUT)
         assert final.status == 487
     finally:
         await transport.close()

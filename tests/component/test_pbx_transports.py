@@ -33,10 +33,10 @@ from sipdect.sip import (
 from sipdect.sip.dialog import Dialog
 from sipdect.sip.message import uri_destination
 from sipdect.sip.transaction import Event
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 from tests.component.test_pbx import request as phone_request
 
 ACCOUNTS = {"201": "Alice-pw-201", "202": "Bob-pw-202"}
-TIMEOUT = 5.0
 AVP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
        b"m=audio 5004 RTP/AVP 8\r\n")
 SAVP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -137,7 +137,8 @@ def request(method: str, pbx: PbxServer, ua: Ua, to_user: str, *,
 
 
 async def ask(ua: Ua, pbx: PbxServer, req: Request) -> Response:
-    return await asyncio.wait_for(ua.transport.request(req, pbx.addresses[ua.kind]), TIMEOUT)
+    return await asyncio.wait_for(ua.transport.request(req, pbx.addresses[ua.kind]),
+                                  DEFAULT_TIMEOUT)
 
 
 async def authed(ua: Ua, pbx: PbxServer, req: Request,
@@ -195,10 +196,10 @@ async def test_call_on_and_between_transports(pbx: PbxServer, uas: list[Ua], cer
     hop = uri_destination(next_hop(ack))
     assert hop == pbx.addresses[caller]  # the caller's own transport
     alice.transport.send_stateless(ack, hop)
-    await asyncio.wait_for(bob.acked.wait(), TIMEOUT)
+    await asyncio.wait_for(bob.acked.wait(), DEFAULT_TIMEOUT)
 
     bye = dialog.create_request("BYE")
-    done = await asyncio.wait_for(alice.transport.request(bye), TIMEOUT)
+    done = await asyncio.wait_for(alice.transport.request(bye), DEFAULT_TIMEOUT)
     assert done.status == 200
     [bye_at_bob] = [r for r in bob.seen if r.method == "BYE"]
     assert bye_at_bob.routes == [] and len(bye_at_bob.via) == 2
@@ -275,7 +276,8 @@ async def test_transaction_limit_per_ip_over_tcp(uas: list[Ua], certs: Certs) ->
             assert retry is not None
             pending.append(asyncio.ensure_future(alice.transport.request(
                 retry, pbx.addresses[Transport.TCP])))
-        await asyncio.sleep(0.2)
+        await until(lambda: len([r for r in bob.seen if r.method == "INVITE"]) == 2,
+                    "both INVITEs held open at the silent callee")
         busy = await ask(alice, pbx, request("OPTIONS", pbx, alice, "202"))
         assert busy.status == 503 and busy.headers.get("Retry-After")
         for fut in pending:

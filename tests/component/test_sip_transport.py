@@ -41,9 +41,9 @@ from sipdect.sip.transport import (
     TlsClientOptions,
     TlsServerOptions,
 )
+from sipdect.waiting import DEFAULT_TIMEOUT
 
 PASSWORDS = {"1001": "s3cret"}
-TIMEOUT = 5.0
 
 
 @dataclass
@@ -127,7 +127,7 @@ def request(method: str, to: Peer, user: str = "1001") -> Request:
 
 
 async def ask(client: SipTransport, req: Request, peer: Peer | None = None) -> Response:
-    return await asyncio.wait_for(client.request(req, peer), TIMEOUT)
+    return await asyncio.wait_for(client.request(req, peer), DEFAULT_TIMEOUT)
 
 
 @pytest.mark.parametrize("transport", list(Transport))
@@ -180,8 +180,8 @@ async def test_udp_malformed_request_is_answered_400(site: Site) -> None:
         await loop.sock_sendto(sock, b"\x00\x01garbage that is not SIP", (server.host, server.port))
         await loop.sock_sendto(sock, bad.replace(b"SIP/2.0\r\n", b"SIP/3.0\r\n", 1),
                                (server.host, server.port))
-        first, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 65535), TIMEOUT)
-        second, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 65535), TIMEOUT)
+        first, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 65535), DEFAULT_TIMEOUT)
+        second, _ = await asyncio.wait_for(loop.sock_recvfrom(sock, 65535), DEFAULT_TIMEOUT)
     finally:
         sock.close()
     answers = [parse_message(first), parse_message(second)]
@@ -208,7 +208,7 @@ async def test_unsupported_require_is_answered_420(site: Site) -> None:
 
 
 async def read_response(reader: asyncio.StreamReader) -> Response:
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), DEFAULT_TIMEOUT)
     message = parse_message(head)  # our server's answers have no body here
     assert isinstance(message, Response)
     return message
@@ -229,7 +229,7 @@ async def test_tcp_malformed_request_is_answered_and_the_connection_kept(site: S
         assert (await read_response(reader)).status == 400
         assert (await read_response(reader)).status == 200
         writer.write(b"\r\n\r\n")  # RFC 5626 ping
-        assert await asyncio.wait_for(reader.readexactly(2), TIMEOUT) == b"\r\n"
+        assert await asyncio.wait_for(reader.readexactly(2), DEFAULT_TIMEOUT) == b"\r\n"
     finally:
         writer.close()
 
@@ -240,17 +240,17 @@ async def test_garbage_stream_is_closed_while_another_connection_works(site: Sit
     bad_r, bad_w = await asyncio.open_connection(server.host, server.port)
     try:
         bad_w.write(b"\x16\x03\x01\x00\xa5 this is not SIP at all\r\n\r\nmore junk")
-        assert await asyncio.wait_for(bad_r.read(), TIMEOUT) == b""  # closed, no answer
+        assert await asyncio.wait_for(bad_r.read(), DEFAULT_TIMEOUT) == b""  # closed, no answer
         no_length = raw_options("z9hG4bKnl").replace(b"Content-Length: 0\r\n", b"")
         bad2_r, bad2_w = await asyncio.open_connection(server.host, server.port)
         bad2_w.write(no_length)  # framing lost, but the request is readable: 400 then close
         assert (await read_response(bad2_r)).status == 400
-        assert await asyncio.wait_for(bad2_r.read(), TIMEOUT) == b""
+        assert await asyncio.wait_for(bad2_r.read(), DEFAULT_TIMEOUT) == b""
         bad2_w.close()
         # Framed by Content-Length but unreadable and unanswerable: closed as well.
         bad3_r, bad3_w = await asyncio.open_connection(server.host, server.port)
         bad3_w.write(b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n")
-        assert await asyncio.wait_for(bad3_r.read(), TIMEOUT) == b""
+        assert await asyncio.wait_for(bad3_r.read(), DEFAULT_TIMEOUT) == b""
         bad3_w.close()
         good_w.write(raw_options("z9hG4bKok"))
         assert (await read_response(good_r)).status == 200
