@@ -30,7 +30,6 @@ class MediaEndpoint(asyncio.DatagramProtocol):
         self.errors = 0
         """ICMP errors reported by the socket (a peer not listening yet)."""
         self._transport: asyncio.DatagramTransport | None = None
-        self._arrived = asyncio.Event()
 
     @classmethod
     async def open(cls, host: str = "127.0.0.1", port: int = 0, *,
@@ -51,7 +50,6 @@ class MediaEndpoint(asyncio.DatagramProtocol):
         self.datagrams += 1
         if self.recorder is not None:
             self.recorder.receive_datagram(data, asyncio.get_running_loop().time())
-        self._arrived.set()
 
     def error_received(self, exc: Exception) -> None:
         self.errors += 1
@@ -89,23 +87,6 @@ class MediaEndpoint(asyncio.DatagramProtocol):
             elif datagrams:
                 await asyncio.sleep(0)
         return sent
-
-    async def wait_for_samples(self, samples: int, timeout: float = 2.0) -> bool:
-        """Wait until the recorder holds `samples` samples (after a final flush)."""
-        assert self.recorder is not None, "open the endpoint with a receiver to record"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.recorder.samples < samples:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                self.recorder.flush()
-                return self.recorder.samples >= samples
-            self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), min(remaining, 0.05))
-            except TimeoutError:
-                self.recorder.flush()
-        return True
 
     def close(self) -> None:
         if self._transport is not None:

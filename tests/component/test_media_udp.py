@@ -18,6 +18,7 @@ from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession
 from sipdect.media.stream import MediaReceiver, MediaSender
 from sipdect.media.udp import MediaEndpoint
+from sipdect.waiting import until
 
 ONE_SECOND = 100  # 10 ms frames
 SAMPLES = 8000
@@ -70,10 +71,15 @@ async def test_tone_through_srtp_both_ways(endpoints: tuple[MediaEndpoint, Media
     rec_a = leg_a.endpoint.record(leg_a.receiver())
     rec_b = leg_b.endpoint.record(leg_b.receiver())
     tone_a, tone_b = ToneGenerator(1000.0), ToneGenerator(697.0, level_dbm0=-15)
-    await leg_a.endpoint.play(leg_a.sender(), (tone_a.next_frame() for _ in range(ONE_SECOND)))
-    await leg_b.endpoint.play(leg_b.sender(), (tone_b.next_frame() for _ in range(ONE_SECOND)))
-    assert await leg_b.endpoint.wait_for_samples(SAMPLES)
-    assert await leg_a.endpoint.wait_for_samples(SAMPLES)
+    sent_a = await leg_a.endpoint.play(leg_a.sender(),
+                                       (tone_a.next_frame() for _ in range(ONE_SECOND)))
+    sent_b = await leg_b.endpoint.play(leg_b.sender(),
+                                       (tone_b.next_frame() for _ in range(ONE_SECOND)))
+    await until(lambda: (leg_b.endpoint.datagrams, leg_a.endpoint.datagrams) == (sent_a, sent_b),
+                "every datagram at the other end")
+    for rec in (rec_a, rec_b):
+        rec.flush()
+        assert rec.samples == SAMPLES
 
     at_b, at_a = rec_b.pcm(), rec_a.pcm()
     found_b = detect_tone(at_b, 1000.0)
@@ -94,8 +100,9 @@ async def test_wrong_key_leaves_only_silence(endpoints: tuple[MediaEndpoint,
     rec_b = leg_b.endpoint.record(leg_b.receiver(srtp=wrong))
     tone = ToneGenerator()
     sent = await leg_a.endpoint.play(leg_a.sender(), (tone.next_frame() for _ in range(40)))
-    assert not await leg_b.endpoint.wait_for_samples(1, timeout=0.3)
-    assert leg_b.endpoint.datagrams == sent == 20
+    assert sent == 20
+    await until(lambda: leg_b.endpoint.datagrams == sent, "every datagram at the other end")
+    rec_b.flush()
     assert rec_b.receiver.stats.srtp_failures == 20 and rec_b.samples == 0
     assert not detect_tone(rec_b.pcm()).present
 
@@ -107,10 +114,10 @@ async def test_plain_rtp_and_dtmf_when_a_site_has_srtp_disabled(
     rec_b = leg_b.endpoint.record(leg_b.receiver())
     sender = leg_a.sender()
     tone = ToneGenerator()
-    await leg_a.endpoint.play(sender, (tone.next_frame() for _ in range(40)))
+    sent = await leg_a.endpoint.play(sender, (tone.next_frame() for _ in range(40)))
     sender.start_dtmf("9", duration_ms=80)
-    await leg_a.endpoint.play(sender, (tone.next_frame() for _ in range(20)))
-    assert await leg_b.endpoint.wait_for_samples(20 * 80 + 3 * 160)
+    sent += await leg_a.endpoint.play(sender, (tone.next_frame() for _ in range(20)))
+    await until(lambda: leg_b.endpoint.datagrams == sent, "every datagram at the other end")
     rec_b.flush()
     assert [d.digit for d in rec_b.dtmf] == ["9"]
     assert detect_tone(rec_b.pcm()).present
@@ -127,4 +134,8 @@ async def test_paced_sending_and_endpoint_basics(
     tone = ToneGenerator()
     sent = await a.play(MediaSender(c.PCMU), (tone.next_frame() for _ in range(10)),
                         realtime=True)
-    assert sent == 5 and await b.wait_for_samples(800)
+    assert sent == 5
+    await until(lambda: b.datagrams == sent, "every datagram at the other end")
+    assert b.recorder is not None
+    b.recorder.flush()
+    assert b.recorder.samples == 800
