@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sipdect.axi.client import AxiClient
 from sipdect.emulator import Emulator, OmmHandle
+from sipdect.waiting import DEFAULT_TIMEOUT
 
 
 class Receiver(asyncio.DatagramProtocol):
@@ -30,7 +31,7 @@ async def test_failed_login_reaches_syslog_as_rfc5424(tmp_path: Path) -> None:
             await c.login("omm", "bad-password", check=False)
             await c.close()
             while True:
-                line = await asyncio.wait_for(receiver.lines.get(), 5)
+                line = await asyncio.wait_for(receiver.lines.get(), DEFAULT_TIMEOUT)
                 if b"login failed" in line:
                     break
             assert line.startswith(b"<") and b">1 " in line[:8]  # <PRI>1 = RFC 5424

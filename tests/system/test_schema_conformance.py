@@ -841,9 +841,9 @@ async def test_seq_is_echoed_exactly_and_only_when_sent(omm: OmmHandle) -> None:
             await c.send_raw(raw + b"\0")
             # Responses matching no pending request land on the events queue, in order.
             name = _name(raw) + "Resp"
-            resp = await c.next_event(timeout=10)
+            resp = await c.next_event()
             while resp.name.startswith("Event"):  # PPUserCnf events of our own changes
-                resp = await c.next_event(timeout=10)
+                resp = await c.next_event()
             assert resp.name == name, (raw, resp)
             assert resp.attrs.get("seq") == seq, (raw, resp)
         await c.request("Ping")

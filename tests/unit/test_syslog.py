@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from sipdect.ops.eventlog import EventLog, LogEntry
 from sipdect.ops.syslog import SyslogSender, format_rfc5424
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 T = 1_795_369_751.25  # 2026-11-22 17:49:11.250 UTC
 BOM = b"\xef\xbb\xbf"
@@ -84,8 +86,8 @@ async def test_loopback_from_event_log() -> None:
         log.subscribe(sender.send)
         log.add("Event", "AXI", "login of omm from 127.0.0.1")
         log.add("Event", "AXI", "login of omm from 127.0.0.1")
-        first = await asyncio.wait_for(receiver.datagrams.get(), 5)
-        second = await asyncio.wait_for(receiver.datagrams.get(), 5)
+        first = await asyncio.wait_for(receiver.datagrams.get(), DEFAULT_TIMEOUT)
+        second = await asyncio.wait_for(receiver.datagrams.get(), DEFAULT_TIMEOUT)
         assert first == (
             b"<133>1 2026-11-22T17:49:11.250Z omm1 OMM - AXI - "
             + BOM
@@ -98,8 +100,9 @@ async def test_loopback_from_event_log() -> None:
     sender.send(entry())  # after close: ignored, no error
 
 
-async def test_no_listener_is_not_an_error() -> None:
+async def test_no_listener_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
     # Nothing listens on the port: ICMP unreachable must not surface.
+    caplog.set_level(logging.DEBUG, logger="sipdect.ops.syslog")
     probe = await asyncio.get_running_loop().create_datagram_endpoint(
         asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
     )
@@ -107,6 +110,6 @@ async def test_no_listener_is_not_an_error() -> None:
     probe[0].close()
     sender = await SyslogSender.create("127.0.0.1", port, "omm1")
     sender.send(entry())
-    await asyncio.sleep(0.05)
+    await until(lambda: "syslog send failed" in caplog.text, "the ICMP error, logged")
     sender.send(entry())
     sender.close()

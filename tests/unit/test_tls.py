@@ -19,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sipdect import tls
 from sipdect.tls import SecurityLevel
+from sipdect.waiting import DEFAULT_TIMEOUT
 
 HIGH_ONLY = "ECDHE-ECDSA-AES128-GCM-SHA256"
 MEDIUM_ONLY_EC = "ECDHE-ECDSA-AES128-SHA256"
@@ -47,11 +48,11 @@ async def serving(ctx: ssl.SSLContext) -> AsyncIterator[int]:
 async def handshake(port: int, ctx: ssl.SSLContext) -> tuple[str, str]:
     """Connect, echo one line, return (protocol version, cipher name)."""
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost"), 5
-    )
+        asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost"),
+        DEFAULT_TIMEOUT)
     try:
         writer.write(b"ping\n")
-        assert await asyncio.wait_for(reader.readline(), 5) == b"ping\n"
+        assert await asyncio.wait_for(reader.readline(), DEFAULT_TIMEOUT) == b"ping\n"
         obj = writer.get_extra_info("ssl_object")
         return obj.version(), obj.cipher()[0]
     finally:
