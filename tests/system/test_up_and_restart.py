@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
+from sipdect.waiting import DEFAULT_TIMEOUT, until_sync
 
 pytestmark = pytest.mark.slow
 
@@ -43,12 +43,16 @@ def start(tmp: Path, data: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any
     proc = subprocess.Popen([sys.executable, "-m", "sipdect.cli", "up", "--config", str(cfg),
                              "--data-dir", str(data), "--ready-file", str(ready)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
+    got_ready = False
+    try:
+        until_sync(lambda: ready.exists() or proc.poll() is not None,
+                   "sipdect up to write its ready file")
+        got_ready = ready.exists()
+    finally:
+        if not got_ready:
             proc.kill()
-            raise AssertionError(f"sipdect up did not get ready: {proc.stderr.read()!r}")  # type: ignore[union-attr]
-        time.sleep(0.05)
+    if not got_ready:
+        raise AssertionError(f"sipdect up ended before it got ready: {proc.stderr.read()!r}")  # type: ignore[union-attr]
     return proc, json.loads(ready.read_text())
 
 
@@ -75,7 +79,7 @@ def check_ready(proc: subprocess.Popen[bytes], info: dict[str, Any], tmp_path: P
     line = proc.stdout.readline().decode()  # type: ignore[union-attr]
     assert line.startswith("READY ")
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=15) == 0
+    assert proc.wait(timeout=DEFAULT_TIMEOUT) == 0
     assert not (tmp_path / "ready.json").exists()
 
 
@@ -122,13 +126,13 @@ def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
         asyncio.run(_populate(axi_port(info), 12))
     finally:
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=DEFAULT_TIMEOUT)
     proc, info = start(tmp_path, data)
     try:
         back = asyncio.run(_read_back(axi_port(info)))
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+        proc.wait(timeout=DEFAULT_TIMEOUT)
     assert len(back["users"]) == 12
     assert back["users"][0][1:] == ("7000", "User 0")
     assert back["device"] == "1" and back["rfp"] == "00:30:42:00:00:01"
@@ -139,7 +143,8 @@ def test_bad_config_gives_one_clear_line(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[[omm]]\nname = "X"\ntls_level = "Paranoid"\n')
     r = subprocess.run([sys.executable, "-m", "sipdect.cli", "up", "--config", str(cfg),
-                        "--data-dir", str(tmp_path / "d")], capture_output=True, timeout=30)
+                        "--data-dir", str(tmp_path / "d")], capture_output=True,
+                       timeout=DEFAULT_TIMEOUT)
     assert r.returncode == 2
     assert b"tls_level must be High, Medium or Legacy" in r.stderr
     assert b"Traceback" not in r.stderr
