@@ -14,7 +14,6 @@ import signal
 import socket
 import struct
 import subprocess
-import time
 import uuid
 import wave
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from sipdect.media.signals import detect_tone
+from sipdect.waiting import DEFAULT_TIMEOUT, WaitTimeout, until_sync
 
 INTEROP = Path(__file__).resolve().parents[2] / "interop"
 SIPP_DIR = INTEROP / "sipp"
@@ -160,23 +160,29 @@ class Kamailio:
                 users.add(line.split(":", 1)[1].strip().split("@")[0])
         return users
 
-    def wait_registered(self, users: Sequence[str], timeout: float = 10.0) -> set[str]:
-        deadline = time.monotonic() + timeout
-        while True:
-            now = self.registered()
-            if set(users) <= now or time.monotonic() > deadline:
-                return now
-            time.sleep(0.1)
+    def wait_registered(self, users: Sequence[str],
+                        timeout: float = DEFAULT_TIMEOUT) -> set[str]:
+        """Everyone registered once `users` all are; fails naming who was registered last."""
+        def all_there() -> set[str] | None:
+            seen = self.registered()
+            return seen if set(users) <= seen else None
+
+        return until_sync(all_there, f"{', '.join(users)} registered at kamailio",
+                          timeout=timeout, interval=0.1)
 
     def output(self) -> str:
         return self.log.read_text("utf-8", "replace")
+
+    def answers_or_ended(self) -> bool:
+        """Whether it answers OPTIONS, or has exited (e.g. its port was taken)."""
+        return sip_options_ok(self.port) or self.process.poll() is not None
 
     def stop(self) -> None:
         _stop(self.process)
 
 
 def start_kamailio(workdir: Path, users: Mapping[str, str], *,
-                   timeout: float = 10.0) -> Kamailio:
+                   timeout: float = DEFAULT_TIMEOUT) -> Kamailio:
     """kamailio with a generated config in `workdir`, ready (answers OPTIONS) on return."""
     binary = need("kamailio")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -192,11 +198,13 @@ def start_kamailio(workdir: Path, users: Mapping[str, str], *,
                                         "-M", "8", "-Y", str(rundir)],
                                        stdout=out, stderr=subprocess.STDOUT)
         kam = Kamailio(port, rundir, dict(users), process, log)
-        deadline = time.monotonic() + timeout
-        while process.poll() is None and time.monotonic() < deadline:
-            if sip_options_ok(port):
+        try:
+            until_sync(kam.answers_or_ended, "kamailio to answer OPTIONS", timeout=timeout)
+        except WaitTimeout:
+            pass
+        else:
+            if process.poll() is None:
                 return kam
-            time.sleep(0.05)
         kam.stop()
         if "Address already in use" not in kam.output():
             raise AssertionError(f"kamailio did not get ready:\n{kam.output()[-3000:]}")
@@ -292,21 +300,21 @@ def start_sipp(workdir: Path, scenario: str, *, local_port: int, remote: str | N
     return Sipp(process, workdir, name, timeout)
 
 
-def wait_listening(port: int, transport: str = "u1", timeout: float = 10.0) -> bool:
-    """Whether something binds 127.0.0.1:port within `timeout` (a UDP socket for u1, a TCP
-    listener for t1): a UAS started in the background is ready for requests. Read from
-    /proc/net, so the UAS sees no probe."""
+def wait_listening(port: int, transport: str = "u1", timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Wait until something binds 127.0.0.1:port (a UDP socket for u1, a TCP listener for
+    t1): a UAS started in the background is ready for requests. Read from /proc/net, so the
+    UAS sees no probe. True, or WaitTimeout."""
     table = Path("/proc/net/udp" if transport.startswith("u") else "/proc/net/tcp")
     local = f"0100007F:{port:04X}"
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def bound() -> bool:
         for line in table.read_text().splitlines()[1:]:
             fields = line.split()
             if fields[1] == local and (transport.startswith("u") or fields[3] == "0A"):
                 return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+        return False
+
+    return until_sync(bound, f"a {transport} listener on port {port}", timeout=timeout)
 
 
 def run_sipp(workdir: Path, scenario: str, **options: object) -> SippResult:
@@ -397,38 +405,37 @@ class Baresip:
                                             stdin=subprocess.DEVNULL, cwd=self.directory)
         return self
 
-    def wait_for(self, text: str, timeout: float = 10.0) -> bool:
-        """Whether `text` shows up in its output within `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_for(self, text: str, timeout: float = DEFAULT_TIMEOUT) -> bool:
+        """Whether `text` shows up in its output (False once baresip ended without it, or
+        after `timeout`)."""
+        def shown_or_ended() -> str | None:
             if text in self.output():
-                return True
+                return "shown"
             if self.process is not None and self.process.poll() is not None:
-                return text in self.output()
-            time.sleep(0.1)
-        return False
+                return "ended"
+            return None
+
+        try:
+            until_sync(shown_or_ended, f"{text!r} from baresip", timeout=timeout, interval=0.1)
+        except WaitTimeout:
+            return False
+        return text in self.output()
 
     def recording(self) -> Path | None:
         """The WAV of what the latest call received (make_baresip(record=True)), if any."""
         dumps = sorted(self.directory.glob("dump-*-dec.wav"))
         return dumps[-1] if dumps else None
 
-    def recorded(self, timeout: float = 10.0) -> tuple[list[int], int]:
+    def recorded(self, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[int], int]:
         """The samples of `recording()` and their rate, once baresip has closed the file:
         it writes the lengths into the WAV header when the call ends, so wait for the call to
         end (and baresip to keep running until then)."""
         path = self.recording()
         if path is None:
             return [], 8000
-        deadline = time.monotonic() + timeout
-        while True:
-            data = path.read_bytes()
-            if _wav_complete(data):
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{path}: baresip did not finish it ({len(data)} "
-                                     f"bytes, header {data[:44].hex()})")
-            time.sleep(0.05)
+        until_sync(lambda: _wav_complete(path.read_bytes()),
+                   f"baresip to finish {path} (its WAV header covering its bytes)",
+                   timeout=timeout)
         with wave.open(str(path), "rb") as wav:
             rate, channels = wav.getframerate(), wav.getnchannels()
             if wav.getsampwidth() != 2:

@@ -97,7 +97,7 @@ async def site(kamailio: Kamailio,
             async def on_air() -> bool:
                 return all(h["tpui"] for h in await control.handsets())
             await until(on_air, "every handset subscribed and on the air", timeout=60)
-            seen = await asyncio.to_thread(kamailio.wait_registered, list(HANDSETS), 30)
+            seen = await asyncio.to_thread(kamailio.wait_registered, list(HANDSETS))
             assert set(HANDSETS) <= seen, kamailio.output()[-3000:]
             yield Site(emu, control, kamailio, ids, tmp_path_factory.mktemp("sipp"))
 
@@ -222,7 +222,7 @@ async def test_a_handset_and_baresip_talk_over_srtp_through_kamailio(
                       registrar=site.kamailio.hostport, tone_hz=PHONE_TONE, tone_seconds=30.0,
                       record=True)
     baresips.append(ua.start())
-    seen = await asyncio.to_thread(site.kamailio.wait_registered, [PHONE_USER], 30)
+    seen = await asyncio.to_thread(site.kamailio.wait_registered, [PHONE_USER])
     assert PHONE_USER in seen, ua.output()
     await until_state(site, "202", "idle")
     await site.control.dial(site.ids["202"], PHONE_USER)

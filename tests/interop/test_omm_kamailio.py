@@ -12,6 +12,7 @@ from interop_peers import KAMAILIO_USERS, Kamailio
 
 from sipdect.axi.client import AxiClient
 from sipdect.emulator import Emulator
+from sipdect.waiting import until
 
 pytestmark = pytest.mark.interop
 
@@ -56,12 +57,14 @@ async def test_omm_users_register_at_kamailio(kamailio: Kamailio, tmp_path: Path
             await client.login(emu.omm.username, emu.omm.password)
             for number in ("201", "202"):
                 ppn = model.users.find_by_number(number)["ppn"]
-                for _ in range(50):  # the state is published a moment after the 200
+
+                async def primary(ppn: int = ppn) -> dict[str, str] | None:
+                    # the state is published a moment after the 200
                     state = (await client.request("GetPPState", {"ppn": ppn})).attrs
-                    if state.get("regServerType") == "Primary":
-                        break
-                    await asyncio.sleep(0.1)
-                assert state["regServerType"] == "Primary", state
+                    return state if state.get("regServerType") == "Primary" else None
+
+                state = await until(primary, f"GetPPState of {number} naming kamailio",
+                                    interval=0.1)
                 assert state["regServerPort"] == str(kamailio.port)
         finally:
             await client.close()

@@ -7,7 +7,6 @@ offer is refused with 488."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from interop_peers import Baresip, free_port, make_baresip, sipp_call, sipp_regi
 
 from sim.pbx import PbxConfig, PbxServer, SrtpPolicy
 from sipdect.sip import Transport
+from sipdect.waiting import WaitTimeout, until
 
 pytestmark = pytest.mark.interop
 
@@ -65,7 +65,7 @@ async def test_baresip_srtp_call_through_a_call_server_that_requires_srtp(
         bob = make_baresip(tmp_path / "bob", user="202", password=ACCOUNTS["202"],
                            registrar=registrar)
         baresips.append(bob.start())
-        assert await asyncio.to_thread(_registered, server, "202"), bob.output()
+        await registered(server, "202", bob)
         alice = make_baresip(tmp_path / "alice", user="201", password=ACCOUNTS["201"],
                              registrar=registrar, answer=False)
         baresips.append(alice.start(f"/dial sip:202@{registrar}"))
@@ -85,7 +85,7 @@ async def test_plain_rtp_baresip_gets_488_where_srtp_is_required(
         bob = make_baresip(tmp_path / "bob", user="202", password=ACCOUNTS["202"],
                            registrar=registrar)
         baresips.append(bob.start())
-        assert await asyncio.to_thread(_registered, server, "202"), bob.output()
+        await registered(server, "202", bob)
         alice = make_baresip(tmp_path / "alice", user="201", password=ACCOUNTS["201"],
                              registrar=registrar, mediaenc=None, answer=False)
         baresips.append(alice.start(f"/dial sip:202@{registrar}"))
@@ -96,10 +96,9 @@ async def test_plain_rtp_baresip_gets_488_where_srtp_is_required(
         await server.close()
 
 
-def _registered(server: PbxServer, user: str, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.registered(user):
-            return True
-        time.sleep(0.1)
-    return False
+async def registered(server: PbxServer, user: str, ua: Baresip) -> None:
+    """Wait until baresip's `user` is registered at `server`; fail with baresip's log."""
+    try:
+        await until(lambda: server.registered(user), f"{user} registered at the call server")
+    except WaitTimeout as exc:
+        raise AssertionError(f"{exc}\n{ua.output()}") from None
