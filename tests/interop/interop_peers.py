@@ -146,7 +146,7 @@ class Kamailio:
     def rpc(self, *command: str) -> str:
         """A kamcmd command over the ctl socket; its output."""
         out = subprocess.run([need("kamcmd"), "-s", f"unix:{self.rundir}/kamailio_ctl",
-                              *command], capture_output=True, text=True, timeout=10)
+                              *command], capture_output=True, text=True, timeout=DEFAULT_TIMEOUT)
         if out.returncode != 0:
             raise AssertionError(f"kamcmd {' '.join(command)}: {out.stderr or out.stdout}")
         return out.stdout
