@@ -49,6 +49,8 @@ MAX_BACKOFF = 1800.0
 UNREGISTER_TIMEOUT = 5.0
 #: Final responses our transport makes up when a server is silent or unreachable (§8.1.3.1).
 NO_ANSWER = frozenset({408, 503})
+#: Free UDP ports tried, with no port configured, until one's number is free for TCP too.
+FREE_PORT_ATTEMPTS = 5
 
 PpStateSink = Callable[[int, dict[str, str]], None]
 """Receives (ppn, PPState attributes) when a user's registration state changes."""
@@ -152,17 +154,24 @@ class Registrations:
     async def _open(self) -> None:
         options = self._wanted_tls()
         self._tls_options = options
-        self.transport = SipTransport(on_event=self._sip_event, tls_client=options)
-        udp = await self.transport.listen(Transport.UDP, self.host, self.port)
-        self.locals = {Transport.UDP: udp}
-        try:
-            self.locals[Transport.TCP] = await self.transport.listen(Transport.TCP, self.host,
-                                                                     udp.port)
-        except SipTransportError as exc:
-            self.model.log("MinorErr", "SIP", f"no SIP over TCP: {exc}")
+        for attempt in range(FREE_PORT_ATTEMPTS):
+            transport = SipTransport(on_event=self._sip_event, tls_client=options)
+            udp = await transport.listen(Transport.UDP, self.host, self.port)
+            self.transport, self.locals = transport, {Transport.UDP: udp}
+            try:
+                self.locals[Transport.TCP] = await transport.listen(Transport.TCP, self.host,
+                                                                    udp.port)
+            except SipTransportError as exc:
+                if self.port == 0 and attempt + 1 < FREE_PORT_ATTEMPTS:
+                    # The free UDP port's number is taken for TCP (by any connection's local
+                    # end): another free port serves both.
+                    await transport.close()
+                    continue
+                self.model.log("MinorErr", "SIP", f"no SIP over TCP: {exc}")
+            break
         if self.tls_server is not None:
             try:
-                self.locals[Transport.TLS] = await self.transport.listen(
+                self.locals[Transport.TLS] = await transport.listen(
                     Transport.TLS, self.host, udp.port + 1 if self.port else 0,
                     self.tls_server)
             except (SipTransportError, tls.TlsConfigError) as exc:

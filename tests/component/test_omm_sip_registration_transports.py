@@ -19,9 +19,11 @@ from sim.pbx import PbxConfig, PbxServer
 from sipdect import tls
 from sipdect.sip import (
     Headers,
+    Peer,
     Request,
     RequestReceived,
     SipTransport,
+    SipTransportError,
     SipUri,
     TlsClientOptions,
     TlsServerOptions,
@@ -124,6 +126,25 @@ async def test_register_over_the_configured_transport(make_omm: Any, pbx: PbxSer
         assert answer.status == 200
     finally:
         await caller.close()
+
+
+async def test_udp_and_tcp_share_a_port_even_when_the_first_free_one_is_taken_for_tcp(
+        make_omm: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    listen = SipTransport.listen
+    refused: list[int] = []
+
+    async def busy_once(self: SipTransport, transport: Transport, host: str = "127.0.0.1",
+                        port: int = 0, tls_server: TlsServerOptions | None = None) -> Peer:
+        if transport is Transport.TCP and not refused:
+            refused.append(port)  # as if a connection's local end held that number
+            raise SipTransportError(f"cannot listen for SIP on tcp:{host}:{port}: in use")
+        return await listen(self, transport, host, port, tls_server)
+
+    monkeypatch.setattr(SipTransport, "listen", busy_once)
+    omm = await make_omm({})
+    locals_ = omm.registrations.locals
+    assert len(refused) == 1 and locals_[Transport.UDP].port == locals_[Transport.TCP].port
+    assert not any("no SIP over TCP" in e.msg for e in omm.model.event_log.entries(0, 100))
 
 
 async def test_tls_certificate_naming_another_host_is_refused_unless_unchecked(
