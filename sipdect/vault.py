@@ -211,13 +211,18 @@ class AxiKeyPair:
                 "GetPublicKey)"
             )
         block = block.rjust(self._block_len, b"\0")  # some encoders drop leading zeros
+        not_ours = FieldDecryptError(
+            "encrypted field does not decrypt with this OMM's key (use the public key "
+            "from OpenResp or GetPublicKey)"
+        )
+        if not 1 < int.from_bytes(block, "big") < self._modulus:
+            # 0 and 1 are their own RSA images and nothing padded encrypts to them; implicit
+            # rejection would turn them into random text, now and then a valid-looking one.
+            raise not_ours
         try:
             plain = self._key.decrypt(block, padding.PKCS1v15())
         except ValueError:
-            raise FieldDecryptError(
-                "encrypted field does not decrypt with this OMM's key (use the public key "
-                "from OpenResp or GetPublicKey)"
-            ) from None
+            raise not_ours from None
         try:
             value = plain.decode("utf-8")
         except UnicodeDecodeError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rsa
@@ -145,6 +146,33 @@ def test_missing_padding_tolerated(keypair: AxiKeyPair) -> None:
 def test_garbage_raises_field_decrypt_error(keypair: AxiKeyPair, blob: str) -> None:
     with pytest.raises(FieldDecryptError):
         keypair.decrypt_field(blob)
+
+
+class ImplicitlyRejecting:
+    """An RSA key as OpenSSL 3.2+ decrypts a bad PKCS#1 v1.5 block: no error, some bytes
+    derived from key and block; here the worst case, printable text."""
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.key_size = key.key_size
+
+    def public_key(self) -> Any:
+        return self.key.public_key()
+
+    def decrypt(self, block: bytes, pad: object) -> bytes:
+        return b"Q"
+
+
+@pytest.mark.parametrize("blob", ["AAAA", base64.b64encode(bytes(128)).decode(),
+                                  base64.b64encode(b"\x01".rjust(128, b"\0")).decode(),
+                                  base64.b64encode(b"\xff" * 128).decode()])
+def test_blocks_no_padded_text_encrypts_to_are_refused_whatever_rsa_says(
+        keypair: AxiKeyPair, blob: str) -> None:
+    # 0, 1 and anything not below the modulus: refused before RSA, whose implicit rejection
+    # made the all-zero block decode to "" or "Q" for a few keys in a hundred
+    lenient = AxiKeyPair(ImplicitlyRejecting(keypair._key))  # type: ignore[arg-type]
+    with pytest.raises(FieldDecryptError, match="does not decrypt with this OMM's key"):
+        lenient.decrypt_field(blob)
 
 
 def test_wrong_key_raises(keypair: AxiKeyPair, tmp_path: Path) -> None:
