@@ -222,7 +222,7 @@ async def back_in_range(site: Site, number: str) -> None:
     async def registered() -> bool:
         handset = await site.control.handset(site.ids[number])
         return handset["state"] == "locked" and handset["display"] == ["Registered"]
-    await eventually(registered, f"{number} registered again")
+    await until(registered, f"{number} registered again")
 
 
 async def test_walking_out_of_coverage_mid_call_ends_the_call_at_both_ends(site: Site) -> None:
