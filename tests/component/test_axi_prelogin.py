@@ -22,7 +22,7 @@ from omm.axi.server import serve
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
-from sipdect.waiting import until
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 PASSWORD = "Prelogin-Omm-2026"
 HOST = "127.0.0.1"
@@ -136,9 +136,9 @@ async def test_logged_in_clients_are_limited_by_axi_clients(tmp_path: Path) -> N
         try:
             late = await waiting.login("omm", PASSWORD, check=False)
             assert late.attrs["errCode"] == "EFailed"
-            await asyncio.wait_for(waiting.closed.wait(), 30)
+            await asyncio.wait_for(waiting.closed.wait(), DEFAULT_TIMEOUT)
             third = await AxiClient.connect(HOST, server.port)  # refused at once when full
-            await asyncio.wait_for(third.closed.wait(), 30)
+            await asyncio.wait_for(third.closed.wait(), DEFAULT_TIMEOUT)
             assert (await a.request("Ping")).name == "PingResp"
         finally:
             for c in (a, b, waiting):

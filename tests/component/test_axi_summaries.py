@@ -31,13 +31,13 @@ async def test_a_registration_moves_the_user_summary_and_its_event(tmp_path: Pat
             dect = emu.omm.service.dect
             assert dect is not None
             dect.update_pp_state(int(ppn), {"registered": "1", "regServerType": "Primary"})
-            event = await axi.next_event("EventPPUserSummary", timeout=30)
+            event = await axi.next_event("EventPPUserSummary")
             assert event.attrs["nSipRegistration"] == "1"
             assert (await axi.request("GetPPState", {"ppn": ppn})).attrs["registered"] == "1"
             summary = await axi.request("GetPPUserSummary")
             assert {k: v for k, v in summary.attrs.items() if k != "seq"} == event.attrs
             dect.update_pp_state(int(ppn), {"registered": "0", "regServerType": "None"})
-            event = await axi.next_event("EventPPUserSummary", timeout=30)
+            event = await axi.next_event("EventPPUserSummary")
             assert event.attrs["nSipRegistration"] == "0"
         finally:
             await axi.close()
