@@ -33,12 +33,14 @@ test: install-test peers
 bench: install
 	$(BIN)/sipdect bench all
 
-# The packages mypy checks strictly; the tests are only linted by ruff.
+# The packages mypy checks strictly; the tests are only linted by ruff. lint-imports checks
+# the layer contract of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 TYPED := dect sipdect omm rfp sim mom eventmgr
 
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict $(TYPED)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info

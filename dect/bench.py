@@ -23,13 +23,13 @@ from dect.security import (
     dsc_keystreams,
 )
 from dect.security.tables import DSC_FULL_SLOT_BITS
+from dect.timing import FRAME_SECONDS
 
 BATCH_SIZES = (1, 100, 1_000, 10_000)
 #: Connection counts tried for `realtime_calls_one_core`.
 REALTIME_SIZES = (100, 300, 1_000, 3_000)
-#: A DECT TDMA frame lasts 10 ms (EN 300 175-3 4.2); a ciphered connection needs one
-#: keystream per frame, so N connections are real-time if N keystreams take at most this.
-FRAME_SECONDS = 0.010
+#: A ciphered connection needs one keystream per 10 ms DECT frame, so N connections are
+#: real-time if N keystreams take at most FRAME_SECONDS.
 
 
 def _rate(work: Callable[[int], int], min_seconds: float) -> float:

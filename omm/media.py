@@ -4,7 +4,7 @@ It turns what the SIP side decided (codec, far end, SRTP keys) into MEDIA_OPEN/C
 the RFP of the call, MEDIA_REDIRECT_START on that anchor RFP and a channel on the new RFP at a
 handover, MEDIA_DTMF for keys, MEDIA_STOP/CLOSE at the end, and keeps the RTP ports and media
 handles of every RFP host. omm-rfp.md §3.3 and §4.8; the wire choices the product leaves open
-are made in rfp.link.media.
+are made in sipdect.link.media.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from omm.mediaport import MediaCodecChoice, RtpAddress, SrtpKeys
-from rfp.link import constants as lc
-from rfp.link.media import (
+from sipdect.link import constants as lc
+from sipdect.link.media import (
     CODEC_IDS,
     SRTP_KEY_LENGTH,
     SRTP_SUITE_OCTETS,
@@ -39,7 +39,7 @@ from rfp.link.media import (
     codec_area_spare,
     conf_tail,
 )
-from rfp.link.messages import TypedMessage
+from sipdect.link.messages import TypedMessage
 
 log = logging.getLogger("sipdect.omm.media")
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from omm.access import Accounts, InitialAccount
 from omm.devices import Devices
+from omm.hub import OmmHub
+from omm.ppstate import PpLiveStates
 from omm.relations import Relations
 from omm.rfps import Rfps
 from omm.settings import Settings
@@ -109,6 +111,10 @@ class OmmModel:
         self.vault = Vault.open(data_dir)
         self.keys = AxiKeyPair.load_or_create(data_dir, self.vault)
         self._listeners: list[Callable[[Change], None]] = []
+        self.hub = OmmHub()
+        """The OMM's parts publish what happens here and hear of each other (omm.hub)."""
+        self.pp_live = PpLiveStates(self.hub)
+        """Every device's live state (GetPPState), in memory."""
         notify = self._notify
         defaults = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
         defaults["SystemName"]["name"] = setup.name
@@ -187,12 +193,13 @@ class OmmModel:
             for table in ("settings", "accounts", "users", "devices", "rfps", "sites",
                           "eventlog"):
                 self.store.clear(table)
-        listeners = self._listeners
+        listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
         setup = self.setup if accounts is None else OmmSetup(
             self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
         self.store.close()
         self.__init__(self.data_dir, setup, self.clock)  # type: ignore[misc]
-        self._listeners = listeners
+        self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
+        pp_live.forget()
 
     def close(self) -> None:
         self.store.close()

@@ -17,7 +17,10 @@ from omm.access import FULL_ACCESS, InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
 from omm.axi.server import serve
-from omm.dect import FixedPart
+from omm.config import OmmConfig
+from omm.dect.fixed_part import FixedPart
+from omm.hub import SipRegistration
+from omm.journal import Journal
 from omm.media import RfpMediaControl
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink
@@ -25,9 +28,8 @@ from omm.rfplink.server import RfpLinkServer
 from omm.sip import Registrations
 from omm.sip.calls import CallControl
 from omm.tables import Change
-from rfp.link.messages import TypedMessage
 from sipdect import tls
-from sipdect.config import OmmConfig
+from sipdect.link.messages import TypedMessage
 from sipdect.ops.syslog import SyslogSender
 from sipdect.sip import TlsServerOptions
 
@@ -81,6 +83,7 @@ class OmmService:
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
+        self.journal = Journal(self.model)
 
     def _initial_accounts(self) -> list[InitialAccount]:
         return [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
@@ -121,7 +124,7 @@ class OmmService:
             self.endpoints.append(Endpoint("omm", self.cfg.name, proto, host, port))
         loop = asyncio.get_running_loop()
         self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
-        self.dect.add_listener(self.calls.handle)
+        self.model.hub.subscribe(self.calls.handle)
         self.dect_link.attach(self.rfp_link, loop)
         await self.rfp_link.start()
         self.endpoints.append(Endpoint("omm", self.cfg.name, "rfp-link", host,
@@ -136,12 +139,14 @@ class OmmService:
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
 
     def _sip_pp_state(self, ppn: int, values: dict[str, str]) -> None:
-        if self.dect is not None:
-            self.dect.update_pp_state(ppn, values)
+        self.model.hub.publish(SipRegistration(ppn, values))
+        self.api.deliver()
 
     def _dect_activity(self) -> None:
-        if self.dect is not None:
-            self.dect.drain()
+        """The fixed part ran: everything it reports goes onto the hub, then to AXI clients."""
+        while (event := self.fixed_part.next_event()) is not None:
+            self.model.hub.publish(event)
+        self.api.deliver()
 
     def _on_change(self, change: Change) -> None:
         if change.kind == "setting" and change.key == "DECTSubscriptionMode":

@@ -13,10 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
-from rfp.link import constants as c
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import Air, schedule_deliveries
+from sipdect.link import constants as c
 
 
 class UsageError(ValueError):

@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 import pylibsrtp
 
-from rfp.link import constants as lc
-from rfp.link.errors import LinkProtocolError
-from rfp.link.media import (
+from dect.timing import FRAME_SECONDS
+from sim.primitives import AIR_VOICE_OCTETS
+from sipdect.link import constants as lc
+from sipdect.link.errors import LinkProtocolError
+from sipdect.link.media import (
     CODEC_ENCODINGS,
     CODEC_G722,
     MediaClose,
@@ -45,7 +47,7 @@ from rfp.link.media import (
     ToneRecord,
     conf_tail,
 )
-from rfp.link.messages import TypedMessage
+from sipdect.link.messages import TypedMessage
 from sipdect.media import constants as mc
 from sipdect.media.codecs import AudioCodec, alaw_to_ulaw, new_codec, ulaw_to_alaw
 from sipdect.media.errors import RtpError, SrtpError
@@ -72,10 +74,6 @@ Direction = lc.MediaDirection
 Address = tuple[str, int]
 
 # -- the DSP's figures (the emulator's choices; the product documents none of them) --------------
-FRAME_SECONDS = 0.01
-"""One air voice frame (10 ms), the channels' tick."""
-AIR_FRAME_OCTETS = 80
-"""An AirVoice payload: 10 ms of G.711 A-law (narrowband) or G.722 at 64 kbit/s."""
 JITTER_PREFILL_PACKETS = 2
 """Packets a downlink buffer holds before it starts playing (40 ms at a 20 ms VIF)."""
 JITTER_MAX_PACKETS = 10
@@ -223,12 +221,12 @@ class _Leg:
         for the air; a partial frame at the end is dropped)."""
         if self.encoding == "PCMU":
             payload = ulaw_to_alaw(payload)
-        return payload[:len(payload) - len(payload) % AIR_FRAME_OCTETS]
+        return payload[:len(payload) - len(payload) % AIR_VOICE_OCTETS]
 
     def frames_of(self, payload: bytes) -> list[bytes]:
         """Air-codec frames of an audio payload (`air_frames`, one by one)."""
         frames = self.air_frames(payload)
-        return [frames[i:i + AIR_FRAME_OCTETS] for i in range(0, len(frames), AIR_FRAME_OCTETS)]
+        return [frames[i:i + AIR_VOICE_OCTETS] for i in range(0, len(frames), AIR_VOICE_OCTETS)]
 
     def buffer_packet(self, packet: RtpPacket, stats: ChannelStats) -> None:
         if self.highest is None:
@@ -261,7 +259,7 @@ class _Leg:
             self.play_next = ext + 1
             if not self.playing:
                 return None
-        frame, self.playing = self.playing[:AIR_FRAME_OCTETS], self.playing[AIR_FRAME_OCTETS:]
+        frame, self.playing = self.playing[:AIR_VOICE_OCTETS], self.playing[AIR_VOICE_OCTETS:]
         return frame
 
     def new_source(self, ssrc: int) -> None:
@@ -802,7 +800,7 @@ def _bench_pair(suite: mc.CryptoSuite | None) -> tuple[RfpMedia, RfpMedia]:
 def _bench_path(suite: mc.CryptoSuite | None, seconds: float) -> float:
     """Packets/s through air frames -> RTP/SRTP (A) -> RTP -> 10 ms air frames (B)."""
     a, b = _bench_pair(suite)
-    frame = bytes(range(AIR_FRAME_OCTETS))
+    frame = bytes(range(AIR_VOICE_OCTETS))
     now = 0.0
     done = 0
     spent = 0.0

@@ -16,21 +16,6 @@ from typing import Any
 
 from dect.errors import DectValueError
 from dect.identities import Rfpi
-from rfp.link import constants as c
-from rfp.link.dnm import (
-    Dnm,
-    Element,
-    HoInProgressInd,
-    HoInProgressRes,
-    MacConInd,
-    MacDisInd,
-    MacEncEksInd,
-    MacEncKeyReq,
-    MacPageReq,
-    Sync,
-)
-from rfp.link.errors import LinkProtocolError
-from rfp.link.messages import TypedMessage
 from sim.air import (
     RELEASE_LINK_LOST,
     Air,
@@ -48,6 +33,23 @@ from sim.primitives import (
     AirRelease,
     AirVoice,
 )
+from sipdect.link import constants as c
+from sipdect.link.dnm import (
+    Dnm,
+    Element,
+    HoInProgressInd,
+    HoInProgressRes,
+    MacConInd,
+    MacDisInd,
+    MacEncEksInd,
+    MacEncKeyReq,
+    MacPageReq,
+    Sync,
+    dlc_frame,
+    lc_body,
+)
+from sipdect.link.errors import LinkProtocolError
+from sipdect.link.messages import TypedMessage
 
 Prim = c.DnmPrimitive
 Rfpc = c.RfpcPrimitive
@@ -72,22 +74,6 @@ DEFAULT_SEARCH_TIME = 10.0
 """Seconds an RFP that lost sync reports Searching before it gives up (NotSynced);
 the real figure is not documented."""
 MCEI_COUNT = 256
-
-
-def lc_body(frame: bytes) -> bytes:
-    """LC_DATA_IND body (message offset 7 on) around a DLC frame from the air: the B/channel
-    octet (C_S) and the length octet, then the frame octets unchanged (§4.9; the length counts
-    every octet after it, as rfp.link's LcFrame reads it). Garbage from a wrong cipher key is
-    wrapped the same way: only the OMM's DLC finds out."""
-    return bytes([c.LogicalChannel.CS, min(len(frame), 0xFF)]) + frame[:0xFF]
-
-
-def dlc_frame(body: bytes) -> bytes | None:
-    """The DLC frame octets (address, control, LI, NWK, fill) of an LC_DATA_REQ body; None when
-    the length octet does not match."""
-    if len(body) < 2 or body[1] != len(body) - 2:
-        return None
-    return body[2:]
 
 
 def rssi_octet(dbm: float) -> int:

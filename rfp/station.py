@@ -16,15 +16,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import Dnm, Sync
-from rfp.link.errors import LinkError
-from rfp.link.handshake import RfpLinkConnection, RfpState
-from rfp.link.messages import TypedMessage, parse_message
-from rfp.link.system import SysVsntpTime
 from rfp.media import RfpMedia
 from rfp.radio import RfpRadio
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import Dnm, Sync
+from sipdect.link.errors import LinkError
+from sipdect.link.handshake import RfpLinkConnection, RfpState
+from sipdect.link.messages import TypedMessage, parse_message
+from sipdect.link.system import SysVsntpTime
 
 log = logging.getLogger("sipdect.rfp")
 

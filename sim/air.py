@@ -19,14 +19,10 @@ import numpy as np
 
 from dect.identities import Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
+from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, MFN_MODULO
 from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
 
 # -- constants -----------------------------------------------------------------------------
-FRAME_SECONDS = 0.01
-"""A DECT TDMA frame lasts 10 ms (EN 300 175-3 §4.2)."""
-FRAMES_PER_MULTIFRAME = 16
-MFN_MODULO = 1 << 24
-"""The multiframe number counts in 24 bits."""
 FULL_SLOT_HALF_BYTES = 45
 """A full slot (D32) keystream half: SF or SP, 360 bits (dect-security.md §5.4)."""
 VOICE_HALF_BYTES = 85

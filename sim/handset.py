@@ -6,7 +6,7 @@ dect.security. Sans-I/O: the caller says which RFP is strongest (`lock`), passes
 primitives in with `receive(rfp_id, primitive, now)` (AirData ciphered with
 sim.air.cipher_frame) and takes `air_to_send()`, `next_event()`, `get_timer()` /
 `handle_timer(now)`. The message carriage and feature codes the OMM expects are in
-omm.dect.conventions. Calls (docs/calls.md §1): `call_state`, `dial`, `answer`, `hang_up`,
+dect.conventions. Calls (docs/calls.md §1): `call_state`, `dial`, `answer`, `hang_up`,
 `auto_answer`, and the CallIncoming / CallConnected / CallEnded events.
 """
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final
 
+from dect import conventions as cv
 from dect import security as sec
 from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
 from dect.errors import DectDecodeError, DectValueError
@@ -57,8 +58,8 @@ from dect.nwk.tables import (
     RejectReasonCode,
     ReleaseReasonCode,
 )
-from omm.dect import conventions as cv
-from sim.air import FRAME_SECONDS, Air, cipher_frame
+from dect.timing import FRAME_SECONDS
+from sim.air import Air, cipher_frame
 from sim.keypad import DIAL_KEYS, Key, parse_keys
 from sim.primitives import (
     AirCipherStart,

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+AIR_VOICE_OCTETS = 80
+"""Octets of one AirVoice B-field: 10 ms at 64 kbit/s (see AirVoice)."""
+
 
 @dataclass(frozen=True, slots=True)
 class AirConnect:

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.primitives import AIR_VOICE_OCTETS
 from sipdect.media import constants as mc
 from sipdect.media.codecs import G711, AudioCodec, Pcm, frame_samples, new_codec
 from sipdect.media.errors import CodecError
 from sipdect.media.signals import ToneGenerator, ToneReport, detect_tone
 
-AIR_VOICE_OCTETS = 80
-"""Octets of one AirVoice frame (10 ms at 64 kbit/s)."""
 DEFAULT_TONE_LEVEL_DBM0 = -10.0
 """Level of a handset's test tone."""
 RECORD_SECONDS = 30.0

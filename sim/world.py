@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dect.identities import Ipei
-from sim.air import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, Air, schedule_deliveries
+from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME
+from sim.air import Air, schedule_deliveries
 from sim.handset import CallConnected, CallEnded, CallState, Handset, HandsetStateError, State
 from sim.primitives import AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz

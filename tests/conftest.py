@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from sipdect.app.emulator import OmmHandle
 from sipdect.axi.client import AxiClient
-from sipdect.emulator import OmmHandle
 
 
 @pytest.fixture

@@ -17,20 +17,12 @@ from sipdect.axi.records import MONITORING_STATES, USER_MONITORING_FIELDS
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
 
-PP_STATE_ABSENT: dict[str, str] = {
-    "onHook": "1", "silentCharging": "0", "callState": "none", "swVersion": "",
-    "bluetooth": "0", "registered": "0", "regServerType": "None", "regServerAddr": "",
-    "regServerPort": "0"}
-"""GetPPState of a PP that never reached the OMM (not on the air, not registered)."""
-
 assert set(conventions.USER_MONITORING_COUNTERS.values()) <= set(MONITORING_STATES)
 
 
 def pp_state(api: AxiApi, ppn: int) -> dict[str, str]:
     """What GetPPState answers for device `ppn` (the caller checks that it exists)."""
-    state = {"ppn": str(ppn), **PP_STATE_ABSENT}
-    if api.dect is not None:
-        state.update(api.dect.pp_state.get(ppn, {}))
+    state: dict[str, str] = api.model.pp_live.state(ppn)
     return state
 
 

@@ -5,7 +5,7 @@ detach), CC (feature codes; basic calls both ways, §9.3 F-states in `Cc`, docs/
 LCE (page response) and COMS (text messages) as dect-security.md §4.2-§4.7 and
 features.md §2.6/§2.8 describe them for SIP-DECT. Sans-I/O:
 FixedPart feeds it and collects its frames; all choices the product leaves open come from
-omm.dect.conventions.
+dect.conventions.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Final
 
+from dect import conventions as cv
 from dect import security as sec
 from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
 from dect.errors import DectDecodeError, DectValueError
@@ -50,7 +51,6 @@ from dect.nwk.tables import (
     RejectReasonCode,
     ReleaseReasonCode,
 )
-from omm.dect import conventions as cv
 from omm.dect import events as ev
 from omm.dect import features, subscription
 from omm.dect.primitives import MacEncKeyReq

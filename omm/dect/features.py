@@ -1,14 +1,14 @@
 """Feature access codes dialled on a handset: UserLogin and UserLogout (dynamic relations).
 
 features.md §2.6 ("Dynamic (login with a user-specific PIN)", feature codes UserLogin/
-UserLogout) against the OMM model; the dial strings are in omm.dect.conventions.
+UserLogout) against the OMM model; the dial strings are in dect.conventions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omm.dect import conventions as cv
+from dect import conventions as cv
 from omm.errors import NotFound
 from omm.model import OmmModel
 from omm.tables import Record

@@ -16,11 +16,11 @@ import secrets
 from collections import deque
 from dataclasses import dataclass
 
+from dect import conventions as cv
 from dect.errors import DectValueError
 from dect.identities import Park
 from dect.nwk.tables import ReleaseReasonCode
 from dect.security import CipherKeys, RandomSource
-from omm.dect import conventions as cv
 from omm.dect import events as ev
 from omm.dect.connection import PpConnection
 from omm.dect.primitives import (

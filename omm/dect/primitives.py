@@ -1,7 +1,7 @@
 """What the fixed part exchanges with the RFPs, at the level of the DNM primitives.
 
 omm-rfp.md §3.5 and §4.9: each dataclass mirrors one DNM primitive (layer 0x79 LC or 0x7A MAC)
-with the RFP it travels to or from; the link edge translates them to and from rfp.link's
+with the RFP it travels to or from; the link edge translates them to and from sipdect.link's
 `Dnm` messages one to one. DLC frames are plain octets (dect.dlc codes them).
 """
 

@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from dect.identities import Park
-from omm.dect import FixedPart
 from omm.dect import primitives as fp
-from rfp.link import constants as c
-from rfp.link import dnm as wire
-from rfp.link.dnm import Dnm
-from rfp.link.errors import LinkError
-from rfp.radio import dlc_frame, lc_body
+from omm.dect.fixed_part import FixedPart
+from sipdect.link import constants as c
+from sipdect.link import dnm as wire
+from sipdect.link.dnm import Dnm, dlc_frame, lc_body
+from sipdect.link.errors import LinkError
 
 Prim = c.DnmPrimitive
 PAGE_UNKNOWN_OCTET = 0x03

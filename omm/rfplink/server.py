@@ -32,13 +32,13 @@ from omm.rfplink.session import (
 )
 from omm.rfps import normalise_mac
 from omm.tables import Change
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import Dnm
-from rfp.link.handshake import RfpCredentials
-from rfp.link.messages import AnyMessage
-from rfp.link.system import SysLed
 from sipdect.axi.records import RFP_HW_TYPES
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import Dnm
+from sipdect.link.handshake import RfpCredentials
+from sipdect.link.messages import AnyMessage
+from sipdect.link.system import SysLed
 from sipdect.ops.eventlog import times_from_source
 
 log = logging.getLogger("sipdect.omm.rfplink")

@@ -1,6 +1,6 @@
 """The OMM side of one RFP's link, without I/O: login, RFPC start-up and sync bookkeeping.
 
-omm-rfp.md §2.1 (login, via rfp.link's OmmLinkConnection), §3.6/§5.3 (RFPC READY_IND ->
+omm-rfp.md §2.1 (login, via sipdect.link's OmmLinkConnection), §3.6/§5.3 (RFPC READY_IND ->
 INIT_REQ/INIT_CFM -> ACTIVATE_REQ/ACTIVATE_CFM) and §3.7 (SYNC reports), turned into the AXI
 view of features.md §2.3: dectRunning and syncState (Inactive, Searching, Synced, NotSynced).
 """
@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import Dnm, Element, Sync
-from rfp.link.errors import LinkError
-from rfp.link.handshake import OmmLinkConnection, OmmState, RfpCredentials
-from rfp.link.messages import AnyMessage, LinkMessage, parse_message
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import Dnm, Element, Sync
+from sipdect.link.errors import LinkError
+from sipdect.link.handshake import OmmLinkConnection, OmmState, RfpCredentials
+from sipdect.link.messages import AnyMessage, LinkMessage, parse_message
 
 MEDIA_GROUP = 0x02
 """The high octet of MEDIA_* message types (omm-rfp.md §3.3)."""
@@ -68,7 +68,7 @@ class DectConfig:
     """5-byte RFPI (PARK's ARI and the RPN) for INIT_REQ; None: send none."""
 
 
-# -- events beyond rfp.link's ----------------------------------------------------------------
+# -- events beyond sipdect.link's ----------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DectStateChanged:
     """The RFP's air interface went on (ACTIVATE_CFM) or off."""
@@ -151,7 +151,7 @@ SessionEvent = (
 
 class RfpSession:
     """One RFP connection at the OMM: bytes in and out like OmmLinkConnection, plus RFPC and
-    SYNC handling. Events: rfp.link's login/ending events, then the ones above."""
+    SYNC handling. Events: sipdect.link's login/ending events, then the ones above."""
 
     def __init__(
         self,

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from pylibsrtp import Policy
 
+from dect import timing
+
 # -- RTP / RTCP (RFC 3550) ---------------------------------------------------------------------
 
 RTP_VERSION = 2
@@ -42,7 +44,8 @@ NTP_UNIX_OFFSET = 2_208_988_800
 
 NARROWBAND_RATE = 8000
 WIDEBAND_RATE = 16000
-FRAME_MS = 10
+FRAME_MS = timing.FRAME_MS
+"""PCM moves in 10 ms frames: one DECT frame of voice."""
 DEFAULT_PTIME_MS = 20
 
 

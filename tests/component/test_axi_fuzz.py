@@ -25,6 +25,7 @@ from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import AxiConnection
 from omm.model import OmmModel, OmmSetup
+from sipdect.app.emulator import OmmHandle, ThreadedEmulator
 from sipdect.axi import conventions
 from sipdect.axi.codec import MAX_FRAME, AxiSyntaxError, Message, element, parse, render
 from sipdect.axi.errors import AxiError
@@ -35,7 +36,6 @@ from sipdect.axi.session import (
     LinkState,
     RequestReceived,
 )
-from sipdect.emulator import OmmHandle, ThreadedEmulator
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from sipdect.app.emulator import OmmHandle
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
-from sipdect.emulator import OmmHandle
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import base64
 import pytest
 import rsa
 
+from sipdect.app.emulator import OmmHandle
 from sipdect.axi.client import AxiClient, AxiResponseError
 from sipdect.axi.codec import Message, element
-from sipdect.emulator import OmmHandle
 from sipdect.waiting import DEFAULT_TIMEOUT
 
 
@@ -243,7 +243,7 @@ async def test_weak_password_is_refused_with_its_rule(axi: AxiClient) -> None:
 
 
 async def test_factory_new_omm_forces_the_default_password_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sipdect.emulator import Emulator
+    from sipdect.app.emulator import Emulator
 
     config = '[[omm]]\nname = "Fresh"\n'
     async with Emulator(config, tmp_path) as emu:
@@ -346,7 +346,7 @@ async def test_limits_and_versions(axi: AxiClient) -> None:
 
 
 async def test_more_clients_than_axi_clients_are_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sipdect.emulator import Emulator
+    from sipdect.app.emulator import Emulator
 
     config = ('[[omm]]\nname = "Small"\naxi_clients = 2\n[[omm.accounts]]\n'
               'username = "omm"\npassword = "Sipdect-Omm-2026"\n')

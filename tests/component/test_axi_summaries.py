@@ -1,7 +1,7 @@
 """Summary events follow the state the per-record answers show (axi.md §4.3, §5.6).
 
 The OMM's SIP side reports a user's registration as PPState of the user's device; the
-registration here is reported the way omm.sip does it (DectBridge.update_pp_state), and
+registration here is reported the way omm.sip does it (SipRegistration on the OMM hub), and
 AXI shows it in GetPPState, GetPPUserSummary and a pushed EventPPUserSummary alike. The
 whole path with a call server is in tests/system/test_site_summaries.py.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from omm.hub import SipRegistration
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
-from sipdect.emulator import Emulator
 
 
 async def test_a_registration_moves_the_user_summary_and_its_event(tmp_path: Path) -> None:
@@ -28,15 +29,19 @@ async def test_a_registration_moves_the_user_summary_and_its_event(tmp_path: Pat
                 element("pp", {"ppn": ppn, "uid": uid, "relType": "Dynamic"}),
                 element("user", {"uid": uid, "ppn": ppn, "relType": "Dynamic"})])
             await axi.subscribe("PPUserSummary")
-            dect = emu.omm.service.dect
-            assert dect is not None
-            dect.update_pp_state(int(ppn), {"registered": "1", "regServerType": "Primary"})
+            service = emu.omm.service
+
+            def sip_reports(values: dict[str, str]) -> None:  # as omm.sip does on the hub
+                service.model.hub.publish(SipRegistration(int(ppn), values))
+                service.api.deliver()
+
+            sip_reports({"registered": "1", "regServerType": "Primary"})
             event = await axi.next_event("EventPPUserSummary")
             assert event.attrs["nSipRegistration"] == "1"
             assert (await axi.request("GetPPState", {"ppn": ppn})).attrs["registered"] == "1"
             summary = await axi.request("GetPPUserSummary")
             assert {k: v for k, v in summary.attrs.items() if k != "seq"} == event.attrs
-            dect.update_pp_state(int(ppn), {"registered": "0", "regServerType": "None"})
+            sip_reports({"registered": "0", "regServerType": "None"})
             event = await axi.next_event("EventPPUserSummary")
             assert event.attrs["nSipRegistration"] == "0"
         finally:

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tls_records import BlockingTlsClient, client_context
 
+from sipdect.app.emulator import OmmHandle
 from sipdect.axi.codec import Message, element, parse, render
-from sipdect.emulator import OmmHandle
 
 
 def frames(plain: bytes) -> list[Message]:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from omm.errors import ModelError
-from sipdect.emulator import ThreadedEmulator
-from sipdect.ready import TOKEN_HEADER
+from sipdect.app.emulator import ThreadedEmulator
+from sipdect.app.ready import TOKEN_HEADER
 
 MAC = "00:30:42:5e:10:01"
 ON_AIR = "03074 0220259 3"

@@ -11,13 +11,13 @@ from types import SimpleNamespace
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from dect import conventions as cv
 from dect.identities import Ipui, Rfpi
-from omm.dect import conventions as cv
 from sim.handset import Subscription
 from sim.world import World
-from sipdect import ctl
-from sipdect.control import ControlServer
-from sipdect.ready import TOKEN_HEADER
+from sipdect.app import ctl
+from sipdect.app.control import ControlServer
+from sipdect.app.ready import TOKEN_HEADER
 
 IPEI = "03074 0220259 3"
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dect.identities import Ipei
-from sipdect.emulator import ThreadedEmulator
-from sipdect.ready import TOKEN_HEADER
+from sipdect.app.emulator import ThreadedEmulator
+from sipdect.app.ready import TOKEN_HEADER
 
 SITE = """
 [system]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sipdect.app.emulator import Emulator, OmmHandle
 from sipdect.axi.client import AxiClient
-from sipdect.emulator import Emulator, OmmHandle
 from sipdect.waiting import DEFAULT_TIMEOUT
 
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sim.pbx import PbxConfig, PbxServer
+from sipdect.app.emulator import OmmHandle
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
-from sipdect.emulator import OmmHandle
 from sipdect.waiting import until
 from tests.component.test_axi_server import encrypt
 

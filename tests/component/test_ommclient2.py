@@ -13,7 +13,7 @@ from typing import Any
 import mitel_ommclient2 as m2
 import pytest
 
-from sipdect.emulator import OmmHandle
+from sipdect.app.emulator import OmmHandle
 
 # The client's receive thread trips over its own closed socket after close().
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

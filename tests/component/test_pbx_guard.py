@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_pbx import Phone, ask, request
 
-from sipdect.emulator import Emulator
+from sipdect.app.emulator import Emulator
 from sipdect.sip import DigestClient, Peer, SipTransport, Transport
 from sipdect.waiting import until
 

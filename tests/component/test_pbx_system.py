@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sipdect.config import ConfigError, load_config, parse_config
-from sipdect.emulator import Emulator
+from sipdect.app.config import ConfigError, load_config, parse_config
+from sipdect.app.emulator import Emulator
 from sipdect.waiting import until
 
 BASE = """

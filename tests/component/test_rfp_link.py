@@ -18,14 +18,14 @@ import pytest
 from omm.model import OmmModel, OmmSetup
 from omm.rfplink import RfpLinkServer
 from omm.rfps import LINK_KEY_FIELD
-from rfp.link import constants as c
-from rfp.link.dnm import Dnm
-from rfp.link.handshake import RfpLinkConnection
-from rfp.link.system import SysInit, SysReset
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.air import Air, schedule_deliveries
 from sim.primitives import AirConnect, AirRelease
+from sipdect.link import constants as c
+from sipdect.link.dnm import Dnm
+from sipdect.link.handshake import RfpLinkConnection
+from sipdect.link.system import SysInit, SysReset
 from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 MAC_A = "00:30:42:1b:17:37"

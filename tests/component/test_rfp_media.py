@@ -18,15 +18,15 @@ import pytest
 from dect.identities import Ari, Rfpi
 from omm.media import RfpMediaControl
 from omm.mediaport import MediaCodecChoice, RtpAddress, SrtpKeys
-from rfp.link import constants as c
-from rfp.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
-from rfp.link.media import MediaStatistics
 from rfp.media import MediaChannel
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.primitives import AirConnect, AirRelease
 from sim.voice import VoicePath
 from sim.world import World
+from sipdect.link import constants as c
+from sipdect.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
+from sipdect.link.media import MediaStatistics
 from sipdect.media import constants as mc
 from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession

@@ -14,11 +14,11 @@ from omm.media import RfpMediaControl
 from omm.mediaport import MediaCodecChoice, RtpAddress
 from omm.model import OmmModel, OmmSetup
 from omm.rfplink import RfpLinkServer
-from rfp.link import constants as c
-from rfp.link.dnm import Dnm
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.air import Air, schedule_deliveries
+from sipdect.link import constants as c
+from sipdect.link.dnm import Dnm
 from sipdect.media import constants as mc
 from sipdect.media.codecs import alaw_encode
 from sipdect.media.signals import ToneGenerator, detect_tone

@@ -13,8 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from sipdect import tls
-from sipdect.config import ConfigError, parse_config
-from sipdect.emulator import Emulator
+from sipdect.app.config import ConfigError, parse_config
+from sipdect.app.emulator import Emulator
 from sipdect.sip import Transport
 
 BASE = """

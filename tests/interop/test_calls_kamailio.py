@@ -34,9 +34,9 @@ from interop_peers import (
 from site_helpers import Control, call_site_config, ipei, until_hears, until_state
 
 from sim.voice import default_tone_hz
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
-from sipdect.emulator import Emulator
 from sipdect.media.codecs import alaw_encode
 from sipdect.waiting import until
 

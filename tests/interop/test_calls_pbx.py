@@ -19,7 +19,7 @@ import pytest_asyncio
 from interop_peers import free_ports, run_sipp, sipp_register, start_sipp, wait_listening
 from site_helpers import Control, call_site_config, ipei, until_state
 
-from sipdect.emulator import Emulator
+from sipdect.app.emulator import Emulator
 from sipdect.sip import Transport
 from sipdect.waiting import until
 

@@ -21,9 +21,9 @@ from interop_peers import Baresip, make_baresip
 from site_helpers import Control, call_site_config, ipei, until_state
 
 from sim.voice import default_tone_hz
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
-from sipdect.emulator import Emulator
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow,

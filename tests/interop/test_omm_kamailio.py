@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from interop_peers import KAMAILIO_USERS, Kamailio
 
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
-from sipdect.emulator import Emulator
 from sipdect.waiting import until
 
 pytestmark = pytest.mark.interop

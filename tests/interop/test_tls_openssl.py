@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from sipdect import tls
-from sipdect.emulator import Emulator
+from sipdect.app.emulator import Emulator
 from sipdect.tls import SecurityLevel
 
 OPENSSL = Path("/usr/bin/openssl")

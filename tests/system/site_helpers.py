@@ -17,9 +17,9 @@ import aiohttp
 import rsa
 
 from dect.identities import Ipei
+from sipdect.app.ready import TOKEN_HEADER
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
-from sipdect.ready import TOKEN_HEADER
 from sipdect.waiting import DEFAULT_TIMEOUT, scaled, until
 
 

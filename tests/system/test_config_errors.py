@@ -31,7 +31,7 @@ def run_up(tmp_path: Path, config: str) -> tuple[int, list[str], str, Path]:
     """Exit status, stderr lines and text of `sipdect up` with `config`, and its file."""
     path = tmp_path / "bad.toml"
     path.write_text(config, "utf-8")
-    result = subprocess.run([sys.executable, "-m", "sipdect.cli", "up", "--config", str(path),
+    result = subprocess.run([sys.executable, "-m", "sipdect.app.cli", "up", "--config", str(path),
                              "--data-dir", str(tmp_path / "data")],
                             capture_output=True, timeout=60, text=True)
     return result.returncode, result.stderr.splitlines(), result.stderr, path

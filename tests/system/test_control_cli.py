@@ -28,7 +28,7 @@ def ctl(*args: str, cwd: Path, ready_env: Path | None = None) -> subprocess.Comp
     env = {k: v for k, v in os.environ.items() if k != "SIPDECT_READY_FILE"}
     if ready_env is not None:
         env["SIPDECT_READY_FILE"] = str(ready_env)
-    return subprocess.run([sys.executable, "-m", "sipdect.cli", "ctl", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "sipdect.app.cli", "ctl", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -41,7 +41,7 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
     (tmp_path / "site.toml").write_text(free_port_config(), "utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "sipdect.cli", "up", "--config", "site.toml",
+    proc = subprocess.Popen([sys.executable, "-m", "sipdect.app.cli", "up", "--config", "site.toml",
                              "--data-dir", "data"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ready = tmp_path / "data" / "ready.json"

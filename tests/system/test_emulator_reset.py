@@ -13,9 +13,9 @@ import pytest_asyncio
 from site_helpers import Control, call_site_config, ipei, record
 
 from sim.voice import default_tone_hz
+from sipdect.app.emulator import Emulator, OmmHandle
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
-from sipdect.emulator import Emulator, OmmHandle
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

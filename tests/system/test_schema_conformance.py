@@ -19,9 +19,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from sipdect.app.emulator import Emulator, OmmHandle, ThreadedEmulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
-from sipdect.emulator import Emulator, OmmHandle, ThreadedEmulator
 
 XSD_PATH = (Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "axi"
             / "SIP-DECT-OM.xsd")

@@ -5,7 +5,7 @@ Everything is observed through AXI (axi.md §3-4) and, where AXI has no view (a 
 display, where it is on the air), through the supervisor's control API (README "Control API").
 One site runs per module; each test sets the subscription mode it needs and uses handsets of
 its own, so the order of the tests does not matter. Timers run in real time (an idle DECT link
-is released after omm.dect.conventions.LINK_RELEASE_S), so waits poll with generous deadlines.
+is released after dect.conventions.LINK_RELEASE_S), so waits poll with generous deadlines.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import pytest_asyncio
 from site_helpers import Control, EventWatch, encrypt, ipei, record
 
 import sim.handset
-from omm.dect import conventions as cv
+from dect import conventions as cv
+from sipdect.app.config import parse_config
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
-from sipdect.config import parse_config
-from sipdect.emulator import Emulator
 from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -493,7 +493,7 @@ async def test_an_answer_while_the_delivery_connection_runs_is_confirmed(
 
 def free_port_config() -> str:
     """The embedded default config with every listener on a free port (0)."""
-    text = resources.files("sipdect").joinpath("data/default.toml").read_text("utf-8")
+    text = resources.files("sipdect.app").joinpath("data/default.toml").read_text("utf-8")
     text = re.sub(r"(?m)^(axi_port|axi_tls_port|udp_port|tcp_port|tls_port)\s*=\s*\d+",
                   r"\1 = 0", text)
     text = re.sub(r"(?m)^\[system\]$", "[system]\ncontrol_port = 0", text, count=1)
@@ -509,7 +509,7 @@ async def test_sipdect_up_runs_the_default_site(tmp_path: Path) -> None:
     config.write_text(free_port_config(), "utf-8")
     ready = tmp_path / "ready.json"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sipdect.cli", "up", "--config", str(config),
+        sys.executable, "-m", "sipdect.app.cli", "up", "--config", str(config),
         "--data-dir", str(tmp_path / "data"), "--ready-file", str(ready),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:

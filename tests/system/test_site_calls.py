@@ -20,10 +20,10 @@ import pytest_asyncio
 from site_helpers import Control, EventWatch, call_site_config, ipei, until_hears, until_state
 
 from sim.voice import default_tone_hz
-from sipdect import ctl
+from sipdect.app import ctl
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
-from sipdect.emulator import Emulator
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

@@ -2,7 +2,7 @@
 the site shows (issue 9): every handset subscribed and location-registered at the OMM and every
 user registered at the call server, as `sipdect up` starts them.
 
-The layout is the site benchmark's (sipdect.site_bench: RFPs on a grid, handsets beside them,
+The layout is the site benchmark's (sipdect.app.site_bench: RFPs on a grid, handsets beside them,
 Configured subscription) with a user per handset. Before the fixed part kept its deadlines in
 a heap, each DECT primitive cost a scan of every live connection; with this many handsets
 subscribing at once the procedures timed out together and the site never settled. Nothing
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from site_helpers import Control, call_site_config
 
-from sipdect import site_bench
+from sipdect.app import site_bench
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
 from sipdect.axi.conventions import MAX_RECORDS
-from sipdect.emulator import Emulator
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]

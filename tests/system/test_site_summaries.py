@@ -13,10 +13,10 @@ import pytest
 import pytest_asyncio
 from site_helpers import EventWatch
 
+from sipdect.app.config import load_config
+from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
-from sipdect.config import load_config
-from sipdect.emulator import Emulator
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]

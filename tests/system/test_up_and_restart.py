@@ -40,7 +40,7 @@ def start(tmp: Path, data: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any
     cfg.write_text(CONFIG)
     ready = tmp / "ready.json"
     ready.unlink(missing_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "sipdect.cli", "up", "--config", str(cfg),
+    proc = subprocess.Popen([sys.executable, "-m", "sipdect.app.cli", "up", "--config", str(cfg),
                              "--data-dir", str(data), "--ready-file", str(ready)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     got_ready = False
@@ -142,7 +142,7 @@ def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
 def test_bad_config_gives_one_clear_line(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text('[[omm]]\nname = "X"\ntls_level = "Paranoid"\n')
-    r = subprocess.run([sys.executable, "-m", "sipdect.cli", "up", "--config", str(cfg),
+    r = subprocess.run([sys.executable, "-m", "sipdect.app.cli", "up", "--config", str(cfg),
                         "--data-dir", str(tmp_path / "d")], capture_output=True,
                        timeout=DEFAULT_TIMEOUT)
     assert r.returncode == 2

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from sipdect import bench
-from sipdect.axi import bench as axi_bench
+from sipdect.app import axi_bench, bench
 
 FIGURES = ("requests_per_s", "p50_ms", "p99_ms")
 
@@ -52,7 +51,7 @@ def test_missing_benchmark_module_is_an_error_entry(monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.slow
 def test_quick_calls_benchmark_reports_every_figure() -> None:
-    from sipdect import calls_bench
+    from sipdect.app import calls_bench
 
     result = calls_bench.run(quick=True)
     for server in ("embedded", "kamailio"):

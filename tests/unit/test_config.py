@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from sipdect.config import ConfigError, load_config, parse_config
-from sipdect.config_check import check_config, listener_of
+from sipdect.app.config import ConfigError, load_config, parse_config
+from sipdect.app.config_check import check_config, listener_of
 from sipdect.tls import SecurityLevel
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sipdect import bench, site_bench
+from sipdect.app import bench, site_bench
 
 PHASES = {
     "at_once": {"started", "rfps_linked", "rfps_synced", "handsets_registered",

@@ -13,20 +13,20 @@ from pathlib import Path
 import pytest
 
 from dect.identities import Rfpi
-from omm.dect import FixedPart
 from omm.dect import events as fev
 from omm.dect import primitives as fp
+from omm.dect.fixed_part import FixedPart
 from omm.model import OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink, indication, requests
 from omm.rfplink.session import DectConfig, DnmReceived, RfpSession
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import Dnm, MacConInd, Sync
-from rfp.link.handshake import RfpCredentials, RfpLinkConnection
-from rfp.link.messages import parse_message
 from rfp.radio import RfpRadio
 from sim.air import Air
 from sim.handset import CallState, Handset, State
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import Dnm, MacConInd, Sync
+from sipdect.link.handshake import RfpCredentials, RfpLinkConnection
+from sipdect.link.messages import parse_message
 
 Prim = c.DnmPrimitive
 IPEI = "03074 0220259 3"

@@ -22,15 +22,15 @@ from omm.rfplink.session import (
     SyncState,
     SyncStateChanged,
 )
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import Dnm, Sync
-from rfp.link.handshake import RfpCredentials, RfpLinkConnection
-from rfp.link.media import MediaStatistics
-from rfp.link.messages import parse_message
 from rfp.radio import RfpRadio
 from sim.air import Air
 from sim.primitives import AirConnect
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import Dnm, Sync
+from sipdect.link.handshake import RfpCredentials, RfpLinkConnection
+from sipdect.link.media import MediaStatistics
+from sipdect.link.messages import parse_message
 
 MAC = bytes.fromhex("0030421b1737")
 RFPI = Rfpi(Ari.class_b(0x10A, 0x2AF), 0)

@@ -10,19 +10,6 @@ import pytest
 from dect.dlc import decode_frame
 from dect.errors import DectDecodeError
 from dect.identities import Ari, Rfpi
-from rfp.link import constants as c
-from rfp.link.dnm import (
-    Dnm,
-    Element,
-    HoInProgressRes,
-    LcFrame,
-    MacDisInd,
-    MacEncKeyReq,
-    MacPageReq,
-    Sync,
-)
-from rfp.link.errors import LinkProtocolError
-from rfp.link.messages import TypedMessage
 from rfp.radio import RadioState, RfpRadio, phase_offsets_payload, rssi_octet
 from sim.air import RELEASE_LINK_LOST, Air, cipher_frame
 from sim.primitives import (
@@ -33,6 +20,19 @@ from sim.primitives import (
     AirPage,
     AirRelease,
 )
+from sipdect.link import constants as c
+from sipdect.link.dnm import (
+    Dnm,
+    Element,
+    HoInProgressRes,
+    LcFrame,
+    MacDisInd,
+    MacEncKeyReq,
+    MacPageReq,
+    Sync,
+)
+from sipdect.link.errors import LinkProtocolError
+from sipdect.link.messages import TypedMessage
 
 Prim = c.DnmPrimitive
 Rfpc = c.RfpcPrimitive

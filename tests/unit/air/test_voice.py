@@ -17,11 +17,9 @@ import pytest
 
 from dect.identities import Ari, Rfpi
 from dect.security import dsc_iv, dsc_keystream
-from rfp.link import constants as c
-from rfp.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
+from dect.timing import FRAME_SECONDS
 from rfp.radio import RfpRadio
 from sim.air import (
-    FRAME_SECONDS,
     VOICE_B_FIELD_OFFSET,
     VOICE_HALF_BYTES,
     Air,
@@ -33,6 +31,8 @@ from sim.handset import State
 from sim.primitives import AirConnect, AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
 from sim.world import HandsetEntry, World
+from sipdect.link import constants as c
+from sipdect.link.dnm import Dnm, Element, HoInProgressRes, MacEncKeyReq
 from sipdect.media import constants as mc
 from sipdect.media.codecs import alaw_decode, alaw_encode
 from sipdect.media.signals import ToneGenerator, detect_tone

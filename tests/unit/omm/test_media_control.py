@@ -10,8 +10,8 @@ import pytest
 
 from omm.media import DEFAULT_RTP_PORT_BASE, RfpMediaControl
 from omm.mediaport import MediaCodecChoice, MediaPort, RtpAddress, SrtpKeys
-from rfp.link import constants as c
-from rfp.link.media import (
+from sipdect.link import constants as c
+from sipdect.link.media import (
     CODEC_G722,
     MediaClose,
     MediaConf,
@@ -25,7 +25,7 @@ from rfp.link.media import (
     MediaStop,
     SrtpBlock,
 )
-from rfp.link.messages import TypedMessage
+from sipdect.link.messages import TypedMessage
 
 PCMA = MediaCodecChoice("PCMA", 8)
 FAR = RtpAddress("10.1.2.3", 40000)

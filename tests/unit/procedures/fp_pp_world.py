@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field
 
 from dect.identities import Park, Rfpi
-from omm.dect import FixedPart
 from omm.dect import events as ev
+from omm.dect.fixed_part import FixedPart
 from omm.dect.primitives import (
     FpIndication,
     FpRequest,

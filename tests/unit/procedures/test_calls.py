@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fp_pp_world import World
 
+from dect import conventions as cv
 from dect.dlc import DlcConnection
 from dect.nwk import NwkMessage, cc, decode_message
 from dect.nwk.ie import CallingPartyName, CallingPartyNumber, ReleaseReason, Signal
@@ -23,7 +24,6 @@ from dect.nwk.tables import (
     ProtocolDiscriminator,
     ReleaseReasonCode,
 )
-from omm.dect import conventions as cv
 from omm.dect import events as ev
 from omm.dect.primitives import MacDisconnectInd, MacPageReq
 from omm.model import OmmModel, OmmSetup

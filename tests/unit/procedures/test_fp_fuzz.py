@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dect import conventions as cv
 from dect.dlc import DlcConnection, Side
 from dect.identities import Ipei, Ipui
 from dect.nwk import NwkMessage, cc, coms, lce, mm
 from dect.nwk.ie import AuthType, CipherInfo, MultiKeypad
 from dect.nwk.tables import MESSAGE_TYPES, AuthAlgorithm, AuthKeyType, ProtocolDiscriminator
-from omm.dect import FixedPart
-from omm.dect import conventions as cv
+from omm.dect.fixed_part import FixedPart
 from omm.dect.primitives import (
     LcDataInd,
     LcDataReq,

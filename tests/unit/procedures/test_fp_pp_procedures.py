@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fp_pp_world import World
 
+from dect import conventions as cv
 from dect.security import KeyUse
-from omm.dect import conventions as cv
 from omm.dect import events as ev
 from omm.dect.primitives import FpIndication, LcDataInd, MacConnectInd, MacEncKeyReq, MacPageReq
 from omm.model import OmmModel, OmmSetup

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dect import conventions as cv
 from dect.identities import Rfpi
-from omm.dect import conventions as cv
 from sim.handset import Handset, HandsetStateError, State
 from sim.keypad import Key, KeypadError, parse_keys
 from sim.primitives import AirConnect

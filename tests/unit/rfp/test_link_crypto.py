@@ -1,4 +1,4 @@
-"""Known answers for rfp.link.crypto: omm-rfp.md §2.8 vectors C1, C3-C5, C7-C12, C14 and A3.
+"""Known answers for sipdect.link.crypto: omm-rfp.md §2.8 vectors C1, C3-C5, C7-C12, C14 and A3.
 
 C2 and C10's 400-byte blob are elided in the spec ("81add158…7d8ac1e1"), so only the
 messages given in full are replayed; C6, C13 and the legacy rekey need tables the spec
@@ -53,10 +53,10 @@ from rfp_link_vectors import (
     V9,
 )
 
-from rfp.link import constants as c
-from rfp.link import crypto
-from rfp.link.errors import LinkIntegrityError, LinkProtocolError, LinkValueError
-from rfp.link.system import SysInit
+from sipdect.link import constants as c
+from sipdect.link import crypto
+from sipdect.link.errors import LinkIntegrityError, LinkProtocolError, LinkValueError
+from sipdect.link.system import SysInit
 
 OMM, RFP = c.Direction.OMM_TO_RFP, c.Direction.RFP_TO_OMM
 

@@ -18,10 +18,10 @@ from rfp_link_vectors import (
     V7,
 )
 
-from rfp.link import constants as c
-from rfp.link import crypto, decode_hex
-from rfp.link.dnm import Dnm, LcFrame, fragment_nwk
-from rfp.link.errors import LinkProtocolError
+from sipdect.link import constants as c
+from sipdect.link import crypto, decode_hex
+from sipdect.link.dnm import Dnm, LcFrame, fragment_nwk
+from sipdect.link.errors import LinkProtocolError
 
 
 def test_plaintext_vectors_with_separators_and_several_messages_per_argument() -> None:

@@ -1,4 +1,4 @@
-"""Property tests for rfp.link: every typed message round-trips; nothing raises on junk.
+"""Property tests for sipdect.link: every typed message round-trips; nothing raises on junk.
 
 Decoders may only raise LinkProtocolError; describe() and both connection objects (omm-rfp.md
 §2.1) raise nothing at all, whatever bytes arrive.
@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.dnm import LcFrame
-from rfp.link.errors import LinkProtocolError
-from rfp.link.handshake import OmmLinkConnection, RfpCredentials, RfpLinkConnection
-from rfp.link.messages import (
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.dnm import LcFrame
+from sipdect.link.errors import LinkProtocolError
+from sipdect.link.handshake import OmmLinkConnection, RfpCredentials, RfpLinkConnection
+from sipdect.link.messages import (
     _REGISTRY,
     LinkMessage,
     MessageReader,

@@ -27,19 +27,19 @@ from rfp_link_vectors import (
     V7,
 )
 
-from rfp.link import constants as c
-from rfp.link import crypto
-from rfp.link import events as ev
-from rfp.link.errors import LinkStateError
-from rfp.link.handshake import (
+from sipdect.link import constants as c
+from sipdect.link import crypto
+from sipdect.link import events as ev
+from sipdect.link.errors import LinkStateError
+from sipdect.link.handshake import (
     OmmLinkConnection,
     OmmState,
     RfpCredentials,
     RfpLinkConnection,
     RfpState,
 )
-from rfp.link.messages import LinkMessage, split_messages
-from rfp.link.system import (
+from sipdect.link.messages import LinkMessage, split_messages
+from sipdect.link.system import (
     Ack,
     Nack,
     SysHeartbeatInterval,

@@ -1,4 +1,4 @@
-"""rfp.link framing and typed messages against omm-rfp.md §7 (link vectors) and §2.8 C2.
+"""sipdect.link framing and typed messages against omm-rfp.md §7 (link vectors) and §2.8 C2.
 
 Every vector decodes to the spec's names and fields and re-encodes byte for byte.
 """
@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from rfp_link_vectors import LINK_VECTORS, MAC, V7, V9
 
-from rfp.link import constants as c
-from rfp.link import describe, parse_message, split_messages
-from rfp.link.dnm import Dnm, Element, LcFrame, NwkReassembler, Sync, fragment_nwk
-from rfp.link.errors import LinkProtocolError, LinkValueError
-from rfp.link.media import MediaCodec, MediaConf, MediaStatistics, MediaTone2
-from rfp.link.messages import LinkMessage, MessageReader
-from rfp.link.system import (
+from sipdect.link import constants as c
+from sipdect.link import describe, parse_message, split_messages
+from sipdect.link.dnm import Dnm, Element, LcFrame, NwkReassembler, Sync, fragment_nwk
+from sipdect.link.errors import LinkProtocolError, LinkValueError
+from sipdect.link.media import MediaCodec, MediaConf, MediaStatistics, MediaTone2
+from sipdect.link.messages import LinkMessage, MessageReader
+from sipdect.link.system import (
     Ack,
     SysFirmwareUpdate,
     SysHttpSet,

@@ -13,8 +13,11 @@ import random
 import numpy as np
 import pytest
 
-from rfp.link import constants as c
-from rfp.link.media import (
+from dect.timing import FRAME_SECONDS
+from rfp.media import Datagram, RfpMedia, run_bench
+from sim.primitives import AIR_VOICE_OCTETS
+from sipdect.link import constants as c
+from sipdect.link.media import (
     CODEC_G722,
     MediaClose,
     MediaCodec,
@@ -33,7 +36,6 @@ from rfp.link.media import (
     codec_area_spare,
     conf_tail,
 )
-from rfp.media import AIR_FRAME_OCTETS, FRAME_SECONDS, Datagram, RfpMedia, run_bench
 from sipdect.media import constants as mc
 from sipdect.media.codecs import alaw_decode, alaw_encode, alaw_to_ulaw, ulaw_decode, ulaw_encode
 from sipdect.media.rtp import DtmfReceiver, RtpPacket, RtpSequencer, dtmf_packets
@@ -141,7 +143,7 @@ def test_pcmu_leg_carries_the_air_alaw_as_ulaw_both_ways() -> None:
         media.receive_datagram(LOCAL, p.encode(), FAR, 0.0)
     run_ticks(media, 0.0, 10)
     air = b"".join(f.payload for f in media.voice_to_send())
-    assert len(air) == 10 * AIR_FRAME_OCTETS
+    assert len(air) == 10 * AIR_VOICE_OCTETS
     assert detect_tone(alaw_decode(air), 1200).present
 
 
@@ -355,7 +357,7 @@ def test_redirect_leg_carries_the_call_between_anchor_and_new_rfp_with_srtp() ->
 
 def test_g722_channel_passes_the_air_octets_through_with_the_8_khz_clock() -> None:
     media = started(codec=CODEC_G722, pt=9)
-    frames = [bytes([i]) * AIR_FRAME_OCTETS for i in range(4)]
+    frames = [bytes([i]) * AIR_VOICE_OCTETS for i in range(4)]
     for frame in frames:
         media.receive_voice(MCEI, frame, 0.0)
     packets = [RtpPacket.decode(d.data) for d in media.datagrams_to_send()]

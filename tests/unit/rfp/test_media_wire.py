@@ -1,4 +1,4 @@
-"""The emulator's additions to the MEDIA wire (rfp.link.media): the SRTP block in the MEDIA_CONF
+"""The emulator's additions to the MEDIA wire (sipdect.link.media): the SRTP block in the MEDIA_CONF
 tail and on MEDIA_REDIRECT_START, the telephone-event payload type in the codec area, G.722.
 
 The spec's MEDIA_CONF vector (omm-rfp.md §4.8) must keep decoding and encoding byte for byte.
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rfp.link import constants as c
-from rfp.link.errors import LinkProtocolError, LinkValueError
-from rfp.link.media import (
+from sipdect.link import constants as c
+from sipdect.link.errors import LinkProtocolError, LinkValueError
+from sipdect.link.media import (
     CODEC_ENCODINGS,
     CODEC_G722,
     MEDIA_CONF_TAIL_LENGTH,

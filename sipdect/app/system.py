@@ -24,12 +24,13 @@ from omm.service import Endpoint, OmmService
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
-from sipdect import __version__, ready, tls
+from sipdect import __version__, tls
 from sipdect.accounts import DEFAULT_CREDENTIALS
-from sipdect.config import CONTROL_HOST, ConfigError, PbxConfig, SystemConfig, UserConfig
-from sipdect.config_check import check_config
+from sipdect.app import ready
+from sipdect.app.config import CONTROL_HOST, ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.app.config_check import check_config
+from sipdect.app.site import Site
 from sipdect.sip import SipTransportError
-from sipdect.site import Site
 
 BASIC_SIP_MARK = "basic-sip-from-pbx.json"
 """In an OMM's data directory: the BasicSIP values the system wrote last. While the stored
@@ -41,7 +42,7 @@ SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False) -> None:
         """any_port: bind every listener to a free port (tests, library mode). ConfigError
-        (one line) when the config breaks a rule of the components (sipdect.config_check)."""
+        (one line) when the config breaks a rule of the components (sipdect.app.config_check)."""
         check_config(cfg, ports=not any_port)
         self.cfg = cfg
         self.data_dir = data_dir
@@ -82,7 +83,7 @@ class System:
                 with _refused_as_config_error(f"{self.cfg.source}: [[handset]] #{i + 1}"):
                     self.site.add_handset(handset)
             if self.cfg.control_port is not None:
-                from sipdect.control import ControlServer
+                from sipdect.app.control import ControlServer
 
                 self.control = ControlServer(self)
                 await self.control.start(CONTROL_HOST,
@@ -211,7 +212,7 @@ class System:
 
     def write_ready_file(self, path: Path) -> None:
         """Everything, passwords and the control API's URL and token included, in a file only
-        its owner can read (sipdect.ready)."""
+        its owner can read (sipdect.app.ready)."""
         info = self.ready_info(secrets=True)
         if self.control is not None:
             info["control"] = {"url": self.control.url, "token": self.control.token}

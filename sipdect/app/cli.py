@@ -11,8 +11,9 @@ import signal
 import sys
 from pathlib import Path
 
-from sipdect import __version__, ready
-from sipdect.config import ConfigError, SystemConfig, load_config
+from sipdect import __version__
+from sipdect.app import ready
+from sipdect.app.config import ConfigError, SystemConfig, load_config
 
 log = logging.getLogger("sipdect")
 
@@ -21,8 +22,8 @@ DISCLAIMER = ("sipdect emulates Mitel SIP-DECT from public material; behaviour m
 
 
 async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
-    from sipdect.config_check import listener_of
-    from sipdect.system import System
+    from sipdect.app.config_check import listener_of
+    from sipdect.app.system import System
 
     system = System(cfg, data_dir)
     try:
@@ -92,7 +93,7 @@ def _cmd_omm(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from sipdect import bench
+    from sipdect.app import bench
 
     result = bench.run(args.what, quick=args.quick)
     print(json.dumps(result, indent=2))
@@ -100,7 +101,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_decode(args: argparse.Namespace) -> int:
-    from rfp.link.decode import decode_hex
+    from sipdect.link.decode import decode_hex
 
     key = bytes.fromhex(args.key) if args.key else None
     try:
@@ -113,7 +114,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 
 #: Subcommands with their own argument parsers, handed the rest of the command line.
-DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.ctl"}
+DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl"}
 
 
 def main(argv: list[str] | None = None) -> int:

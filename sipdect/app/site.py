@@ -22,9 +22,9 @@ from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.handset import State
 from sim.world import World
-from sipdect.config import HandsetConfig, RfpConfig
+from sipdect.app.config import HandsetConfig, RfpConfig
 
-log = logging.getLogger("sipdect.site")
+log = logging.getLogger("sipdect.app.site")
 
 SUBSCRIBE_WAIT_POLLS = 300  # 0.2 s each: how long a new handset waits to hear an RFP
 SUBSCRIBE_RETRY_S = 20.0  # a handset not subscribed by then tries again

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from Crypto.Cipher import AES, Blowfish
 
-from rfp.link import constants as c
-from rfp.link.errors import LinkIntegrityError, LinkProtocolError, LinkValueError
+from sipdect.link import constants as c
+from sipdect.link.errors import LinkIntegrityError, LinkProtocolError, LinkValueError
 
 
 def _check_length(what: str, data: bytes, length: int) -> None:

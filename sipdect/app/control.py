@@ -25,15 +25,15 @@ from aiohttp import hdrs, web
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from sim.handset import CallNotPossible, HandsetStateError
 from sipdect import __version__
-from sipdect.config import HandsetConfig, RfpConfig, position
-from sipdect.config_check import checked_handset, checked_rfp
+from sipdect.app.config import HandsetConfig, RfpConfig, position
+from sipdect.app.config_check import checked_handset, checked_rfp
+from sipdect.app.ready import TOKEN_HEADER
 from sipdect.media.signals import ToneReport
-from sipdect.ready import TOKEN_HEADER
 
 if TYPE_CHECKING:
-    from sipdect.system import System
+    from sipdect.app.system import System
 
-log = logging.getLogger("sipdect.control")
+log = logging.getLogger("sipdect.app.control")
 
 STATE_CHANGING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 """Methods that must send Content-Type: application/json (also when they carry no body)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Self
 
-from rfp.link import constants as c
-from rfp.link.errors import LinkError, LinkProtocolError, LinkValueError
-from rfp.link.messages import (
+from sipdect.link import constants as c
+from sipdect.link.errors import LinkError, LinkProtocolError, LinkValueError
+from sipdect.link.messages import (
     REST,
     U8,
     U16,
@@ -198,6 +198,22 @@ class LcFrame:
             out["u_type"] = c.DLC_UNNUMBERED.get(self.control & ~c.DLC_PF, "unknown")
         out.update(nwk_length=len(self.nwk), more=self.more, padding=self.padding.hex())
         return out
+
+
+def lc_body(frame: bytes) -> bytes:
+    """LC_DATA_IND body (message offset 7 on) around a DLC frame from the air: the B/channel
+    octet (C_S) and the length octet, then the frame octets unchanged (§4.9; the length counts
+    every octet after it, as LcFrame reads it). Garbage from a wrong cipher key is
+    wrapped the same way: only the OMM's DLC finds out."""
+    return bytes([c.LogicalChannel.CS, min(len(frame), 0xFF)]) + frame[:0xFF]
+
+
+def dlc_frame(body: bytes) -> bytes | None:
+    """The DLC frame octets (address, control, LI, NWK, fill) of an LC_DATA_REQ body; None when
+    the length octet does not match."""
+    if len(body) < 2 or body[1] != len(body) - 2:
+        return None
+    return body[2:]
 
 
 def fragment_nwk(nwk: bytes) -> list[tuple[bytes, bool]]:

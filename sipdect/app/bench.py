@@ -1,6 +1,6 @@
 """`sipdect bench {axi,dect,site,media,calls,all}`: run each area's benchmarks, gather their JSON.
 
-Each area owns its benchmark (sipdect/axi/bench.py, dect/bench.py) with
+Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
 `run(quick: bool = False) -> dict`; this module only picks and labels them.
 """
 
@@ -10,9 +10,9 @@ import importlib
 from typing import Any
 
 #: Benchmark name -> module with run(quick).
-BENCHMARKS: dict[str, str] = {"axi": "sipdect.axi.bench", "dect": "dect.bench",
-                              "site": "sipdect.site_bench", "media": "sipdect.media.bench",
-                              "calls": "sipdect.calls_bench"}
+BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.bench",
+                              "site": "sipdect.app.site_bench", "media": "sipdect.media.bench",
+                              "calls": "sipdect.app.calls_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 process and what it costs: one OMM, its RFPs enrolling and syncing over the real OMM-RFP link,
 handsets subscribing and registering on the simulated air (features.md §2.3-2.6).
 
-Two ways up, each size in a child process of its own (`python -m sipdect.site_bench`) so its
+Two ways up, each size in a child process of its own (`python -m sipdect.app.site_bench`) so its
 peak RSS is its own and a run that takes too long can be stopped:
 - at_once: every RFP and handset in the config, as `sipdect up` starts them;
 - staged: the RFPs in waves, then every handset once the RFPs are synced, all subscribing at
@@ -37,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sipdect.config import HandsetConfig, RfpConfig, SystemConfig, parse_config
+from sipdect.app.config import HandsetConfig, RfpConfig, SystemConfig, parse_config
 
 #: (RFPs, handsets) of the full run and of the smoke-test run. Half the goal size beside it
 #: shows how start-up grows with the site (it must stay about linear; a 256/512 run that
@@ -149,7 +149,7 @@ class _Counts:
         omm = self.system.omms[0]
         live = [omm.model.rfps.live(r.id) for r in site.rfps.values()]
         entries = list(site.world.handsets.values()) if site.world is not None else []
-        attached = omm.dect.attached if omm.dect is not None else set()
+        attached = omm.model.pp_live.attached
         return {
             "rfps_linked": sum(1 for s in live if s["connected"]),
             "rfps_synced": sum(1 for s in live if s["syncState"] == "Synced"),
@@ -193,8 +193,8 @@ def _handset_summary(system: Any) -> dict[str, int]:
 async def bring_up_at_once(n_rfps: int, n_handsets: int, deadline_s: float, report: Report,
                            data_dir: Path) -> dict[str, Any]:
     """The site as `sipdect up` starts it: every RFP and handset in the config, all at once;
-    each handset subscribes as soon as it hears an RFP (sipdect.site)."""
-    from sipdect.emulator import Emulator
+    each handset subscribes as soon as it hears an RFP (sipdect.app.site)."""
+    from sipdect.app.emulator import Emulator
 
     result: dict[str, Any] = {"mode": "at_once", "rfps": n_rfps, "handsets": n_handsets,
                               "baseline_rss_mb": _rss_mb()}
@@ -222,7 +222,7 @@ async def bring_up_staged(n_rfps: int, n_handsets: int, deadline_s: float, repor
                           data_dir: Path) -> dict[str, Any]:
     """The RFPs in waves of RFP_WAVE, each linked before the next starts; once all are
     synced, every handset at once, each typing the AC at once (no waiting for a lock)."""
-    from sipdect.emulator import Emulator
+    from sipdect.app.emulator import Emulator
 
     result: dict[str, Any] = {"mode": "staged", "rfps": n_rfps, "handsets": n_handsets,
                               "rfp_wave": RFP_WAVE, "baseline_rss_mb": _rss_mb()}
@@ -285,7 +285,7 @@ BRING_UP = {"at_once": bring_up_at_once, "staged": bring_up_staged}
 # -- the child process -------------------------------------------------------------------------
 
 def _child(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sipdect.site_bench",
+    parser = argparse.ArgumentParser(prog="python -m sipdect.app.site_bench",
                                      description="bring one site up, print JSON lines")
     parser.add_argument("--rfps", type=int, required=True)
     parser.add_argument("--handsets", type=int, required=True)
@@ -322,7 +322,7 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
             profile: int = 0) -> dict[str, Any]:
     """One size in one mode in a child process; a child that does not answer by its deadline
     (plus KILL_GRACE_S) is killed and reported with the phases it reached."""
-    cmd = [sys.executable, "-m", "sipdect.site_bench", "--rfps", str(n_rfps),
+    cmd = [sys.executable, "-m", "sipdect.app.site_bench", "--rfps", str(n_rfps),
            "--handsets", str(n_handsets), "--mode", mode, "--deadline", str(deadline_s)]
     if profile:
         cmd += ["--profile", str(profile)]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from omm.service import OmmService
-from sipdect.config import SystemConfig, load_config, parse_config
-from sipdect.system import System
+from sipdect.app.config import SystemConfig, load_config, parse_config
+from sipdect.app.system import System
 
 
 @dataclass

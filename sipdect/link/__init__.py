@@ -4,8 +4,8 @@ omm-rfp.md §1-§7. Importing the package registers every typed message view, so
 `parse_message` and `describe` know them all.
 """
 
-from rfp.link import dnm, media, system
-from rfp.link.constants import (
+from sipdect.link import dnm, media, system
+from sipdect.link.constants import (
     Direction,
     DnmLayer,
     DnmPrimitive,
@@ -15,7 +15,7 @@ from rfp.link.constants import (
     RfpcPrimitive,
     SyncType,
 )
-from rfp.link.crypto import (
+from sipdect.link.crypto import (
     IdentityBlock,
     LinkCipher,
     LinkDecryptor,
@@ -25,16 +25,16 @@ from rfp.link.crypto import (
     unwrap_rfp_key,
     wrap_rfp_key,
 )
-from rfp.link.decode import decode_hex
-from rfp.link.dnm import Dnm, Element, LcFrame, NwkReassembler, Sync, fragment_nwk
-from rfp.link.errors import (
+from sipdect.link.decode import decode_hex
+from sipdect.link.dnm import Dnm, Element, LcFrame, NwkReassembler, Sync, fragment_nwk
+from sipdect.link.errors import (
     LinkError,
     LinkIntegrityError,
     LinkProtocolError,
     LinkStateError,
     LinkValueError,
 )
-from rfp.link.events import (
+from sipdect.link.events import (
     Event,
     Failure,
     HeartbeatReceived,
@@ -50,14 +50,14 @@ from rfp.link.events import (
     RfpKeyAssigned,
     UnknownRfp,
 )
-from rfp.link.handshake import (
+from sipdect.link.handshake import (
     OmmLinkConnection,
     OmmState,
     RfpCredentials,
     RfpLinkConnection,
     RfpState,
 )
-from rfp.link.messages import (
+from sipdect.link.messages import (
     LinkMessage,
     MessageReader,
     TypedMessage,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dect.identities import Ipei
+from omm.config import AccountConfig, OmmConfig
 from sipdect.accounts import PERMISSIONS
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
@@ -38,33 +39,6 @@ arithmetic finite. Assumption: no product limit applies (the OMM's x/y are plan 
 
 class ConfigError(ValueError):
     """The configuration is unusable; the message says what to change."""
-
-
-@dataclass
-class AccountConfig:
-    username: str
-    password: str
-    permissions: tuple[str, ...] | None = None  # None: full access
-
-
-@dataclass
-class OmmConfig:
-    name: str = "OMM"
-    host: str = "127.0.0.1"
-    axi_port: int = 12621
-    axi_tls_port: int = 12622
-    tls_level: SecurityLevel = SecurityLevel.HIGH
-    tls_key_type: KeyType = DEFAULT_KEY_TYPE  # of the generated certificate (not an imported one)
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    accounts: list[AccountConfig] = field(default_factory=list)
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    syslog_host: str | None = None
-    syslog_port: int = 514
-    axi_clients: int = 100
-    rfp_port: int = 16321
-    sip_port: int = 0  # the OMM's SIP user agent; 0: any free port (its Contact names it)
-    rtp_port_base: int = 16320  # first RTP port of the RFPs' media (omm.media default)
 
 
 @dataclass
@@ -498,7 +472,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
 def load_config(path: Path | None = None) -> SystemConfig:
     """The given TOML file, or the embedded default system."""
     if path is None:
-        text = resources.files("sipdect").joinpath("data/default.toml").read_text("utf-8")
+        text = resources.files("sipdect.app").joinpath("data/default.toml").read_text("utf-8")
         return parse_config(text, "default.toml")
     try:
         text = Path(path).read_text("utf-8")

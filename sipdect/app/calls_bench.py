@@ -111,7 +111,7 @@ def _server_process(kind: str, users: int) -> Iterator[int]:
             cfg.write_text(KAMAILIO_CFG.format(port=port, password=PASSWORD, children=2))
             cmd = [exe, "-f", str(cfg), "-DD", "-E", "-m", "64", "-M", "8", "-Y", tmp]
         else:
-            cmd = [sys.executable, "-m", "sipdect.calls_bench", "--serve-pbx", str(port),
+            cmd = [sys.executable, "-m", "sipdect.app.calls_bench", "--serve-pbx", str(port),
                    "--users", str(users)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -221,7 +221,7 @@ def bench_registrations(quick: bool = False) -> dict[str, Any]:
 def calls_config(n_calls: int) -> str:
     """One OMM whose only site is SRTP-only, the embedded call server passing SRTP, RFPs on a
     grid with HANDSETS_PER_RFP handsets each, and a user per handset."""
-    from sipdect import site_bench as sb
+    from sipdect.app import site_bench as sb
 
     n_handsets = 2 * n_calls
     n_rfps = max(1, -(-n_handsets // HANDSETS_PER_RFP))
@@ -242,7 +242,7 @@ def calls_config(n_calls: int) -> str:
 
 async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
     """N handset-to-handset calls at once in this process; frames that arrived on time."""
-    from sipdect.emulator import Emulator
+    from sipdect.app.emulator import Emulator
 
     out: dict[str, Any] = {"calls": n_calls}
     with tempfile.TemporaryDirectory(prefix="sipdect-bench-calls-") as tmp:
@@ -330,7 +330,7 @@ def bench_calls(quick: bool = False) -> dict[str, Any]:
     window = CALL_WINDOW_S[1] if quick else CALL_WINDOW_S[0]
     runs: list[dict[str, Any]] = []
     for n in sizes:
-        cmd = [sys.executable, "-m", "sipdect.calls_bench", "--calls", str(n),
+        cmd = [sys.executable, "-m", "sipdect.app.calls_bench", "--calls", str(n),
                "--window", str(window)]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True,

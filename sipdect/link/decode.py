@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from rfp.link import constants as c
-from rfp.link.crypto import LinkDecryptor, cipher_key, initial_iv
-from rfp.link.dnm import NwkReassembler
-from rfp.link.errors import LinkProtocolError
-from rfp.link.messages import JsonDict, LinkMessage, MessageReader, describe
+from sipdect.link import constants as c
+from sipdect.link.crypto import LinkDecryptor, cipher_key, initial_iv
+from sipdect.link.dnm import NwkReassembler
+from sipdect.link.errors import LinkProtocolError
+from sipdect.link.messages import JsonDict, LinkMessage, MessageReader, describe
 
 _DIRECTIONS = {"omm": c.Direction.OMM_TO_RFP, "rfp": c.Direction.RFP_TO_OMM}
 _PREFIX = re.compile(r"^\s*(omm|rfp)\s*:", re.IGNORECASE)

@@ -1,6 +1,6 @@
 """A system config checked with the components' own rules, before anything starts.
 
-sipdect.config checks what a file says by itself (types, IPEI syntax, unknown keys). Here the
+sipdect.app.config checks what a file says by itself (types, IPEI syntax, unknown keys). Here the
 rules that the OMM, the RFP and the listeners own are applied, never a second copy of them:
 settings as AXI Set... requests are checked (omm.axi.handlers.settings.parse_group), RFP MACs
 as the OMM's model checks them, RFP names/clusters/sites as AXI CreateRFP checks them,
@@ -21,10 +21,7 @@ from omm.axi.handlers.settings import parse_group, settable, settable_groups
 from omm.errors import ModelError
 from omm.rfps import normalise_mac
 from rfp.cli import parse_hw_type
-from sipdect.axi.codec import Message
-from sipdect.axi.errors import AxiError
-from sipdect.axi.records import RFP, RecordSpec
-from sipdect.config import (
+from sipdect.app.config import (
     CONTROL_HOST,
     ConfigError,
     HandsetConfig,
@@ -32,6 +29,9 @@ from sipdect.config import (
     SystemConfig,
     position,
 )
+from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError
+from sipdect.axi.records import RFP, RecordSpec
 
 ANY_ADDRESS = ("0.0.0.0", "", "::")
 """Hosts that bind every address: they share ports with every other host."""

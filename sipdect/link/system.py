@@ -10,10 +10,10 @@ import ipaddress
 from dataclasses import dataclass, replace
 from typing import Annotated, ClassVar, Self
 
-from rfp.link import constants as c
-from rfp.link.crypto import IdentityBlock, init_signature, verify_init_signature
-from rfp.link.errors import LinkError, LinkProtocolError, LinkValueError
-from rfp.link.messages import (
+from sipdect.link import constants as c
+from sipdect.link.crypto import IdentityBlock, init_signature, verify_init_signature
+from sipdect.link.errors import LinkError, LinkProtocolError, LinkValueError
+from sipdect.link.messages import (
     IPV4,
     IPV6,
     REST,

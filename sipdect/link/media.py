@@ -15,9 +15,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal, Self
 
-from rfp.link import constants as c
-from rfp.link.errors import LinkProtocolError, LinkValueError
-from rfp.link.messages import (
+from sipdect.link import constants as c
+from sipdect.link.errors import LinkProtocolError, LinkValueError
+from sipdect.link.messages import (
     IPV4,
     REST,
     S16LE,

@@ -1,6 +1,6 @@
 """AXI load benchmark (`sipdect bench axi`): requests/s and latency of the emulated OMM.
 
-The server runs in a child process (`python -m sipdect.axi.bench serve ...`) so it
+The server runs in a child process (`python -m sipdect.app.axi_bench serve ...`) so it
 has a core of its own; asyncio AXI connections in this process make the load. A
 minimal asyncio server that only parses each NUL-terminated frame (axi.md §1) with
 lxml and answers with a fixed response is measured the same way: the ceiling.
@@ -112,7 +112,7 @@ async def _serve(kind: str, users: int) -> None:
             print(json.dumps(where), flush=True)
             await loop.run_in_executor(None, sys.stdin.buffer.read)
             return
-        from sipdect.emulator import Emulator
+        from sipdect.app.emulator import Emulator
 
         async with Emulator(data_dir=Path(tmp)) as emu:
             omm = emu.omm
@@ -132,7 +132,7 @@ class ServerProcess:
         env["GLIBC_TUNABLES"] = ":".join(t for t in (env.get("GLIBC_TUNABLES"),
                                                      MALLOC_TUNABLES) if t)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sipdect.axi.bench", "serve", kind, str(users)],
+            [sys.executable, "-m", "sipdect.app.axi_bench", "serve", kind, str(users)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -441,7 +441,7 @@ def _main(argv: list[str], out: TextIO) -> int:
         json.dump(run(quick=bool(argv)), out, indent=2)
         out.write("\n")
         return 0
-    print("usage: python -m sipdect.axi.bench [--quick] | serve {emulator,ceiling} USERS",
+    print("usage: python -m sipdect.app.axi_bench [--quick] | serve {emulator,ceiling} USERS",
           file=sys.stderr)
     return 2
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sipdect.emulator import OmmHandle, ThreadedEmulator, quiet_config
+from sipdect.app.emulator import OmmHandle, ThreadedEmulator, quiet_config
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sipdect import ready
+from sipdect.app import ready
 
 
 @dataclass(frozen=True)

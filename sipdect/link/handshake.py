@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
-from rfp.link import constants as c
-from rfp.link import events as ev
-from rfp.link.crypto import (
+from sipdect.link import constants as c
+from sipdect.link import events as ev
+from sipdect.link.crypto import (
     IdentityBlock,
     LinkCipher,
     LinkDecryptor,
@@ -23,15 +23,15 @@ from rfp.link.crypto import (
     unwrap_rfp_key,
     wrap_rfp_key,
 )
-from rfp.link.errors import (
+from sipdect.link.errors import (
     LinkError,
     LinkIntegrityError,
     LinkProtocolError,
     LinkStateError,
     LinkValueError,
 )
-from rfp.link.messages import AnyMessage, LinkMessage, MessageReader, as_link_message
-from rfp.link.system import (
+from sipdect.link.messages import AnyMessage, LinkMessage, MessageReader, as_link_message
+from sipdect.link.system import (
     Ack,
     Heartbeat,
     Nack,

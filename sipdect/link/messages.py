@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, ClassVar, Literal, Self, TypeAlias
 
-from rfp.link import constants as c
-from rfp.link.errors import LinkError, LinkProtocolError, LinkValueError
+from sipdect.link import constants as c
+from sipdect.link.errors import LinkError, LinkProtocolError, LinkValueError
 
 JsonDict: TypeAlias = dict[str, Any]
 """What describe() and to_json() return: values json.dumps() accepts."""

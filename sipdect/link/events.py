@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from rfp.link.messages import LinkMessage
+from sipdect.link.messages import LinkMessage
 
 
 class Failure(Enum):
@@ -136,7 +136,7 @@ class MessageReceived:
     """Either end: a message the link itself does not consume."""
 
     message: LinkMessage
-    """The decrypted message; rfp.link.parse_message() gives its typed view."""
+    """The decrypted message; sipdect.link.parse_message() gives its typed view."""
 
 
 @dataclass(frozen=True, slots=True)
