@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sipdect import tls
+from sipdect.net import HostNet
 from sipdect.sip import constants as c
 from sipdect.sip.dialog import next_hop
 from sipdect.sip.message import (
@@ -264,13 +265,16 @@ class SipTransport:
                  limits: Limits = DEFAULT_LIMITS,
                  on_event: Callable[[Event], None] | None = None,
                  tls_client: TlsClientOptions | None = None,
-                 supported: Iterable[str] | None = None) -> None:
+                 supported: Iterable[str] | None = None, net: HostNet | None = None) -> None:
+        """`net`: the host whose address the sockets bind and whose links may be cut
+        (sipdect.net); without one, the first listen's address is the host's."""
         self.layer = layer if layer is not None else TransactionLayer()
         self.limits = limits
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self.tls_client = tls_client or TlsClientOptions()
         self.supported = None if supported is None else frozenset(supported)
+        self.net = net
         self._loop = asyncio.get_running_loop()
         self._udp: dict[Peer, _Datagram] = {}
         self._servers: dict[Peer, asyncio.Server] = {}
@@ -301,11 +305,16 @@ class SipTransport:
                 f"cannot listen for SIP on {transport.lower()}:{format_host(host)}:{port}: "
                 f"{exc.strerror or exc}") from None
 
+    def _net(self, host: str) -> HostNet:
+        if self.net is None:
+            self.net = HostNet("sip", host)
+        return self.net
+
     async def _listen(self, transport: Transport, host: str, port: int,
                       tls_server: TlsServerOptions | None) -> Peer:
+        net = self._net(host)
         if transport is Transport.UDP:
-            _, proto = await self._loop.create_datagram_endpoint(
-                lambda: _Datagram(self), local_addr=(host, port))
+            _, proto = await net.create_datagram_endpoint(lambda: _Datagram(self), port)
             assert proto.transport is not None
             bound = proto.transport.get_extra_info("sockname")
             local = Peer(transport, bound[0], bound[1])
@@ -316,8 +325,7 @@ class SipTransport:
             if tls_server is None:
                 raise SipTransportError("a TLS listener needs TlsServerOptions (cert and key)")
             ctx = _server_context(tls_server)
-        server = await self._loop.create_server(
-            lambda: _Stream(self, transport, None), host, port, ssl=ctx)
+        server = await net.create_server(lambda: _Stream(self, transport, None), port, ssl=ctx)
         bound = server.sockets[0].getsockname()
         local = Peer(transport, bound[0], bound[1])
         self._servers[local] = server
@@ -545,7 +553,7 @@ class SipTransport:
 
         async def run() -> None:
             try:
-                await self._loop.create_connection(
+                await self._net("127.0.0.1").create_connection(
                     lambda: conn, peer.host, peer.port, ssl=ctx,
                     server_hostname=peer.host if ctx is not None else None)
             except (OSError, ssl.SSLError) as exc:
