@@ -63,7 +63,7 @@ class OmmService:
         self._port_of = port_of or (lambda p: p)
         limits = OmmLimits(axi_clients=cfg.axi_clients)
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
-                                                 cfg.settings, limits))
+                                                 self._settings(), limits))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
@@ -90,6 +90,13 @@ class OmmService:
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
         self.journal = Journal(self.model)
+
+    def _settings(self) -> dict[str, dict[str, Any]]:
+        """The configured settings, with the PARK the installation was given (its licence's,
+        read-only over AXI)."""
+        if not self.cfg.park:
+            return self.cfg.settings
+        return {**self.cfg.settings, "PARK": {"park": self.cfg.park}}
 
     def _initial_accounts(self) -> list[InitialAccount]:
         return [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)

@@ -88,7 +88,12 @@ def _cmd_omm(args: argparse.Namespace) -> int:
             raise ConfigError(f"{args.config}: no [[omm]] named {args.name!r}")
     else:
         cfg.omms = cfg.omms[:1]
-    cfg.pbx = None  # one OMM alone: its SIP peer is whatever BasicSIP names
+    # One OMM (with its RFPs and handsets): its SIP peer is whatever BasicSIP names.
+    cfg.pbx = None
+    kept = cfg.omms[0].name
+    cfg.users = [u for u in cfg.users if u.omm == kept]
+    cfg.rfps = [r for r in cfg.rfps if r.omm == kept]
+    cfg.handsets = [h for h in cfg.handsets if h.omm == kept]
     return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 

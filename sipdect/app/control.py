@@ -135,8 +135,12 @@ class ControlServer:
         r.add_get("/_emu/pbx", self.pbx)
         r.add_get("/_emu/rfps", self.list_rfps)
         r.add_post("/_emu/rfps", self.add_rfp)
-        r.add_delete("/_emu/rfps/{id}", self.remove_rfp)
-        r.add_post("/_emu/rfps/{id}/power", self.power_rfp)
+        r.add_delete("/_emu/rfps/{ref}", self.remove_rfp)
+        r.add_post("/_emu/rfps/{ref}/power", self.power_rfp)
+        r.add_get("/_emu/hosts", self.list_hosts)
+        r.add_get("/_emu/hosts/{name}", self.get_host)
+        r.add_post("/_emu/hosts/{name}/{action}", self.host_action)
+        r.add_post("/_emu/links/{action}", self.link_action)
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -242,7 +246,7 @@ class ControlServer:
     def _describe(self, hid: int) -> dict[str, Any]:
         """The world's view of a handset plus its call."""
         world = self._world()
-        desc: dict[str, Any] = world.describe(hid)
+        desc: dict[str, Any] = self.system.site.describe_handset(hid)
         handset = world.get(hid).handset
         desc["call_state"] = handset.call_state.value
         desc["auto_answer"] = handset.auto_answer
@@ -250,7 +254,8 @@ class ControlServer:
 
     async def health(self, request: web.Request) -> web.Response:
         world = self.system.site.world
-        return web.json_response({"status": "ok", "omms": [o.cfg.name for o in self.system.omms],
+        return web.json_response({"status": "ok",
+                                  "omms": [o.cfg.name for o in self.system.omms],
                                   "rfps": len(self.system.site.rfps),
                                   "handsets": len(world.handsets) if world else 0})
 
@@ -264,9 +269,11 @@ class ControlServer:
         return web.json_response([self._describe(h) for h in world.handsets] if world else [])
 
     def _omm_name(self, body: dict[str, Any]) -> str:
-        name = _text(body, "omm", self.system.omms[0].cfg.name)
-        if name not in self.system.site.omms:
-            raise ValueError(f"no OMM named {name!r}; known: {', '.join(self.system.site.omms)}")
+        name = _text(body, "omm", self.system.omm_host().name)
+        try:
+            self.system.omm_host(name)
+        except KeyError as exc:  # the body names it: a bad request, not a missing resource
+            raise ValueError(str(exc.args[0])) from None
         return name
 
     async def add_handset(self, request: web.Request) -> web.Response:
@@ -397,7 +404,7 @@ class ControlServer:
                                   "access_logs": json.loads(pbx.running.access_logs_json())})
 
     async def list_rfps(self, request: web.Request) -> web.Response:
-        return web.json_response([r.describe() for r in self.system.site.rfps.values()])
+        return web.json_response([self.system.describe_rfp(i) for i in self.system.site.rfps])
 
     async def add_rfp(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -408,21 +415,56 @@ class ControlServer:
             hw_type=_text(body, "hw_type", "RFP 35"), x=_position(body, "x", 0.0),
             y=_position(body, "y", 0.0), cluster=_integer(body, "cluster", 1),
             preferred_sync=_flag(body, "preferred_sync", False)))
-        if any(e.station.name == cfg.mac for e in self.system.site.rfps.values()):
+        if any(h.cfg.omm == cfg.omm and h.cfg.mac == cfg.mac for h in self.system.rfp_hosts()):
             return _error(409, f"RFP {cfg.mac} runs already")
-        entry = await self.system.site.add_rfp(cfg)
-        return web.json_response(entry.describe(), status=201)
+        air_id = await self.system.add_rfp(cfg)
+        return web.json_response(self.system.describe_rfp(air_id), status=201)
+
+    def _rfp_id(self, request: web.Request) -> int:
+        """The air id of the RFP the URL names (host name, MAC, OMM:id or id)."""
+        return self.system.site.find_rfp(request.match_info["ref"])
 
     async def remove_rfp(self, request: web.Request) -> web.Response:
-        entry = self.system.site.rfp(int(request.match_info["id"]))
-        await self.system.site.remove_rfp(entry.id)
+        await self.system.remove_rfp(self._rfp_id(request))
         return web.json_response({"removed": True})
 
     async def power_rfp(self, request: web.Request) -> web.Response:
-        entry = self.system.site.rfp(int(request.match_info["id"]))
+        air_id = self._rfp_id(request)
+        host = self.system.site.rfp(air_id)
         body = await _body(request)
+        if host.station is None or not host.running:
+            return _error(409, f"RFP host {host.name} is {host.state}: "
+                               f"POST /_emu/hosts/{host.name}/start first")
         if _flag(body, "on", True):
-            entry.station.power_on()
+            host.station.power_on()
         else:
-            entry.station.power_off()
-        return web.json_response(entry.describe())
+            host.station.power_off()
+        return web.json_response(self.system.describe_rfp(air_id))
+
+    # -- hosts and links ----------------------------------------------------------------------
+    async def list_hosts(self, request: web.Request) -> web.Response:
+        return web.json_response([h.describe() for h in self.system.hosts.values()])
+
+    async def get_host(self, request: web.Request) -> web.Response:
+        return web.json_response(self.system.host(request.match_info["name"]).describe())
+
+    async def host_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/hosts/{name}/stop|start|kill."""
+        name, action = request.match_info["name"], request.match_info["action"]
+        actions = {"stop": self.system.stop_host, "start": self.system.start_host,
+                   "kill": self.system.kill_host}
+        if action not in actions:
+            raise KeyError(f"no action {action!r}: give stop, start or kill")
+        await _body(request)
+        return web.json_response(await actions[action](name))
+
+    async def link_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/links/cut|heal with {"a": HOST, "b": HOST}."""
+        action = request.match_info["action"]
+        body = await _body(request)
+        a, b = _text(body, "a"), _text(body, "b")
+        if action == "cut":
+            return web.json_response(self.system.cut_link(a, b))
+        if action == "heal":
+            return web.json_response(self.system.heal_link(a, b))
+        raise KeyError(f"no action {action!r}: give cut or heal")

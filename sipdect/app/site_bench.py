@@ -147,7 +147,7 @@ class _Counts:
     def read(self) -> dict[str, int]:
         site = self.system.site
         omm = self.system.omms[0]
-        live = [omm.model.rfps.live(r.id) for r in site.rfps.values()]
+        live = [omm.model.rfps.live(rfp_id) for rfp_id in omm.model.rfps.by_mac.values()]
         entries = list(site.world.handsets.values()) if site.world is not None else []
         attached = omm.model.pp_live.attached
         return {
@@ -236,7 +236,7 @@ async def bring_up_staged(n_rfps: int, n_handsets: int, deadline_s: float, repor
         phases: dict[str, float] = {"omm_started": round(time.perf_counter() - t0, 3)}
         for first in range(0, n_rfps, RFP_WAVE):
             for rfp in full.rfps[first:first + RFP_WAVE]:
-                await system.site.add_rfp(rfp)
+                await system.add_rfp(rfp)
             wave = min(first + RFP_WAVE, n_rfps)
             if not (await _until(counts, {"rfps_linked": wave}, t0, deadline, report))[0]:
                 break

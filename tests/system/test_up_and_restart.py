@@ -26,6 +26,7 @@ name = "restart-test"
 control_port = 0
 [[omm]]
 name = "OMM"
+address = "127.0.0.1"
 axi_port = 0
 axi_tls_port = 0
 rfp_port = 0
