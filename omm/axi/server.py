@@ -90,8 +90,8 @@ class AxiConnection(asyncio.BufferedProtocol):
                 answer = self.api.handle(ctx, event.request)
                 if isinstance(answer, PendingVerification):
                     self._verify(ctx, event.request, answer)
-                else:
-                    self._answer(event.request, answer)
+                else:  # only an Open logs in, and an Open is always verified first
+                    self.session.respond(event.request, answer)
             elif isinstance(event, ConnectionTerminated):
                 if self._waiting:  # summed up per source: anyone can open these
                     self.api.gatekeeper.refused(self.source, event.reason)
@@ -103,12 +103,6 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.flush()
         self.api.deliver()
         self._arm_timer()
-
-    def _answer(self, request: Message, response: Message) -> None:
-        self.session.respond(request, response)
-        if self._waiting and self.session.state is LinkState.OPEN:
-            self._waiting = False
-            self.api.gatekeeper.done(self)
 
     def _verify(self, ctx: Ctx, request: Message, pending: PendingVerification) -> None:
         """Check the password in a worker thread; read nothing more until the answer."""
@@ -141,7 +135,10 @@ class AxiConnection(asyncio.BufferedProtocol):
     def _release(self, request: Message, response: Message) -> None:
         """Answer the deferred request, then serve what waited behind it."""
         self._held = None
-        self._answer(request, response)
+        self.session.respond(request, response)
+        if self._waiting and self.session.state is LinkState.OPEN:  # logged in (Open)
+            self._waiting = False
+            self.api.gatekeeper.done(self)
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
         self._process()
