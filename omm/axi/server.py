@@ -139,6 +139,7 @@ class AxiConnection(asyncio.BufferedProtocol):
         if self._waiting and self.session.state is LinkState.OPEN:  # logged in (Open)
             self._waiting = False
             self.api.gatekeeper.done(self)
+        self.session.handle_timer(time.monotonic())  # a login deadline passed meanwhile
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
         self._process()

@@ -128,15 +128,18 @@ class AxiServerSession:
                 self._out.append(event.data)
                 continue
             if isinstance(event, ConnectionTerminated):
-                # Requests read before the fatal input were served in the state they met.
+                # Requests read before the fatal input were served in the state they met;
+                # nothing is served after the end (a deadline ends the link before them).
                 self.state = LinkState.CLOSED
+                self._events.clear()
             return event
         return None
 
     def defer(self, request: Message) -> None:
         """`request` (the one next_event just gave) is answered later with respond(): until
         then nothing read after it is handed out or answered, and no timer runs (a client
-        whose Open is being checked is not timed out for the server's slowness)."""
+        whose Open is being checked is not timed out for the server's slowness); call
+        handle_timer() after the answer, for a deadline that passed meanwhile."""
         self._deferred = request
 
     @property
@@ -202,15 +205,20 @@ class AxiServerSession:
         deadline = self.get_timer()
         if deadline is None or now < deadline:
             return
+        # Requests still waiting behind a deferred one are not served after a deadline:
+        # pipelining Opens must not keep a link beyond its login deadline.
         if self.state is LinkState.NEW and now >= self._opened_at + self._login_timeout:
-            self._terminate(f"no login within {self._login_timeout:.0f} s")
+            self._terminate(f"no login within {self._login_timeout:.0f} s", first=True)
         else:
-            self._terminate(f"idle for {self._idle_timeout:.0f} s without a request")
+            self._terminate(f"idle for {self._idle_timeout:.0f} s without a request", first=True)
 
-    def _terminate(self, reason: str) -> None:
+    def _terminate(self, reason: str, *, first: bool = False) -> None:
         if self.state is not LinkState.CLOSED and not self._closing:
             self._closing = reason
-            self._events.append(ConnectionTerminated(reason))
+            if first:
+                self._events.appendleft(ConnectionTerminated(reason))
+            else:
+                self._events.append(ConnectionTerminated(reason))
 
     def close(self, reason: str) -> None:
         self._terminate(reason)

@@ -141,3 +141,16 @@ async def test_a_failed_open_is_held_back_while_other_clients_log_in_and_are_ser
         finally:
             writer.close()
             await asyncio.gather(held, return_exceptions=True)
+
+
+async def test_pipelined_wrong_opens_do_not_keep_a_link_past_its_login_deadline(
+        tmp_path: Path) -> None:
+    # The deadline passes while the first failed answer is held back (1 s by default).
+    async with axi_server(tmp_path, PreLoginLimits(login_timeout=0.5)) as server:
+        reader, writer = await asyncio.open_connection(HOST, server.port)
+        try:
+            writer.write(b"".join(open_frame(seq, "guessed-wrong") for seq in range(1, 21)))
+            received = await reader.read()  # up to the end of the link
+        finally:
+            writer.close()
+    assert [parse(raw).attrs["seq"] for raw in FrameDecoder().feed(received)] == ["1"]

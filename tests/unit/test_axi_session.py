@@ -122,3 +122,17 @@ def test_requests_after_a_deferred_one_wait_for_its_answer_in_order() -> None:
     s.handle_timer(60.0)
     (ev,) = events(s)
     assert isinstance(ev, ConnectionTerminated) and "login" in ev.reason
+
+
+def test_opens_pipelined_behind_a_deferred_one_do_not_outlive_the_login_deadline() -> None:
+    s = AxiServerSession(0.0, login_timeout=10.0)
+    s.receive_data(b'<Open seq="1" username="omm" password="x"/>\0'
+                   b'<Open seq="2" username="omm" password="y"/>\0', 9.0)
+    first = s.next_event()
+    assert isinstance(first, RequestReceived)
+    s.defer(first.request)
+    s.respond(first.request, Message("OpenResp", {"errCode": "EAuth"}))  # answered late
+    s.handle_timer(11.0)
+    (ev,) = events(s)  # the second Open is never served
+    assert isinstance(ev, ConnectionTerminated) and "login" in ev.reason
+    assert [parse(f[:-1]).attrs["seq"] for f in s.frames_to_send()] == ["1"]
