@@ -22,7 +22,7 @@ from omm.model import OmmModel, OmmSetup
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import FrameDecoder, Message, parse
-from sipdect.waiting import until
+from sipdect.waiting import DEFAULT_TIMEOUT, scaled, until
 
 HOST = "127.0.0.1"
 PASSWORD = "Flood-Omm-2026"
@@ -66,7 +66,7 @@ async def answers(reader: asyncio.StreamReader, n: int, heard: list[str] | None 
     """The next `n` frames from a raw link; each noted in `heard` as it arrives."""
     decoder, out = FrameDecoder(), []
     while len(out) < n:
-        data = await reader.read(65536)
+        data = await asyncio.wait_for(reader.read(65536), scaled(DEFAULT_TIMEOUT))
         assert data, f"the link closed after {len(out)} of {n} answers"
         for raw in decoder.feed(data):
             out.append(parse(raw))
@@ -150,7 +150,8 @@ async def test_pipelined_wrong_opens_do_not_keep_a_link_past_its_login_deadline(
         reader, writer = await asyncio.open_connection(HOST, server.port)
         try:
             writer.write(b"".join(open_frame(seq, "guessed-wrong") for seq in range(1, 21)))
-            received = await reader.read()  # up to the end of the link
+            # Up to the end of the link.
+            received = await asyncio.wait_for(reader.read(), scaled(DEFAULT_TIMEOUT))
         finally:
             writer.close()
     assert [parse(raw).attrs["seq"] for raw in FrameDecoder().feed(received)] == ["1"]
