@@ -266,6 +266,6 @@ async def test_after_a_handover_the_anchor_redirects_and_both_tones_keep_arrivin
     assert path.hears_tone(FAR_TONE, 0.4).present
     anchor = channel(site, 1)
     assert anchor.redirect is not None
-    assert (anchor.redirect.srtp is not None) is (srtp is not None)
+    assert (anchor.redirect.leg.srtp is not None) is (srtp is not None)
     assert recorder.receiver.stats.ssrc_changes == 0  # one stream for the far end
     far.endpoint.close()
