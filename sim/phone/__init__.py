@@ -17,7 +17,8 @@ from sim.phone.events import (
     RegistrationChanged,
     RegistrationState,
 )
+from sim.phone.service import PhoneService
 
 __all__ = ["Call", "CallConnected", "CallEnded", "CallRinging", "CallState", "Direction",
            "EndReason", "MediaChanged", "PhoneAgent", "PhoneConfig", "PhoneError",
-           "PhoneEvent", "RegistrationChanged", "RegistrationState"]
+           "PhoneEvent", "PhoneService", "RegistrationChanged", "RegistrationState"]
