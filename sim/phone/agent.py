@@ -509,7 +509,7 @@ class PhoneAgent:
 
     def _refused(self, call: Call, response: Response) -> None:
         status = response.status
-        if status in (401, 407) and not call.authorized and call.live:
+        if status in (401, 407) and not call.authorized and call.live and self.config.password:
             retry = self.digest.authorize(call.invite, response)
             if retry is not None:
                 call.authorized = True

@@ -128,7 +128,7 @@ class Registration:
             return
         assert self._request is not None
         request = self._request
-        if response.status in (401, 407):
+        if response.status in (401, 407) and self.config.password:
             retry = self.client.authorize(request, response)
             if retry is not None:
                 self.cseq = retry.cseq.seq

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sim.phone.agent import PhoneAgent
+from sim.phone.agent import REJECT_STATUS, PhoneAgent
 from sim.phone.config import UNREGISTER_TIMEOUT, PhoneConfig
 from sim.phone.events import (
     CallConnected,
@@ -77,6 +77,8 @@ class PhoneService:
         self._queued: deque[Event] = deque()
         self._busy = False
         self._finished = asyncio.Event()
+        self._dead = False
+        """Killed: nothing runs any more until the next start."""
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -84,6 +86,8 @@ class PhoneService:
         """Bind SIP and RTP on our address and register. ValueError (config),
         SipTransportError (a port taken) or tls.TlsConfigError say what to change."""
         registrar = self.config.registrar_address(self.call_server)
+        self._dead = False
+        self._finished.clear()
         if self.config.transport is Transport.TLS and self.data_dir is None:
             raise ValueError(f"phone {self.config.name!r}: TLS needs a data directory for "
                              "the phone's certificate")
@@ -104,6 +108,9 @@ class PhoneService:
         agent = self.agent
         if agent is None or self.transport is None:
             return
+        if self._dead:  # killed before: nothing left to say to anyone
+            await self.transport.close()
+            return
         self._run(agent.stop)
         try:  # the agent gives up by itself after UNREGISTER_TIMEOUT; this is a backstop
             await asyncio.wait_for(self._finished.wait(), 2 * UNREGISTER_TIMEOUT)
@@ -114,7 +121,10 @@ class PhoneService:
         await self.transport.close()
 
     def kill(self) -> None:
-        """Drop every socket and timer now, sending nothing: a power cut."""
+        """Drop every socket and timer now, sending nothing: a power cut. `describe` shows
+        the state as it was at the cut."""
+        self._dead = True
+        self._queued.clear()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -137,7 +147,7 @@ class PhoneService:
         agent = self._running()
         self._run(agent.answer)
 
-    def reject(self, status: int = 486) -> None:
+    def reject(self, status: int = REJECT_STATUS) -> None:
         agent = self._running()
         self._run(lambda now: agent.reject(now, status=status))
 
@@ -162,7 +172,8 @@ class PhoneService:
         """Name, user, address, listeners, registration (state, last response) and calls."""
         out: dict[str, Any] = {"name": self.config.name, "user": self.config.user,
                                "address": self.address,
-                               "transport": self.config.transport.lower()}
+                               "transport": self.config.transport.lower(),
+                               "running": self.agent is not None and not self._dead}
         if self.agent is None:
             return {**out, "registration": {"state": "unregistered"}, "calls": []}
         out["listeners"] = [str(peer) for peer in self.agent.listeners.values()]
@@ -174,7 +185,7 @@ class PhoneService:
     # -- internals ------------------------------------------------------------------------------
 
     def _running(self) -> PhoneAgent:
-        if self.agent is None or self.transport is None:
+        if self.agent is None or self.transport is None or self._dead:
             raise RuntimeError(f"phone {self.config.name} is not running")
         return self.agent
 
@@ -201,9 +212,11 @@ class PhoneService:
                                                              TlsServerOptions(cert, key))
             except BaseException as exc:
                 await transport.close()
+                # Any free UDP port was taken, and its number is in use for TCP (by some
+                # connection's local end): another free port may serve both.
                 retry = (isinstance(exc, SipTransportError) and kind is Transport.TCP
                          and not self.config.sip_port and attempt + 1 < FREE_PORT_ATTEMPTS)
-                if not retry:  # the free UDP port's number is taken for TCP: try another
+                if not retry:
                     raise
                 continue
             return listeners
@@ -236,8 +249,10 @@ class PhoneService:
         return result
 
     def _sip_event(self, event: Event) -> None:
+        if self.agent is None or self._dead:
+            return  # still booting, or dead: nobody answers
         self._queued.append(event)
-        if not self._busy and self.agent is not None:
+        if not self._busy:
             self._run(lambda now: None)
 
     def _flush(self) -> None:
@@ -298,7 +313,7 @@ class PhoneService:
 
     def _schedule(self) -> None:
         agent = self.agent
-        deadline = agent.get_timer() if agent is not None else None
+        deadline = agent.get_timer() if agent is not None and not self._dead else None
         if self._timer is not None and (deadline is None or self._timer.when() != deadline):
             self._timer.cancel()
             self._timer = None

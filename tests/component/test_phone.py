@@ -196,6 +196,7 @@ async def test_kill_is_a_power_cut_the_binding_stays(
     await until(lambda: binding(pbx, "300"), "300 registered")
     phone.kill()
     assert phone.describe()["registration"]["state"] == "registered"  # as it was at the cut
+    assert not phone.describe()["running"]
     again = await phones("127.0.0.5", "300")  # rebooted: new ports, a second binding
     await until(lambda: again.registered, "the rebooted phone to register")
     contacts = {str(b.contact.uri) for b in pbx.registrations() if b.user == "300"}

@@ -240,6 +240,38 @@ def test_an_unanswered_register_times_out_and_is_retried() -> None:
     assert net.sent("REGISTER")[-1].cseq.seq == first.cseq.seq + 1
 
 
+def test_without_a_password_it_answers_no_challenge() -> None:
+    net = Net(replace(CONFIG, password=""))
+    net.run(net.agent.start)
+    first = net.sent("REGISTER")[-1]
+    net.feed(DigestServer(REALM).challenge_response(first, net.t))
+    assert net.sent("REGISTER") == [first]
+    assert net.take()[-1] == RegistrationChanged(RegistrationState.FAILED, "401 Unauthorized")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"user": "3 00"}, "is not a SIP user name"),
+    ({"registrar": "pbx:port"}, "registrar 'pbx:port' is not host:port"),
+    ({"expires": -1}, "expires must be 0"),
+    ({"auto_answer": -2.0}, "auto_answer is seconds"),
+    ({"sip_port": 70000}, "sip_port 70000 is not a port"),
+    ({"retry_seconds": 0.0}, "0 < retry_seconds"),
+])
+def test_a_bad_config_is_one_clear_line(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message) as error:
+        replace(CONFIG, **changes)  # type: ignore[arg-type]
+    assert "\n" not in str(error.value) and "'desk'" in str(error.value)
+
+
+def test_registrar_defaults_to_the_call_server_and_is_required_to_register() -> None:
+    assert CONFIG.registrar_address(("192.0.2.1", 13060)) == ("192.0.2.1", 13060)
+    tls = replace(CONFIG, registrar="pbx.test", transport=Transport.TLS)
+    assert tls.registrar_address(None) == ("pbx.test", 5061)
+    with pytest.raises(ValueError, match="no registrar configured"):
+        CONFIG.registrar_address(None)
+    assert replace(CONFIG, expires=0).registrar_address(None) is None
+
+
 def test_423_asks_again_for_the_minimum_interval() -> None:
     net = Net(replace(CONFIG, expires=30))
     net.run(net.agent.start)
