@@ -146,6 +146,9 @@ class Registration:
         if 200 <= response.status < 300:
             self._granted(response, now)
         elif response.status == 403:
+            # Decision: a phone cannot tell a blocked address (MiVO400's answer, §2.10) from
+            # another refusal but by the reason phrase, so every 403 shows as blocked and
+            # the phrase goes to `response`. It is retried like any failure: blocks run out.
             self._failed(RegistrationState.BLOCKED, status_line(response), now)
         else:
             self._failed(RegistrationState.FAILED, status_line(response), now)
