@@ -40,8 +40,9 @@ class ToneStream:
         self.interval = media.ptime / 1000
         self.tone = ToneGenerator(tone_hz, TALK_LEVEL_DBM0, media.codec.sample_rate)
         self.sequencer = RtpSequencer.random()
-        self.next_at = now
-        """When the next packet is due."""
+        self._start = now
+        self._ticks = 0
+        """Packet times passed (sent or skipped): the schedule never drifts."""
         self.sent = 0
         self.received = 0
         """RTP packets of the negotiated payload type taken in."""
@@ -50,6 +51,11 @@ class ToneStream:
         self._keep = int(KEEP_SECONDS * media.codec.sample_rate)
         self._heard: deque[Pcm] = deque()
         self._heard_samples = 0
+
+    @property
+    def next_at(self) -> float:
+        """When the next packet is due."""
+        return self._start + self._ticks * self.interval
 
     @property
     def sending(self) -> bool:
@@ -64,12 +70,11 @@ class ToneStream:
                                                 self.samples_per_packet, marker=self.sent == 0)
             out.append(packet.encode())
             self.sent += 1
-            self.next_at += self.interval
+            self._ticks += 1
         if self.next_at <= now:  # far behind: skip the rest rather than burst
             skipped = int((now - self.next_at) / self.interval) + 1
-            self.sequencer.advance(skipped * self.samples_per_packet)
-            self.tone.samples(skipped * self.samples_per_packet)
-            self.next_at += skipped * self.interval
+            self.sequencer.advance(skipped * self.samples_per_packet)  # the tone just jumps
+            self._ticks += skipped
         return out
 
     def receive(self, data: bytes) -> None:
