@@ -264,8 +264,13 @@ class SipTransport:
                  limits: Limits = DEFAULT_LIMITS,
                  on_event: Callable[[Event], None] | None = None,
                  tls_client: TlsClientOptions | None = None,
-                 supported: Iterable[str] | None = None) -> None:
+                 supported: Iterable[str] | None = None,
+                 source_host: str | None = None) -> None:
+        """source_host: the address connections we open leave from (a host's own loopback
+        address, so per-address rules at the peer see who is who); None: the kernel's
+        choice, which on 127.0.0.0/8 is 127.0.0.1 whatever address we listen on."""
         self.layer = layer if layer is not None else TransactionLayer()
+        self.source_host = source_host
         self.limits = limits
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
@@ -337,6 +342,13 @@ class SipTransport:
         return Via(transport.value, host, port, {"branch": new_branch(), "rport": None})
 
     async def close(self) -> None:
+        self.abort()
+        for server in self._servers.values():
+            await server.wait_closed()
+
+    def abort(self) -> None:
+        """Drop every socket, connection and timer now, without waiting (`close` waits for
+        the listeners too): what a power cut does to a host."""
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
@@ -349,8 +361,6 @@ class SipTransport:
         for proto in self._udp.values():
             if proto.transport is not None:
                 proto.transport.close()
-        for server in self._servers.values():
-            await server.wait_closed()
         for fut, _ in self._waiters.values():
             fut.cancel()
 
@@ -547,7 +557,8 @@ class SipTransport:
             try:
                 await self._loop.create_connection(
                     lambda: conn, peer.host, peer.port, ssl=ctx,
-                    server_hostname=peer.host if ctx is not None else None)
+                    server_hostname=peer.host if ctx is not None else None,
+                    local_addr=None if self.source_host is None else (self.source_host, 0))
             except (OSError, ssl.SSLError) as exc:
                 _log.warning("SIP %s: cannot connect: %s", peer, exc)
                 conn.closed = True
