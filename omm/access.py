@@ -40,6 +40,23 @@ class PasswordError(ModelError):
 
 
 @dataclass(frozen=True)
+class LoginAttempt:
+    """A login's credentials and the stored hash to check them against. check() is the slow
+    part (a password hash) and touches nothing but these fields, so it may run in a worker
+    thread while the model goes on; login_verdict() then decides on the event loop."""
+
+    username: str
+    password: str
+    stored_hash: str
+    """The account's hash, or a dummy one so that unknown names cost the same time."""
+    usable: bool
+    """The account exists, is active and a password was given."""
+
+    def check(self) -> bool:
+        return verify_password(self.password, self.stored_hash)
+
+
+@dataclass(frozen=True)
 class InitialAccount:
     """An account a system config sets up on a new installation."""
 
@@ -95,12 +112,26 @@ class Accounts:
         return next((r for r in self.table if r["username"] == username), None)
 
     def login(self, username: str, password: str) -> Record | None:
+        """Check a login at once (the hash blocks the caller); AXI uses the two halves."""
+        attempt = self.login_attempt(username, password)
+        return self.login_verdict(attempt, attempt.check())
+
+    def login_attempt(self, username: str, password: str) -> LoginAttempt:
+        """What to check a login against; unknown users get as long a check as known ones."""
         rec = self.by_username(username)
         if rec is None or not rec["active"] or not password:
-            # Spend the same time on unknown users as on known ones.
-            verify_password(password or "x", _DUMMY_HASH)
+            return LoginAttempt(username, password or "x", _DUMMY_HASH, False)
+        return LoginAttempt(username, password, rec["passwordHash"], True)
+
+    def login_verdict(self, attempt: LoginAttempt, matched: bool) -> Record | None:
+        """The account logged in to, if the password matched and the account is still the
+        one checked against (not deleted, deactivated or given a new password meanwhile)."""
+        if not (attempt.usable and matched):
             return None
-        return rec if verify_password(password, rec["passwordHash"]) else None
+        rec = self.by_username(attempt.username)
+        if rec is None or not rec["active"] or rec["passwordHash"] != attempt.stored_hash:
+            return None
+        return rec
 
     def _check_permissions(self, perms: Iterable[str]) -> list[str]:
         out = []

@@ -18,14 +18,13 @@ import platform
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pylibsrtp
 
 from dect.timing import FRAME_SECONDS
-from sim.primitives import AIR_VOICE_OCTETS
 from sipdect.link import constants as lc
 from sipdect.link.errors import LinkProtocolError
 from sipdect.link.media import (
@@ -49,22 +48,10 @@ from sipdect.link.media import (
 )
 from sipdect.link.messages import TypedMessage
 from sipdect.media import constants as mc
-from sipdect.media.codecs import AudioCodec, alaw_to_ulaw, new_codec, ulaw_to_alaw
-from sipdect.media.errors import RtpError, SrtpError
-from sipdect.media.rtp import (
-    DtmfReceiver,
-    DtmfSender,
-    ReceptionStats,
-    RtpPacket,
-    RtpSequencer,
-    SenderReport,
-    SourceDescription,
-    decode_rtcp,
-    encode_rtcp,
-    is_rtcp,
-    ntp_timestamp,
-    seq_delta,
-)
+from sipdect.media.codecs import AudioCodec, frame_octets, new_codec
+from sipdect.media.errors import CodecError, MediaError
+from sipdect.media.leg import LegStats, RtpLeg
+from sipdect.media.rtp import DtmfReceived, RtpPacket
 from sipdect.media.signals import amplitude_for
 from sipdect.media.srtp import SrtpSession
 
@@ -74,10 +61,7 @@ Direction = lc.MediaDirection
 Address = tuple[str, int]
 
 # -- the DSP's figures (the emulator's choices; the product documents none of them) --------------
-JITTER_PREFILL_PACKETS = 2
-"""Packets a downlink buffer holds before it starts playing (40 ms at a 20 ms VIF)."""
-JITTER_MAX_PACKETS = 10
-"""Packets a downlink buffer keeps at most; older ones are dropped."""
+# (the jitter buffer's are the RTP leg's defaults: sipdect.media.leg.JITTER_*)
 MAX_CATCH_UP_TICKS = 5
 """Ticks run at once when the loop was late; beyond that the channels skip to now."""
 RTCP_INTERVAL = 5.0
@@ -109,166 +93,32 @@ class VoiceFrame:
 
 
 @dataclass(slots=True)
-class ChannelStats:
-    """What happened on a channel; MEDIA_STATISTICS reports the external leg's part."""
+class ChannelStats(LegStats):
+    """What happened on a channel: its external legs' counters (kept across a new MEDIA_CONF;
+    MEDIA_STATISTICS reports part of them) and the voice frames of the PP. A redirect leg
+    counts on its own (`MediaChannel.redirect.leg.stats`)."""
 
-    tx_packets: int = 0
-    """RTP packets sent on the external leg (audio and telephone events)."""
-    tx_bytes: int = 0
-    """RTP payload octets of those."""
-    rx_packets: int = 0
-    """RTP packets received on the external leg that verified and parsed."""
-    rx_bytes: int = 0
-    """RTP payload octets of those."""
-    srtp_failures: int = 0
-    """Datagrams on any leg that did not unprotect (wrong key, replay)."""
-    malformed: int = 0
-    """Datagrams that were not RTP/RTCP, or telephone events that did not parse."""
-    other_payload: int = 0
-    """RTP packets of a payload type the channel was not configured for."""
-    late: int = 0
-    """Packets that came after their playout time, or duplicates."""
-    overflows: int = 0
-    """Packets dropped because the downlink buffer was full."""
-    underruns: int = 0
-    """Ticks with nothing to play to the PP after playout had started."""
     air_frames_in: int = 0
     """Voice frames from the PP (air or redirect leg)."""
     air_frames_out: int = 0
     """Voice frames towards the PP (air or redirect leg)."""
-    dtmf_sent: int = 0
-    """Telephone events sent (MEDIA_DTMF from the OMM)."""
-    dtmf_received: int = 0
-    """Telephone events received and reported (MEDIA_DTMF to the OMM)."""
-    rtcp_sent: int = 0
-    rtcp_received: int = 0
-    max_jitter_us: int = 0
-    """Largest interarrival jitter seen on the external leg."""
+    bad_frames: int = 0
+    """Voice frames from the PP that were not one 10 ms frame of the air codec (dropped)."""
 
 
-class _Leg:
-    """One RTP session of a channel: local ports, remote, SRTP, sequencing, reception."""
+@dataclass(slots=True)
+class BoundLeg:
+    """One RTP leg of a channel with the RFP's ports it is bound to and where it sends."""
 
-    def __init__(self, local_rtp: int, local_rtcp: int, remote_rtp: Address,
-                 remote_rtcp: Address, encoding: str, payload_type: int,
-                 dtmf_pt: int | None, srtp: SrtpBlock | None, rng: random.Random) -> None:
-        self.local_rtp = local_rtp
-        self.local_rtcp = local_rtcp
-        self.remote_rtp = remote_rtp
-        self.remote_rtcp = remote_rtcp
-        self.encoding = encoding
-        self.payload_type = payload_type
-        self.dtmf_pt = dtmf_pt
-        self.srtp = (SrtpSession(mc.SUITES[srtp.suite], srtp.tx_key, srtp.rx_key)
-                     if srtp is not None else None)
-        self.sequencer = RtpSequencer.random(rng)
-        self.reception = ReceptionStats(mc.NARROWBAND_RATE)
-        self.ssrc_in: int | None = None
-        self.dtmf_in = DtmfReceiver()
-        self.dtmf_out: DtmfSender | None = None
-        self.dtmf_start = 0
-        self.talkspurt = True
-        self.pending: list[bytes] = []
-        """Uplink frames waiting for the rest of their packet."""
-        self.buffer: dict[int, bytes] = {}
-        """Downlink: the whole air frames of each received packet by extended sequence number,
-        as one bytes (unlike a list of frames, bytes live outside the garbage collector's
-        generations: a buffered packet per call would otherwise keep it collecting)."""
-        self.highest: int | None = None
-        self.play_next: int | None = None
-        self.playing = b""
-        """The frames of the packet being played that are still to come."""
-        self.started = False
+    leg: RtpLeg
+    local_rtp: int
+    local_rtcp: int
+    remote_rtp: Address
+    remote_rtcp: Address
 
     @property
     def ports(self) -> tuple[int, int]:
         return self.local_rtp, self.local_rtcp
-
-    # -- sending -------------------------------------------------------------------------------
-    def wire(self, packet: RtpPacket) -> bytes:
-        data = packet.encode()
-        return self.srtp.protect(data) if self.srtp is not None else data
-
-    def audio_packet(self, frames: list[bytes], ticks: int) -> RtpPacket:
-        """RTP packet of air-codec frames (A-law becomes µ-law for a PCMU leg)."""
-        payload = b"".join(frames)
-        if self.encoding == "PCMU":
-            payload = alaw_to_ulaw(payload)
-        packet = self.sequencer.next_packet(self.payload_type, payload, ticks,
-                                            marker=self.talkspurt)
-        self.talkspurt = False
-        return packet
-
-    def dtmf_packet(self, ticks: int) -> RtpPacket | None:
-        if self.dtmf_out is None or self.dtmf_pt is None:
-            return None
-        item = self.dtmf_out.next_payload()
-        if item is None:
-            self.dtmf_out = None
-            return None
-        payload, marker = item
-        packet = self.sequencer.next_packet(self.dtmf_pt, payload, 0, marker=marker,
-                                            timestamp=self.dtmf_start)
-        self.sequencer.advance(ticks)
-        if self.dtmf_out.done:
-            self.dtmf_out = None
-            self.talkspurt = True
-        return packet
-
-    # -- receiving -----------------------------------------------------------------------------
-    def air_frames(self, payload: bytes) -> bytes:
-        """The whole air-codec frames of an audio payload, back to back (µ-law becomes A-law
-        for the air; a partial frame at the end is dropped)."""
-        if self.encoding == "PCMU":
-            payload = ulaw_to_alaw(payload)
-        return payload[:len(payload) - len(payload) % AIR_VOICE_OCTETS]
-
-    def frames_of(self, payload: bytes) -> list[bytes]:
-        """Air-codec frames of an audio payload (`air_frames`, one by one)."""
-        frames = self.air_frames(payload)
-        return [frames[i:i + AIR_VOICE_OCTETS] for i in range(0, len(frames), AIR_VOICE_OCTETS)]
-
-    def buffer_packet(self, packet: RtpPacket, stats: ChannelStats) -> None:
-        if self.highest is None:
-            ext = packet.sequence_number
-            self.highest = ext
-        else:
-            ext = self.highest + seq_delta(packet.sequence_number, self.highest & 0xFFFF)
-            self.highest = max(self.highest, ext)
-        if (self.play_next is not None and ext < self.play_next) or ext in self.buffer:
-            stats.late += 1
-            return
-        self.buffer[ext] = self.air_frames(packet.payload)
-        while len(self.buffer) > JITTER_MAX_PACKETS:
-            del self.buffer[min(self.buffer)]
-            stats.overflows += 1
-
-    def next_frame(self, stats: ChannelStats) -> bytes | None:
-        """The next 10 ms frame to play, None while prefilling or on an underrun."""
-        if not self.playing:
-            if not self.started:
-                if len(self.buffer) < JITTER_PREFILL_PACKETS:
-                    return None
-                self.started = True
-            if not self.buffer:
-                stats.underruns += 1
-                self.started = False
-                return None
-            ext = min(self.buffer)
-            self.playing = self.buffer.pop(ext)
-            self.play_next = ext + 1
-            if not self.playing:
-                return None
-        frame, self.playing = self.playing[:AIR_VOICE_OCTETS], self.playing[AIR_VOICE_OCTETS:]
-        return frame
-
-    def new_source(self, ssrc: int) -> None:
-        """A new SSRC (the far end restarted, or another RFP took the leg): start afresh."""
-        self.ssrc_in = ssrc
-        self.reception = ReceptionStats(mc.NARROWBAND_RATE)
-        self.highest = self.play_next = None
-        self.buffer.clear()  # its sequence numbers would sort against the new source's
-        self.started = False
 
 
 @dataclass
@@ -291,8 +141,9 @@ class MediaChannel:
     mcei: int | None = None
     direction: int = Direction.NONE
     """What MEDIA_START enabled: RX = RTP to the PP, TX = the PP's voice as RTP."""
-    external: _Leg | None = None
-    redirect: _Leg | None = None
+    external: BoundLeg | None = None
+    """The call's RTP session (MEDIA_CONF)."""
+    redirect: BoundLeg | None = None
     """The leg to the RFP the PP moved to (MEDIA_REDIRECT_START on the anchor)."""
     vif_ms: int = 20
     started_at: float | None = None
@@ -302,17 +153,18 @@ class MediaChannel:
     tone_codec: AudioCodec | None = None
 
     @property
-    def frames_per_packet(self) -> int:
-        return max(1, self.vif_ms // mc.FRAME_MS)
-
-    @property
-    def packet_ticks(self) -> int:
-        """RTP timestamp units per packet (8 kHz clock, G.722 included: RFC 3551 §4.5.2)."""
-        return mc.NARROWBAND_RATE * self.vif_ms // 1000
+    def ptime(self) -> int:
+        """Milliseconds of voice per RTP packet: the VIF in whole 10 ms frames, at least one."""
+        return max(1, self.vif_ms // mc.FRAME_MS) * mc.FRAME_MS
 
     @property
     def wideband(self) -> bool:
         return self.codec == CODEC_G722
+
+    @property
+    def air_format(self) -> mc.PayloadFormat:
+        """How the PP's voice is coded on the air (and on a redirect leg between RFPs)."""
+        return mc.G722 if self.wideband else mc.PCMA
 
     def sends(self) -> bool:
         return bool(self.direction & Direction.TX) and self.external is not None
@@ -343,7 +195,7 @@ class RfpMedia:
         self.rng = rng or random.Random()
         self.on_output = on_output
         self.channels: dict[int, MediaChannel] = {}
-        self._by_port: dict[int, tuple[MediaChannel, _Leg, bool]] = {}
+        self._by_port: dict[int, tuple[MediaChannel, BoundLeg, bool]] = {}
         self._out: list[TypedMessage] = []
         self._datagrams: list[Datagram] = []
         self._voice: list[VoiceFrame] = []
@@ -412,7 +264,7 @@ class RfpMedia:
             return
         try:
             handler(self, message, now)
-        except (LinkProtocolError, SrtpError, RtpError) as exc:
+        except (LinkProtocolError, MediaError) as exc:
             log.info("RFP %d: %s rejected: %s", self.rfp_id, type(message).__name__, exc)
         if self._ticking() and self._next_tick is None:
             self._next_tick = self._frame_after(now)
@@ -430,13 +282,21 @@ class RfpMedia:
         found = self._by_port.get(local_port)
         if found is None:
             return
-        channel, leg, rtcp = found
-        if rtcp or is_rtcp(data):
-            self._receive_rtcp(channel, leg, data)
-        elif leg is channel.external:
-            self._receive_external(channel, leg, data, now)
+        channel, bound, rtcp = found
+        leg = bound.leg
+        if rtcp:
+            leg.receive_rtcp(data)
+        elif bound is channel.external:
+            leg.receive_datagram(data, now, play=channel.plays())
+            self._report_events(channel, leg)
+            self._wake()
+            return
         else:
-            self._receive_redirect(channel, leg, data)
+            frames = leg.receive_frames(data, now)
+            octets = leg.frame_octets
+            for i in range(0, len(frames), octets):
+                self._uplink(channel, frames[i:i + octets])
+        self._drop_events(leg)
         self._wake()
 
     def close_all(self, now: float) -> None:
@@ -464,19 +324,21 @@ class RfpMedia:
             other = self._by_port.get(port)
             if other is not None and other[0] is not channel:
                 raise LinkProtocolError(f"port {port} belongs to handle {other[0].handle}")
-        if channel.external is not None:
-            self._unbind(channel.external)
         channel.codec = codec.codec
         channel.vif_ms = message.vif or mc.DEFAULT_PTIME_MS
         channel.mcei = message.mcei
-        leg = _Leg(message.local_rtp_port, message.local_rtcp_port,
-                   (str(message.tx_address), message.tx_port1),
-                   (str(message.tx_address), message.tx_port2),
-                   CODEC_ENCODINGS[codec.codec], codec.payload_type,
-                   message.dtmf_payload_type, srtp, self.rng)
-        channel.external = leg
-        channel.tone_codec = new_codec(mc.G722 if channel.wideband else mc.PCMA)
-        self._bind(channel, leg)
+        encoding = mc.AUDIO_FORMATS[CODEC_ENCODINGS[codec.codec]]
+        leg = RtpLeg(replace(encoding, payload_type=codec.payload_type),
+                     frames=channel.air_format, ptime=channel.ptime,
+                     telephone_event=message.dtmf_payload_type, srtp=_srtp(srtp), rng=self.rng,
+                     stats=channel.stats)
+        if channel.external is not None:
+            self._unbind(channel.external)
+        channel.external = BoundLeg(leg, message.local_rtp_port, message.local_rtcp_port,
+                                    (str(message.tx_address), message.tx_port1),
+                                    (str(message.tx_address), message.tx_port2))
+        channel.tone_codec = new_codec(channel.air_format)
+        self._bind(channel, channel.external)
 
     def _on_start(self, message: MediaStart, now: float) -> None:
         channel = self._channel(message.handle)
@@ -499,15 +361,14 @@ class RfpMedia:
         channel = self._channel(message.handle)
         if channel.external is None:
             raise LinkProtocolError("MEDIA_REDIRECT_START on a channel without MEDIA_CONF")
+        host = str(message.remote_address)
+        leg = RtpLeg(channel.air_format, ptime=channel.ptime, srtp=_srtp(message.srtp),
+                     rng=self.rng)
         if channel.redirect is not None:
             self._unbind(channel.redirect)
-        host = str(message.remote_address)
-        leg = _Leg(message.local_port1, message.local_port2, (host, message.remote_port1),
-                   (host, message.remote_port2), "G722" if channel.wideband else "PCMA",
-                   mc.G722.payload_type if channel.wideband else mc.PCMA.payload_type,
-                   None, message.srtp, self.rng)
-        channel.redirect = leg
-        self._bind(channel, leg)
+        channel.redirect = BoundLeg(leg, message.local_port1, message.local_port2,
+                                    (host, message.remote_port1), (host, message.remote_port2))
+        self._bind(channel, channel.redirect)
 
     def _on_redirect_stop(self, message: MediaRedirectStop, now: float) -> None:
         channel = self._channel(message.handle)
@@ -517,17 +378,9 @@ class RfpMedia:
 
     def _on_dtmf(self, message: MediaDtmf, now: float) -> None:
         channel = self._channel(message.handle)
-        leg = channel.external
-        if leg is None or leg.dtmf_pt is None:
-            raise LinkProtocolError("MEDIA_DTMF on a channel without a telephone-event type")
-        if leg.dtmf_out is not None:
-            raise LinkProtocolError("MEDIA_DTMF while an event is still being sent")
-        ticks = mc.TELEPHONE_EVENT.clock_rate * max(message.duration_ms, 1) // 1000
-        leg.dtmf_out = DtmfSender.for_digit(chr(message.key), ticks, channel.packet_ticks,
-                                            DTMF_VOLUME)
-        leg.dtmf_start = leg.sequencer.timestamp
-        leg.pending.clear()
-        channel.stats.dtmf_sent += 1
+        if channel.external is None:
+            raise LinkProtocolError("MEDIA_DTMF on a channel without MEDIA_CONF")
+        channel.external.leg.start_dtmf(chr(message.key), message.duration_ms, DTMF_VOLUME)
 
     def _on_tone(self, message: MediaTone2, now: float) -> None:
         channel = self._channel(message.handle)
@@ -540,40 +393,33 @@ class RfpMedia:
     def _uplink(self, channel: MediaChannel, frame: bytes) -> None:
         """A frame from the PP (air, or the redirect leg on an anchor) towards the far end."""
         channel.stats.air_frames_in += 1
-        leg = channel.external
-        if leg is None or not channel.sends() or leg.dtmf_out is not None:
+        bound = channel.external
+        if bound is None or not channel.sends():
             return
-        leg.pending.append(frame)
-        if len(leg.pending) < channel.frames_per_packet:
+        try:
+            data = bound.leg.push_frame(frame)
+        except CodecError:
+            channel.stats.bad_frames += 1
             return
-        packet = leg.audio_packet(leg.pending, channel.packet_ticks)
-        leg.pending.clear()
-        self._send_rtp(channel, leg, packet)
-
-    def _send_rtp(self, channel: MediaChannel, leg: _Leg, packet: RtpPacket) -> None:
-        self._datagrams.append(Datagram(leg.local_rtp, leg.remote_rtp, leg.wire(packet)))
-        if leg is channel.external:
-            channel.stats.tx_packets += 1
-            channel.stats.tx_bytes += len(packet.payload)
+        if data is not None:
+            self._datagrams.append(Datagram(bound.local_rtp, bound.remote_rtp, data))
 
     def _tick(self, now: float) -> None:
         for channel in self.channels.values():
             self._tick_channel(channel)
 
     def _tick_channel(self, channel: MediaChannel) -> None:
-        leg = channel.external
-        if leg is None:
+        bound = channel.external
+        if bound is None:
             return
-        frame = leg.next_frame(channel.stats) if channel.plays() else None
+        leg = bound.leg
+        frame = leg.next_frame() if channel.plays() else None
         if channel.tone is not None:
             frame = self._tone_frame(channel)
-        if leg.dtmf_out is not None and channel.sends():
-            leg.pending.append(b"")  # the telephone event keeps the packet clock
-            if len(leg.pending) >= channel.frames_per_packet:
-                leg.pending.clear()
-                packet = leg.dtmf_packet(channel.packet_ticks)
-                if packet is not None:
-                    self._send_rtp(channel, leg, packet)
+        if leg.sending_dtmf and channel.sends():
+            data = leg.event_tick()  # the telephone event keeps the packet clock
+            if data is not None:
+                self._datagrams.append(Datagram(bound.local_rtp, bound.remote_rtp, data))
         if frame is None:
             return
         channel.stats.air_frames_out += 1
@@ -582,11 +428,9 @@ class RfpMedia:
             if channel.mcei is not None:
                 self._voice.append(VoiceFrame(channel.mcei, frame))
             return
-        redirect.pending.append(frame)
-        if len(redirect.pending) >= channel.frames_per_packet:
-            packet = redirect.audio_packet(redirect.pending, channel.packet_ticks)
-            redirect.pending.clear()
-            self._send_rtp(channel, redirect, packet)
+        data = redirect.leg.push_frame(frame)
+        if data is not None:
+            self._datagrams.append(Datagram(redirect.local_rtp, redirect.remote_rtp, data))
 
     def _tone_frame(self, channel: MediaChannel) -> bytes | None:
         """The next 10 ms of a MEDIA_TONE2 sequence: the record's frequencies summed at their
@@ -619,86 +463,29 @@ class RfpMedia:
                 channel.tone = None
         return frame
 
-    def _receive_external(self, channel: MediaChannel, leg: _Leg, data: bytes,
-                          now: float) -> None:
-        packet = self._unwrap(channel, leg, data)
-        if packet is None:
-            return
-        is_event = leg.dtmf_pt is not None and packet.payload_type == leg.dtmf_pt
-        if packet.payload_type != leg.payload_type and not is_event:
-            channel.stats.other_payload += 1
-            return
-        if packet.ssrc != leg.ssrc_in:
-            leg.new_source(packet.ssrc)
-        channel.stats.rx_packets += 1
-        channel.stats.rx_bytes += len(packet.payload)
-        leg.reception.update(packet.sequence_number, packet.timestamp, now)
-        jitter_us = int(leg.reception.jitter * 1_000_000 / mc.NARROWBAND_RATE)
-        channel.stats.max_jitter_us = max(channel.stats.max_jitter_us, jitter_us)
-        if is_event:
-            try:
-                received = leg.dtmf_in.receive(packet)
-            except RtpError:
-                channel.stats.malformed += 1
-                return
-            for event in received:
-                channel.stats.dtmf_received += 1
-                duration_ms = event.duration * 1000 // mc.TELEPHONE_EVENT.clock_rate
+    def _report_events(self, channel: MediaChannel, leg: RtpLeg) -> None:
+        """Telephone events from the far end go to the OMM as MEDIA_DTMF; RTCP is only
+        counted."""
+        while (event := leg.next_event()) is not None:
+            if isinstance(event, DtmfReceived):
+                duration_ms = event.duration * 1000 // leg.payload.clock_rate
                 self._out.append(MediaDtmf(channel.handle, min(duration_ms, 0xFFFF),
                                            ord(event.digit), Direction.RX))
-            return
-        if channel.plays():
-            leg.buffer_packet(packet, channel.stats)
 
-    def _receive_redirect(self, channel: MediaChannel, leg: _Leg, data: bytes) -> None:
-        packet = self._unwrap(channel, leg, data)
-        if packet is None:
-            return
-        if packet.payload_type != leg.payload_type:
-            channel.stats.other_payload += 1
-            return
-        for frame in leg.frames_of(packet.payload):
-            self._uplink(channel, frame)
-
-    def _unwrap(self, channel: MediaChannel, leg: _Leg, data: bytes) -> RtpPacket | None:
-        try:
-            raw = leg.srtp.unprotect(data) if leg.srtp is not None else data
-        except SrtpError:
-            channel.stats.srtp_failures += 1
-            return None
-        try:
-            return RtpPacket.decode(raw)
-        except RtpError:
-            channel.stats.malformed += 1
-            return None
-
-    def _receive_rtcp(self, channel: MediaChannel, leg: _Leg, data: bytes) -> None:
-        try:
-            raw = leg.srtp.unprotect_rtcp(data) if leg.srtp is not None else data
-            decode_rtcp(raw)
-        except SrtpError:
-            channel.stats.srtp_failures += 1
-            return
-        except RtpError:
-            channel.stats.malformed += 1
-            return
-        channel.stats.rtcp_received += 1
+    @staticmethod
+    def _drop_events(leg: RtpLeg) -> None:
+        while leg.next_event() is not None:
+            pass
 
     def _rtcp(self, now: float) -> None:
         for channel in self.channels.values():
-            leg = channel.external
-            if leg is None or not channel.sends() or now < channel.next_rtcp:
+            bound = channel.external
+            if bound is None or not channel.sends() or now < channel.next_rtcp:
                 continue
             channel.next_rtcp = now + RTCP_INTERVAL
-            seq = leg.sequencer
-            report = SenderReport(seq.ssrc, ntp_timestamp(self.wall_clock()), seq.timestamp,
-                                  seq.packets, seq.octets)
             cname = CNAME_FORMAT.format(rfp_id=self.rfp_id, host=self.host)
-            data = encode_rtcp([report, SourceDescription(((seq.ssrc, cname),))])
-            if leg.srtp is not None:
-                data = leg.srtp.protect_rtcp(data)
-            self._datagrams.append(Datagram(leg.local_rtcp, leg.remote_rtcp, data))
-            channel.stats.rtcp_sent += 1
+            data = bound.leg.sender_report(self.wall_clock(), cname)
+            self._datagrams.append(Datagram(bound.local_rtcp, bound.remote_rtcp, data))
 
     # -- helpers -------------------------------------------------------------------------------
     def _close(self, handle: int, now: float) -> None:
@@ -706,9 +493,10 @@ class RfpMedia:
         if channel is None:
             return
         stats = channel.stats
-        leg = channel.external
-        lost = max(0, leg.reception.lost) if leg is not None and leg.ssrc_in is not None else 0
-        peer = leg.remote_rtp[0] if leg is not None else "0.0.0.0"
+        bound = channel.external
+        lost = (max(0, bound.leg.reception.lost)
+                if bound is not None and bound.leg.remote_ssrc is not None else 0)
+        peer = bound.remote_rtp[0] if bound is not None else "0.0.0.0"
         started = channel.started_at if channel.started_at is not None else now
         self._out.append(MediaStatistics(
             handle, bytes(2), int(max(0.0, now - started)), stats.tx_packets & 0xFFFFFFFF,
@@ -719,22 +507,22 @@ class RfpMedia:
 
     def _drop(self, handle: int) -> None:
         channel = self.channels.pop(handle)
-        for leg in (channel.external, channel.redirect):
-            if leg is not None:
-                self._unbind(leg)
+        for bound in (channel.external, channel.redirect):
+            if bound is not None:
+                self._unbind(bound)
 
-    def _bind(self, channel: MediaChannel, leg: _Leg) -> None:
-        for port, rtcp in ((leg.local_rtp, False), (leg.local_rtcp, True)):
+    def _bind(self, channel: MediaChannel, bound: BoundLeg) -> None:
+        for port, rtcp in ((bound.local_rtp, False), (bound.local_rtcp, True)):
             other = self._by_port.get(port)
             if other is not None and other[0] is not channel:
                 raise LinkProtocolError(f"port {port} belongs to handle {other[0].handle}")
-            self._by_port[port] = (channel, leg, rtcp)
+            self._by_port[port] = (channel, bound, rtcp)
         self.ports_generation += 1
 
-    def _unbind(self, leg: _Leg) -> None:
-        for port in leg.ports:
+    def _unbind(self, bound: BoundLeg) -> None:
+        for port in bound.ports:
             found = self._by_port.get(port)
-            if found is not None and found[1] is leg:
+            if found is not None and found[1] is bound:
                 del self._by_port[port]
                 self.ports_generation += 1
 
@@ -755,6 +543,13 @@ class RfpMedia:
     def _wake(self) -> None:
         if self.on_output is not None:
             self.on_output()
+
+
+def _srtp(block: SrtpBlock | None) -> SrtpSession | None:
+    """The SRTP session of a leg the OMM keyed (MEDIA_CONF tail, MEDIA_REDIRECT_START)."""
+    if block is None:
+        return None
+    return SrtpSession(mc.SUITES[block.suite], block.tx_key, block.rx_key)
 
 
 _HANDLERS: dict[type[TypedMessage], Callable[[RfpMedia, Any, float], None]] = {
@@ -800,7 +595,7 @@ def _bench_pair(suite: mc.CryptoSuite | None) -> tuple[RfpMedia, RfpMedia]:
 def _bench_path(suite: mc.CryptoSuite | None, seconds: float) -> float:
     """Packets/s through air frames -> RTP/SRTP (A) -> RTP -> 10 ms air frames (B)."""
     a, b = _bench_pair(suite)
-    frame = bytes(range(AIR_VOICE_OCTETS))
+    frame = bytes(range(frame_octets(mc.PCMA)))
     now = 0.0
     done = 0
     spent = 0.0

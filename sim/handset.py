@@ -279,6 +279,51 @@ TRANSITIONS: Final[dict[tuple[State, str], State]] = {
 }
 
 
+class Location(Enum):
+    """Location registration with the system of the RFP locked to (EN 300 175-5 §13.4)."""
+
+    IDLE = "idle"
+    """Nothing to register: switched off, no RFP, or no subscription for the RFP's system."""
+    LOCATING = "locating"
+    """A LOCATE-REQUEST is queued or waits for the FP's answer."""
+    BACKING_OFF = "backing off"
+    """The last attempt ended without an answer (link released, failed, timed out); the next
+    one is due at a deadline (locate_retry_delay)."""
+    REGISTERED = "registered"
+    """LOCATE-ACCEPT came."""
+    REJECTED = "rejected"
+    """LOCATE-REJECT came: the FP's answer stands until the handset locks to a system anew."""
+
+
+#: (location state, what happens) -> next state. Happenings not listed change nothing: an
+#: answer nobody waits for, an attempt lost while none runs.
+LOCATION_TRANSITIONS: Final[dict[tuple[Location, str], Location]] = {
+    **{(s, "locate"): Location.LOCATING for s in Location},
+    (Location.LOCATING, "accepted"): Location.REGISTERED,
+    (Location.LOCATING, "rejected"): Location.REJECTED,
+    (Location.LOCATING, "lost"): Location.BACKING_OFF,
+    (Location.BACKING_OFF, "retry"): Location.LOCATING,
+    **{(s, "stop"): Location.IDLE for s in Location},
+}
+
+LOCATE_RETRY_FIRST_S: Final = 4.0
+"""Decided (GAP and the Mitel manuals set no figure): a location registration that ended
+without an answer is tried again after this long, and after twice as long for each further
+attempt lost in a row, up to LOCATE_RETRY_MAX_S; each wait is drawn from its upper half, so
+that the handsets of a site whose OMM was too busy to answer do not all come back at once.
+A LOCATE-REJECT is an answer and is not retried; neither is anything once the handset is
+switched off, hears no RFP or has no subscription for the system it hears."""
+LOCATE_RETRY_MAX_S: Final = 60.0
+"""Decided: the longest wait between two location registration attempts."""
+
+
+def locate_retry_delay(failures: int, fraction: float) -> float:
+    """Seconds until the next attempt after `failures` (>= 1) lost in a row; `fraction` in
+    [0, 1] picks the point in the upper half of the back-off window."""
+    window = min(LOCATE_RETRY_FIRST_S * (1 << min(failures - 1, 16)), LOCATE_RETRY_MAX_S)
+    return window * (0.5 + 0.5 * fraction)
+
+
 class CallState(Enum):
     """The call as the user sees it (EN 300 175-5 §9.3 T-states, folded)."""
 
@@ -366,6 +411,8 @@ class Handset:
         """Announce "re-keying and default cipher key early encryption" in TERMINAL-CAPABILITY."""
         self.window = window
         self.state = State.OFF
+        self.location = Location.IDLE
+        """Location registration with the system of the RFP locked to."""
         self.subscriptions: dict[str, Subscription] = {}
         """By PARK text."""
         self.display: list[str] = []
@@ -401,6 +448,9 @@ class Handset:
         self._idle_deadline: float | None = None
         self._job_deadline: float | None = None
         self._early_deadline: float | None = None
+        self._locate_retry_at: float | None = None
+        self._locate_failures = 0
+        """Location registration attempts lost in a row (the back-off grows with them)."""
         self._link_pmid = 0
         """The PMID the present connection was set up with."""
         self._rx_lln = cv.LLN_DEFAULT
@@ -478,6 +528,9 @@ class Handset:
             raise HandsetStateError(f"cannot {happening} while {self.state.value}")
         self.state = nxt
 
+    def _go_location(self, happening: str) -> None:
+        self.location = LOCATION_TRANSITIONS.get((self.location, happening), self.location)
+
     # -- the air model's calls -----------------------------------------------------------------
     def power_on(self, now: float) -> None:
         """Switch on; the handset searches until `lock` names an RFP (then it registers)."""
@@ -497,8 +550,10 @@ class Handset:
             return
         was = self.rfpi
         self.rfp_id, self.rfpi = rfp_id, rfpi
-        if self.subscription is not None and (was is None or was.ari != rfpi.ari):
-            self._queue(_Job(Task.LOCATE))
+        if self.subscription is None:
+            self._stop_locating()
+        elif was is None or was.ari != rfpi.ari:
+            self._start_locating()
         self._show_idle()
         self._connect_if_needed(now)
 
@@ -509,6 +564,7 @@ class Handset:
         self._go("unlock")
         self.rfp_id = self.rfpi = None
         self._next_lock = None
+        self._stop_locating()
         if connected:
             self._end_connection()
             self._jobs.clear()
@@ -531,6 +587,7 @@ class Handset:
         """Detach (MM DETACH) when registered, then switch off."""
         sub = self.subscription
         reachable = self.state in (State.LOCKED, State.CONNECTING, State.CONNECTED)
+        self._stop_locating()
         if sub is not None and sub.tpui is not None and reachable:
             self._power_off_after = True
             self._queue(_Job(Task.DETACH))
@@ -543,6 +600,7 @@ class Handset:
             self._out.append((self.rfp_id, AirRelease(self._link_pmid)))
         self._end_connection()
         self._go("power_off")
+        self._stop_locating()
         self._jobs.clear()
         self._power_off_after = False
         self.display = []
@@ -767,7 +825,43 @@ class Handset:
             return
         if reason != "released":  # give up what was asked; try again when the user asks
             self._jobs.clear()
+        if self.location is Location.LOCATING and not self._locate_queued():
+            self._locate_lost(now)  # the handset tries that one again by itself
         self._connect_if_needed(now)  # what is still queued gets a new connection
+
+    # -- location registration -------------------------------------------------------------
+    def _start_locating(self, *, retry: bool = False) -> None:
+        self._go_location("retry" if retry else "locate")
+        if not retry:
+            self._locate_failures = 0
+        self._locate_retry_at = None
+        self._queue(_Job(Task.LOCATE))
+
+    def _locate_queued(self) -> bool:
+        job = self._job
+        return (job is not None and job.task is Task.LOCATE) or any(
+            j.task is Task.LOCATE for j in self._jobs)
+
+    def _locate_lost(self, now: float) -> None:
+        """The attempt ended without LOCATE-ACCEPT or -REJECT: the next is due after a
+        back-off (LOCATE_RETRY_FIRST_S)."""
+        self._go_location("lost")
+        self._locate_failures += 1
+        fraction = int.from_bytes(self.random(2), "big") / 0xFFFF
+        self._locate_retry_at = now + locate_retry_delay(self._locate_failures, fraction)
+
+    def _retry_locating(self, now: float) -> None:
+        self._locate_retry_at = None
+        if self.subscription is None or self.rfp_id is None:
+            self._stop_locating()
+            return
+        self._start_locating(retry=True)
+        self._connect_if_needed(now)
+
+    def _stop_locating(self) -> None:
+        self._go_location("stop")
+        self._locate_failures = 0
+        self._locate_retry_at = None
 
     # -- jobs ----------------------------------------------------------------------------------
     def _next_job(self, now: float) -> None:
@@ -791,6 +885,8 @@ class Handset:
             )
             self._send(msg, cv.LLN_SUBSCRIPTION)
         elif sub is None or self.rfpi is None:
+            if task is Task.LOCATE:
+                self._stop_locating()
             self._job_done(now)
         elif task is Task.LOCATE:
             msg = mm.locate_request(
@@ -965,6 +1061,7 @@ class Handset:
             self._job_deadline,
             self._early_deadline,
             self._answer_at,
+            self._locate_retry_at,
         )
         return min((t for t in deadlines if t is not None), default=None)
 
@@ -983,6 +1080,8 @@ class Handset:
             self._release("procedure timed out", now)
         elif self._idle_deadline is not None and now >= self._idle_deadline:
             self._release("idle", now)
+        if self._locate_retry_at is not None and now >= self._locate_retry_at:
+            self._retry_locating(now)
         self._flush(now)
 
     # -- NWK from the FP -----------------------------------------------------------------------
@@ -1037,7 +1136,7 @@ class Handset:
         self._show_idle()
         if self._job is not None and self._job.task is Task.SUBSCRIBE:
             self._job_done(now)
-        self._queue(_Job(Task.LOCATE))
+        self._start_locating()
         self._next_job(now)
 
     def _on_access_rights_reject(self, msg: NwkMessage, now: float) -> None:
@@ -1082,6 +1181,8 @@ class Handset:
     def _on_locate_accept(self, msg: NwkMessage, now: float) -> None:
         sub = self.subscription
         identity = msg.find(PortableIdentity)
+        self._go_location("accepted")
+        self._locate_failures = 0
         if sub is not None and identity is not None and isinstance(identity.identity, Tpui):
             sub.tpui = identity.identity
             self._events.append(Registered(sub.tpui.value))
@@ -1091,6 +1192,8 @@ class Handset:
 
     def _on_locate_reject(self, msg: NwkMessage, now: float) -> None:
         reason = _reason(msg.find(RejectReason))
+        self._go_location("rejected")
+        self._locate_failures = 0
         self._events.append(RegistrationFailed(reason))
         self.display = ["Not registered", reason]
         if self._job is not None and self._job.task is Task.LOCATE:

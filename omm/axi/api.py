@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from omm.axi import handlers  # noqa: F401  (registers the request handlers)
-from omm.axi.dispatch import Ctx, dispatch
+from omm.axi.dispatch import Ctx, PendingVerification, dispatch
 from omm.axi.gate import Gatekeeper
 from omm.axi.render import render_account, render_pp, render_rfp_state, render_user
 from omm.axi.summaries import device_summary, rfp_summary, user_summary
@@ -61,7 +61,8 @@ class AxiApi:
         """Sessions that logged in: what axiClients limits and OpenResp reports."""
         return sum(1 for s in self.sessions if s.state is LinkState.OPEN)
 
-    def handle(self, ctx: Ctx, req: Message) -> Message:
+    def handle(self, ctx: Ctx, req: Message) -> Message | PendingVerification:
+        """The answer, or what to verify off the loop before it (dispatch.conclude)."""
         return dispatch(self, ctx, req)
 
     # -- events ----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Request dispatch: login gate, permission check, handler table (axi.md §2-3).
 
 A handler parses its request, calls the model and renders the answer; errors
-raised anywhere below become the schema's error response here.
+raised anywhere below become the schema's error response here. A handler whose answer
+needs a password checked (Open) returns a PendingVerification instead: the edge runs the
+check off the event loop and then asks conclude() for the answer.
 """
 
 from __future__ import annotations
@@ -42,7 +44,27 @@ class Ctx:
         return self.peer.rsplit(":", 1)[0]
 
 
-Handler = Callable[["AxiApi", Ctx, Message], Message]
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to a request whose verification came back."""
+
+    response: Message
+    """What to answer."""
+    delay: float = 0.0
+    """Seconds to hold the answer back (a failed login's)."""
+
+
+@dataclass(frozen=True)
+class PendingVerification:
+    """A request that can be answered only once a password has been checked."""
+
+    check: Callable[[], bool]
+    """The slow check; touches nothing shared, so the edge runs it in a worker thread."""
+    conclude: Callable[[bool], Verdict]
+    """Back on the event loop: the answer, given what check() said."""
+
+
+Handler = Callable[["AxiApi", Ctx, Message], "Message | PendingVerification"]
 
 
 @dataclass(frozen=True)
@@ -76,8 +98,9 @@ def _allowed(account: dict[str, Any], perm: str) -> bool:
     return perm in account["permission"] or can_write(account)
 
 
-def dispatch(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    """Answer one request; never raises for anything a client can send."""
+def dispatch(api: AxiApi, ctx: Ctx, req: Message) -> Message | PendingVerification:
+    """Answer one request, or say what must be verified first; never raises for anything a
+    client can send."""
     name = req.name
     session = ctx.session
     r = ROUTES.get(name)
@@ -98,13 +121,27 @@ def dispatch(api: AxiApi, ctx: Ctx, req: Message) -> Message:
             if not _allowed(account, r.permission):
                 raise AxiError("EPerm", f"{name} needs permission {r.permission}")
         return r.handler(api, ctx, req)
-    except AxiError as exc:
+    except Exception as exc:
+        return _error_answer(ctx, req, exc)
+
+
+def conclude(ctx: Ctx, req: Message, pending: PendingVerification, verified: bool) -> Verdict:
+    """The answer to a request once its verification came back; never raises."""
+    try:
+        return pending.conclude(verified)
+    except Exception as exc:
+        return Verdict(_error_answer(ctx, req, exc))
+
+
+def _error_answer(ctx: Ctx, req: Message, exc: Exception) -> Message:
+    """The wire's answer to what a handler raised."""
+    if isinstance(exc, AxiError):
         return error_response(req, exc)
-    except ModelError as exc:
+    if isinstance(exc, ModelError):
         return error_response(req, AxiError(exc.code, exc.info, bad=exc.field))
-    except Exception:  # a bug must not take the server down; answer and log it
-        log.exception("AXI %s from %s: handler failed", name, ctx.peer)
-        return error_response(req, AxiError("EFailed", "internal error"))
+    # A bug must not take the server down; answer and log it.
+    log.error("AXI %s from %s: handler failed", req.name, ctx.peer, exc_info=exc)
+    return error_response(req, AxiError("EFailed", "internal error"))
 
 
 def error_response(req: Message, exc: AxiError) -> Message:

@@ -2,7 +2,8 @@
 
 One per OMM, shared by the plain and TLS listeners: connections that have not logged in yet
 are admitted, evicted or refused here, and what happened to them is logged once per source
-address and then summed up, never once per connection.
+address and then summed up, never once per connection. Their password checks run here too,
+in worker threads and a few at a time, so that no Open stalls the event loop.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from sipdect.axi.admission import Admission, PreLoginGate, PreLoginLimits, SourceReport
@@ -31,6 +33,7 @@ class Gatekeeper:
     def __init__(self, limits: PreLoginLimits | None = None) -> None:
         self.gate: PreLoginGate[Waiting] = PreLoginGate(limits)
         self._timer: asyncio.TimerHandle | None = None
+        self._checks = asyncio.Semaphore(self.gate.limits.password_checks)
 
     @property
     def limits(self) -> PreLoginLimits:
@@ -43,6 +46,12 @@ class Gatekeeper:
         if admission.evict is not None:
             admission.evict.drop()
         return admission.admitted
+
+    async def check_password(self, check: Callable[[], bool]) -> bool:
+        """Run `check` (a password hash) in the loop's executor, at most
+        limits.password_checks at a time; the others wait in line, first come first served."""
+        async with self._checks:
+            return await asyncio.get_running_loop().run_in_executor(None, check)
 
     def done(self, conn: Waiting) -> None:
         """`conn` logged in or closed."""

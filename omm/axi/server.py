@@ -1,7 +1,9 @@
 """The asyncio edge of AXI: plain TCP (12621) and TLS (12622) listeners around AxiServerSession.
 
 A few dozen lines: pump bytes into the session, requests into the API, frames out
-one write each with TCP_NODELAY, and the session's timer into call_at.
+one write each with TCP_NODELAY, and the session's timer into call_at. An Open's password
+is checked by the gatekeeper off the loop; meanwhile the connection reads nothing more and
+its later requests wait, and a failed Open's answer is held back (the tarpit).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import ssl
 import time
 
 from omm.axi.api import AxiApi
-from omm.axi.dispatch import Ctx
+from omm.axi.dispatch import Ctx, PendingVerification, conclude
+from sipdect.axi.codec import Message
 from sipdect.axi.session import (
     AxiServerSession,
     ConnectionTerminated,
@@ -45,6 +48,9 @@ class AxiConnection(asyncio.BufferedProtocol):
         self._waiting = False
         """Counted by the pre-login gate: connected, not logged in yet."""
         self._timer: asyncio.TimerHandle | None = None
+        self._verification: asyncio.Task[bool] | None = None
+        self._held: asyncio.TimerHandle | None = None
+        """A failed Open's answer, held back."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -82,10 +88,11 @@ class AxiConnection(asyncio.BufferedProtocol):
         while (event := self.session.next_event()) is not None:
             if isinstance(event, RequestReceived):
                 ctx = Ctx(self.session, self.peer)
-                self.session.respond(event.request, self.api.handle(ctx, event.request))
-                if self._waiting and self.session.state is LinkState.OPEN:
-                    self._waiting = False
-                    self.api.gatekeeper.done(self)
+                answer = self.api.handle(ctx, event.request)
+                if isinstance(answer, PendingVerification):
+                    self._verify(ctx, event.request, answer)
+                else:  # only an Open logs in, and an Open is always verified first
+                    self.session.respond(event.request, answer)
             elif isinstance(event, ConnectionTerminated):
                 if self._waiting:  # summed up per source: anyone can open these
                     self.api.gatekeeper.refused(self.source, event.reason)
@@ -97,6 +104,46 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.flush()
         self.api.deliver()
         self._arm_timer()
+
+    def _verify(self, ctx: Ctx, request: Message, pending: PendingVerification) -> None:
+        """Check the password in a worker thread; read nothing more until the answer."""
+        self.session.defer(request)
+        if self.transport is not None:
+            self.transport.pause_reading()
+        self._verification = task = asyncio.ensure_future(
+            self.api.gatekeeper.check_password(pending.check))
+        task.add_done_callback(lambda t: self._verified(ctx, request, pending, t))
+
+    def _verified(self, ctx: Ctx, request: Message, pending: PendingVerification,
+                  task: asyncio.Task[bool]) -> None:
+        self._verification = None
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None:
+            log.error("AXI %s %s: password check failed", self.label, self.peer,
+                      exc_info=failure)
+        # Concluded even when the link is gone: a failed login is logged all the same.
+        verdict = conclude(ctx, request, pending, failure is None and task.result())
+        if self.transport is None or self.transport.is_closing():
+            return
+        if verdict.delay > 0:
+            self._held = asyncio.get_running_loop().call_later(
+                verdict.delay, self._release, request, verdict.response)
+        else:
+            self._release(request, verdict.response)
+
+    def _release(self, request: Message, response: Message) -> None:
+        """Answer the deferred request, then serve what waited behind it."""
+        self._held = None
+        self.session.respond(request, response)
+        if self._waiting and self.session.state is LinkState.OPEN:  # logged in (Open)
+            self._waiting = False
+            self.api.gatekeeper.done(self)
+        self.session.handle_timer(time.monotonic())  # a login deadline passed meanwhile
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+        self._process()
 
     def flush(self) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -140,6 +187,8 @@ class AxiConnection(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self._held is not None:
+            self._held.cancel()
         self.session.close("connection lost")
         self.api.detach(self.session)
         self.api.gatekeeper.done(self)

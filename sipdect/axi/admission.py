@@ -30,10 +30,16 @@ class PreLoginLimits:
     """Seconds a connection may take to log in."""
     report_interval: float = conventions.REFUSAL_REPORT_S
     """Seconds between two summary lines about one source."""
+    failed_login_delay: float = conventions.FAILED_LOGIN_DELAY_S
+    """Seconds a failed Open's answer is held back."""
+    password_checks: int = conventions.PASSWORD_CHECKS_AT_ONCE
+    """Password checks that may run at the same time (off the event loop)."""
 
     def __post_init__(self) -> None:
         if self.per_source < 1 or self.total < 1:
             raise ValueError("pre-login limits must admit at least one connection")
+        if self.password_checks < 1 or self.failed_login_delay < 0:
+            raise ValueError("pre-login limits need a password check slot and a delay >= 0")
 
 
 @dataclass(slots=True)

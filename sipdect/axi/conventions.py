@@ -47,6 +47,16 @@ PRE_LOGIN_TOTAL = 40
 #: Refused or dropped pre-login connections are logged once per source address, then
 #: summed up in one line per source at most this often [A].
 REFUSAL_REPORT_S = 60.0
+#: A failed Open (EAuth) is answered this long after its password was checked [A]. A real
+#: OMM locks no account out and limits no number of attempts (seed 000 "Application - Login
+#: Security"), and a failed Open leaves the link open for another try (axi.md §1 "Before
+#: login"); so guessing is slowed instead: about one guess a second per connection, within
+#: the pre-login quota and deadline above. A successful Open is answered at once.
+FAILED_LOGIN_DELAY_S = 1.0
+#: Password checks (scrypt, tens of ms of CPU each) run in a worker thread, never on the
+#: event loop that serves the RFPs, SIP and voice, and at most this many at once per OMM
+#: [A]; further Opens wait in line, so a flood of them costs one core at most.
+PASSWORD_CHECKS_AT_ONCE = 1
 #: Answer to an Open while axiClients sessions are logged in already; the link is then
 #: closed [A] (a real OMM refuses the connection; the error code is our choice).
 AXI_CLIENTS_FULL = ("EFailed", "too many AXI clients logged in (axiClients)")

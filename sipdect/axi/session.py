@@ -1,7 +1,9 @@
 """Sans-I/O AXI server session: framing, seq echo, login state, timers (axi.md §1-2).
 
 Fed bytes and the current time; yields requests as events and queues response
-and event frames, one frame per write. No socket, task or clock inside.
+and event frames, one frame per write. No socket, task or clock inside. A request whose
+answer takes time (an Open's password check, done off the event loop) is deferred: the
+requests read after it wait until it is answered, so answers keep the order of requests.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ class ConnectionTerminated:
 
 Event = RequestReceived | ConnectionTerminated
 
+
+@dataclass(slots=True)
+class _Answered:
+    """A frame the session answered itself (a malformed request), in its place in line."""
+
+    data: bytes
+
 _NAME_RE = re.compile(rb"^\s*<([A-Za-z][A-Za-z0-9_]{0,63})[\s/>]")
 _SEQ_RE = re.compile(rb"\sseq\s*=\s*[\"'](-?\d{1,18})[\"']")
 
@@ -62,13 +71,14 @@ class AxiServerSession:
         self.sync_client = False
         self.subscriptions: dict[str, Subscription] = {}
         self._decoder = FrameDecoder()
-        self._events: deque[Event] = deque()
+        self._events: deque[Event | _Answered] = deque()
         self._out: list[bytes] = []
         self._idle_timeout = idle_timeout
         self._login_timeout = login_timeout
         self._last_activity = now
         self._opened_at = now
         self._closing: str | None = None
+        self._deferred: Message | None = None
 
     # -- input ---------------------------------------------------------------
     def receive_data(self, data: bytes, now: float) -> None:
@@ -105,17 +115,42 @@ class AxiServerSession:
         if s:
             attrs["seq"] = s.group(1).decode()
         attrs.update(errCode="EInval", info=f"malformed message: {why}"[:200])
-        self._out.append(frame(Message(m.group(1).decode() + "Resp", attrs)))
+        self._events.append(_Answered(frame(Message(m.group(1).decode() + "Resp", attrs))))
         return True
 
     def next_event(self) -> Event | None:
-        if not self._events:
-            return None
-        event = self._events.popleft()
-        if isinstance(event, ConnectionTerminated):
-            # Requests read before the fatal input were served in the state they met.
-            self.state = LinkState.CLOSED
-        return event
+        """The next request or the end of the link; None while a deferred request waits.
+        Answer (or defer) each request before asking for the next: answers the session
+        gives itself (EInval to a malformed frame) go out in their turn."""
+        while self._events and self._deferred is None:
+            event = self._events.popleft()
+            if isinstance(event, _Answered):
+                self._out.append(event.data)
+                continue
+            if isinstance(event, ConnectionTerminated):
+                # Requests read before the fatal input were served in the state they met;
+                # nothing is served after the end (a deadline ends the link before them).
+                self.state = LinkState.CLOSED
+                self._events.clear()
+            return event
+        return None
+
+    def defer(self, request: Message) -> None:
+        """`request` (the one next_event just gave) is answered later with respond(): until
+        then nothing read after it is handed out or answered, and no timer runs (a client
+        whose Open is being checked is not timed out for the server's slowness); call
+        handle_timer() after the answer, for a deadline that passed meanwhile."""
+        self._deferred = request
+
+    @property
+    def closing(self) -> bool:
+        """The link is ending or has ended: nothing more is answered on it."""
+        return self.state is LinkState.CLOSED or self._closing is not None
+
+    @property
+    def deferred(self) -> Message | None:
+        """The request whose answer is awaited, if any."""
+        return self._deferred
 
     # -- output --------------------------------------------------------------
     def respond(self, request: Message, response: Message) -> None:
@@ -124,6 +159,8 @@ class AxiServerSession:
         if seq is not None:
             response.attrs = {"seq": seq, **response.attrs}
         self._out.append(frame(response))
+        if request is self._deferred:
+            self._deferred = None
 
     def respond_error(self, request: Message, error: AxiError,
                       extra: dict[str, str] | None = None) -> None:
@@ -157,7 +194,7 @@ class AxiServerSession:
         return sub.all_items or item is None or item in sub.items
 
     def get_timer(self) -> float | None:
-        if self.state is LinkState.CLOSED or self._closing:
+        if self.state is LinkState.CLOSED or self._closing or self._deferred is not None:
             return None
         if self.state is LinkState.NEW:
             return min(self._opened_at + self._login_timeout,
@@ -168,15 +205,20 @@ class AxiServerSession:
         deadline = self.get_timer()
         if deadline is None or now < deadline:
             return
+        # Requests still waiting behind a deferred one are not served after a deadline:
+        # pipelining Opens must not keep a link beyond its login deadline.
         if self.state is LinkState.NEW and now >= self._opened_at + self._login_timeout:
-            self._terminate(f"no login within {self._login_timeout:.0f} s")
+            self._terminate(f"no login within {self._login_timeout:.0f} s", first=True)
         else:
-            self._terminate(f"idle for {self._idle_timeout:.0f} s without a request")
+            self._terminate(f"idle for {self._idle_timeout:.0f} s without a request", first=True)
 
-    def _terminate(self, reason: str) -> None:
+    def _terminate(self, reason: str, *, first: bool = False) -> None:
         if self.state is not LinkState.CLOSED and not self._closing:
             self._closing = reason
-            self._events.append(ConnectionTerminated(reason))
+            if first:
+                self._events.appendleft(ConnectionTerminated(reason))
+            else:
+                self._events.append(ConnectionTerminated(reason))
 
     def close(self, reason: str) -> None:
         self._terminate(reason)

@@ -4,12 +4,13 @@ unprotected, through the kit's paths against pylibsrtp alone in the same run.
 Packets are 12-octet RTP headers with 160 octets of G.711 (20 ms), for both SDES
 suites. Paths, slowest first:
 
-- stream: MediaSender (two 10 ms frames -> A-law -> RTP -> SRTP) then MediaReceiver
-  (SRTP -> RTP -> reorder buffer -> A-law decode);
+- leg: the RTP leg every call end uses (sipdect.media.leg): two 10 ms A-law frames ->
+  RTP -> SRTP on one leg, then SRTP -> RTP -> jitter buffer -> two frames played on the
+  other;
 - session: SrtpSession.protect/unprotect on ready-made RTP packets;
 - ceiling: pylibsrtp Session.protect/unprotect on the same packets.
 
-Only the work on packets is timed; making PCM and RTP inputs is not.
+Only the work on packets is timed; making frames and RTP inputs is not.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import numpy as np
 import pylibsrtp
 
 from sipdect.media import constants as c
-from sipdect.media.codecs import Pcm
+from sipdect.media.codecs import alaw_encode
+from sipdect.media.leg import RtpLeg
 from sipdect.media.signals import ToneGenerator
 from sipdect.media.srtp import SrtpSession
-from sipdect.media.stream import MediaReceiver, MediaSender
 
 CHUNK = 2000  # packets prepared (untimed) per timed batch
 _HEADER = struct.Struct("!BBHII")
@@ -89,49 +90,54 @@ def _session(suite: c.CryptoSuite, seconds: float) -> float:
     return _measure(seconds, batch)
 
 
-def _stream(suite: c.CryptoSuite, seconds: float) -> float:
+def _leg(suite: c.CryptoSuite, seconds: float) -> float:
     key = os.urandom(30)
-    sender = MediaSender(c.PCMA, srtp=SrtpSession(suite, key, key))
-    receiver = MediaReceiver(c.PCMA, srtp=SrtpSession(suite, key, key))
+    sender = RtpLeg(c.PCMA, srtp=SrtpSession(suite, key, key))
+    receiver = RtpLeg(c.PCMA, srtp=SrtpSession(suite, key, key))
     tone = ToneGenerator()
-    frames: list[Pcm] = [tone.next_frame() for _ in range(2 * CHUNK)]
+    frames = [alaw_encode(tone.next_frame()) for _ in range(2 * CHUNK)]
     clock = [0.0]
 
     def batch(i: int) -> Callable[[], None]:
         def work() -> None:
-            push, receive = sender.push_frame, receiver.receive_datagram
+            push, receive, play = sender.push_frame, receiver.receive_datagram, \
+                receiver.next_frame
             now = clock[0]
             for frame in frames:
-                for datagram in push(frame):
+                datagram = push(frame)
+                if datagram is not None:
                     now += 0.02
                     receive(datagram, now)
+                    play()
+                    play()
             clock[0] = now
         return work
     rate = _measure(seconds, batch)
-    lost = receiver.stats.srtp_failures + receiver.stats.lost + receiver.stats.malformed
-    if lost:
-        raise RuntimeError(f"benchmark stream lost {lost} packets")
+    stats = receiver.stats
+    if stats.srtp_failures or stats.malformed or stats.late or stats.overflows \
+            or stats.rx_packets != sender.stats.tx_packets:
+        raise RuntimeError(f"benchmark leg lost packets: {stats}")
     return rate
 
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Packets/s protected+unprotected per suite and path, each path's share of the
     ceiling (1.0 = as fast as pylibsrtp alone), and how many call ends (an RFP's side
-    of a 20 ms call) the stream path carries on one core."""
+    of a 20 ms call) the leg path carries on one core."""
     seconds = 0.15 if quick else 2.0
     suites: dict[str, Any] = {}
     for suite in c.SUITES.values():
         ceiling = _ceiling(suite, seconds)
         session = _session(suite, seconds)
-        stream = _stream(suite, seconds)
+        leg = _leg(suite, seconds)
         suites[suite.name] = {
             "ceiling_pkt_per_s": round(ceiling),
             "session_pkt_per_s": round(session),
-            "stream_pkt_per_s": round(stream),
+            "leg_pkt_per_s": round(leg),
             "session_ratio": round(session / ceiling, 3),
-            "stream_ratio": round(stream / ceiling, 3),
+            "leg_ratio": round(leg / ceiling, 3),
             # One end of a 20 ms call sends 50 and receives 50 packets a second.
-            "stream_call_ends_per_core": int(stream / (1000 / c.DEFAULT_PTIME_MS)),
+            "leg_call_ends_per_core": int(leg / (1000 / c.DEFAULT_PTIME_MS)),
         }
     return {
         "what": "SRTP protect+unprotect, 172-octet RTP (160 octets G.711), one core",

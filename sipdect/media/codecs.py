@@ -12,7 +12,7 @@ lookup built once from the segment definitions, decoding a 256-entry one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -151,6 +151,18 @@ def frame_samples(sample_rate: int, frame_ms: int = c.FRAME_MS) -> int:
     return samples
 
 
+def frame_octets(payload: c.PayloadFormat, frame_ms: int = c.FRAME_MS) -> int:
+    """Octets in one coded frame: 80 for 10 ms of G.711 or G.722 (64 kbit/s)."""
+    rate = c.CODEC_OCTET_RATES.get(payload.encoding.upper())
+    if rate is None:
+        raise CodecError(f"{payload.encoding} is not a constant-rate codec the kit frames; "
+                         f"use one of {', '.join(c.CODEC_OCTET_RATES)}")
+    octets, rest = divmod(rate * frame_ms, 1000)
+    if rest or octets <= 0:
+        raise CodecError(f"{frame_ms} ms is not a whole number of {payload.encoding} octets")
+    return octets
+
+
 def frames(pcm: npt.ArrayLike, sample_rate: int = c.NARROWBAND_RATE,
            frame_ms: int = c.FRAME_MS) -> Iterator[Pcm]:
     """Consecutive whole frames of `pcm`; a short tail is dropped."""
@@ -176,3 +188,21 @@ def alaw_to_ulaw(data: bytes) -> bytes:
 def ulaw_to_alaw(data: bytes) -> bytes:
     """G.711 µ-law octets as A-law."""
     return data.translate(ULAW_TO_ALAW)
+
+
+def transcoder(source: c.PayloadFormat, target: c.PayloadFormat) -> Callable[[bytes], bytes] | None:
+    """How coded octets of `source` become `target`'s: None when the encodings are the same,
+    the law conversion between G.711 A-law and µ-law; CodecError for any other pair."""
+    pair = (source.encoding.upper(), target.encoding.upper())
+    if pair[0] == pair[1]:
+        return None
+    converter = _LAW_CONVERTERS.get(pair)
+    if converter is None:
+        raise CodecError(f"{source.encoding} cannot be carried as {target.encoding}; only "
+                         f"G.711 A-law and µ-law convert into each other")
+    return converter
+
+
+_LAW_CONVERTERS: dict[tuple[str, str], Callable[[bytes], bytes]] = {
+    ("PCMA", "PCMU"): alaw_to_ulaw, ("PCMU", "PCMA"): ulaw_to_alaw,
+}

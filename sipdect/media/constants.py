@@ -70,6 +70,13 @@ TELEPHONE_EVENT = PayloadFormat(101, "telephone-event", 8000, NARROWBAND_RATE)
 
 #: Static payload types by number (RFC 3551 §6) for m-lines without a=rtpmap.
 STATIC_FORMATS: dict[int, PayloadFormat] = {f.payload_type: f for f in (PCMU, PCMA, G722)}
+#: The audio formats by encoding name, as a=rtpmap and the OMM-RFP link's codec ids name them.
+AUDIO_FORMATS: dict[str, PayloadFormat] = {f.encoding: f for f in (PCMU, PCMA, G722)}
+
+#: Octets per second of the constant-rate codecs by encoding name: G.711 is 64 kbit/s
+#: (ITU-T G.711 §2), G.722 runs in mode 1 at 64 kbit/s (ITU-T G.722 §1.1). A 10 ms frame
+#: of any of them is 80 octets, the B-field of a DECT full slot.
+CODEC_OCTET_RATES: dict[str, int] = {"PCMU": 8000, "PCMA": 8000, "G722": 8000}
 
 #: AXI `CodecType` names -> payload formats (G.729-A is licensed and not emulated).
 AXI_CODECS: dict[str, PayloadFormat] = {

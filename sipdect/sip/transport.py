@@ -265,16 +265,19 @@ class SipTransport:
                  limits: Limits = DEFAULT_LIMITS,
                  on_event: Callable[[Event], None] | None = None,
                  tls_client: TlsClientOptions | None = None,
-                 supported: Iterable[str] | None = None, net: HostNet | None = None) -> None:
-        """`net`: the host whose address the sockets bind and whose links may be cut
-        (sipdect.net); without one, the first listen's address is the host's."""
+                 supported: Iterable[str] | None = None, net: HostNet | None = None,
+                 source_host: str | None = None) -> None:
+        """`net`: the host whose address the sockets bind and connections leave from, and
+        whose links may be cut (sipdect.net); without one, a host at `source_host`, else at
+        the first listen's address (so per-address rules at the peer see who is who)."""
         self.layer = layer if layer is not None else TransactionLayer()
         self.limits = limits
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self.tls_client = tls_client or TlsClientOptions()
         self.supported = None if supported is None else frozenset(supported)
-        self.net = net
+        self.net = net if net is not None or source_host is None else HostNet("sip",
+                                                                               source_host)
         self._loop = asyncio.get_running_loop()
         self._udp: dict[Peer, _Datagram] = {}
         self._servers: dict[Peer, asyncio.Server] = {}
@@ -345,6 +348,13 @@ class SipTransport:
         return Via(transport.value, host, port, {"branch": new_branch(), "rport": None})
 
     async def close(self) -> None:
+        self.abort()
+        for server in self._servers.values():
+            await server.wait_closed()
+
+    def abort(self) -> None:
+        """Drop every socket, connection and timer now, without waiting (`close` waits for
+        the listeners too): what a power cut does to a host."""
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
@@ -357,8 +367,6 @@ class SipTransport:
         for proto in self._udp.values():
             if proto.transport is not None:
                 proto.transport.close()
-        for server in self._servers.values():
-            await server.wait_closed()
         for fut, _ in self._waiters.values():
             fut.cancel()
 

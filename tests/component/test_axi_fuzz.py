@@ -36,6 +36,7 @@ from sipdect.axi.session import (
     LinkState,
     RequestReceived,
 )
+from sipdect.waiting import until
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -556,6 +557,12 @@ class _Transport(asyncio.Transport):
     def is_closing(self) -> bool:
         return self.closing
 
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
     def close(self) -> None:
         self.closing = True
 
@@ -570,6 +577,7 @@ async def _one_read(tmp_path: Path, data: bytes) -> list[bytes]:
     try:
         conn.connection_made(transport)
         conn.data_received(b'<Open seq="1" username="omm" password="Fuzz-Omm-2026"/>\0')
+        await until(lambda: transport.written, "the OpenResp (checked off the loop)")
         assert b"errCode" not in transport.written.pop()
         conn.data_received(data)
         return transport.written

@@ -17,6 +17,7 @@ from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import serve
 from omm.model import OmmLimits, OmmModel, OmmSetup
+from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
 from sipdect.waiting import until
@@ -43,7 +44,9 @@ async def read_log(client: AxiClient) -> list[dict[str, str]]:
 async def test_failed_login_flood_keeps_earlier_security_entries(tmp_path: Path) -> None:
     model = OmmModel(tmp_path, OmmSetup(accounts=[InitialAccount("omm", OLD_PASSWORD)],
                                         limits=OmmLimits(event_log=RING)))
-    api = AxiApi(model)
+    # Without the failed-login delay (tested in test_axi_login_flood.py): 63 failures in a
+    # row would take a minute, and this test is about the log, not the pace.
+    api = AxiApi(model, PreLoginLimits(failed_login_delay=0.0))
     server = await serve(api, HOST, 0)
     port = server.sockets[0].getsockname()[1]
     clients: list[AxiClient] = []

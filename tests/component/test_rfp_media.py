@@ -1,6 +1,6 @@
 """A call's media over loopback UDP: a handset's voice on the ciphered air, VirtualRfp media
-gateways driven by RfpMediaControl's MEDIA_* messages, and a far end built from sipdect.media
-(MediaEndpoint, MediaSender, MediaReceiver), with and without SRTP, across a handover.
+gateways driven by RfpMediaControl's MEDIA_* messages, and a far end on an RTP leg of
+sipdect.media (tests/component/rtp_peer.py), with and without SRTP, across a handover.
 
 Each end sends its own tone; a test passes when each end hears the other's (Goertzel).
 """
@@ -30,9 +30,8 @@ from sipdect.link.media import MediaStatistics
 from sipdect.media import constants as mc
 from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession
-from sipdect.media.stream import MediaReceiver, MediaSender
-from sipdect.media.udp import MediaEndpoint
 from sipdect.waiting import until
+from tests.component.rtp_peer import RtpPeer, peer_leg
 from tests.unit.air.test_voice import DCK, PMID, CallingHandset, place_calling_handset
 
 Prim = c.DnmPrimitive
@@ -49,7 +48,7 @@ class Site:
     stations: dict[int, VirtualRfp]
     control: RfpMediaControl
     handset: CallingHandset
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    peers: list[RtpPeer] = field(default_factory=list)
 
     def radio(self, rfp_id: int) -> RfpRadio:
         return self.stations[rfp_id].radio
@@ -109,8 +108,8 @@ async def site() -> AsyncIterator[Site]:
                               port_base=24000)
     s = Site(world, stations, control, handset)
     yield s
-    for task in s.tasks:
-        task.cancel()
+    for peer in s.peers:
+        peer.close()
     control.stop(PPN)
     for station in stations.values():
         await station.stop()
@@ -119,25 +118,23 @@ async def site() -> AsyncIterator[Site]:
 
 @dataclass
 class FarEnd:
-    endpoint: MediaEndpoint
-    sender: MediaSender
+    peer: RtpPeer
 
     def hears(self, frequency: float, seconds: float) -> bool:
-        assert self.endpoint.recorder is not None
-        self.endpoint.recorder.flush()
-        pcm = self.endpoint.recorder.pcm()[-int(seconds * 8000):]
+        pcm = self.peer.pcm(seconds)
         return len(pcm) > 0 and detect_tone(pcm, frequency).present
 
 
 async def far_end(site: Site, srtp: mc.CryptoSuite | None) -> tuple[FarEnd, SrtpKeys | None]:
-    keys = None
-    rx = tx = None
+    keys = session = None
     if srtp is not None:
         rfp_key, far_key = os.urandom(30), os.urandom(30)
         keys = SrtpKeys(srtp.name, rfp_key, far_key)
-        rx, tx = SrtpSession(srtp, far_key, rfp_key), SrtpSession(srtp, far_key, rfp_key)
-    endpoint = await MediaEndpoint.open(receiver=MediaReceiver(mc.PCMA, srtp=rx))
-    return FarEnd(endpoint, MediaSender(mc.PCMA, srtp=tx)), keys
+        session = SrtpSession(srtp, far_key, rfp_key)
+    peer = await RtpPeer.open(peer_leg(mc.PCMA, telephone_event=mc.TELEPHONE_EVENT.payload_type,
+                                       srtp=session))
+    site.peers.append(peer)
+    return FarEnd(peer), keys
 
 
 def tone(frequency: float) -> Iterator[Any]:
@@ -151,12 +148,11 @@ async def call(site: Site, srtp: mc.CryptoSuite | None) -> tuple[FarEnd, VoicePa
     local = site.control.reserve(PPN, 1)
     assert local is not None and local.host == "127.0.0.1" and local.port % 2 == 0
     far, keys = await far_end(site, srtp)
-    far.endpoint.remote = (local.host, local.port)
+    far.peer.remote = (local.host, local.port)
     path = site.world.voice_start(HID, tone_hz=PP_TONE)
     site.control.start(PPN, 1, mcei, MediaCodecChoice("PCMA", 8),
-                       RtpAddress(*far.endpoint.address), keys, 101)
-    site.tasks.append(asyncio.create_task(
-        far.endpoint.play(far.sender, tone(FAR_TONE), realtime=True)))
+                       RtpAddress(*far.peer.address), keys, 101)
+    far.peer.keep_playing(tone(FAR_TONE))
     return far, path, mcei
 
 
@@ -187,16 +183,15 @@ async def test_a_call_carries_each_ends_tone_to_the_other(site: Site,
     assert path.stats.undecodable == 0
     # DTMF both ways
     site.control.dtmf(PPN, "5")
-    far.sender.start_dtmf("7")
-    assert far.endpoint.recorder is not None
-    recorder = far.endpoint.recorder
+    assert far.peer.leg is not None
+    far.peer.leg.start_dtmf("7", 100)
 
     def digits() -> bool:
         site.reports()
-        return bool(recorder.dtmf) and bool(site.control.dtmf_received)
+        return bool(far.peer.dtmf) and bool(site.control.dtmf_received)
 
     await until(digits, "a DTMF digit at each end")
-    assert [e.digit for e in recorder.dtmf] == ["5"]
+    assert [e.digit for e in far.peer.dtmf] == ["5"]
     assert site.control.dtmf_received == [(PPN, "7")]
     # hang up: statistics from the RFP, its ports closed
     site.control.stop(PPN)
@@ -210,7 +205,6 @@ async def test_a_call_carries_each_ends_tone_to_the_other(site: Site,
     assert stats.tx_packets > 50 and stats.rx_packets > 50 and stats.duration >= 1
     assert stats.tx_bytes >= 160 * 50 and str(stats.rtp_peer) == "127.0.0.1"
     await until(lambda: site.stations[1]._media_io.sockets == {}, "the RFP's RTP ports closed")
-    far.endpoint.close()
 
 
 async def test_a_far_end_with_the_wrong_srtp_key_hears_nothing(site: Site) -> None:
@@ -219,21 +213,19 @@ async def test_a_far_end_with_the_wrong_srtp_key_hears_nothing(site: Site) -> No
     local = site.control.reserve(PPN, 1)
     assert local is not None
     far, _ = await far_end(site, suite)
-    far.endpoint.remote = (local.host, local.port)
+    far.peer.remote = (local.host, local.port)
     keys = SrtpKeys(suite.name, os.urandom(30), os.urandom(30))  # not the far end's
     path = site.world.voice_start(HID, tone_hz=PP_TONE)
     site.control.start(PPN, 1, mcei, MediaCodecChoice("PCMA", 8),
-                       RtpAddress(*far.endpoint.address), keys, None)
-    site.tasks.append(asyncio.create_task(
-        far.endpoint.play(far.sender, tone(FAR_TONE), realtime=True)))
-    assert far.endpoint.recorder is not None
-    receiver = far.endpoint.recorder.receiver
+                       RtpAddress(*far.peer.address), keys, None)
+    far.peer.keep_playing(tone(FAR_TONE))
+    far_leg = far.peer.leg
+    assert far_leg is not None
     await until(lambda: channel(site, 1).stats.srtp_failures > 10
-                and receiver.stats.srtp_failures > 10,
+                and far_leg.stats.srtp_failures > 10,
                 "both ends refusing a dozen of the other's packets")
     assert not far.hears(PP_TONE, 0.4)
     assert path.stats.received == 0
-    far.endpoint.close()
 
 
 @pytest.mark.parametrize("srtp", [None, mc.AES_CM_128_HMAC_SHA1_80], ids=["RTP", "SRTP"])
@@ -249,23 +241,20 @@ async def test_after_a_handover_the_anchor_redirects_and_both_tones_keep_arrivin
     site.world.air.send_from_handset(HID, 1, AirRelease(PMID))
     site.control.handover(PPN, 2, mcei2)
     received_before = path.stats.received
-    assert far.endpoint.recorder is not None
-    recorder = far.endpoint.recorder
-    recorder.flush()  # everything heard before the handover played out
-    heard_before = recorder.samples
+    heard_before = far.peer.samples
     radio = site.radio(2)
 
     def through_rfp_2() -> bool:
         # half a second more at each end, all of it carried by RFP 2
         return (radio.counters.voice_frames_in > 50 and radio.counters.voice_frames_out > 50
                 and path.stats.received > received_before + 50
-                and recorder.samples > heard_before + 4000)
+                and far.peer.samples > heard_before + 4000)
 
     await until(through_rfp_2, "half a second of voice each way through RFP 2")
     assert far.hears(PP_TONE, 0.4)
     assert path.hears_tone(FAR_TONE, 0.4).present
     anchor = channel(site, 1)
     assert anchor.redirect is not None
-    assert (anchor.redirect.srtp is not None) is (srtp is not None)
-    assert recorder.receiver.stats.ssrc_changes == 0  # one stream for the far end
-    far.endpoint.close()
+    assert (anchor.redirect.leg.srtp is not None) is (srtp is not None)
+    assert far.peer.leg is not None
+    assert far.peer.leg.stats.ssrc_changes == 0  # one stream for the far end

@@ -22,9 +22,8 @@ from sipdect.link.dnm import Dnm
 from sipdect.media import constants as mc
 from sipdect.media.codecs import alaw_encode
 from sipdect.media.signals import ToneGenerator, detect_tone
-from sipdect.media.stream import MediaReceiver, MediaSender
-from sipdect.media.udp import MediaEndpoint
 from sipdect.waiting import until
+from tests.component.rtp_peer import RtpPeer, peer_leg
 
 MAC = "00:30:42:1b:17:40"
 PPN = 9
@@ -63,7 +62,8 @@ async def test_media_control_drives_a_linked_rfp_and_hears_back(
     server.on_media = control.receive
     local = control.reserve(PPN, rfp_id)
     assert local == RtpAddress("127.0.0.1", 25000)
-    far = await MediaEndpoint.open(receiver=MediaReceiver(mc.PCMA), remote=(local.host, 25000))
+    far = await RtpPeer.open(peer_leg(mc.PCMA, telephone_event=mc.TELEPHONE_EVENT.payload_type),
+                             remote=(local.host, 25000))
     control.start(PPN, rfp_id, MCEI, MediaCodecChoice("PCMA", 8),
                   RtpAddress(*far.address), None, 101)
     await until(lambda: bool(rfp.media.channels), "MEDIA_OPEN/CONF/START arrive")
@@ -72,15 +72,12 @@ async def test_media_control_drives_a_linked_rfp_and_hears_back(
     pp = ToneGenerator(600)
     for _ in range(60):
         rfp.media.receive_voice(MCEI, alaw_encode(pp.next_frame()), loop.time())
-    assert far.recorder is not None
-    receiver = far.recorder.receiver
-    await until(lambda: receiver.stats.packets == 30, "the PP's 30 RTP packets at the far end")
-    far.recorder.flush()
-    assert detect_tone(far.recorder.pcm(), 600).present
-    sender = MediaSender(mc.PCMA)
+    await until(lambda: far.samples == 30 * 160, "the PP's 30 RTP packets played at the far end")
+    assert far.leg is not None and far.leg.stats.rx_packets == 30
+    assert detect_tone(far.pcm(), 600).present
     far_tone = ToneGenerator(1000)
-    sender.start_dtmf("3")
-    await far.play(sender, (far_tone.next_frame() for _ in range(40)), realtime=True)
+    far.leg.start_dtmf("3", 100)
+    await far.play((far_tone.next_frame() for _ in range(40)), realtime=True)
     await until(lambda: control.dtmf_received == [(PPN, "3")], "MEDIA_DTMF comes back")
     control.stop(PPN)
     await until(lambda: bool(control.statistics(PPN)), "MEDIA_STATISTICS comes back")

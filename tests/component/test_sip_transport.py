@@ -41,7 +41,7 @@ from sipdect.sip.transport import (
     TlsClientOptions,
     TlsServerOptions,
 )
-from sipdect.waiting import DEFAULT_TIMEOUT
+from sipdect.waiting import DEFAULT_TIMEOUT, until
 
 PASSWORDS = {"1001": "s3cret"}
 
@@ -162,6 +162,43 @@ async def test_stream_connections_are_reused_per_peer(site: Site, client: SipTra
     for _ in range(3):
         assert (await ask(client, request("OPTIONS", site.addresses[Transport.TCP]))).status == 200
     assert len({s for s in site.registrar.sources}) == 1
+
+
+@pytest.mark.parametrize("transport", list(Transport))
+async def test_a_host_sends_from_its_own_address(site: Site, transport: Transport) -> None:
+    """With source_host, connections leave from the host's loopback address too, not only
+    the UDP socket it listens on (else 127.0.0.1 on every 127.x destination)."""
+    host = SipTransport(tls_client=TlsClientOptions(cafile=site.cert), source_host="127.0.0.7")
+    await host.listen(Transport.UDP, "127.0.0.7")
+    try:
+        assert (await ask(host, request("OPTIONS", site.addresses[transport]))).status == 200
+        assert site.registrar.sources[-1].host == "127.0.0.7"
+    finally:
+        await host.close()
+
+
+async def test_abort_drops_every_socket_at_once(site: Site) -> None:
+    """abort() (a power cut) sends nothing more and frees the listeners' ports (asyncio
+    releases them in the loop's next round), without awaiting anything."""
+    host = SipTransport()
+    udp = await host.listen(Transport.UDP, "127.0.0.1")
+    tcp = await host.listen(Transport.TCP, "127.0.0.1")
+    assert (await ask(host, request("OPTIONS", site.addresses[Transport.TCP]))).status == 200
+    host.abort()
+    with pytest.raises(SipTransportError, match="closed"):
+        host.send_request(request("OPTIONS", site.addresses[Transport.UDP]))
+
+    def free(kind: socket.SocketKind, local: Peer) -> bool:
+        with socket.socket(socket.AF_INET, kind) as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                again.bind((local.host, local.port))
+            except OSError:
+                return False
+            return True
+
+    await until(lambda: free(socket.SOCK_DGRAM, udp) and free(socket.SOCK_STREAM, tcp),
+                "the aborted transport's ports to be free")
 
 
 async def test_udp_malformed_request_is_answered_400(site: Site) -> None:

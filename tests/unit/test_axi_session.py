@@ -96,3 +96,43 @@ def test_events_are_not_sent_before_login() -> None:
     s = AxiServerSession(0.0)
     s.send_event(Message("EventX"))
     assert s.frames_to_send() == []
+
+
+def test_requests_after_a_deferred_one_wait_for_its_answer_in_order() -> None:
+    s = AxiServerSession(0.0, login_timeout=10.0)
+    s.receive_data(b'<Open seq="1" username="omm" password="x"/>\0<Ping seq="2"/>\0'
+                   b'<GetPPUser seq="3" uid=1/>\0<Ping seq="4"/>\0', 0.0)
+    (first,) = [e.request for e in [s.next_event()] if isinstance(e, RequestReceived)]
+    assert first.name == "Open"
+    s.defer(first)  # its password is being checked elsewhere
+    assert s.next_event() is None and s.frames_to_send() == []  # the EInval waits its turn
+    assert s.get_timer() is None  # not timed out for the server's slowness
+    s.handle_timer(60.0)
+    assert s.next_event() is None
+    s.respond(first, Message("OpenResp", {"errCode": "EAuth"}))
+    while (e := s.next_event()) is not None:  # each answered before the next, as the edge does
+        assert isinstance(e, RequestReceived) and e.request.name == "Ping"
+        s.respond(e.request, Message("PingResp"))
+    answers = [parse(f[:-1]) for f in s.frames_to_send()]
+    assert [(a.name, a.attrs["seq"]) for a in answers] == [
+        ("OpenResp", "1"), ("PingResp", "2"), ("GetPPUserResp", "3"), ("PingResp", "4")]
+    assert answers[2].attrs["errCode"] == "EInval"
+    # Answered (and still not logged in), the link meets its login deadline again.
+    assert s.get_timer() == 10.0
+    s.handle_timer(60.0)
+    (ev,) = events(s)
+    assert isinstance(ev, ConnectionTerminated) and "login" in ev.reason
+
+
+def test_opens_pipelined_behind_a_deferred_one_do_not_outlive_the_login_deadline() -> None:
+    s = AxiServerSession(0.0, login_timeout=10.0)
+    s.receive_data(b'<Open seq="1" username="omm" password="x"/>\0'
+                   b'<Open seq="2" username="omm" password="y"/>\0', 9.0)
+    first = s.next_event()
+    assert isinstance(first, RequestReceived)
+    s.defer(first.request)
+    s.respond(first.request, Message("OpenResp", {"errCode": "EAuth"}))  # answered late
+    s.handle_timer(11.0)
+    (ev,) = events(s)  # the second Open is never served
+    assert isinstance(ev, ConnectionTerminated) and "login" in ev.reason
+    assert [parse(f[:-1]).attrs["seq"] for f in s.frames_to_send()] == ["1"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from omm.access import must_change_password
+from omm.access import LoginAttempt, must_change_password
 from omm.axi.args import need_enum, opt_int
-from omm.axi.dispatch import ANY, ROUTES, Ctx, resp, route
+from omm.axi.dispatch import ANY, ROUTES, Ctx, PendingVerification, Verdict, resp, route
 from sipdect.axi import conventions
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
@@ -40,18 +40,29 @@ def _version_attrs(api: AxiApi) -> dict[str, str]:
 
 
 @route("Open", perm=ANY)
-def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    session = ctx.session
-    if session.state is LinkState.OPEN:
+def open_(api: AxiApi, ctx: Ctx, req: Message) -> PendingVerification:
+    """The password is checked off the event loop (a hash takes tens of ms); _opened
+    answers once it has been."""
+    if ctx.session.state is LinkState.OPEN:
         raise AxiError(*conventions.ALREADY_OPEN)
-    username = req.attrs.get("username", "")
-    password = req.attrs.get("password", "")
-    account = api.model.accounts.login(username, password)
+    attempt = api.model.accounts.login_attempt(req.attrs.get("username", ""),
+                                               req.attrs.get("password", ""))
+    return PendingVerification(attempt.check,
+                               lambda matched: _opened(api, ctx, req, attempt, matched))
+
+
+def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
+            matched: bool) -> Verdict:
+    session, username = ctx.session, attempt.username
+    account = api.model.accounts.login_verdict(attempt, matched)
     if account is None:
         _log_failed_login(api, ctx, username)
         # A real OMM still says who it is on a failed login (axi.md §2.2).
-        return Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
-                                    "errCode": "EAuth", "info": "login failed"})
+        return Verdict(Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
+                                            "errCode": "EAuth", "info": "login failed"}),
+                       api.gatekeeper.limits.failed_login_delay)
+    if session.closing:
+        raise AxiError("EFailed", "the link closed while the password was checked")
     sync = parse_bool("UserDeviceSyncClient",
                       req.attrs.get("UserDeviceSyncClient", "false"))
     limit = api.model.limits.axi_clients
@@ -75,7 +86,7 @@ def open_(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         children.append(Message("accountState", {"id": str(account["id"]),
                                                  "username": account["username"],
                                                  "state": account["state"]}))
-    return resp(req, attrs, children)
+    return Verdict(resp(req, attrs, children))
 
 
 def _log_failed_login(api: AxiApi, ctx: Ctx, username: str) -> None:

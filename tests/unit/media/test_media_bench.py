@@ -11,4 +11,4 @@ def test_quick_run() -> None:
     assert set(result["suites"]) == set(c.SUITES)
     for figures in result["suites"].values():
         assert figures["ceiling_pkt_per_s"] > 0
-        assert 0 < figures["stream_ratio"] <= figures["session_ratio"] * 1.5
+        assert 0 < figures["leg_ratio"] <= figures["session_ratio"] * 1.5

@@ -8,6 +8,7 @@ MAC_ENC_KEY_REQ gave a key (-> AirCipherStart, MAC_ENC_EKS_IND), MAC_PAGE_REQ ->
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dect.identities import Park, Rfpi
@@ -234,6 +235,19 @@ class World:
                     h.handle_timer(self.now)
             self.pump()
         self.now = end
+
+    def run_until(self, done: Callable[[], bool], limit: float) -> None:
+        """Advance virtual time from one timer to the next until `done()`, at most `limit`
+        seconds; `now` is then the moment it became true."""
+        end = self.now + limit
+        self.pump()
+        while not done():
+            timers = [t for t in [self.fp.get_timer()] + [h.get_timer() for h in self.handsets]
+                      if t is not None]
+            due = min(timers, default=None)
+            if due is None or due > end:
+                raise AssertionError(f"not done within {limit} s")
+            self.run(max(0.0, due - self.now))
 
     def events_of(self, kind: type) -> list:  # type: ignore[type-arg]
         return [e for e in self.fp_events if isinstance(e, kind)]

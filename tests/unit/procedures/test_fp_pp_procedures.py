@@ -10,9 +10,17 @@ import pytest
 from fp_pp_world import World
 
 from dect import conventions as cv
+from dect.identities import Ari, Rfpi
 from dect.security import KeyUse
 from omm.dect import events as ev
-from omm.dect.primitives import FpIndication, LcDataInd, MacConnectInd, MacEncKeyReq, MacPageReq
+from omm.dect.primitives import (
+    FpIndication,
+    LcDataInd,
+    MacConnectInd,
+    MacDisconnectReq,
+    MacEncKeyReq,
+    MacPageReq,
+)
 from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import Handset, State
@@ -142,8 +150,8 @@ def test_a_subscription_whose_confirmation_was_lost_is_confirmed_by_the_next_reg
 ) -> None:
     """The OMM keeps the new UAK unconfirmed until the first authentication with it
     (dect-security.md §4.2): when the subscription's link was lost before that (a busy OMM
-    timing it out), the PP's next location registration authenticates, confirms and
-    registers it instead of being refused as unknown."""
+    timing it out), the PP's next location registration (its own retry of the one lost with
+    the link) authenticates, confirms and registers it instead of being refused as unknown."""
     wildcard(model)
     handset = world.add_handset(IPEI)
     deliver = world.to_fp
@@ -158,13 +166,9 @@ def test_a_subscription_whose_confirmation_was_lost_is_confirmed_by_the_next_reg
     device = model.devices.find_by_ipei(IPEI)
     assert handset.subscriptions and device["s"] == "Unconfirmed"
     assert not world.fp.connections and world.events_of(ev.DeviceSubscribed) == []
-    world.to_fp = deliver  # type: ignore[method-assign]
-    world.run(30)
     assert handset.subscription is not None and handset.subscription.tpui is None
-    handset.power_off(world.now)  # the user tries again
-    handset.power_on(world.now)
-    handset.lock(1, world.rfpi(1), world.now)
-    world.run(30)
+    world.to_fp = deliver  # type: ignore[method-assign]
+    world.run(hs.LOCATE_RETRY_MAX_S)
     assert handset.subscription.tpui is not None and handset.display == ["Registered"]
     assert model.devices.get(device["ppn"])["s"] == "Yes"
     assert world.events_of(ev.DeviceSubscribed) == [ev.DeviceSubscribed(device["ppn"], IPEI, True)]
@@ -188,6 +192,104 @@ def test_location_registration_assigns_the_tpui(world: World, model: OmmModel) -
     world.run(30)
     assert ev.DeviceAttached(ppn, 2) in world.fp_events
     assert isinstance(world.indications[0], MacConnectInd) and world.indications[0].pmid == ppn
+
+
+def lose_the_first_locating_link(world: World, handset: Handset, how: str) -> None:
+    """The link on which the PP goes on to register right after the FP granted it access
+    rights is lost before LOCATE-ACCEPT: the OMM releases it at the PP's next frame
+    ("released"), or the PP's frames go unheard until it gives the link up ("link failed")."""
+    deliver = world.to_fp
+    doomed: list[int] = []
+
+    def to_fp(ind: FpIndication) -> None:
+        if isinstance(ind, LcDataInd) and handset.subscriptions:
+            doomed[:] = doomed or [ind.mcei]
+            if ind.mcei == doomed[0]:
+                if how == "released":
+                    world.relays[ind.rfp_id].from_fp(
+                        MacDisconnectReq(ind.rfp_id, ind.mcei), world.now)
+                return
+        deliver(ind)
+
+    world.to_fp = to_fp  # type: ignore[method-assign]
+
+
+def connections(world: World) -> int:
+    """Links the handsets set up so far."""
+    return sum(isinstance(i, MacConnectInd) for i in world.indications)
+
+
+@pytest.mark.parametrize("how", ["released", "link failed"])
+def test_a_registration_lost_with_its_link_is_tried_again_and_ends_registered(
+    world: World, model: OmmModel, how: str
+) -> None:
+    wildcard(model)
+    handset = world.add_handset(IPEI)
+    lose_the_first_locating_link(world, handset, how)
+    handset.subscribe(world.now, ac="1234")
+    world.run_until(lambda: handset.location is hs.Location.BACKING_OFF, 30)
+    assert world.handset_events_of(handset, hs.ConnectionEnded) == [hs.ConnectionEnded(how)]
+    assert handset.display == ["Subscribed"] and handset.state is State.LOCKED
+    retry_at = handset.get_timer()  # the retry is the handset's own deadline
+    assert retry_at is not None
+    assert hs.LOCATE_RETRY_FIRST_S / 2 <= retry_at - world.now <= hs.LOCATE_RETRY_FIRST_S
+    world.run_until(lambda: handset.location is hs.Location.REGISTERED, 30)
+    assert world.now >= retry_at and handset.display == ["Registered"]
+    device = model.devices.find_by_ipei(IPEI)
+    assert device["s"] == "Yes" and ev.DeviceAttached(device["ppn"], 1) in world.fp_events
+    world.run(2 * hs.LOCATE_RETRY_MAX_S)
+    assert connections(world) == 2  # the subscription's link and the retry's, no more
+
+
+@pytest.mark.parametrize("stop", ["power off", "out of range", "other system"])
+def test_registration_retries_back_off_and_stop_with_the_network(
+    world: World, model: OmmModel, stop: str
+) -> None:
+    wildcard(model)
+    handset = world.add_handset(IPEI)
+    deliver = world.to_fp
+    world.to_fp = lambda ind: (  # type: ignore[method-assign]
+        None if handset.subscriptions and isinstance(ind, LcDataInd) else deliver(ind))
+    handset.subscribe(world.now, ac="1234")
+    for attempt in range(1, 7):
+        world.run_until(lambda: handset.location is hs.Location.BACKING_OFF, 60)
+        retry_at = handset.get_timer()
+        assert retry_at is not None
+        window = min(hs.LOCATE_RETRY_FIRST_S * 2 ** (attempt - 1), hs.LOCATE_RETRY_MAX_S)
+        assert window / 2 <= retry_at - world.now <= window
+        world.run_until(lambda: handset.location is hs.Location.LOCATING, window)
+    world.run_until(lambda: handset.location is hs.Location.BACKING_OFF, 60)
+    tried = connections(world)
+    if stop == "power off":
+        handset.power_off(world.now)
+    elif stop == "out of range":
+        handset.unlock()
+    else:
+        other = Ari(world.park.ari.arc, world.park.ari.ard ^ (1 << 20))
+        assert not world.park.includes(other)
+        handset.lock(2, Rfpi(other, 2), world.now)
+    assert handset.location is hs.Location.IDLE and handset.get_timer() is None
+    world.run(4 * hs.LOCATE_RETRY_MAX_S)
+    assert connections(world) == tried
+
+
+def test_a_refused_registration_is_not_retried(world: World, model: OmmModel) -> None:
+    handset = subscribed(world, enhanced_security=False)
+    model.devices.delete(model.devices.find_by_ipei(IPEI)["ppn"])
+    handset.unlock()  # out of range and back: it registers again
+    handset.lock(1, world.rfpi(1), world.now)
+    world.run(4 * hs.LOCATE_RETRY_MAX_S)
+    assert handset.location is hs.Location.REJECTED
+    assert handset.display == ["Not registered", "ipui unknown"]
+    assert connections(world) == 1
+
+
+def test_the_registration_back_off_doubles_up_to_its_cap() -> None:
+    first, cap = hs.LOCATE_RETRY_FIRST_S, hs.LOCATE_RETRY_MAX_S
+    windows = [min(first * 2**n, cap) for n in range(8)]
+    assert [hs.locate_retry_delay(n, 1.0) for n in range(1, 9)] == windows
+    assert [hs.locate_retry_delay(n, 0.0) for n in range(1, 9)] == [w / 2 for w in windows]
+    assert hs.locate_retry_delay(10_000, 0.5) == 0.75 * cap
 
 
 def login(world: World, handset: Handset, number: str = "100", pin: str = "4711") -> None:

@@ -37,7 +37,14 @@ from sipdect.link.media import (
     conf_tail,
 )
 from sipdect.media import constants as mc
-from sipdect.media.codecs import alaw_decode, alaw_encode, alaw_to_ulaw, ulaw_decode, ulaw_encode
+from sipdect.media.codecs import (
+    alaw_decode,
+    alaw_encode,
+    alaw_to_ulaw,
+    frame_octets,
+    ulaw_decode,
+    ulaw_encode,
+)
 from sipdect.media.rtp import DtmfReceiver, RtpPacket, RtpSequencer, dtmf_packets
 from sipdect.media.signals import ToneGenerator, detect_tone
 from sipdect.media.srtp import SrtpSession
@@ -394,3 +401,12 @@ def test_a_far_end_that_restarts_with_a_new_ssrc_is_played_from_its_new_stream()
     run_ticks(media, 0.0, 12)
     pcm = alaw_decode(b"".join(f.payload for f in media.voice_to_send()))
     assert len(pcm) == 12 * 80 and detect_tone(pcm, 1500).present
+
+
+def test_the_legs_frame_is_the_airs_b_field_and_other_sizes_are_dropped() -> None:
+    assert frame_octets(mc.PCMA) == frame_octets(mc.G722) == AIR_VOICE_OCTETS
+    media = started()
+    media.receive_voice(MCEI, bytes(AIR_VOICE_OCTETS - 1), 0.0)
+    media.receive_voice(MCEI, bytes(2 * AIR_VOICE_OCTETS), 0.0)
+    assert media.datagrams_to_send() == []
+    assert media.channels[HANDLE].stats.bad_frames == 2
