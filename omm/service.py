@@ -67,7 +67,7 @@ class OmmService:
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
-                                      net=self.net)
+                                      net=self.net, heartbeat_interval=cfg.rfp_heartbeat)
         self.fixed_part = FixedPart(self.model)
         self.dect_link = FixedPartLink(self.fixed_part, self.rfp_link.send_dnm,
                                        self.rfp_link.connected_ids, on_activity=self._dect_activity)

@@ -24,8 +24,10 @@ from typing import Any
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
 from omm.config import AccountConfig, OmmConfig
+from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect.accounts import PERMISSIONS
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
+from sipdect.sip.message import Transport
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
 
 SRTP_POLICIES = ("no", "optional", "required")
@@ -129,13 +131,26 @@ class UserConfig:
     omm: str = ""  # the OMM that holds the user; "" until parse_config resolves it
 
 
+@dataclass
+class PhoneHostConfig:
+    """A SIP phone of the system ([[phone]]): its own config, and the host it runs as."""
+
+    phone: PhoneConfig
+    address: str = ""  # "" until the system assigns one
+    isolation: str = ""  # none / process; "": as [system] says
+
+    @property
+    def host_name(self) -> str:
+        return self.phone.name
+
+
 @dataclass(frozen=True)
 class HostSpec:
     """One machine of the system as the config describes it."""
 
     name: str
     kind: str
-    """omm, rfp, pbx."""
+    """omm, rfp, pbx, phone."""
     isolation: str
     """none (in the supervisor's process) or process."""
     explicit: bool
@@ -156,6 +171,7 @@ class SystemConfig:
     handsets: list[HandsetConfig] = field(default_factory=list)
     pbx: PbxConfig | None = None  # None: no embedded call server
     users: list[UserConfig] = field(default_factory=list)
+    phones: list[PhoneHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
@@ -171,6 +187,8 @@ class SystemConfig:
                                 self.pbx.name in self.explicit_addresses))
         out += [HostSpec(r.host_name, "rfp", r.isolation or self.isolation,
                          r.host_name in self.explicit_addresses) for r in self.rfps]
+        out += [HostSpec(p.host_name, "phone", p.isolation or self.isolation,
+                         p.host_name in self.explicit_addresses) for p in self.phones]
         return out
 
     def address_of(self, name: str) -> str:
@@ -183,6 +201,9 @@ class SystemConfig:
         for rfp in self.rfps:
             if rfp.host_name == name:
                 return rfp.address
+        for phone in self.phones:
+            if phone.host_name == name:
+                return phone.address
         raise KeyError(f"no host {name!r}")
 
     def assign_addresses(self, block: str | None = None) -> None:
@@ -209,6 +230,9 @@ class SystemConfig:
         for rfp in self.rfps:
             if rfp.host_name == name:
                 rfp.address = address
+        for phone in self.phones:
+            if phone.host_name == name:
+                phone.address = address
 
 
 def default_rfp_name(mac: str) -> str:
@@ -263,7 +287,7 @@ def _isolation(raw: dict[str, Any], where: str, default: str = "") -> str:
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
-             "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park"}
+             "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -276,6 +300,10 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
                     rfp_port=_port(raw, "rfp_port", where, 16321),
                     sip_port=_port(raw, "sip_port", where, 0),
                     rtp_port_base=_port(raw, "rtp_port_base", where, 16320))
+    cfg.rfp_heartbeat = _expect(raw, "rfp_heartbeat", int, where, 15)
+    if not 1 <= cfg.rfp_heartbeat <= 255:
+        raise ConfigError(f"{where}: rfp_heartbeat is seconds between an RFP's heartbeats, "
+                          f"1-255 (the product's is 15), not {cfg.rfp_heartbeat}")
     park = _expect(raw, "park", str, where, "")
     if park:
         try:
@@ -538,7 +566,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     base = base or Path.cwd()
-    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user"}, source)
+    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone"}, source)
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
@@ -561,8 +589,9 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         cfg.omms.append(_omm(omm, where, base))
         cfg.omm_isolation[cfg.omms[-1].name] = _isolation(omm, where)
     for index, omm_cfg in enumerate(cfg.omms):
-        if index and not omm_cfg.park:
-            # Several OMMs: each its own system on the air (dect.conventions.default_park).
+        if not omm_cfg.park:
+            # Each OMM its own system on the air, with the PARK a licence would give it
+            # (dect.conventions.default_park): GetPARK names the PARK its RFPs broadcast.
             omm_cfg.park = str(default_park(index))
     names = [o.name for o in cfg.omms]
     if len(set(names)) != len(names):
@@ -601,9 +630,57 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
             raise ConfigError(f"{source}: [[user]] #{i + 1} must be a table")
         cfg.users.append(_user(user, f"{source}: [[user]] #{i + 1}"))
     _check_users(cfg, source)
+    for i, phone in enumerate(_tables(raw, "phone", source)):
+        cfg.phones.append(_phone(phone, f"{source}: [[phone]] #{i + 1}"))
     _check_hosts(cfg, source)
     cfg.assign_addresses()
     return cfg
+
+
+def _phone(raw: dict[str, Any], where: str) -> PhoneHostConfig:
+    """A SIP phone host: its account, where it registers (default: the system's call
+    server), transport, interval, auto-answer and the tone it talks (sim.phone.config)."""
+    _only(raw, {"name", "user", "password", "auth_id", "registrar", "transport", "expires",
+                "display_name", "auto_answer", "sip_port", "rtp_port", "tone_hz", "address",
+                "isolation", "retry_seconds", "retry_max_seconds"}, where)
+    transport = _expect(raw, "transport", str, where, "udp")
+    try:
+        kind = Transport(transport.upper())
+    except ValueError:
+        raise ConfigError(f"{where}: transport = {transport!r}: give udp, tcp or tls") from None
+    auto_answer = raw.get("auto_answer")
+    if auto_answer is not None and (isinstance(auto_answer, bool)
+                                    or not isinstance(auto_answer, int | float)):
+        raise ConfigError(f"{where}: auto_answer is seconds of ringing, e.g. 1")
+    tone = raw.get("tone_hz", DEFAULT_TONE_HZ)
+    if isinstance(tone, bool) or not isinstance(tone, int | float):
+        raise ConfigError(f"{where}: tone_hz is a frequency in Hz, e.g. 1000")
+    try:
+        phone = PhoneConfig(
+            name=_expect(raw, "name", str, where, ""), user=_sip_user(raw, "user", where),
+            password=_expect(raw, "password", str, where, ""),
+            auth_id=_expect(raw, "auth_id", str, where, None),
+            registrar=_expect(raw, "registrar", str, where, None), transport=kind,
+            expires=_expect(raw, "expires", int, where, 3600),
+            display_name=_expect(raw, "display_name", str, where, ""),
+            auto_answer=None if auto_answer is None else float(auto_answer),
+            sip_port=_port(raw, "sip_port", where, 5060),
+            rtp_port=_port(raw, "rtp_port", where, 0), tone_hz=float(tone),
+            retry_seconds=_number_of(raw, "retry_seconds", where, RETRY_SECONDS),
+            retry_max_seconds=_number_of(raw, "retry_max_seconds", where,
+                                         max(RETRY_MAX_SECONDS,
+                                             _number_of(raw, "retry_seconds", where,
+                                                        RETRY_SECONDS))))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return PhoneHostConfig(phone, _address(raw, where, "address"), _isolation(raw, where))
+
+
+def _number_of(raw: dict[str, Any], key: str, where: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: {key} is a number of seconds above 0, not {value!r}")
+    return float(value)
 
 
 def _address_block(system: dict[str, Any], where: str) -> str:
@@ -636,6 +713,12 @@ def _check_hosts(cfg: SystemConfig, source: str) -> None:
             raise ConfigError(f"{source}: [[rfp]] #{i + 1}: {key} gives host name {name!r}, "
                               f"which is also {where[name]}; give each RFP its own 'name'")
         where[name] = f"[[rfp]] #{i + 1}"
+    for i, phone in enumerate(cfg.phones):
+        name = phone.host_name
+        if name in where:
+            raise ConfigError(f"{source}: [[phone]] #{i + 1}: name = {name!r} is also "
+                              f"{where[name]}; give each host its own name")
+        where[name] = f"[[phone]] #{i + 1}"
     written: dict[str, str] = {}
     for name, place in where.items():
         address = cfg.address_of(name)

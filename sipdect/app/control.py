@@ -24,9 +24,12 @@ from aiohttp import hdrs, web
 
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from sim.handset import CallNotPossible, HandsetStateError
+from sim.phone.agent import PhoneError
+from sim.phone.service import PhoneService
 from sipdect import __version__
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
+from sipdect.app.hosts import PhoneHost
 from sipdect.app.ready import TOKEN_HEADER
 from sipdect.media.signals import ToneReport
 
@@ -73,6 +76,18 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
         raise ValueError(f"give {key!r} as a string" if value is None
                          else f"{key!r} is a string, not {value!r}")
     return value
+
+
+def _tone_query(request: web.Request) -> tuple[float, float]:
+    """?tone=HZ&seconds=S of a `hears` request; ValueError (400) saying what to give."""
+    try:
+        tone = float(request.query["tone"])
+        seconds = float(request.query.get("seconds", "0.5"))
+    except (KeyError, ValueError):
+        raise ValueError("give ?tone=HZ (and optionally &seconds=S)") from None
+    if not 0 < tone < 8000 or not 0 < seconds <= 30:
+        raise ValueError("tone must be in (0, 8000) Hz and seconds in (0, 30]")
+    return tone, seconds
 
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:
@@ -141,6 +156,9 @@ class ControlServer:
         r.add_get("/_emu/hosts/{name}", self.get_host)
         r.add_post("/_emu/hosts/{name}/{action}", self.host_action)
         r.add_post("/_emu/links/{action}", self.link_action)
+        r.add_get("/_emu/phones/{name}", self.get_phone)
+        r.add_post("/_emu/phones/{name}/{action}", self.phone_action)
+        r.add_get("/_emu/phones/{name}/hears", self.phone_hears)
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -209,7 +227,7 @@ class ControlServer:
             return _error(404, str(exc.args[0]) if exc.args else "not found")
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))
-        except HandsetStateError as exc:
+        except (HandsetStateError, PhoneError) as exc:
             return _error(409, str(exc))
         return response
 
@@ -372,13 +390,7 @@ class ControlServer:
         audio, default 0.5): the Goertzel detector's report while a call is connected; once
         it ended `present` is false and `last_call` reports that call's audio up to its end."""
         hid = self._handset(request)
-        try:
-            tone = float(request.query["tone"])
-            seconds = float(request.query.get("seconds", "0.5"))
-        except (KeyError, ValueError):
-            return _error(400, "give ?tone=HZ (and optionally &seconds=S)")
-        if not 0 < tone < 8000 or not 0 < seconds <= 30:
-            return _error(400, "tone must be in (0, 8000) Hz and seconds in (0, 30]")
+        tone, seconds = _tone_query(request)
         hearing = self._world().hears(hid, tone, seconds)
         if hearing is None:
             return _error(409, "the handset has had no call with voice yet")
@@ -457,6 +469,47 @@ class ControlServer:
             raise KeyError(f"no action {action!r}: give stop, start or kill")
         await _body(request)
         return web.json_response(await actions[action](name))
+
+    def _phone(self, request: web.Request) -> PhoneService:
+        host = self.system.host(request.match_info["name"])
+        if not isinstance(host, PhoneHost):
+            raise KeyError(f"host {host.name!r} is no phone")
+        if host.service is None or not host.running:
+            raise PhoneError(f"phone {host.name} is {host.state}: start its host first")
+        return host.service
+
+    async def get_phone(self, request: web.Request) -> web.Response:
+        host = self.system.host(request.match_info["name"])
+        if not isinstance(host, PhoneHost):
+            raise KeyError(f"host {host.name!r} is no phone")
+        return web.json_response(host.service.describe() if host.service is not None
+                                 else host.describe())
+
+    async def phone_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/phones/{name}/call {"number": ...} | answer | reject | hangup."""
+        phone = self._phone(request)
+        action = request.match_info["action"]
+        body = await _body(request)
+        if action == "call":
+            phone.call(_text(body, "number"))
+        elif action == "answer":
+            phone.answer()
+        elif action == "reject":
+            phone.reject()
+        elif action == "hangup":
+            phone.hang_up()
+        else:
+            raise KeyError(f"no action {action!r}: give call, answer, reject or hangup")
+        return web.json_response(phone.describe())
+
+    async def phone_hears(self, request: web.Request) -> web.Response:
+        """Whether the phone hears a tone (?tone=HZ, &seconds=S) in its connected call."""
+        phone = self._phone(request)
+        tone, seconds = _tone_query(request)
+        report = phone.hears(tone, seconds)
+        return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
+                                  "tone_dbm0": round(report.tone_dbm0, 1),
+                                  "total_dbm0": round(report.total_dbm0, 1)})
 
     async def link_action(self, request: web.Request) -> web.Response:
         """POST /_emu/links/cut|heal with {"a": HOST, "b": HOST}."""

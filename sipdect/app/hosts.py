@@ -30,7 +30,15 @@ from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
-from sipdect.app.config import ConfigError, HostSpec, PbxConfig, RfpConfig, UserConfig
+from sim.phone.service import PhoneService
+from sipdect.app.config import (
+    ConfigError,
+    HostSpec,
+    PbxConfig,
+    PhoneHostConfig,
+    RfpConfig,
+    UserConfig,
+)
 from sipdect.net import HostNet
 from sipdect.sip import SipTransportError
 from sipdect.sip.message import Transport
@@ -279,6 +287,7 @@ class PbxHost(Host):
     def __init__(self, system: System, spec: HostSpec, cfg: PbxConfig, data_dir: Path) -> None:
         super().__init__(system, spec, cfg.host)
         self.cfg = cfg
+        self._extra_trust: list[Path] = []
         port_of = system.port_of
         self.service = _pbx_service(cfg, system.cfg.users, data_dir, port_of, self.net)
 
@@ -299,6 +308,11 @@ class PbxHost(Host):
 
     async def _kill(self) -> None:
         await self.service.kill()
+
+    def trust_also(self, certificate: Path) -> None:
+        """Trust one more certificate (a phone's) for TLS contacts, beside the OMMs'."""
+        self._extra_trust.append(certificate)
+        self.system.trust_certificates()
 
     def endpoints(self) -> list[Endpoint]:
         if not self.running:
@@ -379,6 +393,58 @@ class RfpHost(Host):
         out = super().describe()
         out["omm"] = self.cfg.omm
         out["mac"] = mac_text(parse_mac(self.cfg.mac))
+        return out
+
+
+# -- SIP phone ----------------------------------------------------------------------------------
+
+
+class PhoneHost(Host):
+    """An external SIP phone (sim.phone) on its own address, registered at the system's
+    call server unless its config names another registrar."""
+
+    kind = "phone"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: PhoneHostConfig,
+                 data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.address)
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.service: PhoneService | None = None
+
+    async def _start(self) -> None:
+        phone = self.cfg.phone
+        if self.system.any_port:
+            phone = dataclasses.replace(phone, sip_port=0)
+        pbx = self.system.pbx_host
+        call_server = None
+        tls_client = None
+        if pbx is not None and pbx.running:
+            peer = pbx.service.addresses().get(phone.transport)
+            call_server = (peer.host, peer.port) if peer is not None else None
+            tls_client = pbx.service.tls_client
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        service = PhoneService(phone, self.address, call_server=call_server,
+                               data_dir=self.data_dir, tls_client=tls_client, net=self.net)
+        self.service = service
+        await service.start()
+        if pbx is not None and pbx.running and service.certificate is not None:
+            pbx.trust_also(service.certificate)
+
+    async def _stop(self) -> None:
+        assert self.service is not None
+        await self.service.stop()
+
+    async def _kill(self) -> None:
+        assert self.service is not None
+        self.service.kill()
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.service is not None:
+            phone = self.service.describe()
+            out["user"] = phone.get("user")
+            out["registration"] = phone.get("registration")
         return out
 
 

@@ -27,7 +27,7 @@ from sipdect import __version__, tls
 from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.config_check import check_config
-from sipdect.app.hosts import Host, OmmHost, PbxHost, RfpHost
+from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.site import Site
 
 log = logging.getLogger("sipdect.app.system")
@@ -66,6 +66,9 @@ class System:
         if spec.kind == "pbx":
             assert self.cfg.pbx is not None
             return PbxHost(self, spec, self.cfg.pbx, self.data_dir / "pbx")
+        if spec.kind == "phone":
+            phone = next(p for p in self.cfg.phones if p.host_name == spec.name)
+            return PhoneHost(self, spec, phone, self.data_dir / "phone" / spec.name)
         rfp = next(r for r in self.cfg.rfps if r.host_name == spec.name)
         return RfpHost(self, spec, rfp, self._key_path(rfp))
 
@@ -135,9 +138,12 @@ class System:
             for host in self.hosts.values():
                 if isinstance(host, OmmHost):
                     await host.start()
-            self._trust_omm_certificates()
+            self.trust_certificates()
             for rfp in self.rfp_hosts():
                 await rfp.start()
+            for host in self.hosts.values():
+                if isinstance(host, PhoneHost):
+                    await host.start()
             for i, handset in enumerate(self.cfg.handsets):
                 from sipdect.app.hosts import refused_as_config_error
 
@@ -153,15 +159,15 @@ class System:
             await self._shut_down()
             raise
 
-    def _trust_omm_certificates(self) -> None:
-        """The call server trusts the OMMs' certificates for TLS contacts (all self-signed in
-        an emulated installation)."""
-        pbx = self.pbx
-        if pbx is None or pbx.server is None:
+    def trust_certificates(self) -> None:
+        """The call server trusts the OMMs' and the phones' certificates for TLS contacts (all
+        self-signed in an emulated installation)."""
+        host = self.pbx_host
+        if host is None or host.service.server is None:
             return
-        pbx.trust(tls.ensure_certificate(h.data_dir, f"sipdect {h.name}",
-                                         ("localhost", h.address))[0]
-                  for h in self.hosts.values() if isinstance(h, OmmHost))
+        omms = [tls.ensure_certificate(h.data_dir, f"sipdect {h.name}", ("localhost", h.address))[0]
+                for h in self.hosts.values() if isinstance(h, OmmHost)]
+        host.service.trust([*omms, *host._extra_trust])
 
     async def reset(self) -> None:
         """Back to the configured initial state on the same listeners (Emulator.reset): the
@@ -197,6 +203,9 @@ class System:
         if self.control is not None:
             await self.control.stop()
             self.control = None
+        for host in self.hosts.values():
+            if isinstance(host, PhoneHost):
+                await host.stop()
         for rfp in self.rfp_hosts():
             await rfp.stop()
         self.site.clear_handsets()
@@ -251,7 +260,7 @@ class System:
         host = self.host(name)
         await host.start()
         if isinstance(host, OmmHost):
-            self._trust_omm_certificates()
+            self.trust_certificates()
         return host.describe()
 
     async def kill_host(self, name: str) -> dict[str, Any]:
