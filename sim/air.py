@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dect.identities import Park, Rfpi
+from dect.identities import AccessRightsClass, Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, MFN_MODULO
 from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
@@ -310,6 +310,10 @@ class Air:
             site.y = float(y)
         if rfpi is not None:
             site.rfpi = rfpi
+            if rfpi.ari.arc is not AccessRightsClass.A:
+                # The RFPI carries the OMM's whole 8-bit RPN (a class A RFPI only 3 bits of
+                # it): the radio reports its neighbours' RPNs as the OMM numbers them.
+                site.rpn = rfpi.rpn
         if cluster is not None:
             site.cluster = cluster
         if preferred_sync is not None:

@@ -97,6 +97,27 @@ def _cmd_omm(args: argparse.Namespace) -> int:
     return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
+def _cmd_host(args: argparse.Namespace) -> int:
+    """One host of the system alone: the same config as `sipdect up`, this machine only."""
+    from sipdect.app.process import serve_host
+    from sipdect.app.system import System
+
+    cfg = load_config(args.config)
+    if args.name not in {h.name for h in cfg.hosts()}:
+        raise ConfigError(f"{cfg.source}: no host called {args.name!r}; the hosts are "
+                          f"{', '.join(h.name for h in cfg.hosts())}")
+
+    async def run() -> int:
+        system = System(cfg, args.data_dir, addresses=args.addresses, inside=args.name)
+        try:
+            return await serve_host(system, args.name, supervised=args.supervised)
+        except OSError as exc:
+            print(f"sipdect host {args.name}: cannot start: {exc}", file=sys.stderr)
+            return 1
+
+    return asyncio.run(run())
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from sipdect.app import bench
 
@@ -154,6 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     common(omm, config_required=True)
     omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
     omm.set_defaults(fn=_cmd_omm)
+    host = sub.add_parser("host", help="run one host of the system alone (its own process)")
+    host.add_argument("name", help="the host's name: an [[omm]], [[rfp]], [[phone]] or [pbx]")
+    host.add_argument("--config", type=Path,
+                      help="system TOML (default: the embedded configs/default.toml)")
+    host.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,
+                      help="where state, keys and certificates live (default ./data)")
+    host.add_argument("--addresses", help="the block the hosts without an address take "
+                                          "theirs from (default: the config's)")
+    host.add_argument("--supervised", action="store_true",
+                      help="started by `sipdect up`: print HOST-READY and serve its control")
+    host.set_defaults(fn=_cmd_host)
     bench = sub.add_parser("bench", help="run benchmarks, print JSON")
     bench.add_argument("what", choices=["axi", "dect", "site", "media", "calls", "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")

@@ -173,6 +173,7 @@ class SystemConfig:
     users: list[UserConfig] = field(default_factory=list)
     phones: list[PhoneHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
+    text: str = ""  # the TOML it was read from (process hosts read it again)
 
     def shifted(self, port: int) -> int:
         """Privileged ports move up by port_shift; 0 (any free port) stays 0."""
@@ -577,7 +578,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
                                           8000),
                        addresses=_address_block(system, f"{source}: [system]"),
                        isolation=_isolation(system, f"{source}: [system]", "none"),
-                       source=source)
+                       source=source, text=text)
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
                           "product's ports) or a shift that keeps ports below 65536, e.g. 8000")

@@ -517,7 +517,7 @@ class ControlServer:
         body = await _body(request)
         a, b = _text(body, "a"), _text(body, "b")
         if action == "cut":
-            return web.json_response(self.system.cut_link(a, b))
+            return web.json_response(await self.system.cut_link(a, b))
         if action == "heal":
-            return web.json_response(self.system.heal_link(a, b))
+            return web.json_response(await self.system.heal_link(a, b))
         raise KeyError(f"no action {action!r}: give cut or heal")

@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dect.conventions import DEFAULT_PARK
+from dect.identities import Park
 from omm.access import FULL_ACCESS
 from omm.config import OmmConfig
 from omm.errors import ModelError
@@ -111,6 +113,17 @@ class Host:
         self.started_at = None
         log.info("host %s killed", self.name)
 
+    async def cut(self, peer: str) -> None:
+        """Drop all traffic with the host at `peer` (both ways, at this host)."""
+        self.net.cut(peer)
+
+    async def heal(self, peer: str) -> None:
+        self.net.heal(peer)
+
+    def endpoints(self) -> list[Endpoint]:
+        """The listeners it reports in the ready file (none for most kinds)."""
+        return []
+
     async def _start(self) -> None:
         raise NotImplementedError
 
@@ -187,9 +200,14 @@ class OmmHost(Host):
         return list(self.service.endpoints) if self.service is not None and self.running else []
 
     def port(self, protocol: str) -> int:
-        """Where the OMM listens for `protocol` (axi, axi-tls, rfp-link, sip-udp, ...)."""
+        """Where the OMM listens for `protocol` (axi, axi-tls, rfp-link): where it bound,
+        else (an OMM of another process) where its config says."""
         if protocol in self._bound:
             return self._bound[protocol]
+        configured = {"axi": self.cfg.axi_port, "axi-tls": self.cfg.axi_tls_port,
+                      "rfp-link": self.cfg.rfp_port}
+        if protocol in configured and not self.system.any_ports_free:
+            return self.system.cfg.shifted(configured[protocol])
         raise KeyError(f"OMM {self.name} has no {protocol} listener (not started?)")
 
     # -- what the system config asks of this OMM ------------------------------------------------
@@ -204,10 +222,9 @@ class OmmHost(Host):
                 except ModelError as exc:
                     raise ConfigError(f"{cfg.source}: [[user]] {user.number} cannot be "
                                       f"created in OMM {self.name}: {exc}") from None
-        pbx = self.system.pbx
-        if pbx is None or "BasicSIP" in self.cfg.settings:
+        wanted = self.system.call_server_basic_sip()
+        if wanted is None or "BasicSIP" in self.cfg.settings:
             return
-        wanted = pbx.basic_sip()
         mark = self.data_dir / BASIC_SIP_MARK
         current = model.settings.get("BasicSIP")
         ours = json.loads(mark.read_text("utf-8")) if mark.is_file() else None
@@ -228,9 +245,15 @@ class OmmHost(Host):
                 with refused_as_config_error(f"{cfg.source}: [[handset]] #{i + 1}"):
                     self.ensure_device(handset.ipei)
 
-    def ensure_rfp(self, rfp: RfpConfig) -> int:
+    def ensure_rfp(self, rfp: RfpConfig) -> int | None:
         """The OMM's record of `rfp` (created if missing): enrolment step one (seed 000
-        "OMM - IP-RFP Encryption"); its id."""
+        "OMM - IP-RFP Encryption"); its id. None for an OMM of another process: it creates the
+        records of its configured RFPs itself."""
+        if self.service is None:
+            if rfp not in self.system.cfg.rfps:
+                raise ValueError(f"OMM {self.name} runs in a process of its own: give the RFP "
+                                 "in the config")
+            return None
         model = self.model
         colon = mac_text(parse_mac(rfp.mac))
         rfp_id = model.rfps.by_mac.get(colon)
@@ -244,19 +267,28 @@ class OmmHost(Host):
         return int(rec["id"])
 
     def ensure_device(self, ipei: str) -> None:
-        """A device record for `ipei`, so that Configured subscription admits it."""
+        """A device record for `ipei`, so that Configured subscription admits it (an OMM of
+        another process creates those of its configured handsets itself)."""
+        if self.service is None:
+            if not any(h.ipei == ipei for h in self.system.cfg.handsets):
+                raise ValueError(f"OMM {self.name} runs in a process of its own: give the "
+                                 "handset in the config")
+            return
         try:
             self.model.devices.find_by_ipei(ipei)
         except ModelError:
             self.model.devices.create({"ipei": ipei})
 
     def park(self) -> Any:
-        """The PARK the OMM's RFPs broadcast (its fixed part's)."""
-        assert self.service is not None
+        """The PARK the OMM's RFPs broadcast (its fixed part's, else its config's)."""
+        if self.service is None:
+            return Park.parse(self.cfg.park) if self.cfg.park else DEFAULT_PARK
         return self.service.fixed_part.park
 
     def auth_code(self) -> str:
         """The system-wide authentication code handsets subscribe with."""
+        if self.service is None:
+            return str(self.cfg.settings.get("DECTAuthCode", {}).get("ac", "") or "")
         return str(self.model.settings.value("DECTAuthCode", "ac", "") or "")
 
     def credentials(self) -> list[dict[str, Any]]:
@@ -416,19 +448,15 @@ class PhoneHost(Host):
         phone = self.cfg.phone
         if self.system.any_port:
             phone = dataclasses.replace(phone, sip_port=0)
-        pbx = self.system.pbx_host
-        call_server = None
-        tls_client = None
-        if pbx is not None and pbx.running:
-            peer = pbx.service.addresses().get(phone.transport)
-            call_server = (peer.host, peer.port) if peer is not None else None
-            tls_client = pbx.service.tls_client
+        pbx = self.system.local_pbx_host()
+        call_server = self.system.call_server_address(phone.transport)
+        tls_client = pbx.service.tls_client if pbx is not None else None
         self.data_dir.mkdir(parents=True, exist_ok=True)
         service = PhoneService(phone, self.address, call_server=call_server,
                                data_dir=self.data_dir, tls_client=tls_client, net=self.net)
         self.service = service
         await service.start()
-        if pbx is not None and pbx.running and service.certificate is not None:
+        if pbx is not None and service.certificate is not None:
             pbx.trust_also(service.certificate)
 
     async def _stop(self) -> None:

@@ -73,7 +73,8 @@ class Site:
         cfg = host.cfg
         record = host.rfp_id = host.omm_host.ensure_rfp(cfg)
         with self.air.batch():
-            self.air.add_rfp(air_id, cfg.x, cfg.y, rpn=record % 256,
+            # An OMM of another process: the RPN comes with the RFPI it sends (sim.air).
+            self.air.add_rfp(air_id, cfg.x, cfg.y, rpn=None if record is None else record % 256,
                              cluster=self.air_cluster(cfg.omm, cfg.cluster),
                              preferred_sync=cfg.preferred_sync, dect_on=cfg.dect_on)
         self.rfps[air_id] = host

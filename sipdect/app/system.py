@@ -29,35 +29,63 @@ from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.config_check import check_config
 from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.site import Site
+from sipdect.sip.message import Transport
 
 log = logging.getLogger("sipdect.app.system")
 
+START_ORDER = ("pbx", "omm", "rfp", "phone")
+"""The call server first, then the OMMs (their users registering at it), then the RFPs (they
+connect to the OMMs), then the phones (they register at the call server)."""
 RANDOM_BLOCKS = ipaddress.IPv4Network("127.128.0.0/9")
 """Where a system whose listeners take any free port (tests, library use) draws a /24 for the
 hosts without an address, so that systems started side by side never share addresses."""
 
 
 class System:
-    def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False) -> None:
-        """any_port: bind every listener to a free port, and give the hosts without an
-        address ones of a random block (tests, library mode). ConfigError (one line) when the
-        config breaks a rule of the components (sipdect.app.config_check)."""
-        self.address_block = _random_block() if any_port else cfg.addresses
-        if any_port:
+    def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
+                 addresses: str | None = None, inside: str | None = None) -> None:
+        """any_port: give the hosts without an address ones of a random block and bind
+        every listener to a free port (tests, library mode), except when some host runs in a
+        process of its own: then every host binds its configured ports at its own address.
+        addresses: the block of the hosts without an address (a process host is given its
+        supervisor's). inside: this process runs host `inside` alone (`sipdect host`).
+        ConfigError (one line) when the config breaks a rule of the components
+        (sipdect.app.config_check)."""
+        self.address_block = addresses or (_random_block() if any_port else cfg.addresses)
+        if self.address_block != cfg.addresses:
             cfg.assign_addresses(self.address_block)
-        check_config(cfg, ports=not any_port)
+        processes = inside is None and any(h.isolation == "process" for h in cfg.hosts())
+        self.any_ports_free = any_port and not processes and inside is None
+        """Listeners take free ports (else the configured ones, shifted)."""
+        check_config(cfg, ports=not self.any_ports_free)
         self.cfg = cfg
         self.data_dir = data_dir
         self.any_port = any_port
+        self.inside = inside
         self.site = Site(self)
         self.control: Any = None
         self.hosts: dict[str, Host] = {}
         for spec in cfg.hosts():
-            self.hosts[spec.name] = self._make_host(spec)
+            host = self._make_host(spec)
+            if spec.isolation == "process" and inside is None:
+                from sipdect.app.process import ProcessHost
+
+                host = ProcessHost(self, host)
+            self.hosts[spec.name] = host
 
     def port_of(self, port: int) -> int:
         """The port a host binds for a configured one: any free one, or shifted."""
-        return 0 if self.any_port else self.cfg.shifted(port)
+        return 0 if self.any_ports_free else self.cfg.shifted(port)
+
+    def config_path(self) -> Path:
+        """The config file process hosts read: the one given, or a copy of a config given as
+        text in the data directory."""
+        source = Path(self.cfg.source)
+        if source.is_file():
+            return source.resolve()
+        from sipdect.app.process import write_config_copy
+
+        return write_config_copy(self.cfg.text, self.data_dir)
 
     def _make_host(self, spec: Any) -> Host:
         if spec.kind == "omm":
@@ -94,7 +122,9 @@ class System:
         return next((h.name for h in self.hosts.values() if h.address == address), address)
 
     def omm_host(self, name: str | None = None) -> OmmHost:
-        omms = [h for h in self.hosts.values() if isinstance(h, OmmHost)]
+        """An OMM of the system as this process knows it (an OMM of another process: what
+        its config says)."""
+        omms = self.omm_hosts()
         if name is None:
             return omms[0]
         found = next((h for h in omms if h.name == name), None)
@@ -104,7 +134,7 @@ class System:
 
     @property
     def omms(self) -> list[OmmService]:
-        """Every OMM's running service (in this process), in the order of the config."""
+        """Every OMM's service in this process, in the order of the config."""
         return [h.service for h in self.hosts.values()
                 if isinstance(h, OmmHost) and h.service is not None]
 
@@ -115,6 +145,7 @@ class System:
 
     @property
     def pbx_host(self) -> PbxHost | None:
+        """The call server when it runs in this process."""
         return next((h for h in self.hosts.values() if isinstance(h, PbxHost)), None)
 
     @property
@@ -123,7 +154,39 @@ class System:
         return host.service if host is not None else None
 
     def omm_hosts(self) -> list[OmmHost]:
-        return [h for h in self.hosts.values() if isinstance(h, OmmHost)]
+        return [h for h in map(_local, self.hosts.values()) if isinstance(h, OmmHost)]
+
+    def local_pbx_host(self) -> PbxHost | None:
+        """The call server when it runs in this process."""
+        host = self.pbx_host
+        return host if host is not None and host.running else None
+
+    def call_server_address(self, transport: Transport) -> tuple[str, int] | None:
+        """Where the system's call server listens for `transport` (None: no call server)."""
+        local = self.local_pbx_host()
+        if local is not None:
+            peer = local.service.addresses().get(transport)
+            return (peer.host, peer.port) if peer is not None else None
+        pbx = self.cfg.pbx
+        if pbx is None or not pbx.enabled:
+            return None
+        port = {Transport.UDP: pbx.udp_port, Transport.TCP: pbx.tcp_port,
+                Transport.TLS: pbx.tls_port}[transport]
+        return None if port is None else (pbx.host, self.cfg.shifted(port))
+
+    def call_server_basic_sip(self) -> dict[str, Any] | None:
+        """BasicSIP settings pointing an OMM at the system's call server, over UDP."""
+        local = self.local_pbx_host()
+        if local is not None:
+            return local.service.basic_sip()
+        udp = self.call_server_address(Transport.UDP)
+        if udp is None:
+            return None
+        return {"proxyServer": udp[0], "proxyPort": udp[1], "regServer": udp[0],
+                "regPort": udp[1], "transportProt": "UDP"}
+
+    def of_kind(self, kind: str) -> list[Host]:
+        return [h for h in self.hosts.values() if h.kind == kind]
 
     def rfp_hosts(self) -> list[RfpHost]:
         return [h for h in self.hosts.values() if isinstance(h, RfpHost)]
@@ -133,17 +196,11 @@ class System:
         """The call server first, then the OMMs (their users registering at it), then the
         RFPs (they connect to the OMMs), then handsets, then control."""
         try:
-            if self.pbx_host is not None:
-                await self.pbx_host.start()
-            for host in self.hosts.values():
-                if isinstance(host, OmmHost):
+            for kind in START_ORDER:
+                for host in self.of_kind(kind):
                     await host.start()
-            self.trust_certificates()
-            for rfp in self.rfp_hosts():
-                await rfp.start()
-            for host in self.hosts.values():
-                if isinstance(host, PhoneHost):
-                    await host.start()
+                if kind == "omm":
+                    self.trust_certificates()
             for i, handset in enumerate(self.cfg.handsets):
                 from sipdect.app.hosts import refused_as_config_error
 
@@ -203,17 +260,11 @@ class System:
         if self.control is not None:
             await self.control.stop()
             self.control = None
-        for host in self.hosts.values():
-            if isinstance(host, PhoneHost):
+        for kind in reversed(START_ORDER):
+            for host in self.of_kind(kind):
                 await host.stop()
-        for rfp in self.rfp_hosts():
-            await rfp.stop()
-        self.site.clear_handsets()
-        for host in self.hosts.values():
-            if isinstance(host, OmmHost):
-                await host.stop()
-        if self.pbx_host is not None:
-            await self.pbx_host.stop()
+            if kind == "rfp":
+                self.site.clear_handsets()
 
     # -- RFPs added and removed while running (control API) ----------------------------------------
     async def add_rfp(self, cfg: RfpConfig) -> int:
@@ -268,18 +319,18 @@ class System:
         await host.kill()
         return host.describe()
 
-    def cut_link(self, a: str, b: str) -> dict[str, Any]:
+    async def cut_link(self, a: str, b: str) -> dict[str, Any]:
         """Drop all traffic between hosts `a` and `b`, both ways, at their own transports."""
         first, second = self._pair(a, b)
-        first.net.cut(second.address)
-        second.net.cut(first.address)
+        await first.cut(second.address)
+        await second.cut(first.address)
         log.info("link %s - %s cut", a, b)
         return {"cut": [a, b]}
 
-    def heal_link(self, a: str, b: str) -> dict[str, Any]:
+    async def heal_link(self, a: str, b: str) -> dict[str, Any]:
         first, second = self._pair(a, b)
-        first.net.heal(second.address)
-        second.net.heal(first.address)
+        await first.heal(second.address)
+        await second.heal(first.address)
         log.info("link %s - %s healed", a, b)
         return {"healed": [a, b]}
 
@@ -291,15 +342,12 @@ class System:
     # -- what the system tells -----------------------------------------------------------------
     def credentials(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The initial AXI logins of every OMM; without `secrets`, no passwords."""
-        out = [c for h in self.hosts.values() if isinstance(h, OmmHost) for c in h.credentials()]
+        out = [c for h in self.omm_hosts() for c in h.credentials()]
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
         """Every listener: the call server's, the OMMs'."""
-        pbx = self.pbx_host
-        out = pbx.endpoints() if pbx is not None else []
-        return out + [e for h in self.hosts.values() if isinstance(h, OmmHost)
-                      for e in h.endpoints()]
+        return [e for kind in ("pbx", "omm") for h in self.of_kind(kind) for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
@@ -364,6 +412,12 @@ class System:
 
 SECRETS_LEFT_OUT = "passwords left out; GET /_emu/state?secrets=1 or the ready file has them"
 """Said in place of the passwords where they are left out (control API without ?secrets=1)."""
+
+
+def _local(host: Host) -> Host:
+    """The host as this process knows it (a process host: what its config says)."""
+    inner = getattr(host, "inner", None)
+    return inner if isinstance(inner, Host) else host
 
 
 def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
