@@ -323,3 +323,65 @@ async def encrypted(axi: AxiClient, text: str) -> str:
 
     assert axi.open_response is not None
     return encrypt(axi.open_response, text)
+
+
+def _isolated(config: str, *names: str) -> str:
+    for name in names:
+        config = config.replace(f'[[omm]]\nname = "{name}"\n',
+                                f'[[omm]]\nname = "{name}"\nisolation = "process"\n')
+    return config
+
+
+@pytest.fixture
+async def process_system(tmp_path: Path) -> AsyncIterator[System]:
+    async with Emulator(_isolated(two_omms(), "A"), tmp_path) as emu:
+        assert emu.system is not None
+        async with Control.of(emu.system) as control:
+            sys = System(emu, control)
+            await all_registered(sys)
+            yield sys
+
+
+async def test_sigkill_of_an_omm_process_loses_nothing_it_acknowledged(
+        process_system: System) -> None:
+    system = process_system
+    before = (await system.control.hosts())["A"]
+    assert before["isolation"] == "process" and before["pid"] != (
+        await system.control.hosts())["B"]["pid"]
+    axi = await system.axi("A")
+    try:
+        created = []
+        for i in range(5):
+            answer = await axi.request("CreatePPUser", children=[element(
+                "user", {"num": f"71{i}", "name": f"Acknowledged {i}"})])
+            created.append(dict(answer.child("user").attrs))  # type: ignore[union-attr]
+    finally:
+        await axi.close()
+    killed = await system.control.host("A", "kill")  # SIGKILL: nothing flushed
+    assert killed["state"] == "killed" and killed["pid"] is None
+
+    async def a_rfps_down() -> bool:
+        return all(not r["linked"] for r in await system.control.rfps() if r["omm"] == "A")
+
+    await until(a_rfps_down, "A's RFPs without their OMM")
+    b = await system.axi("B")  # the other OMM works on
+    try:
+        assert (await b.request("Ping")).name == "PingResp"
+    finally:
+        await b.close()
+    started = await system.control.host("A", "start")
+    assert started["pid"] not in (None, before["pid"])
+    axi = await system.axi("A")
+    try:
+        users = {u["num"]: u for u in await records(axi, "GetPPUser", "uid", "user")}
+        for user in created:
+            assert users[user["num"]]["uid"] == user["uid"]
+            assert users[user["num"]]["name"] == user["name"]
+    finally:
+        await axi.close()
+
+    async def a_rfps_up() -> bool:
+        return all(r["linked"] for r in await system.control.rfps() if r["omm"] == "A")
+
+    await until(a_rfps_up, "A's RFPs reconnected to the restarted process")
+    await all_registered(system, A_HANDSETS)
