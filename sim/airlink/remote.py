@@ -76,6 +76,8 @@ class RemoteAir:
         """The world has placed the site and the link is alive."""
         self.link_count = 0
         """How many times the world placed the site."""
+        self.attempts = 0
+        """How many times it tried to reach the world."""
         self.last_close: str | None = None
         """Why the last link ended."""
         self._world_epoch = 0.0
@@ -180,6 +182,7 @@ class RemoteAir:
         backoff = self.reconnect_min
         failing = False
         while True:
+            self.attempts += 1
             try:
                 _, protocol = await loop.create_connection(
                     lambda: _AirLinkProtocol(self), self.host, self.port)

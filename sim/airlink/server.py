@@ -15,7 +15,7 @@ import logging
 import socket
 
 from sim.air import Air
-from sim.airlink.codec import SyncUpdate
+from sim.airlink.codec import SILENCE_S, SyncUpdate
 from sim.airlink.session import (
     AirLinkServerSession,
     HelloReceived,
@@ -31,10 +31,13 @@ log = logging.getLogger("sipdect.sim.airlink")
 class AirLinkServer:
     """Listens for remote RFP radios and keeps each one's site on `air` while its link lasts."""
 
-    def __init__(self, air: Air, host: str = "127.0.0.1", port: int = 0) -> None:
-        """`port` 0 picks a free port (see `port` once started)."""
+    def __init__(self, air: Air, host: str = "127.0.0.1", port: int = 0, *,
+                 silence: float = SILENCE_S) -> None:
+        """`port` 0 picks a free port (see `port` once started); an RFP not heard from
+        for `silence` seconds is taken off the air."""
         self.air = air
         self.host = host
+        self.silence = silence
         self._port = port
         self._server: asyncio.Server | None = None
         self._links: set[_RemoteRfp] = set()
@@ -122,7 +125,7 @@ class _RemoteRfp(asyncio.Protocol):
     def __init__(self, server: AirLinkServer) -> None:
         self.server = server
         self.loop = asyncio.get_running_loop()
-        self.session = AirLinkServerSession(self.loop.time())
+        self.session = AirLinkServerSession(self.loop.time(), silence=server.silence)
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
         self.rfp_id: int | None = None
