@@ -315,21 +315,29 @@ def _pmid(pmid: int) -> bytes:
     return _uint(pmid, 20, "pmid").to_bytes(3, "big")
 
 
-def _enc_frame_primitive(kind: MessageType, pmid: int, mfn: int, fn: int, ciphered: bool,
+def _enc_frame_primitive(kind: int, pmid: int, mfn: int, fn: int, ciphered: bool,
                          payload: bytes) -> bytes:
-    head = ((_uint(pmid, 20, "pmid") << 32) | (_uint(mfn, 24, "mfn") << 8)
-            | _uint(fn, 4, "fn") | (FLAG_CIPHERED if ciphered else 0))
-    return _frame(kind, head.to_bytes(7, "big") + payload)
+    # Every 10 ms frame of every call comes here: the ten header octets are one int.
+    size = 8 + len(payload)
+    if not (0 <= pmid <= PMID_MAX and 0 <= mfn <= MFN_MAX and 0 <= fn <= FN_MASK
+            and size <= MAX_FRAME):
+        raise AirLinkValueError(f"no frame carries PMID {pmid}, MFN {mfn}, FN {fn} and "
+                                f"{len(payload)} octets")
+    head = ((size << 64) | (kind << 56) | (pmid << 32) | (mfn << 8) | fn
+            | (FLAG_CIPHERED if ciphered else 0))
+    return head.to_bytes(10, "big") + payload
+
+
+_VOICE = int(MessageType.AIR_VOICE)
+_DATA = int(MessageType.AIR_DATA)
 
 
 def _enc_voice(m: AirVoice) -> bytes:
-    return _enc_frame_primitive(MessageType.AIR_VOICE, m.pmid, m.mfn, m.fn, m.ciphered,
-                                m.payload)
+    return _enc_frame_primitive(_VOICE, m.pmid, m.mfn, m.fn, m.ciphered, m.payload)
 
 
 def _enc_data(m: AirData) -> bytes:
-    return _enc_frame_primitive(MessageType.AIR_DATA, m.pmid, m.mfn, m.fn, m.ciphered,
-                                m.payload)
+    return _enc_frame_primitive(_DATA, m.pmid, m.mfn, m.fn, m.ciphered, m.payload)
 
 
 def _enc_connect(m: AirConnect) -> bytes:
@@ -441,25 +449,33 @@ def _dec_pong(body: bytes) -> Pong:
     return Pong(_finite_in(echo, "echo"), _finite_in(now, "now"))
 
 
-def _frame_head(body: bytes, what: str) -> tuple[int, int, int, bool]:
-    if len(body) < 7:
-        raise AirLinkProtocolError(f"{what} body of {len(body)} octets")
-    head = int.from_bytes(body[:7], "big")
+def _frame_head(head: int, what: str) -> tuple[int, int, int, bool]:
+    """The seven octets after the type of AirData and AirVoice, as one int."""
     pmid, mfn, low = head >> 32, (head >> 8) & MFN_MAX, head & 0xFF
-    _only(low & ~FN_MASK, FLAG_CIPHERED, what)
+    if low & ~(FN_MASK | FLAG_CIPHERED):
+        raise AirLinkProtocolError(f"{what}: unknown flag bits 0x{low & ~FN_MASK:02x}")
     if pmid > PMID_MAX:
         raise AirLinkProtocolError(f"{what}: PMID 0x{pmid:x} is above 20 bits")
     return pmid, mfn, low & FN_MASK, bool(low & FLAG_CIPHERED)
 
 
-def _dec_voice(body: bytes) -> AirVoice:
-    pmid, mfn, fn, ciphered = _frame_head(body, "AIR_VOICE")
-    return AirVoice(pmid, body[7:], mfn, fn, ciphered)
+def _frame_primitive(kind: int, head: int, payload: bytes) -> AirVoice | AirData:
+    pmid, mfn, fn, ciphered = _frame_head(head, "AIR_VOICE" if kind == _VOICE else "AIR_DATA")
+    if kind == _VOICE:
+        return AirVoice(pmid, payload, mfn, fn, ciphered)
+    return AirData(pmid, payload, mfn, fn, ciphered)
 
 
-def _dec_data(body: bytes) -> AirData:
-    pmid, mfn, fn, ciphered = _frame_head(body, "AIR_DATA")
-    return AirData(pmid, body[7:], mfn, fn, ciphered)
+def _dec_voice(body: bytes) -> AirVoice | AirData:
+    if len(body) < 7:
+        raise AirLinkProtocolError(f"AIR_VOICE body of {len(body)} octets")
+    return _frame_primitive(_VOICE, int.from_bytes(body[:7], "big"), body[7:])
+
+
+def _dec_data(body: bytes) -> AirVoice | AirData:
+    if len(body) < 7:
+        raise AirLinkProtocolError(f"AIR_DATA body of {len(body)} octets")
+    return _frame_primitive(_DATA, int.from_bytes(body[:7], "big"), body[7:])
 
 
 def _dec_pmid(body: bytes, what: str) -> int:
@@ -544,7 +560,14 @@ class FrameReader:
             if end - at - LENGTH_OCTETS < size:
                 break
             start = at + LENGTH_OCTETS
-            out.append(_decode_body(buffer[start], bytes(buffer[start + 1:start + size])))
+            kind = buffer[start]
+            if (kind == _VOICE or kind == _DATA) and size >= 8:
+                # The 10 ms frames: no copy of the body before the payload's own.
+                out.append(_frame_primitive(
+                    kind, int.from_bytes(buffer[start + 1:start + 8], "big"),
+                    bytes(buffer[start + 8:start + size])))
+            else:
+                out.append(_decode_body(kind, bytes(buffer[start + 1:start + size])))
             at = start + size
         if at:
             del buffer[:at]

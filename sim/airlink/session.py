@@ -49,7 +49,8 @@ machine's CLOCK_MONOTONIC, read by both processes, so the world's epoch is taken
 CLOCK_STEP_S = 0.001
 """Across machines, a Pong moves our idea of the world's clock only when it moved this much."""
 
-_PRIMITIVES = (AirConnect, AirConnected, AirData, AirCipherStart, AirRelease, AirPage, AirVoice)
+_PRIMITIVES = frozenset(
+    (AirConnect, AirConnected, AirData, AirCipherStart, AirRelease, AirPage, AirVoice))
 
 
 # -- events --------------------------------------------------------------------------------------
@@ -215,8 +216,8 @@ class AirLinkClientSession(_End):
             self.state = ClientState.CLOSED
 
     def _on_up(self, message: Message, now: float) -> None:
-        if isinstance(message, _PRIMITIVES):
-            self._events.append(PrimitiveReceived(message))
+        if type(message) in _PRIMITIVES:
+            self._events.append(PrimitiveReceived(cast(AirPrimitive, message)))
         elif isinstance(message, SyncUpdate):
             self._events.append(SyncReceived(message))
         elif isinstance(message, Pong):
@@ -302,8 +303,8 @@ class AirLinkServerSession(_End):
             self.state = ServerState.CLOSED
 
     def _on_up(self, message: Message, now: float) -> None:
-        if isinstance(message, _PRIMITIVES):
-            self._events.append(PrimitiveReceived(message))
+        if type(message) in _PRIMITIVES:
+            self._events.append(PrimitiveReceived(cast(AirPrimitive, message)))
         elif isinstance(message, SiteState):
             self._events.append(SiteChanged(message))
         elif isinstance(message, Ping):
