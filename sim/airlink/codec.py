@@ -51,6 +51,9 @@ SILENCE_S = 3 * HEARTBEAT_S
 FIN: another machine unplugged); on one machine a killed process's socket closes at once."""
 HANDSHAKE_S = 10.0
 """Hello to Welcome (or Refused) at most; a world that says nothing is given up."""
+MAX_UNSENT = 4 << 20
+"""Octets an end lets wait for a peer that does not read (about 45 s of one call's voice);
+beyond them it drops the link: a stuck peer must not eat the other's memory."""
 PMID_MAX = 0xFFFFF
 MFN_MAX = 0xFFFFFF
 FN_MASK = 0x0F

@@ -34,7 +34,7 @@ from sim.air import (
     frame_index,
     frame_numbers,
 )
-from sim.airlink.codec import HEARTBEAT_S, SILENCE_S, Hello, SiteState, encode
+from sim.airlink.codec import HEARTBEAT_S, MAX_UNSENT, SILENCE_S, Hello, SiteState, encode
 from sim.airlink.session import (
     AirLinkClientSession,
     ClientEvent,
@@ -314,8 +314,11 @@ class _AirLinkProtocol(asyncio.Protocol):
         if self.session is None:
             return
         data = self.session.data_to_send()
-        if data and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        transport = self.transport
+        if data and transport is not None and not transport.is_closing():
+            transport.write(data)
+            if transport.get_write_buffer_size() > MAX_UNSENT:
+                self.abort(f"the world reads nothing: {MAX_UNSENT} octets wait for it")
 
     def abort(self, reason: str) -> None:
         if self.session is not None:

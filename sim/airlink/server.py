@@ -15,7 +15,7 @@ import logging
 import socket
 
 from sim.air import Air
-from sim.airlink.codec import SILENCE_S, SyncUpdate
+from sim.airlink.codec import MAX_UNSENT, SILENCE_S, SyncUpdate
 from sim.airlink.session import (
     AirLinkServerSession,
     HelloReceived,
@@ -211,8 +211,11 @@ class _RemoteRfp(asyncio.Protocol):
     def flush(self) -> None:
         self._flush_scheduled = False
         data = self.session.data_to_send()
-        if data and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        transport = self.transport
+        if data and transport is not None and not transport.is_closing():
+            transport.write(data)
+            if transport.get_write_buffer_size() > MAX_UNSENT:
+                self.abort(f"the RFP reads nothing: {MAX_UNSENT} octets wait for it")
 
     def abort(self, reason: str) -> None:
         """End the link at once (its site leaves the air now, not when the socket reports)."""

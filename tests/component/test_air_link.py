@@ -190,3 +190,23 @@ async def test_a_world_that_is_not_there_is_tried_again_until_it_is(world: World
     world.server = AirLinkServer(world.air, "127.0.0.1", port, silence=SILENCE)
     await world.server.start()
     await until(lambda: remote.up, "the RFP to reach the world once it listens")
+
+
+async def test_an_rfp_that_reads_nothing_is_dropped_before_it_eats_the_worlds_memory(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.airlink.server
+
+    monkeypatch.setattr(sim.airlink.server, "MAX_UNSENT", 65536)
+    reader, writer = await asyncio.open_connection("127.0.0.1", world.server.port)
+    now = asyncio.get_running_loop().time()
+    writer.write(encode(Hello(1, MAC, 40.0, 0.0, 1, 1, False, True, True, True, RFPI, now)))
+    await until(lambda: world.air.is_synced(1), "the site placed and synced")
+    assert world.air.send_from_handset(HANDSET, 1, AirConnect(PMID))
+    sent = 0
+    while 1 in world.air.rfps and sent < 400_000:  # ~40 MB: far beyond the kernel's buffers
+        for _ in range(2000):
+            world.air.send_from_handset(HANDSET, 1, AirData(PMID, bytes(100), 0, 0))
+        sent += 2000
+        await asyncio.sleep(0)  # let the Air deliver and the link write
+    await until(lambda: 1 not in world.air.rfps, "the site dropped")
+    writer.close()
