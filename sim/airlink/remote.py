@@ -91,6 +91,7 @@ class RemoteAir:
         self._voice_scheduled = False
         self._protocol: _AirLinkProtocol | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         encode(self.hello(0.0))  # a site no Hello can carry is the caller's error, now
 
     # -- AirMedium -----------------------------------------------------------------------------
@@ -157,9 +158,12 @@ class RemoteAir:
     async def start(self) -> None:
         """Reach the world now and whenever the link is lost, until stop()."""
         loop = asyncio.get_running_loop()
+        self._stopping = False
         self._task = loop.create_task(self._run(), name=f"air link of RFP {self.site.rfp_id}")
 
     async def stop(self) -> None:
+        """Leave the world's air for good (its connections are released as on a lost link)."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             try:
@@ -256,7 +260,8 @@ class RemoteAir:
         if refused:
             log.warning("RFP %d: %s", self.site.rfp_id, reason)
         elif was_up:
-            log.warning("RFP %d: lost the world's air: %s", self.site.rfp_id, reason)
+            log.log(logging.INFO if self._stopping else logging.WARNING,
+                    "RFP %d: lost the world's air: %s", self.site.rfp_id, reason)
         self._mirror(NOT_SYNCED, ())
         pmids, self._pmids = sorted(self._pmids), set()
         for pmid in pmids:
