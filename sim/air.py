@@ -39,12 +39,18 @@ RELEASE_LINK_LOST = 2
 MAX_RELATIONS = 16
 """Sync relations an RFP reports: its strongest neighbours (the real limit is unknown)."""
 VOICE_STREAMS_AHEAD = 8
-"""A key's voice keystreams are generated in blocks of this many frames (aligned on the
-frame index): a batched DSC run costs about the same for 20 rows as for 160, so a block of
+"""A key's voice keystreams are generated in blocks of at least this many frames (aligned on
+the frame index): a batched DSC run costs about the same for 20 rows as for 160, so a block of
 80 ms for every connection costs little more than one frame of it."""
-VOICE_KEY_IDLE_BLOCKS = 2
-"""A key that ciphered nothing for this many blocks of VOICE_STREAMS_AHEAD frames is no longer
-generated ahead with the others (its call ended or moved)."""
+VOICE_STREAMS_AHEAD_MAX = 64
+"""...and at most this many, for a process that ciphers the voice of few connections."""
+VOICE_ROWS_PER_RUN = 256
+"""Keystream rows a DSC run is made for: blocks are VOICE_STREAMS_AHEAD frames while that many
+keys (or more) cipher voice, longer for fewer (an RFP process: its 8 channels, 32 frames), since
+a run costs 5-8 ms whether it makes 8 rows or 256 (dsc_keystreams, 2 cores in 2026)."""
+VOICE_KEY_IDLE_FRAMES = 16
+"""A key that ciphered nothing for this many frames is no longer generated ahead with the
+others (its call ended or moved)."""
 VOICE_STREAMS_KEPT = 65536
 """Voice keystreams (one per key and frame, 170 octets) the air keeps for reuse."""
 MAX_DELIVERIES_PER_CALL = 10_000
@@ -793,6 +799,15 @@ def cipher_voices(items: Sequence[tuple[bytes, int, int, bytes, bool]]) -> list[
     return out
 
 
+def _frames_ahead(keys: int) -> int:
+    """Frames per keystream block: VOICE_ROWS_PER_RUN rows for `keys` keys, a power of two
+    from VOICE_STREAMS_AHEAD to VOICE_STREAMS_AHEAD_MAX."""
+    ahead = VOICE_STREAMS_AHEAD
+    while ahead < VOICE_STREAMS_AHEAD_MAX and keys * ahead * 2 <= VOICE_ROWS_PER_RUN:
+        ahead *= 2
+    return ahead
+
+
 @dataclass(slots=True)
 class _VoiceJob:
     ck: bytes
@@ -809,18 +824,17 @@ class VoiceCipher:
     world's Air, or an RFP process's RemoteAir), then done(result, now) for each in order.
 
     A frame's keystream is the same at both ends and serves both directions, so it is
-    generated once per (key, frame), VOICE_STREAMS_AHEAD frames at a time, and kept a little
-    while (VOICE_STREAMS_KEPT): the PP's ciphering and the RFP's deciphering of a frame, and
-    the downlink of the same frame, share one run when they share a process. The results are
-    those of `cipher_voice`.
+    generated once per (key, frame), a block of frames at a time (VOICE_ROWS_PER_RUN), and
+    kept a little while (VOICE_STREAMS_KEPT): the PP's ciphering and the RFP's deciphering of a
+    frame, and the downlink of the same frame, share one run when they share a process. The
+    results are those of `cipher_voice`.
     """
 
     def __init__(self) -> None:
         self._jobs: list[_VoiceJob] = []
         self._streams: dict[tuple[bytes, int, int], bytes] = {}
         self._keys: dict[bytes, int] = {}
-        """Each key ciphering voice, and the block (frame index // VOICE_STREAMS_AHEAD) of the
-        last time it did."""
+        """Each key ciphering voice, and the frame index of the last run that had it."""
 
     @property
     def pending(self) -> int:
@@ -843,23 +857,23 @@ class VoiceCipher:
         jobs, self._jobs = self._jobs, []
         cache = self._streams
         keys = self._keys
-        now_block = frame // VOICE_STREAMS_AHEAD
         for ck in {job.ck for job in jobs}:
-            keys[ck] = now_block
+            keys[ck] = frame
+        for ck, seen in list(keys.items()):
+            if seen < frame - VOICE_KEY_IDLE_FRAMES:
+                del keys[ck]
+        ahead = _frames_ahead(len(keys))
         missing: set[int] = set()
         for job in jobs:
             if (job.ck, job.mfn, job.fn) not in cache:
-                missing.add((job.mfn * FRAMES_PER_MULTIFRAME + job.fn) // VOICE_STREAMS_AHEAD)
+                missing.add((job.mfn * FRAMES_PER_MULTIFRAME + job.fn) // ahead)
         wanted: dict[tuple[bytes, int, int], None] = {}
         for block in sorted(missing):
             # Whole blocks of frames for every key in use, so that all the connections of the
-            # installation miss together: one DSC run per block, not one per frame, and none
+            # process miss together: one DSC run per block, not one per frame, and none
             # for a frame that comes early (a late loop catching up) or from the other end.
-            for ck, seen in list(keys.items()):
-                if seen < now_block - VOICE_KEY_IDLE_BLOCKS:
-                    del keys[ck]
-                    continue
-                for index in range(block * VOICE_STREAMS_AHEAD, (block + 1) * VOICE_STREAMS_AHEAD):
+            for ck in keys:
+                for index in range(block * ahead, (block + 1) * ahead):
                     stream = (ck, *frame_numbers(index))
                     if stream not in cache:
                         wanted[stream] = None
