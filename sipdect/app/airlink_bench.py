@@ -202,7 +202,8 @@ async def _calls(n_calls: int, window_s: float, way: str) -> dict[str, Any]:
                             *(["--preferred-sync"] if rc.preferred_sync else []),
                             stdout=asyncio.subprocess.DEVNULL,
                             stderr=asyncio.subprocess.DEVNULL))
-                out.update(await _measure(system, world, n_calls, window_s, t0))
+                out.update(await _measure(system, world, n_calls, window_s, t0,
+                                          [p.pid for p in procs]))
                 out["rfp_processes"] = len(procs)
                 out["remote_rfps_on_the_air"] = len(server.remote_ids())
             finally:
@@ -216,7 +217,7 @@ async def _calls(n_calls: int, window_s: float, way: str) -> dict[str, Any]:
 
 
 async def _measure(system: Any, world: Any, n_calls: int, window_s: float,
-                   t0: float) -> dict[str, Any]:
+                   t0: float, rfp_pids: list[int]) -> dict[str, Any]:
     """Once every handset registered: dial, wait for every call, count voice frames."""
     loop = asyncio.get_running_loop()
     out: dict[str, Any] = {}
@@ -250,15 +251,18 @@ async def _measure(system: Any, world: Any, n_calls: int, window_s: float,
     gc.freeze()
     await asyncio.sleep(cb.SETTLE_S)
     before = {hid: cb._voice(world, hid) for hid in ids}
+    rfps0 = sum(_child_cpu(pid) for pid in rfp_pids)
     cpu0, w0 = time.process_time(), loop.time()
     await asyncio.sleep(window_s)
     cpu1, w1 = time.process_time(), loop.time()
+    rfps1 = sum(_child_cpu(pid) for pid in rfp_pids)
     after = {hid: cb._voice(world, hid) for hid in ids}
     expected = round((w1 - w0) * 100) * len(ids)
     got = {k: sum(after[h][k] - before[h][k] for h in ids)
            for k in ("received", "missing", "late", "undecodable")}
     out.update(window_s=round(w1 - w0, 2), frames_expected=expected, **got,
                world_cpu_share=round((cpu1 - cpu0) / (w1 - w0), 2),
+               rfp_processes_cpu_share=round((rfps1 - rfps0) / (w1 - w0), 2),
                load_avg_1m=round(os.getloadavg()[0], 2))
     out["lost_or_late_pct"] = round(
         100.0 * max(0, expected - got["received"] + got["late"]) / max(1, expected), 2)
