@@ -38,8 +38,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 AC = "31415"
 MAC_A, MAC_B, MAC_C = "00:30:42:5e:0a:01", "00:30:42:5e:0a:02", "00:30:42:5e:0a:03"
-ON_A, ON_B, ON_C = ipei(1201), ipei(1202), ipei(1203)
-"""Alice by remote RFP A at (0, 0), Bob by in-process RFP B at (30, 0), a third by RFP C."""
+ON_A, ON_B, ON_C, NEW = ipei(1201), ipei(1202), ipei(1203), ipei(1204)
+"""Alice by remote RFP A at (0, 0), Bob by in-process RFP B at (30, 0), one by RFP C, and one
+that subscribes through A. Each test uses handsets of its own (pytest-xdist may run the tests
+of this module in different processes, each with a site of its own)."""
 A_AT, C_AT = (0.0, 0.0), (-30.0, 0.0)
 
 SITE = f"""
@@ -137,6 +139,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
             await rfp_a.start()
             s = Site(emu, world, control, axi, server, remote, rfp_a, id_a, id_b)
             await synced(s, id_a)
+            await control.add_handset(ON_A, 3.0, 1.0)  # Alice comes once A is there
+            await registered(s, ON_A)
             try:
                 yield s
             finally:
@@ -198,15 +202,18 @@ async def test_a_handset_subscribes_and_location_registers_through_the_remote_rf
     await site.axi.subscribe("PPTransaction", ppn=-1)
     watch = EventWatch(site.axi)
     frames_before = site.rfp_a.radio.counters.good_frames
-    await site.control.add_handset(ON_A, 3.0, 1.0)
-    handset = await handset_on(site, ON_A, site.id_a, subscribed=True)
-    await registered(site, ON_A)
-    dev = record(await site.axi.request("GetPPDevByIPEI", {"ipei": ON_A}), "pp")
-    assert dev["s"] == "Yes"
-    await watch.wait("EventPPTransaction", lambda e: e.attrs["trType"] == "LocReg"
-                     and e.attrs["ppn"] == dev["ppn"] and e.attrs["rfpId"] == str(site.id_a))
-    assert site.rfp_a.radio.counters.good_frames > frames_before
-    assert handset["display"]
+    await site.control.add_handset(NEW, 2.0, -3.0)  # configured: it has a device record
+    try:
+        await handset_on(site, NEW, site.id_a, subscribed=True)
+        await registered(site, NEW)
+        dev = record(await site.axi.request("GetPPDevByIPEI", {"ipei": NEW}), "pp")
+        assert dev["s"] == "Yes"
+        await watch.wait("EventPPTransaction", lambda e: e.attrs["trType"] == "LocReg"
+                         and e.attrs["ppn"] == dev["ppn"]
+                         and e.attrs["rfpId"] == str(site.id_a))
+        assert site.rfp_a.radio.counters.good_frames > frames_before
+    finally:
+        await site.control.remove_handset(NEW)
 
 
 async def test_a_calls_voice_crosses_the_remote_rfp_both_ways(site: Site) -> None:
