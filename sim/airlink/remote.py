@@ -111,7 +111,8 @@ class RemoteAir:
             self._send(SiteState(site.powered, site.dect_on, site.connected, site.rfpi))
 
     def attach_rfp(self, rfp_id: int, receiver: RfpReceiver) -> None:
-        self.rfps[rfp_id]
+        if rfp_id not in self.rfps:
+            raise KeyError(f"this medium carries RFP {self.site.rfp_id} only, not {rfp_id}")
         self._receiver = receiver
 
     def detach_rfp(self, rfp_id: int) -> None:
