@@ -56,12 +56,13 @@ class AirLinkServer:
 
     async def stop(self) -> None:
         """Stop listening and end every link: the remote sites leave the air."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         for link in list(self._links):
             link.abort("the world stopped")
+        if server is not None:
+            await server.wait_closed()  # after the aborts: newer Pythons wait for the links
         self.air.remove_listener(self._on_air_changed)
 
     def remote_ids(self) -> list[int]:
