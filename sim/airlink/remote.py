@@ -53,17 +53,20 @@ class RemoteAir:
     """One RFP's medium in its own process: the world's Air reached over the air link."""
 
     def __init__(self, site: RadioSite, host: str, port: int, *, mac: bytes = bytes(6),
-                 reconnect_min: float = 0.2, reconnect_max: float = 5.0,
-                 heartbeat: float = HEARTBEAT_S, silence: float = SILENCE_S) -> None:
+                 local_host: str | None = None, reconnect_min: float = 0.2,
+                 reconnect_max: float = 5.0, heartbeat: float = HEARTBEAT_S,
+                 silence: float = SILENCE_S) -> None:
         """`site`: the RFP's place on the world's air (its id there is its OMM record id in a
         whole system, so that RPNs agree); the RFP sets powered/connected/dect_on/rfpi through
         set_rfp. `mac` names the RFP to the world (a newer link of one MAC replaces an older).
-        `reconnect_min`/`_max`: backoff between attempts to reach the world."""
+        `local_host`: the address the link leaves from (the RFP host's own; default: the
+        system's choice). `reconnect_min`/`_max`: backoff between attempts to reach the world."""
         self.site = site
         self.rfps: dict[int, RadioSite] = {site.rfp_id: site}
         self.host = host
         self.port = port
         self.mac = mac
+        self.local_host = local_host
         self.reconnect_min = reconnect_min
         self.reconnect_max = reconnect_max
         self.heartbeat = heartbeat
@@ -190,7 +193,8 @@ class RemoteAir:
             self.attempts += 1
             try:
                 _, protocol = await loop.create_connection(
-                    lambda: _AirLinkProtocol(self), self.host, self.port)
+                    lambda: _AirLinkProtocol(self), self.host, self.port,
+                    local_addr=None if self.local_host is None else (self.local_host, 0))
             except OSError as exc:
                 if not failing:
                     log.warning("RFP %d: cannot reach the world's air at %s:%d: %s (trying "

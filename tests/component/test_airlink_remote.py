@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ class World:
         self.server = AirLinkServer(self.air, silence=SILENCE)
         self.remotes: list[RemoteAir] = []
 
-    def remote(self, rfp_id: int = 1, x: float = 40.0, mac: bytes = MAC, **kwargs: float
+    def remote(self, rfp_id: int = 1, x: float = 40.0, mac: bytes = MAC, **kwargs: Any
                ) -> RemoteAir:
         site = RadioSite(rfp_id, x, 0.0, rfp_id % 256, dect_on=False, connected=False)
         remote = RemoteAir(site, "127.0.0.1", self.server.port, mac=mac, reconnect_min=0.05,
@@ -151,6 +152,14 @@ async def test_a_lost_link_takes_the_site_off_and_releases_both_ends(world: Worl
     assert world.air.rfps[1].rfpi == RFPI and world.air.rfps[1].dect_on
     await until(lambda: world.air.is_synced(1) and remote.sync_status(1).synced,
                 "RFP 1 synced again")
+
+
+async def test_the_link_leaves_from_the_rfp_hosts_address(world: World) -> None:
+    remote = world.remote(local_host="127.0.0.7")
+    await remote.start()
+    await until(lambda: remote.up, "the RFP placed")
+    (link,) = world.server._placed.values()
+    assert link.peer.startswith("127.0.0.7:")
 
 
 async def test_a_newer_link_of_the_same_rfp_replaces_the_older(world: World) -> None:
