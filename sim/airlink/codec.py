@@ -197,8 +197,6 @@ _F64x3 = struct.Struct(">ddd")
 _SITE = struct.Struct(">B5s")
 _STATUS = struct.Struct(">BIHB")
 _RELATION = struct.Struct(">IBhB")
-_RELEASE = struct.Struct(">HBB")
-_PMID_FLAGS = struct.Struct(">HBB")
 _HEAD = struct.Struct(">HB")
 
 _POWERED, _DECT_ON, _CONNECTED, _PREFERRED_SYNC, _HAS_RFPI = 0x01, 0x02, 0x04, 0x08, 0x10
