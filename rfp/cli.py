@@ -1,21 +1,29 @@
-"""`sipdect rfp`: one virtual RFP as a process of its own, with its own (empty) air.
+"""`sipdect rfp`: one virtual RFP as a process of its own, on its own (empty) air or, with
+`--air HOST:PORT`, on a running world's air over the air link (sim.airlink).
 
 omm-rfp.md §1 and §5: it connects to the OMM's port 16321, enrols (the key lands in its data
-directory), keeps reconnecting, and prints one READY line once the link is up.
+directory), keeps reconnecting, and prints one READY line once the link is up. With --air its
+radio runs on a RemoteAir: the world places it at --x/--y in --cluster under --air-id (its OMM
+record id, so that the RPNs of its sync relations agree), and it keeps reaching for the world
+whenever that link is lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
-from sim.air import Air, schedule_deliveries
+from sim.air import Air, AirMedium, RadioSite, schedule_deliveries
+from sim.airlink import PORT as AIR_LINK_PORT
+from sim.airlink import AirLinkValueError, RemoteAir
 from sipdect.link import constants as c
 
 
@@ -23,23 +31,30 @@ class UsageError(ValueError):
     """A command-line value is unusable; the message says what to give instead."""
 
 
-def parse_omm(text: str) -> tuple[str, int]:
-    """'HOST', 'HOST:PORT' or '[V6]:PORT' -> (host, port); the port defaults to 16321."""
-    host, port = text.strip(), str(c.PORT)
+def parse_address(text: str, option: str = "--omm", default_port: int = c.PORT
+                  ) -> tuple[str, int]:
+    """'HOST', 'HOST:PORT' or '[V6]:PORT' -> (host, port), the port `default_port` if not
+    given; UsageError naming `option` otherwise."""
+    host, port = text.strip(), str(default_port)
     if host.startswith("["):
         end = host.find("]")
         if end < 0:
-            raise UsageError(f"--omm {text!r}: missing ']' after the IPv6 address")
+            raise UsageError(f"{option} {text!r}: missing ']' after the IPv6 address")
         host, rest = host[1:end], host[end + 1 :]
         if rest:
             if not rest.startswith(":"):
-                raise UsageError(f"--omm {text!r}: expected [ADDRESS]:PORT")
+                raise UsageError(f"{option} {text!r}: expected [ADDRESS]:PORT")
             port = rest[1:]
     elif host.count(":") == 1:
         host, port = host.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise UsageError(f"--omm {text!r}: expected HOST:PORT, e.g. 127.0.0.1:16321")
+        raise UsageError(f"{option} {text!r}: expected HOST:PORT, e.g. 127.0.0.1:{default_port}")
     return host, int(port)
+
+
+def parse_omm(text: str) -> tuple[str, int]:
+    """'HOST', 'HOST:PORT' or '[V6]:PORT' -> (host, port); the port defaults to 16321."""
+    return parse_address(text)
 
 
 def parse_hw_type(text: str) -> int:
@@ -55,18 +70,20 @@ def parse_hw_type(text: str) -> int:
         raise UsageError(f"--hw-type {text!r} is unknown; use one of {names}") from None
 
 
-async def _run(rfp: VirtualRfp, omm: str) -> int:
+async def _run(rfp: VirtualRfp, ready: dict[str, str]) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await rfp.start()
+    # What start-up built lives as long as the process: out of the cyclic collector, whose
+    # full passes would pause the radio's and the media gateway's 10 ms voice (as sipdect up).
+    gc.freeze()
     linked = loop.create_task(rfp.wait_for(lambda r: r.linked))
     stopped = loop.create_task(stop.wait())
     await asyncio.wait({linked, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if linked.done():
-        print("READY " + json.dumps({"component": "rfp", "mac": rfp.name, "omm": omm}),
-              flush=True)
+        print("READY " + json.dumps({"component": "rfp", "mac": rfp.name, **ready}), flush=True)
         await stopped
     linked.cancel()
     print(f"sipdect rfp {rfp.name}: shutting down", file=sys.stderr)
@@ -83,31 +100,77 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the RFP keeps its key (default ./data/rfp)")
     parser.add_argument("--sw-version", default="SIP-DECT 9.2-sipdect",
                         help="software version announced in SYS_INIT")
+    air = parser.add_argument_group("on a running world's air (sim.airlink)")
+    air.add_argument("--air", metavar="HOST:PORT",
+                     help=f"the world's air link (port {AIR_LINK_PORT}); without it the RFP "
+                          "runs on an empty air of its own")
+    air.add_argument("--air-id", type=int, metavar="ID",
+                     help="its id on the world's air: its RFP id in the OMM (needed with --air)")
+    air.add_argument("--x", type=float, default=0.0, help="position in metres (default 0)")
+    air.add_argument("--y", type=float, default=0.0, help="position in metres (default 0)")
+    air.add_argument("--cluster", type=int, default=1, help="sync cluster (default 1)")
+    air.add_argument("--preferred-sync", action="store_true",
+                     help="favoured as its cluster's sync reference")
     args = parser.parse_args(argv)
     try:
         host, port = parse_omm(args.omm)
         mac = parse_mac(args.mac)
         hw_type = parse_hw_type(args.hw_type)
+        remote = _remote_air(args, mac) if args.air is not None else None
     except ValueError as exc:
         print(f"sipdect rfp: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version))
+    return asyncio.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote))
+
+
+def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
+    """The world's air reached over the air link, from --air, --air-id, --x/--y, --cluster."""
+    host, port = parse_address(args.air, "--air", AIR_LINK_PORT)
+    if args.air_id is None:
+        raise UsageError("--air needs --air-id: the RFP's id in the OMM (GetRFP's id)")
+    site = RadioSite(args.air_id, args.x, args.y, args.air_id % 256, cluster=args.cluster,
+                     preferred_sync=args.preferred_sync)
+    try:
+        return RemoteAir(site, host, port, mac=mac)
+    except AirLinkValueError as exc:
+        raise UsageError(f"--air-id/--x/--y/--cluster: {exc}") from None
 
 
 async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
-                sw_version: str) -> int:
+                sw_version: str, remote: RemoteAir | None = None) -> int:
     loop = asyncio.get_running_loop()
-    air = Air(epoch=loop.time())
-    schedule_deliveries(air, loop.call_soon, loop.time)
-    air.add_rfp(0, 0.0, 0.0)
-    radio = RfpRadio(air, 0)
+    ready = {"omm": f"{host}:{port}"}
+    air: AirMedium
+    if remote is None:
+        local = Air(epoch=loop.time())
+        schedule_deliveries(local, loop.call_soon, loop.time)
+        local.add_rfp(0, 0.0, 0.0)
+        air, rfp_id = local, 0
+    else:
+        await remote.start()
+        air, rfp_id = remote, remote.site.rfp_id
+        ready["air"] = f"{remote.host}:{remote.port}"
+    radio = RfpRadio(air, rfp_id)
     key_path = data_dir / f"{mac.hex()}.key"
-    rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, sw_version=sw_version)
     try:
-        return await _run(rfp, f"{host}:{port}")
+        rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, sw_version=sw_version)
+        if remote is not None:
+            remote.on_epoch = _media_follows(rfp)
+        return await _run(rfp, ready)
     except ValueError as exc:  # a damaged key file
         print(f"sipdect rfp {mac_text(mac)}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if remote is not None:
+            await remote.stop()
+
+
+def _media_follows(rfp: VirtualRfp) -> Callable[[float], None]:
+    """The media gateway's 10 ms ticks stay on the air's frames when the world's epoch comes
+    (or changes: a restarted world)."""
+    def follow(epoch: float) -> None:
+        rfp.media.epoch = epoch
+    return follow
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 omm-rfp.md §3.5-§3.7 and §4.9 (DNM MAC/LC primitives and their layouts), §5.3 (the RFPC and
 SYNC traffic of a real RFP once its link is up), features.md §2.4 (sync). Sans-I/O: fed link
-messages, air primitives and `now`; returns link messages and transmits into `sim.air.Air`.
+messages, air primitives and `now`; returns link messages and transmits on its medium
+(`sim.air.AirMedium`: the world's Air itself, or a RemoteAir over the air link when the RFP runs
+in a process of its own).
 AirData carries bare DLC frames (address octet first, dect.dlc); LC_DATA_IND/REQ wrap them in
 the B/channel and length octets.
 """
@@ -18,7 +20,7 @@ from dect.errors import DectValueError
 from dect.identities import Rfpi
 from sim.air import (
     RELEASE_LINK_LOST,
-    Air,
+    AirMedium,
     SyncRelation,
     cipher_frame,
     cipher_frames,
@@ -186,20 +188,21 @@ class RfpRadio:
     The owner feeds it link messages (`receive_link`), calls `link_up` / `link_down` as the
     OMM link comes and goes, `power` with the box's power, and `handle_timer` at
     `get_timer()`; it sends `messages_to_send()` to the OMM. Air primitives arrive through
-    the Air (attached in the constructor). `on_output` is called whenever something new is
+    its medium (attached in the constructor). `on_output` is called whenever something new is
     to be sent or a timer moved, so an asyncio owner can pump.
     """
 
     def __init__(
         self,
-        air: Air,
+        air: AirMedium,
         rfp_id: int,
         *,
         revision: bytes = DEFAULT_REVISION,
         search_time: float = DEFAULT_SEARCH_TIME,
         on_output: Callable[[], None] | None = None,
     ) -> None:
-        """The air must already hold a RadioSite for rfp_id (`air.add_rfp`)."""
+        """The air must already hold a RadioSite for rfp_id (`Air.add_rfp`; a RemoteAir is
+        made for its one RFP)."""
         if rfp_id not in air.rfps:
             raise ValueError(f"place RFP {rfp_id} on the air (Air.add_rfp) before its radio")
         self.air = air
@@ -298,7 +301,7 @@ class RfpRadio:
         self.flush(now)
 
     def receive_air(self, primitive: AirPrimitive, now: float) -> None:
-        """A primitive from a handset (the Air calls this)."""
+        """A primitive from a handset (the medium calls this)."""
         if self.state is not RadioState.ACTIVE:
             return
         if isinstance(primitive, AirVoice):
@@ -323,7 +326,7 @@ class RfpRadio:
 
     def send_voice(self, mcei: int, payload: bytes, now: float) -> bool:
         """Send one 10 ms downlink voice frame on connection `mcei` (ciphered with the
-        installation's other voice frames in one batch: Air.cipher_voice_soon); False when
+        other voice frames of its process in one batch: cipher_voice_soon); False when
         there is no such connection."""
         conn = self.connections.get(mcei)
         if conn is None or conn.handover_pending or self.state is not RadioState.ACTIVE:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -38,12 +39,18 @@ RELEASE_LINK_LOST = 2
 MAX_RELATIONS = 16
 """Sync relations an RFP reports: its strongest neighbours (the real limit is unknown)."""
 VOICE_STREAMS_AHEAD = 8
-"""A key's voice keystreams are generated in blocks of this many frames (aligned on the
-frame index): a batched DSC run costs about the same for 20 rows as for 160, so a block of
+"""A key's voice keystreams are generated in blocks of at least this many frames (aligned on
+the frame index): a batched DSC run costs about the same for 20 rows as for 160, so a block of
 80 ms for every connection costs little more than one frame of it."""
-VOICE_KEY_IDLE_BLOCKS = 2
-"""A key that ciphered nothing for this many blocks of VOICE_STREAMS_AHEAD frames is no longer
-generated ahead with the others (its call ended or moved)."""
+VOICE_STREAMS_AHEAD_MAX = 64
+"""...and at most this many, for a process that ciphers the voice of few connections."""
+VOICE_ROWS_PER_RUN = 256
+"""Keystream rows a DSC run is made for: blocks are VOICE_STREAMS_AHEAD frames while that many
+keys (or more) cipher voice, longer for fewer (an RFP process: its 8 channels, 32 frames), since
+a run costs 5-8 ms whether it makes 8 rows or 256 (dsc_keystreams, 2 cores in 2026)."""
+VOICE_KEY_IDLE_FRAMES = 16
+"""A key that ciphered nothing for this many frames is no longer generated ahead with the
+others (its call ended or moved)."""
 VOICE_STREAMS_KEPT = 65536
 """Voice keystreams (one per key and frame, 170 octets) the air keeps for reuse."""
 MAX_DELIVERIES_PER_CALL = 10_000
@@ -173,22 +180,64 @@ VoiceDone = Callable[[bytes, float], None]
 
 
 @dataclass(slots=True)
-class _VoiceJob:
-    ck: bytes
-    mfn: int
-    fn: int
-    payload: bytes
-    downlink: bool
-    done: VoiceDone
-
-
-@dataclass(slots=True)
 class _Queued:
     to_rfp: bool
     target: int
     """rfp_id or handset_id."""
     rfp_id: int
     primitive: AirPrimitive
+
+
+# -- frame timing ----------------------------------------------------------------------------
+def frame_index(epoch: float, now: float) -> int:
+    """Frames (10 ms each) since `epoch`, the `now` at which frame 0 of multiframe 0 starts."""
+    return max(0, math.floor((now - epoch) / FRAME_SECONDS + 1e-9))
+
+
+def frame_numbers(index: int) -> tuple[int, int]:
+    """(multiframe number, frame number) of a frame index."""
+    return (index // FRAMES_PER_MULTIFRAME) % MFN_MODULO, index % FRAMES_PER_MULTIFRAME
+
+
+# -- what an RFP's radio needs of the medium ---------------------------------------------------
+class AirMedium(Protocol):
+    """The medium as one RFP's radio (rfp.radio.RfpRadio) uses it: `Air` itself when the RFP
+    runs in the world's process, `sim.airlink.RemoteAir` when it runs in a process of its own
+    and reaches the world's Air over the air link (docs/architecture.md "Air link")."""
+
+    @property
+    def rfps(self) -> Mapping[int, RadioSite]:
+        """The radio sites this medium knows (a RemoteAir: only its own RFP's)."""
+        ...
+
+    @property
+    def epoch(self) -> float:
+        """The `now` (this process's loop.time()) at which frame 0 of multiframe 0 starts."""
+        ...
+
+    def set_rfp(self, rfp_id: int, *, rfpi: Rfpi | None = None, powered: bool | None = None,
+                dect_on: bool | None = None, connected: bool | None = None) -> None: ...
+
+    def attach_rfp(self, rfp_id: int, receiver: RfpReceiver) -> None: ...
+
+    def detach_rfp(self, rfp_id: int) -> None: ...
+
+    def add_listener(self, listener: AirListener) -> None: ...
+
+    def remove_listener(self, listener: AirListener) -> None: ...
+
+    def send_from_rfp(self, rfp_id: int, primitive: AirPrimitive) -> int: ...
+
+    def cipher_voice_soon(self, ck: bytes, mfn: int, fn: int, payload: bytes, *,
+                          downlink: bool, done: VoiceDone) -> None: ...
+
+    def frame_index(self, now: float) -> int: ...
+
+    def frame_numbers(self, index: int) -> tuple[int, int]: ...
+
+    def sync_status(self, rfp_id: int) -> SyncStatus: ...
+
+    def sync_relations(self, rfp_id: int) -> tuple[SyncRelation, ...]: ...
 
 
 # -- the medium ----------------------------------------------------------------------------
@@ -231,11 +280,7 @@ class Air:
         self._heard: dict[int, list[tuple[float, int]]] = {}
         self._batch_depth = 0
         self._batch_dirty = False
-        self._voice_jobs: list[_VoiceJob] = []
-        self._voice_streams: dict[tuple[bytes, int, int], bytes] = {}
-        self._voice_keys: dict[bytes, int] = {}
-        """Each key ciphering voice, and the block (frame index // VOICE_STREAMS_AHEAD) of the
-        last time it did."""
+        self._voice = VoiceCipher()
         self._reachable: dict[tuple[int, int], bool] = {}
         """reachable() per (handset, RFP) until something on the air moves or changes."""
 
@@ -526,12 +571,9 @@ class Air:
     # -- frame timing ----------------------------------------------------------------------
     def frame_index(self, now: float) -> int:
         """Frames since the epoch (10 ms each)."""
-        return max(0, math.floor((now - self.epoch) / FRAME_SECONDS + 1e-9))
+        return frame_index(self.epoch, now)
 
-    @staticmethod
-    def frame_numbers(index: int) -> tuple[int, int]:
-        """(multiframe number, frame number) of a frame index."""
-        return (index // FRAMES_PER_MULTIFRAME) % MFN_MODULO, index % FRAMES_PER_MULTIFRAME
+    frame_numbers = staticmethod(frame_numbers)
 
     def frame_at(self, now: float) -> tuple[int, int]:
         """(multiframe number, frame number) of the TDMA frame running at `now`."""
@@ -604,71 +646,16 @@ class Air:
     @property
     def pending(self) -> int:
         """Primitives queued and not yet delivered (voice frames waiting for ciphering too)."""
-        return len(self._queue) + len(self._voice_jobs)
+        return len(self._queue) + self._voice.pending
 
     def cipher_voice_soon(self, ck: bytes, mfn: int, fn: int, payload: bytes, *,
                           downlink: bool, done: VoiceDone) -> None:
         """Queue an AirVoice B-field for `cipher_voice`; the next deliver() ciphers every
         frame queued by then, from all handsets and radios of the installation, in one
-        batched DSC run and calls done(result, now) for each in order.
-
-        A frame's keystream is the same at both ends and serves both directions, so it is
-        generated once per (key, frame), VOICE_STREAMS_AHEAD frames at a time, and kept a
-        little while (VOICE_STREAMS_KEPT): the PP's ciphering and the RFP's deciphering of a
-        frame, and the downlink of the same frame, share one run. The results are those of
-        `cipher_voice`."""
-        self._voice_jobs.append(_VoiceJob(ck, mfn, fn, payload, downlink, done))
-        if (len(self._voice_jobs) == 1 and not self._delivering and not self._queue
-                and self.on_pending is not None):
+        batched DSC run (VoiceCipher) and calls done(result, now) for each in order."""
+        if (self._voice.soon(ck, mfn, fn, payload, downlink=downlink, done=done)
+                and not self._delivering and not self._queue and self.on_pending is not None):
             self.on_pending()
-
-    def _run_voice_jobs(self, now: float) -> None:
-        jobs, self._voice_jobs = self._voice_jobs, []
-        cache = self._voice_streams
-        keys = self._voice_keys
-        now_block = self.frame_index(now) // VOICE_STREAMS_AHEAD
-        for ck in {job.ck for job in jobs}:
-            keys[ck] = now_block
-        missing: set[int] = set()
-        for job in jobs:
-            if (job.ck, job.mfn, job.fn) not in cache:
-                missing.add((job.mfn * FRAMES_PER_MULTIFRAME + job.fn) // VOICE_STREAMS_AHEAD)
-        wanted: dict[tuple[bytes, int, int], None] = {}
-        for block in sorted(missing):
-            # Whole blocks of frames for every key in use, so that all the connections of the
-            # installation miss together: one DSC run per block, not one per frame, and none
-            # for a frame that comes early (a late loop catching up) or from the other end.
-            for ck, seen in list(keys.items()):
-                if seen < now_block - VOICE_KEY_IDLE_BLOCKS:
-                    del keys[ck]
-                    continue
-                for index in range(block * VOICE_STREAMS_AHEAD, (block + 1) * VOICE_STREAMS_AHEAD):
-                    frame = (ck, *self.frame_numbers(index))
-                    if frame not in cache:
-                        wanted[frame] = None
-        if wanted:
-            rows = dsc_keystreams([w[0] for w in wanted],
-                                  [dsc_iv(w[1], w[2]) for w in wanted], 16 * VOICE_HALF_BYTES)
-            for frame, row in zip(wanted, rows, strict=True):
-                cache[frame] = row.tobytes()
-            if len(cache) > VOICE_STREAMS_KEPT:
-                # The oldest quarter at once: deleting one at a time from a dict's front
-                # makes every next(iter()) walk past all the slots deleted before.
-                excess = len(cache) - VOICE_STREAMS_KEPT * 3 // 4
-                for frame in list(itertools.islice(cache, excess)):
-                    del cache[frame]
-        for job in jobs:
-            row = cache.get((job.ck, job.mfn, job.fn))
-            if row is None:  # pushed out already by a burst bigger than the cache
-                result = cipher_voice(job.ck, job.mfn, job.fn, job.payload,
-                                      downlink=job.downlink)
-            else:
-                # An 80-octet XOR as one Python int costs a third of a numpy one.
-                size = len(job.payload)
-                start = (0 if job.downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
-                key = int.from_bytes(row[start:start + size], "little")
-                result = (int.from_bytes(job.payload, "little") ^ key).to_bytes(size, "little")
-            job.done(result, now)
 
     def deliver(self, now: float) -> int:
         """Cipher queued voice frames, then hand queued primitives to their receivers (which
@@ -678,8 +665,8 @@ class Air:
         self._delivering = True
         count = 0
         try:
-            if self._voice_jobs:
-                self._run_voice_jobs(now)
+            if self._voice.pending:
+                self._voice.run(now, self.frame_index(now))
             while self._queue and count < MAX_DELIVERIES_PER_CALL:
                 item = self._queue.popleft()
                 count += 1
@@ -703,13 +690,13 @@ class Air:
                         handset_receiver(item.rfp_id, item.primitive, now)
         finally:
             self._delivering = False
-        if (self._queue or self._voice_jobs) and self.on_pending is not None:
+        if (self._queue or self._voice.pending) and self.on_pending is not None:
             self.on_pending()
         return count
 
     def _enqueue(self, item: _Queued) -> None:
         self._queue.append(item)
-        if (len(self._queue) == 1 and not self._delivering and not self._voice_jobs
+        if (len(self._queue) == 1 and not self._delivering and not self._voice.pending
                 and self.on_pending is not None):
             self.on_pending()
 
@@ -814,6 +801,109 @@ def cipher_voices(items: Sequence[tuple[bytes, int, int, bytes, bool]]) -> list[
         key = row[start:start + len(payload)]
         out.append((np.frombuffer(payload, dtype=np.uint8) ^ key).tobytes())
     return out
+
+
+def _frames_ahead(keys: int) -> int:
+    """Frames per keystream block: VOICE_ROWS_PER_RUN rows for `keys` keys, a power of two
+    from VOICE_STREAMS_AHEAD to VOICE_STREAMS_AHEAD_MAX."""
+    ahead = VOICE_STREAMS_AHEAD
+    while ahead < VOICE_STREAMS_AHEAD_MAX and keys * ahead * 2 <= VOICE_ROWS_PER_RUN:
+        ahead *= 2
+    return ahead
+
+
+@dataclass(slots=True)
+class _VoiceJob:
+    ck: bytes
+    mfn: int
+    fn: int
+    payload: bytes
+    downlink: bool
+    done: VoiceDone
+
+
+class VoiceCipher:
+    """AirVoice B-fields queued with `soon` and ciphered together by `run`: one batched DSC
+    run for every frame queued by then, from all the handsets and radios of one process (the
+    world's Air, or an RFP process's RemoteAir), then done(result, now) for each in order.
+
+    A frame's keystream is the same at both ends and serves both directions, so it is
+    generated once per (key, frame), a block of frames at a time (VOICE_ROWS_PER_RUN), and
+    kept a little while (VOICE_STREAMS_KEPT): the PP's ciphering and the RFP's deciphering of a
+    frame, and the downlink of the same frame, share one run when they share a process. The
+    results are those of `cipher_voice`.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: list[_VoiceJob] = []
+        self._streams: dict[tuple[bytes, int, int], bytes] = {}
+        self._keys: dict[bytes, int] = {}
+        """Each key ciphering voice, and the frame index of the last run that had it."""
+
+    @property
+    def pending(self) -> int:
+        """Frames queued and not yet ciphered."""
+        return len(self._jobs)
+
+    def soon(self, ck: bytes, mfn: int, fn: int, payload: bytes, *, downlink: bool,
+             done: VoiceDone) -> bool:
+        """Queue a frame for the next `run`; True when it is the first waiting (the owner
+        schedules a run then)."""
+        self._jobs.append(_VoiceJob(ck, mfn, fn, payload, downlink, done))
+        return len(self._jobs) == 1
+
+    def clear(self) -> None:
+        """Forget the queued frames (their done is never called)."""
+        self._jobs.clear()
+
+    def run(self, now: float, frame: int) -> None:
+        """Cipher every queued frame; `frame` is the frame index running at `now`."""
+        jobs, self._jobs = self._jobs, []
+        cache = self._streams
+        keys = self._keys
+        for ck in {job.ck for job in jobs}:
+            keys[ck] = frame
+        for ck, seen in list(keys.items()):
+            if seen < frame - VOICE_KEY_IDLE_FRAMES:
+                del keys[ck]
+        ahead = _frames_ahead(len(keys))
+        missing: set[int] = set()
+        for job in jobs:
+            if (job.ck, job.mfn, job.fn) not in cache:
+                missing.add((job.mfn * FRAMES_PER_MULTIFRAME + job.fn) // ahead)
+        wanted: dict[tuple[bytes, int, int], None] = {}
+        for block in sorted(missing):
+            # Whole blocks of frames for every key in use, so that all the connections of the
+            # process miss together: one DSC run per block, not one per frame, and none
+            # for a frame that comes early (a late loop catching up) or from the other end.
+            for ck in keys:
+                for index in range(block * ahead, (block + 1) * ahead):
+                    stream = (ck, *frame_numbers(index))
+                    if stream not in cache:
+                        wanted[stream] = None
+        if wanted:
+            rows = dsc_keystreams([w[0] for w in wanted],
+                                  [dsc_iv(w[1], w[2]) for w in wanted], 16 * VOICE_HALF_BYTES)
+            for stream, row in zip(wanted, rows, strict=True):
+                cache[stream] = row.tobytes()
+            if len(cache) > VOICE_STREAMS_KEPT:
+                # The oldest quarter at once: deleting one at a time from a dict's front
+                # makes every next(iter()) walk past all the slots deleted before.
+                excess = len(cache) - VOICE_STREAMS_KEPT * 3 // 4
+                for stream in list(itertools.islice(cache, excess)):
+                    del cache[stream]
+        for job in jobs:
+            row = cache.get((job.ck, job.mfn, job.fn))
+            if row is None:  # pushed out already by a burst bigger than the cache
+                result = cipher_voice(job.ck, job.mfn, job.fn, job.payload,
+                                      downlink=job.downlink)
+            else:
+                # An 80-octet XOR as one Python int costs a third of a numpy one.
+                size = len(job.payload)
+                start = (0 if job.downlink else VOICE_HALF_BYTES) + VOICE_B_FIELD_OFFSET
+                key = int.from_bytes(row[start:start + size], "little")
+                result = (int.from_bytes(job.payload, "little") ^ key).to_bytes(size, "little")
+            job.done(result, now)
 
 
 def describe_air(air: Air) -> list[dict[str, object]]:

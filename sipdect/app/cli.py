@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sipdect import __version__
 from sipdect.app import ready
+from sipdect.app.bench import BENCHMARKS
 from sipdect.app.config import ConfigError, SystemConfig, load_config
 
 log = logging.getLogger("sipdect")
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="started by `sipdect up`: print HOST-READY and serve its control")
     host.set_defaults(fn=_cmd_host)
     bench = sub.add_parser("bench", help="run benchmarks, print JSON")
-    bench.add_argument("what", choices=["axi", "dect", "site", "media", "calls", "all"])
+    bench.add_argument("what", choices=[*BENCHMARKS, "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
     bench.set_defaults(fn=_cmd_bench)
 
