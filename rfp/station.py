@@ -287,6 +287,11 @@ class VirtualRfp:
         radio.voice_sink = self.media.receive_voice
         self._media_io = _MediaIo(self)
 
+    def follow_epoch(self, epoch: float) -> None:
+        """The air's frame 0 moved (its world started again): the media gateway's 10 ms
+        ticks stay on the air's frames."""
+        self.media.epoch = epoch
+
     # -- keys ------------------------------------------------------------------------------
     def load_key(self) -> bytes | None:
         if self.key_store is not None:

@@ -109,7 +109,14 @@ def _cmd_host(args: argparse.Namespace) -> int:
                           f"{', '.join(h.name for h in cfg.hosts())}")
 
     async def run() -> int:
-        system = System(cfg, args.data_dir, addresses=args.addresses, inside=args.name)
+        remote_air = None
+        if args.air is not None:
+            host, _, port = args.air.rpartition(":")
+            if not host or not port.isdigit() or args.air_id is None:
+                raise ConfigError("sipdect host: give --air HOST:PORT and --air-id N together")
+            remote_air = (host, int(port), args.air_id)
+        system = System(cfg, args.data_dir, addresses=args.addresses, inside=args.name,
+                        remote_air=remote_air)
         try:
             return await serve_host(system, args.name, supervised=args.supervised)
         except OSError as exc:
@@ -184,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="where state, keys and certificates live (default ./data)")
     host.add_argument("--addresses", help="the block the hosts without an address take "
                                           "theirs from (default: the config's)")
+    host.add_argument("--air", metavar="HOST:PORT",
+                      help="an RFP host: the world's air link (sipdect up's [system] air_port)")
+    host.add_argument("--air-id", type=int, metavar="N", help="an RFP host: its id on the air")
     host.add_argument("--supervised", action="store_true",
                       help="started by `sipdect up`: print HOST-READY and serve its control")
     host.set_defaults(fn=_cmd_host)

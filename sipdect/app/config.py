@@ -24,6 +24,7 @@ from typing import Any
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
 from omm.config import AccountConfig, OmmConfig
+from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect.accounts import PERMISSIONS
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
@@ -163,6 +164,7 @@ class SystemConfig:
     port_shift: int = 8000
     addresses: str = DEFAULT_ADDRESSES  # hosts without an address get theirs from here
     isolation: str = "none"  # the default of every host
+    air_port: int = AIR_LINK_PORT  # the world's air link (RFP hosts of their own process)
     omm_isolation: dict[str, str] = field(default_factory=dict)  # by OMM name, "": default
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
@@ -571,13 +573,15 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
-    _only(system, {"name", "port_shift", "control_port", "addresses", "isolation"},
+    _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port"},
           f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
                        addresses=_address_block(system, f"{source}: [system]"),
                        isolation=_isolation(system, f"{source}: [system]", "none"),
+                       air_port=_port(system, "air_port", f"{source}: [system]",
+                                      AIR_LINK_PORT),
                        source=source, text=text)
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "

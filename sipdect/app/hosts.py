@@ -29,6 +29,8 @@ from omm.service import Endpoint, OmmService
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
+from sim.air import AirMedium, RadioSite
+from sim.airlink import RemoteAir
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
@@ -386,6 +388,8 @@ class RfpHost(Host):
         """Its radio's id on the air, the same across restarts."""
         self.rfp_id: int | None = None
         """Its OMM's record id (AXI rfp id)."""
+        self.remote: RemoteAir | None = None
+        """The world's air over the air link, when it runs alone in a process of its own."""
         self.station: VirtualRfp | None = None
 
     @property
@@ -394,13 +398,31 @@ class RfpHost(Host):
 
     async def _start(self) -> None:
         site = self.system.site
-        self.air_id = site.place_radio(self)
-        radio = RfpRadio(site.air, self.air_id)
+        remote = self.system.remote_air
+        air: AirMedium
+        if remote is not None:
+            # Alone in a process of its own: the world's air over the air link (sim.airlink).
+            host, port, air_id = remote
+            self.air_id = air_id
+            cfg = self.cfg
+            self.remote = RemoteAir(
+                RadioSite(air_id, cfg.x, cfg.y, air_id % 256,
+                          cluster=site.air_cluster(cfg.omm, cfg.cluster),
+                          preferred_sync=cfg.preferred_sync, dect_on=cfg.dect_on),
+                host, port, mac=parse_mac(cfg.mac), local_host=self.address)
+            await self.remote.start()
+            air = self.remote
+        else:
+            self.air_id = site.place_radio(self)
+            air = site.air
+        radio = RfpRadio(air, self.air_id)
         omm = self.omm_host
         station = VirtualRfp(parse_mac(self.cfg.mac), parse_hw_type(self.cfg.hw_type),
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
                              net=self.net)
         self.station = station
+        if self.remote is not None:
+            self.remote.on_epoch = station.follow_epoch
         await station.start()
 
     async def _stop(self) -> None:
@@ -419,7 +441,11 @@ class RfpHost(Host):
         station.radio.power(False, station._now())
         station.radio.close()
         assert self.air_id is not None
-        self.system.site.remove_radio(self.air_id)
+        if self.remote is not None:
+            await self.remote.stop()
+            self.remote = None
+        else:
+            self.system.site.remove_radio(self.air_id)
 
     def describe(self) -> dict[str, Any]:
         out = super().describe()

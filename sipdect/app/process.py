@@ -75,6 +75,11 @@ class ProcessHost(Host):
                    "--config", str(self.system.config_path()),
                    "--data-dir", str(self.system.data_dir),
                    "--addresses", self.system.address_block, "--supervised"]
+        if self.kind == "rfp":
+            server = self.system.air_server
+            assert server is not None, "the world's air link runs before the RFP hosts"
+            air_id = self.system.site.reserve_air_id(self)
+            command += ["--air", f"{server.host}:{server.port}", "--air-id", str(air_id)]
         self.proc = await asyncio.create_subprocess_exec(
             *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=None,
             start_new_session=True)

@@ -86,6 +86,15 @@ class Site:
         index = [h.name for h in self.system.omm_hosts()].index(omm)
         return (index << AIR_CLUSTER_BITS) | cluster
 
+    def reserve_air_id(self, host: Any) -> int:
+        """The air id of an RFP host whose radio runs in another process (its air link
+        places the site); the same id every time the host starts."""
+        air_id = self._ids_of.get(host.name)
+        if air_id is None:
+            air_id = self._ids_of[host.name] = next(self._air_ids)
+        self.rfps[air_id] = host
+        return air_id
+
     def remove_radio(self, air_id: int) -> None:
         """The RFP host is down: its radio leaves the air (its handsets lose it)."""
         if self.world is not None and air_id in self.world.air.rfps:

@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from omm.service import Endpoint, OmmService
+from rfp.station import mac_text, parse_mac
+from sim.airlink import AirLinkServer
 from sim.pbx.service import PbxService
 from sipdect import __version__, tls
 from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.config_check import check_config
 from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
+from sipdect.app.process import ProcessHost
 from sipdect.app.site import Site
 from sipdect.sip.message import Transport
 
@@ -43,12 +46,14 @@ hosts without an address, so that systems started side by side never share addre
 
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
-                 addresses: str | None = None, inside: str | None = None) -> None:
+                 addresses: str | None = None, inside: str | None = None,
+                 remote_air: tuple[str, int, int] | None = None) -> None:
         """any_port: give the hosts without an address ones of a random block and bind
         every listener to a free port (tests, library mode), except when some host runs in a
         process of its own: then every host binds its configured ports at its own address.
         addresses: the block of the hosts without an address (a process host is given its
         supervisor's). inside: this process runs host `inside` alone (`sipdect host`).
+        remote_air: (host, port, air id) of the world's air link, for an RFP host alone.
         ConfigError (one line) when the config breaks a rule of the components
         (sipdect.app.config_check)."""
         self.address_block = addresses or (_random_block() if any_port else cfg.addresses)
@@ -62,14 +67,15 @@ class System:
         self.data_dir = data_dir
         self.any_port = any_port
         self.inside = inside
+        self.remote_air = remote_air
+        self.air_server: AirLinkServer | None = None
+        """The world's air link, when RFP hosts run in processes of their own."""
         self.site = Site(self)
         self.control: Any = None
         self.hosts: dict[str, Host] = {}
         for spec in cfg.hosts():
             host = self._make_host(spec)
             if spec.isolation == "process" and inside is None:
-                from sipdect.app.process import ProcessHost
-
                 host = ProcessHost(self, host)
             self.hosts[spec.name] = host
 
@@ -197,6 +203,10 @@ class System:
         RFPs (they connect to the OMMs), then handsets, then control."""
         try:
             for kind in START_ORDER:
+                if kind == "rfp" and any(isinstance(h, ProcessHost) for h in self.of_kind(kind)):
+                    self.air_server = AirLinkServer(
+                        self.site.air, CONTROL_HOST, 0 if self.any_port else self.cfg.air_port)
+                    await self.air_server.start()
                 for host in self.of_kind(kind):
                     await host.start()
                 if kind == "omm":
@@ -264,6 +274,9 @@ class System:
             for host in self.of_kind(kind):
                 await host.stop()
             if kind == "rfp":
+                if self.air_server is not None:
+                    await self.air_server.stop()
+                    self.air_server = None
                 self.site.clear_handsets()
 
     # -- RFPs added and removed while running (control API) ----------------------------------------
@@ -368,14 +381,26 @@ class System:
     def describe_rfp(self, air_id: int) -> dict[str, Any]:
         host = self.site.rfp(air_id)
         station = host.station
-        return {"id": host.rfp_id, "host": host.name, "omm": host.cfg.omm, "air_id": air_id,
-                "mac": host.describe()["mac"],
-                "name": host.cfg.name, "address": host.address, "x": host.cfg.x,
-                "y": host.cfg.y, "cluster": host.cfg.cluster, "state": str(host.state),
-                "powered": bool(station is not None and host.running and station.powered),
-                "linked": bool(station is not None and host.running and station.linked),
-                "syncState": station.radio.sync_state if station is not None and host.running
-                else "Inactive"}
+        out = {"id": host.rfp_id, "host": host.name, "omm": host.cfg.omm, "air_id": air_id,
+               "mac": mac_text(parse_mac(host.cfg.mac)), "name": host.cfg.name,
+               "address": host.address,
+               "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
+               "state": str(host.state), "isolation": host.spec.isolation,
+               "powered": bool(station is not None and host.running and station.powered),
+               "linked": bool(station is not None and host.running and station.linked),
+               "syncState": station.radio.sync_state if station is not None and host.running
+               else "Inactive"}
+        if isinstance(host, ProcessHost):
+            # Its radio is in its own process: what the world's air knows of it.
+            site = self.site.air.rfps.get(air_id) if self.site.world is not None else None
+            up = site is not None and host.running
+            status = self.site.air.sync_status(air_id) if up else None
+            out.update(powered=up and site is not None and site.powered,
+                       linked=up and site is not None and site.connected,
+                       syncState=("Synced" if status is not None and status.synced
+                                  else "Searching" if up and site is not None and site.up
+                                  else "Inactive"))
+        return out
 
     def ready_info(self, *, secrets: bool) -> dict[str, Any]:
         """Endpoints, hosts, RFPs, handsets, logins, users and call server. With `secrets`,

@@ -83,10 +83,21 @@ class System:
         return client
 
 
+def isolated(config: str, *names: str) -> str:
+    """`config` with the hosts `names` (OMMs or RFPs) as OS processes of their own."""
+    for name in names:
+        for kind in ("omm", "rfp"):
+            config = config.replace(f'[[{kind}]]\nname = "{name}"\n',
+                                    f'[[{kind}]]\nname = "{name}"\nisolation = "process"\n')
+    return config
+
+
 @pytest.fixture
 async def system(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    extra = getattr(request, "param", "")
-    async with Emulator(two_omms(extra), tmp_path) as emu:
+    """The two-OMM system; a parameter: extra config, or ("process", host names...)."""
+    param = getattr(request, "param", "")
+    config = isolated(two_omms(), *param[1:]) if isinstance(param, tuple) else two_omms(param)
+    async with Emulator(config, tmp_path) as emu:
         assert emu.system is not None
         async with Control.of(emu.system) as control:
             sys = System(emu, control)
@@ -151,6 +162,8 @@ async def test_two_omms_each_report_only_their_own_rfps_and_devices(system: Syst
         await b.close()
 
 
+@pytest.mark.parametrize("system", ["", ("process", "A2")], indirect=True,
+                         ids=["in-process", "process"])
 async def test_a_killed_rfp_host_is_reported_and_its_handsets_move_within_their_omm(
         system: System) -> None:
     axi = await system.axi("A")
@@ -173,6 +186,8 @@ async def test_a_killed_rfp_host_is_reported_and_its_handsets_move_within_their_
         assert where["subscribed"]
         started = await system.control.host("A2", "start")
         assert started["state"] == "running" and started["starts"] == 2
+        if started["isolation"] == "process":
+            assert started["pid"] != killed.get("pid") and started["pid"] is not None
 
         async def back() -> bool:
             r = next(r for r in await system.control.rfps() if r["host"] == "A2")
@@ -325,26 +340,9 @@ async def encrypted(axi: AxiClient, text: str) -> str:
     return encrypt(axi.open_response, text)
 
 
-def _isolated(config: str, *names: str) -> str:
-    for name in names:
-        config = config.replace(f'[[omm]]\nname = "{name}"\n',
-                                f'[[omm]]\nname = "{name}"\nisolation = "process"\n')
-    return config
-
-
-@pytest.fixture
-async def process_system(tmp_path: Path) -> AsyncIterator[System]:
-    async with Emulator(_isolated(two_omms(), "A"), tmp_path) as emu:
-        assert emu.system is not None
-        async with Control.of(emu.system) as control:
-            sys = System(emu, control)
-            await all_registered(sys)
-            yield sys
-
-
+@pytest.mark.parametrize("system", [("process", "A")], indirect=True)
 async def test_sigkill_of_an_omm_process_loses_nothing_it_acknowledged(
-        process_system: System) -> None:
-    system = process_system
+        system: System) -> None:
     before = (await system.control.hosts())["A"]
     assert before["isolation"] == "process" and before["pid"] != (
         await system.control.hosts())["B"]["pid"]
