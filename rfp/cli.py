@@ -127,6 +127,8 @@ def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
     host, port = parse_address(args.air, "--air", AIR_LINK_PORT)
     if args.air_id is None:
         raise UsageError("--air needs --air-id: the RFP's id in the OMM (GetRFP's id)")
+    if not 0 <= args.cluster <= 0xFFFF:
+        raise UsageError(f"--cluster {args.cluster}: an OMM's cluster is 0 to 65535")
     site = RadioSite(args.air_id, args.x, args.y, args.air_id % 256, cluster=args.cluster,
                      preferred_sync=args.preferred_sync)
     try:
