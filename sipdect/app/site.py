@@ -33,6 +33,10 @@ SUBSCRIBE_ATTEMPTS = 5
 AIR_CLUSTER_BITS = 16
 """An OMM's cluster numbers (AXI RFP `cluster`) fit in 16 bits; the air's cluster number puts
 the OMM's index above them."""
+HOST_AIR_IDS_FROM = 1 << 20
+"""The air ids of the system's own RFP hosts count from here. Below are the ids of RFPs that
+join the world's air from outside (`sipdect rfp --air --air-id ID`): their OMM record id,
+which is how a handset on one names its RFP."""
 
 
 class Site:
@@ -41,7 +45,7 @@ class Site:
         self.world: World | None = None
         self.rfps: dict[int, RfpHost] = {}
         """Every RFP host by its radio's id on the air (the same across restarts)."""
-        self._air_ids = itertools.count(1)
+        self._air_ids = itertools.count(HOST_AIR_IDS_FROM)
         self._ids_of: dict[str, int] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
@@ -145,8 +149,11 @@ class Site:
         RFP id (as AXI and /_emu/rfps show it), "rfp_host" the RFP host."""
         assert self.world is not None
         desc: dict[str, Any] = self.world.describe(hid)
-        host = self.rfps.get(desc["rfp"]) if desc.get("rfp") is not None else None
-        desc["rfp"] = host.rfp_id if host is not None else None
+        air_id = desc.get("rfp")
+        host = self.rfps.get(air_id) if air_id is not None else None
+        if host is not None and air_id is not None:
+            desc["rfp"] = self.system.describe_rfp(air_id)["id"]
+        # else an RFP from outside (its air id is its record id), or none
         desc["rfp_host"] = host.name if host is not None else None
         return desc
 
