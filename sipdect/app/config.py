@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,9 +42,10 @@ DEFAULT_ADDRESSES = "127.10.0.0/16"
 """Where hosts without an `address` get theirs, in the order of the file (OMMs, the call
 server, RFPs). Every address of 127.0.0.0/8 reaches `lo` on Linux without any set-up."""
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
-ISOLATIONS = ("none", "process")
-"""Where a host runs: in the supervisor's process (none, the default and fastest) or as an
-OS process of its own (process: real kills, every core used)."""
+ISOLATIONS = ("none", "process", "worker")
+"""Where a host runs: in the supervisor's process (none, the default and fastest), as an OS
+process of its own (process: real kills, every core used), or in one of `[system] workers`
+processes it shares with other hosts (worker: hundreds of RFPs on a few processes)."""
 MAX_POSITION_M = 100_000.0
 """How far from the origin (metres, either axis) an RFP or handset may be placed on the
 simulated air. An emulated site is at most kilometres wide; the bound keeps the propagation
@@ -69,7 +71,7 @@ class RfpConfig:
     dect_on: bool = True
     site: int = 1
     address: str = ""  # the RFP host's own address; "" until the system assigns one
-    isolation: str = ""  # none / process; "": as [system] says
+    isolation: str = ""  # none / process / worker; "": as [system] says
 
     @property
     def host_name(self) -> str:
@@ -107,7 +109,7 @@ class PbxConfig:
     enabled: bool = True
     host: str = ""  # its address; "" until the system assigns one
     name: str = "pbx"  # its host name
-    isolation: str = ""  # none / process; "": as [system] says
+    isolation: str = ""  # none / process / worker; "": as [system] says
     udp_port: int = 5060
     tcp_port: int | None = 5060  # None: no TCP listener
     tls_port: int | None = 5061  # None: no TLS listener
@@ -138,7 +140,7 @@ class PhoneHostConfig:
 
     phone: PhoneConfig
     address: str = ""  # "" until the system assigns one
-    isolation: str = ""  # none / process; "": as [system] says
+    isolation: str = ""  # none / process / worker; "": as [system] says
 
     @property
     def host_name(self) -> str:
@@ -153,7 +155,7 @@ class HostSpec:
     kind: str
     """omm, rfp, pbx, phone."""
     isolation: str
-    """none (in the supervisor's process) or process."""
+    """none (in the supervisor's process), process or worker (ISOLATIONS)."""
     explicit: bool
     """Its address was written in the file (else assigned from [system] addresses)."""
 
@@ -165,6 +167,7 @@ class SystemConfig:
     addresses: str = DEFAULT_ADDRESSES  # hosts without an address get theirs from here
     isolation: str = "none"  # the default of every host
     air_port: int = AIR_LINK_PORT  # the world's air link (RFP hosts of their own process)
+    workers: int = field(default_factory=lambda: os.cpu_count() or 2)  # worker processes
     omm_isolation: dict[str, str] = field(default_factory=dict)  # by OMM name, "": default
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
@@ -175,7 +178,6 @@ class SystemConfig:
     users: list[UserConfig] = field(default_factory=list)
     phones: list[PhoneHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
-    text: str = ""  # the TOML it was read from (process hosts read it again)
 
     def shifted(self, port: int) -> int:
         """Privileged ports move up by port_shift; 0 (any free port) stays 0."""
@@ -573,8 +575,8 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
-    _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port"},
-          f"{source}: [system]")
+    _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port",
+                   "workers"}, f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
@@ -582,7 +584,12 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
                        isolation=_isolation(system, f"{source}: [system]", "none"),
                        air_port=_port(system, "air_port", f"{source}: [system]",
                                       AIR_LINK_PORT),
-                       source=source, text=text)
+                       source=source)
+    workers = _expect(system, "workers", int, f"{source}: [system]", cfg.workers)
+    if not 1 <= workers <= 256:
+        raise ConfigError(f"{source}: [system] workers = {workers}: give 1 to 256 worker "
+                          "processes (default: one per core)")
+    cfg.workers = workers
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
                           "product's ports) or a shift that keeps ports below 65536, e.g. 8000")

@@ -30,6 +30,7 @@ from sipdect import __version__
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
 from sipdect.app.hosts import PhoneHost
+from sipdect.app.process import ChildHost
 from sipdect.app.ready import TOKEN_HEADER
 from sipdect.media.signals import ToneReport
 
@@ -470,16 +471,23 @@ class ControlServer:
         await _body(request)
         return web.json_response(await actions[action](name))
 
-    def _phone(self, request: web.Request) -> PhoneService:
+    def _phone_host(self, request: web.Request) -> PhoneHost | ChildHost:
         host = self.system.host(request.match_info["name"])
-        if not isinstance(host, PhoneHost):
+        if host.kind != "phone" or not isinstance(host, PhoneHost | ChildHost):
             raise KeyError(f"host {host.name!r} is no phone")
-        if host.service is None or not host.running:
+        if not host.running:
             raise PhoneError(f"phone {host.name} is {host.state}: start its host first")
+        return host
+
+    def _phone(self, request: web.Request) -> PhoneService:
+        host = self._phone_host(request)
+        assert isinstance(host, PhoneHost) and host.service is not None
         return host.service
 
     async def get_phone(self, request: web.Request) -> web.Response:
         host = self.system.host(request.match_info["name"])
+        if isinstance(host, ChildHost) and host.kind == "phone" and host.running:
+            return web.json_response(await host.phone("GET", ""))
         if not isinstance(host, PhoneHost):
             raise KeyError(f"host {host.name!r} is no phone")
         return web.json_response(host.service.describe() if host.service is not None
@@ -487,9 +495,12 @@ class ControlServer:
 
     async def phone_action(self, request: web.Request) -> web.Response:
         """POST /_emu/phones/{name}/call {"number": ...} | answer | reject | hangup."""
-        phone = self._phone(request)
+        host = self._phone_host(request)
         action = request.match_info["action"]
         body = await _body(request)
+        if isinstance(host, ChildHost):  # its phone runs in another process
+            return web.json_response(await host.phone("POST", f"/{action}", body))
+        phone = self._phone(request)
         if action == "call":
             phone.call(_text(body, "number"))
         elif action == "answer":
@@ -504,9 +515,12 @@ class ControlServer:
 
     async def phone_hears(self, request: web.Request) -> web.Response:
         """Whether the phone hears a tone (?tone=HZ, &seconds=S) in its connected call."""
-        phone = self._phone(request)
+        host = self._phone_host(request)
         tone, seconds = _tone_query(request)
-        report = phone.hears(tone, seconds)
+        if isinstance(host, ChildHost):
+            far = await host.phone("GET", f"/hears?tone={tone}&seconds={seconds}")
+            return web.json_response({"tone_hz": tone, "seconds": seconds, **far})
+        report = self._phone(request).hears(tone, seconds)
         return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
                                   "tone_dbm0": round(report.tone_dbm0, 1),
                                   "total_dbm0": round(report.total_dbm0, 1)})

@@ -268,6 +268,14 @@ class OmmHost(Host):
                                 model.sites.exists)
         return int(rec["id"])
 
+    def rfp_record(self, mac: str) -> int | None:
+        """The OMM's record id of the RFP with this MAC (None: none, or the OMM runs in a
+        process of its own)."""
+        if self.service is None:
+            return None
+        found = self.model.rfps.by_mac.get(mac_text(parse_mac(mac)))
+        return None if found is None else int(found)
+
     def ensure_device(self, ipei: str) -> None:
         """A device record for `ipei`, so that Configured subscription admits it (an OMM of
         another process creates those of its configured handsets itself)."""
@@ -401,8 +409,11 @@ class RfpHost(Host):
         remote = self.system.remote_air
         air: AirMedium
         if remote is not None:
-            # Alone in a process of its own: the world's air over the air link (sim.airlink).
-            host, port, air_id = remote
+            # In a child process: the world's air over the air link (sim.airlink).
+            host, port = remote
+            air_id = self.system.air_ids.get(self.name)
+            if air_id is None:
+                raise ValueError(f"RFP host {self.name}: give its id on the air (--air-id)")
             self.air_id = air_id
             cfg = self.cfg
             self.remote = RemoteAir(

@@ -14,10 +14,12 @@ does not set BasicSIP is pointed at the call server (features.md §2.7).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
 import random
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,13 @@ from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.config_check import check_config
 from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
-from sipdect.app.process import ProcessHost
+from sipdect.app.process import (
+    Child,
+    ChildHost,
+    ProcessHost,
+    WorkerHost,
+    write_config_state,
+)
 from sipdect.app.site import Site
 from sipdect.sip.message import Transport
 
@@ -47,19 +55,20 @@ hosts without an address, so that systems started side by side never share addre
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
                  addresses: str | None = None, inside: str | None = None,
-                 remote_air: tuple[str, int, int] | None = None) -> None:
+                 remote_air: tuple[str, int] | None = None) -> None:
         """any_port: give the hosts without an address ones of a random block and bind
         every listener to a free port (tests, library mode), except when some host runs in a
         process of its own: then every host binds its configured ports at its own address.
         addresses: the block of the hosts without an address (a process host is given its
         supervisor's). inside: this process runs host `inside` alone (`sipdect host`).
-        remote_air: (host, port, air id) of the world's air link, for an RFP host alone.
+        remote_air: (host, port) of the world's air link, for RFP hosts in a child.
         ConfigError (one line) when the config breaks a rule of the components
         (sipdect.app.config_check)."""
-        self.address_block = addresses or (_random_block() if any_port else cfg.addresses)
+        self.address_block = addresses or (_random_block(len(cfg.hosts())) if any_port
+                                           else cfg.addresses)
         if self.address_block != cfg.addresses:
             cfg.assign_addresses(self.address_block)
-        processes = inside is None and any(h.isolation == "process" for h in cfg.hosts())
+        processes = inside is None and any(h.isolation != "none" for h in cfg.hosts())
         self.any_ports_free = any_port and not processes and inside is None
         """Listeners take free ports (else the configured ones, shifted)."""
         check_config(cfg, ports=not self.any_ports_free)
@@ -68,30 +77,41 @@ class System:
         self.any_port = any_port
         self.inside = inside
         self.remote_air = remote_air
+        self._state_file: Path | None = None
+        self.air_ids: dict[str, int] = {}
+        """The air id of each RFP host here whose radio reaches the air over the air link."""
         self.air_server: AirLinkServer | None = None
         """The world's air link, when RFP hosts run in processes of their own."""
         self.site = Site(self)
         self.control: Any = None
         self.hosts: dict[str, Host] = {}
+        workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
+        shared = 0
         for spec in cfg.hosts():
             host = self._make_host(spec)
-            if spec.isolation == "process" and inside is None:
+            if inside is None and spec.isolation == "process":
                 host = ProcessHost(self, host)
+            elif inside is None and spec.isolation == "worker":
+                worker = workers[shared % len(workers)]
+                shared += 1
+                worker.names.append(spec.name)
+                host = WorkerHost(self, host, worker)
             self.hosts[spec.name] = host
 
     def port_of(self, port: int) -> int:
         """The port a host binds for a configured one: any free one, or shifted."""
         return 0 if self.any_ports_free else self.cfg.shifted(port)
 
-    def config_path(self) -> Path:
-        """The config file process hosts read: the one given, or a copy of a config given as
-        text in the data directory."""
-        source = Path(self.cfg.source)
-        if source.is_file():
-            return source.resolve()
-        from sipdect.app.process import write_config_copy
+    def set_air_id(self, name: str, air_id: int) -> None:
+        """The air id the supervisor gave RFP host `name` of this child."""
+        self.air_ids[name] = air_id
 
-        return write_config_copy(self.cfg.text, self.data_dir)
+    def config_state(self) -> Path:
+        """The config as this supervisor runs it (addresses assigned), saved for its children
+        (sipdect.app.process STATE_FILE)."""
+        if self._state_file is None:
+            self._state_file = write_config_state(self.cfg, self.data_dir)
+        return self._state_file
 
     def _make_host(self, spec: Any) -> Host:
         if spec.kind == "omm":
@@ -203,12 +223,16 @@ class System:
         RFPs (they connect to the OMMs), then handsets, then control."""
         try:
             for kind in START_ORDER:
-                if kind == "rfp" and any(isinstance(h, ProcessHost) for h in self.of_kind(kind)):
+                if kind == "rfp" and any(isinstance(h, ChildHost) for h in self.of_kind(kind)):
                     self.air_server = AirLinkServer(
                         self.site.air, CONTROL_HOST, 0 if self.any_port else self.cfg.air_port)
                     await self.air_server.start()
-                for host in self.of_kind(kind):
-                    await host.start()
+                hosts = self.of_kind(kind)
+                for host in hosts:
+                    if not isinstance(host, ChildHost):
+                        await host.start()
+                # Hosts of child processes boot side by side, as machines do.
+                await asyncio.gather(*(h.start() for h in hosts if isinstance(h, ChildHost)))
                 if kind == "omm":
                     self.trust_certificates()
             for i, handset in enumerate(self.cfg.handsets):
@@ -273,6 +297,10 @@ class System:
         for kind in reversed(START_ORDER):
             for host in self.of_kind(kind):
                 await host.stop()
+            for child in {h.child for h in self.of_kind(kind) if isinstance(h, WorkerHost)}:
+                if not any(isinstance(h, WorkerHost) and h.child is child and h.running
+                           for h in self.hosts.values()):
+                    await child.end(signal.SIGTERM)
             if kind == "rfp":
                 if self.air_server is not None:
                     await self.air_server.stop()
@@ -381,7 +409,10 @@ class System:
     def describe_rfp(self, air_id: int) -> dict[str, Any]:
         host = self.site.rfp(air_id)
         station = host.station
-        out = {"id": host.rfp_id, "host": host.name, "omm": host.cfg.omm, "air_id": air_id,
+        record = host.rfp_id
+        if record is None:  # its radio runs in another process: its OMM knows its id
+            record = self.omm_host(host.cfg.omm).rfp_record(host.cfg.mac)
+        out = {"id": record, "host": host.name, "omm": host.cfg.omm, "air_id": air_id,
                "mac": mac_text(parse_mac(host.cfg.mac)), "name": host.cfg.name,
                "address": host.address,
                "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
@@ -390,8 +421,8 @@ class System:
                "linked": bool(station is not None and host.running and station.linked),
                "syncState": station.radio.sync_state if station is not None and host.running
                else "Inactive"}
-        if isinstance(host, ProcessHost):
-            # Its radio is in its own process: what the world's air knows of it.
+        if isinstance(host, ChildHost):
+            # Its radio is in another process: what the world's air knows of it.
             site = self.site.air.rfps.get(air_id) if self.site.world is not None else None
             up = site is not None and host.running
             status = self.site.air.sync_status(air_id) if up else None
@@ -449,7 +480,11 @@ def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != key}
 
 
-def _random_block() -> str:
-    """A /24 of RANDOM_BLOCKS for one system's hosts."""
-    offset = random.randrange(RANDOM_BLOCKS.num_addresses // 256) * 256
-    return str(ipaddress.IPv4Network((int(RANDOM_BLOCKS.network_address) + offset, 24)))
+def _random_block(hosts: int) -> str:
+    """A block of RANDOM_BLOCKS for one system's hosts: a /24, or larger for more hosts."""
+    prefix = 24
+    while 2 ** (32 - prefix) < hosts + 64 and prefix > 16:
+        prefix -= 1
+    size = 2 ** (32 - prefix)
+    offset = random.randrange(RANDOM_BLOCKS.num_addresses // size) * size
+    return str(ipaddress.IPv4Network((int(RANDOM_BLOCKS.network_address) + offset, prefix)))
