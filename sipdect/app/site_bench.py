@@ -11,7 +11,9 @@ The child prints one JSON line per phase reached and its result before the teard
 a run that is stopped says how far it came. `--profile N` adds the N functions with the most
 own time (cProfile) to the result. Each size also reports the CPU seconds its child used and
 the machine's load average before and after it: on a shared machine the phases stretch with
-the load, the CPU seconds much less.
+the load, the CPU seconds much less. The "hosts" part is sipdect.app.hosts_bench: start-up
+and memory per host and process of systems of machines, in the supervisor's process and
+spread over OS processes.
 """
 
 from __future__ import annotations
@@ -362,7 +364,10 @@ def _load_avg() -> float | None:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    """Every size of SIZES (QUICK_SIZES when quick) in both modes, each in a fresh child."""
+    """Every size of SIZES (QUICK_SIZES when quick) in both modes, each in a fresh child; then
+    the systems of machines of sipdect.app.hosts_bench in both isolations."""
+    from sipdect.app import hosts_bench
+
     sizes = QUICK_SIZES if quick else SIZES
     sites = [measure(n_rfps, n_handsets, mode,
                      QUICK_DEADLINE_S if quick else DEADLINES_S[mode])
@@ -376,6 +381,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "goal": {"rfps": GOAL_SIZE[0], "handsets": GOAL_SIZE[1], "ready_within_s": GOAL_S,
                  "met": {mode: s.get("ready_s") is not None and s["ready_s"] <= GOAL_S
                          for mode, s in goal.items() if s is not None}},
+        "hosts": hosts_bench.run(quick),
     }
 
 
