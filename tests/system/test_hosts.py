@@ -83,20 +83,23 @@ class System:
         return client
 
 
-def isolated(config: str, *names: str) -> str:
-    """`config` with the hosts `names` (OMMs or RFPs) as OS processes of their own."""
+def isolated(config: str, isolation: str, *names: str) -> str:
+    """`config` with the hosts `names` (OMMs or RFPs) in `isolation` (process: OS processes
+    of their own; worker: shared among [system] workers)."""
     for name in names:
         assert f'name = "{name}"\n' in config, name
         config = config.replace(f'name = "{name}"\n',
-                                f'name = "{name}"\nisolation = "process"\n')
+                                f'name = "{name}"\nisolation = "{isolation}"\n')
+    if isolation == "worker":  # the same on every machine, whatever its cores
+        config = config.replace('name = "two-omms"\n', 'name = "two-omms"\nworkers = 2\n')
     return config
 
 
 @pytest.fixture
 async def system(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    """The two-OMM system; a parameter: extra config, or ("process", host names...)."""
+    """The two-OMM system; a parameter: extra config, or (isolation, host names...)."""
     param = getattr(request, "param", "")
-    config = isolated(two_omms(), *param[1:]) if isinstance(param, tuple) else two_omms(param)
+    config = (isolated(two_omms(), *param) if isinstance(param, tuple) else two_omms(param))
     async with Emulator(config, tmp_path) as emu:
         assert emu.system is not None
         async with Control.of(emu.system) as control:
@@ -163,13 +166,20 @@ async def test_two_omms_each_report_only_their_own_rfps_and_devices(system: Syst
 
 
 # In process mode B1 runs in a process of its own as well: the second OMM's air cluster
-# travels over the air link, and B's handsets register through it (the fixture waits).
-@pytest.mark.parametrize("system", ["", ("process", "A2", "B1")], indirect=True,
-                         ids=["in-process", "process"])
+# travels over the air link, and B's handsets register through it (the fixture waits). In
+# worker mode A1, A2 and B1 share the two worker processes (A1 and B1 one, A2 the other).
+@pytest.mark.parametrize("system", ["", ("process", "A2", "B1"),
+                                    ("worker", "A1", "A2", "B1")], indirect=True,
+                         ids=["in-process", "process", "worker"])
 async def test_a_killed_rfp_host_is_reported_and_its_handsets_move_within_their_omm(
         system: System, request: pytest.FixtureRequest) -> None:
-    process = request.node.callspec.id == "process"
-    assert ((await system.control.hosts())["A2"]["isolation"] == "process") is process
+    isolation = request.node.callspec.id
+    process = isolation == "process"
+    hosts = await system.control.hosts()
+    assert hosts["A2"]["isolation"] == ("none" if isolation == "in-process" else isolation)
+    if isolation == "worker":
+        assert hosts["A1"]["pid"] == hosts["B1"]["pid"] != hosts["A2"]["pid"]
+        assert hosts["A2"]["pid"] != hosts["A"]["pid"]
     axi = await system.axi("A")
     try:
         a2 = next(r for r in await system.control.rfps() if r["host"] == "A2")
@@ -192,6 +202,8 @@ async def test_a_killed_rfp_host_is_reported_and_its_handsets_move_within_their_
         assert started["state"] == "running" and started["starts"] == 2
         if process:  # a new OS process
             assert started["pid"] not in (None, (await system.control.hosts())["A1"]["pid"])
+        if isolation == "worker":  # the worker lived on; only its host was killed
+            assert started["pid"] == hosts["A2"]["pid"]
 
         async def back() -> bool:
             r = next(r for r in await system.control.rfps() if r["host"] == "A2")
