@@ -26,7 +26,6 @@ import logging
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from sipdect.app.config import RfpConfig, SystemConfig, load_config, parse_config
-from sipdect.app.site_bench import AC, bench_ipei, handset_config, rfp_position
+from sipdect.app.site_bench import AC, bench_ipei, handset_config, rfp_position, run_child
 
 log = logging.getLogger("sipdect.app.hosts_bench")
 
@@ -283,27 +282,10 @@ def measure(case: Case, isolation: str, quick: bool) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "sipdect.app.hosts_bench", "--case", case.name,
            "--isolation", isolation, "--deadline", str(deadline)] + (["--quick"] if quick
                                                                       else [])
-    killed = False
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            out, err = proc.communicate(timeout=deadline + KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            killed = True
-            proc.kill()
-            out, err = proc.communicate()
-    lines = []
-    for line in out.splitlines():
-        try:
-            lines.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    final = next((item["result"] for item in lines if "result" in item), None)
-    if final is not None:
-        return dict(final)
-    why = (f"killed: no result {deadline + KILL_GRACE_S:.0f} s after the start" if killed
-           else f"the child ended with {proc.returncode}: {err.strip()[-500:]}")
-    return {"case": case.name, "isolation": isolation, "ready": False, "error": why,
-            "progress": [item for item in lines if "phase" in item]}
+    outcome = run_child(cmd, deadline + KILL_GRACE_S)
+    if "result" in outcome:
+        return dict(outcome["result"])
+    return {"case": case.name, "isolation": isolation, "ready": False, **outcome}
 
 
 def run(quick: bool = False) -> dict[str, Any]:

@@ -329,10 +329,22 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
     if profile:
         cmd += ["--profile", str(profile)]
     load_before = _load_avg()
+    outcome = run_child(cmd, deadline_s + KILL_GRACE_S)
+    load = {"before": load_before, "after": _load_avg()}
+    if "result" in outcome:
+        return {**outcome["result"], "load_avg_1m": load}
+    return {"mode": mode, "rfps": n_rfps, "handsets": n_handsets, "ready": False,
+            **outcome, "load_avg_1m": load}
+
+
+def run_child(cmd: list[str], timeout_s: float) -> dict[str, Any]:
+    """Run a benchmark child that prints one JSON line per phase and one {"result": ...}:
+    {"result": ...}, or {"error": why, "progress": [phases]} for one that ended without a
+    result or was killed after timeout_s."""
     killed = False
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
-            out, err = proc.communicate(timeout=deadline_s + KILL_GRACE_S)
+            out, err = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             killed = True
             proc.kill()
@@ -343,15 +355,12 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
             lines.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-    load = {"before": load_before, "after": _load_avg()}
     final = next((item["result"] for item in lines if "result" in item), None)
     if final is not None:
-        return {**final, "load_avg_1m": load}
-    why = (f"killed: no result {deadline_s + KILL_GRACE_S:.0f} s after the start" if killed
+        return {"result": final}
+    why = (f"killed: no result {timeout_s:.0f} s after the start" if killed
            else f"the child ended with {proc.returncode}: {err.strip()[-500:]}")
-    return {"mode": mode, "rfps": n_rfps, "handsets": n_handsets, "ready": False,
-            "error": why, "progress": [item for item in lines if "phase" in item],
-            "load_avg_1m": load}
+    return {"error": why, "progress": [item for item in lines if "phase" in item]}
 
 
 def _load_avg() -> float | None:
