@@ -30,6 +30,15 @@ DEFAULT_PARK: Final = Park.parse("1F10DEC700")
 """Invented: the PARK when the OMM's "PARK" setting is empty (the real one comes with a licence)."""
 
 
+def default_park(index: int) -> Park:
+    """Invented: the PARK of the index-th OMM of an emulated system that sets none (0 is
+    DEFAULT_PARK): distinct installations need distinct PARKs, so that a handset subscribed to
+    one never locks to the other's RFPs; a real PARK comes with each installation's licence."""
+    ari = DEFAULT_PARK.ari
+    step = 1 << (ari.bits - DEFAULT_PARK.pli)
+    return Park(type(ari).from_int(ari.to_int() + index * step, ari.bits), DEFAULT_PARK.pli)
+
+
 def assigned_ipui(ipei: Ipei) -> Ipui:
     """Observed (omm-rfp.md §6.1, V40/V46): the OMM assigns IPUI-O = EMC||PSN in 44 bits."""
     return Ipui.o_from_ipei(ipei)

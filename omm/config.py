@@ -38,3 +38,5 @@ class OmmConfig:
     rfp_port: int = 16321
     sip_port: int = 0  # the OMM's SIP user agent; 0: any free port (its Contact names it)
     rtp_port_base: int = 16320  # first RTP port of the RFPs' media (omm.media default)
+    park: str = ""  # the installation's PARK (its licence's); "": dect.conventions.DEFAULT_PARK
+    rfp_heartbeat: int = 15  # SYS_HEARTBEAT_INTERVAL told to the RFPs, s; 3 missed = lost

@@ -30,6 +30,7 @@ from omm.sip.calls import CallControl
 from omm.tables import Change
 from sipdect import tls
 from sipdect.link.messages import TypedMessage
+from sipdect.net import HostNet
 from sipdect.ops.syslog import SyslogSender
 from sipdect.sip import TlsServerOptions
 
@@ -53,16 +54,20 @@ class Endpoint:
 
 
 class OmmService:
-    def __init__(self, cfg: OmmConfig, data_dir: Path, *, port_of: Any = None) -> None:
+    def __init__(self, cfg: OmmConfig, data_dir: Path, *, port_of: Any = None,
+                 net: HostNet | None = None) -> None:
+        """`net`: the OMM's host (its address, cut links, kill); default one at cfg.host."""
         self.cfg = cfg
         self.data_dir = data_dir
+        self.net = net or HostNet(cfg.name, cfg.host)
         self._port_of = port_of or (lambda p: p)
         limits = OmmLimits(axi_clients=cfg.axi_clients)
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
-                                                 cfg.settings, limits))
+                                                 self._settings(), limits))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
-        self.rfp_link = RfpLinkServer(self.model, cfg.host, self._port_of(cfg.rfp_port))
+        self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
+                                      net=self.net, heartbeat_interval=cfg.rfp_heartbeat)
         self.fixed_part = FixedPart(self.model)
         self.dect_link = FixedPartLink(self.fixed_part, self.rfp_link.send_dnm,
                                        self.rfp_link.connected_ids, on_activity=self._dect_activity)
@@ -75,15 +80,23 @@ class OmmService:
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
         # Made (or imported) once: AXI and SIP over TLS present the same certificate.
         self._cert_pair = cert, key = self._certificate()
-        self.sip = Registrations(self.model, cfg.host, on_pp_state=self._sip_pp_state,
+        self.sip = Registrations(self.model, self.net.address, on_pp_state=self._sip_pp_state,
                                  port=self._port_of(cfg.sip_port), tls_level=cfg.tls_level,
-                                 tls_server=TlsServerOptions(cert, key, cfg.tls_level))
+                                 tls_server=TlsServerOptions(cert, key, cfg.tls_level),
+                                 net=self.net)
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
                                      port_base=self._rtp_port_base())
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
         self.journal = Journal(self.model)
+
+    def _settings(self) -> dict[str, dict[str, Any]]:
+        """The configured settings, with the PARK the installation was given (its licence's,
+        read-only over AXI)."""
+        if not self.cfg.park:
+            return self.cfg.settings
+        return {**self.cfg.settings, "PARK": {"park": self.cfg.park}}
 
     def _initial_accounts(self) -> list[InitialAccount]:
         return [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
@@ -114,10 +127,12 @@ class OmmService:
         return tls.server_context(*self._cert_pair, self.cfg.tls_level)
 
     async def start(self) -> None:
-        host = self.cfg.host
+        self.net.revive()  # a host started again after a kill
+        host = self.net.address
         ctx = self.tls_context()
-        plain = await serve(self.api, host, self._port_of(self.cfg.axi_port))
-        secure = await serve(self.api, host, self._port_of(self.cfg.axi_tls_port), ctx)
+        plain = await serve(self.api, host, self._port_of(self.cfg.axi_port), net=self.net)
+        secure = await serve(self.api, host, self._port_of(self.cfg.axi_tls_port), ctx,
+                             net=self.net)
         self.servers = [plain, secure]
         for server, proto in ((plain, "axi"), (secure, "axi-tls")):
             port = server.sockets[0].getsockname()[1]
@@ -185,7 +200,7 @@ class OmmService:
         if s.get("enable") and s.get("ipAddr"):
             try:
                 self._syslog = await SyslogSender.create(s["ipAddr"], int(s.get("port", 514)),
-                                                         hostname=self.cfg.name)
+                                                         hostname=self.cfg.name, net=self.net)
             except OSError as exc:
                 log.warning("OMM %s: syslog server %s:%s unusable: %s", self.cfg.name,
                             s["ipAddr"], s.get("port"), exc)
@@ -208,10 +223,21 @@ class OmmService:
         self.api.deliver()
         self._arm_expiry()
 
+    async def kill(self) -> None:
+        """A power cut: every socket of the OMM's host gone at once (connections reset, no
+        BYE, no link goodbye) and every timer with it. What the OMM acknowledged is on disk
+        already: the model writes through before each answer."""
+        self.net.kill()
+        self.calls.abandon()
+        await self._teardown()
+
     async def stop(self) -> None:
+        self.calls.close()
+        await self._teardown()
+
+    async def _teardown(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
-        self.calls.close()
         await self.sip.stop()
         for server in self.servers:
             server.close()

@@ -16,7 +16,6 @@ import gc
 import json
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from rfp.radio import RfpRadio
@@ -128,6 +127,8 @@ def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
     host, port = parse_address(args.air, "--air", AIR_LINK_PORT)
     if args.air_id is None:
         raise UsageError("--air needs --air-id: the RFP's id in the OMM (GetRFP's id)")
+    if not 0 <= args.cluster <= 0xFFFF:
+        raise UsageError(f"--cluster {args.cluster}: an OMM's cluster is 0 to 65535")
     site = RadioSite(args.air_id, args.x, args.y, args.air_id % 256, cluster=args.cluster,
                      preferred_sync=args.preferred_sync)
     try:
@@ -155,7 +156,7 @@ async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
     try:
         rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, sw_version=sw_version)
         if remote is not None:
-            remote.on_epoch = _media_follows(rfp)
+            remote.on_epoch = rfp.follow_epoch
         return await _run(rfp, ready)
     except ValueError as exc:  # a damaged key file
         print(f"sipdect rfp {mac_text(mac)}: {exc}", file=sys.stderr)
@@ -163,14 +164,6 @@ async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
     finally:
         if remote is not None:
             await remote.stop()
-
-
-def _media_follows(rfp: VirtualRfp) -> Callable[[float], None]:
-    """The media gateway's 10 ms ticks stay on the air's frames when the world's epoch comes
-    (or changes: a restarted world)."""
-    def follow(epoch: float) -> None:
-        rfp.media.epoch = epoch
-    return follow
 
 
 if __name__ == "__main__":

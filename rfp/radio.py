@@ -166,6 +166,14 @@ VoiceSink = Callable[[int, bytes, float], None]
 """Receives (mcei, deciphered 10 ms voice frame, now): the RFP's media gateway."""
 
 
+_SYNC_STATE_SHOWN = {
+    _SyncReport.NONE: "Searching", _SyncReport.SEARCHING: "Searching",
+    _SyncReport.MASTER: "Synced", _SyncReport.SLAVE: "Synced",
+    _SyncReport.NOT_SYNCED: "NotSynced",
+}
+"""What the OMM makes of the radio's last SYNC report (omm.rfplink.session SyncState)."""
+
+
 @dataclass
 class _Downlink:
     """An air primitive waiting for flush(); AirData payloads are ciphered there in one batch."""
@@ -228,6 +236,13 @@ class RfpRadio:
     @property
     def dect_running(self) -> bool:
         return self.state is RadioState.ACTIVE
+
+    @property
+    def sync_state(self) -> str:
+        """Its sync as the OMM reads it from its SYNC reports (AXI RFPSyncStateType)."""
+        if self.state is not RadioState.ACTIVE:
+            return "Inactive"
+        return _SYNC_STATE_SHOWN[self._reported]
 
     def messages_to_send(self) -> list[TypedMessage]:
         """DNM and SYNC messages for the OMM, in order."""

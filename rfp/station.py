@@ -25,6 +25,7 @@ from sipdect.link.errors import LinkError
 from sipdect.link.handshake import RfpLinkConnection, RfpState
 from sipdect.link.messages import TypedMessage, parse_message
 from sipdect.link.system import SysVsntpTime
+from sipdect.net import HostNet
 
 log = logging.getLogger("sipdect.rfp")
 
@@ -243,13 +244,16 @@ class VirtualRfp:
         random: Callable[[int], bytes] = os.urandom,
         wall_clock: Callable[[], float] = time.time,
         media_host: str = DEFAULT_MEDIA_HOST,
+        net: HostNet | None = None,
     ) -> None:
         """`radio`: this RFP's radio on the shared Air (rfp.cli makes an empty Air for an RFP
         run alone). `key_store_path` None: the key lives in memory only, so the RFP enrols
         anew when this object is made again. `reconnect_min`/`_max`: backoff after a failed
-        or lost link; `reboot_time`: pause after SYS_RESET."""
+        or lost link; `reboot_time`: pause after SYS_RESET. `net`: the RFP's host (its
+        address for the link and RTP, cut links, kill); default one at `media_host`."""
         self.mac = parse_mac(mac)
         self.name = mac_text(self.mac)
+        self.net = net or HostNet(self.name, media_host)
         self.hw_type = hw_type
         self.omm_host = omm_host
         self.omm_port = omm_port
@@ -277,11 +281,16 @@ class VirtualRfp:
         self._task: asyncio.Task[None] | None = None
         self._protocol: _LinkProtocol | None = None
         radio.on_output = self._radio_output
-        self.media = RfpMedia(radio.rfp_id, host=media_host, epoch=radio.air.epoch,
+        self.media = RfpMedia(radio.rfp_id, host=self.net.address, epoch=radio.air.epoch,
                               wall_clock=wall_clock, on_output=self._media_output)
         """The media gateway (MEDIA_* from the OMM, RTP on `media_host`)."""
         radio.voice_sink = self.media.receive_voice
         self._media_io = _MediaIo(self)
+
+    def follow_epoch(self, epoch: float) -> None:
+        """The air's frame 0 moved (its world started again): the media gateway's 10 ms
+        ticks stay on the air's frames."""
+        self.media.epoch = epoch
 
     # -- keys ------------------------------------------------------------------------------
     def load_key(self) -> bytes | None:
@@ -357,15 +366,13 @@ class VirtualRfp:
 
     # -- internals -------------------------------------------------------------------------
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         backoff = self.reconnect_min
         assert self._power_event is not None
         while True:
             await self._power_event.wait()
             try:
-                _, protocol = await loop.create_connection(
-                    lambda: _LinkProtocol(self), self.omm_host, self.omm_port
-                )
+                _, protocol = await self.net.create_connection(
+                    lambda: _LinkProtocol(self), self.omm_host, self.omm_port)
             except OSError as exc:
                 log.info("RFP %s: cannot reach the OMM at %s:%d: %s", self.name,
                          self.omm_host, self.omm_port, exc)
@@ -436,6 +443,7 @@ class _MediaIo:
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ports_generation = -1
+        station.net.on_kill(self._killed)
 
     def schedule(self) -> None:
         if self._scheduled:
@@ -460,9 +468,10 @@ class _MediaIo:
         if media.ports_generation != self._ports_generation:
             self._ports_generation = media.ports_generation
             self._sync_sockets(loop)
+        net = s.net
         for datagram in media.datagrams_to_send():
             sock = self.sockets.get(datagram.local_port)
-            if sock is None:
+            if sock is None or not net.allows(datagram.remote[0]):
                 continue
             try:
                 sock.sendto(datagram.data, datagram.remote)
@@ -497,14 +506,11 @@ class _MediaIo:
         for port in [p for p in self.sockets if p not in wanted]:
             self._close_port(loop, port)
         for port in wanted - set(self.sockets):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
-                sock.bind((self.station.media.host, port))
+                sock = self.station.net.udp_socket(port)
             except OSError as exc:
-                sock.close()
                 log.warning("RFP %s: cannot bind RTP port %d: %s", self.station.name, port, exc)
                 continue
-            sock.setblocking(False)
             self.sockets[port] = sock
             loop.add_reader(sock.fileno(), self._readable, port)
 
@@ -513,6 +519,7 @@ class _MediaIo:
         if sock is None or self._loop is None:
             return
         media = self.station.media
+        net = self.station.net
         now = self._loop.time()
         while True:
             try:
@@ -521,12 +528,22 @@ class _MediaIo:
                 break
             except OSError:
                 break  # an ICMP error of an earlier send: the far end is not listening yet
-            media.receive_datagram(port, data, addr[:2], now)
+            if net.allows(addr[0]):
+                media.receive_datagram(port, data, addr[:2], now)
 
     def _close_port(self, loop: asyncio.AbstractEventLoop, port: int) -> None:
         sock = self.sockets.pop(port)
         loop.remove_reader(sock.fileno())
+        self.station.net.release_socket(sock)
         sock.close()
+
+    def _killed(self, sock: socket.socket) -> None:
+        """The host was killed: the socket goes (HostNet closes it)."""
+        for port, mine in list(self.sockets.items()):
+            if mine is sock:
+                del self.sockets[port]
+                if self._loop is not None and not self._loop.is_closed():
+                    self._loop.remove_reader(sock.fileno())
 
     def close(self) -> None:
         if self._timer is not None:
@@ -537,4 +554,5 @@ class _MediaIo:
             sock = self.sockets.pop(port)
             if self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(sock.fileno())
+            self.station.net.release_socket(sock)
             sock.close()

@@ -8,6 +8,7 @@ sim/primitives.py, whose `AirData` payloads are ciphered with `cipher_frame` (de
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections import deque
@@ -18,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from dect.identities import Park, Rfpi
+from dect.identities import AccessRightsClass, Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, MFN_MODULO
 from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
@@ -307,7 +308,7 @@ class Air:
             preferred_sync, powered, dect_on, connected,
         )
         self.rfps[rfp_id] = site
-        self._heard.clear()
+        self._hear_new(rfp_id)
         self._topology_changed()
         return site
 
@@ -353,8 +354,14 @@ class Air:
             site.x = float(x)
         if y is not None:
             site.y = float(y)
+        if x is not None or y is not None:
+            self._hear_new(rfp_id)
         if rfpi is not None:
             site.rfpi = rfpi
+            if rfpi.ari.arc is not AccessRightsClass.A:
+                # The RFPI carries the OMM's whole 8-bit RPN (a class A RFPI only 3 bits of
+                # it): the radio reports its neighbours' RPNs as the OMM numbers them.
+                site.rpn = rfpi.rpn
         if cluster is not None:
             site.cluster = cluster
         if preferred_sync is not None:
@@ -401,7 +408,7 @@ class Air:
         return self.path_loss.rssi(math.hypot(portable.x - site.x, portable.y - site.y))
 
     def rssi_between(self, rfp_a: int, rfp_b: int) -> float:
-        key = (rfp_a, rfp_b) if rfp_a <= rfp_b else (rfp_b, rfp_a)
+        key = _pair(rfp_a, rfp_b)
         rssi = self._pair_rssi.get(key)
         if rssi is None:
             a, b = self.rfps[rfp_a], self.rfps[rfp_b]
@@ -409,9 +416,30 @@ class Air:
         return rssi
 
     def _forget_rssi(self, rfp_id: int) -> None:
-        for key in [k for k in self._pair_rssi if rfp_id in k]:
-            del self._pair_rssi[key]
-        self._heard.clear()
+        """The RFP left or moves: drop how the others hear it (their cached neighbour lists
+        lose it, its pairs' RSSI go) and its own list. The others' lists stay valid: a site
+        coming up or leaving costs O(n), not a recomputation of every list (O(n^2))."""
+        self._heard.pop(rfp_id, None)
+        for other, found in self._heard.items():
+            rssi = self._pair_rssi.get(_pair(rfp_id, other))
+            if rssi is None:
+                continue
+            i = bisect.bisect_left(found, _strongest_first((rssi, rfp_id)),
+                                   key=_strongest_first)
+            if i < len(found) and found[i][1] == rfp_id:
+                del found[i]
+        for other in itertools.chain(self.rfps, self._heard):
+            self._pair_rssi.pop(_pair(rfp_id, other), None)
+
+    def _hear_new(self, rfp_id: int) -> None:
+        """An RFP came up or moved: the others' cached neighbour lists gain it where they hear
+        it (its own list is computed when first asked)."""
+        self._heard.pop(rfp_id, None)
+        sensitivity = self.path_loss.sensitivity_dbm
+        for other, found in self._heard.items():
+            rssi = self.rssi_between(other, rfp_id)
+            if rssi >= sensitivity:
+                bisect.insort(found, (rssi, rfp_id), key=_strongest_first)
 
     def reachable(self, handset_id: int, rfp_id: int) -> bool:
         """The RFP radiates, is synced and the handset hears it above sensitivity (kept per
@@ -509,7 +537,7 @@ class Air:
             found = sorted(
                 ((rssi, other) for other in self.rfps
                  if other != rfp_id and (rssi := self.rssi_between(rfp_id, other)) >= sensitivity),
-                key=lambda h: (-h[0], h[1]),
+                key=_strongest_first,
             )
             self._heard[rfp_id] = found
         return found
@@ -924,3 +952,12 @@ def describe_air(air: Air) -> list[dict[str, object]]:
         )
     return out
 
+
+def _pair(rfp_a: int, rfp_b: int) -> tuple[int, int]:
+    """The key of a pair of RFPs, whichever way round."""
+    return (rfp_a, rfp_b) if rfp_a <= rfp_b else (rfp_b, rfp_a)
+
+
+def _strongest_first(heard: tuple[float, int]) -> tuple[float, int]:
+    """The order of a neighbour list of (rssi, id): strongest first, then lowest id."""
+    return -heard[0], heard[1]

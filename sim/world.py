@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from dect.identities import Ipei
+from dect.identities import Ipei, Park
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME
 from sim.air import Air, schedule_deliveries
 from sim.handset import CallConnected, CallEnded, CallState, Handset, HandsetStateError, State
@@ -41,6 +41,9 @@ class HandsetEntry:
     events: list[str] = field(default_factory=list)
     last_call_end: str | None = None
     """Why the handset's last call ended (CallEnded reason), None before its first call."""
+    home_park: Park | None = None
+    """The system it is meant for (its OMM's PARK): it looks for that system's RFPs until it
+    is subscribed; None: any system it hears."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +91,13 @@ class World:
 
     # -- handsets ----------------------------------------------------------------------------
     def add_handset(self, ipei: str, x: float, y: float, *, model: str = "622d",
-                    name: str = "") -> HandsetEntry:
+                    name: str = "", home_park: Park | None = None) -> HandsetEntry:
         ipei = Ipei.parse(ipei).omm_form()
         if ipei in self._by_ipei:
             raise ValueError(f"a handset with IPEI {ipei} is already on the air")
         hid = next(self._ids)
         handset = Handset(ipei, model=model)
-        entry = HandsetEntry(hid, handset, name or f"Handset {hid}")
+        entry = HandsetEntry(hid, handset, name or f"Handset {hid}", home_park=home_park)
         self.handsets[hid] = entry
         self._by_ipei[ipei] = hid
         self.air.add_handset(hid, x, y)
@@ -149,8 +152,11 @@ class World:
             handset.power_off(self.now())
         self.pump(hid)
 
-    def subscribe(self, hid: int, ac: str | None) -> None:
-        self.get(hid).handset.subscribe(self.now(), ac=ac)
+    def subscribe(self, hid: int, ac: str | None, park: Park | None = None) -> None:
+        """Subscribe with `ac` (None: open the menu) to the system of `park` (default: the
+        handset's home PARK, else whatever it is locked to)."""
+        entry = self.get(hid)
+        entry.handset.subscribe(self.now(), ac=ac, park=park or entry.home_park)
         self.pump(hid)
 
     def press(self, hid: int, keys: str) -> None:
@@ -275,16 +281,18 @@ class World:
                 done=lambda clear, now: path.receive(clear, index))
 
     # -- radio -------------------------------------------------------------------------------
-    def _wanted_park(self, handset: Handset) -> Any:
-        subs = list(handset.subscriptions.values())
-        return subs[0].park if subs else None
+    def _wanted_park(self, entry: HandsetEntry) -> Park | None:
+        """The system the handset looks for: its subscription's, else its home PARK (none:
+        any system it hears)."""
+        subs = list(entry.handset.subscriptions.values())
+        return subs[0].park if subs else entry.home_park
 
     def relock(self, hid: int) -> None:
         """Lock to the strongest synced RFP; move a running connection there (handover)."""
         handset = self.get(hid).handset
         if handset.state is State.OFF:
             return
-        best = self.air.strongest_rfp(hid, self._wanted_park(handset))
+        best = self.air.strongest_rfp(hid, self._wanted_park(self.get(hid)))
         if best is None:
             if handset.state is not State.SEARCHING:
                 handset.unlock()  # out of range: a connection (and its call) is lost
@@ -358,7 +366,7 @@ class World:
                 entry.last_call_end = event.reason
             self._follow_call(hid, event)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
-            best = self.air.strongest_rfp(hid, self._wanted_park(handset))
+            best = self.air.strongest_rfp(hid, self._wanted_park(entry))
             if best is not None and best != handset.rfp_id:
                 self.loop.call_soon(self.relock, hid)
         timer = self._timers.pop(hid, None)

@@ -23,6 +23,7 @@ from sipdect.axi.session import (
     LinkState,
     RequestReceived,
 )
+from sipdect.net import HostNet
 
 log = logging.getLogger("sipdect.omm.axi")
 
@@ -195,11 +196,11 @@ class AxiConnection(asyncio.BufferedProtocol):
             log.info("AXI %s %s: connection lost: %s", self.label, self.peer, exc)
 
 
-async def serve(api: AxiApi, host: str, port: int,
-                tls: ssl.SSLContext | None = None) -> asyncio.Server:
-    """Start one AXI listener; port 0 picks a free port."""
-    loop = asyncio.get_running_loop()
+async def serve(api: AxiApi, host: str, port: int, tls: ssl.SSLContext | None = None, *,
+                net: HostNet | None = None) -> asyncio.Server:
+    """Start one AXI listener on the OMM's host (`net`, else `host`); port 0 picks a free
+    port."""
     label = "TLS" if tls else "TCP"
-    return await loop.create_server(lambda: AxiConnection(api, label), host, port, ssl=tls,
-                                    ssl_handshake_timeout=10.0 if tls else None,
-                                    reuse_address=True)
+    net = net or HostNet("omm", host)
+    return await net.create_server(lambda: AxiConnection(api, label), port, ssl=tls,
+                                   ssl_handshake_timeout=10.0 if tls else None)

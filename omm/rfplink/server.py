@@ -39,6 +39,7 @@ from sipdect.link.dnm import Dnm
 from sipdect.link.handshake import RfpCredentials
 from sipdect.link.messages import AnyMessage
 from sipdect.link.system import SysLed
+from sipdect.net import HostNet
 from sipdect.ops.eventlog import times_from_source
 
 log = logging.getLogger("sipdect.omm.rfplink")
@@ -183,6 +184,7 @@ class RfpLinkServer:
         handshake_timeout: float = 10.0,
         random: Callable[[int], bytes] = os.urandom,
         park: Callable[[], Park | None] | None = None,
+        net: HostNet | None = None,
     ) -> None:
         """`on_dnm(rfp_id, dnm)`: every LC/MAC primitive from a connected RFP.
         `on_link(rfp_id, up)`: an RFP's link came up (True) or ended (False).
@@ -190,6 +192,8 @@ class RfpLinkServer:
         while it is empty); FixedPartLink.attach sets it to the fixed part's."""
         self.model = model
         self.host = host
+        self.net = net or HostNet("omm", host)
+        """The OMM's host: the link listens at its address."""
         self.requested_port = port
         self.on_dnm = on_dnm
         self.on_link = on_link
@@ -206,13 +210,10 @@ class RfpLinkServer:
 
     # -- the owner's interface -------------------------------------------------------------
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
         # A site's RFPs all connect at once when the OMM starts: a deep accept queue keeps
         # them from waiting on TCP retransmissions (asyncio's default backlog is 100).
-        self._server = await loop.create_server(
-            lambda: _RfpConnection(self), self.host, self.requested_port, reuse_address=True,
-            backlog=4096,
-        )
+        self._server = await self.net.create_server(
+            lambda: _RfpConnection(self), self.requested_port, backlog=4096)
         self.model.add_listener(self._on_change)
 
     @property

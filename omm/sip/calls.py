@@ -362,6 +362,15 @@ class CallControl:
             self._forget(call)
             self._release_dect(call, Outcome(R.NORMAL, ""))
 
+    def abandon(self) -> None:
+        """Forget every call at once without a word to anyone (the OMM lost its power)."""
+        for call in list(self.calls.values()):
+            if call.timer is not None:
+                call.timer.cancel()
+                call.timer = None
+        self.calls.clear()
+        self._by_dialog.clear()
+
     # -- DECT events --------------------------------------------------------------------------
     def handle(self, event: object) -> None:
         """Dispatch one FixedPart event; events that are no call's are ignored."""

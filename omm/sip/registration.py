@@ -16,6 +16,7 @@ from typing import Any
 from omm.sip.config import Registrar, SipConfig
 from omm.tables import Change, Record
 from sipdect import tls
+from sipdect.net import HostNet
 from sipdect.sip import (
     Address,
     DigestClient,
@@ -122,9 +123,12 @@ class Registrations:
                  first_backoff: float = FIRST_BACKOFF, port: int = 0,
                  tls_level: tls.SecurityLevel = tls.DEFAULT_LEVEL,
                  tls_cafile: Any = None,
-                 tls_server: TlsServerOptions | None = None) -> None:
+                 tls_server: TlsServerOptions | None = None,
+                 net: HostNet | None = None) -> None:
         self.model = model
         self.host = host
+        self.net = net
+        """The OMM's host: its SIP sockets bind its address, its links may be cut."""
         self.port = port
         self.on_pp_state = on_pp_state
         self.on_sip_event: SipEventSink | None = None
@@ -155,7 +159,7 @@ class Registrations:
         options = self._wanted_tls()
         self._tls_options = options
         for attempt in range(FREE_PORT_ATTEMPTS):
-            transport = SipTransport(on_event=self._sip_event, tls_client=options)
+            transport = SipTransport(on_event=self._sip_event, tls_client=options, net=self.net)
             udp = await transport.listen(Transport.UDP, self.host, self.port)
             self.transport, self.locals = transport, {Transport.UDP: udp}
             try:

@@ -34,8 +34,8 @@ from sim.primitives import (
 # -- the constants of the protocol (one table) ---------------------------------------------------
 PORT = 16399
 """The world's air link listener by default (invented: no product port; beside 16321)."""
-VERSION = 1
-"""Protocol version a Hello announces; the world refuses another."""
+VERSION = 2
+"""Protocol version a Hello announces; the world refuses another (2: the cluster is u32)."""
 MAGIC = b"SDAIR"
 """First octets of a Hello: a peer that is no air link client is told apart at once."""
 LENGTH_OCTETS = 2
@@ -117,7 +117,8 @@ class Hello:
     rpn: int
     """Radio fixed part number it reports in SYNC relations, u8."""
     cluster: int
-    """u16."""
+    """The air's cluster (its OMM's index above its OMM's cluster number, sipdect.app.site),
+    u32: RFPs of two OMMs never sync with each other."""
     preferred_sync: bool
     powered: bool
     dect_on: bool
@@ -190,7 +191,7 @@ Message = LinkMessage | AirPrimitive
 
 
 # -- layouts -------------------------------------------------------------------------------------
-_HELLO = struct.Struct(f">{len(MAGIC)}sBI6sddBHB5sd")
+_HELLO = struct.Struct(f">{len(MAGIC)}sBI6sddBIB5sd")
 _F64 = struct.Struct(">d")
 _F64x2 = struct.Struct(">dd")
 _F64x3 = struct.Struct(">ddd")
@@ -267,7 +268,7 @@ def _enc_hello(m: Hello) -> bytes:
     return _frame(MessageType.HELLO, _HELLO.pack(
         MAGIC, _uint(m.version, 8, "version"), _uint(m.rfp_id, 32, "rfp_id"), bytes(m.mac),
         _finite(m.x, "x"), _finite(m.y, "y"), _uint(m.rpn, 8, "rpn"),
-        _uint(m.cluster, 16, "cluster"), flags, rfpi, _finite(m.sent_at, "sent_at")))
+        _uint(m.cluster, 32, "cluster"), flags, rfpi, _finite(m.sent_at, "sent_at")))
 
 
 def _enc_welcome(m: Welcome) -> bytes:

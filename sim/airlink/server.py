@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from contextlib import AbstractContextManager
 
 from sim.air import Air
 from sim.airlink.codec import MAX_UNSENT, SILENCE_S, SyncUpdate
@@ -42,6 +43,7 @@ class AirLinkServer:
         self._server: asyncio.Server | None = None
         self._links: set[_RemoteRfp] = set()
         self._placed: dict[int, _RemoteRfp] = {}
+        self._batch: AbstractContextManager[None] | None = None
 
     @property
     def port(self) -> int:
@@ -63,7 +65,23 @@ class AirLinkServer:
             link.abort("the world stopped")
         if server is not None:
             await server.wait_closed()  # after the aborts: newer Pythons wait for the links
+        self._changed()
         self.air.remove_listener(self._on_air_changed)
+
+    def _changing(self) -> None:
+        """A link changes the air: the changes of this loop turn make one sync computation at
+        its end. Links arrive one connection at a time, and a site whose RFPs connect
+        together (hundreds in worker processes) would otherwise recompute the air's sync
+        once per RFP."""
+        if self._batch is None:
+            self._batch = self.air.batch()
+            self._batch.__enter__()
+            asyncio.get_running_loop().call_soon(self._changed)
+
+    def _changed(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.__exit__(None, None, None)
 
     def remote_ids(self) -> list[int]:
         """Ids of the RFPs placed on the air over a link now."""
@@ -92,6 +110,7 @@ class AirLinkServer:
         link.session.accept(self.air.epoch, now)
         link.rfp_id = rfp_id
         self._placed[rfp_id] = link
+        self._changing()
         self.air.add_rfp(rfp_id, hello.x, hello.y, rpn=hello.rpn, rfpi=hello.rfpi,
                          cluster=hello.cluster, preferred_sync=hello.preferred_sync,
                          powered=hello.powered, dect_on=hello.dect_on,
@@ -109,6 +128,7 @@ class AirLinkServer:
             return
         del self._placed[rfp_id]
         link.rfp_id = None
+        self._changing()
         self.air.detach_rfp(rfp_id)
         self.air.remove_rfp(rfp_id)
         log.warning("air link %s: RFP %d left the air: %s", link.peer, rfp_id, reason)
@@ -170,6 +190,7 @@ class _RemoteRfp(asyncio.Protocol):
             elif isinstance(event, SiteChanged):
                 if self.rfp_id is not None:
                     s = event.state
+                    self.server._changing()
                     air.set_rfp(self.rfp_id, powered=s.powered, dect_on=s.dect_on,
                                 connected=s.connected, rfpi=s.rfpi)
             elif isinstance(event, HelloReceived):

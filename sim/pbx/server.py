@@ -20,6 +20,7 @@ from sim.pbx.config import PbxConfig
 from sim.pbx.guard import AccessLog, AccessRecord, IpGuard
 from sim.pbx.registrar import Binding, IntervalTooBrief, Registrar
 from sim.pbx.srtp import offer_refusal
+from sipdect.net import HostNet
 from sipdect.sip import constants as c
 from sipdect.sip.auth import AuthStatus, DigestServer
 from sipdect.sip.dialog import add_record_route, prepare_forward, preprocess_routes
@@ -106,15 +107,17 @@ class PbxServer:
     async def start(cls, config: PbxConfig, host: str = "127.0.0.1", port: int = 0, *,
                     tcp_port: int | None = None, tls_port: int | None = None,
                     tls_server: TlsServerOptions | None = None,
-                    tls_client: TlsClientOptions | None = None) -> PbxServer:
+                    tls_client: TlsClientOptions | None = None,
+                    net: HostNet | None = None) -> PbxServer:
         """A call server listening on UDP host:port, and on TCP and TLS when their ports
         are given (0: any free port). TLS needs `tls_server` (certificate and key);
-        `tls_client` says how the certificates of TLS contacts we call are checked.
+        `tls_client` says how the certificates of TLS contacts we call are checked; `net`
+        is the call server's host (its address, cut links, kill), by default one at `host`.
 
         Raises SipTransportError or tls.TlsConfigError with one line saying what to change.
         """
         layer = make_layer(config)
-        transport = SipTransport(layer, tls_client=tls_client)
+        transport = SipTransport(layer, tls_client=tls_client, net=net or HostNet("pbx", host))
         # SipTransport takes `layer or TransactionLayer()`, and an empty layer is falsy
         # (__len__ 0): without this the per-IP transaction limit would be lost.
         transport.layer = layer

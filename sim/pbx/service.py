@@ -13,6 +13,7 @@ from typing import Any
 from sim.pbx.config import PbxConfig
 from sim.pbx.server import PbxServer
 from sipdect import tls
+from sipdect.net import HostNet
 from sipdect.sip.message import Peer, Transport
 from sipdect.sip.transport import TlsClientOptions, TlsServerOptions
 
@@ -39,7 +40,8 @@ class PbxService:
 
     def __init__(self, config: PbxConfig, data_dir: Path, listeners: PbxListeners,
                  tls_client: TlsClientOptions | None = None,
-                 tls_key_type: tls.KeyType = tls.DEFAULT_KEY_TYPE) -> None:
+                 tls_key_type: tls.KeyType = tls.DEFAULT_KEY_TYPE,
+                 net: HostNet | None = None) -> None:
         """tls_client: how the certificates of TLS contacts we call are checked; by default
         against `trusted` (our own certificate and whatever `trust` adds), since every
         party of an emulated installation has a self-signed certificate. tls_key_type: the
@@ -48,6 +50,8 @@ class PbxService:
         self.tls_key_type = tls_key_type
         self.data_dir = data_dir
         self.listeners = listeners
+        self.net = net or HostNet("pbx", listeners.host)
+        """The call server's host: its address, its cut links, kill."""
         self.trusted = data_dir / "trusted.pem"
         self.tls_client = tls_client or TlsClientOptions(cafile=self.trusted)
         self.server: PbxServer | None = None
@@ -55,6 +59,7 @@ class PbxService:
 
     async def start(self) -> None:
         """Listen; SipTransportError or tls.TlsConfigError say what to change."""
+        self.net.revive()
         cert, key = tls.ensure_certificate(self.data_dir, "sipdect call server",
                                            ("localhost", self.listeners.host),
                                            self.tls_key_type)
@@ -64,12 +69,17 @@ class PbxService:
         self.server = await PbxServer.start(
             self.config, self.listeners.host, self.listeners.udp_port,
             tcp_port=self.listeners.tcp_port, tls_port=self.listeners.tls_port,
-            tls_server=tls_server, tls_client=self.tls_client)
+            tls_server=tls_server, tls_client=self.tls_client, net=self.net)
 
     async def stop(self) -> None:
         if self.server is not None:
             await self.server.close()
             self.server = None
+
+    async def kill(self) -> None:
+        """A power cut: every socket gone at once (registrations are in memory: lost)."""
+        self.net.kill()
+        await self.stop()
 
     def trust(self, certificates: Iterable[Path]) -> None:
         """Trust these PEM certificates (e.g. the OMMs') for TLS contacts, besides our own.

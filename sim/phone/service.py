@@ -35,6 +35,7 @@ from sim.phone.events import (
 from sim.phone.media import MediaSession, start_media
 from sipdect import tls
 from sipdect.media.signals import SILENCE_DBM0, ToneReport
+from sipdect.net import HostNet
 from sipdect.sip.message import Peer, Transport
 from sipdect.sip.transaction import Event, TransactionError, TransportFailed, client_key
 from sipdect.sip.transport import (
@@ -57,13 +58,16 @@ class PhoneService:
 
     def __init__(self, config: PhoneConfig, address: str, *,
                  call_server: tuple[str, int] | None = None, data_dir: Path | None = None,
-                 tls_client: TlsClientOptions | None = None) -> None:
+                 tls_client: TlsClientOptions | None = None,
+                 net: HostNet | None = None) -> None:
         """call_server: the system's call server (host, port for the phone's transport),
         its registrar unless the config names one. data_dir: where a TLS phone keeps its
         certificate (TLS needs it). tls_client: how the registrar's certificate is checked
-        (default: against the system's CAs; give the call server's certificate as cafile)."""
+        (default: against the system's CAs; give the call server's certificate as cafile).
+        net: the phone's host (its address, cut links, kill); default one at `address`."""
         self.config = config
         self.address = address
+        self.net = net or HostNet(config.name, address)
         self.call_server = call_server
         self.data_dir = data_dir
         self.tls_client = tls_client or TlsClientOptions()
@@ -86,6 +90,7 @@ class PhoneService:
         """Bind SIP and RTP on our address and register. ValueError (config),
         SipTransportError (a port taken) or tls.TlsConfigError say what to change."""
         registrar = self.config.registrar_address(self.call_server)
+        self.net.revive()
         self._dead = False
         self._finished.clear()
         if self.config.transport is Transport.TLS and self.data_dir is None:
@@ -193,7 +198,7 @@ class PhoneService:
         kind = self.config.transport
         for attempt in range(FREE_PORT_ATTEMPTS):
             transport = SipTransport(on_event=self._sip_event, tls_client=self.tls_client,
-                                     supported=(), source_host=self.address)
+                                     supported=(), net=self.net)
             self.transport = transport
             listeners = {Transport.UDP: await transport.listen(Transport.UDP, self.address,
                                                                self.config.sip_port)}
@@ -223,9 +228,8 @@ class PhoneService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _open_rtp(self) -> asyncio.DatagramTransport:
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Rtp(self), local_addr=(self.address, self.config.rtp_port))
+        transport, _ = await self.net.create_datagram_endpoint(lambda: _Rtp(self),
+                                                               self.config.rtp_port)
         return transport
 
     def _now(self) -> float:

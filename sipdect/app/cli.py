@@ -89,8 +89,47 @@ def _cmd_omm(args: argparse.Namespace) -> int:
             raise ConfigError(f"{args.config}: no [[omm]] named {args.name!r}")
     else:
         cfg.omms = cfg.omms[:1]
-    cfg.pbx = None  # one OMM alone: its SIP peer is whatever BasicSIP names
+    # One OMM (with its RFPs and handsets): its SIP peer is whatever BasicSIP names.
+    cfg.pbx = None
+    kept = cfg.omms[0].name
+    cfg.users = [u for u in cfg.users if u.omm == kept]
+    cfg.rfps = [r for r in cfg.rfps if r.omm == kept]
+    cfg.handsets = [h for h in cfg.handsets if h.omm == kept]
     return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
+
+
+def _cmd_host(args: argparse.Namespace) -> int:
+    """One host of the system alone: the same config as `sipdect up`, this machine only."""
+    from sipdect.app.process import read_config_state, serve_hosts
+    from sipdect.app.system import System
+
+    cfg = read_config_state(args.state) if args.state else load_config(args.config)
+    known = {h.name for h in cfg.hosts()}
+    for name in args.names:
+        if name not in known:
+            raise ConfigError(f"{cfg.source}: no host called {name!r}; the hosts are "
+                              f"{', '.join(h.name for h in cfg.hosts())}")
+
+    async def run() -> int:
+        remote_air = None
+        if args.air is not None:
+            host, _, port = args.air.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"sipdect host: --air {args.air!r}: give HOST:PORT")
+            remote_air = (host, int(port))
+        system = System(cfg, args.data_dir, addresses=args.addresses,
+                        inside=",".join(args.names), remote_air=remote_air)
+        if args.air_id is not None:
+            if len(args.names) != 1:
+                raise ConfigError("sipdect host: --air-id names the air id of one RFP host")
+            system.set_air_id(args.names[0], args.air_id)
+        try:
+            return await serve_hosts(system, args.names, supervised=args.supervised)
+        except (OSError, ValueError) as exc:
+            print(f"sipdect host {' '.join(args.names)}: cannot start: {exc}", file=sys.stderr)
+            return 1
+
+    return asyncio.run(run())
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -150,6 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     common(omm, config_required=True)
     omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
     omm.set_defaults(fn=_cmd_omm)
+    host = sub.add_parser("host", help="run hosts of the system alone (in this process)")
+    host.add_argument("names", nargs="+", metavar="NAME",
+                      help="a host's name: an [[omm]], [[rfp]], [[phone]] or [pbx]")
+    host.add_argument("--config", type=Path,
+                      help="system TOML (default: the embedded configs/default.toml)")
+    host.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,
+                      help="where state, keys and certificates live (default ./data)")
+    host.add_argument("--addresses", help="the block the hosts without an address take "
+                                          "theirs from (default: the config's)")
+    host.add_argument("--state", type=Path, help=argparse.SUPPRESS)  # from sipdect up
+    host.add_argument("--air", metavar="HOST:PORT",
+                      help="an RFP host: the world's air link (sipdect up's [system] air_port)")
+    host.add_argument("--air-id", type=int, metavar="N", help="an RFP host: its id on the air")
+    host.add_argument("--supervised", action="store_true",
+                      help="started by `sipdect up`: print HOST-READY and serve its control")
+    host.set_defaults(fn=_cmd_host)
     bench = sub.add_parser("bench", help="run benchmarks, print JSON")
     bench.add_argument("what", choices=[*BENCHMARKS, "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")

@@ -1,10 +1,11 @@
-"""System configuration: a TOML file describing one emulated installation.
+"""System configuration: a TOML file describing one emulated installation as machines.
 
-configs/default.toml is the embedded default. Every listener binds 127.0.0.1
-unless the file says otherwise; ports below 1024 are shifted by `port_shift`
-(default 8000: 443 -> 8443) so that no root is needed. The embedded call server's SIP
-ports are shifted too (5060 -> 13060, 5061 -> 13061), because a softphone or PBX on the
-same machine usually holds the real ones; `port_shift = 0` gives the product's ports.
+configs/default.toml is the embedded default. Every [[omm]], [[rfp]] and the [pbx] block is a
+host (ARCHITECTURE.md "Hosts"): a name, a kind and its own IPv4 loopback address (`address`,
+else the next free one of `[system] addresses`), listening on the real product ports at that
+address. Only ports below 1024 are shifted, by `port_shift` (default 8000: 443 -> 8443), so
+that no root is needed. `isolation = "process"` (per host, or in [system] for all) runs a host
+as its own OS process instead of in the supervisor's.
 
 [pbx] runs the embedded call server (sim.pbx) only when the section is there; [[user]]
 entries are DECT users with a SIP account, each created in its OMM and at the call server.
@@ -12,17 +13,23 @@ entries are DECT users with a SIP account, each created in its OMM and at the ca
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dect.identities import Ipei
+from dect.conventions import default_park
+from dect.identities import Ipei, Park
 from omm.config import AccountConfig, OmmConfig
+from sim.airlink.codec import PORT as AIR_LINK_PORT
+from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect.accounts import PERMISSIONS
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
+from sipdect.sip.message import Transport
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
 
 SRTP_POLICIES = ("no", "optional", "required")
@@ -31,6 +38,14 @@ DIGEST_ALGORITHMS = ("MD5", "SHA-256", "SHA-512-256")
 """Digest algorithms the call server can offer (RFC 7616, RFC 8760)."""
 CONTROL_HOST = "127.0.0.1"
 """The supervisor's control API listens on loopback only, whatever the config says."""
+DEFAULT_ADDRESSES = "127.10.0.0/16"
+"""Where hosts without an `address` get theirs, in the order of the file (OMMs, the call
+server, RFPs). Every address of 127.0.0.0/8 reaches `lo` on Linux without any set-up."""
+LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+ISOLATIONS = ("none", "process", "worker")
+"""Where a host runs: in the supervisor's process (none, the default and fastest), as an OS
+process of its own (process: real kills, every core used), or in one of `[system] workers`
+processes it shares with other hosts (worker: hundreds of RFPs on a few processes)."""
 MAX_POSITION_M = 100_000.0
 """How far from the origin (metres, either axis) an RFP or handset may be placed on the
 simulated air. An emulated site is at most kilometres wide; the bound keeps the propagation
@@ -55,6 +70,13 @@ class RfpConfig:
     preferred_sync: bool = False
     dect_on: bool = True
     site: int = 1
+    address: str = ""  # the RFP host's own address; "" until the system assigns one
+    isolation: str = ""  # none / process / worker; "": as [system] says
+
+    @property
+    def host_name(self) -> str:
+        """The RFP as a host of the system: its name, else "RFP" and its MAC's last digits."""
+        return self.name or default_rfp_name(self.mac)
 
 
 @dataclass
@@ -85,7 +107,9 @@ class PbxConfig:
     """The embedded call server (sim.pbx), modelled on MiVoice Office 400."""
 
     enabled: bool = True
-    host: str = "127.0.0.1"
+    host: str = ""  # its address; "" until the system assigns one
+    name: str = "pbx"  # its host name
+    isolation: str = ""  # none / process / worker; "": as [system] says
     udp_port: int = 5060
     tcp_port: int | None = 5060  # None: no TCP listener
     tls_port: int | None = 5061  # None: no TLS listener
@@ -111,24 +135,116 @@ class UserConfig:
 
 
 @dataclass
+class PhoneHostConfig:
+    """A SIP phone of the system ([[phone]]): its own config, and the host it runs as."""
+
+    phone: PhoneConfig
+    address: str = ""  # "" until the system assigns one
+    isolation: str = ""  # none / process / worker; "": as [system] says
+
+    @property
+    def host_name(self) -> str:
+        return self.phone.name
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One machine of the system as the config describes it."""
+
+    name: str
+    kind: str
+    """omm, rfp, pbx, phone."""
+    isolation: str
+    """none (in the supervisor's process), process or worker (ISOLATIONS)."""
+    explicit: bool
+    """Its address was written in the file (else assigned from [system] addresses)."""
+
+
+@dataclass
 class SystemConfig:
     name: str = "sipdect"
     port_shift: int = 8000
+    addresses: str = DEFAULT_ADDRESSES  # hosts without an address get theirs from here
+    isolation: str = "none"  # the default of every host
+    air_port: int = AIR_LINK_PORT  # the world's air link (RFP hosts of their own process)
+    workers: int = field(default_factory=lambda: os.cpu_count() or 2)  # worker processes
+    omm_isolation: dict[str, str] = field(default_factory=dict)  # by OMM name, "": default
+    explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
     omms: list[OmmConfig] = field(default_factory=list)
     rfps: list[RfpConfig] = field(default_factory=list)
     handsets: list[HandsetConfig] = field(default_factory=list)
     pbx: PbxConfig | None = None  # None: no embedded call server
     users: list[UserConfig] = field(default_factory=list)
+    phones: list[PhoneHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
         """Privileged ports move up by port_shift; 0 (any free port) stays 0."""
         return port + self.port_shift if 0 < port < 1024 else port
 
-    def sip_shifted(self, port: int) -> int:
-        """The call server's SIP ports move up by port_shift; 0 stays 0."""
-        return port + self.port_shift if port else port
+    def hosts(self) -> list[HostSpec]:
+        """Every machine of the system: OMMs, the call server, RFPs."""
+        out = [HostSpec(o.name, "omm", self.omm_isolation.get(o.name) or self.isolation,
+                        o.name in self.explicit_addresses) for o in self.omms]
+        if self.pbx is not None and self.pbx.enabled:
+            out.append(HostSpec(self.pbx.name, "pbx", self.pbx.isolation or self.isolation,
+                                self.pbx.name in self.explicit_addresses))
+        out += [HostSpec(r.host_name, "rfp", r.isolation or self.isolation,
+                         r.host_name in self.explicit_addresses) for r in self.rfps]
+        out += [HostSpec(p.host_name, "phone", p.isolation or self.isolation,
+                         p.host_name in self.explicit_addresses) for p in self.phones]
+        return out
+
+    def address_of(self, name: str) -> str:
+        """The address of the host called `name` (KeyError if there is none)."""
+        for omm in self.omms:
+            if omm.name == name:
+                return omm.host
+        if self.pbx is not None and self.pbx.name == name:
+            return self.pbx.host
+        for rfp in self.rfps:
+            if rfp.host_name == name:
+                return rfp.address
+        for phone in self.phones:
+            if phone.host_name == name:
+                return phone.address
+        raise KeyError(f"no host {name!r}")
+
+    def assign_addresses(self, block: str | None = None) -> None:
+        """Give every host the config wrote no address for the next free address of
+        `block` (default: [system] addresses), in the order of hosts()."""
+        network = ipaddress.IPv4Network(block or self.addresses)
+        taken = {self.address_of(h.name) for h in self.hosts() if h.explicit}
+        free = (str(a) for a in network.hosts() if str(a) not in taken)
+        for host in self.hosts():
+            if host.explicit:
+                continue
+            address = next(free, None)
+            if address is None:
+                raise ConfigError(f"{self.source}: [system] addresses = {network} has no free "
+                                  f"address left for host {host.name!r}; give a larger block")
+            self._set_address(host.name, address)
+
+    def _set_address(self, name: str, address: str) -> None:
+        for omm in self.omms:
+            if omm.name == name:
+                omm.host = address
+        if self.pbx is not None and self.pbx.name == name:
+            self.pbx.host = address
+        for rfp in self.rfps:
+            if rfp.host_name == name:
+                rfp.address = address
+        for phone in self.phones:
+            if phone.host_name == name:
+                phone.address = address
+
+
+def default_rfp_name(mac: str) -> str:
+    """The name of an RFP the config names none: "RFP" and its MAC's last four digits, as
+    its OMM record is called."""
+    digits = mac.replace(":", "").replace("-", "").strip().lower()
+    return f"RFP {digits[-4:]}"
 
 
 def _expect(section: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
@@ -145,22 +261,61 @@ def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
     return int(value)
 
 
+def _address(raw: dict[str, Any], where: str, *keys: str) -> str:
+    """The host's own address (the first of `keys` given), "" when none: one of 127.0.0.0/8,
+    which reaches `lo` on Linux without any set-up."""
+    given = [k for k in keys if k in raw]
+    if len(given) > 1:
+        raise ConfigError(f"{where}: give '{given[0]}' only ('{given[1]}' is its older name)")
+    if not given:
+        return ""
+    key = given[0]
+    value = _expect(raw, key, str, where, "")
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ConfigError(f"{where}: {key} = {value!r} is not an IPv4 address; give one of "
+                          "127.0.0.0/8, e.g. \"127.10.0.5\"") from None
+    if address not in LOOPBACK:
+        raise ConfigError(f"{where}: {key} = {value!r}: an emulated host lives on the loopback "
+                          "network; give an address of 127.0.0.0/8")
+    return str(address)
+
+
+def _isolation(raw: dict[str, Any], where: str, default: str = "") -> str:
+    value = _expect(raw, "isolation", str, where, default)
+    if value and value not in ISOLATIONS:
+        raise ConfigError(f"{where}: isolation = {value!r}: give {' or '.join(ISOLATIONS)}")
+    return str(value)
+
+
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
-    known = {"name", "host", "axi_port", "axi_tls_port", "tls_level", "tls_cert", "tls_key",
-             "accounts", "settings", "syslog", "axi_clients", "rfp_port", "sip_port",
-             "rtp_port_base", "tls_key_type"}
+    known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
+             "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
+             "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
                           f"known: {', '.join(sorted(known))}")
     cfg = OmmConfig(name=_expect(raw, "name", str, where, "OMM"),
-                    host=_expect(raw, "host", str, where, "127.0.0.1"),
+                    host=_address(raw, where, "address", "host"),
                     axi_port=_port(raw, "axi_port", where, 12621),
                     axi_tls_port=_port(raw, "axi_tls_port", where, 12622),
                     axi_clients=_expect(raw, "axi_clients", int, where, 100),
                     rfp_port=_port(raw, "rfp_port", where, 16321),
                     sip_port=_port(raw, "sip_port", where, 0),
                     rtp_port_base=_port(raw, "rtp_port_base", where, 16320))
+    cfg.rfp_heartbeat = _expect(raw, "rfp_heartbeat", int, where, 15)
+    if not 1 <= cfg.rfp_heartbeat <= 255:
+        raise ConfigError(f"{where}: rfp_heartbeat is seconds between an RFP's heartbeats, "
+                          f"1-255 (the product's is 15), not {cfg.rfp_heartbeat}")
+    park = _expect(raw, "park", str, where, "")
+    if park:
+        try:
+            cfg.park = str(Park.parse(park))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: park = {park!r} is not a PARK, e.g. \"1F10DEC700\": "
+                              f"{exc}") from None
     if cfg.rtp_port_base % 2:
         raise ConfigError(f"{where}: rtp_port_base must be even (RTP even, RTCP odd), "
                           f"not {cfg.rtp_port_base}")
@@ -243,7 +398,7 @@ def _only(raw: dict[str, Any], known: set[str], where: str) -> None:
 
 def _rfp(raw: dict[str, Any], where: str, default_omm: str) -> RfpConfig:
     _only(raw, {"mac", "omm", "name", "hw_type", "x", "y", "cluster", "preferred_sync",
-                "dect_on", "site"}, where)
+                "dect_on", "site", "address", "isolation"}, where)
     mac = _expect(raw, "mac", str, where, None)
     if not mac:
         raise ConfigError(f"{where}: an RFP needs its 'mac', e.g. \"00:30:42:1b:17:37\"")
@@ -254,7 +409,9 @@ def _rfp(raw: dict[str, Any], where: str, default_omm: str) -> RfpConfig:
                      cluster=_expect(raw, "cluster", int, where, 1),
                      preferred_sync=_expect(raw, "preferred_sync", bool, where, False),
                      dect_on=_expect(raw, "dect_on", bool, where, True),
-                     site=_expect(raw, "site", int, where, 1))
+                     site=_expect(raw, "site", int, where, 1),
+                     address=_address(raw, where, "address"),
+                     isolation=_isolation(raw, where))
 
 
 def _handset(raw: dict[str, Any], where: str, default_omm: str) -> HandsetConfig:
@@ -285,15 +442,17 @@ def _optional_port(raw: dict[str, Any], key: str, where: str, default: int) -> i
 
 
 def _pbx(raw: dict[str, Any], where: str) -> PbxConfig:
-    _only(raw, {"enabled", "host", "udp_port", "tcp_port", "tls_port", "realm", "srtp",
-                "digest_algorithms", "accounts", "max_auth_failures",
-                "max_transactions_per_ip", "tls_key_type"}, where)
+    _only(raw, {"enabled", "host", "address", "name", "isolation", "udp_port", "tcp_port",
+                "tls_port", "realm", "srtp", "digest_algorithms", "accounts",
+                "max_auth_failures", "max_transactions_per_ip", "tls_key_type"}, where)
     srtp = _expect(raw, "srtp", str, where, "no")
     if srtp not in SRTP_POLICIES:
         raise ConfigError(f"{where}: srtp must be one of {', '.join(SRTP_POLICIES)}, "
                           f"not {srtp!r}")
     cfg = PbxConfig(enabled=_expect(raw, "enabled", bool, where, True),
-                    host=_expect(raw, "host", str, where, "127.0.0.1"),
+                    host=_address(raw, where, "address", "host"),
+                    name=_expect(raw, "name", str, where, "pbx"),
+                    isolation=_isolation(raw, where),
                     udp_port=_port(raw, "udp_port", where, 5060),
                     tcp_port=_optional_port(raw, "tcp_port", where, 5060),
                     tls_port=_optional_port(raw, "tls_port", where, 5061),
@@ -412,15 +571,25 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     base = base or Path.cwd()
-    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user"}, source)
+    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone"}, source)
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
-    _only(system, {"name", "port_shift", "control_port"}, f"{source}: [system]")
+    _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port",
+                   "workers"}, f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
+                       addresses=_address_block(system, f"{source}: [system]"),
+                       isolation=_isolation(system, f"{source}: [system]", "none"),
+                       air_port=_port(system, "air_port", f"{source}: [system]",
+                                      AIR_LINK_PORT),
                        source=source)
+    workers = _expect(system, "workers", int, f"{source}: [system]", cfg.workers)
+    if not 1 <= workers <= 256:
+        raise ConfigError(f"{source}: [system] workers = {workers}: give 1 to 256 worker "
+                          "processes (default: one per core)")
+    cfg.workers = workers
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
                           "product's ports) or a shift that keeps ports below 65536, e.g. 8000")
@@ -428,7 +597,14 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     if isinstance(omms, dict):
         omms = [omms]
     for i, omm in enumerate(_tables(raw, "omm", source, omms)):
-        cfg.omms.append(_omm(omm, f"{source}: [[omm]] #{i + 1}", base))
+        where = f"{source}: [[omm]] #{i + 1}"
+        cfg.omms.append(_omm(omm, where, base))
+        cfg.omm_isolation[cfg.omms[-1].name] = _isolation(omm, where)
+    for index, omm_cfg in enumerate(cfg.omms):
+        if not omm_cfg.park:
+            # Each OMM its own system on the air, with the PARK a licence would give it
+            # (dect.conventions.default_park): GetPARK names the PARK its RFPs broadcast.
+            omm_cfg.park = str(default_park(index))
     names = [o.name for o in cfg.omms]
     if len(set(names)) != len(names):
         raise ConfigError(f"{source}: OMM names must be unique, got {names}")
@@ -466,7 +642,105 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
             raise ConfigError(f"{source}: [[user]] #{i + 1} must be a table")
         cfg.users.append(_user(user, f"{source}: [[user]] #{i + 1}"))
     _check_users(cfg, source)
+    for i, phone in enumerate(_tables(raw, "phone", source)):
+        cfg.phones.append(_phone(phone, f"{source}: [[phone]] #{i + 1}"))
+    _check_hosts(cfg, source)
+    cfg.assign_addresses()
     return cfg
+
+
+def _phone(raw: dict[str, Any], where: str) -> PhoneHostConfig:
+    """A SIP phone host: its account, where it registers (default: the system's call
+    server), transport, interval, auto-answer and the tone it talks (sim.phone.config)."""
+    _only(raw, {"name", "user", "password", "auth_id", "registrar", "transport", "expires",
+                "display_name", "auto_answer", "sip_port", "rtp_port", "tone_hz", "address",
+                "isolation", "retry_seconds", "retry_max_seconds"}, where)
+    transport = _expect(raw, "transport", str, where, "udp")
+    try:
+        kind = Transport(transport.upper())
+    except ValueError:
+        raise ConfigError(f"{where}: transport = {transport!r}: give udp, tcp or tls") from None
+    auto_answer = raw.get("auto_answer")
+    if auto_answer is not None and (isinstance(auto_answer, bool)
+                                    or not isinstance(auto_answer, int | float)):
+        raise ConfigError(f"{where}: auto_answer is seconds of ringing, e.g. 1")
+    tone = raw.get("tone_hz", DEFAULT_TONE_HZ)
+    if isinstance(tone, bool) or not isinstance(tone, int | float):
+        raise ConfigError(f"{where}: tone_hz is a frequency in Hz, e.g. 1000")
+    try:
+        phone = PhoneConfig(
+            name=_expect(raw, "name", str, where, ""), user=_sip_user(raw, "user", where),
+            password=_expect(raw, "password", str, where, ""),
+            auth_id=_expect(raw, "auth_id", str, where, None),
+            registrar=_expect(raw, "registrar", str, where, None), transport=kind,
+            expires=_expect(raw, "expires", int, where, 3600),
+            display_name=_expect(raw, "display_name", str, where, ""),
+            auto_answer=None if auto_answer is None else float(auto_answer),
+            sip_port=_port(raw, "sip_port", where, 5060),
+            rtp_port=_port(raw, "rtp_port", where, 0), tone_hz=float(tone),
+            retry_seconds=_number_of(raw, "retry_seconds", where, RETRY_SECONDS),
+            retry_max_seconds=_number_of(raw, "retry_max_seconds", where,
+                                         max(RETRY_MAX_SECONDS,
+                                             _number_of(raw, "retry_seconds", where,
+                                                        RETRY_SECONDS))))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return PhoneHostConfig(phone, _address(raw, where, "address"), _isolation(raw, where))
+
+
+def _number_of(raw: dict[str, Any], key: str, where: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: {key} is a number of seconds above 0, not {value!r}")
+    return float(value)
+
+
+def _address_block(system: dict[str, Any], where: str) -> str:
+    value = _expect(system, "addresses", str, where, DEFAULT_ADDRESSES)
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError:
+        raise ConfigError(f"{where}: addresses = {value!r} is not a block of addresses; give "
+                          f"one like \"{DEFAULT_ADDRESSES}\"") from None
+    if not network.subnet_of(LOOPBACK) or network.num_addresses < 4:
+        raise ConfigError(f"{where}: addresses = {value!r}: give a block of 127.0.0.0/8 with "
+                          f"room for the hosts, e.g. \"{DEFAULT_ADDRESSES}\"")
+    return str(network)
+
+
+def _check_hosts(cfg: SystemConfig, source: str) -> None:
+    """Host names unique; an address written twice is a mistake (two machines, one address)."""
+    where: dict[str, str] = {}
+    for i, omm in enumerate(cfg.omms):
+        where[omm.name] = f"[[omm]] #{i + 1}"
+    if cfg.pbx is not None and cfg.pbx.enabled:
+        if cfg.pbx.name in where:
+            raise ConfigError(f"{source}: [pbx] name = {cfg.pbx.name!r} is also "
+                              f"{where[cfg.pbx.name]}; give each host its own name")
+        where[cfg.pbx.name] = "[pbx]"
+    for i, rfp in enumerate(cfg.rfps):
+        name = rfp.host_name
+        if name in where:
+            key = "name" if rfp.name else "mac"
+            raise ConfigError(f"{source}: [[rfp]] #{i + 1}: {key} gives host name {name!r}, "
+                              f"which is also {where[name]}; give each RFP its own 'name'")
+        where[name] = f"[[rfp]] #{i + 1}"
+    for i, phone in enumerate(cfg.phones):
+        name = phone.host_name
+        if name in where:
+            raise ConfigError(f"{source}: [[phone]] #{i + 1}: name = {name!r} is also "
+                              f"{where[name]}; give each host its own name")
+        where[name] = f"[[phone]] #{i + 1}"
+    written: dict[str, str] = {}
+    for name, place in where.items():
+        address = cfg.address_of(name)
+        if not address:
+            continue
+        cfg.explicit_addresses.add(name)
+        if address in written:
+            raise ConfigError(f"{source}: {place}: address {address} is also {written[address]}'s"
+                              "; give each host its own address (or none: one is assigned)")
+        written[address] = place
 
 
 def load_config(path: Path | None = None) -> SystemConfig:

@@ -182,11 +182,11 @@ def listeners(cfg: SystemConfig) -> list[Listener]:
             cfg.shifted(omm.sip_port) + 1, "tcp")
     pbx = cfg.pbx
     if pbx is not None and pbx.enabled:
-        add("[pbx] udp_port", pbx.udp_port, pbx.host, cfg.sip_shifted(pbx.udp_port), "udp")
+        add("[pbx] udp_port", pbx.udp_port, pbx.host, cfg.shifted(pbx.udp_port), "udp")
         for key in ("tcp_port", "tls_port"):
             written = getattr(pbx, key)
             if written is not None:
-                add(f"[pbx] {key}", written, pbx.host, cfg.sip_shifted(written), "tcp")
+                add(f"[pbx] {key}", written, pbx.host, cfg.shifted(written), "tcp")
     if cfg.control_port:
         add("[system] control_port", cfg.control_port, CONTROL_HOST, cfg.control_port, "tcp")
     return out

@@ -24,9 +24,13 @@ from aiohttp import hdrs, web
 
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from sim.handset import CallNotPossible, HandsetStateError
+from sim.phone.agent import PhoneError
+from sim.phone.service import PhoneService
 from sipdect import __version__
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
+from sipdect.app.hosts import PhoneHost
+from sipdect.app.process import ChildHost
 from sipdect.app.ready import TOKEN_HEADER
 from sipdect.media.signals import ToneReport
 
@@ -73,6 +77,18 @@ def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
         raise ValueError(f"give {key!r} as a string" if value is None
                          else f"{key!r} is a string, not {value!r}")
     return value
+
+
+def _tone_query(request: web.Request) -> tuple[float, float]:
+    """?tone=HZ&seconds=S of a `hears` request; ValueError (400) saying what to give."""
+    try:
+        tone = float(request.query["tone"])
+        seconds = float(request.query.get("seconds", "0.5"))
+    except (KeyError, ValueError):
+        raise ValueError("give ?tone=HZ (and optionally &seconds=S)") from None
+    if not 0 < tone < 8000 or not 0 < seconds <= 30:
+        raise ValueError("tone must be in (0, 8000) Hz and seconds in (0, 30]")
+    return tone, seconds
 
 
 def _optional_text(body: dict[str, Any], key: str) -> str | None:
@@ -135,8 +151,15 @@ class ControlServer:
         r.add_get("/_emu/pbx", self.pbx)
         r.add_get("/_emu/rfps", self.list_rfps)
         r.add_post("/_emu/rfps", self.add_rfp)
-        r.add_delete("/_emu/rfps/{id}", self.remove_rfp)
-        r.add_post("/_emu/rfps/{id}/power", self.power_rfp)
+        r.add_delete("/_emu/rfps/{ref}", self.remove_rfp)
+        r.add_post("/_emu/rfps/{ref}/power", self.power_rfp)
+        r.add_get("/_emu/hosts", self.list_hosts)
+        r.add_get("/_emu/hosts/{name}", self.get_host)
+        r.add_post("/_emu/hosts/{name}/{action}", self.host_action)
+        r.add_post("/_emu/links/{action}", self.link_action)
+        r.add_get("/_emu/phones/{name}", self.get_phone)
+        r.add_post("/_emu/phones/{name}/{action}", self.phone_action)
+        r.add_get("/_emu/phones/{name}/hears", self.phone_hears)
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -205,7 +228,7 @@ class ControlServer:
             return _error(404, str(exc.args[0]) if exc.args else "not found")
         except (ValueError, TypeError) as exc:
             return _error(400, str(exc))
-        except HandsetStateError as exc:
+        except (HandsetStateError, PhoneError) as exc:
             return _error(409, str(exc))
         return response
 
@@ -242,7 +265,7 @@ class ControlServer:
     def _describe(self, hid: int) -> dict[str, Any]:
         """The world's view of a handset plus its call."""
         world = self._world()
-        desc: dict[str, Any] = world.describe(hid)
+        desc: dict[str, Any] = self.system.site.describe_handset(hid)
         handset = world.get(hid).handset
         desc["call_state"] = handset.call_state.value
         desc["auto_answer"] = handset.auto_answer
@@ -250,7 +273,8 @@ class ControlServer:
 
     async def health(self, request: web.Request) -> web.Response:
         world = self.system.site.world
-        return web.json_response({"status": "ok", "omms": [o.cfg.name for o in self.system.omms],
+        return web.json_response({"status": "ok",
+                                  "omms": [o.cfg.name for o in self.system.omms],
                                   "rfps": len(self.system.site.rfps),
                                   "handsets": len(world.handsets) if world else 0})
 
@@ -264,9 +288,11 @@ class ControlServer:
         return web.json_response([self._describe(h) for h in world.handsets] if world else [])
 
     def _omm_name(self, body: dict[str, Any]) -> str:
-        name = _text(body, "omm", self.system.omms[0].cfg.name)
-        if name not in self.system.site.omms:
-            raise ValueError(f"no OMM named {name!r}; known: {', '.join(self.system.site.omms)}")
+        name = _text(body, "omm", self.system.omm_host().name)
+        try:
+            self.system.omm_host(name)
+        except KeyError as exc:  # the body names it: a bad request, not a missing resource
+            raise ValueError(str(exc.args[0])) from None
         return name
 
     async def add_handset(self, request: web.Request) -> web.Response:
@@ -365,13 +391,7 @@ class ControlServer:
         audio, default 0.5): the Goertzel detector's report while a call is connected; once
         it ended `present` is false and `last_call` reports that call's audio up to its end."""
         hid = self._handset(request)
-        try:
-            tone = float(request.query["tone"])
-            seconds = float(request.query.get("seconds", "0.5"))
-        except (KeyError, ValueError):
-            return _error(400, "give ?tone=HZ (and optionally &seconds=S)")
-        if not 0 < tone < 8000 or not 0 < seconds <= 30:
-            return _error(400, "tone must be in (0, 8000) Hz and seconds in (0, 30]")
+        tone, seconds = _tone_query(request)
         hearing = self._world().hears(hid, tone, seconds)
         if hearing is None:
             return _error(409, "the handset has had no call with voice yet")
@@ -397,7 +417,7 @@ class ControlServer:
                                   "access_logs": json.loads(pbx.running.access_logs_json())})
 
     async def list_rfps(self, request: web.Request) -> web.Response:
-        return web.json_response([r.describe() for r in self.system.site.rfps.values()])
+        return web.json_response([self.system.describe_rfp(i) for i in self.system.site.rfps])
 
     async def add_rfp(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -408,21 +428,110 @@ class ControlServer:
             hw_type=_text(body, "hw_type", "RFP 35"), x=_position(body, "x", 0.0),
             y=_position(body, "y", 0.0), cluster=_integer(body, "cluster", 1),
             preferred_sync=_flag(body, "preferred_sync", False)))
-        if any(e.station.name == cfg.mac for e in self.system.site.rfps.values()):
+        if any(h.cfg.omm == cfg.omm and h.cfg.mac == cfg.mac for h in self.system.rfp_hosts()):
             return _error(409, f"RFP {cfg.mac} runs already")
-        entry = await self.system.site.add_rfp(cfg)
-        return web.json_response(entry.describe(), status=201)
+        air_id = await self.system.add_rfp(cfg)
+        return web.json_response(self.system.describe_rfp(air_id), status=201)
+
+    def _rfp_id(self, request: web.Request) -> int:
+        """The air id of the RFP the URL names (host name, MAC, OMM:id or id)."""
+        return self.system.site.find_rfp(request.match_info["ref"])
 
     async def remove_rfp(self, request: web.Request) -> web.Response:
-        entry = self.system.site.rfp(int(request.match_info["id"]))
-        await self.system.site.remove_rfp(entry.id)
+        await self.system.remove_rfp(self._rfp_id(request))
         return web.json_response({"removed": True})
 
     async def power_rfp(self, request: web.Request) -> web.Response:
-        entry = self.system.site.rfp(int(request.match_info["id"]))
+        air_id = self._rfp_id(request)
+        host = self.system.site.rfp(air_id)
         body = await _body(request)
+        if host.station is None or not host.running:
+            return _error(409, f"RFP host {host.name} is {host.state}: "
+                               f"POST /_emu/hosts/{host.name}/start first")
         if _flag(body, "on", True):
-            entry.station.power_on()
+            host.station.power_on()
         else:
-            entry.station.power_off()
-        return web.json_response(entry.describe())
+            host.station.power_off()
+        return web.json_response(self.system.describe_rfp(air_id))
+
+    # -- hosts and links ----------------------------------------------------------------------
+    async def list_hosts(self, request: web.Request) -> web.Response:
+        return web.json_response([h.describe() for h in self.system.hosts.values()])
+
+    async def get_host(self, request: web.Request) -> web.Response:
+        return web.json_response(self.system.host(request.match_info["name"]).describe())
+
+    async def host_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/hosts/{name}/stop|start|kill."""
+        name, action = request.match_info["name"], request.match_info["action"]
+        actions = {"stop": self.system.stop_host, "start": self.system.start_host,
+                   "kill": self.system.kill_host}
+        if action not in actions:
+            raise KeyError(f"no action {action!r}: give stop, start or kill")
+        await _body(request)
+        return web.json_response(await actions[action](name))
+
+    def _phone_host(self, request: web.Request) -> PhoneHost | ChildHost:
+        host = self.system.host(request.match_info["name"])
+        if host.kind != "phone" or not isinstance(host, PhoneHost | ChildHost):
+            raise KeyError(f"host {host.name!r} is no phone")
+        if not host.running:
+            raise PhoneError(f"phone {host.name} is {host.state}: start its host first")
+        return host
+
+    def _phone(self, request: web.Request) -> PhoneService:
+        host = self._phone_host(request)
+        assert isinstance(host, PhoneHost) and host.service is not None
+        return host.service
+
+    async def get_phone(self, request: web.Request) -> web.Response:
+        host = self.system.host(request.match_info["name"])
+        if isinstance(host, ChildHost) and host.kind == "phone" and host.running:
+            return web.json_response(await host.phone("GET", ""))
+        if not isinstance(host, PhoneHost):
+            raise KeyError(f"host {host.name!r} is no phone")
+        return web.json_response(host.service.describe() if host.service is not None
+                                 else host.describe())
+
+    async def phone_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/phones/{name}/call {"number": ...} | answer | reject | hangup."""
+        host = self._phone_host(request)
+        action = request.match_info["action"]
+        body = await _body(request)
+        if isinstance(host, ChildHost):  # its phone runs in another process
+            return web.json_response(await host.phone("POST", f"/{action}", body))
+        phone = self._phone(request)
+        if action == "call":
+            phone.call(_text(body, "number"))
+        elif action == "answer":
+            phone.answer()
+        elif action == "reject":
+            phone.reject()
+        elif action == "hangup":
+            phone.hang_up()
+        else:
+            raise KeyError(f"no action {action!r}: give call, answer, reject or hangup")
+        return web.json_response(phone.describe())
+
+    async def phone_hears(self, request: web.Request) -> web.Response:
+        """Whether the phone hears a tone (?tone=HZ, &seconds=S) in its connected call."""
+        host = self._phone_host(request)
+        tone, seconds = _tone_query(request)
+        if isinstance(host, ChildHost):
+            far = await host.phone("GET", f"/hears?tone={tone}&seconds={seconds}")
+            return web.json_response({"tone_hz": tone, "seconds": seconds, **far})
+        report = self._phone(request).hears(tone, seconds)
+        return web.json_response({"tone_hz": tone, "seconds": seconds, "present": report.present,
+                                  "tone_dbm0": round(report.tone_dbm0, 1),
+                                  "total_dbm0": round(report.total_dbm0, 1)})
+
+    async def link_action(self, request: web.Request) -> web.Response:
+        """POST /_emu/links/cut|heal with {"a": HOST, "b": HOST}."""
+        action = request.match_info["action"]
+        body = await _body(request)
+        a, b = _text(body, "a"), _text(body, "b")
+        if action == "cut":
+            return web.json_response(await self.system.cut_link(a, b))
+        if action == "heal":
+            return web.json_response(await self.system.heal_link(a, b))
+        raise KeyError(f"no action {action!r}: give cut or heal")

@@ -85,8 +85,19 @@ def main(argv: list[str]) -> int:
                         f"else {ready.default_path()})")
     p.add_argument("--url", help="the control API's URL, if not the one in the ready file")
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("state", "health", "handsets", "rfps", "pbx"):
+    for name in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
         sub.add_parser(name)
+    ho = sub.add_parser("host", help="a host's state, or stop / start / kill it")
+    ho.add_argument("action", choices=["show", "stop", "start", "kill"])
+    ho.add_argument("name", help="the host's name (sipdect ctl hosts)")
+    ln = sub.add_parser("link", help="cut or heal the link between two hosts")
+    ln.add_argument("action", choices=["cut", "heal"])
+    ln.add_argument("a", help="a host's name")
+    ln.add_argument("b", help="another host's name")
+    ph = sub.add_parser("phone", help="a SIP phone: show it, call, answer, reject, hang up")
+    ph.add_argument("action", choices=["show", "call", "answer", "reject", "hangup"])
+    ph.add_argument("name", help="the phone's host name")
+    ph.add_argument("number", nargs="?", help="what to call (a number or a sip: URI)")
     a = sub.add_parser("handset-add", help="put a handset on the air")
     a.add_argument("ipei")
     a.add_argument("--x", type=float, default=0.0)
@@ -130,15 +141,31 @@ def main(argv: list[str]) -> int:
     r.add_argument("--y", type=float, default=0.0)
     r.add_argument("--cluster", type=int, default=1)
     r.add_argument("--name", default="")
-    sub.add_parser("rfp-remove").add_argument("id", type=int)
+    sub.add_parser("rfp-remove").add_argument("id", help="RFP id, host name, MAC or OMM:id")
     rp = sub.add_parser("rfp-power")
-    rp.add_argument("id", type=int)
+    rp.add_argument("id", help="RFP id, host name, MAC or OMM:id")
     rp.add_argument("state", choices=["on", "off"])
     args = p.parse_args(argv)
     u = locate(args.ready_file, args.url)
     c = args.cmd
-    if c in ("state", "health", "handsets", "rfps", "pbx"):
+    if c in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
         out = call(u, "GET", f"/_emu/{c}")
+    elif c == "host":
+        path = f"/_emu/hosts/{ref(args.name)}"
+        out = (call(u, "GET", path) if args.action == "show"
+               else call(u, "POST", f"{path}/{args.action}", {}))
+    elif c == "link":
+        out = call(u, "POST", f"/_emu/links/{args.action}", {"a": args.a, "b": args.b})
+    elif c == "phone":
+        path = f"/_emu/phones/{ref(args.name)}"
+        if args.action == "show":
+            out = call(u, "GET", path)
+        elif args.action == "call":
+            if not args.number:
+                raise SystemExit("sipdect ctl: phone call NAME NUMBER: give what to call")
+            out = call(u, "POST", f"{path}/call", {"number": args.number})
+        else:
+            out = call(u, "POST", f"{path}/{args.action}", {})
     elif c == "handset-add":
         out = call(u, "POST", "/_emu/handsets", {
             "ipei": args.ipei, "x": args.x, "y": args.y, "model": args.model,
@@ -176,9 +203,9 @@ def main(argv: list[str]) -> int:
         out = call(u, "POST", "/_emu/rfps", {"mac": args.mac, "x": args.x, "y": args.y,
                                             "cluster": args.cluster, "name": args.name})
     elif c == "rfp-remove":
-        out = call(u, "DELETE", f"/_emu/rfps/{args.id}")
+        out = call(u, "DELETE", f"/_emu/rfps/{ref(args.id)}")
     else:
-        out = call(u, "POST", f"/_emu/rfps/{args.id}/power", {"on": args.state == "on"})
+        out = call(u, "POST", f"/_emu/rfps/{ref(args.id)}/power", {"on": args.state == "on"})
     print(json.dumps(out, indent=2))
     return 0
 

@@ -34,10 +34,12 @@ class OmmHandle:
     tls_port: int  # AXI TLS
     username: str
     password: str
-    service: OmmService
+    service: OmmService | None
+    """The OMM itself when it runs in this process (isolation none), else None."""
 
     @property
     def model(self) -> Any:
+        assert self.service is not None, f"OMM {self.name} runs in a process of its own"
         return self.service.model
 
 
@@ -97,11 +99,13 @@ class Emulator:
 
     def handle(self, name: str | None = None) -> OmmHandle:
         assert self.system is not None, "the emulator is not running"
-        svc = self.system.omm(name)
-        ports = {e.protocol: e.port for e in svc.endpoints}
-        cred = next(c for c in self.system.credentials() if c["name"] == svc.cfg.name)
-        return OmmHandle(svc.cfg.name, svc.cfg.host, ports["axi"], ports["axi-tls"],
-                         cred["username"], cred["password"], svc)
+        host = self.system.omm_host(name)
+        running = self.system.host(host.name)  # a process host's endpoints are its own
+        ports = {e.protocol: e.port for e in running.endpoints()}
+        cred = next(c for c in self.system.credentials() if c["name"] == host.name)
+        return OmmHandle(host.name, host.address, ports["axi"], ports["axi-tls"],
+                         cred["username"], cred["password"],
+                         host.service if running is host else None)
 
     @property
     def omm(self) -> OmmHandle:

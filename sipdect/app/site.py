@@ -1,59 +1,52 @@
-"""The radio side of one installation: virtual RFPs and handsets on one simulated air.
+"""The radio side of one installation: the simulated air, the handsets on it, and the radios
+of the RFP hosts (sipdect.app.hosts) placed on it.
 
-Enrolment follows seed 000 "OMM – IP-RFP Encryption": the RFP's record is created in the
-OMM first (here from the system config, if missing), then its first connection exchanges
-the per-RFP key. Handsets get a device record when configured, so that Configured
-subscription admits them (features.md §2.6).
+Enrolment follows seed 000 "OMM – IP-RFP Encryption": the RFP's record is created in its
+OMM first (from the system config, or when the control API adds an RFP), then its first
+connection exchanges the per-RFP key. Handsets get a device record when configured, so that
+Configured subscription admits them (features.md §2.6), and subscribe to the system of
+their own OMM: several OMMs share one air, each with its own PARK.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omm.errors import ModelError
-from omm.service import OmmService
-from rfp.cli import parse_hw_type
-from rfp.radio import RfpRadio
-from rfp.station import VirtualRfp, mac_text, parse_mac
+from sim.air import Air
 from sim.handset import State
 from sim.world import World
-from sipdect.app.config import HandsetConfig, RfpConfig
+from sipdect.app.config import HandsetConfig
+
+if TYPE_CHECKING:
+    from sipdect.app.hosts import RfpHost
+    from sipdect.app.system import System
 
 log = logging.getLogger("sipdect.app.site")
 
 SUBSCRIBE_WAIT_POLLS = 300  # 0.2 s each: how long a new handset waits to hear an RFP
 SUBSCRIBE_RETRY_S = 20.0  # a handset not subscribed by then tries again
 SUBSCRIBE_ATTEMPTS = 5
-
-
-@dataclass
-class RfpEntry:
-    """One virtual RFP: its OMM, record id, radio and link end."""
-
-    id: int
-    omm: OmmService
-    station: VirtualRfp
-    config: RfpConfig
-
-    def describe(self) -> dict[str, Any]:
-        live = self.omm.model.rfps.live(self.id)
-        return {"id": self.id, "omm": self.omm.cfg.name, "mac": self.station.name,
-                "name": self.config.name, "x": self.config.x, "y": self.config.y,
-                "cluster": self.config.cluster, "powered": self.station.powered,
-                "linked": self.station.linked, "syncState": live["syncState"]}
+AIR_CLUSTER_BITS = 16
+"""An OMM's cluster numbers (AXI RFP `cluster`) fit in 16 bits; the air's cluster number puts
+the OMM's index above them."""
+HOST_AIR_IDS_FROM = 1 << 20
+"""The air ids of the system's own RFP hosts count from here. Below are the ids of RFPs that
+join the world's air from outside (`sipdect rfp --air --air-id ID`): their OMM record id,
+which is how a handset on one names its RFP."""
 
 
 class Site:
-    def __init__(self, omms: list[OmmService], data_dir: Path) -> None:
-        self.omms = {o.cfg.name: o for o in omms}
-        self.data_dir = data_dir
+    def __init__(self, system: System) -> None:
+        self.system = system
         self.world: World | None = None
-        self.rfps: dict[int, RfpEntry] = {}
+        self.rfps: dict[int, RfpHost] = {}
+        """Every RFP host by its radio's id on the air (the same across restarts)."""
+        self._air_ids = itertools.count(HOST_AIR_IDS_FROM)
+        self._ids_of: dict[str, int] = {}
         self._timers: set[asyncio.TimerHandle] = set()
 
     def _later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
@@ -70,59 +63,103 @@ class Site:
             self.world = World(asyncio.get_running_loop())
         return self.world
 
-    async def add_rfp(self, cfg: RfpConfig) -> RfpEntry:
-        """Create the OMM record if needed, place the RFP on the air and start it."""
-        omm = self.omms[cfg.omm]
-        model = omm.model
-        raw_mac = parse_mac(cfg.mac)
-        colon = mac_text(raw_mac)
-        rfp_id = model.rfps.by_mac.get(colon)
-        if rfp_id is None:
-            name = cfg.name or f"RFP {raw_mac.hex()[-4:]}"
-            rec = model.rfps.create({"ethAddr": colon, "name": name,
-                                     "dectOn": cfg.dect_on, "cluster": cfg.cluster,
-                                     "preferredSync": cfg.preferred_sync, "site": cfg.site,
-                                     "x": max(0, int(cfg.x)), "y": max(0, int(cfg.y))},
-                                    model.sites.exists)
-            rfp_id = rec["id"]
-        if rfp_id in self.rfps:
-            raise ValueError(f"RFP {colon} runs already")
-        world = self._world()
-        with world.air.batch():
-            world.air.add_rfp(rfp_id, cfg.x, cfg.y, cluster=cfg.cluster,
-                              preferred_sync=cfg.preferred_sync, dect_on=cfg.dect_on)
-        radio = RfpRadio(world.air, rfp_id)
-        key_path = self.data_dir / "rfp" / f"{raw_mac.hex()}.key"
-        station = VirtualRfp(raw_mac, parse_hw_type(cfg.hw_type), omm.cfg.host, omm.rfp_link.port,
-                             key_path, radio)
-        await station.start()
-        entry = RfpEntry(rfp_id, omm, station, cfg)
-        self.rfps[rfp_id] = entry
+    @property
+    def air(self) -> Air:
+        return self._world().air
+
+    # -- RFP radios --------------------------------------------------------------------------
+    def place_radio(self, host: RfpHost) -> int:
+        """Put the RFP host's radio site on the air (at its configured place) and return its
+        id there: the same id every time the host starts."""
+        air_id = self._ids_of.get(host.name)
+        if air_id is None:
+            air_id = self._ids_of[host.name] = next(self._air_ids)
+        cfg = host.cfg
+        record = host.rfp_id = host.omm_host.ensure_rfp(cfg)
+        with self.air.batch():
+            # An OMM of another process: the RPN comes with the RFPI it sends (sim.air).
+            self.air.add_rfp(air_id, cfg.x, cfg.y, rpn=None if record is None else record % 256,
+                             cluster=self.air_cluster(cfg.omm, cfg.cluster),
+                             preferred_sync=cfg.preferred_sync, dect_on=cfg.dect_on)
+        self.rfps[air_id] = host
+        return air_id
+
+    def air_cluster(self, omm: str, cluster: int) -> int:
+        """The air's cluster number of an OMM's cluster: RFPs of two OMMs never sync with each
+        other, whatever clusters their OMMs put them in (each OMM is a system of its own)."""
+        index = [h.name for h in self.system.omm_hosts()].index(omm)
+        return (index << AIR_CLUSTER_BITS) | cluster
+
+    def reserve_air_id(self, host: Any) -> int:
+        """The air id of an RFP host whose radio runs in another process (its air link
+        places the site); the same id every time the host starts."""
+        air_id = self._ids_of.get(host.name)
+        if air_id is None:
+            air_id = self._ids_of[host.name] = next(self._air_ids)
+        self.rfps[air_id] = host
+        return air_id
+
+    def remove_radio(self, air_id: int) -> None:
+        """The RFP host is down: its radio leaves the air (its handsets lose it)."""
+        if self.world is not None and air_id in self.world.air.rfps:
+            self.world.air.remove_rfp(air_id)
+
+    def rfp(self, air_id: int) -> RfpHost:
+        entry = self.rfps.get(air_id)
+        if entry is None:
+            raise KeyError(f"no RFP {air_id}")
         return entry
 
-    async def remove_rfp(self, rfp_id: int) -> None:
-        entry = self.rfps.pop(rfp_id)
-        await entry.station.stop()
-        assert self.world is not None
-        self.world.air.remove_rfp(rfp_id)
+    def find_rfp(self, ref: str) -> int:
+        """The air id of an RFP by host name, MAC, "OMM:id" or its OMM's RFP id (when only one
+        OMM has an RFP of that id); KeyError saying what to give otherwise."""
+        hosts = list(self.rfps.items())
+        omm, _, number = ref.rpartition(":")
+        found = [i for i, h in hosts if h.name == ref or h.describe()["mac"] == ref.lower()]
+        if not found and number.isdigit():
+            found = [i for i, h in hosts if h.rfp_id == int(number)
+                     and (not omm or h.cfg.omm == omm)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise KeyError(f"RFP {ref!r} is ambiguous: give it as OMM:id or by host name")
+        raise KeyError(f"no RFP {ref!r}: give its host name, MAC or id (GET /_emu/rfps)")
 
+    def forget_rfp(self, rfp_id: int) -> None:
+        """The RFP is gone from the system (control API removed it)."""
+        host = self.rfps.pop(rfp_id)
+        self._ids_of.pop(host.name, None)
+
+    # -- handsets ----------------------------------------------------------------------------
     def add_handset(self, cfg: HandsetConfig) -> dict[str, Any]:
-        omm = self.omms[cfg.omm]
-        model = omm.model
+        omm = self.system.omm_host(cfg.omm)
         if cfg.configured:
-            try:
-                model.devices.find_by_ipei(cfg.ipei)
-            except ModelError:
-                model.devices.create({"ipei": cfg.ipei})
+            omm.ensure_device(cfg.ipei)
         world = self._world()
-        entry = world.add_handset(cfg.ipei, cfg.x, cfg.y, model=cfg.model, name=cfg.name)
+        park = omm.park()
+        entry = world.add_handset(cfg.ipei, cfg.x, cfg.y, model=cfg.model, name=cfg.name,
+                                  home_park=park)
         if cfg.subscribe and not entry.handset.subscriptions:
-            ac = cfg.ac if cfg.ac is not None else model.settings.value("DECTAuthCode", "ac", "")
+            ac = cfg.ac if cfg.ac is not None else omm.auth_code()
             self._later(0.2, self._subscribe_when_locked, entry.id, ac, 0)
-        return world.describe(entry.id)
+        return self.describe_handset(entry.id)
+
+    def describe_handset(self, hid: int) -> dict[str, Any]:
+        """The world's view of a handset, its RFP named as users know it: "rfp" is the OMM's
+        RFP id (as AXI and /_emu/rfps show it), "rfp_host" the RFP host."""
+        assert self.world is not None
+        desc: dict[str, Any] = self.world.describe(hid)
+        air_id = desc.get("rfp")
+        host = self.rfps.get(air_id) if air_id is not None else None
+        if host is not None and air_id is not None:
+            desc["rfp"] = self.system.describe_rfp(air_id)["id"]
+        # else an RFP from outside (its air id is its record id), or none
+        desc["rfp_host"] = host.name if host is not None else None
+        return desc
 
     def _subscribe_when_locked(self, hid: int, ac: str, polls: int, attempt: int = 1) -> None:
-        """Subscribe once the handset hears an RFP (RFPs sync a moment after start)."""
+        """Subscribe once the handset hears an RFP of its system (RFPs sync a moment after
+        start)."""
         world = self.world
         if world is None or hid not in world.handsets:
             return
@@ -147,25 +184,14 @@ class Site:
             return
         self._subscribe_when_locked(hid, ac, 0, attempt)
 
-    def rfp(self, rfp_id: int) -> RfpEntry:
-        entry = self.rfps.get(rfp_id)
-        if entry is None:
-            raise KeyError(f"no RFP {rfp_id}")
-        return entry
-
-    async def clear(self) -> None:
-        """Take every RFP and handset off the air, as before the first was added (stop, and
-        Emulator.reset): the RFPs stopped, the air and its handsets gone (handset ids count
-        from 1 again), pending subscriptions cancelled."""
+    # -- life cycle --------------------------------------------------------------------------
+    def clear_handsets(self) -> None:
+        """Take every handset off the air and close the air (stop, Emulator.reset): the
+        handset ids count from 1 again, pending subscriptions are cancelled. The RFP hosts
+        must be down already."""
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
-        for entry in list(self.rfps.values()):
-            await entry.station.stop()
-        self.rfps.clear()
         if self.world is not None:
             self.world.close()
             self.world = None
-
-    async def stop(self) -> None:
-        await self.clear()

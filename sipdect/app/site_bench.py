@@ -11,7 +11,9 @@ The child prints one JSON line per phase reached and its result before the teard
 a run that is stopped says how far it came. `--profile N` adds the N functions with the most
 own time (cProfile) to the result. Each size also reports the CPU seconds its child used and
 the machine's load average before and after it: on a shared machine the phases stretch with
-the load, the CPU seconds much less.
+the load, the CPU seconds much less. The "hosts" part is sipdect.app.hosts_bench: start-up
+and memory per host and process of systems of machines, in the supervisor's process and
+spread over OS processes.
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ class _Counts:
     def read(self) -> dict[str, int]:
         site = self.system.site
         omm = self.system.omms[0]
-        live = [omm.model.rfps.live(r.id) for r in site.rfps.values()]
+        live = [omm.model.rfps.live(rfp_id) for rfp_id in omm.model.rfps.by_mac.values()]
         entries = list(site.world.handsets.values()) if site.world is not None else []
         attached = omm.model.pp_live.attached
         return {
@@ -236,7 +238,7 @@ async def bring_up_staged(n_rfps: int, n_handsets: int, deadline_s: float, repor
         phases: dict[str, float] = {"omm_started": round(time.perf_counter() - t0, 3)}
         for first in range(0, n_rfps, RFP_WAVE):
             for rfp in full.rfps[first:first + RFP_WAVE]:
-                await system.site.add_rfp(rfp)
+                await system.add_rfp(rfp)
             wave = min(first + RFP_WAVE, n_rfps)
             if not (await _until(counts, {"rfps_linked": wave}, t0, deadline, report))[0]:
                 break
@@ -327,10 +329,22 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
     if profile:
         cmd += ["--profile", str(profile)]
     load_before = _load_avg()
+    outcome = run_child(cmd, deadline_s + KILL_GRACE_S)
+    load = {"before": load_before, "after": _load_avg()}
+    if "result" in outcome:
+        return {**outcome["result"], "load_avg_1m": load}
+    return {"mode": mode, "rfps": n_rfps, "handsets": n_handsets, "ready": False,
+            **outcome, "load_avg_1m": load}
+
+
+def run_child(cmd: list[str], timeout_s: float) -> dict[str, Any]:
+    """Run a benchmark child that prints one JSON line per phase and one {"result": ...}:
+    {"result": ...}, or {"error": why, "progress": [phases]} for one that ended without a
+    result or was killed after timeout_s."""
     killed = False
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
-            out, err = proc.communicate(timeout=deadline_s + KILL_GRACE_S)
+            out, err = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             killed = True
             proc.kill()
@@ -341,15 +355,12 @@ def measure(n_rfps: int, n_handsets: int, mode: str, deadline_s: float,
             lines.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-    load = {"before": load_before, "after": _load_avg()}
     final = next((item["result"] for item in lines if "result" in item), None)
     if final is not None:
-        return {**final, "load_avg_1m": load}
-    why = (f"killed: no result {deadline_s + KILL_GRACE_S:.0f} s after the start" if killed
+        return {"result": final}
+    why = (f"killed: no result {timeout_s:.0f} s after the start" if killed
            else f"the child ended with {proc.returncode}: {err.strip()[-500:]}")
-    return {"mode": mode, "rfps": n_rfps, "handsets": n_handsets, "ready": False,
-            "error": why, "progress": [item for item in lines if "phase" in item],
-            "load_avg_1m": load}
+    return {"error": why, "progress": [item for item in lines if "phase" in item]}
 
 
 def _load_avg() -> float | None:
@@ -362,7 +373,10 @@ def _load_avg() -> float | None:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    """Every size of SIZES (QUICK_SIZES when quick) in both modes, each in a fresh child."""
+    """Every size of SIZES (QUICK_SIZES when quick) in both modes, each in a fresh child; then
+    the systems of machines of sipdect.app.hosts_bench in both isolations."""
+    from sipdect.app import hosts_bench
+
     sizes = QUICK_SIZES if quick else SIZES
     sites = [measure(n_rfps, n_handsets, mode,
                      QUICK_DEADLINE_S if quick else DEADLINES_S[mode])
@@ -376,6 +390,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "goal": {"rfps": GOAL_SIZE[0], "handsets": GOAL_SIZE[1], "ready_within_s": GOAL_S,
                  "met": {mode: s.get("ready_s") is not None and s["ready_s"] <= GOAL_S
                          for mode, s in goal.items() if s is not None}},
+        "hosts": hosts_bench.run(quick),
     }
 
 

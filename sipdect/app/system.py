@@ -1,8 +1,11 @@
-"""The supervisor: boots every component of one installation in one event loop.
+"""The supervisor: runs the machines (hosts) of one installation and the world around them.
 
-A System object holds one emulated installation (no global state), so tests can
-run several side by side. It reports its endpoints and initial credentials for
-the ready file (README "What `make up` starts").
+A System object holds one emulated installation (no global state), so tests can run several
+side by side. Every [[omm]], [[rfp]] and the [pbx] of the config is a host with its own
+address (sipdect.app.hosts); the air and the handsets on it are the world (sipdect.app.site).
+Faults are operations on hosts: stop, start, kill, and cutting or healing the link between
+two of them. It reports its endpoints and initial credentials for the ready file (README
+"What `make up` starts").
 
 With [pbx], the embedded call server starts first; every [[user]] gets an account there
 and, when its OMM lacks it, a DECT user record bound to its handset. An OMM whose config
@@ -11,76 +14,231 @@ does not set BasicSIP is pointed at the call server (features.md §2.7).
 
 from __future__ import annotations
 
-import json
+import asyncio
+import ipaddress
+import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import random
+import signal
 from pathlib import Path
 from typing import Any
 
-from omm.access import FULL_ACCESS
-from omm.errors import ModelError
 from omm.service import Endpoint, OmmService
-from sim.pbx import PbxConfig as PbxServerConfig
-from sim.pbx import SrtpPolicy
-from sim.pbx.service import PbxListeners, PbxService
+from rfp.station import mac_text, parse_mac
+from sim.airlink import AirLinkServer
+from sim.pbx.service import PbxService
 from sipdect import __version__, tls
-from sipdect.accounts import DEFAULT_CREDENTIALS
 from sipdect.app import ready
-from sipdect.app.config import CONTROL_HOST, ConfigError, PbxConfig, SystemConfig, UserConfig
+from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.config_check import check_config
+from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
+from sipdect.app.process import (
+    Child,
+    ChildHost,
+    ProcessHost,
+    WorkerHost,
+    write_config_state,
+)
 from sipdect.app.site import Site
-from sipdect.sip import SipTransportError
+from sipdect.sip.message import Transport
 
-BASIC_SIP_MARK = "basic-sip-from-pbx.json"
-"""In an OMM's data directory: the BasicSIP values the system wrote last. While the stored
-settings still equal them, a restart may move them to the call server's new address; once
-an administrator changed BasicSIP (AXI SetBasicSIP), the system leaves it alone."""
-SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
+log = logging.getLogger("sipdect.app.system")
+
+START_ORDER = ("pbx", "omm", "rfp", "phone")
+"""The call server first, then the OMMs (their users registering at it), then the RFPs (they
+connect to the OMMs), then the phones (they register at the call server)."""
+RANDOM_BLOCKS = ipaddress.IPv4Network("127.128.0.0/9")
+"""Where a system whose listeners take any free port (tests, library use) draws a /24 for the
+hosts without an address, so that systems started side by side never share addresses."""
 
 
 class System:
-    def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False) -> None:
-        """any_port: bind every listener to a free port (tests, library mode). ConfigError
-        (one line) when the config breaks a rule of the components (sipdect.app.config_check)."""
-        check_config(cfg, ports=not any_port)
+    def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
+                 addresses: str | None = None, inside: str | None = None,
+                 remote_air: tuple[str, int] | None = None) -> None:
+        """any_port: give the hosts without an address ones of a random block and bind
+        every listener to a free port (tests, library mode), except when some host runs in a
+        process of its own: then every host binds its configured ports at its own address.
+        addresses: the block of the hosts without an address (a process host is given its
+        supervisor's). inside: this process runs host `inside` alone (`sipdect host`).
+        remote_air: (host, port) of the world's air link, for RFP hosts in a child.
+        ConfigError (one line) when the config breaks a rule of the components
+        (sipdect.app.config_check)."""
+        self.address_block = addresses or (_random_block(len(cfg.hosts())) if any_port
+                                           else cfg.addresses)
+        if self.address_block != cfg.addresses:
+            cfg.assign_addresses(self.address_block)
+        processes = inside is None and any(h.isolation != "none" for h in cfg.hosts())
+        self.any_ports_free = any_port and not processes and inside is None
+        """Listeners take free ports (else the configured ones, shifted)."""
+        check_config(cfg, ports=not self.any_ports_free)
         self.cfg = cfg
         self.data_dir = data_dir
-        port_of = (lambda p: 0) if any_port else cfg.shifted
         self.any_port = any_port
-        self.omms = [OmmService(o, data_dir / "omm" / o.name, port_of=port_of) for o in cfg.omms]
-        self.site = Site(self.omms, data_dir)
+        self.inside = inside
+        self.remote_air = remote_air
+        self._state_file: Path | None = None
+        self.air_ids: dict[str, int] = {}
+        """The air id of each RFP host here whose radio reaches the air over the air link."""
+        self.air_server: AirLinkServer | None = None
+        """The world's air link, when RFP hosts run in processes of their own."""
+        self.site = Site(self)
         self.control: Any = None
-        self.pbx: PbxService | None = None
-        if cfg.pbx is not None and cfg.pbx.enabled:
-            sip_port = (lambda p: 0) if any_port else cfg.sip_shifted
-            self.pbx = _pbx_service(cfg.pbx, cfg.users, data_dir / "pbx", sip_port)
+        self.hosts: dict[str, Host] = {}
+        workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
+        shared = 0
+        for spec in cfg.hosts():
+            host = self._make_host(spec)
+            if inside is None and spec.isolation == "process":
+                host = ProcessHost(self, host)
+            elif inside is None and spec.isolation == "worker":
+                worker = workers[shared % len(workers)]
+                shared += 1
+                worker.names.append(spec.name)
+                host = WorkerHost(self, host, worker)
+            self.hosts[spec.name] = host
 
+    def port_of(self, port: int) -> int:
+        """The port a host binds for a configured one: any free one, or shifted."""
+        return 0 if self.any_ports_free else self.cfg.shifted(port)
+
+    def set_air_id(self, name: str, air_id: int) -> None:
+        """The air id the supervisor gave RFP host `name` of this child."""
+        self.air_ids[name] = air_id
+
+    def config_state(self) -> Path:
+        """The config as this supervisor runs it (addresses assigned), saved for its children
+        (sipdect.app.process STATE_FILE)."""
+        if self._state_file is None:
+            self._state_file = write_config_state(self.cfg, self.data_dir)
+        return self._state_file
+
+    def _make_host(self, spec: Any) -> Host:
+        if spec.kind == "omm":
+            omm = next(o for o in self.cfg.omms if o.name == spec.name)
+            return OmmHost(self, spec, omm, self.data_dir / "omm" / omm.name)
+        if spec.kind == "pbx":
+            assert self.cfg.pbx is not None
+            return PbxHost(self, spec, self.cfg.pbx, self.data_dir / "pbx")
+        if spec.kind == "phone":
+            phone = next(p for p in self.cfg.phones if p.host_name == spec.name)
+            return PhoneHost(self, spec, phone, self.data_dir / "phone" / spec.name)
+        rfp = next(r for r in self.cfg.rfps if r.host_name == spec.name)
+        return RfpHost(self, spec, rfp, self._key_path(rfp))
+
+    def _key_path(self, rfp: RfpConfig) -> Path:
+        """Where an RFP keeps its link key: data/rfp/<mac>.key, in a folder per OMM when two
+        OMMs have an RFP of that MAC."""
+        mac = rfp.mac.replace(":", "").replace("-", "").lower()
+        same = [r for r in [*self.cfg.rfps, *(h.cfg for h in self.rfp_hosts())]
+                if r is not rfp and r.mac.replace(":", "").replace("-", "").lower() == mac
+                and r.omm != rfp.omm] + [rfp]
+        folder = self.data_dir / "rfp" / (rfp.omm if len(same) > 1 else "")
+        return folder / f"{mac}.key"
+
+    # -- the hosts -----------------------------------------------------------------------------
+    def host(self, name: str) -> Host:
+        host = self.hosts.get(name)
+        if host is None:
+            raise KeyError(f"no host {name!r}; the hosts are {', '.join(self.hosts)}")
+        return host
+
+    def host_name_of(self, address: str) -> str:
+        """The host at `address`, or the address itself when no host has it."""
+        return next((h.name for h in self.hosts.values() if h.address == address), address)
+
+    def omm_host(self, name: str | None = None) -> OmmHost:
+        """An OMM of the system as this process knows it (an OMM of another process: what
+        its config says)."""
+        omms = self.omm_hosts()
+        if name is None:
+            return omms[0]
+        found = next((h for h in omms if h.name == name), None)
+        if found is None:
+            raise KeyError(f"no OMM {name!r}; the OMMs are {', '.join(h.name for h in omms)}")
+        return found
+
+    @property
+    def omms(self) -> list[OmmService]:
+        """Every OMM's service in this process, in the order of the config."""
+        return [h.service for h in self.hosts.values()
+                if isinstance(h, OmmHost) and h.service is not None]
+
+    def omm(self, name: str | None = None) -> OmmService:
+        service = self.omm_host(name).service
+        assert service is not None, "the OMM has not started"
+        return service
+
+    @property
+    def pbx_host(self) -> PbxHost | None:
+        """The call server when it runs in this process."""
+        return next((h for h in self.hosts.values() if isinstance(h, PbxHost)), None)
+
+    @property
+    def pbx(self) -> PbxService | None:
+        host = self.pbx_host
+        return host.service if host is not None else None
+
+    def omm_hosts(self) -> list[OmmHost]:
+        return [h for h in map(_local, self.hosts.values()) if isinstance(h, OmmHost)]
+
+    def local_pbx_host(self) -> PbxHost | None:
+        """The call server when it runs in this process."""
+        host = self.pbx_host
+        return host if host is not None and host.running else None
+
+    def call_server_address(self, transport: Transport) -> tuple[str, int] | None:
+        """Where the system's call server listens for `transport` (None: no call server)."""
+        local = self.local_pbx_host()
+        if local is not None:
+            peer = local.service.addresses().get(transport)
+            return (peer.host, peer.port) if peer is not None else None
+        pbx = self.cfg.pbx
+        if pbx is None or not pbx.enabled:
+            return None
+        port = {Transport.UDP: pbx.udp_port, Transport.TCP: pbx.tcp_port,
+                Transport.TLS: pbx.tls_port}[transport]
+        return None if port is None else (pbx.host, self.cfg.shifted(port))
+
+    def call_server_basic_sip(self) -> dict[str, Any] | None:
+        """BasicSIP settings pointing an OMM at the system's call server, over UDP."""
+        local = self.local_pbx_host()
+        if local is not None:
+            return local.service.basic_sip()
+        udp = self.call_server_address(Transport.UDP)
+        if udp is None:
+            return None
+        return {"proxyServer": udp[0], "proxyPort": udp[1], "regServer": udp[0],
+                "regPort": udp[1], "transportProt": "UDP"}
+
+    def of_kind(self, kind: str) -> list[Host]:
+        return [h for h in self.hosts.values() if h.kind == kind]
+
+    def rfp_hosts(self) -> list[RfpHost]:
+        return [h for h in self.hosts.values() if isinstance(h, RfpHost)]
+
+    # -- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """The call server first, then the OMMs (their users registering at it), then the
         RFPs (they connect to the OMMs), then handsets, then control."""
-        started: list[OmmService] = []
         try:
-            if self.pbx is not None:
-                try:
-                    await self.pbx.start()
-                except SipTransportError as exc:
-                    raise OSError(f"call server: {exc}") from None
-            for omm in self.omms:
-                self._provision(omm)
-                await omm.start()
-                started.append(omm)
-            if self.pbx is not None:
-                # The same call OmmService makes: it returns the OMM's existing (or imported)
-                # certificate, which the call server then trusts for TLS contacts.
-                self.pbx.trust(tls.ensure_certificate(o.data_dir, f"sipdect {o.cfg.name}",
-                                                      ("localhost", o.cfg.host))[0]
-                               for o in self.omms)
-            for i, rfp in enumerate(self.cfg.rfps):
-                with _refused_as_config_error(f"{self.cfg.source}: [[rfp]] #{i + 1}"):
-                    await self.site.add_rfp(rfp)
+            for kind in START_ORDER:
+                if kind == "rfp" and any(isinstance(h, ChildHost) for h in self.of_kind(kind)):
+                    self.air_server = AirLinkServer(
+                        self.site.air, CONTROL_HOST, 0 if self.any_port else self.cfg.air_port)
+                    await self.air_server.start()
+                hosts = self.of_kind(kind)
+                for host in hosts:
+                    if not isinstance(host, ChildHost):
+                        await host.start()
+                # Hosts of child processes boot side by side, as machines do.
+                await asyncio.gather(*(h.start() for h in hosts if isinstance(h, ChildHost)))
+                if kind == "omm":
+                    self.trust_certificates()
             for i, handset in enumerate(self.cfg.handsets):
-                with _refused_as_config_error(f"{self.cfg.source}: [[handset]] #{i + 1}"):
+                from sipdect.app.hosts import refused_as_config_error
+
+                with refused_as_config_error(f"{self.cfg.source}: [[handset]] #{i + 1}"):
                     self.site.add_handset(handset)
             if self.cfg.control_port is not None:
                 from sipdect.app.control import ControlServer
@@ -89,12 +247,18 @@ class System:
                 await self.control.start(CONTROL_HOST,
                                          0 if self.any_port else self.cfg.control_port)
         except BaseException:
-            await self.site.stop()
-            for omm in started:
-                await omm.stop()
-            if self.pbx is not None:
-                await self.pbx.stop()
+            await self._shut_down()
             raise
+
+    def trust_certificates(self) -> None:
+        """The call server trusts the OMMs' and the phones' certificates for TLS contacts (all
+        self-signed in an emulated installation)."""
+        host = self.pbx_host
+        if host is None or host.service.server is None:
+            return
+        omms = [tls.ensure_certificate(h.data_dir, f"sipdect {h.name}", ("localhost", h.address))[0]
+                for h in self.hosts.values() if isinstance(h, OmmHost)]
+        host.service.trust([*omms, *host._extra_trust])
 
     async def reset(self) -> None:
         """Back to the configured initial state on the same listeners (Emulator.reset): the
@@ -104,73 +268,127 @@ class System:
         again: they enrol, subscribe and register as after `start`, under the same ids.
         RFPs and handsets added through the control API are gone. The call server keeps
         running as it is (its accounts come from the config)."""
-        await self.site.clear()
-        for omm in self.omms:
-            await omm.reset()
-            self._provision(omm)
-            omm.sip.sync_all()
-        for rfp in self.cfg.rfps:
-            await self.site.add_rfp(rfp)
+        for rfp in self.rfp_hosts():
+            await rfp.stop()
+        for name in [h.name for h in self.rfp_hosts()
+                     if h.cfg not in self.cfg.rfps]:
+            del self.hosts[name]
+        self.site.clear_handsets()
+        for air_id in [i for i, h in self.site.rfps.items() if h.name not in self.hosts]:
+            self.site.forget_rfp(air_id)
+        for host in self.hosts.values():
+            if isinstance(host, OmmHost) and host.service is not None and host.running:
+                await host.service.reset()
+                host.provision()
+                host.provision_records()
+                host.service.sip.sync_all()
+        for rfp in self.rfp_hosts():
+            await rfp.start()
         for handset in self.cfg.handsets:
             self.site.add_handset(handset)
 
     async def stop(self) -> None:
+        await self._shut_down()
+
+    async def _shut_down(self) -> None:
         if self.control is not None:
             await self.control.stop()
-        await self.site.stop()
-        for omm in self.omms:
-            await omm.stop()
-        if self.pbx is not None:
-            await self.pbx.stop()
+            self.control = None
+        for kind in reversed(START_ORDER):
+            for host in self.of_kind(kind):
+                await host.stop()
+            for child in {h.child for h in self.of_kind(kind) if isinstance(h, WorkerHost)}:
+                if not any(isinstance(h, WorkerHost) and h.child is child and h.running
+                           for h in self.hosts.values()):
+                    await child.end(signal.SIGTERM)
+            if kind == "rfp":
+                if self.air_server is not None:
+                    await self.air_server.stop()
+                    self.air_server = None
+                self.site.clear_handsets()
 
-    # -- users and the call server ------------------------------------------------------------
+    # -- RFPs added and removed while running (control API) ----------------------------------------
+    async def add_rfp(self, cfg: RfpConfig) -> int:
+        """A new RFP host (its OMM record created, an address of the system's block) on the
+        air, started; its id on the air."""
+        name = cfg.host_name
+        if name in self.hosts:
+            raise ValueError(f"a host called {name!r} exists already; give the RFP a 'name'")
+        if not cfg.address:
+            cfg.address = self._free_address()
+        elif any(h.address == cfg.address for h in self.hosts.values()):
+            raise ValueError(f"address {cfg.address} is another host's already")
+        spec = HostSpec(name, "rfp", cfg.isolation or "none", bool(cfg.address))
+        host = RfpHost(self, spec, cfg, self._key_path(cfg))
+        self.hosts[name] = host
+        try:
+            await host.start()
+        except BaseException:
+            del self.hosts[name]
+            raise
+        assert host.air_id is not None
+        return host.air_id
 
-    def _provision(self, omm: OmmService) -> None:
-        """Give `omm` its configured users and, unless configured, BasicSIP at the PBX."""
-        for user in self.cfg.users:
-            if user.omm == omm.cfg.name:
-                try:
-                    _ensure_user(omm.model, user)
-                except ModelError as exc:
-                    raise ConfigError(f"{self.cfg.source}: [[user]] {user.number} cannot be "
-                                      f"created in OMM {omm.cfg.name}: {exc}") from None
-        if self.pbx is None or "BasicSIP" in omm.cfg.settings:
-            return
-        wanted = self.pbx.basic_sip()
-        mark = omm.data_dir / BASIC_SIP_MARK
-        current = omm.model.settings.get("BasicSIP")
-        ours = json.loads(mark.read_text("utf-8")) if mark.is_file() else None
-        unset = not current.get("proxyServer") and not current.get("regServer")
-        if unset or {k: current.get(k) for k in SERVER_FIELDS} == ours:
-            omm.model.settings.update("BasicSIP", wanted)
-            mark.write_text(json.dumps({k: wanted[k] for k in SERVER_FIELDS}), "utf-8")
+    async def remove_rfp(self, air_id: int) -> None:
+        host = self.site.rfp(air_id)
+        await host.stop()
+        self.site.forget_rfp(air_id)
+        del self.hosts[host.name]
 
-    def omm(self, name: str | None = None) -> OmmService:
-        if name is None:
-            return self.omms[0]
-        return next(o for o in self.omms if o.cfg.name == name)
+    def _free_address(self) -> str:
+        taken = {h.address for h in self.hosts.values()}
+        for address in ipaddress.IPv4Network(self.address_block).hosts():
+            if str(address) not in taken:
+                return str(address)
+        raise ValueError(f"no free address left in {self.address_block}")
 
+    # -- faults --------------------------------------------------------------------------------
+    async def stop_host(self, name: str) -> dict[str, Any]:
+        host = self.host(name)
+        await host.stop()
+        return host.describe()
+
+    async def start_host(self, name: str) -> dict[str, Any]:
+        host = self.host(name)
+        await host.start()
+        if isinstance(host, OmmHost):
+            self.trust_certificates()
+        return host.describe()
+
+    async def kill_host(self, name: str) -> dict[str, Any]:
+        host = self.host(name)
+        await host.kill()
+        return host.describe()
+
+    async def cut_link(self, a: str, b: str) -> dict[str, Any]:
+        """Drop all traffic between hosts `a` and `b`, both ways, at their own transports."""
+        first, second = self._pair(a, b)
+        await first.cut(second.address)
+        await second.cut(first.address)
+        log.info("link %s - %s cut", a, b)
+        return {"cut": [a, b]}
+
+    async def heal_link(self, a: str, b: str) -> dict[str, Any]:
+        first, second = self._pair(a, b)
+        await first.heal(second.address)
+        await second.heal(first.address)
+        log.info("link %s - %s healed", a, b)
+        return {"healed": [a, b]}
+
+    def _pair(self, a: str, b: str) -> tuple[Host, Host]:
+        if a == b:
+            raise ValueError("a link joins two different hosts")
+        return self.host(a), self.host(b)
+
+    # -- what the system tells -----------------------------------------------------------------
     def credentials(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The initial AXI logins of every OMM; without `secrets`, no passwords."""
-        out = []
-        for omm in self.omms:
-            accounts = omm.cfg.accounts
-            if not any(a.username == "omm" for a in accounts):
-                out.append({"component": "omm", "name": omm.cfg.name, "username": "omm",
-                            "password": DEFAULT_CREDENTIALS["omm"],
-                            "permissions": list(FULL_ACCESS), "must_change_password": True})
-            for a in accounts:
-                out.append({"component": "omm", "name": omm.cfg.name, "username": a.username,
-                            "password": a.password,
-                            "permissions": list(a.permissions or FULL_ACCESS),
-                            "must_change_password": False})
+        out = [c for h in self.omm_hosts() for c in h.credentials()]
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every listener: the call server's, the OMMs', the control API's."""
-        out = [Endpoint("pbx", "PBX", proto, host, port)
-               for proto, host, port in self.pbx.endpoints()] if self.pbx is not None else []
-        return out + [e for o in self.omms for e in o.endpoints]
+        """Every listener: the call server's, the OMMs'."""
+        return [e for kind in ("pbx", "omm") for h in self.of_kind(kind) for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
@@ -180,17 +398,45 @@ class System:
         return users if secrets else [_without(u, "sip_password") for u in users]
 
     def _pbx_info(self, secrets: bool) -> dict[str, Any] | None:
-        if self.pbx is None or self.cfg.pbx is None:
+        host = self.pbx_host
+        if host is None or self.cfg.pbx is None or not host.running:
             return None
         accounts = [{"user": a.user, "password": a.password} for a in self.cfg.pbx.accounts]
         if not secrets:
             accounts = [_without(a, "password") for a in accounts]
-        return {**self.pbx.describe(), "accounts": accounts}
+        return {**host.service.describe(), "accounts": accounts}
+
+    def describe_rfp(self, air_id: int) -> dict[str, Any]:
+        host = self.site.rfp(air_id)
+        station = host.station
+        record = host.rfp_id
+        if record is None:  # its radio runs in another process: its OMM knows its id
+            record = self.omm_host(host.cfg.omm).rfp_record(host.cfg.mac)
+        out = {"id": record, "host": host.name, "omm": host.cfg.omm, "air_id": air_id,
+               "mac": mac_text(parse_mac(host.cfg.mac)), "name": host.cfg.name,
+               "address": host.address,
+               "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
+               "state": str(host.state), "isolation": host.spec.isolation,
+               "powered": bool(station is not None and host.running and station.powered),
+               "linked": bool(station is not None and host.running and station.linked),
+               "syncState": station.radio.sync_state if station is not None and host.running
+               else "Inactive"}
+        if isinstance(host, ChildHost):
+            # Its radio is in another process: what the world's air knows of it.
+            site = self.site.air.rfps.get(air_id) if self.site.world is not None else None
+            up = site is not None and host.running
+            status = self.site.air.sync_status(air_id) if up else None
+            out.update(powered=up and site is not None and site.powered,
+                       linked=up and site is not None and site.connected,
+                       syncState=("Synced" if status is not None and status.synced
+                                  else "Searching" if up and site is not None and site.up
+                                  else "Inactive"))
+        return out
 
     def ready_info(self, *, secrets: bool) -> dict[str, Any]:
-        """Endpoints, RFPs, handsets, logins, users and call server. With `secrets`, the
-        passwords (AXI, SIP, call-server accounts) too, as the ready file has them; without,
-        none of them (the control API's default)."""
+        """Endpoints, hosts, RFPs, handsets, logins, users and call server. With `secrets`,
+        the passwords (AXI, SIP, call-server accounts) too, as the ready file has them;
+        without, none of them (the control API's default)."""
         info = {
             "sipdect": __version__,
             "system": self.cfg.name,
@@ -199,8 +445,9 @@ class System:
             "data_dir": str(self.data_dir),
             "endpoints": [e.as_dict() for e in self.endpoints()]
             + ([self.control.endpoint()] if self.control is not None else []),
-            "rfps": [r.describe() for r in self.site.rfps.values()],
-            "handsets": ([self.site.world.describe(h) for h in self.site.world.handsets]
+            "hosts": [h.describe() for h in self.hosts.values()],
+            "rfps": [self.describe_rfp(i) for i in self.site.rfps],
+            "handsets": ([self.site.describe_handset(h) for h in self.site.world.handsets]
                          if self.site.world is not None else []),
             "credentials": self.credentials(secrets=secrets),
             "users": self.sip_users(secrets=secrets),
@@ -223,59 +470,21 @@ SECRETS_LEFT_OUT = "passwords left out; GET /_emu/state?secrets=1 or the ready f
 """Said in place of the passwords where they are left out (control API without ?secrets=1)."""
 
 
+def _local(host: Host) -> Host:
+    """The host as this process knows it (a process host: what its config says)."""
+    inner = getattr(host, "inner", None)
+    return inner if isinstance(inner, Host) else host
+
+
 def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != key}
 
 
-#: The config key of an RFP or handset for the record field an OMM refusal names.
-_CONFIG_KEYS = {"ethAddr": "mac", "ipei": "ipei", "site": "site", "name": "name",
-                "cluster": "cluster"}
-
-
-@contextmanager
-def _refused_as_config_error(where: str) -> Iterator[None]:
-    """The OMM refusing a record the config asks for (a site that does not exist, ...) is a
-    mistake in the config: one line naming the entry and the key, not a traceback."""
-    try:
-        yield
-    except ModelError as exc:
-        key = _CONFIG_KEYS.get(exc.field or "", exc.field)
-        raise ConfigError(f"{where}: {key + ': ' if key else ''}{exc.info}") from None
-
-
-def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path,
-                 port_of: Any) -> PbxService:
-    accounts = {u.number: u.sip_password for u in users}
-    accounts.update({a.user: a.password for a in cfg.accounts})
-    auth_ids = {u.number: u.auth_id for u in users if u.auth_id}
-    server_config = PbxServerConfig(accounts=accounts, auth_ids=auth_ids, realm=cfg.realm,
-                                    srtp=SrtpPolicy(cfg.srtp),
-                                    digest_algorithms=cfg.digest_algorithms,
-                                    max_auth_failures=cfg.max_auth_failures,
-                                    max_transactions_per_ip=cfg.max_transactions_per_ip)
-    listeners = PbxListeners(
-        cfg.host, port_of(cfg.udp_port),
-        None if cfg.tcp_port is None else port_of(cfg.tcp_port),
-        None if cfg.tls_port is None else port_of(cfg.tls_port))
-    return PbxService(server_config, data_dir, listeners, tls_key_type=cfg.tls_key_type)
-
-
-def _ensure_user(model: Any, user: UserConfig) -> None:
-    """Create the DECT user if its number is free, bound (Fixed) to its handset's device
-    record, which is created too if missing. An existing user is left as it is: it may
-    have been changed over AXI since."""
-    try:
-        model.users.find_by_number(user.number)
-        return
-    except ModelError:
-        pass
-    rec = model.users.create({"num": user.number, "name": user.name,
-                              "sipPw": user.sip_password, "sipAuthId": user.auth_id or ""})
-    if user.handset is None:
-        return
-    try:
-        device = model.devices.find_by_ipei(user.handset)
-    except ModelError:
-        device = model.devices.create({"ipei": user.handset})
-    if not device.get("uid"):
-        model.relations.attach(rec["uid"], device["ppn"], "Fixed")
+def _random_block(hosts: int) -> str:
+    """A block of RANDOM_BLOCKS for one system's hosts: a /24, or larger for more hosts."""
+    prefix = 24
+    while 2 ** (32 - prefix) < hosts + 64 and prefix > 16:
+        prefix -= 1
+    size = 2 ** (32 - prefix)
+    offset = random.randrange(RANDOM_BLOCKS.num_addresses // size) * size
+    return str(ipaddress.IPv4Network((int(RANDOM_BLOCKS.network_address) + offset, prefix)))

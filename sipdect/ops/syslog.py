@@ -10,6 +10,7 @@ import asyncio
 import datetime
 import logging
 
+from sipdect.net import HostNet
 from sipdect.ops.eventlog import LogEntry
 
 # Event log level -> RFC 5424 severity.
@@ -113,13 +114,20 @@ class SyslogSender:
         hostname: str = NILVALUE,
         app_name: str = "OMM",
         facility: int = FACILITY_LOCAL0,
+        net: HostNet | None = None,
     ) -> SyslogSender:
-        """Open a UDP socket towards `host`:`port`; `hostname` names us in each message."""
+        """Open a UDP socket towards `host`:`port` (from `net`'s address when given);
+        `hostname` names us in each message."""
         if not 0 <= facility <= 23:
             raise ValueError(f"syslog facility must be 0..23, not {facility}")
         loop = asyncio.get_running_loop()
         try:
-            transport, _ = await loop.create_datagram_endpoint(_Protocol, remote_addr=(host, port))
+            if net is not None:
+                transport, _ = await net.create_datagram_endpoint(_Protocol, 0,
+                                                                  remote=(host, port))
+            else:
+                transport, _ = await loop.create_datagram_endpoint(_Protocol,
+                                                                   remote_addr=(host, port))
         except OSError as exc:
             raise OSError(f"cannot send syslog to {host}:{port}: {exc}") from None
         return cls(transport, hostname, app_name, facility)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sipdect import tls
+from sipdect.net import HostNet
 from sipdect.sip import constants as c
 from sipdect.sip.dialog import next_hop
 from sipdect.sip.message import (
@@ -264,18 +265,19 @@ class SipTransport:
                  limits: Limits = DEFAULT_LIMITS,
                  on_event: Callable[[Event], None] | None = None,
                  tls_client: TlsClientOptions | None = None,
-                 supported: Iterable[str] | None = None,
+                 supported: Iterable[str] | None = None, net: HostNet | None = None,
                  source_host: str | None = None) -> None:
-        """source_host: the address connections we open leave from (a host's own loopback
-        address, so per-address rules at the peer see who is who); None: the kernel's
-        choice, which on 127.0.0.0/8 is 127.0.0.1 whatever address we listen on."""
+        """`net`: the host whose address the sockets bind and connections leave from, and
+        whose links may be cut (sipdect.net); without one, a host at `source_host`, else at
+        the first listen's address (so per-address rules at the peer see who is who)."""
         self.layer = layer if layer is not None else TransactionLayer()
-        self.source_host = source_host
         self.limits = limits
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self.tls_client = tls_client or TlsClientOptions()
         self.supported = None if supported is None else frozenset(supported)
+        self.net = net if net is not None or source_host is None else HostNet("sip",
+                                                                               source_host)
         self._loop = asyncio.get_running_loop()
         self._udp: dict[Peer, _Datagram] = {}
         self._servers: dict[Peer, asyncio.Server] = {}
@@ -306,11 +308,16 @@ class SipTransport:
                 f"cannot listen for SIP on {transport.lower()}:{format_host(host)}:{port}: "
                 f"{exc.strerror or exc}") from None
 
+    def _net(self, host: str) -> HostNet:
+        if self.net is None:
+            self.net = HostNet("sip", host)
+        return self.net
+
     async def _listen(self, transport: Transport, host: str, port: int,
                       tls_server: TlsServerOptions | None) -> Peer:
+        net = self._net(host)
         if transport is Transport.UDP:
-            _, proto = await self._loop.create_datagram_endpoint(
-                lambda: _Datagram(self), local_addr=(host, port))
+            _, proto = await net.create_datagram_endpoint(lambda: _Datagram(self), port)
             assert proto.transport is not None
             bound = proto.transport.get_extra_info("sockname")
             local = Peer(transport, bound[0], bound[1])
@@ -321,8 +328,7 @@ class SipTransport:
             if tls_server is None:
                 raise SipTransportError("a TLS listener needs TlsServerOptions (cert and key)")
             ctx = _server_context(tls_server)
-        server = await self._loop.create_server(
-            lambda: _Stream(self, transport, None), host, port, ssl=ctx)
+        server = await net.create_server(lambda: _Stream(self, transport, None), port, ssl=ctx)
         bound = server.sockets[0].getsockname()
         local = Peer(transport, bound[0], bound[1])
         self._servers[local] = server
@@ -555,10 +561,9 @@ class SipTransport:
 
         async def run() -> None:
             try:
-                await self._loop.create_connection(
+                await self._net("127.0.0.1").create_connection(
                     lambda: conn, peer.host, peer.port, ssl=ctx,
-                    server_hostname=peer.host if ctx is not None else None,
-                    local_addr=None if self.source_host is None else (self.source_host, 0))
+                    server_hostname=peer.host if ctx is not None else None)
             except (OSError, ssl.SSLError) as exc:
                 _log.warning("SIP %s: cannot connect: %s", peer, exc)
                 conn.closed = True

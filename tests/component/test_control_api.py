@@ -207,7 +207,7 @@ def test_state_names_no_password_unless_asked(api: Api) -> None:
     ("POST", "/_emu/rfps", {"mac": "00:30:42:5e:10:02", "hw_type": "RFP 99"}, 400, "hw_type"),
     ("POST", "/_emu/rfps", {"mac": "00:30:42:5e:10:02", "name": "n" * 40}, 400, "longer"),
     ("DELETE", "/_emu/rfps/77", None, 404, "no RFP"),
-    ("POST", "/_emu/rfps/x/power", {"on": False}, 400, "x"),
+    ("POST", "/_emu/rfps/x/power", {"on": False}, 404, "no RFP 'x'"),
     ("POST", "/_emu/handsets/1/move", {"x": 1}, 400, "'y'"),
     ("POST", "/_emu/handsets/1/move", {"x": float("nan"), "y": 0}, 400, "metres"),
     ("POST", "/_emu/handsets/1/keys", {"keys": 5}, 400, "string"),

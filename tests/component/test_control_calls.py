@@ -37,7 +37,8 @@ async def test_call_answer_hangup_and_auto_answer() -> None:
     world = World(asyncio.get_running_loop())
     try:
         hid = world.add_handset(IPEI, 0.0, 0.0).id
-        system = SimpleNamespace(site=SimpleNamespace(world=world))
+        system = SimpleNamespace(site=SimpleNamespace(world=world,
+                                                      describe_handset=world.describe))
         server = ControlServer(system)  # type: ignore[arg-type]
         headers = {TOKEN_HEADER: server.token, "Content-Type": "application/json"}
         async with TestClient(TestServer(server.app), headers=headers) as client:

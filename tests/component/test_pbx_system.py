@@ -45,7 +45,8 @@ def test_default_config_has_the_call_server_and_two_users() -> None:
     cfg = load_config()
     assert cfg.pbx is not None and cfg.pbx.enabled and cfg.pbx.srtp == "no"
     assert (cfg.pbx.udp_port, cfg.pbx.tcp_port, cfg.pbx.tls_port) == (5060, 5060, 5061)
-    assert cfg.sip_shifted(5060) == 13060 and cfg.sip_shifted(0) == 0
+    assert cfg.shifted(5060) == 5060 and cfg.shifted(443) == 8443 and cfg.shifted(0) == 0
+    assert (cfg.pbx.host, cfg.address_of("OMM")) == ("127.10.0.1", "127.0.0.1")
     assert [(u.number, u.name, u.handset) for u in cfg.users] == [
         ("201", "Alice", "03074 0220259 3"), ("202", "Bob", "00077 0010001 6")]
     assert all(u.sip_password and u.omm == "OMM" for u in cfg.users)

@@ -150,11 +150,13 @@ HELLO_SUITE = re.compile(r"\{0x([0-9A-F]{2}), 0x([0-9A-F]{2})\}")
 HELLO_VERSION = re.compile(r"client_version=0x[0-9a-f]+ \(([^)]+)\)")
 
 
-async def run(attempt: Attempt, port: int, gate: asyncio.Semaphore) -> str | None:
-    """Run `attempt` against 127.0.0.1:`port`; None if it showed what it must, else why not."""
+async def run(attempt: Attempt, server: tuple[str, int], gate: asyncio.Semaphore) -> str | None:
+    """Run `attempt` against `server` (host, port); None if it showed what it must, else why
+    not."""
+    host, port = server
     async with gate:
         proc = await asyncio.create_subprocess_exec(
-            str(OPENSSL), "s_client", "-connect", f"127.0.0.1:{port}", "-trace", *attempt.args,
+            str(OPENSSL), "s_client", "-connect", f"{host}:{port}", "-trace", *attempt.args,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             raw, errors = await asyncio.wait_for(proc.communicate(), TIMEOUT)
@@ -195,7 +197,8 @@ def dsa_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @asynccontextmanager
-async def dsa_servers(pair: tuple[Path, Path]) -> AsyncIterator[dict[SecurityLevel, int]]:
+async def dsa_servers(pair: tuple[Path, Path]
+                      ) -> AsyncIterator[dict[SecurityLevel, tuple[str, int]]]:
     """One TLS server per level with the DSA certificate; their ports."""
 
     async def until_eof(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -210,7 +213,8 @@ async def dsa_servers(pair: tuple[Path, Path]) -> AsyncIterator[dict[SecurityLev
                                                  ssl=tls.server_context(*pair, level))
                for level in SecurityLevel}
     try:
-        yield {level: s.sockets[0].getsockname()[1] for level, s in servers.items()}
+        yield {level: ("127.0.0.1", s.sockets[0].getsockname()[1])
+               for level, s in servers.items()}
     finally:
         for server in servers.values():
             server.close()
@@ -242,8 +246,8 @@ async def test_each_level_negotiates_its_suites_and_nothing_else(
     async with Emulator(SYSTEM, tmp_path) as emu, dsa_servers(dsa_pair) as dsa_ports:
         jobs = []
         for level in SecurityLevel:
-            ports = {str(key_type): emu.handle(omm_name(level, key_type)).tls_port
-                     for key_type in tls.KeyType}
+            ports = {str(key_type): (handle.host, handle.tls_port) for key_type in tls.KeyType
+                     if (handle := emu.handle(omm_name(level, key_type)))}
             ports["dsa"] = dsa_ports[level]
             for attempt in attempts(level, known):
                 jobs.append((level, attempt, run(attempt, ports[attempt.server], gate)))

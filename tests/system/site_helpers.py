@@ -190,6 +190,20 @@ class Control:
         result: dict[str, Any] = await self.call("GET", "/pbx")
         return result
 
+    async def hosts(self) -> dict[str, dict[str, Any]]:
+        """Every host by name (GET /_emu/hosts)."""
+        return {h["name"]: h for h in await self.call("GET", "/hosts")}
+
+    async def host(self, name: str, action: str) -> dict[str, Any]:
+        """stop, start or kill a host; its state afterwards."""
+        result: dict[str, Any] = await self.call("POST", f"/hosts/{name}/{action}", {})
+        return result
+
+    async def link(self, action: str, a: str, b: str) -> dict[str, Any]:
+        """cut or heal the link between hosts a and b."""
+        result: dict[str, Any] = await self.call("POST", f"/links/{action}", {"a": a, "b": b})
+        return result
+
 
 class CallSite(Protocol):
     """What the call tests' sites have: the control API and the handset ids by number."""

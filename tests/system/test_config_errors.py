@@ -48,6 +48,13 @@ def run_up(tmp_path: Path, config: str) -> tuple[int, list[str], str, Path]:
     ('[omm.settings.DECTSubscriptonMode]\nmode = "Configured"\n', "DECTSubscriptonMode",
      "no settings group"),
     ('[omm.settings.BasicSIP]\nregserver = "192.0.2.1"\n', "regserver", "it has proxyServer"),
+    ('[[rfp]]\nmac = "00:30:42:1b:17:37"\naddress = "10.0.0.7"\n', "address",
+     "give an address of 127.0.0.0/8"),
+    ('[[rfp]]\nmac = "00:30:42:1b:17:37"\naddress = "127.10.9.9"\n'
+     '[[rfp]]\nmac = "00:30:42:1b:17:38"\naddress = "127.10.9.9"\n', "address",
+     "also [[rfp]] #1's"),
+    ('[[rfp]]\nmac = "00:30:42:1b:17:37"\nisolation = "thread"\n', "isolation",
+     "give none or process"),
     # Found only at start, by the OMM's model: the config names no site 7.
     ('[[rfp]]\nmac = "00:30:42:1b:17:37"\nsite = 7\n', "site", "does not exist"),
 ])
@@ -61,16 +68,16 @@ def test_a_mistake_is_one_line_naming_file_and_key(tmp_path: Path, mistake: str,
 
 
 @pytest.mark.parametrize("ports, first, second", [
-    # The call server's TCP port 5060 listens on 13060 after port_shift: the OMM's AXI port.
-    ("[[omm]]\nname = \"OMM\"\naxi_port = 13060\naxi_tls_port = 0\nrfp_port = 0\n"
-     "[pbx]\nudp_port = 0\ntcp_port = 5060\ntls_port = false\n",
-     "[[omm]] #1 (OMM) axi_port = 13060", "[pbx] tcp_port = 5060 (13060 after port_shift)"),
-    ("[system]\ncontrol_port = 17321\n[[omm]]\nname = \"OMM\"\naxi_port = 0\n"
-     "axi_tls_port = 17321\nrfp_port = 0\n",
+    # One host, two listeners on one port.
+    ("[[omm]]\nname = \"OMM\"\naxi_port = 17400\naxi_tls_port = 0\nrfp_port = 17400\n",
+     "[[omm]] #1 (OMM) axi_port = 17400", "[[omm]] #1 (OMM) rfp_port = 17400"),
+    # The control API listens on 127.0.0.1, where this OMM is too.
+    ("[system]\ncontrol_port = 17321\n[[omm]]\nname = \"OMM\"\naddress = \"127.0.0.1\"\n"
+     "axi_port = 0\naxi_tls_port = 17321\nrfp_port = 0\n",
      "[[omm]] #1 (OMM) axi_tls_port = 17321", "[system] control_port = 17321"),
-    ("[[omm]]\nname = \"A\"\naxi_port = 17400\naxi_tls_port = 0\nrfp_port = 0\n"
-     "[[omm]]\nname = \"B\"\naxi_port = 0\naxi_tls_port = 0\nrfp_port = 17400\n",
-     "[[omm]] #1 (A) axi_port = 17400", "[[omm]] #2 (B) rfp_port = 17400"),
+    ("[[omm]]\nname = \"OMM\"\naxi_port = 0\naxi_tls_port = 0\nrfp_port = 0\n"
+     "[pbx]\nudp_port = 0\ntcp_port = 17500\ntls_port = 17500\n",
+     "[pbx] tcp_port = 17500", "[pbx] tls_port = 17500"),
 ])
 def test_two_listeners_on_one_port_are_named_not_blamed_on_another_program(
         tmp_path: Path, ports: str, first: str, second: str) -> None:
@@ -86,8 +93,9 @@ def test_a_port_held_by_another_program_says_so(tmp_path: Path) -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        status, lines, text, _ = run_up(tmp_path, BASE.replace("axi_port = 0",
-                                                               f"axi_port = {port}"))
+        config = BASE.replace("axi_port = 0", f"axi_port = {port}").replace(
+            'name = "OMM"', 'name = "OMM"\naddress = "127.0.0.1"')
+        status, lines, text, _ = run_up(tmp_path, config)
     assert status == 1 and "Traceback" not in text
     line = lines[-1]
     assert "another program" in line and f"axi_port = {port}" in line, text

@@ -99,8 +99,9 @@ class Site:
     server: AirLinkServer
     remote: RemoteAir
     rfp_a: VirtualRfp
-    id_a: int
+    id_a: int  # OMM record ids; A, from outside, is on the air under its record id
     id_b: int
+    air_b: int  # B is an RFP host of the system: its radio's id on the air
 
     def create_rfp(self, mac: str) -> int:
         return create_rfp(self.emu, mac)
@@ -126,7 +127,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         async with Control.of(system) as control:
             axi = await AxiClient.connect(emu.omm.host, emu.omm.port)
             await axi.login(emu.omm.username, emu.omm.password)
-            id_b = next(r["id"] for r in await control.rfps() if r["mac"] == MAC_B)
+            b = next(r for r in await control.rfps() if r["mac"] == MAC_B)
+            id_b, air_b = b["id"], b["air_id"]
             id_a = create_rfp(emu, MAC_A)
             remote = RemoteAir(RadioSite(id_a, *A_AT, id_a % 256), "127.0.0.1", server.port,
                                mac=parse_mac(MAC_A), reconnect_min=0.05, reconnect_max=0.2)
@@ -137,7 +139,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                                reconnect_min=0.05, reconnect_max=0.2)
             remote.on_epoch = lambda epoch: setattr(rfp_a.media, "epoch", epoch)
             await rfp_a.start()
-            s = Site(emu, world, control, axi, server, remote, rfp_a, id_a, id_b)
+            s = Site(emu, world, control, axi, server, remote, rfp_a, id_a, id_b, air_b)
             await synced(s, id_a)
             await control.add_handset(ON_A, 3.0, 1.0)  # Alice comes once A is there
             await registered(s, ON_A)
@@ -190,7 +192,7 @@ async def test_the_remote_rfp_is_on_the_worlds_air_and_synced_to_its_neighbour(s
     assert site.server.remote_ids() == [site.id_a]
     assert site.world.air.rfps[site.id_a].up
     status = site.world.air.sync_status(site.id_a)
-    assert status.synced and status.parent == site.id_b  # B is the preferred sync reference
+    assert status.synced and status.parent == site.air_b  # B is the preferred sync reference
     assert site.remote.sync_status(site.id_a) == status  # mirrored in the RFP's own view
     sync = await site.axi.request("GetRFPSync", {"id": site.id_a})
     assert sync.attrs["syncState"] == "Synced"
@@ -262,13 +264,13 @@ async def test_without_the_world_the_rfp_leaves_the_air_and_comes_back_when_it_r
 
 
 async def test_a_second_rfp_with_the_same_id_is_refused(site: Site) -> None:
-    intruder = RemoteAir(RadioSite(site.id_b, 5.0, 5.0, site.id_b % 256), "127.0.0.1",
+    intruder = RemoteAir(RadioSite(site.air_b, 5.0, 5.0, site.id_b % 256), "127.0.0.1",
                          site.server.port, mac=parse_mac(MAC_C), reconnect_min=5.0)
     await intruder.start()
     try:
         await until(lambda: intruder.last_close, "the world to answer")
         assert intruder.last_close == (
-            f"the world refused: RFP {site.id_b} is on the world's air already")
+            f"the world refused: RFP {site.air_b} is on the world's air already")
         assert not intruder.up and site.server.remote_ids() == [site.id_a]
     finally:
         await intruder.stop()

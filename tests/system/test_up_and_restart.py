@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ name = "restart-test"
 control_port = 0
 [[omm]]
 name = "OMM"
+address = "127.0.0.1"
 axi_port = 0
 axi_tls_port = 0
 rfp_port = 0
@@ -35,9 +37,10 @@ password = "Sipdect-Omm-2026"
 """
 
 
-def start(tmp: Path, data: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+def start(tmp: Path, data: Path, config: str = CONFIG
+          ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     cfg = tmp / "system.toml"
-    cfg.write_text(CONFIG)
+    cfg.write_text(config)
     ready = tmp / "ready.json"
     ready.unlink(missing_ok=True)
     proc = subprocess.Popen([sys.executable, "-m", "sipdect.app.cli", "up", "--config", str(cfg),
@@ -148,3 +151,24 @@ def test_bad_config_gives_one_clear_line(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert b"tls_level must be High, Medium or Legacy" in r.stderr
     assert b"Traceback" not in r.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_killed_supervisor_leaves_no_host_process_behind(tmp_path: Path) -> None:
+    # The OMM runs as a process of its own at an address of a block no other test uses.
+    block = f"127.96.{random.randrange(256)}.0/24"
+    config = (CONFIG.replace('address = "127.0.0.1"\n', 'isolation = "process"\n')
+              .replace('name = "restart-test"\n', f'name = "orphan-test"\naddresses = "{block}"\n'))
+    proc, info = start(tmp_path, tmp_path / "data", config)
+    (omm,) = [h for h in info["hosts"] if h["name"] == "OMM"]
+    assert omm["pid"] not in (None, proc.pid) and _alive(omm["pid"])
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=DEFAULT_TIMEOUT)
+    until_sync(lambda: not _alive(omm["pid"]), "the OMM's process to end with its supervisor")

@@ -3,9 +3,11 @@ timing asserts: the figures are for people, not for CI)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from sipdect.app import bench, site_bench
+from sipdect.app import bench, hosts_bench, site_bench
 
 PHASES = {
     "at_once": {"started", "rfps_linked", "rfps_synced", "handsets_registered",
@@ -18,7 +20,7 @@ PHASES = {
 @pytest.mark.slow
 def test_quick_site_benchmark_reports_every_figure() -> None:
     result = bench.run("site", quick=True)["site"]
-    assert set(result) == {"machine", "sites", "goal"}
+    assert set(result) == {"machine", "sites", "goal", "hosts"}
     assert result["machine"]["cpus"] >= 1
     sites = result["sites"]
     assert [(s["mode"], s["rfps"], s["handsets"]) for s in sites] == [
@@ -37,6 +39,35 @@ def test_quick_site_benchmark_reports_every_figure() -> None:
     assert staged["subscription"]["subscriptions_per_s"] > 0
     # The goal names the full run's size; a quick run has nothing to say about it.
     assert result["goal"]["met"] == {}
+    check_hosts(result["hosts"])
+
+
+def check_hosts(result: dict[str, Any]) -> None:
+    runs = result["runs"]
+    assert [(r["case"], r["isolation"]) for r in runs] == [
+        (case.name, isolation) for case in hosts_bench.QUICK_CASES
+        for isolation in hosts_bench.ISOLATIONS]
+    for run in runs:
+        assert run["ready"], run
+        assert run["reached"] == {"rfps_linked": run["rfps"], "rfps_synced": run["rfps"],
+                                  "handsets_registered": run["handsets"],
+                                  "devices_subscribed": run["handsets"]}
+        assert run["ready_s"] == max(run["phases_s"].values())
+        processes = run["processes"]
+        hosted = sum(n for p in processes for n in p["hosts"].values())
+        assert hosted == run["hosts"], run  # every host in exactly one process
+        assert all(p["rss_mb"] > 0 for p in processes)
+        roles = {p["role"] for p in processes}
+        if run["isolation"] == "none":
+            assert [p["role"] for p in processes] == ["supervisor"]
+        else:  # the handsets stay with the air in the supervisor; every host is elsewhere
+            assert processes[0]["role"] == "supervisor" and processes[0]["hosts"] == {}
+            assert "host" in roles
+    default = next(r for r in runs if r["case"] == "default" and r["isolation"] == "spread")
+    assert {p.get("host") for p in default["processes"] if p["role"] == "host"} == {
+        "OMM", "pbx", "RFP Lobby", "RFP Office"}
+    two = next(r for r in runs if r["case"] == "two_omms" and r["isolation"] == "spread")
+    assert sum(1 for p in two["processes"] if p["role"] == "worker") >= 1
 
 
 def test_the_site_grid_lets_every_rfp_hear_a_neighbour_above_the_sync_threshold() -> None:

@@ -7,6 +7,8 @@ log-distance constants of sim.air.PathLoss.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dect.identities import Ari, Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream
@@ -285,3 +287,33 @@ def test_batch_computes_sync_once_at_the_end() -> None:
     assert all(air.is_synced(i) for i in range(30))
     assert len(air.sync_relations(14)) == MAX_RELATIONS  # the strongest ones only
     assert air.sync_relations(14)[0].rssi_dbm == pytest.approx(-64.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "move", "remove", "off"]),
+                          st.integers(0, 11), st.integers(0, 8), st.integers(0, 8)),
+                max_size=40))
+def test_sites_coming_and_going_leave_the_sync_a_fresh_air_computes(
+        steps: list[tuple[str, int, int, int]]) -> None:
+    # Each change updates what the RFPs hear of each other instead of recomputing it all:
+    # after any sequence, every status and relation is what an air built anew shows.
+    air = Air()
+    for what, rfp_id, gx, gy in steps:
+        x, y = gx * SPACING * 0.75, gy * SPACING * 0.75
+        present = rfp_id in air.rfps
+        if what == "add" and not present:
+            air.add_rfp(rfp_id, x, y, cluster=1 + rfp_id % 2, preferred_sync=rfp_id == 3)
+        elif what == "move" and present:
+            air.set_rfp(rfp_id, x=x, y=y)
+        elif what == "remove" and present:
+            air.remove_rfp(rfp_id)
+        elif what == "off" and present:
+            air.set_rfp(rfp_id, powered=not air.rfps[rfp_id].powered)
+    fresh = Air()
+    with fresh.batch():
+        for rfp_id, site in sorted(air.rfps.items()):
+            fresh.add_rfp(rfp_id, site.x, site.y, cluster=site.cluster,
+                          preferred_sync=site.preferred_sync, powered=site.powered)
+    for rfp_id in air.rfps:
+        assert air.sync_status(rfp_id) == fresh.sync_status(rfp_id), rfp_id
+        assert air.sync_relations(rfp_id) == fresh.sync_relations(rfp_id), rfp_id

@@ -75,9 +75,9 @@ def test_hello_layout() -> None:
     assert body[:5] == MAGIC and body[5] == VERSION
     assert body[6:10] == (513).to_bytes(4, "big") and body[10:16] == MAC
     assert struct.unpack(">dd", body[16:32]) == (1.5, -2.0)
-    assert body[32] == 1 and body[33:35] == (3).to_bytes(2, "big")
-    assert body[35] == 0x01 | 0x04 | 0x08 | 0x10  # powered, connected, preferred, RFPI
-    assert body[36:41] == RFPI.to_bytes() and struct.unpack(">d", body[41:]) == (12.25,)
+    assert body[32] == 1 and body[33:37] == (3).to_bytes(4, "big")
+    assert body[37] == 0x01 | 0x04 | 0x08 | 0x10  # powered, connected, preferred, RFPI
+    assert body[38:43] == RFPI.to_bytes() and struct.unpack(">d", body[43:]) == (12.25,)
     assert decode(frame) == hello
 
 
@@ -109,7 +109,7 @@ _frame_fields = dict(pmid=_pmid, mfn=st.integers(0, 0xFFFFFF), fn=st.integers(0,
 
 MESSAGES: st.SearchStrategy[Message] = st.one_of(
     st.builds(Hello, rfp_id=st.integers(0, 2**32 - 1), mac=st.binary(min_size=6, max_size=6),
-              x=_finite, y=_finite, rpn=st.integers(0, 255), cluster=st.integers(0, 65535),
+              x=_finite, y=_finite, rpn=st.integers(0, 255), cluster=st.integers(0, 2**32 - 1),
               preferred_sync=st.booleans(), powered=st.booleans(), dect_on=st.booleans(),
               connected=st.booleans(), rfpi=_rfpi_or_none(), sent_at=_finite,
               version=st.integers(0, 255)),
@@ -164,7 +164,7 @@ def test_a_stream_cut_anywhere_gives_the_same_messages(messages: list[Message],
     Hello(1, MAC, float("nan"), 0, 0, 1, False, True, True, True, None, 0.0),
     Hello(1, MAC[:5], 0, 0, 0, 1, False, True, True, True, None, 0.0),
     Hello(1, MAC, 0, 0, 256, 1, False, True, True, True, None, 0.0),
-    Hello(1, MAC, 0, 0, 0, 65536, False, True, True, True, None, 0.0),
+    Hello(1, MAC, 0, 0, 0, 2**32, False, True, True, True, None, 0.0),
     AirData(0, bytes(MAX_FRAME), 0, 0),
     SyncUpdate(NOT_SYNCED, (SyncRelation(1, 1, -5000.0, False, False),)),
 ])

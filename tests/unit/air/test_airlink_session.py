@@ -12,6 +12,7 @@ from sim.air import SyncRelation, SyncStatus
 from sim.airlink.codec import (
     HEARTBEAT_S,
     SILENCE_S,
+    VERSION,
     Hello,
     Ping,
     Pong,
@@ -125,7 +126,7 @@ def test_the_world_refuses_another_version_and_the_client_hears_why() -> None:
     client.receive_data(server.data_to_send(), 100.0)
     (event,) = client_events(client)
     assert isinstance(event, LinkClosed) and event.refused
-    assert event.reason == "the world refused: air link version 9; this world speaks 1"
+    assert event.reason == f"the world refused: air link version 9; this world speaks {VERSION}"
 
 
 def test_a_refusal_drops_what_came_after_the_hello() -> None:

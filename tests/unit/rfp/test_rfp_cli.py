@@ -19,7 +19,7 @@ def test_addresses_take_their_default_port() -> None:
     (["--air", "127.0.0.1:16399"], "--air needs --air-id"),
     (["--air", "127.0.0.1:99999", "--air-id", "3"], "--air '127.0.0.1:99999': expected"),
     (["--air", "127.0.0.1", "--air-id", "3", "--cluster", "70000"],
-     "--air-id/--x/--y/--cluster: cluster must be a 16-bit"),
+     "--cluster 70000: an OMM's cluster is 0 to 65535"),
     (["--air", "127.0.0.1", "--air-id", "-1"], "rfp_id must be a 32-bit"),
 ])
 def test_an_unusable_air_option_is_one_line_and_status_2(

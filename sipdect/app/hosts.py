@@ -1,0 +1,558 @@
+"""The machines of one emulated installation as the supervisor runs them (ARCHITECTURE.md
+"Hosts", docs/architecture.md "Hosts").
+
+A Host has a name, a kind (omm, rfp, pbx), its own loopback address and a HostNet through
+which its component opens every socket. The supervisor starts, stops and kills hosts; a
+killed host loses every socket and timer at once with nothing flushed (in this process: its
+component's kill(); a host of its own process gets SIGKILL). A host started again is a new
+instance of its component on the same address, ports and data directory, as a machine that
+boots again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dect.conventions import DEFAULT_PARK
+from dect.identities import Park
+from omm.access import FULL_ACCESS
+from omm.config import OmmConfig
+from omm.errors import ModelError
+from omm.service import Endpoint, OmmService
+from rfp.cli import parse_hw_type
+from rfp.radio import RfpRadio
+from rfp.station import VirtualRfp, mac_text, parse_mac
+from sim.air import AirMedium, RadioSite
+from sim.airlink import RemoteAir
+from sim.pbx import PbxConfig as PbxServerConfig
+from sim.pbx import SrtpPolicy
+from sim.pbx.service import PbxListeners, PbxService
+from sim.phone.service import PhoneService
+from sipdect.app.config import (
+    ConfigError,
+    HostSpec,
+    PbxConfig,
+    PhoneHostConfig,
+    RfpConfig,
+    UserConfig,
+)
+from sipdect.net import HostNet
+from sipdect.sip import SipTransportError
+from sipdect.sip.message import Transport
+
+if TYPE_CHECKING:
+    from sipdect.app.system import System
+
+log = logging.getLogger("sipdect.app.hosts")
+
+BASIC_SIP_MARK = "basic-sip-from-pbx.json"
+"""In an OMM's data directory: the BasicSIP values the system wrote last. While the stored
+settings still equal them, a restart may move them to the call server's new address; once
+an administrator changed BasicSIP (AXI SetBasicSIP), the system leaves it alone."""
+SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
+
+
+class HostState(StrEnum):
+    """What a host is doing, as /_emu/hosts shows it."""
+
+    STOPPED = "stopped"
+    """Not started yet, or shut down cleanly."""
+    RUNNING = "running"
+    KILLED = "killed"
+    """Lost its power: every socket and timer gone at once."""
+
+
+class Host:
+    """One machine of the system."""
+
+    kind = ""
+
+    def __init__(self, system: System, spec: HostSpec, address: str) -> None:
+        self.system = system
+        self.spec = spec
+        self.name = spec.name
+        self.address = address
+        self.net = HostNet(spec.name, address)
+        self.state = HostState.STOPPED
+        self.started_at: float | None = None
+        self.starts = 0
+        """How often it was started."""
+
+    async def start(self) -> None:
+        """Boot the machine (again): its component starts on its address."""
+        if self.state is HostState.RUNNING:
+            return
+        self.net.revive()
+        await self._start()
+        self.state = HostState.RUNNING
+        self.started_at = time.monotonic()
+        self.starts += 1
+        log.info("host %s (%s) started at %s", self.name, self.kind, self.address)
+
+    async def stop(self) -> None:
+        """Shut the machine down cleanly (its component says goodbye where it would)."""
+        if self.state is not HostState.RUNNING:
+            return
+        await self._stop()
+        self.state = HostState.STOPPED
+        self.started_at = None
+        log.info("host %s stopped", self.name)
+
+    async def kill(self) -> None:
+        """Pull the plug: every socket and timer gone at once, nothing flushed."""
+        if self.state is not HostState.RUNNING:
+            return
+        self.net.kill()
+        await self._kill()
+        self.state = HostState.KILLED
+        self.started_at = None
+        log.info("host %s killed", self.name)
+
+    async def cut(self, peer: str) -> None:
+        """Drop all traffic with the host at `peer` (both ways, at this host)."""
+        self.net.cut(peer)
+
+    async def heal(self, peer: str) -> None:
+        self.net.heal(peer)
+
+    def endpoints(self) -> list[Endpoint]:
+        """The listeners it reports in the ready file (none for most kinds)."""
+        return []
+
+    async def _start(self) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+    async def _kill(self) -> None:
+        await self._stop()
+
+    def describe(self) -> dict[str, Any]:
+        """What /_emu/hosts shows of it."""
+        uptime = None if self.started_at is None else round(time.monotonic() - self.started_at,
+                                                            3)
+        return {"name": self.name, "kind": self.kind, "address": self.address,
+                "isolation": self.spec.isolation, "pid": os.getpid(),
+                "state": str(self.state), "uptime": uptime, "starts": self.starts,
+                "cut": sorted(self.system.host_name_of(a) for a in self.net.cut_peers)}
+
+    @property
+    def running(self) -> bool:
+        return self.state is HostState.RUNNING
+
+
+# -- OMM ------------------------------------------------------------------------------------------
+
+
+class OmmHost(Host):
+    """An OpenMobility Manager: AXI, the RFP link, its SIP user agent, its data directory."""
+
+    kind = "omm"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: OmmConfig, data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.host)
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.service: OmmService | None = None
+        """The running OMM, or the last one (its model closed) after a stop or kill."""
+        self._bound: dict[str, int] = {}
+        """Ports bound at the first start, kept for later starts: a machine that boots again
+        listens where its RFPs and clients knew it."""
+
+    def _config(self) -> OmmConfig:
+        if not self._bound:
+            return self.cfg
+        return dataclasses.replace(self.cfg, axi_port=self._bound["axi"],
+                                   axi_tls_port=self._bound["axi-tls"],
+                                   rfp_port=self._bound["rfp-link"],
+                                   sip_port=self._bound.get("sip-udp", self.cfg.sip_port))
+
+    async def _start(self) -> None:
+        port_of = self.system.port_of if not self._bound else (lambda p: p)
+        service = OmmService(self._config(), self.data_dir, port_of=port_of, net=self.net)
+        self.service = service
+        self.provision()
+        await service.start()
+        if not self._bound:
+            self._bound = {e.protocol: e.port for e in service.endpoints}
+        self.provision_records()
+
+    async def _stop(self) -> None:
+        assert self.service is not None
+        await self.service.stop()
+
+    async def _kill(self) -> None:
+        assert self.service is not None
+        await self.service.kill()
+
+    @property
+    def model(self) -> Any:
+        assert self.service is not None, f"OMM {self.name} never started"
+        return self.service.model
+
+    def endpoints(self) -> list[Endpoint]:
+        return list(self.service.endpoints) if self.service is not None and self.running else []
+
+    def port(self, protocol: str) -> int:
+        """Where the OMM listens for `protocol` (axi, axi-tls, rfp-link): where it bound,
+        else (an OMM of another process) where its config says."""
+        if protocol in self._bound:
+            return self._bound[protocol]
+        configured = {"axi": self.cfg.axi_port, "axi-tls": self.cfg.axi_tls_port,
+                      "rfp-link": self.cfg.rfp_port}
+        if protocol in configured and not self.system.any_ports_free:
+            return self.system.cfg.shifted(configured[protocol])
+        raise KeyError(f"OMM {self.name} has no {protocol} listener (not started?)")
+
+    # -- what the system config asks of this OMM ------------------------------------------------
+    def provision(self) -> None:
+        """Give the OMM its configured users and, unless configured, BasicSIP at the PBX."""
+        cfg = self.system.cfg
+        model = self.model
+        for user in cfg.users:
+            if user.omm == self.name:
+                try:
+                    ensure_user(model, user)
+                except ModelError as exc:
+                    raise ConfigError(f"{cfg.source}: [[user]] {user.number} cannot be "
+                                      f"created in OMM {self.name}: {exc}") from None
+        wanted = self.system.call_server_basic_sip()
+        if wanted is None or "BasicSIP" in self.cfg.settings:
+            return
+        mark = self.data_dir / BASIC_SIP_MARK
+        current = model.settings.get("BasicSIP")
+        ours = json.loads(mark.read_text("utf-8")) if mark.is_file() else None
+        unset = not current.get("proxyServer") and not current.get("regServer")
+        if unset or {k: current.get(k) for k in SERVER_FIELDS} == ours:
+            model.settings.update("BasicSIP", wanted)
+            mark.write_text(json.dumps({k: wanted[k] for k in SERVER_FIELDS}), "utf-8")
+
+    def provision_records(self) -> None:
+        """The records of the configured RFPs and handsets of this OMM, if missing."""
+        cfg = self.system.cfg
+        for i, rfp in enumerate(cfg.rfps):
+            if rfp.omm == self.name:
+                with refused_as_config_error(f"{cfg.source}: [[rfp]] #{i + 1}"):
+                    self.ensure_rfp(rfp)
+        for i, handset in enumerate(cfg.handsets):
+            if handset.omm == self.name and handset.configured:
+                with refused_as_config_error(f"{cfg.source}: [[handset]] #{i + 1}"):
+                    self.ensure_device(handset.ipei)
+
+    def ensure_rfp(self, rfp: RfpConfig) -> int | None:
+        """The OMM's record of `rfp` (created if missing): enrolment step one (seed 000
+        "OMM - IP-RFP Encryption"); its id. None for an OMM of another process: it creates the
+        records of its configured RFPs itself."""
+        if self.service is None:
+            if rfp not in self.system.cfg.rfps:
+                raise ValueError(f"OMM {self.name} runs in a process of its own: give the RFP "
+                                 "in the config")
+            return None
+        model = self.model
+        colon = mac_text(parse_mac(rfp.mac))
+        rfp_id = model.rfps.by_mac.get(colon)
+        if rfp_id is not None:
+            return int(rfp_id)
+        rec = model.rfps.create({"ethAddr": colon, "name": rfp.host_name,
+                                 "dectOn": rfp.dect_on, "cluster": rfp.cluster,
+                                 "preferredSync": rfp.preferred_sync, "site": rfp.site,
+                                 "x": max(0, int(rfp.x)), "y": max(0, int(rfp.y))},
+                                model.sites.exists)
+        return int(rec["id"])
+
+    def rfp_record(self, mac: str) -> int | None:
+        """The OMM's record id of the RFP with this MAC (None: none, or the OMM runs in a
+        process of its own)."""
+        if self.service is None:
+            return None
+        found = self.model.rfps.by_mac.get(mac_text(parse_mac(mac)))
+        return None if found is None else int(found)
+
+    def ensure_device(self, ipei: str) -> None:
+        """A device record for `ipei`, so that Configured subscription admits it (an OMM of
+        another process creates those of its configured handsets itself)."""
+        if self.service is None:
+            if not any(h.ipei == ipei for h in self.system.cfg.handsets):
+                raise ValueError(f"OMM {self.name} runs in a process of its own: give the "
+                                 "handset in the config")
+            return
+        try:
+            self.model.devices.find_by_ipei(ipei)
+        except ModelError:
+            self.model.devices.create({"ipei": ipei})
+
+    def park(self) -> Any:
+        """The PARK the OMM's RFPs broadcast (its fixed part's, else its config's)."""
+        if self.service is None:
+            return Park.parse(self.cfg.park) if self.cfg.park else DEFAULT_PARK
+        return self.service.fixed_part.park
+
+    def auth_code(self) -> str:
+        """The system-wide authentication code handsets subscribe with."""
+        if self.service is None:
+            return str(self.cfg.settings.get("DECTAuthCode", {}).get("ac", "") or "")
+        return str(self.model.settings.value("DECTAuthCode", "ac", "") or "")
+
+    def credentials(self) -> list[dict[str, Any]]:
+        from sipdect.accounts import DEFAULT_CREDENTIALS
+
+        out = []
+        accounts = self.cfg.accounts
+        if not any(a.username == "omm" for a in accounts):
+            out.append({"component": "omm", "name": self.name, "username": "omm",
+                        "password": DEFAULT_CREDENTIALS["omm"],
+                        "permissions": list(FULL_ACCESS), "must_change_password": True})
+        for a in accounts:
+            out.append({"component": "omm", "name": self.name, "username": a.username,
+                        "password": a.password,
+                        "permissions": list(a.permissions or FULL_ACCESS),
+                        "must_change_password": False})
+        return out
+
+
+# -- call server ------------------------------------------------------------------------------
+
+
+class PbxHost(Host):
+    """The embedded call server (sim.pbx)."""
+
+    kind = "pbx"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: PbxConfig, data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.host)
+        self.cfg = cfg
+        self._extra_trust: list[Path] = []
+        port_of = system.port_of
+        self.service = _pbx_service(cfg, system.cfg.users, data_dir, port_of, self.net)
+
+    async def _start(self) -> None:
+        try:
+            await self.service.start()
+        except SipTransportError as exc:
+            raise OSError(f"call server: {exc}") from None
+        if self.starts == 0:
+            # A machine that boots again listens where its clients knew it.
+            ports = {kind: peer.port for kind, peer in self.service.addresses().items()}
+            self.service.listeners = PbxListeners(
+                self.service.listeners.host, ports[Transport.UDP], ports.get(Transport.TCP),
+                ports.get(Transport.TLS))
+
+    async def _stop(self) -> None:
+        await self.service.stop()
+
+    async def _kill(self) -> None:
+        await self.service.kill()
+
+    def trust_also(self, certificate: Path) -> None:
+        """Trust one more certificate (a phone's) for TLS contacts, beside the OMMs'."""
+        self._extra_trust.append(certificate)
+        self.system.trust_certificates()
+
+    def endpoints(self) -> list[Endpoint]:
+        if not self.running:
+            return []
+        return [Endpoint("pbx", "PBX", proto, host, port)
+                for proto, host, port in self.service.endpoints()]
+
+
+def _pbx_service(cfg: PbxConfig, users: list[UserConfig], data_dir: Path, port_of: Any,
+                 net: HostNet) -> PbxService:
+    accounts = {u.number: u.sip_password for u in users}
+    accounts.update({a.user: a.password for a in cfg.accounts})
+    auth_ids = {u.number: u.auth_id for u in users if u.auth_id}
+    server_config = PbxServerConfig(accounts=accounts, auth_ids=auth_ids, realm=cfg.realm,
+                                    srtp=SrtpPolicy(cfg.srtp),
+                                    digest_algorithms=cfg.digest_algorithms,
+                                    max_auth_failures=cfg.max_auth_failures,
+                                    max_transactions_per_ip=cfg.max_transactions_per_ip)
+    listeners = PbxListeners(
+        cfg.host, port_of(cfg.udp_port),
+        None if cfg.tcp_port is None else port_of(cfg.tcp_port),
+        None if cfg.tls_port is None else port_of(cfg.tls_port))
+    return PbxService(server_config, data_dir, listeners, tls_key_type=cfg.tls_key_type, net=net)
+
+
+# -- RFP --------------------------------------------------------------------------------------
+
+
+class RfpHost(Host):
+    """A base station: its link to its OMM, its radio on the system's air, its RTP."""
+
+    kind = "rfp"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: RfpConfig, key_path: Path) -> None:
+        super().__init__(system, spec, cfg.address)
+        self.cfg = cfg
+        self.key_path = key_path
+        self.air_id: int | None = None
+        """Its radio's id on the air, the same across restarts."""
+        self.rfp_id: int | None = None
+        """Its OMM's record id (AXI rfp id)."""
+        self.remote: RemoteAir | None = None
+        """The world's air over the air link, when it runs alone in a process of its own."""
+        self.station: VirtualRfp | None = None
+
+    @property
+    def omm_host(self) -> OmmHost:
+        return self.system.omm_host(self.cfg.omm)
+
+    async def _start(self) -> None:
+        site = self.system.site
+        remote = self.system.remote_air
+        air: AirMedium
+        if remote is not None:
+            # In a child process: the world's air over the air link (sim.airlink).
+            host, port = remote
+            air_id = self.system.air_ids.get(self.name)
+            if air_id is None:
+                raise ValueError(f"RFP host {self.name}: give its id on the air (--air-id)")
+            self.air_id = air_id
+            cfg = self.cfg
+            self.remote = RemoteAir(
+                RadioSite(air_id, cfg.x, cfg.y, air_id % 256,
+                          cluster=site.air_cluster(cfg.omm, cfg.cluster),
+                          preferred_sync=cfg.preferred_sync, dect_on=cfg.dect_on),
+                host, port, mac=parse_mac(cfg.mac), local_host=self.address)
+            await self.remote.start()
+            air = self.remote
+        else:
+            self.air_id = site.place_radio(self)
+            air = site.air
+        radio = RfpRadio(air, self.air_id)
+        omm = self.omm_host
+        station = VirtualRfp(parse_mac(self.cfg.mac), parse_hw_type(self.cfg.hw_type),
+                             omm.address, omm.port("rfp-link"), self.key_path, radio,
+                             net=self.net)
+        self.station = station
+        if self.remote is not None:
+            self.remote.on_epoch = station.follow_epoch
+        await station.start()
+
+    async def _stop(self) -> None:
+        await self._off_the_air(graceful=True)
+
+    async def _kill(self) -> None:
+        await self._off_the_air(graceful=False)
+
+    async def _off_the_air(self, *, graceful: bool) -> None:
+        station = self.station
+        if station is None:
+            return
+        if not graceful:
+            station.power_off()  # the link dies without a goodbye, the radio stops at once
+        await station.stop()
+        station.radio.power(False, station._now())
+        station.radio.close()
+        assert self.air_id is not None
+        if self.remote is not None:
+            await self.remote.stop()
+            self.remote = None
+        else:
+            self.system.site.remove_radio(self.air_id)
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        out["omm"] = self.cfg.omm
+        out["mac"] = mac_text(parse_mac(self.cfg.mac))
+        return out
+
+
+# -- SIP phone ----------------------------------------------------------------------------------
+
+
+class PhoneHost(Host):
+    """An external SIP phone (sim.phone) on its own address, registered at the system's
+    call server unless its config names another registrar."""
+
+    kind = "phone"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: PhoneHostConfig,
+                 data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.address)
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.service: PhoneService | None = None
+
+    async def _start(self) -> None:
+        phone = self.cfg.phone
+        if self.system.any_port:
+            phone = dataclasses.replace(phone, sip_port=0)
+        pbx = self.system.local_pbx_host()
+        call_server = self.system.call_server_address(phone.transport)
+        tls_client = pbx.service.tls_client if pbx is not None else None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        service = PhoneService(phone, self.address, call_server=call_server,
+                               data_dir=self.data_dir, tls_client=tls_client, net=self.net)
+        self.service = service
+        await service.start()
+        if pbx is not None and service.certificate is not None:
+            pbx.trust_also(service.certificate)
+
+    async def _stop(self) -> None:
+        assert self.service is not None
+        await self.service.stop()
+
+    async def _kill(self) -> None:
+        assert self.service is not None
+        self.service.kill()
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.service is not None:
+            phone = self.service.describe()
+            out["user"] = phone.get("user")
+            out["registration"] = phone.get("registration")
+        return out
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+
+
+def ensure_user(model: Any, user: UserConfig) -> None:
+    """Create the DECT user if its number is free, bound (Fixed) to its handset's device
+    record, which is created too if missing. An existing user is left as it is: it may
+    have been changed over AXI since."""
+    try:
+        model.users.find_by_number(user.number)
+        return
+    except ModelError:
+        pass
+    rec = model.users.create({"num": user.number, "name": user.name,
+                              "sipPw": user.sip_password, "sipAuthId": user.auth_id or ""})
+    if user.handset is None:
+        return
+    try:
+        device = model.devices.find_by_ipei(user.handset)
+    except ModelError:
+        device = model.devices.create({"ipei": user.handset})
+    if not device.get("uid"):
+        model.relations.attach(rec["uid"], device["ppn"], "Fixed")
+
+
+#: The config key of an RFP or handset for the record field an OMM refusal names.
+_CONFIG_KEYS = {"ethAddr": "mac", "ipei": "ipei", "site": "site", "name": "name",
+                "cluster": "cluster"}
+
+
+class refused_as_config_error:  # noqa: N801 - used as a context manager, like contextlib's
+    """The OMM refusing a record the config asks for (a site that does not exist, ...) is a
+    mistake in the config: one line naming the entry and the key, not a traceback."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if isinstance(exc, ModelError):
+            key = _CONFIG_KEYS.get(exc.field or "", exc.field)
+            raise ConfigError(f"{self.where}: {key + ': ' if key else ''}{exc.info}") from None

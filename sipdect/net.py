@@ -1,0 +1,478 @@
+"""One emulated machine's network: its own loopback address, every socket it opens, and the
+links to other machines that are cut (ARCHITECTURE.md "Hosts", docs/architecture.md "Hosts").
+
+Every component opens its sockets through the HostNet it is given, so that
+
+- listeners bind the host's address and outgoing connections and datagrams leave from it,
+  so per-address rules (the call server's blocking, the OMM's capture list) see who is who;
+- `cut(peer)` drops all traffic between this host and the host at `peer`, both ways, at this
+  host's own transports (no root, no packet filter): datagrams to or from `peer` are
+  dropped; bytes on an open TCP connection are held, as TCP holds unacknowledged segments,
+  and flow on `heal(peer)` unless an application timer gave up on the connection first; a new
+  connection towards `peer` waits like an unanswered SYN until healed, or fails after
+  CONNECT_TIMEOUT_S;
+- `kill()` drops every socket at once, nothing flushed (a power cut).
+
+Only traffic between emulated hosts is affected: a host cuts the addresses it is told to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+log = logging.getLogger("sipdect.net")
+
+CONNECT_TIMEOUT_S = 20.0
+"""How long a connection attempt towards a cut host waits before it fails. Linux retries an
+unanswered SYN for about two minutes; the emulator's choice is shorter, so that the retry
+loops of RFPs and SIP user agents run during a demo of a cut link."""
+
+P = TypeVar("P", bound=asyncio.BaseProtocol)
+
+
+class HostNet:
+    """The sockets of one host at `address` (an IPv4 address of the loopback network)."""
+
+    def __init__(self, name: str, address: str) -> None:
+        self.name = name
+        self.address = address
+        self._cut: set[str] = set()
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._streams: set[_GuardedStream] = set()
+        self._datagrams: set[_GuardedDatagram] = set()
+        self._servers: set[asyncio.Server] = set()
+        self._sockets: set[socket.socket] = set()
+        self._on_kill: list[Callable[[socket.socket], None]] = []
+        self.dead = False
+
+    def __repr__(self) -> str:
+        return f"HostNet({self.name!r}, {self.address!r})"
+
+    # -- cut and heal ----------------------------------------------------------------------
+    @property
+    def cut_peers(self) -> frozenset[str]:
+        """The addresses this host cannot reach now."""
+        return frozenset(self._cut)
+
+    def allows(self, peer: str) -> bool:
+        """Whether traffic with `peer` (an address) flows."""
+        return not self._cut or peer not in self._cut
+
+    def cut(self, peer: str) -> None:
+        """Drop all traffic with `peer` from now on (both ways, at this host)."""
+        if peer == self.address or peer in self._cut:
+            return
+        self._cut.add(peer)
+        log.info("%s (%s): link to %s cut", self.name, self.address, peer)
+
+    def heal(self, peer: str) -> None:
+        """Traffic with `peer` flows again: held TCP bytes go on, waiting connects proceed."""
+        if peer not in self._cut:
+            return
+        self._cut.discard(peer)
+        log.info("%s (%s): link to %s healed", self.name, self.address, peer)
+        for stream in list(self._streams):
+            if stream.peer_host == peer:
+                stream.release()
+        for waiter in list(self._waiters):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _reachable(self, host: str, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.allows(host):
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"connect to {host} timed out (the link is cut)")
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.add(waiter)
+            try:
+                await asyncio.wait_for(asyncio.shield(waiter), left)
+            except TimeoutError:
+                pass
+            finally:
+                self._waiters.discard(waiter)
+
+    # -- sockets -----------------------------------------------------------------------------
+    def _alive(self) -> None:
+        if self.dead:
+            raise OSError(f"host {self.name} is down")
+
+    async def create_server(self, factory: Callable[[], asyncio.BaseProtocol], port: int, *,
+                            ssl: ssl.SSLContext | None = None,
+                            ssl_handshake_timeout: float | None = None,
+                            backlog: int = 100) -> asyncio.Server:
+        """Listen on this host's address (port 0: any free port)."""
+        self._alive()
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: _GuardedStream(self, factory()), self.address, port, ssl=ssl,
+            ssl_handshake_timeout=ssl_handshake_timeout if ssl is not None else None,
+            reuse_address=True, backlog=backlog)
+        self._servers.add(server)
+        return server
+
+    async def create_connection(self, factory: Callable[[], P], host: str, port: int, *,
+                                ssl: ssl.SSLContext | None = None,
+                                server_hostname: str | None = None,
+                                timeout: float = CONNECT_TIMEOUT_S
+                                ) -> tuple[asyncio.Transport, P]:
+        """Connect from this host's address; waits while the link to `host` is cut."""
+        self._alive()
+        await self._reachable(host, timeout)
+        self._alive()
+        loop = asyncio.get_running_loop()
+        inner = factory()
+        _, guard = await loop.create_connection(
+            lambda: _GuardedStream(self, inner), host, port, ssl=ssl,
+            server_hostname=server_hostname, local_addr=(self.address, 0))
+        assert guard.proxy is not None
+        return guard.proxy, inner
+
+    async def create_datagram_endpoint(self, factory: Callable[[], P], port: int = 0, *,
+                                       remote: tuple[str, int] | None = None
+                                       ) -> tuple[asyncio.DatagramTransport, P]:
+        """A UDP socket on this host's address (port 0: any free port)."""
+        self._alive()
+        loop = asyncio.get_running_loop()
+        inner = factory()
+        _, guard = await loop.create_datagram_endpoint(
+            lambda: _GuardedDatagram(self, inner), local_addr=(self.address, port),
+            remote_addr=remote)
+        assert guard.proxy is not None
+        return guard.proxy, inner
+
+    def udp_socket(self, port: int) -> socket.socket:
+        """A bound, non-blocking UDP socket for a hot path that reads it itself (RTP); check
+        `allows(peer)` before sending and after receiving. Closed by kill()."""
+        self._alive()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self.address, port))
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._sockets.add(sock)
+        return sock
+
+    def release_socket(self, sock: socket.socket) -> None:
+        """The owner closed a udp_socket()."""
+        self._sockets.discard(sock)
+
+    def on_kill(self, callback: Callable[[socket.socket], None]) -> None:
+        """Called with each udp_socket() kill() closes (its owner removes its reader)."""
+        self._on_kill.append(callback)
+
+    def kill(self) -> None:
+        """Drop every socket at once: connections reset, listeners gone, nothing flushed.
+        New sockets are refused until revive()."""
+        self.dead = True
+        for server in list(self._servers):
+            server.close()
+        self._servers.clear()
+        for stream in list(self._streams):
+            stream.kill()
+        for datagram in list(self._datagrams):
+            datagram.kill()
+        for sock in list(self._sockets):
+            for callback in self._on_kill:
+                callback(sock)
+            sock.close()
+        self._sockets.clear()
+        for waiter in list(self._waiters):
+            if not waiter.done():
+                waiter.set_exception(OSError(f"host {self.name} is down"))
+
+    def revive(self) -> None:
+        """The host starts again (after kill): sockets may be opened anew."""
+        self.dead = False
+
+    @property
+    def connections(self) -> int:
+        """Open TCP connections (accepted and made)."""
+        return len(self._streams)
+
+
+# -- the guards: between asyncio's transports and the component's protocols ---------------------
+
+
+class _GuardedStream(asyncio.BufferedProtocol):
+    """A TCP (or TLS) connection of a host: passes bytes through while the link to the peer
+    is up, holds them while it is cut."""
+
+    def __init__(self, net: HostNet, inner: asyncio.BaseProtocol) -> None:
+        self.net = net
+        self.inner = inner
+        self.transport: asyncio.Transport | None = None
+        self.proxy: _StreamProxy | None = None
+        self.peer_host = ""
+        self._buffered = isinstance(inner, asyncio.BufferedProtocol)
+        # A memoryview: asyncio's SSL read loop fills a bytearray's copy (issue 9's lost NULs).
+        self._scratch = memoryview(bytearray(65536))
+        self._held_in: list[bytes] = []
+        self._held_out: list[bytes] = []
+        self._lost: tuple[Exception | None] | None = None
+        """The underlying connection ended while the link was cut (told on heal)."""
+        self._local_close: str | None = None
+        """The application closed ("close") or aborted ("abort") while the link was cut."""
+        self._gone = False
+
+    # asyncio's side
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer_host = peer[0] if peer else ""
+        self.proxy = _StreamProxy(self, transport)
+        self.net._streams.add(self)
+        if self.net.dead:
+            transport.abort()
+            return
+        self.inner.connection_made(self.proxy)
+
+    def get_buffer(self, sizehint: int) -> Any:
+        if self._buffered and self.net.allows(self.peer_host) and not self._held_in:
+            return self.inner.get_buffer(sizehint)  # type: ignore[attr-defined]
+        return self._scratch
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self._gone:
+            return
+        if self._buffered and self.net.allows(self.peer_host) and not self._held_in:
+            self.inner.buffer_updated(nbytes)  # type: ignore[attr-defined]
+            return
+        self.data_received(bytes(self._scratch[:nbytes]))
+
+    def data_received(self, data: bytes) -> None:
+        if self._gone:
+            return
+        if not self.net.allows(self.peer_host) or self._held_in:
+            self._held_in.append(data)
+            return
+        self._deliver(data)
+
+    def _deliver(self, data: bytes) -> None:
+        if self._buffered:
+            view = memoryview(data)
+            while view:
+                buf = memoryview(self.inner.get_buffer(len(view)))  # type: ignore[attr-defined]
+                n = min(len(buf), len(view))
+                buf[:n] = view[:n]
+                self.inner.buffer_updated(n)  # type: ignore[attr-defined]
+                view = view[n:]
+        else:
+            self.inner.data_received(data)  # type: ignore[attr-defined]
+
+    def eof_received(self) -> bool | None:
+        if self._gone or not self.net.allows(self.peer_host):
+            return None
+        return self.inner.eof_received()  # type: ignore[attr-defined,no-any-return]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.net._streams.discard(self)
+        if self._gone:
+            return
+        if not self.net.allows(self.peer_host) and self._local_close is None:
+            self._lost = (exc,)  # the peer's close reaches us when the link heals
+            self.net._streams.add(self)
+            return
+        self._gone = True
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    # the component's side (through _StreamProxy)
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.transport is None or self._gone:
+            return
+        if not self.net.allows(self.peer_host):
+            self._held_out.append(bytes(data))
+            return
+        self.transport.write(data)
+
+    def close_from_app(self, abort: bool) -> None:
+        if self.transport is None:
+            return
+        if self.net.allows(self.peer_host):
+            if abort:
+                self.transport.abort()
+            else:
+                self.transport.close()
+            return
+        # Cut: the application is done with it at once; the peer hears of it on heal.
+        self._local_close = "abort" if abort else "close"
+        if not self._gone:
+            self._gone = True
+            loop = asyncio.get_running_loop()
+            loop.call_soon(self.inner.connection_lost, None)
+
+    def release(self) -> None:
+        """The link healed: what was held goes on."""
+        transport = self.transport
+        if transport is None:
+            return
+        held_out, self._held_out = self._held_out, []
+        for data in held_out:
+            if not transport.is_closing():
+                transport.write(data)
+        if self._local_close is not None:
+            if self._local_close == "abort":
+                transport.abort()
+            else:
+                transport.close()
+            return
+        held_in, self._held_in = self._held_in, []
+        for data in held_in:
+            if self._gone:
+                break
+            self._deliver(data)
+        if self._lost is not None and not self._gone:
+            (exc,) = self._lost
+            self._lost = None
+            self.net._streams.discard(self)
+            self._gone = True
+            self.inner.connection_lost(exc)
+
+    def kill(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+        self._held_in.clear()
+        self._held_out.clear()
+
+
+class _StreamProxy(asyncio.Transport):
+    """The transport a component's protocol sees: asyncio's, with writes and closes guarded."""
+
+    def __init__(self, guard: _GuardedStream, transport: asyncio.Transport) -> None:
+        super().__init__()
+        self._guard = guard
+        self._transport = transport
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self._guard.write(data)
+
+    def writelines(self, list_of_data: Any) -> None:
+        for data in list_of_data:
+            self._guard.write(data)
+
+    def close(self) -> None:
+        self._guard.close_from_app(abort=False)
+
+    def abort(self) -> None:
+        self._guard.close_from_app(abort=True)
+
+    def is_closing(self) -> bool:
+        return self._guard._gone or self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def write_eof(self) -> None:
+        if self._guard.net.allows(self._guard.peer_host):
+            self._transport.write_eof()
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._guard.inner = protocol
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._guard.inner
+
+
+class _GuardedDatagram(asyncio.DatagramProtocol):
+    """A UDP socket of a host: datagrams to or from a cut peer are dropped."""
+
+    def __init__(self, net: HostNet, inner: asyncio.BaseProtocol) -> None:
+        self.net = net
+        self.inner = inner
+        self.transport: asyncio.DatagramTransport | None = None
+        self.proxy: _DatagramProxy | None = None
+        self.remote: tuple[str, int] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio's selector datagram transport does not derive from DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+        peer = transport.get_extra_info("peername")
+        self.remote = (peer[0], peer[1]) if peer else None
+        self.proxy = _DatagramProxy(self, self.transport)
+        self.net._datagrams.add(self)
+        self.inner.connection_made(self.proxy)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if self.net.allows(addr[0]):
+            self.inner.datagram_received(data, addr)  # type: ignore[attr-defined]
+
+    def error_received(self, exc: Exception) -> None:
+        self.inner.error_received(exc)  # type: ignore[attr-defined]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.net._datagrams.discard(self)
+        self.inner.connection_lost(exc)
+
+    def sendto(self, data: bytes, addr: tuple[str, int] | None) -> None:
+        if self.transport is None:
+            return
+        target = addr or self.remote
+        if target is not None and not self.net.allows(target[0]):
+            return
+        self.transport.sendto(data, addr)
+
+    def kill(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+
+class _DatagramProxy(asyncio.DatagramTransport):
+    def __init__(self, guard: _GuardedDatagram, transport: asyncio.DatagramTransport) -> None:
+        super().__init__()
+        self._guard = guard
+        self._transport = transport
+
+    def sendto(self, data: Any, addr: Any = None) -> None:
+        self._guard.sendto(data, addr)
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._transport.abort()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._guard.inner = protocol
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._guard.inner
