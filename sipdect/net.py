@@ -22,6 +22,7 @@ import asyncio
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -203,6 +204,22 @@ class HostNet:
 # -- the guards: between asyncio's transports and the component's protocols ---------------------
 
 
+_SCRATCH = threading.local()
+SCRATCH_OCTETS = 65536
+
+
+def _scratch() -> memoryview:
+    """The read buffer of streams whose bytes are held or go to a plain Protocol: one per
+    thread, not one per stream (hundreds of RFP links held 64 KiB each). asyncio fills it and
+    reports it in one synchronous step (get_buffer, recv_into, buffer_updated), so streams of
+    one event loop never overlap in it. A memoryview: asyncio's SSL read loop fills a
+    bytearray's copy (issue 9's lost NULs)."""
+    view: memoryview | None = getattr(_SCRATCH, "view", None)
+    if view is None:
+        view = _SCRATCH.view = memoryview(bytearray(SCRATCH_OCTETS))
+    return view
+
+
 class _GuardedStream(asyncio.BufferedProtocol):
     """A TCP (or TLS) connection of a host: passes bytes through while the link to the peer
     is up, holds them while it is cut."""
@@ -214,8 +231,6 @@ class _GuardedStream(asyncio.BufferedProtocol):
         self.proxy: _StreamProxy | None = None
         self.peer_host = ""
         self._buffered = isinstance(inner, asyncio.BufferedProtocol)
-        # A memoryview: asyncio's SSL read loop fills a bytearray's copy (issue 9's lost NULs).
-        self._scratch = memoryview(bytearray(65536))
         self._held_in: list[bytes] = []
         self._held_out: list[bytes] = []
         self._lost: tuple[Exception | None] | None = None
@@ -240,7 +255,7 @@ class _GuardedStream(asyncio.BufferedProtocol):
     def get_buffer(self, sizehint: int) -> Any:
         if self._buffered and self.net.allows(self.peer_host) and not self._held_in:
             return self.inner.get_buffer(sizehint)  # type: ignore[attr-defined]
-        return self._scratch
+        return _scratch()
 
     def buffer_updated(self, nbytes: int) -> None:
         if self._gone:
@@ -248,7 +263,7 @@ class _GuardedStream(asyncio.BufferedProtocol):
         if self._buffered and self.net.allows(self.peer_host) and not self._held_in:
             self.inner.buffer_updated(nbytes)  # type: ignore[attr-defined]
             return
-        self.data_received(bytes(self._scratch[:nbytes]))
+        self.data_received(bytes(_scratch()[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         if self._gone:

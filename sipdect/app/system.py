@@ -66,6 +66,9 @@ class System:
         (sipdect.app.config_check)."""
         self.address_block = addresses or (_random_block(len(cfg.hosts())) if any_port
                                            else cfg.addresses)
+        self._more_blocks: list[str] | None = [] if addresses is None and any_port else None
+        """Further random blocks drawn when RFPs added at run time fill the first one; None:
+        the block is the config's (or the supervisor's), which the user sizes."""
         if self.address_block != cfg.addresses:
             cfg.assign_addresses(self.address_block)
         processes = inside is None and any(h.isolation != "none" for h in cfg.hosts())
@@ -337,10 +340,17 @@ class System:
 
     def _free_address(self) -> str:
         taken = {h.address for h in self.hosts.values()}
-        for address in ipaddress.IPv4Network(self.address_block).hosts():
-            if str(address) not in taken:
-                return str(address)
-        raise ValueError(f"no free address left in {self.address_block}")
+        blocks = [self.address_block, *(self._more_blocks or [])]
+        while True:
+            for block in blocks:
+                for address in ipaddress.IPv4Network(block).hosts():
+                    if str(address) not in taken:
+                        return str(address)
+            if self._more_blocks is None:
+                raise ValueError(f"no free address left in {self.address_block}; give "
+                                 "[system] addresses a larger block")
+            blocks = [_random_block(0)]
+            self._more_blocks += blocks
 
     # -- faults --------------------------------------------------------------------------------
     async def stop_host(self, name: str) -> dict[str, Any]:
