@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from omm.sip.calls import CallControl
 from omm.tables import Change
 from sipdect import tls
 from sipdect.link.messages import TypedMessage
-from sipdect.net import HostNet
+from sipdect.net import Endpoint, HostNet
 from sipdect.ops.syslog import SyslogSender
 from sipdect.sip import TlsServerOptions
 
@@ -38,19 +37,6 @@ log = logging.getLogger("sipdect.omm")
 
 #: Where a random RTP port base is drawn from when every listener takes any free port.
 RTP_ANY_PORT_LOW, RTP_ANY_PORT_HIGH = 20000, 30000
-
-
-@dataclass
-class Endpoint:
-    component: str
-    name: str
-    protocol: str
-    host: str
-    port: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"component": self.component, "name": self.name, "protocol": self.protocol,
-                "host": self.host, "port": self.port}
 
 
 class OmmService:

@@ -24,6 +24,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 log = logging.getLogger("sipdect.net")
@@ -34,6 +35,21 @@ unanswered SYN for about two minutes; the emulator's choice is shorter, so that 
 loops of RFPs and SIP user agents run during a demo of a cut link."""
 
 P = TypeVar("P", bound=asyncio.BaseProtocol)
+
+
+@dataclass
+class Endpoint:
+    """A listener a host offers, as the ready file and /_emu/hosts name it."""
+
+    component: str
+    name: str
+    protocol: str
+    host: str
+    port: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"component": self.component, "name": self.name, "protocol": self.protocol,
+                "host": self.host, "port": self.port}
 
 
 class HostNet:

@@ -118,7 +118,8 @@ def _cmd_host(args: argparse.Namespace) -> int:
                 raise ConfigError(f"sipdect host: --air {args.air!r}: give HOST:PORT")
             remote_air = (host, int(port))
         system = System(cfg, args.data_dir, addresses=args.addresses,
-                        inside=",".join(args.names), remote_air=remote_air)
+                        inside=",".join(args.names), remote_air=remote_air,
+                        checked=args.state is not None)
         if args.air_id is not None:
             if len(args.names) != 1:
                 raise ConfigError("sipdect host: --air-id names the air id of one RFP host")

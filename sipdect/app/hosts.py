@@ -25,7 +25,6 @@ from dect.identities import Park
 from omm.access import FULL_ACCESS
 from omm.config import OmmConfig
 from omm.errors import ModelError
-from omm.service import Endpoint, OmmService
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
@@ -34,7 +33,6 @@ from sim.airlink import RemoteAir
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
-from sim.phone.service import PhoneService
 from sipdect.app.config import (
     ConfigError,
     HostSpec,
@@ -43,11 +41,14 @@ from sipdect.app.config import (
     RfpConfig,
     UserConfig,
 )
-from sipdect.net import HostNet
+from sipdect.net import Endpoint, HostNet
 from sipdect.sip import SipTransportError
 from sipdect.sip.message import Transport
 
 if TYPE_CHECKING:
+    # Imported where a host starts: a host process loads only the components it runs.
+    from omm.service import OmmService
+    from sim.phone.service import PhoneService
     from sipdect.app.system import System
 
 log = logging.getLogger("sipdect.app.hosts")
@@ -176,6 +177,8 @@ class OmmHost(Host):
                                    sip_port=self._bound.get("sip-udp", self.cfg.sip_port))
 
     async def _start(self) -> None:
+        from omm.service import OmmService
+
         port_of = self.system.port_of if not self._bound else (lambda p: p)
         service = OmmService(self._config(), self.data_dir, port_of=port_of, net=self.net)
         self.service = service
@@ -482,6 +485,8 @@ class PhoneHost(Host):
         self.service: PhoneService | None = None
 
     async def _start(self) -> None:
+        from sim.phone.service import PhoneService
+
         phone = self.cfg.phone
         if self.system.any_port:
             phone = dataclasses.replace(phone, sip_port=0)

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from omm.service import Endpoint
 from sipdect.app.hosts import Host, HostState, PhoneHost, RfpHost
+from sipdect.net import Endpoint
 
 if TYPE_CHECKING:
     from sipdect.app.system import System

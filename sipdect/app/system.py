@@ -21,16 +21,13 @@ import os
 import random
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omm.service import Endpoint, OmmService
 from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
-from sim.pbx.service import PbxService
 from sipdect import __version__, tls
 from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
-from sipdect.app.config_check import check_config
 from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.process import (
     Child,
@@ -40,7 +37,12 @@ from sipdect.app.process import (
     write_config_state,
 )
 from sipdect.app.site import Site
+from sipdect.net import Endpoint
 from sipdect.sip.message import Transport
+
+if TYPE_CHECKING:
+    from omm.service import OmmService
+    from sim.pbx.service import PbxService
 
 log = logging.getLogger("sipdect.app.system")
 
@@ -55,7 +57,7 @@ hosts without an address, so that systems started side by side never share addre
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
                  addresses: str | None = None, inside: str | None = None,
-                 remote_air: tuple[str, int] | None = None) -> None:
+                 remote_air: tuple[str, int] | None = None, checked: bool = False) -> None:
         """any_port: give the hosts without an address ones of a random block and bind
         every listener to a free port (tests, library mode), except when some host runs in a
         process of its own: then every host binds its configured ports at its own address.
@@ -63,7 +65,8 @@ class System:
         supervisor's). inside: this process runs host `inside` alone (`sipdect host`).
         remote_air: (host, port) of the world's air link, for RFP hosts in a child.
         ConfigError (one line) when the config breaks a rule of the components
-        (sipdect.app.config_check)."""
+        (sipdect.app.config_check), unless `checked`: a supervisor's child runs the config
+        its supervisor checked (and so need not load every component to check it again)."""
         self.address_block = addresses or (_random_block(len(cfg.hosts())) if any_port
                                            else cfg.addresses)
         self._more_blocks: list[str] | None = [] if addresses is None and any_port else None
@@ -74,7 +77,10 @@ class System:
         processes = inside is None and any(h.isolation != "none" for h in cfg.hosts())
         self.any_ports_free = any_port and not processes and inside is None
         """Listeners take free ports (else the configured ones, shifted)."""
-        check_config(cfg, ports=not self.any_ports_free)
+        if not checked:
+            from sipdect.app.config_check import check_config
+
+            check_config(cfg, ports=not self.any_ports_free)
         self.cfg = cfg
         self.data_dir = data_dir
         self.any_port = any_port

@@ -1,4 +1,4 @@
-"""SIP phones (sim.phone.PhoneService) against the embedded call server over loopback, each
+"""SIP phones (sim.phone.service.PhoneService) against the embedded call server over loopback, each
 phone on an address of its own: registration seen from that address (UDP, TCP, TLS), a
 wrong password blocked after max_auth_failures while another address keeps registering,
 two phones calling each other through the PBX and hearing each other's tone, stop
@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from sim.pbx import PbxConfig, PbxServer
-from sim.phone import PhoneConfig, PhoneError, PhoneService
+from sim.phone.agent import PhoneError
+from sim.phone.config import PhoneConfig
+from sim.phone.service import PhoneService
 from sipdect import tls
 from sipdect.sip.message import Transport
 from sipdect.sip.transport import TlsClientOptions, TlsServerOptions

@@ -12,7 +12,8 @@ import pytest
 import pytest_asyncio
 from site_helpers import Control, call_site_config, ipei, until_hears, until_state
 
-from sim.phone import PhoneConfig, PhoneService
+from sim.phone.config import PhoneConfig
+from sim.phone.service import PhoneService
 from sim.voice import default_tone_hz
 from sipdect.app.emulator import Emulator
 from sipdect.sip.message import Transport

@@ -9,21 +9,23 @@ from dataclasses import replace
 
 import pytest
 
-from sim.phone import (
+from sim.phone.agent import PhoneAgent, PhoneError
+from sim.phone.config import PhoneConfig
+from sim.phone.events import (
     CallConnected,
     CallEnded,
     CallRinging,
     CallState,
+    CancelInvite,
     Direction,
     EndReason,
-    PhoneAgent,
-    PhoneConfig,
-    PhoneError,
     PhoneEvent,
     RegistrationChanged,
     RegistrationState,
+    SendRequest,
+    SendResponse,
+    SendStateless,
 )
-from sim.phone.events import CancelInvite, SendRequest, SendResponse, SendStateless
 from sipdect.media.sdp import SessionDescription
 from sipdect.sip.auth import DigestServer
 from sipdect.sip.message import (
