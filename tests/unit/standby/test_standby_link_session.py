@@ -11,6 +11,7 @@ from omm.standby.link import (
     HANDSHAKE_S,
     HEARTBEAT_S,
     MAGIC,
+    MAX_FRAME,
     SILENCE_S,
     Acked,
     Auth,
@@ -37,12 +38,15 @@ def hello(address: str, role: Role = Role.STANDBY, nonce: bytes = bytes(16),
     return Hello("Linux", "9.1SP1", 100.0, address, role, nonce, version)
 
 
+CLIENT_HELLO = hello("127.0.0.2", Role.ACTIVE, b"c" * 16)
+SERVER_HELLO = hello("127.0.0.3", nonce=b"s" * 16)
+
+
 def pair(client_secret: bytes = SECRET, server_secret: bytes = SECRET,
-         now: float = 0.0) -> tuple[StandbyLinkSession, StandbyLinkSession]:
-    client = StandbyLinkSession(Side.CLIENT, client_secret,
-                                hello("127.0.0.2", Role.ACTIVE, b"c" * 16), now)
-    server = StandbyLinkSession(Side.SERVER, server_secret, hello("127.0.0.3", nonce=b"s" * 16),
-                                now)
+         frame_limit: int = MAX_FRAME) -> tuple[StandbyLinkSession, StandbyLinkSession]:
+    client = StandbyLinkSession(Side.CLIENT, client_secret, CLIENT_HELLO, 0.0,
+                                frame_limit=frame_limit)
+    server = StandbyLinkSession(Side.SERVER, server_secret, SERVER_HELLO, 0.0)
     return client, server
 
 
@@ -65,8 +69,8 @@ def events(session: StandbyLinkSession) -> list[Event]:
     return out
 
 
-def up() -> tuple[StandbyLinkSession, StandbyLinkSession]:
-    client, server = pair()
+def up(frame_limit: int = MAX_FRAME) -> tuple[StandbyLinkSession, StandbyLinkSession]:
+    client, server = pair(frame_limit=frame_limit)
     pump(client, server)
     events(client), events(server)
     return client, server
@@ -79,8 +83,8 @@ def test_both_ends_prove_the_secret_and_learn_each_other() -> None:
     server.receive_data(first, 0.0)
     client.receive_data(server.data_to_send(), 0.0)
     pump(client, server)
-    assert events(client) == [PartnerAuthenticated(server._hello)]
-    assert events(server) == [PartnerAuthenticated(client._hello)]
+    assert events(client) == [PartnerAuthenticated(SERVER_HELLO)]
+    assert events(server) == [PartnerAuthenticated(CLIENT_HELLO)]
     assert client.state is server.state is LinkState.UP
     assert server.partner is not None and server.partner.role is Role.ACTIVE
     assert b"the pair's secret" not in first + server.data_to_send()
@@ -160,10 +164,9 @@ def test_data_before_authentication_closes() -> None:
 
 
 def test_a_change_arrives_whole_and_its_ack_comes_back() -> None:
-    client, server = up()
+    client, server = up(frame_limit=1000)  # several frames
     ops = [StoreOp("users", n, f'{{"uid":{n}}}') for n in range(1, 200)] + [
         StoreOp("sites", None, None)]
-    client._frame_limit = 1000  # several frames
     seq = client.send_change(ops)
     pump(client, server)
     assert events(server) == [ChangeReceived(seq, tuple(ops))]
