@@ -60,6 +60,7 @@ class Store:
         self._depth = 0
         self._ops: list[StoreOp] = []
         self._observers: list[StoreObserver] = []
+        self._record_tables: frozenset[str] | None = None
 
     def _migrate(self, migrations: Sequence[str]) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -139,14 +140,14 @@ class Store:
     # -- changes from elsewhere (the standby partner) ------------------------------------------
     def record_tables(self) -> frozenset[str]:
         """The tables of (k, v) records; apply() and replace() touch no other."""
-        names = [row[0] for row in self.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        out = set()
-        for name in names:
-            columns = [row[1] for row in self.db.execute(f'PRAGMA table_info("{name}")')]
-            if columns == ["k", "v"]:
-                out.add(name)
-        return frozenset(out)
+        if self._record_tables is None:  # the schema is fixed once migrated
+            names = [row[0] for row in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            self._record_tables = frozenset(
+                name for name in names
+                if [row[1] for row in self.db.execute(f'PRAGMA table_info("{name}")')]
+                == ["k", "v"])
+        return self._record_tables
 
     def _check_tables(self, tables: Iterable[str]) -> None:
         known = self.record_tables()

@@ -41,6 +41,9 @@ MAX_TEXT_OCTETS = 255
 """A Hello's texts (type, version, address) and a table name; a Refuse reason is cut to
 MAX_REASON_OCTETS."""
 MAX_REASON_OCTETS = 512
+MAX_BATCH_RECORDS = 1_000_000
+"""Ops of one Change, or rows of one snapshot, an end gathers at most (an OMM holds some 30,000
+records at its limits): a partner that never ends one cannot eat the other's memory."""
 HEARTBEAT_S = 5.0
 """Each end sends a Ping this often once authenticated (A.3 proposal: probe every 5 s)."""
 SILENCE_S = 3 * HEARTBEAT_S
@@ -563,6 +566,7 @@ class StandbyLinkSession:
         self._change_seq: int | None = None
         self._snapshot: dict[str, list[tuple[int | str, str]]] = {}
         self._snapshot_seq: int | None = None
+        self._snapshot_rows = 0
         self._queue(hello)
 
     @property
@@ -683,6 +687,7 @@ class StandbyLinkSession:
                 self.close(f"SNAPSHOT_DONE {message.seq} ends no snapshot")
                 return
             tables, self._snapshot, self._snapshot_seq = self._snapshot, {}, None
+            self._snapshot_rows = 0
             self._events.append(SnapshotReceived(message.seq, tables))
         elif isinstance(message, Ack):
             self._events.append(Acked(message.seq))
@@ -695,6 +700,9 @@ class StandbyLinkSession:
             return
         self._change_seq = change.seq
         self._change.extend(change.ops)
+        if len(self._change) > MAX_BATCH_RECORDS:
+            self.close(f"CHANGE {change.seq} of more than {MAX_BATCH_RECORDS} records")
+            return
         if not change.more:
             ops, self._change, self._change_seq = tuple(self._change), [], None
             self._events.append(ChangeReceived(change.seq, ops))
@@ -705,6 +713,9 @@ class StandbyLinkSession:
             return
         self._snapshot_seq = chunk.seq
         self._snapshot.setdefault(chunk.table, []).extend(chunk.rows)
+        self._snapshot_rows += len(chunk.rows)
+        if self._snapshot_rows > MAX_BATCH_RECORDS:
+            self.close(f"SNAPSHOT {chunk.seq} of more than {MAX_BATCH_RECORDS} records")
 
     # -- time ----------------------------------------------------------------------------------
     def get_timer(self) -> float | None:

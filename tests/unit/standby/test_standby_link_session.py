@@ -4,9 +4,11 @@ virtual time with plain bytes between two sessions."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from omm.standby import link
 from omm.standby.link import (
     HANDSHAKE_S,
     HEARTBEAT_S,
@@ -15,6 +17,7 @@ from omm.standby.link import (
     SILENCE_S,
     Acked,
     Auth,
+    Change,
     ChangeReceived,
     Event,
     Hello,
@@ -195,3 +198,20 @@ def test_any_bytes_after_the_handshake_leave_the_session_up_or_closed(data: byte
     assert server.state in (LinkState.UP, LinkState.CLOSED)
     if server.state is LinkState.CLOSED:
         assert isinstance(events(server)[-1], LinkClosed)
+
+
+def test_a_change_that_never_ends_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(link, "MAX_BATCH_RECORDS", 10)
+    client, server = up()
+    op = StoreOp("users", 1, "{}")
+    server.receive_data(encode(Change(5, (op,) * 6, more=True)), 1.0)
+    assert server.state is LinkState.UP
+    server.receive_data(encode(Change(5, (op,) * 6, more=True)), 1.0)
+    assert "more than 10 records" in server.close_reason
+
+
+def test_interleaved_changes_close_the_link() -> None:
+    client, server = up()
+    op = StoreOp("users", 1, "{}")
+    server.receive_data(encode(Change(5, (op,), more=True)) + encode(Change(6, (op,))), 1.0)
+    assert "CHANGE 6 inside CHANGE 5" in server.close_reason
