@@ -40,6 +40,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+REPLICATED_TABLES: tuple[str, ...] = ("settings", "accounts", "users", "devices", "rfps", "sites")
+"""What the active OMM copies to its standby partner (omm.standby): the configuration, keys
+included. The event log stays each OMM's own: it tells what happened to that machine."""
+
 
 @dataclass
 class OmmLimits:
@@ -101,13 +105,13 @@ class OmmModel:
     """Everything one OMM knows, in memory, written through to its data directory."""
 
     def __init__(self, data_dir: Path, setup: OmmSetup,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, store: Store | None = None) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup
         self.clock = clock
         self.limits = setup.limits
-        self.store = Store(data_dir / "omm.sqlite", MIGRATIONS)
+        self.store = store or Store(data_dir / "omm.sqlite", MIGRATIONS)
         self.vault = Vault.open(data_dir)
         self.keys = AxiKeyPair.load_or_create(data_dir, self.vault)
         self._listeners: list[Callable[[Change], None]] = []
@@ -200,6 +204,15 @@ class OmmModel:
         self.__init__(self.data_dir, setup, self.clock)  # type: ignore[misc]
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         pp_live.forget()
+
+    def reload(self) -> None:
+        """Read every record again from the store, which changed under the model (the standby
+        applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
+        its observers and the start time stay; nothing is announced (a standby serves no
+        clients)."""
+        kept = self._listeners, self.hub, self.pp_live, self.started
+        self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
+        self._listeners, self.hub, self.pp_live, self.started = kept
 
     def close(self) -> None:
         self.store.close()
