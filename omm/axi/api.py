@@ -224,6 +224,18 @@ class AxiApi:
             e = render_log_entry(entry)
             self._queue("EventLog", None, Message("EventEventLogBuffer", e.attrs))
 
+    def _standby_changed(self, change: Change) -> None:
+        from omm.axi.handlers import standby_event
+
+        self._queue("SystemState", None, standby_event(self.model))
+
+    def _health_changed(self, change: Change) -> None:
+        from omm.axi.handlers import health_event
+
+        msg = health_event(self.model, str(change.key))
+        if msg is not None:
+            self._queue("SystemState", None, msg)
+
 
 #: Summary event type (for Subscribe) -> its element and its counters.
 SUMMARY_EVENTS: dict[str, tuple[str, Callable[[AxiApi], dict[str, str]]]] = {
@@ -242,4 +254,6 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "account": AxiApi._account_changed,
     "setting": AxiApi._setting_changed,
     "eventlog": AxiApi._log_changed,
+    "standby": AxiApi._standby_changed,
+    "health": AxiApi._health_changed,
 }

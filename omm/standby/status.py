@@ -66,14 +66,15 @@ class StandbyStatus:
         """Show `view` from now on; `text` (else a sentence made from the view) goes into the
         event log. True if anything AXI shows changed."""
         before, self.view = self.view, view
+        changed = (before.state, before.peer_addr) != (view.state, view.peer_addr)
+        if changed:  # EventStbStateChange first, then the health it implies (A.6)
+            self._notify(Change("standby", None))
         self._health.set(HEALTH_COMPONENT, view.health)
-        if (before.state, before.peer_addr) == (view.state, view.peer_addr):
-            return False
-        peer = f" (peer {view.peer_addr})" if view.peer_addr else ""
-        self._log(LOG_LEVEL[view.state], LOG_SUBSYSTEM,
-                  text or f"Standby state {before.state.value} -> {view.state.value}{peer}")
-        self._notify(Change("standby", None))
-        return True
+        if changed:
+            peer = f" (peer {view.peer_addr})" if view.peer_addr else ""
+            self._log(LOG_LEVEL[view.state], LOG_SUBSYSTEM,
+                      text or f"Standby state {before.state.value} -> {view.state.value}{peer}")
+        return changed
 
     def forget(self) -> None:
         """Back to no standby (a test fixture's reset), without an event-log entry."""

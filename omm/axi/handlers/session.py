@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from omm.access import LoginAttempt, must_change_password
 from omm.axi.args import need_enum, opt_int
-from omm.axi.dispatch import ANY, ROUTES, Ctx, PendingVerification, Verdict, resp, route
+from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
 from sipdect.axi import conventions
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
@@ -24,8 +24,9 @@ KNOWN_VERSIONS = {"Open": "1.0.18", "Ping": "1.0.2", "CreatePPUser": "1.1.11",
                   "GetPPDev": "2.0.0", "SetPP": "2.0.0", "GetPP": "2.0.0",
                   "SetPPUser": "1.1.9", "Subscribe": "3.1.2", "CancelMessage": "1.0.2"}
 
-#: Which permission a subscription needs (axi.md §4.1).
-EVENT_PERMISSION = {"PPState": "Monitoring", "RFPSync": "Monitoring",
+#: Which permission a subscription needs (axi.md §4.1; SystemState: AllCnfRead, which
+#: AllCnfWrite implies, standby-eventmgr.md A.5); any other: "read" as well.
+EVENT_PERMISSION = {"SystemState": READ,"PPState": "Monitoring", "RFPSync": "Monitoring",
                     "MessageSend": "Messaging", "MessageConfirmation": "Messaging",
                     "MessageProgress": "Messaging", "MessageQueueEmpty": "Messaging",
                     "Locating": "Locating", "PositionTrack": "Locating"}
@@ -58,7 +59,8 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
     if account is None:
         _log_failed_login(api, ctx, username)
         # A real OMM still says who it is on a failed login (axi.md §2.2).
-        return Verdict(Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
+        return Verdict(Message("OpenResp", {**api.model.standby.view.attrs(),
+                                            **_version_attrs(api),
                                             "errCode": "EAuth", "info": "login failed"}),
                        api.gatekeeper.limits.failed_login_delay)
     if session.closing:
@@ -77,7 +79,7 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
     attrs = {**_version_attrs(api), "axiClients": str(api.logged_in),
              "minPPSwVersion1": conventions.MIN_PP_SW_VERSIONS[0],
              "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
-             "ommStbState": "None", "ommPlatform": "linux-pc",
+             **m.standby.view.attrs(), "ommPlatform": "linux-pc",
              "uptime": str(int(m.clock() - m.started)),
              "sari": m.settings.value("SARI", "sari", "")}
     children = [Message("publicKey", {"modulus": m.keys.modulus_hex,
@@ -144,7 +146,8 @@ def get_public_key(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetStbState", perm=ANY)
 def get_stb_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    return resp(req, {"ommStbState": "None"})
+    """The standby pair as OpenResp shows it (standby-eventmgr.md A.5)."""
+    return resp(req, api.model.standby.view.attrs())
 
 
 @route("Subscribe", perm=ANY)
