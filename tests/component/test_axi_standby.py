@@ -58,9 +58,11 @@ async def test_a_system_state_subscriber_hears_the_change_and_its_health(
     await axi.subscribe("SystemState")
     set_standby(sipdect_emulator, omm,
                 StandbyView(StbState.NOT_SYNCHRONIZED, PEER, "peer not heard"))
-    event = await axi.next_event("EventStbStateChange")
+    told, event, health = [await axi.next_event() for _ in range(3)]
+    assert (told.name, told.attrs["ommStbState"]) == ("EventStbStateChange", "OK")
+    assert event.name == "EventStbStateChange"  # the state first, then its health
     assert event.attrs == {"ommStbState": "NotSynchronized", "ommStbAddr": PEER}
-    health = await axi.next_event("EventHealthState")
+    assert health.name == "EventHealthState"
     assert health.attrs == {"component": "standby", "severity": "Warning",
                             "reasonCode": "Connection broken", "reason": "peer not heard"}
     assert standby_health(await axi.request("GetHealthState")) == health.attrs
@@ -104,5 +106,26 @@ async def test_system_state_needs_all_cnf_read(omm: OmmHandle, axi: AxiClient,
         assert resp.attrs.get("errCode") == (None if permission == "AllCnfRead" else "EPerm")
         health = await c.request("GetHealthState", check=False)
         assert health.attrs.get("errCode") == (None if permission == "AllCnfRead" else "EPerm")
+    finally:
+        await c.close()
+
+
+async def test_a_new_subscriber_hears_where_the_pair_stands(
+        sipdect_emulator: ThreadedEmulator, omm: OmmHandle, axi: AxiClient) -> None:
+    """After a takeover clients reconnect to the new active OMM: Subscribe tells them the
+    pair's state at once (A.6 item 6), once per subscription, only when a pair exists."""
+    await axi.subscribe("SystemState")  # no standby: nothing to tell
+    set_standby(sipdect_emulator, omm, StandbyView(StbState.NOT_SYNCHRONIZED, PEER))
+    first = await axi.next_event("EventStbStateChange")
+    assert first.attrs["ommStbState"] == "NotSynchronized"  # the change, no None before it
+    c = await AxiClient.connect(omm.host, omm.port)
+    try:
+        await c.login(omm.username, omm.password)
+        await c.subscribe("SystemState")
+        told = await c.next_event("EventStbStateChange")
+        assert told.attrs == {"ommStbState": "NotSynchronized", "ommStbAddr": PEER}
+        await c.subscribe("SystemState")  # already subscribed: not told again
+        set_standby(sipdect_emulator, omm, StandbyView(StbState.OK, PEER))
+        assert (await c.next_event("EventStbStateChange")).attrs["ommStbState"] == "OK"
     finally:
         await c.close()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from omm.access import LoginAttempt, must_change_password
 from omm.axi.args import need_enum, opt_int
 from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
+from omm.standby.conventions import StbState
 from sipdect.axi import conventions
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
@@ -150,6 +151,16 @@ def get_stb_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     return resp(req, api.model.standby.view.attrs())
 
 
+def _tell_standby_state(api: AxiApi, ctx: Ctx) -> None:
+    """A new SystemState subscriber of an OMM in a pair hears where the pair stands at once:
+    after a takeover, clients reconnect to the new active OMM and would otherwise miss the
+    change (standby-eventmgr.md A.6 item 6 [I]). Without a standby there is nothing to say."""
+    from omm.axi.handlers.health import standby_event
+
+    if api.model.standby.view.state is not StbState.NONE:
+        api.queue_to(ctx.session, standby_event(api.model))
+
+
 @route("Subscribe", perm=ANY)
 def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     from omm.axi.api import EXTRA_EVENT_TYPES
@@ -182,6 +193,8 @@ def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         if cmd == "Off":
             subs.pop(event_type, None)
             continue
+        if event_type == "SystemState" and event_type not in subs:
+            _tell_standby_state(api, ctx)
         sub = subs.setdefault(event_type, Subscription(event_type, all_items=False))
         # No filter (or -1 / "*") means every item [A, lenient as axi.md §4.1 advises].
         if not items or any(v in ("-1", "*") for _, v in items):
