@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# -- the OMM-OMM link -----------------------------------------------------------------------
-PROBE_INTERVAL_S = 5.0
-"""How often each OMM tells its peer its role and start time. Not public; the spec's
-proposal [I] A.3 (the replication link sends at this period)."""
-PROBE_MISSES = 3
-"""Probes missed in a row before the peer counts as lost ("sync NOK") [I] A.3."""
-PEER_LOST_S = PROBE_INTERVAL_S * PROBE_MISSES
-"""Silence after which the peer is lost: 15 s, so a takeover completes within the 30 s the
-rolling-update rule waits [I] A.3."""
+from omm.standby.link import HEARTBEAT_S, SILENCE_S
+from sipdect.sip.constants import T1
+
+# -- the OMM-OMM link (its own constants, omm.standby.link, are the one place) ------------------
+PROBE_INTERVAL_S = HEARTBEAT_S
+"""How often each OMM tells its peer it is there: 5 s, the spec's proposal [I] A.3."""
+PEER_LOST_S = SILENCE_S
+"""Silence after which the peer is lost ("sync NOK"): 3 probes, 15 s, so a takeover completes
+within the 30 s the rolling-update rule waits [I] A.3."""
+PROBE_MISSES = round(PEER_LOST_S / PROBE_INTERVAL_S)
+"""Probes missed in a row before the peer counts as lost [I] A.3."""
 STARTUP_WAIT_S = PEER_LOST_S
 """How long a starting OMM listens for its peer before it decides "sync NOK at start-up".
 Decided: the same time that declares a running peer lost, so a start-up never concludes
 faster than a running OMM would."""
 
 # -- the PBX probe (SIP REGISTER of the lowest number plus OPTIONS to the proxy) -----------------
-PBX_PROBE_TIMEOUT_S = 32.0
-"""A probe that has no answer by then failed: SIP Timer F (64 x T1) [I] A.3."""
+PBX_PROBE_TIMEOUT_S = 64 * T1
+"""A probe that has no answer by then failed: SIP Timer F (64 x T1, 32 s) [I] A.3."""
 PBX_RETRY_S = 30.0
 """Unsynchronised Inactive with the PBX unreachable: probe again after this. Decided: the
 manuals say the standby stays inactive, not that it gives up; 30 s is the update rule's
