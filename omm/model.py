@@ -14,12 +14,14 @@ from typing import Any
 
 from omm.access import Accounts, InitialAccount
 from omm.devices import Devices
+from omm.health import Health
 from omm.hub import OmmHub
 from omm.ppstate import PpLiveStates
 from omm.relations import Relations
 from omm.rfps import Rfps
 from omm.settings import Settings
 from omm.sites import Sites
+from omm.standby.status import StandbyStatus
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
 from omm.users import Users
@@ -140,6 +142,10 @@ class OmmModel:
         self.event_log.load([LogEntry(**v) for _, v in self.store.load_json("eventlog")])
         self.event_log.subscribe(self._persist_log_entry)
         self.event_log.subscribe_removals(self._forget_log_entry)
+        self.health = Health(notify)
+        """Each reporting component's severity and reason (GetHealthState)."""
+        self.standby = StandbyStatus(notify, self.log, self.health)
+        """What AXI shows of the standby pair; no standby until the pair's owner says."""
         self.started = clock()
 
     # -- change notices -----------------------------------------------------
@@ -198,12 +204,17 @@ class OmmModel:
                           "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
+        health, standby = self.health, self.standby
         setup = self.setup if accounts is None else OmmSetup(
             self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
         self.store.close()
         self.__init__(self.data_dir, setup, self.clock)  # type: ignore[misc]
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
+        # Live state keeps its objects (their owners hold them) but starts afresh.
+        self.health, self.standby = health, standby
         pp_live.forget()
+        health.forget()
+        standby.forget()
 
     def reload(self) -> None:
         """Read every record again from the store, which changed under the model (the standby

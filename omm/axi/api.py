@@ -43,6 +43,7 @@ class AxiApi:
         self.gatekeeper = Gatekeeper(pre_login)
         """Connections that have not logged in yet: their own quota (not axiClients)."""
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
+        self._direct: list[tuple[AxiServerSession, bytes]] = []
         self._touched: set[AxiServerSession] = set()
         self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
         self._delivery_scheduled = False
@@ -76,6 +77,12 @@ class AxiApi:
         self._summaries_due.add(event_type)
         self._schedule_delivery()
 
+    def queue_to(self, session: AxiServerSession, msg: Message) -> None:
+        """An event for one session only (the state it subscribed to, as it is now); written
+        after the answer of the request being handled, before other queued events."""
+        self._direct.append((session, frame(msg)))
+        self._schedule_delivery()
+
     def _queue(self, event_type: str, item: str | None, msg: Message,
                sync_only: bool = False) -> None:
         self._pending.append((event_type, item, frame(msg), sync_only))
@@ -105,7 +112,13 @@ class AxiApi:
                     name, counters = SUMMARY_EVENTS[event_type]
                     self._pending.append((event_type, None,
                                           frame(Message(name, counters(self))), False))
-        if not self._pending:
+        if self._direct:
+            direct, self._direct = self._direct, []
+            for session, data in direct:
+                if session in self.sessions:
+                    session.send_event_frame(data)
+                    self._touched.add(session)
+        if not self._pending and not self._touched:
             return
         pending, self._pending = self._pending, []
         for event_type, item, data, sync_only in pending:
@@ -224,6 +237,18 @@ class AxiApi:
             e = render_log_entry(entry)
             self._queue("EventLog", None, Message("EventEventLogBuffer", e.attrs))
 
+    def _standby_changed(self, change: Change) -> None:
+        from omm.axi.handlers import standby_event
+
+        self._queue("SystemState", None, standby_event(self.model))
+
+    def _health_changed(self, change: Change) -> None:
+        from omm.axi.handlers import health_event
+
+        msg = health_event(self.model, str(change.key))
+        if msg is not None:
+            self._queue("SystemState", None, msg)
+
 
 #: Summary event type (for Subscribe) -> its element and its counters.
 SUMMARY_EVENTS: dict[str, tuple[str, Callable[[AxiApi], dict[str, str]]]] = {
@@ -242,4 +267,6 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "account": AxiApi._account_changed,
     "setting": AxiApi._setting_changed,
     "eventlog": AxiApi._log_changed,
+    "standby": AxiApi._standby_changed,
+    "health": AxiApi._health_changed,
 }

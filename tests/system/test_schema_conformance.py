@@ -19,6 +19,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from omm.standby.conventions import StbState
+from omm.standby.status import StandbyView
 from sipdect.app.emulator import Emulator, OmmHandle, ThreadedEmulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element
@@ -560,7 +562,8 @@ class Traffic:
                 ("RFPCnf", {"rfpId": -1}), ("RFPState", {"rfpId": -1}), ("SiteCnf", {}),
                 ("AccountCnf", {}), ("DECTSubscriptionMode", {}), ("PPUserSummary", {}),
                 ("PPDevSummary", {}), ("RFPSummary", {}), ("EventLog", {}),
-                ("SystemCnf", {}), ("SiteSummary", {}), ("AccountSummary", {}))])
+                ("SystemCnf", {}), ("SiteSummary", {}), ("AccountSummary", {}),
+                ("SystemState", {}))])
         await self.ok(sync, "Subscribe", children=[
             element("e", {"cmd": "On", "eventType": "PPDevCnf", "ppn": -1}),
             element("e", {"cmd": "On", "eventType": "DECTSubscriptionMode"}),
@@ -590,6 +593,12 @@ class Traffic:
                      "GetEULAConfirm", "GetDECTPagingAreaSize", "GetPPLoginVariant",
                      "GetDECTSubscriptionMode"):
             await self.ok(admin, name)
+        # The standby pair, as its state machine will set it (EventStbStateChange and
+        # EventHealthState go to the watcher).
+        omm.model.standby.update(StandbyView(StbState.DIFFERENT_VERSIONS, "127.0.0.2",
+                                             "this OMM runs 7.1, the peer 8.0"))
+        await self.ok(admin, "GetStbState")
+        await self.ok(admin, "GetHealthState")
         await self.ok(admin, "SetSystemName", {"name": "conformance"})
         await self.ok(admin, "SetDECTAuthCode", {"ac": "1234"})
         await self.fails(admin, "SetDECTAuthCode", {"ac": "12ab"})

@@ -3,11 +3,13 @@
 from omm.axi.handlers import (  # noqa: F401
     accounts,
     directory,
+    health,
     messaging,
     rfps,
     session,
     settings,
 )
+from omm.axi.handlers.health import health_event, standby_event
 from omm.axi.handlers.settings import render_log_entry, setting_event
 
-__all__ = ["render_log_entry", "setting_event"]
+__all__ = ["health_event", "render_log_entry", "setting_event", "standby_event"]

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from omm.access import LoginAttempt, must_change_password
 from omm.axi.args import need_enum, opt_int
-from omm.axi.dispatch import ANY, ROUTES, Ctx, PendingVerification, Verdict, resp, route
+from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
+from omm.standby.conventions import StbState
 from sipdect.axi import conventions
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
@@ -24,8 +25,9 @@ KNOWN_VERSIONS = {"Open": "1.0.18", "Ping": "1.0.2", "CreatePPUser": "1.1.11",
                   "GetPPDev": "2.0.0", "SetPP": "2.0.0", "GetPP": "2.0.0",
                   "SetPPUser": "1.1.9", "Subscribe": "3.1.2", "CancelMessage": "1.0.2"}
 
-#: Which permission a subscription needs (axi.md §4.1).
-EVENT_PERMISSION = {"PPState": "Monitoring", "RFPSync": "Monitoring",
+#: Which permission a subscription needs (axi.md §4.1; SystemState: AllCnfRead, which
+#: AllCnfWrite implies, standby-eventmgr.md A.5); any other: "read" as well.
+EVENT_PERMISSION = {"SystemState": READ,"PPState": "Monitoring", "RFPSync": "Monitoring",
                     "MessageSend": "Messaging", "MessageConfirmation": "Messaging",
                     "MessageProgress": "Messaging", "MessageQueueEmpty": "Messaging",
                     "Locating": "Locating", "PositionTrack": "Locating"}
@@ -58,7 +60,8 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
     if account is None:
         _log_failed_login(api, ctx, username)
         # A real OMM still says who it is on a failed login (axi.md §2.2).
-        return Verdict(Message("OpenResp", {"ommStbState": "None", **_version_attrs(api),
+        return Verdict(Message("OpenResp", {**api.model.standby.view.attrs(),
+                                            **_version_attrs(api),
                                             "errCode": "EAuth", "info": "login failed"}),
                        api.gatekeeper.limits.failed_login_delay)
     if session.closing:
@@ -77,7 +80,7 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
     attrs = {**_version_attrs(api), "axiClients": str(api.logged_in),
              "minPPSwVersion1": conventions.MIN_PP_SW_VERSIONS[0],
              "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
-             "ommStbState": "None", "ommPlatform": "linux-pc",
+             **m.standby.view.attrs(), "ommPlatform": "linux-pc",
              "uptime": str(int(m.clock() - m.started)),
              "sari": m.settings.value("SARI", "sari", "")}
     children = [Message("publicKey", {"modulus": m.keys.modulus_hex,
@@ -144,7 +147,18 @@ def get_public_key(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 
 @route("GetStbState", perm=ANY)
 def get_stb_state(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    return resp(req, {"ommStbState": "None"})
+    """The standby pair as OpenResp shows it (standby-eventmgr.md A.5)."""
+    return resp(req, api.model.standby.view.attrs())
+
+
+def _tell_standby_state(api: AxiApi, ctx: Ctx) -> None:
+    """A new SystemState subscriber of an OMM in a pair hears where the pair stands at once:
+    after a takeover, clients reconnect to the new active OMM and would otherwise miss the
+    change (standby-eventmgr.md A.6 item 6 [I]). Without a standby there is nothing to say."""
+    from omm.axi.handlers.health import standby_event
+
+    if api.model.standby.view.state is not StbState.NONE:
+        api.queue_to(ctx.session, standby_event(api.model))
 
 
 @route("Subscribe", perm=ANY)
@@ -179,6 +193,8 @@ def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         if cmd == "Off":
             subs.pop(event_type, None)
             continue
+        if event_type == "SystemState" and event_type not in subs:
+            _tell_standby_state(api, ctx)
         sub = subs.setdefault(event_type, Subscription(event_type, all_items=False))
         # No filter (or -1 / "*") means every item [A, lenient as axi.md §4.1 advises].
         if not items or any(v in ("-1", "*") for _, v in items):

@@ -1,0 +1,98 @@
+"""Every value the standby pair's behaviour rests on, with where it comes from.
+
+Source tags as in shared/specs/standby-eventmgr.md: [D] vendor documentation, [C] client
+code, [S] real traffic, [I] inference; "decided" marks this emulator's own choice where the
+spec is silent. The state machine (omm.standby.machine) and the AXI surface read them here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from omm.standby.link import HEARTBEAT_S, SILENCE_S
+from sipdect.sip.constants import T1
+
+# -- the OMM-OMM link (its own constants, omm.standby.link, are the one place) ------------------
+PROBE_INTERVAL_S = HEARTBEAT_S
+"""How often each OMM tells its peer it is there: 5 s, the spec's proposal [I] A.3."""
+PEER_LOST_S = SILENCE_S
+"""Silence after which the peer is lost ("sync NOK"): 3 probes, 15 s, so a takeover completes
+within the 30 s the rolling-update rule waits [I] A.3."""
+PROBE_MISSES = round(PEER_LOST_S / PROBE_INTERVAL_S)
+"""Probes missed in a row before the peer counts as lost [I] A.3."""
+STARTUP_WAIT_S = PEER_LOST_S
+"""How long a starting OMM listens for its peer before it decides "sync NOK at start-up".
+Decided: the same time that declares a running peer lost, so a start-up never concludes
+faster than a running OMM would."""
+
+# -- the PBX probe (SIP REGISTER of the lowest number plus OPTIONS to the proxy) -----------------
+PBX_PROBE_TIMEOUT_S = 64 * T1
+"""A probe that has no answer by then failed: SIP Timer F (64 x T1, 32 s) [I] A.3."""
+PBX_RETRY_S = 30.0
+"""Unsynchronised Inactive with the PBX unreachable: probe again after this. Decided: the
+manuals say the standby stays inactive, not that it gives up; 30 s is the update rule's
+period [D] R21 p.150."""
+PBX_RECHECK_S = 60.0
+"""Unsynchronised Active: check the PBX again after this long, since losing it resets the
+OMM (A.2). Decided; long enough that a PBX restart is not a probe storm."""
+
+# -- resets (A.2) -----------------------------------------------------------------------------
+EXIT_YIELD = 45
+"""Exit code of the reset when the OMMs meet again and the peer has been running longer [I]
+A.2 (the public text pairs 45/46 with the two resets illegibly)."""
+EXIT_PBX_UNREACHABLE = 46
+"""Exit code of the reset when an unsynchronised active OMM loses the PBX [I] A.2."""
+
+# -- decisions the table leaves open ---------------------------------------------------------
+MISMATCHED_PEER_ARBITRATES = True
+"""A peer of another type or version still counts as "seen" for who is active (one DECT air
+interface per PARK), but no database crosses (A.5: DifferentOMMTypes/Versions). Decided:
+the spec's split-brain warning says two active OMMs are what the product avoids."""
+START_TIE_BREAK = "lowest IP"
+"""Two OMMs that started at the same instant: the one with the lower address counts as the
+longer-running one. Decided (the manuals name no tie)."""
+
+
+# -- what AXI shows (A.5) -----------------------------------------------------------------------
+class StbState(StrEnum):
+    """AXI OmmStbStateType [D] XSD; meanings from mitel-api OmmStbState [C]."""
+
+    NONE = "None"
+    """No standby configured."""
+    OK = "OK"
+    """The peer is in contact and fits (same type and version)."""
+    NOT_SYNCHRONIZED = "NotSynchronized"
+    """Configured, but the peer is not in contact (start-up, lost, split brain)."""
+    DIFFERENT_TYPES = "DifferentOMMTypes"
+    """The peer runs on another platform (RFP-hosted vs Linux)."""
+    DIFFERENT_VERSIONS = "DifferentOMMVersions"
+    """The peer runs another OMM version."""
+
+
+HEALTH_COMPONENT = "standby"
+"""The health component (XSD ComponentType) the pair reports as [D]."""
+
+REASON_NONE = ""
+"""ReasonType's empty value: nothing wrong [D] XSD."""
+REASON_WRONG_CONFIG = "Wrong standby configuration"
+"""ReasonType for a peer that does not fit [D] XSD; pairing with DifferentOMM* [I] A.5."""
+REASON_CONNECTION_BROKEN = "Connection broken"
+"""ReasonType for a lost peer. Decided: the spec names it as possibly related [I] A.4."""
+
+#: OmmStbState -> (health severity, reasonCode) of the `standby` component [I] A.5. "None"
+#: (no standby) is Idle: the component exists but is not in use (decided).
+STANDBY_HEALTH: dict[StbState, tuple[str, str]] = {
+    StbState.NONE: ("Idle", REASON_NONE),
+    StbState.OK: ("OK", REASON_NONE),
+    StbState.NOT_SYNCHRONIZED: ("Warning", REASON_CONNECTION_BROKEN),
+    StbState.DIFFERENT_TYPES: ("Error", REASON_WRONG_CONFIG),
+    StbState.DIFFERENT_VERSIONS: ("Error", REASON_WRONG_CONFIG),
+}
+
+LOG_SUBSYSTEM = "OMM"
+"""Event-log subsystem of the pair's entries. Decided (the OMM's own start entry uses it)."""
+LOG_LEVEL = {StbState.OK: "GenInfo", StbState.NOT_SYNCHRONIZED: "MinorErr",
+             StbState.DIFFERENT_TYPES: "MajorErr", StbState.DIFFERENT_VERSIONS: "MajorErr",
+             StbState.NONE: "GenInfo"}
+"""Event-log level of a change into each state. Decided: losing the peer is a minor error
+(the pair still serves), a peer that cannot be a standby is a major one."""
