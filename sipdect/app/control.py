@@ -14,6 +14,7 @@ the reason as JSON, never a 500.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -27,6 +28,7 @@ from sim.handset import CallNotPossible, HandsetStateError
 from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
 from sipdect import __version__
+from sipdect.app import watch
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
 from sipdect.app.hosts import PhoneHost
@@ -115,6 +117,23 @@ def _query_flag(request: web.Request, key: str) -> bool:
     return value in TRUE_FLAGS
 
 
+def _int_query(request: web.Request, key: str, default: int) -> int:
+    try:
+        return int(request.query.get(key, default))
+    except ValueError:
+        raise ValueError(f"?{key}= is a whole number") from None
+
+
+def _float_query(request: web.Request, key: str, default: float) -> float:
+    try:
+        value = float(request.query.get(key, default))
+    except ValueError:
+        raise ValueError(f"?{key}= is a number of seconds") from None
+    if value != value:  # NaN
+        raise ValueError(f"?{key}= is a number of seconds")
+    return value
+
+
 def _auto_answer(body: dict[str, Any]) -> float | None:
     """The body's "auto_answer": seconds until the handset answers by itself, null = never."""
     value = body.get("auto_answer")
@@ -160,6 +179,10 @@ class ControlServer:
         r.add_get("/_emu/phones/{name}", self.get_phone)
         r.add_post("/_emu/phones/{name}/{action}", self.phone_action)
         r.add_get("/_emu/phones/{name}/hears", self.phone_hears)
+        r.add_get("/_emu/watch", self.watch)
+        self._watcher: asyncio.Task[None] | None = None
+        self._watched_at = 0.0
+        self._news = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -245,12 +268,48 @@ class ControlServer:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
         if self.runner is not None:
             await self.runner.cleanup()
 
     def endpoint(self) -> dict[str, Any]:
         return {"component": "supervisor", "name": self.system.cfg.name, "protocol": "control",
                 "host": self.host, "port": self.port}
+
+    # -- the timeline (sipdect ctl watch) --------------------------------------------------------
+    async def watch(self, request: web.Request) -> web.Response:
+        """GET /_emu/watch?after=SEQ&wait=S: the timeline's events after SEQ, waiting up to S
+        seconds (at most 30) for one; "last" is the SEQ to ask after next time."""
+        after = _int_query(request, "after", 0)
+        wait = min(max(_float_query(request, "wait", 0.0), 0.0), 30.0)
+        loop = asyncio.get_running_loop()
+        self._watched_at = loop.time()
+        if self._watcher is None or self._watcher.done():
+            self._watcher = loop.create_task(self._poll_timeline())
+        timeline = self.system.timeline
+        deadline = loop.time() + wait
+        while timeline.last_seq <= after and loop.time() < deadline:
+            self._news.clear()
+            try:
+                await asyncio.wait_for(self._news.wait(), deadline - loop.time())
+            except TimeoutError:
+                break
+        return web.json_response({"events": [e.as_dict() for e in timeline.after(after)],
+                                  "last": timeline.last_seq})
+
+    async def _poll_timeline(self) -> None:
+        """Read the system's state while someone watches; wake the waiting requests."""
+        loop = asyncio.get_running_loop()
+        timeline = self.system.timeline
+        seen = timeline.last_seq
+        while loop.time() - self._watched_at < watch.IDLE_S:
+            timeline.observe(watch.snapshot(self.system), loop.time())
+            if timeline.last_seq != seen:
+                seen = timeline.last_seq
+                self._news.set()
+            await asyncio.sleep(watch.POLL_S)
 
     # -- handlers ----------------------------------------------------------------------------
     def _world(self) -> Any:

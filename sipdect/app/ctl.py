@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sipdect.app import ready
+from sipdect.app.watch import line as watch_line
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,10 @@ def main(argv: list[str]) -> int:
     ln.add_argument("action", choices=["cut", "heal"])
     ln.add_argument("a", help="a host's name")
     ln.add_argument("b", help="another host's name")
+    w = sub.add_parser("watch", help="print what the machines do, with each event's time "
+                                     "since the last fault (host kill, link cut, ...)")
+    w.add_argument("--for", dest="seconds", type=float, metavar="SECONDS",
+                   help="stop after this long (default: until Ctrl-C)")
     ph = sub.add_parser("phone", help="a SIP phone: show it, call, answer, reject, hang up")
     ph.add_argument("action", choices=["show", "call", "answer", "reject", "hangup"])
     ph.add_argument("name", help="the phone's host name")
@@ -148,6 +154,8 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     u = locate(args.ready_file, args.url)
     c = args.cmd
+    if c == "watch":
+        return _watch(u, args.seconds)
     if c in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
         out = call(u, "GET", f"/_emu/{c}")
     elif c == "host":
@@ -207,6 +215,24 @@ def main(argv: list[str]) -> int:
     else:
         out = call(u, "POST", f"/_emu/rfps/{ref(args.id)}/power", {"on": args.state == "on"})
     print(json.dumps(out, indent=2))
+    return 0
+
+
+def _watch(target: Target, seconds: float | None) -> int:
+    """Print the timeline as it grows (GET /_emu/watch, long-polled) until `seconds` passed
+    or Ctrl-C."""
+    end = None if seconds is None else time.monotonic() + seconds
+    last = int(call(target, "GET", "/_emu/watch?after=0&wait=0")["last"])
+    print("watching (times are since the last fault; Ctrl-C ends)", flush=True)
+    try:
+        while end is None or time.monotonic() < end:
+            wait = 10.0 if end is None else max(0.0, min(10.0, end - time.monotonic()))
+            out = call(target, "GET", f"/_emu/watch?after={last}&wait={wait:.2f}")
+            for event in out["events"]:
+                print(watch_line(event), flush=True)
+            last = int(out["last"])
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

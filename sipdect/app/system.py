@@ -37,6 +37,7 @@ from sipdect.app.process import (
     write_config_state,
 )
 from sipdect.app.site import Site
+from sipdect.app.watch import Timeline
 from sipdect.net import Endpoint
 from sipdect.sip.message import Transport
 
@@ -93,6 +94,8 @@ class System:
         """The world's air link, when RFP hosts run in processes of their own."""
         self.site = Site(self)
         self.control: Any = None
+        self.timeline = Timeline()
+        """Faults and what followed (sipdect ctl watch)."""
         self.hosts: dict[str, Host] = {}
         workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
         shared = 0
@@ -359,13 +362,18 @@ class System:
             self._more_blocks += blocks
 
     # -- faults --------------------------------------------------------------------------------
+    def _mark(self, text: str) -> None:
+        self.timeline.mark(text, asyncio.get_running_loop().time())
+
     async def stop_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
+        self._mark(f"host {name} stopped")
         await host.stop()
         return host.describe()
 
     async def start_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
+        self._mark(f"host {name} started")
         await host.start()
         if isinstance(host, OmmHost):
             self.trust_certificates()
@@ -373,12 +381,14 @@ class System:
 
     async def kill_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
+        self._mark(f"host {name} killed")
         await host.kill()
         return host.describe()
 
     async def cut_link(self, a: str, b: str) -> dict[str, Any]:
         """Drop all traffic between hosts `a` and `b`, both ways, at their own transports."""
         first, second = self._pair(a, b)
+        self._mark(f"link {a} - {b} cut")
         await first.cut(second.address)
         await second.cut(first.address)
         log.info("link %s - %s cut", a, b)
@@ -386,6 +396,7 @@ class System:
 
     async def heal_link(self, a: str, b: str) -> dict[str, Any]:
         first, second = self._pair(a, b)
+        self._mark(f"link {a} - {b} healed")
         await first.heal(second.address)
         await second.heal(first.address)
         log.info("link %s - %s healed", a, b)

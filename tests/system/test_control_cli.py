@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from test_site import free_port_config
 
-from sipdect.waiting import until_sync
+from sipdect.waiting import scaled, until_sync
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +66,18 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
         assert answer(state)["handsets"]
         rfps = answer(ctl("--ready-file", str(ready), "rfps", cwd=elsewhere))
         assert len(rfps) == 2
+        # A trainer's timeline: the fault, then what the machines did, times since the fault.
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "sipdect.app.cli", "ctl", "watch", "--for",
+             str(scaled(6))], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        assert watcher.stdout is not None and watcher.stdout.readline().startswith("watching")
+        rfp_host = rfps[1]["host"]
+        assert answer(ctl("host", "stop", rfp_host, cwd=tmp_path))["state"] == "stopped"
+        shown, _ = watcher.communicate(timeout=60)
+        assert watcher.returncode == 0
+        assert f"  +0.00s  FAULT host {rfp_host} stopped" in shown.splitlines()
+        assert f"host {rfp_host}: stopped" in shown
         # Without a ready file: one line saying where it looked and what to give.
         lost = ctl("health", cwd=elsewhere)
         assert lost.returncode != 0 and "Traceback" not in lost.stderr

@@ -357,3 +357,25 @@ async def test_a_killed_omm_loses_nothing_it_acknowledged_and_leaves_the_other_w
 
     await until(a_rfps_up, "A's RFPs reconnected to the restarted OMM")
     await all_registered(system, A_HANDSETS)
+
+
+async def test_watch_shows_a_fault_and_what_followed_with_times_since_it(
+        system: System) -> None:
+    last = (await system.control.call("GET", "/watch?after=0&wait=0"))["last"]
+    await system.control.host("A2", "kill")
+    seen: list[dict[str, Any]] = []
+
+    async def followed() -> bool:
+        nonlocal last
+        out = await system.control.call("GET", f"/watch?after={last}&wait=2")
+        seen.extend(out["events"])
+        last = out["last"]
+        return any(e["text"] == "A2: link lost" for e in seen) and any(
+            e["text"] == f"handset {A_HANDSETS[1]}: attached at A1" for e in seen)
+
+    await until(followed, "the timeline to show A2 lost and A's handset on A1")
+    fault = next(e for e in seen if e["fault"])
+    assert fault["text"] == "host A2 killed" and fault["since_fault"] == 0
+    after = [e for e in seen if e["seq"] > fault["seq"]]
+    assert after and all(e["since_fault"] >= 0 for e in after)
+    assert {"host A2: killed", "A2: link lost"} <= {e["text"] for e in after}

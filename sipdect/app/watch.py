@@ -1,0 +1,102 @@
+"""A timeline of what a system's machines do, for a class watching a fault unfold
+(`sipdect ctl watch`, GET /_emu/watch): each fault a trainer causes (host kill, stop, start,
+link cut, heal) is a mark, and every change seen since (a host's state, an RFP's link and
+sync, a handset attaching or searching) is an event with its time since the last mark.
+
+The Timeline is sans-I/O: it is given snapshots (name -> state text) and marks with `now`
+and keeps numbered events; `snapshot(system)` reads one from a running system, whichever
+process its hosts run in. The control API polls only while someone watches.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+KEEP_EVENTS = 1000
+"""Events a timeline keeps (the oldest go first): a watcher that is away longer misses some."""
+POLL_S = 0.25
+"""How often the control API reads a snapshot while someone watches."""
+IDLE_S = 60.0
+"""Polling stops when nobody has asked for this long."""
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: float
+    """Seconds on the timeline's clock (the event loop's)."""
+    since_mark: float | None
+    """Seconds since the last fault mark; None before the first."""
+    text: str
+    mark: bool = False
+    """A fault caused through the control API, not a change seen."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "at": round(self.at, 3),
+                "since_fault": None if self.since_mark is None else round(self.since_mark, 3),
+                "text": self.text, "fault": self.mark}
+
+
+class Timeline:
+    def __init__(self) -> None:
+        self.events: deque[Event] = deque(maxlen=KEEP_EVENTS)
+        self.last_seq = 0
+        self._seen: dict[str, str] | None = None
+        self._mark_at: float | None = None
+
+    def mark(self, text: str, now: float) -> Event:
+        """A fault: later events count their time from here."""
+        self._mark_at = now
+        return self._add(text, now, mark=True)
+
+    def observe(self, states: dict[str, str], now: float) -> list[Event]:
+        """A snapshot: an event for each subject whose state changed, appeared or left (the
+        first snapshot is the baseline and gives none)."""
+        seen, self._seen = self._seen, dict(states)
+        if seen is None:
+            return []
+        out = []
+        for subject, state in states.items():
+            if seen.get(subject) != state:
+                out.append(self._add(f"{subject}: {state}", now))
+        for subject in seen.keys() - states.keys():
+            out.append(self._add(f"{subject}: gone", now))
+        return out
+
+    def after(self, seq: int) -> list[Event]:
+        return [e for e in self.events if e.seq > seq]
+
+    def _add(self, text: str, now: float, *, mark: bool = False) -> Event:
+        self.last_seq += 1
+        since = None if self._mark_at is None else now - self._mark_at
+        event = Event(self.last_seq, now, since, text, mark)
+        self.events.append(event)
+        return event
+
+
+def snapshot(system: Any) -> dict[str, str]:
+    """What a trainer watches, by subject: each host's state ("host NAME"), each RFP's link
+    and sync (its host name), each handset's RFP ("handset IPEI")."""
+    out: dict[str, str] = {}
+    for host in system.hosts.values():
+        out[f"host {host.name}"] = str(host.state)
+    for air_id in list(system.site.rfps):
+        rfp = system.describe_rfp(air_id)
+        out[str(rfp["host"])] = ("connected" if rfp["linked"] else "link lost") + (
+            ", synced" if rfp["syncState"] == "Synced" else "")
+    world = system.site.world
+    if world is not None:
+        for hid in list(world.handsets):
+            h = system.site.describe_handset(hid)
+            out[f"handset {h['ipei']}"] = (f"attached at {h['rfp_host']}" if h.get("tpui")
+                                           and h.get("rfp_host") else "searching")
+    return out
+
+
+def line(event: dict[str, Any]) -> str:
+    """One event as `sipdect ctl watch` prints it: time since the fault, then what."""
+    since = event.get("since_fault")
+    when = "        " if since is None else f"{since:+7.2f}s"
+    return f"{when}  {'FAULT ' if event.get('fault') else ''}{event['text']}"

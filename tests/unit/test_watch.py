@@ -1,0 +1,36 @@
+"""The timeline behind `sipdect ctl watch` (sipdect.app.watch), with plain snapshots."""
+
+from __future__ import annotations
+
+from sipdect.app.watch import Timeline, line
+
+
+def test_the_first_snapshot_is_the_baseline_and_changes_are_events() -> None:
+    timeline = Timeline()
+    assert timeline.observe({"RFP A": "connected, synced", "host A": "running"}, 0.0) == []
+    assert timeline.observe({"RFP A": "connected, synced", "host A": "running"}, 1.0) == []
+    (event,) = timeline.observe({"RFP A": "link lost", "host A": "running"}, 2.0)
+    assert (event.seq, event.text, event.since_mark, event.mark) == (
+        1, "RFP A: link lost", None, False)
+
+
+def test_events_count_their_time_from_the_last_fault() -> None:
+    timeline = Timeline()
+    timeline.observe({"host A": "running", "RFP A": "connected"}, 10.0)
+    mark = timeline.mark("host A killed", 11.0)
+    events = timeline.observe({"host A": "killed", "RFP B": "connected"}, 14.5)
+    assert mark.mark and mark.since_mark == 0.0
+    assert [(e.text, e.since_mark) for e in events] == [
+        ("host A: killed", 3.5), ("RFP B: connected", 3.5), ("RFP A: gone", 3.5)]
+    assert [e.seq for e in timeline.after(1)] == [2, 3, 4]
+    assert timeline.after(timeline.last_seq) == []
+
+
+def test_a_line_shows_the_time_since_the_fault_then_what() -> None:
+    timeline = Timeline()
+    timeline.observe({}, 0.0)
+    fault = timeline.mark("link OMM - RFP A cut", 1.0).as_dict()
+    (seen,) = timeline.observe({"RFP A": "link lost"}, 7.25)
+    assert line(fault) == "  +0.00s  FAULT link OMM - RFP A cut"
+    assert line(seen.as_dict()) == "  +6.25s  RFP A: link lost"
+    assert line({"since_fault": None, "text": "host A: running"}) == "          host A: running"
