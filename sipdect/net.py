@@ -52,6 +52,23 @@ class Endpoint:
                 "host": self.host, "port": self.port}
 
 
+def send_at_once(transport: asyncio.BaseTransport) -> None:
+    """TCP_NODELAY on a stream's socket: each small message (an AXI answer, an air link frame)
+    leaves at once instead of waiting for the previous one's acknowledgement."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def peer_of(transport: asyncio.BaseTransport) -> tuple[str, str] | None:
+    """The connection's peer as ("host:port", "host") for logs and per-source rules; None
+    when the transport does not know it."""
+    peer = transport.get_extra_info("peername")
+    if not peer:
+        return None
+    return f"{peer[0]}:{peer[1]}", str(peer[0])
+
+
 class HostNet:
     """The sockets of one host at `address` (an IPv4 address of the loopback network)."""
 

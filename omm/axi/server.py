@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import ssl
 import time
 
@@ -23,7 +22,7 @@ from sipdect.axi.session import (
     LinkState,
     RequestReceived,
 )
-from sipdect.net import HostNet
+from sipdect.net import HostNet, peer_of, send_at_once
 
 log = logging.getLogger("sipdect.omm.axi")
 
@@ -55,12 +54,10 @@ class AxiConnection(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        peer = transport.get_extra_info("peername")
-        if peer:
-            self.peer, self.source = f"{peer[0]}:{peer[1]}", str(peer[0])
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = peer_of(transport)
+        if peer is not None:
+            self.peer, self.source = peer
+        send_at_once(transport)
         gatekeeper = self.api.gatekeeper
         limit = self.api.model.limits.axi_clients
         if self.api.logged_in >= limit:

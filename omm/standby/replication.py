@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +36,7 @@ from omm.standby.link import (
     StandbyLinkError,
     StandbyLinkSession,
 )
-from sipdect.net import HostNet
+from sipdect.net import HostNet, peer_of, send_at_once
 from sipdect.store import Store, StoreError, StoreOp
 
 log = logging.getLogger("sipdect.omm.standby")
@@ -134,12 +133,10 @@ class PartnerLink(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        peer = transport.get_extra_info("peername")
-        if peer:
-            self.peer = f"{peer[0]}:{peer[1]}"
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = peer_of(transport)
+        if peer is not None:
+            self.peer = peer[0]
+        send_at_once(transport)
         self.member.links.add(self)
         self._process()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from sim.air import (
     frame_numbers,
 )
 from sim.airlink.codec import HEARTBEAT_S, MAX_UNSENT, SILENCE_S, Hello, SiteState, encode
+from sim.airlink.edge import rearm
 from sim.airlink.session import (
     AirLinkClientSession,
     ClientEvent,
@@ -45,6 +45,7 @@ from sim.airlink.session import (
     Welcomed,
 )
 from sim.primitives import AirConnect, AirPrimitive, AirRelease
+from sipdect.net import send_at_once
 
 log = logging.getLogger("sipdect.sim.airlink")
 
@@ -290,9 +291,7 @@ class _AirLinkProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        send_at_once(transport)
         a = self.air
         self.session = AirLinkClientSession(a.hello(self.loop.time()), heartbeat=a.heartbeat,
                                             silence=a.silence)
@@ -364,17 +363,8 @@ class _AirLinkProtocol(asyncio.Protocol):
             self.finished.set_result(self.session.close_reason if self.session else "closed")
 
     def _arm_timer(self) -> None:
-        # Re-armed only when the deadline comes earlier (the first ping after the Welcome):
-        # a later one is re-checked when the timer fires.
         assert self.session is not None
-        deadline = self.session.get_timer()
-        if self._timer is not None:
-            if deadline is not None and deadline >= self._timer.when():
-                return
-            self._timer.cancel()
-            self._timer = None
-        if deadline is not None:
-            self._timer = self.loop.call_at(deadline, self._on_timer)
+        self._timer = rearm(self.loop, self._timer, self.session.get_timer(), self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None

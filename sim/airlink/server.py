@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from contextlib import AbstractContextManager
 
 from sim.air import Air
 from sim.airlink.codec import MAX_UNSENT, SILENCE_S, SyncUpdate
+from sim.airlink.edge import rearm
 from sim.airlink.session import (
     AirLinkServerSession,
     HelloReceived,
@@ -25,6 +25,7 @@ from sim.airlink.session import (
     SiteChanged,
 )
 from sim.primitives import AirPrimitive
+from sipdect.net import peer_of, send_at_once
 
 log = logging.getLogger("sipdect.sim.airlink")
 
@@ -161,12 +162,10 @@ class _RemoteRfp(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        peer = transport.get_extra_info("peername")
-        if peer:
-            self.peer = f"{peer[0]}:{peer[1]}"
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = peer_of(transport)
+        if peer is not None:
+            self.peer = peer[0]
+        send_at_once(transport)
         self.server._links.add(self)
         self._arm_timer()
 
@@ -248,16 +247,7 @@ class _RemoteRfp(asyncio.Protocol):
 
     # -- timer ---------------------------------------------------------------------------------
     def _arm_timer(self) -> None:
-        # One timer, re-armed only when the deadline comes earlier (the silence deadline
-        # after the Hello): a later one (each frame moves it) is re-checked when it fires.
-        deadline = self.session.get_timer()
-        if self._timer is not None:
-            if deadline is not None and deadline >= self._timer.when():
-                return
-            self._timer.cancel()
-            self._timer = None
-        if deadline is not None:
-            self._timer = self.loop.call_at(deadline, self._on_timer)
+        self._timer = rearm(self.loop, self._timer, self.session.get_timer(), self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
