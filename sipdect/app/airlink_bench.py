@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import platform
@@ -219,54 +218,15 @@ async def _calls(n_calls: int, window_s: float, way: str) -> dict[str, Any]:
 async def _measure(system: Any, world: Any, n_calls: int, window_s: float,
                    t0: float, rfp_pids: list[int]) -> dict[str, Any]:
     """Once every handset registered: dial, wait for every call, count voice frames."""
-    loop = asyncio.get_running_loop()
-    out: dict[str, Any] = {}
-    ids = sorted(world.handsets)
-    numbers = {hid: cb._number(i) for i, hid in enumerate(ids)}
-    server = system.pbx.running
-
-    def ready() -> bool:
-        return all(e.handset.subscription is not None and e.handset.subscription.tpui is not None
-                   for e in world.handsets.values()) and all(
-            server.registered(n) for n in numbers.values())
-
-    if not await cb._wait(ready, cb.CALLS_SETUP_DEADLINE_S):
-        return {"error": "the handsets did not all register in time"}
-    out["site_ready_s"] = round(loop.time() - t0, 1)
-    callers, callees = ids[0::2], ids[1::2]
-    for callee in callees:
-        world.get(callee).handset.auto_answer = 0.0
-    t1 = loop.time()
-    for caller, callee in zip(callers, callees, strict=True):
-        world.get(caller).handset.dial(numbers[callee], world.now())
-        world.pump(caller)
-        await asyncio.sleep(cb.CALL_SPACING_S)
-
-    def connected() -> int:
-        return sum(1 for hid in ids if world.get(hid).handset.call_state.value == "connected")
-
-    if not await cb._wait(lambda: connected() == len(ids), cb.CALLS_SETUP_DEADLINE_S):
-        out["error"] = f"only {connected()} of {len(ids)} handsets connected"
-    out["calls_setup_s"] = round(loop.time() - t1, 1)
-    gc.freeze()
-    await asyncio.sleep(cb.SETTLE_S)
-    before = {hid: cb._voice(world, hid) for hid in ids}
-    rfps0 = sum(_child_cpu(pid) for pid in rfp_pids)
-    cpu0, w0 = time.process_time(), loop.time()
-    await asyncio.sleep(window_s)
-    cpu1, w1 = time.process_time(), loop.time()
-    rfps1 = sum(_child_cpu(pid) for pid in rfp_pids)
-    after = {hid: cb._voice(world, hid) for hid in ids}
-    expected = round((w1 - w0) * 100) * len(ids)
-    got = {k: sum(after[h][k] - before[h][k] for h in ids)
-           for k in ("received", "missing", "late", "undecodable")}
-    out.update(window_s=round(w1 - w0, 2), frames_expected=expected, **got,
-               world_cpu_share=round((cpu1 - cpu0) / (w1 - w0), 2),
-               rfp_processes_cpu_share=round((rfps1 - rfps0) / (w1 - w0), 2),
-               load_avg_1m=round(os.getloadavg()[0], 2))
-    out["lost_or_late_pct"] = round(
-        100.0 * max(0, expected - got["received"] + got["late"]) / max(1, expected), 2)
-    out["connected_at_end"] = connected() // 2
+    out, ids = await cb.place_calls(system, world, t0)
+    if "site_ready_s" not in out:
+        return out
+    measured = await cb.voice_window(world, ids, window_s,
+                                     lambda: sum(_child_cpu(pid) for pid in rfp_pids))
+    out.update(measured)
+    out["world_cpu_share"] = out.pop("cpu_share")
+    out["rfp_processes_cpu_share"] = out.pop("other_cpu_share")
+    out["load_avg_1m"] = round(os.getloadavg()[0], 2)
     return out
 
 

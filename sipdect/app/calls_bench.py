@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -253,56 +253,80 @@ async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
             omm.model.sites.update(1, {"srtp": "Only"})
             world = system.site.world
             assert world is not None
-            loop = asyncio.get_running_loop()
-            t0 = loop.time()
-            ids = sorted(world.handsets)
-            numbers = {hid: _number(i) for i, hid in enumerate(ids)}
-            server = system.pbx.running
-
-            def ready() -> bool:
-                return all(e.handset.subscription is not None
-                           and e.handset.subscription.tpui is not None
-                           for e in world.handsets.values()) and all(
-                    server.registered(n) for n in numbers.values())
-
-            if not await _wait(ready, CALLS_SETUP_DEADLINE_S):
-                return {**out, "error": "the handsets did not all register in time"}
-            out["site_ready_s"] = round(loop.time() - t0, 1)
-            callers, callees = ids[0::2], ids[1::2]
-            for callee in callees:
-                world.get(callee).handset.auto_answer = 0.0
-            t1 = loop.time()
-            for caller, callee in zip(callers, callees, strict=True):
-                world.get(caller).handset.dial(numbers[callee], world.now())
-                world.pump(caller)
-                await asyncio.sleep(CALL_SPACING_S)
-
-            def connected() -> int:
-                return sum(1 for hid in ids
-                           if world.get(hid).handset.call_state.value == "connected")
-
-            if not await _wait(lambda: connected() == len(ids), CALLS_SETUP_DEADLINE_S):
-                out["error"] = f"only {connected()} of {len(ids)} handsets connected"
-            out["calls_setup_s"] = round(loop.time() - t1, 1)
+            t0 = asyncio.get_running_loop().time()
+            placed, ids = await place_calls(system, world, t0)
+            out.update(placed)
+            if "site_ready_s" not in placed:
+                return out
             out["srtp_calls"] = sum(1 for c in omm.media.calls.values() if c.srtp is not None)
             out["dsc_ciphered_handsets"] = sum(
                 1 for hid in ids if world.get(hid).handset.cipher_key is not None)
-            gc.freeze()  # as `sipdect up` does once it runs (cli._run)
-            await asyncio.sleep(SETTLE_S)
-            before = {hid: _voice(world, hid) for hid in ids}
-            cpu0, w0 = time.process_time(), loop.time()
-            await asyncio.sleep(window_s)
-            cpu1, w1 = time.process_time(), loop.time()
-            after = {hid: _voice(world, hid) for hid in ids}
-            expected = round((w1 - w0) * 100) * len(ids)
-            got = {k: sum(after[h][k] - before[h][k] for h in ids)
-                   for k in ("received", "missing", "late", "undecodable")}
-            out.update(window_s=round(w1 - w0, 2), frames_expected=expected, **got,
-                       cpu_share=round((cpu1 - cpu0) / (w1 - w0), 2))
-            out["lost_or_late_pct"] = round(
-                100.0 * max(0, expected - got["received"] + got["late"]) / max(1, expected), 2)
-            out["connected_at_end"] = connected() // 2
+            measured = await voice_window(world, ids, window_s)
+            del measured["other_cpu_share"]
+            out.update(measured)
     return out
+
+
+async def place_calls(system: Any, world: Any, t0: float) -> tuple[dict[str, Any], list[int]]:
+    """Once every handset holds its location registration and every user is registered at
+    the call server, each handset of a pair calls the next (which answers at once) and all
+    connect: site_ready_s (since t0) and calls_setup_s, or the error, and the handsets' ids."""
+    loop = asyncio.get_running_loop()
+    out: dict[str, Any] = {}
+    ids = sorted(world.handsets)
+    numbers = {hid: _number(i) for i, hid in enumerate(ids)}
+    server = system.pbx.running
+
+    def ready() -> bool:
+        return all(e.handset.subscription is not None and e.handset.subscription.tpui is not None
+                   for e in world.handsets.values()) and all(
+            server.registered(n) for n in numbers.values())
+
+    if not await _wait(ready, CALLS_SETUP_DEADLINE_S):
+        return {"error": "the handsets did not all register in time"}, ids
+    out["site_ready_s"] = round(loop.time() - t0, 1)
+    callers, callees = ids[0::2], ids[1::2]
+    for callee in callees:
+        world.get(callee).handset.auto_answer = 0.0
+    t1 = loop.time()
+    for caller, callee in zip(callers, callees, strict=True):
+        world.get(caller).handset.dial(numbers[callee], world.now())
+        world.pump(caller)
+        await asyncio.sleep(CALL_SPACING_S)
+    if not await _wait(lambda: _connected(world, ids) == len(ids), CALLS_SETUP_DEADLINE_S):
+        out["error"] = f"only {_connected(world, ids)} of {len(ids)} handsets connected"
+    out["calls_setup_s"] = round(loop.time() - t1, 1)
+    return out, ids
+
+
+def _connected(world: Any, ids: list[int]) -> int:
+    return sum(1 for hid in ids if world.get(hid).handset.call_state.value == "connected")
+
+
+async def voice_window(world: Any, ids: list[int], window_s: float,
+                       other_cpu_s: Callable[[], float] = lambda: 0.0) -> dict[str, Any]:
+    """The voice frames the handsets of `ids` received in window_s seconds of their calls
+    against the 100 a second each expects, and the CPU share this process (and, through
+    other_cpu_s, other processes) took meanwhile."""
+    loop = asyncio.get_running_loop()
+    gc.freeze()  # as `sipdect up` does once it runs (cli._run)
+    await asyncio.sleep(SETTLE_S)
+    before = {hid: _voice(world, hid) for hid in ids}
+    other0 = other_cpu_s()
+    cpu0, w0 = time.process_time(), loop.time()
+    await asyncio.sleep(window_s)
+    cpu1, w1 = time.process_time(), loop.time()
+    other1 = other_cpu_s()
+    after = {hid: _voice(world, hid) for hid in ids}
+    expected = round((w1 - w0) * 100) * len(ids)
+    got = {k: sum(after[h][k] - before[h][k] for h in ids)
+           for k in ("received", "missing", "late", "undecodable")}
+    return {"window_s": round(w1 - w0, 2), "frames_expected": expected, **got,
+            "cpu_share": round((cpu1 - cpu0) / (w1 - w0), 2),
+            "other_cpu_share": round((other1 - other0) / (w1 - w0), 2),
+            "lost_or_late_pct": round(
+                100.0 * max(0, expected - got["received"] + got["late"]) / max(1, expected), 2),
+            "connected_at_end": _connected(world, ids) // 2}
 
 
 def _voice(world: Any, hid: int) -> dict[str, int]:
