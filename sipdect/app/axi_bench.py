@@ -14,7 +14,6 @@ import os
 import platform
 import random
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from lxml import etree
 from sipdect.axi import conventions
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element, render
+from sipdect.net import send_at_once
 
 #: Concurrent clients of each measurement; each has one request in flight.
 CONCURRENCY = (1, 32)
@@ -76,9 +76,7 @@ class _CeilingProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        send_at_once(transport)
 
     def data_received(self, data: bytes) -> None:
         assert self._transport is not None
