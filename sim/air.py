@@ -428,7 +428,7 @@ class Air:
                                    key=_strongest_first)
             if i < len(found) and found[i][1] == rfp_id:
                 del found[i]
-        for other in itertools.chain(self.rfps, self._heard):
+        for other in self.rfps:  # every list of _heard belongs to an RFP on the air
             self._pair_rssi.pop(_pair(rfp_id, other), None)
 
     def _hear_new(self, rfp_id: int) -> None:
