@@ -88,10 +88,14 @@ def snapshot(system: Any) -> dict[str, str]:
             ", synced" if rfp["syncState"] == "Synced" else "")
     world = system.site.world
     if world is not None:
-        for hid in list(world.handsets):
-            h = system.site.describe_handset(hid)
-            out[f"handset {h['ipei']}"] = (f"attached at {h['rfp_host']}" if h.get("tpui")
-                                           and h.get("rfp_host") else "searching")
+        # From the handsets themselves: describe_handset would describe their RFP again.
+        for entry in list(world.handsets.values()):
+            handset = entry.handset
+            sub = handset.subscription
+            rfp = system.site.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
+            attached = sub is not None and sub.tpui is not None
+            out[f"handset {handset.ipei}"] = (f"attached at {rfp.name}" if rfp is not None
+                                              and attached else "searching")
     return out
 
 
