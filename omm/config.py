@@ -21,6 +21,31 @@ class AccountConfig:
 
 
 @dataclass
+class StandbyConfig:
+    """This OMM as one of a standby pair (standby-eventmgr.md Part A; docs/architecture.md
+    "Standby pair"): where its partner is, the secret both prove, the pair's timers."""
+
+    partner: str
+    """The other OMM's address (DHCP option 43: ommip1/ommip2)."""
+    secret: str
+    """Shared by both OMMs: the standby link's HMAC key; the vault key of the pair's
+    database (sealed UAKs, RFP link keys, user secrets) is derived from it."""
+    port: int = 16330
+    """The partner's standby link listener (omm.standby.link.PORT), at both addresses."""
+    heartbeat: float = 5.0
+    """Ping period on the standby link (omm.standby.link.HEARTBEAT_S)."""
+    silence: float = 15.0
+    """The partner is lost after this long without a frame (omm.standby.link.SILENCE_S)."""
+    pbx_timeout: float = 32.0
+    """A PBX probe without an answer fails after this (conventions.PBX_PROBE_TIMEOUT_S)."""
+    omm_type: str = ""
+    """What this OMM says it runs on ("": conventions.OMM_TYPE); another type than the
+    partner's is DifferentOMMTypes."""
+    version: str = ""
+    """What version it says it runs ("": the AXI ommVersion); another is DifferentOMMVersions."""
+
+
+@dataclass
 class OmmConfig:
     name: str = "OMM"
     host: str = "127.0.0.1"
@@ -40,3 +65,4 @@ class OmmConfig:
     rtp_port_base: int = 16320  # first RTP port of the RFPs' media (omm.media default)
     park: str = ""  # the installation's PARK (its licence's); "": dect.conventions.DEFAULT_PARK
     rfp_heartbeat: int = 15  # SYS_HEARTBEAT_INTERVAL told to the RFPs, s; 3 missed = lost
+    standby: StandbyConfig | None = None  # one of a standby pair; None: a single OMM

@@ -67,6 +67,9 @@ class OmmSetup:
     accounts: list[InitialAccount] = field(default_factory=list)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits: OmmLimits = field(default_factory=OmmLimits)
+    vault_key: bytes | None = None
+    """The key secrets are sealed with; None: the installation's own (vault.key, made at the
+    first start). A standby pair's two OMMs share one, so each opens what the other sealed."""
 
 
 #: Factory settings of a new installation (seed 000 defaults where it has one).
@@ -114,7 +117,7 @@ class OmmModel:
         self.clock = clock
         self.limits = setup.limits
         self.store = store or Store(data_dir / "omm.sqlite", MIGRATIONS)
-        self.vault = Vault.open(data_dir)
+        self.vault = Vault.open(data_dir, setup.vault_key)
         self.keys = AxiKeyPair.load_or_create(data_dir, self.vault)
         self._listeners: list[Callable[[Change], None]] = []
         self.hub = OmmHub()
@@ -219,11 +222,13 @@ class OmmModel:
     def reload(self) -> None:
         """Read every record again from the store, which changed under the model (the standby
         applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
-        its observers and the start time stay; nothing is announced (a standby serves no
-        clients)."""
-        kept = self._listeners, self.hub, self.pp_live, self.started
+        its observers, the start time, the event log (not replicated), health and standby
+        status stay; nothing is announced (a standby serves no clients)."""
+        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+                self.health, self.standby)
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
-        self._listeners, self.hub, self.pp_live, self.started = kept
+        (self._listeners, self.hub, self.pp_live, self.started, self.event_log, self.health,
+         self.standby) = kept
 
     def close(self) -> None:
         self.store.close()

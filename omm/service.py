@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,11 @@ from omm.rfplink.fixedpart import FixedPartLink
 from omm.rfplink.server import RfpLinkServer
 from omm.sip import Registrations
 from omm.sip.calls import CallControl
+from omm.standby import conventions as standby_conventions
+from omm.standby.pair import StandbyPair, pair_vault_key
 from omm.tables import Change
 from sipdect import tls
+from sipdect.axi.conventions import OMM_VERSION
 from sipdect.link.messages import TypedMessage
 from sipdect.net import Endpoint, HostNet
 from sipdect.ops.syslog import SyslogSender
@@ -48,8 +52,9 @@ class OmmService:
         self.net = net or HostNet(cfg.name, cfg.host)
         self._port_of = port_of or (lambda p: p)
         limits = OmmLimits(axi_clients=cfg.axi_clients)
+        vault_key = pair_vault_key(cfg.standby.secret) if cfg.standby is not None else None
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
-                                                 self._settings(), limits))
+                                                 self._settings(), limits, vault_key))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
@@ -76,6 +81,16 @@ class OmmService:
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
         self.journal = Journal(self.model)
+        # One of a standby pair: serves nothing until its pair's machine makes it active.
+        self.pair: StandbyPair | None = None
+        self.serving = False
+        """AXI, the RFP link and SIP are up (always for a single OMM; the active of a pair)."""
+        self._serve_started = False
+        self.on_reset: Callable[[int], None] | None = None
+        """Restarts this OMM when its pair resets it (A.2; the host that runs it sets it)."""
+        self.served_apart = False
+        """This OMM restarted after yielding to its longer-running partner (exit code 45)."""
+        self._reload: asyncio.TimerHandle | None = None
 
     def _settings(self) -> dict[str, dict[str, Any]]:
         """The configured settings, with the PARK the installation was given (its licence's,
@@ -113,7 +128,29 @@ class OmmService:
         return tls.server_context(*self._cert_pair, self.cfg.tls_level)
 
     async def start(self) -> None:
+        """Boot: a single OMM serves at once; one of a pair looks for its partner first and
+        serves when its pair's state machine makes it active."""
         self.net.revive()  # a host started again after a kill
+        standby = self.cfg.standby
+        if standby is None:
+            await self._serve()
+            self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
+            return
+        self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator), "
+                       f"one of a standby pair with {standby.partner}")
+        self.pair = StandbyPair(
+            standby, self, store=self.model.store, address=self.net.address, net=self.net,
+            server_tls=self.tls_context(), status=self.model.standby, event_log=self.model.log,
+            omm_type=standby.omm_type or standby_conventions.OMM_TYPE,
+            version=standby.version or OMM_VERSION, served_apart=self.served_apart)
+        self.api.barrier = self.pair.flushed
+        await self.pair.start()
+        self.endpoints.append(Endpoint("omm", self.cfg.name, "standby", self.net.address,
+                                       standby.port))
+
+    async def _serve(self) -> None:
+        """AXI, the RFP link server, the fixed part and the SIP user agent."""
+        self._serve_started = True
         host = self.net.address
         ctx = self.tls_context()
         plain = await serve(self.api, host, self._port_of(self.cfg.axi_port), net=self.net)
@@ -137,7 +174,52 @@ class OmmService:
         for transport, peer in self.sip.locals.items():
             self.endpoints.append(Endpoint("omm", self.cfg.name, f"sip-{transport.value.lower()}",
                                            peer.host, peer.port))
-        self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
+        self.serving = True
+
+    # -- the standby pair's requests (omm.standby.pair.PairOwner) --------------------------------
+    async def become_active(self) -> None:
+        """The pair made this OMM active: read what the partner sent, then serve."""
+        if self._serve_started:
+            return
+        if self._reload is not None:
+            self._reload.cancel()
+            self._reload = None
+            self.model.reload()
+        await self._serve()
+        self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' is the active OMM of its pair")
+
+    def partner_applied(self) -> None:
+        """The partner's changes are in the store: the model reads them (soon, once for a
+        burst of changes; at once when this OMM becomes active)."""
+        if self._reload is None:
+            self._reload = asyncio.get_running_loop().call_later(
+                standby_conventions.RELOAD_DELAY_S, self._reload_model)
+
+    def _reload_model(self) -> None:
+        self._reload = None
+        self.model.reload()
+
+    def reset_omm(self, exit_code: int) -> None:
+        """A.2's reset: the host restarts the OMM (on_reset), else it stops."""
+        self.model.log("MajorErr", "OMM", f"OMM reset (exit code {exit_code})")
+        log.warning("OMM %s: reset with exit code %d", self.cfg.name, exit_code)
+        if self.on_reset is not None:
+            self.on_reset(exit_code)
+        else:
+            task = asyncio.get_running_loop().create_task(self.stop())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def probe_pbx(self, timeout: float) -> bool:
+        """Is the call server reachable: REGISTER of the user with the lowest number and
+        OPTIONS to the proxy, from this OMM's address; any answer counts (A.2)."""
+        from omm.standby.probe import probe_pbx, target_of
+
+        outcome = await probe_pbx(target_of(self.model, self.net.address), net=self.net,
+                                  timeout=timeout)
+        self.model.log("GenInfo" if outcome.reachable else "MinorErr", "OMM",
+                       f"Standby: PBX probe: {outcome}")
+        return bool(outcome.reachable)
 
     def _sip_pp_state(self, ppn: int, values: dict[str, str]) -> None:
         self.model.hub.publish(SipRegistration(ppn, values))
@@ -224,15 +306,24 @@ class OmmService:
     async def _teardown(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
-        await self.sip.stop()
-        for server in self.servers:
-            server.close()
-        for link in list(self.api.sessions.values()):
-            link.abort("OMM shutting down")
-        await self.rfp_link.stop()
-        self.dect_link.detach()
-        for server in self.servers:
-            await server.wait_closed()
+        if self._reload is not None:
+            self._reload.cancel()
+            self._reload = None
+        if self.pair is not None:
+            self.pair.close()
+        if self._serve_started:
+            await self.sip.stop()
+            for server in self.servers:
+                server.close()
+            for link in list(self.api.sessions.values()):
+                link.abort("OMM shutting down")
+            await self.rfp_link.stop()
+            self.dect_link.detach()
+            for server in self.servers:
+                await server.wait_closed()
+            self.serving = self._serve_started = False
         if self._syslog is not None:
             self._syslog.close()
+        for task in list(self._tasks):
+            task.cancel()
         self.model.close()

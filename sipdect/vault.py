@@ -77,13 +77,22 @@ class Vault:
         self._aead = AESGCM(key)
 
     @classmethod
-    def open(cls, directory: Path) -> Vault:
-        """Load `directory/vault.key`, creating it (32 random bytes, mode 0600) if missing."""
+    def open(cls, directory: Path, given: bytes | None = None) -> Vault:
+        """Load `directory/vault.key`, creating it (32 random bytes, mode 0600) if missing.
+        `given`: the key this installation must use (a standby pair's shared one): written
+        there if missing; VaultError if the directory holds another (what it sealed would not
+        open with this one)."""
         path = directory / VAULT_KEY_FILE
         if not path.exists():
             directory.mkdir(parents=True, exist_ok=True)
-            _write_new(path, secrets.token_bytes(VAULT_KEY_LEN))
+            _write_new(path, given or secrets.token_bytes(VAULT_KEY_LEN))
         key = path.read_bytes()
+        if given is not None and key != given:
+            raise VaultError(
+                f"{path} holds another key than the one this installation must use (a standby "
+                "pair's, derived from its secret): the data directory belongs to another "
+                "installation or pair secret; give the secret it was made with, or start this "
+                "OMM on an empty data directory (its partner sends it the database)")
         if len(key) != VAULT_KEY_LEN:
             raise VaultError(
                 f"{path} holds {len(key)} bytes instead of {VAULT_KEY_LEN}: restore it from "

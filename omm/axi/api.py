@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from omm.axi import handlers  # noqa: F401  (registers the request handlers)
@@ -48,7 +48,15 @@ class AxiApi:
         self.dect: Any = None  # the DectBridge once the OMM runs its DECT fixed part
         self._delivery_scheduled = False
         self._summaries_due: set[str] = set()
+        self.barrier: Callable[[], Awaitable[None] | None] | None = None
+        """One of a standby pair: what is outstanding until every committed change is on
+        the partner (omm.standby.pair.StandbyPair.flushed); answers and events wait for it."""
+        self._delivery_held = False
         model.add_listener(self._on_change)
+
+    def _release_delivery(self, _: Any) -> None:
+        self._delivery_held = False
+        self.deliver()
 
     # -- sessions -------------------------------------------------------------
     def attach(self, session: AxiServerSession, link: Link) -> None:
@@ -103,8 +111,20 @@ class AxiApi:
         self._delivery_scheduled = False
         self.deliver()
 
+    def replicating(self) -> Awaitable[None] | None:
+        """What an answer must wait for: the changes committed so far reaching the standby
+        partner (None: nothing outstanding, or no pair)."""
+        return self.barrier() if self.barrier is not None else None
+
     def deliver(self) -> None:
-        """Hand queued events to subscribed sessions and flush everyone who got output."""
+        """Hand queued events to subscribed sessions and flush everyone who got output
+        (once the standby partner has the changes they announce)."""
+        waiting = self.replicating()
+        if waiting is not None:
+            if not self._delivery_held:
+                self._delivery_held = True
+                asyncio.ensure_future(waiting).add_done_callback(self._release_delivery)
+            return
         if self._summaries_due:
             due, self._summaries_due = self._summaries_due, set()
             for event_type in sorted(due):

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Awaitable
 
 from omm.axi.api import AxiApi
 from omm.axi.dispatch import Ctx, PendingVerification, conclude
@@ -88,6 +89,8 @@ class AxiConnection(asyncio.BufferedProtocol):
                 answer = self.api.handle(ctx, event.request)
                 if isinstance(answer, PendingVerification):
                     self._verify(ctx, event.request, answer)
+                elif (waiting := self.api.replicating()) is not None:
+                    self._hold(event.request, answer, waiting)
                 else:  # only an Open logs in, and an Open is always verified first
                     self.session.respond(event.request, answer)
             elif isinstance(event, ConnectionTerminated):
@@ -101,6 +104,15 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.flush()
         self.api.deliver()
         self._arm_timer()
+
+    def _hold(self, request: Message, answer: Message, waiting: Awaitable[None]) -> None:
+        """One of a standby pair: answer once the partner has what this request changed
+        (and read nothing more meanwhile)."""
+        self.session.defer(request)
+        if self.transport is not None:
+            self.transport.pause_reading()
+        asyncio.ensure_future(waiting).add_done_callback(
+            lambda _: self._release(request, answer))
 
     def _verify(self, ctx: Ctx, request: Message, pending: PendingVerification) -> None:
         """Check the password in a worker thread; read nothing more until the answer."""

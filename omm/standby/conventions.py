@@ -96,3 +96,13 @@ LOG_LEVEL = {StbState.OK: "GenInfo", StbState.NOT_SYNCHRONIZED: "MinorErr",
              StbState.NONE: "GenInfo"}
 """Event-log level of a change into each state. Decided: losing the peer is a minor error
 (the pair still serves), a peer that cannot be a standby is a major one."""
+
+# -- the pair at run time (omm.standby.pair) -----------------------------------------------------
+OMM_TYPE = "Linux"
+"""The platform this OMM says it runs on (A.5: RFP-hosted vs Linux server). Decided: the
+emulator is an OMM on a Linux server; a pair's config may claim another to show
+DifferentOMMTypes."""
+RELOAD_DELAY_S = 0.2
+"""A standby reads the records its partner sent this long after a burst of changes (it serves
+nobody meanwhile; becoming active reads them at once). Decided: the copy on disk is what counts
+for the pair; the standby's memory only has to be current when it takes over."""

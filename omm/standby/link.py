@@ -68,6 +68,8 @@ class MessageType(IntEnum):
     """Either end, then it closes: why (Refuse)."""
     PING = 0x04
     PONG = 0x05
+    ROLE = 0x06
+    """Either end, once up, whenever its role changes: the new role u8 (RoleChange)."""
     CHANGE = 0x10
     """The ops of one committed transaction, possibly in several frames (Change)."""
     ACK = 0x11
@@ -140,6 +142,13 @@ class Pong:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleChange:
+    """The sender's role from now on (its Hello told the first one)."""
+
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """Ops of one transaction; `more` says frames of the same seq follow (applied at the last)."""
 
@@ -168,7 +177,8 @@ class SnapshotDone:
     seq: int
 
 
-Message = Hello | Auth | Refuse | Ping | Pong | Change | Ack | Snapshot | SnapshotDone
+Message = (Hello | Auth | Refuse | Ping | Pong | RoleChange | Change | Ack | Snapshot
+           | SnapshotDone)
 
 
 # -- layouts -------------------------------------------------------------------------------------
@@ -250,6 +260,8 @@ def encode(message: Message) -> bytes:
         return _frame(MessageType.PING, b"")
     if isinstance(message, Pong):
         return _frame(MessageType.PONG, b"")
+    if isinstance(message, RoleChange):
+        return _frame(MessageType.ROLE, _U8.pack(int(message.role)))
     if isinstance(message, Change):
         return _frame(MessageType.CHANGE, _U32.pack(_u32(message.seq, "seq"))
                       + _U8.pack(_FLAG_MORE if message.more else 0)
@@ -322,14 +334,18 @@ class _Body:
                 f"{self.what}: {len(self.body) - self.at} octets after the end")
 
 
+def _role(value: int) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise StandbyLinkProtocolError(f"unknown role {value}") from None
+
+
 def _dec_hello(b: _Body) -> Hello:
     magic, version, role, uptime, nonce = b.unpack(_HELLO_FIXED)
     if magic != MAGIC:
         raise StandbyLinkProtocolError("HELLO without the standby link's magic")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise StandbyLinkProtocolError(f"HELLO: unknown role {role}") from None
+    role = _role(role)
     if not uptime >= 0 or uptime == float("inf"):
         raise StandbyLinkProtocolError("HELLO: the uptime is no finite positive number")
     omm_type, sw_version, address = b.text("omm_type"), b.text("sw_version"), b.text("address")
@@ -378,6 +394,7 @@ _DECODERS: dict[int, Callable[[_Body], Message]] = {
     MessageType.REFUSE: _dec_refuse,
     MessageType.PING: lambda b: Ping(),
     MessageType.PONG: lambda b: Pong(),
+    MessageType.ROLE: lambda b: RoleChange(_role(b.u8())),
     MessageType.CHANGE: _dec_change,
     MessageType.ACK: lambda b: Ack(b.u32()),
     MessageType.SNAPSHOT: _dec_snapshot,
@@ -496,6 +513,13 @@ class PartnerAuthenticated:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerRole:
+    """The partner's role changed (RoleChange); `partner_role` holds it from now on."""
+
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeReceived:
     """The partner's transaction, whole: apply it, then ack(seq)."""
 
@@ -527,7 +551,7 @@ class LinkClosed:
     """The partner refused us (a wrong secret, another version)."""
 
 
-Event = PartnerAuthenticated | ChangeReceived | SnapshotReceived | Acked | LinkClosed
+Event = PartnerAuthenticated | PartnerRole | ChangeReceived | SnapshotReceived | Acked | LinkClosed
 
 
 class LinkState(Enum):
@@ -547,6 +571,8 @@ class StandbyLinkSession:
         self.side = side
         self.state = LinkState.HANDSHAKE
         self.partner: Hello | None = None
+        self.partner_role: Role | None = None
+        """The partner's role: its Hello's, then the last RoleChange's."""
         self.close_reason = ""
         self._secret = secret
         self._hello = hello
@@ -572,6 +598,11 @@ class StandbyLinkSession:
     @property
     def closed(self) -> bool:
         return self.state is LinkState.CLOSED
+
+    @property
+    def own_hello(self) -> Hello:
+        """What we told the partner in our Hello."""
+        return self._hello
 
     # -- output --------------------------------------------------------------------------------
     def data_to_send(self) -> bytes:
@@ -606,6 +637,12 @@ class StandbyLinkSession:
         for frame in snapshot_frames(seq, tables, self._frame_limit):
             self._queue(frame)
         return seq
+
+    def send_role(self, role: Role) -> None:
+        """Tell the partner our new role (nothing while the link is not up: the next link's
+        Hello carries it)."""
+        if self.state is LinkState.UP:
+            self._queue(RoleChange(role))
 
     def ack(self, seq: int) -> None:
         """What ChangeReceived/SnapshotReceived carried is applied and committed."""
@@ -660,6 +697,7 @@ class StandbyLinkSession:
                 self.refuse(f"standby link version {message.version}; this OMM speaks {VERSION}")
                 return
             self.partner = message
+            self.partner_role = message.role
             self._queue(Auth(proof(self._secret, self.side, self._hello.nonce, message.nonce)))
         elif isinstance(message, Auth) and self.partner is not None:
             other = Side.SERVER if self.side is Side.CLIENT else Side.CLIENT
@@ -678,6 +716,9 @@ class StandbyLinkSession:
             self._queue(Pong())
         elif isinstance(message, Pong):
             pass
+        elif isinstance(message, RoleChange):
+            self.partner_role = message.role
+            self._events.append(PartnerRole(message.role))
         elif isinstance(message, Change):
             self._on_change(message)
         elif isinstance(message, Snapshot):

@@ -154,8 +154,14 @@ class StandbyMachine:
     """One OMM of a pair, from its start until it resets."""
 
     def __init__(self, now: float, address: str, peer_address: str, omm_type: str,
-                 version: str, started: float | None = None) -> None:
-        """`started`: this OMM's start on the clock both OMMs compare (default `now`)."""
+                 version: str, started: float | None = None, *,
+                 peer_lost: float = cv.PEER_LOST_S,
+                 pbx_timeout: float = cv.PBX_PROBE_TIMEOUT_S) -> None:
+        """`started`: this OMM's start on the clock both OMMs compare (default `now`).
+        `peer_lost` (also the start-up wait, cv.STARTUP_WAIT_S) and `pbx_timeout`: the
+        pair's configured timers."""
+        self.peer_lost = peer_lost
+        self.pbx_timeout = pbx_timeout
         self.address = address
         self.peer_address = peer_address
         self.omm_type = omm_type
@@ -164,7 +170,7 @@ class StandbyMachine:
         self.phase = Phase.START_UP
         self.peer: PeerInfo | None = None
         """What the peer last said while in contact (None: not in contact)."""
-        self._startup_until: float | None = now + cv.STARTUP_WAIT_S
+        self._startup_until: float | None = now + peer_lost
         self._last_heard = now
         self._probe_until: float | None = None
         """A PBX probe is out and fails at this time."""
@@ -186,7 +192,7 @@ class StandbyMachine:
         times = [t for t in (self._startup_until, self._probe_until, self._next_probe)
                  if t is not None]
         if self.peer is not None:
-            times.append(self._last_heard + cv.PEER_LOST_S)
+            times.append(self._last_heard + self.peer_lost)
         return min(times) if times else None
 
     @property
@@ -250,7 +256,7 @@ class StandbyMachine:
             return
         if self._startup_until is not None and now >= self._startup_until:
             self.peer_silent(now)
-        if self.peer is not None and now >= self._last_heard + cv.PEER_LOST_S:
+        if self.peer is not None and now >= self._last_heard + self.peer_lost:
             self.peer_silent(now)
         if self._probe_until is not None and now >= self._probe_until:
             self.pbx_failed(now)
@@ -287,7 +293,7 @@ class StandbyMachine:
         text = f"Standby: {before.value} -> {row.to.value} ({why})"
         for action in row.actions:
             if isinstance(action, StartPbxProbe):
-                self._probe_until = self._now + cv.PBX_PROBE_TIMEOUT_S
+                self._probe_until = self._now + self.pbx_timeout
             if isinstance(action, Reset):
                 text += f", reset with exit code {action.exit_code}"
             if isinstance(action, BecomeActive):
@@ -296,7 +302,7 @@ class StandbyMachine:
         self._actions.extend(row.actions)
 
     def _start_probe(self, now: float) -> None:
-        self._probe_until = now + cv.PBX_PROBE_TIMEOUT_S
+        self._probe_until = now + self.pbx_timeout
         self._actions.append(StartPbxProbe())
 
     def _settle_roles(self) -> None:

@@ -21,8 +21,10 @@ from omm.model import REPLICATED_TABLES
 from omm.standby.link import (
     ACK_TIMEOUT_S,
     HANDSHAKE_S,
+    HEARTBEAT_S,
     NONCE_OCTETS,
     PORT,
+    SILENCE_S,
     SNAPSHOT_TIMEOUT_S,
     Acked,
     ChangeReceived,
@@ -30,6 +32,7 @@ from omm.standby.link import (
     LinkClosed,
     LinkState,
     PartnerAuthenticated,
+    PartnerRole,
     Role,
     Side,
     SnapshotReceived,
@@ -46,7 +49,11 @@ EventLogger = Callable[[str, str, str], object]
 
 OVERWRITTEN_TEXT = ("database overwritten by the standby partner {address}: it has run longer "
                     "({uptime:.0f} s); changes made here while apart are lost")
-"""The event-log line of the OMM whose database a snapshot replaced (A.2 re-merge rule)."""
+"""The event-log line of the OMM whose database a snapshot replaced after it had served on its
+own (A.2 re-merge rule)."""
+RECEIVED_TEXT = "database received from the active partner {address}"
+"""The event-log line of a standby that took its partner's database at the start of a contact
+(nothing of its own was lost: it served nobody)."""
 
 
 class StandbyUnavailable(StandbyLinkError):
@@ -61,7 +68,9 @@ class PairMember:
                  address: str, role: Role = Role.STARTING, started: float | None = None,
                  tables: Sequence[str] = REPLICATED_TABLES,
                  on_applied: Callable[[], None] | None = None,
-                 event_log: EventLogger | None = None, net: HostNet | None = None) -> None:
+                 event_log: EventLogger | None = None, net: HostNet | None = None,
+                 heartbeat: float = HEARTBEAT_S, silence: float = SILENCE_S) -> None:
+        """`heartbeat`, `silence`: the links' Ping period and loss time (the pair's config)."""
         if not secret:
             raise ValueError("a standby pair needs a shared secret")
         self.store = store
@@ -77,9 +86,16 @@ class PairMember:
         self.on_applied = on_applied
         self.event_log = event_log
         self.net = net or HostNet("omm", address)
+        self.heartbeat = heartbeat
+        self.silence = silence
         self.on_partner: Callable[[PartnerLink], None] | None = None
         """Called when an incoming connection has authenticated (the standby's side)."""
+        self.on_role: Callable[[PartnerLink, Role], None] | None = None
+        """Called when the partner says its role changed."""
         self.links: set[PartnerLink] = set()
+        self.served_apart = True
+        """A snapshot received overwrites changes made here (this OMM was active on its own,
+        the re-merge rule): the event log says they are lost; False: says it was received."""
 
     def hello(self) -> Hello:
         return Hello(self.omm_type, self.sw_version, max(0.0, time.monotonic() - self.started),
@@ -104,6 +120,15 @@ class PairMember:
         await link.wait_authenticated()
         return link
 
+    def set_role(self, role: Role) -> None:
+        """Our role from now on: told to the partner on every link up, and in later Hellos."""
+        if role is self.role:
+            return
+        self.role = role
+        for link in list(self.links):
+            link.session.send_role(role)
+            link.flush()
+
     def close(self) -> None:
         for link in list(self.links):
             link.close("closed by its OMM")
@@ -114,7 +139,8 @@ class PartnerLink(asyncio.Protocol):
 
     def __init__(self, member: PairMember, side: Side) -> None:
         self.member = member
-        self.session = StandbyLinkSession(side, member.secret, member.hello(), time.monotonic())
+        self.session = StandbyLinkSession(side, member.secret, member.hello(), time.monotonic(),
+                                          heartbeat=member.heartbeat, silence=member.silence)
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
         loop = asyncio.get_running_loop()
@@ -162,8 +188,13 @@ class PartnerLink(asyncio.Protocol):
                 log.info("standby partner %s (%s, %s, %s) authenticated", self.peer,
                          event.hello.address, event.hello.omm_type, event.hello.sw_version)
                 self._authenticated.set_result(event.hello)
+                if self.session.own_hello.role is not self.member.role:  # changed meanwhile
+                    self.session.send_role(self.member.role)
                 if self.session.side is Side.SERVER and self.member.on_partner is not None:
                     self.member.on_partner(self)
+            elif isinstance(event, PartnerRole):
+                if self.member.on_role is not None:
+                    self.member.on_role(self, event.role)
             elif isinstance(event, ChangeReceived):
                 self._apply(event.seq, lambda: self.member.store.apply(event.ops),
                             {op.table for op in event.ops})
@@ -177,7 +208,7 @@ class PartnerLink(asyncio.Protocol):
                     waiter.set_result(None)
             elif isinstance(event, LinkClosed):
                 self._on_closed(event)
-        self._flush()
+        self.flush()
         self._arm_timer()
 
     def _apply(self, seq: int, apply: Callable[[], None], tables: set[str]) -> bool:
@@ -198,10 +229,15 @@ class PartnerLink(asyncio.Protocol):
     def _overwritten(self) -> None:
         partner = self.session.partner
         assert partner is not None
-        text = OVERWRITTEN_TEXT.format(address=partner.address, uptime=partner.uptime)
-        log.warning("%s", text)
+        if self.member.served_apart:
+            level = "MajorErr"
+            text = OVERWRITTEN_TEXT.format(address=partner.address, uptime=partner.uptime)
+            log.warning("%s", text)
+        else:
+            level, text = "GenInfo", RECEIVED_TEXT.format(address=partner.address)
+            log.info("%s", text)
         if self.member.event_log is not None:
-            self.member.event_log("MajorErr", "STANDBY", text)
+            self.member.event_log(level, "STANDBY", text)
 
     def _on_closed(self, event: LinkClosed) -> None:
         log.info("standby link %s closed: %s", self.peer, event.reason)
@@ -220,10 +256,11 @@ class PartnerLink(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         if self.transport is not None:
-            self._flush(closing=True)
+            self.flush(closing=True)
             self.transport.close()
 
-    def _flush(self, *, closing: bool = False) -> None:
+    def flush(self, *, closing: bool = False) -> None:
+        """Write what the session queued."""
         data = self.session.data_to_send()
         if data and self.transport is not None and (closing or not self.transport.is_closing()):
             self.transport.write(data)
@@ -273,7 +310,7 @@ class PartnerLink(asyncio.Protocol):
         seq = send()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._acks[seq] = waiter
-        self._flush()
+        self.flush()
         try:
             await asyncio.wait_for(asyncio.shield(waiter), timeout)
         except TimeoutError:

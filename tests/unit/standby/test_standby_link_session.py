@@ -93,6 +93,18 @@ def test_both_ends_prove_the_secret_and_learn_each_other() -> None:
     assert b"the pair's secret" not in first + server.data_to_send()
 
 
+def test_a_role_change_reaches_the_partner_once_up() -> None:
+    client, server = pair()
+    client.send_role(Role.STANDBY)  # not up yet: nothing is sent, the Hello told the role
+    pump(client, server)
+    events(client), events(server)
+    assert server.partner_role is CLIENT_HELLO.role
+    client.send_role(Role.ACTIVE)
+    pump(client, server)
+    assert events(server) == [link.PartnerRole(Role.ACTIVE)]
+    assert server.partner_role is Role.ACTIVE
+
+
 def test_a_wrong_secret_is_refused_at_both_ends() -> None:
     client, server = pair(server_secret=b"another secret")
     pump(client, server)
