@@ -88,6 +88,9 @@ class OmmService:
         self._serve_started = False
         self.on_reset: Callable[[int], None] | None = None
         """Restarts this OMM when its pair resets it (A.2; the host that runs it sets it)."""
+        self.on_active: Callable[[], None] | None = None
+        """Called when its pair makes it active, before it serves (its host provisions the
+        configured records then: a standby takes its partner's)."""
         self.served_apart = False
         """This OMM restarted after yielding to its longer-running partner (exit code 45)."""
         self._reload: asyncio.TimerHandle | None = None
@@ -185,6 +188,8 @@ class OmmService:
             self._reload.cancel()
             self._reload = None
             self.model.reload()
+        if self.on_active is not None:
+            self.on_active()
         await self._serve()
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' is the active OMM of its pair")
 

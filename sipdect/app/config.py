@@ -13,6 +13,8 @@ entries are DECT users with a SIP account, each created in its OMM and at the ca
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import ipaddress
 import math
 import os
@@ -24,7 +26,7 @@ from typing import Any
 
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
-from omm.config import AccountConfig, OmmConfig
+from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect.accounts import PERMISSIONS
@@ -169,6 +171,7 @@ class SystemConfig:
     air_port: int = AIR_LINK_PORT  # the world's air link (RFP hosts of their own process)
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)  # worker processes
     omm_isolation: dict[str, str] = field(default_factory=dict)  # by OMM name, "": default
+    standby_of: dict[str, str] = field(default_factory=dict)  # second OMM of a pair -> first
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
     omms: list[OmmConfig] = field(default_factory=list)
@@ -225,6 +228,28 @@ class SystemConfig:
                 raise ConfigError(f"{self.source}: [system] addresses = {network} has no free "
                                   f"address left for host {host.name!r}; give a larger block")
             self._set_address(host.name, address)
+        self._pair_addresses()
+
+    def partner_of(self, name: str) -> str | None:
+        """The other OMM of `name`'s standby pair (None: a single OMM)."""
+        for second, first in self.standby_of.items():
+            if name == first:
+                return second
+            if name == second:
+                return first
+        return None
+
+    def pair_head(self, name: str) -> str:
+        """The OMM a pair's RFPs, handsets and users are placed at: its first (the pair is
+        one system; either name means it)."""
+        return self.standby_of.get(name, name)
+
+    def _pair_addresses(self) -> None:
+        """Each OMM of a pair learns its partner's address (ommip1/ommip2)."""
+        for omm in self.omms:
+            partner = self.partner_of(omm.name)
+            if omm.standby is not None and partner is not None:
+                omm.standby.partner = self.address_of(partner)
 
     def _set_address(self, name: str, address: str) -> None:
         for omm in self.omms:
@@ -292,7 +317,8 @@ def _isolation(raw: dict[str, Any], where: str, default: str = "") -> str:
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
-             "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat"}
+             "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat",
+             "standby"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -359,6 +385,65 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     if syslog:
         cfg.syslog_host = _expect(syslog, "host", str, f"{where}.syslog", "127.0.0.1")
         cfg.syslog_port = _port(syslog, "port", f"{where}.syslog", 514)
+    if "standby" in raw:
+        cfg.standby = _standby(raw, where)
+    return cfg
+
+
+STANDBY_KEYS = {"secret", "port", "heartbeat", "silence", "pbx_timeout", "omm_type", "version"}
+"""[omm.standby]: the pair's secret and timers (either OMM's block; the second's win), and
+what this OMM claims to run (omm_type, version: to show DifferentOMMTypes/Versions)."""
+
+
+def _standby(raw: dict[str, Any], where: str) -> StandbyConfig:
+    w = f"{where}.standby"
+    table = _expect(raw, "standby", dict, w, {})
+    _only(table, STANDBY_KEYS, w)
+    defaults = StandbyConfig(partner="", secret="")
+    out = StandbyConfig(partner="", secret=_expect(table, "secret", str, w, ""),
+                        port=_port(table, "port", w, defaults.port),
+                        omm_type=_expect(table, "omm_type", str, w, ""),
+                        version=_expect(table, "version", str, w, ""))
+    for key in ("heartbeat", "silence", "pbx_timeout"):
+        value = table.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not 0 < value < 3600:
+            raise ConfigError(f"{w}: {key} = {value!r}: give seconds, more than 0")
+        setattr(out, key, float(value))
+    if out.silence <= out.heartbeat:
+        raise ConfigError(f"{w}: silence = {out.silence:g} s must be longer than heartbeat = "
+                          f"{out.heartbeat:g} s (the partner is lost after missing pings)")
+    return out
+
+
+def _second_of_pair(raw: dict[str, Any], where: str, omms: list[OmmConfig]) -> OmmConfig:
+    """`[[omm]] standby_of = "A"`: the standby partner of an earlier [[omm]], the same system
+    (accounts, settings, PARK, ports) on its own address; only name, address, isolation and
+    [omm.standby] are its own."""
+    _only(raw, {"name", "host", "address", "isolation", "standby_of", "standby"}, where)
+    head_name = _expect(raw, "standby_of", str, where, "")
+    head = next((o for o in omms if o.name == head_name), None)
+    if head is None:
+        raise ConfigError(f"{where}: standby_of = {head_name!r} names no earlier [[omm]]; known:"
+                          f" {', '.join(o.name for o in omms) or 'none'}")
+    if head.standby is not None and head.standby.partner:
+        raise ConfigError(f"{where}: OMM {head_name!r} has a standby partner already "
+                          f"({head.standby.partner}); a pair is two OMMs")
+    cfg = copy.deepcopy(head)
+    cfg.name = _expect(raw, "name", str, where, f"{head_name}-standby")
+    cfg.host = _address(raw, where, "address", "host")
+    pair = head.standby or StandbyConfig(partner="", secret="")
+    mine = _standby(raw, where) if "standby" in raw else None
+    if mine is not None:  # the pair's secret and timers from either block; type and version
+        pair.secret = mine.secret or pair.secret  # are each OMM's own
+        for key in ("port", "heartbeat", "silence", "pbx_timeout"):
+            if key in raw["standby"]:
+                setattr(pair, key, getattr(mine, key))
+    head.standby = pair
+    pair.partner = cfg.name  # an address once assigned (SystemConfig._pair_addresses)
+    cfg.standby = dataclasses.replace(pair, partner=head_name,
+                               omm_type=mine.omm_type if mine else "",
+                               version=mine.version if mine else "")
     return cfg
 
 
@@ -546,6 +631,7 @@ def _check_users(cfg: SystemConfig, source: str) -> None:
             user.omm = handset_omm.get(user.handset or "", names[0])
         if user.omm not in names:
             raise ConfigError(f"{where}: names OMM {user.omm!r}; known: {names}")
+        user.omm = cfg.pair_head(user.omm)
 
 
 def _is_ipei(text: str) -> bool:
@@ -598,13 +684,28 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         omms = [omms]
     for i, omm in enumerate(_tables(raw, "omm", source, omms)):
         where = f"{source}: [[omm]] #{i + 1}"
-        cfg.omms.append(_omm(omm, where, base))
+        if "standby_of" in omm:
+            second = _second_of_pair(omm, where, cfg.omms)
+            cfg.standby_of[second.name] = str(omm["standby_of"])
+            cfg.omms.append(second)
+        else:
+            cfg.omms.append(_omm(omm, where, base))
         cfg.omm_isolation[cfg.omms[-1].name] = _isolation(omm, where)
-    for index, omm_cfg in enumerate(cfg.omms):
+    for omm_cfg in cfg.omms:
+        if omm_cfg.standby is not None and omm_cfg.name not in cfg.standby_of and \
+                omm_cfg.name not in cfg.standby_of.values():
+            raise ConfigError(f"{source}: [[omm]] {omm_cfg.name!r} has [omm.standby] but no "
+                              "partner: give the other OMM of the pair `standby_of = "
+                              f"\"{omm_cfg.name}\"`")
+    heads = [o for o in cfg.omms if o.name not in cfg.standby_of]
+    for index, omm_cfg in enumerate(heads):
         if not omm_cfg.park:
             # Each OMM its own system on the air, with the PARK a licence would give it
             # (dect.conventions.default_park): GetPARK names the PARK its RFPs broadcast.
             omm_cfg.park = str(default_park(index))
+    for omm_cfg in cfg.omms:  # a pair is one system: one PARK
+        if omm_cfg.name in cfg.standby_of:
+            omm_cfg.park = next(o.park for o in heads if o.name == cfg.standby_of[omm_cfg.name])
     names = [o.name for o in cfg.omms]
     if len(set(names)) != len(names):
         raise ConfigError(f"{source}: OMM names must be unique, got {names}")
@@ -626,6 +727,10 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
                               f"[[handset]] #{seen[handset.ipei] + 1}; one air holds each IPEI "
                               "once")
         seen[handset.ipei] = i
+    for rfp_cfg in cfg.rfps:  # a pair is one system: its RFPs and handsets are at its first
+        rfp_cfg.omm = cfg.pair_head(rfp_cfg.omm)
+    for handset_cfg in cfg.handsets:
+        handset_cfg.omm = cfg.pair_head(handset_cfg.omm)
     placed: list[tuple[str, list[str]]] = [("rfp", [r.omm for r in cfg.rfps]),
                                            ("handset", [h.omm for h in cfg.handsets])]
     for kind, omm_names in placed:

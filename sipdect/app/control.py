@@ -305,7 +305,10 @@ class ControlServer:
         timeline = self.system.timeline
         seen = timeline.last_seq
         while loop.time() - self._watched_at < watch.IDLE_S:
-            timeline.observe(watch.snapshot(self.system), loop.time())
+            states = watch.snapshot(self.system)
+            states.update(watch.registrations(self.system))
+            states.update(await watch.omm_states(self.system))
+            timeline.observe(states, loop.time())
             if timeline.last_seq != seen:
                 seen = timeline.last_seq
                 self._news.set()

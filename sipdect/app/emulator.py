@@ -102,6 +102,9 @@ class Emulator:
         host = self.system.omm_host(name)
         running = self.system.host(host.name)  # a process host's endpoints are its own
         ports = {e.protocol: e.port for e in running.endpoints()}
+        for protocol in ("axi", "axi-tls"):  # one of a standby pair: its configured ports
+            if protocol not in ports:
+                ports[protocol] = host.port(protocol)
         cred = next(c for c in self.system.credentials() if c["name"] == host.name)
         return OmmHandle(host.name, host.address, ports["axi"], ports["axi-tls"],
                          cred["username"], cred["password"],

@@ -11,6 +11,7 @@ boots again.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -167,6 +168,9 @@ class OmmHost(Host):
         self._bound: dict[str, int] = {}
         """Ports bound at the first start, kept for later starts: a machine that boots again
         listens where its RFPs and clients knew it."""
+        self.resets = 0
+        """How often its standby pair reset it (A.2: it restarted)."""
+        self._served_apart = False
 
     def _config(self) -> OmmConfig:
         if not self._bound:
@@ -180,13 +184,65 @@ class OmmHost(Host):
         from omm.service import OmmService
 
         port_of = self.system.port_of if not self._bound else (lambda p: p)
+        if self.cfg.standby is not None:
+            # Its RFPs know both OMMs' ports before the standby ever listens: a pair binds
+            # its configured ports (each OMM at its own address) even where others take any.
+            port_of = self.system.cfg.shifted
         service = OmmService(self._config(), self.data_dir, port_of=port_of, net=self.net)
         self.service = service
+        service.on_reset = self._on_reset
+        service.served_apart, self._served_apart = self._served_apart, False
+        if self.cfg.standby is not None:
+            # One of a pair: a standby takes its partner's records; it provisions what the
+            # config asks for when it becomes active.
+            service.on_active = self._provision_all
+            await service.start()
+            return
         self.provision()
         await service.start()
+        self._keep_ports(service)
+        self.provision_records()
+
+    def _provision_all(self) -> None:
+        self.provision()
+        self.provision_records()
+
+    def _keep_ports(self, service: OmmService) -> None:
         if not self._bound:
             self._bound = {e.protocol: e.port for e in service.endpoints}
-        self.provision_records()
+
+    def _on_reset(self, exit_code: int) -> None:
+        """Its pair reset it (A.2): the OMM restarts on this host, as its watchdog would."""
+        from omm.standby.conventions import EXIT_YIELD
+
+        self.resets += 1
+        self._served_apart = exit_code == EXIT_YIELD and self.serving
+        task = asyncio.get_running_loop().create_task(self._restart(exit_code))
+        self.system.background(task)
+
+    async def _restart(self, exit_code: int) -> None:
+        log.warning("OMM %s: reset (exit code %d), restarting", self.name, exit_code)
+        await self.stop()
+        await self.start()
+
+    @property
+    def serving(self) -> bool:
+        """It serves AXI, RFPs and phones (a single OMM, or the active one of a pair)."""
+        return self.running and self.service is not None and self.service.serving
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        service = self.service
+        if self.cfg.standby is None or service is None or not self.running:
+            return out
+        pair = service.pair
+        out["partner"] = self.system.cfg.partner_of(self.name)
+        out["role"] = ("active" if service.serving else
+                       "starting" if pair is None or pair.phase is None
+                       or pair.phase.name == "START_UP" else "standby")
+        out["ommStbState"] = service.model.standby.view.state.value
+        out["resets"] = self.resets
+        return out
 
     async def _stop(self) -> None:
         assert self.service is not None
@@ -211,7 +267,8 @@ class OmmHost(Host):
             return self._bound[protocol]
         configured = {"axi": self.cfg.axi_port, "axi-tls": self.cfg.axi_tls_port,
                       "rfp-link": self.cfg.rfp_port}
-        if protocol in configured and not self.system.any_ports_free:
+        fixed = not self.system.any_ports_free or self.cfg.standby is not None
+        if protocol in configured and fixed:
             return self.system.cfg.shifted(configured[protocol])
         raise KeyError(f"OMM {self.name} has no {protocol} listener (not started?)")
 
@@ -220,8 +277,9 @@ class OmmHost(Host):
         """Give the OMM its configured users and, unless configured, BasicSIP at the PBX."""
         cfg = self.system.cfg
         model = self.model
+        system_name = cfg.pair_head(self.name)  # both OMMs of a pair: the pair's users
         for user in cfg.users:
-            if user.omm == self.name:
+            if user.omm == system_name:
                 try:
                     ensure_user(model, user)
                 except ModelError as exc:
@@ -241,12 +299,13 @@ class OmmHost(Host):
     def provision_records(self) -> None:
         """The records of the configured RFPs and handsets of this OMM, if missing."""
         cfg = self.system.cfg
+        system_name = cfg.pair_head(self.name)
         for i, rfp in enumerate(cfg.rfps):
-            if rfp.omm == self.name:
+            if rfp.omm == system_name:
                 with refused_as_config_error(f"{cfg.source}: [[rfp]] #{i + 1}"):
                     self.ensure_rfp(rfp)
         for i, handset in enumerate(cfg.handsets):
-            if handset.omm == self.name and handset.configured:
+            if handset.omm == system_name and handset.configured:
                 with refused_as_config_error(f"{cfg.source}: [[handset]] #{i + 1}"):
                     self.ensure_device(handset.ipei)
 

@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import os
 import random
+import secrets
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
 from sipdect import __version__, tls
 from sipdect.app import ready
-from sipdect.app.config import CONTROL_HOST, HostSpec, RfpConfig, SystemConfig
+from sipdect.app.config import CONTROL_HOST, ConfigError, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.process import (
     Child,
@@ -50,6 +51,8 @@ log = logging.getLogger("sipdect.app.system")
 START_ORDER = ("pbx", "omm", "rfp", "phone")
 """The call server first, then the OMMs (their users registering at it), then the RFPs (they
 connect to the OMMs), then the phones (they register at the call server)."""
+PAIR_POLL_S = 0.05
+"""How often start-up looks whether a standby pair has chosen its active OMM."""
 RANDOM_BLOCKS = ipaddress.IPv4Network("127.128.0.0/9")
 """Where a system whose listeners take any free port (tests, library use) draws a /24 for the
 hosts without an address, so that systems started side by side never share addresses."""
@@ -84,6 +87,7 @@ class System:
             check_config(cfg, ports=not self.any_ports_free)
         self.cfg = cfg
         self.data_dir = data_dir
+        self._pair_secrets(inside)
         self.any_port = any_port
         self.inside = inside
         self.remote_air = remote_air
@@ -97,6 +101,7 @@ class System:
         self.timeline = Timeline()
         """Faults and what followed (sipdect ctl watch)."""
         self.hosts: dict[str, Host] = {}
+        self._background: set[asyncio.Task[Any]] = set()
         workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
         shared = 0
         for spec in cfg.hosts():
@@ -109,6 +114,35 @@ class System:
                 worker.names.append(spec.name)
                 host = WorkerHost(self, host, worker)
             self.hosts[spec.name] = host
+
+    def _pair_secrets(self, inside: str | None) -> None:
+        """A standby pair whose config gives no secret gets one made by the supervisor and
+        kept in its data directory (0600), the same at every start; its children receive it
+        with the config. A host run alone must be given it: its partner may be elsewhere."""
+        for omm in self.cfg.omms:
+            pair = omm.standby
+            if pair is None or pair.secret or omm.name in self.cfg.standby_of:
+                continue
+            partner = self.cfg.partner_of(omm.name)
+            if inside is not None:
+                raise ConfigError(f"{self.cfg.source}: the standby pair {omm.name}/{partner} "
+                                  "needs [omm.standby] secret when its OMMs run alone (each "
+                                  "machine must be given the same one)")
+            path = self.data_dir / "standby" / f"{omm.name}.secret"
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="ascii") as f:
+                    f.write(secrets.token_urlsafe(32))
+            pair.secret = path.read_text("ascii").strip()
+            for other in self.cfg.omms:
+                if other.name == partner and other.standby is not None:
+                    other.standby.secret = pair.secret
+
+    def background(self, task: asyncio.Task[Any]) -> None:
+        """Keep a task of the system's own (a host restarting) until it ends."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def port_of(self, port: int) -> int:
         """The port a host binds for a configured one: any free one, or shifted."""
@@ -168,6 +202,12 @@ class System:
         found = next((h for h in omms if h.name == name), None)
         if found is None:
             raise KeyError(f"no OMM {name!r}; the OMMs are {', '.join(h.name for h in omms)}")
+        partner = self.cfg.partner_of(found.name)
+        if partner is not None and not found.serving:
+            # A standby pair is one system: what is asked of it goes to its active OMM.
+            other = next((h for h in omms if h.name == partner), None)
+            if other is not None and other.serving:
+                return other
         return found
 
     @property
@@ -247,6 +287,7 @@ class System:
                 await asyncio.gather(*(h.start() for h in hosts if isinstance(h, ChildHost)))
                 if kind == "omm":
                     self.trust_certificates()
+                    await self.pairs_settled()
             for i, handset in enumerate(self.cfg.handsets):
                 from sipdect.app.hosts import refused_as_config_error
 
@@ -261,6 +302,42 @@ class System:
         except BaseException:
             await self._shut_down()
             raise
+
+    async def pairs_settled(self) -> None:
+        """Wait until one OMM of each standby pair serves (both start in Start-up and decide
+        within the pair's timers), so the RFPs find an OMM when they boot; after the longest a
+        decision can take it goes on and says so."""
+        pairs = [o for o in self.cfg.omms if o.standby is not None
+                 and o.name not in self.cfg.standby_of]
+        for head in pairs:
+            assert head.standby is not None
+            partner = self.cfg.partner_of(head.name)
+            names = [head.name] + ([partner] if partner else [])
+            limit = 2 * head.standby.silence + head.standby.pbx_timeout
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + limit
+            while loop.time() < deadline:
+                roles = [await self.omm_role(n) for n in names]
+                if "active" in roles:
+                    break
+                await asyncio.sleep(PAIR_POLL_S)
+            else:
+                log.warning("standby pair %s: no OMM became active within %g s", "/".join(names),
+                            limit)
+
+    async def omm_role(self, name: str) -> str | None:
+        """An OMM of a pair: active, standby or starting (asked of its process when it runs in
+        one); None when it is not running."""
+        host = self.host(name)
+        if not host.running:
+            return None
+        try:
+            info = (await host.child.request("GET", f"/hosts/{name}")
+                    if isinstance(host, ChildHost) else host.describe())
+        except (OSError, ValueError):
+            return None
+        role = info.get("role")
+        return None if role is None else str(role)
 
     def trust_certificates(self) -> None:
         """The call server trusts the OMMs' and the phones' certificates for TLS contacts (all

@@ -99,6 +99,41 @@ def snapshot(system: Any) -> dict[str, str]:
     return out
 
 
+async def omm_states(system: Any) -> dict[str, str]:
+    """Each OMM of a standby pair: its role and ommStbState ("host NAME role"), asked of its
+    child process when it runs in one."""
+    out: dict[str, str] = {}
+    for host in system.hosts.values():
+        if host.kind != "omm" or getattr(host.cfg, "standby", None) is None:
+            continue
+        if not host.running:
+            continue
+        child = getattr(host, "child", None)
+        try:
+            info = (await child.request("GET", f"/hosts/{host.name}") if child is not None
+                    else host.describe())
+        except (OSError, ValueError):
+            continue
+        if "role" in info:
+            out[f"OMM {host.name}"] = f"{info['role']}, standby state {info['ommStbState']}"
+    return out
+
+
+def registrations(system: Any) -> dict[str, str]:
+    """Each configured user's SIP registration at the system's own call server, with the host
+    it registered from (the active OMM)."""
+    pbx = system.local_pbx_host()
+    if pbx is None:
+        return {}
+    bound: dict[str, str] = {}
+    for entry in pbx.service.describe()["registrations"]:
+        parts = str(entry.get("source", "")).split(":")  # transport:host:port (IPv4)
+        source = parts[1] if len(parts) == 3 else ":".join(parts)
+        bound[str(entry["user"])] = system.host_name_of(source)
+    return {f"user {u.number}": (f"registered from {bound[u.number]}" if u.number in bound
+                                 else "not registered") for u in system.cfg.users}
+
+
 def line(event: dict[str, Any]) -> str:
     """One event as `sipdect ctl watch` prints it: time since the fault, then what."""
     since = event.get("since_fault")
