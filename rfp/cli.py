@@ -2,7 +2,9 @@
 `--air HOST:PORT`, on a running world's air over the air link (sim.airlink).
 
 omm-rfp.md §1 and §5: it connects to the OMM's port 16321, enrols (the key lands in its data
-directory), keeps reconnecting, and prints one READY line once the link is up. With --air its
+directory), keeps reconnecting, and prints one READY line once the link is up. With --omm2
+(standby-eventmgr.md A.1/A.4: `ommip2`) it knows the standby OMM of a pair too and moves
+between the two as rfp.omms says. With --air its
 radio runs on a RemoteAir: the world places it at --x/--y in --cluster under --air-id (its OMM
 record id, so that the RPNs of its sync relations agree), and it keeps reaching for the world
 whenever that link is lost.
@@ -18,6 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
+from rfp.omms import omm_text
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import Air, AirMedium, RadioSite, schedule_deliveries
@@ -51,9 +54,9 @@ def parse_address(text: str, option: str = "--omm", default_port: int = c.PORT
     return host, int(port)
 
 
-def parse_omm(text: str) -> tuple[str, int]:
+def parse_omm(text: str, option: str = "--omm") -> tuple[str, int]:
     """'HOST', 'HOST:PORT' or '[V6]:PORT' -> (host, port); the port defaults to 16321."""
-    return parse_address(text)
+    return parse_address(text, option)
 
 
 def parse_hw_type(text: str) -> int:
@@ -82,7 +85,10 @@ async def _run(rfp: VirtualRfp, ready: dict[str, str]) -> int:
     stopped = loop.create_task(stop.wait())
     await asyncio.wait({linked, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if linked.done():
-        print("READY " + json.dumps({"component": "rfp", "mac": rfp.name, **ready}), flush=True)
+        # The OMM the link came up to: with --omm2 it may be the second.
+        omm = omm_text(rfp.omm_address or rfp.omms.current)
+        print("READY " + json.dumps({"component": "rfp", "mac": rfp.name, "omm": omm, **ready}),
+              flush=True)
         await stopped
     linked.cancel()
     print(f"sipdect rfp {rfp.name}: shutting down", file=sys.stderr)
@@ -92,7 +98,12 @@ async def _run(rfp: VirtualRfp, ready: dict[str, str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sipdect rfp", description=__doc__)
-    parser.add_argument("--omm", required=True, help="the OMM's HOST:PORT (port 16321)")
+    parser.add_argument("--omm", required=True, metavar="HOST[:PORT]",
+                        help="the OMM's address (port 16321 unless given): DHCP's ommip1")
+    parser.add_argument("--omm2", metavar="HOST[:PORT]",
+                        help="the other OMM of a standby pair (port 16321 unless given): "
+                             "DHCP's ommip2. When the link to one OMM fails or is lost, "
+                             "the RFP tries the other at once, with the key it holds")
     parser.add_argument("--mac", required=True, help="this RFP's MAC, e.g. 00:30:42:1b:17:37")
     parser.add_argument("--hw-type", default="RFP35", help="hardware type (default RFP35)")
     parser.add_argument("--data-dir", type=Path, default=Path("data") / "rfp",
@@ -113,13 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         host, port = parse_omm(args.omm)
+        standby = parse_omm(args.omm2, "--omm2") if args.omm2 is not None else None
         mac = parse_mac(args.mac)
         hw_type = parse_hw_type(args.hw_type)
         remote = _remote_air(args, mac) if args.air is not None else None
     except ValueError as exc:
         print(f"sipdect rfp: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote))
+    return asyncio.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote,
+                             standby))
 
 
 def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
@@ -138,9 +151,10 @@ def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
 
 
 async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
-                sw_version: str, remote: RemoteAir | None = None) -> int:
+                sw_version: str, remote: RemoteAir | None = None,
+                standby: tuple[str, int] | None = None) -> int:
     loop = asyncio.get_running_loop()
-    ready = {"omm": f"{host}:{port}"}
+    ready: dict[str, str] = {}
     air: AirMedium
     if remote is None:
         local = Air(epoch=loop.time())
@@ -154,7 +168,8 @@ async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
     radio = RfpRadio(air, rfp_id)
     key_path = data_dir / f"{mac.hex()}.key"
     try:
-        rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, sw_version=sw_version)
+        rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, standby_omm=standby,
+                         sw_version=sw_version)
         if remote is not None:
             remote.on_epoch = rfp.follow_epoch
         return await _run(rfp, ready)

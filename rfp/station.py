@@ -1,7 +1,8 @@
 """A virtual RFP as a running component: the asyncio edge around the link and the radio.
 
 omm-rfp.md §1 (TCP client of the OMM's port 16321), §2.1/§2.4 (enrolment: the key K from
-SYS_RFP_AUTH_KEY is kept for the next login), §5 (reactions), features.md §2.3 (LEDs, reset).
+SYS_RFP_AUTH_KEY is kept for the next login), §5 (reactions), features.md §2.3 (LEDs, reset),
+standby-eventmgr.md A.1/A.4 (two OMM addresses; which one it tries next: rfp.omms).
 It only pumps bytes, timers and messages between RfpLinkConnection, RfpRadio and the media
 gateway RfpMedia (whose RTP/RTCP ports it opens as UDP sockets on the RFP's host).
 """
@@ -9,14 +10,17 @@ gateway RfpMedia (whose RTP/RTCP ports it opens as UDP sockets on the RFP's host
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rfp.media import RfpMedia
+from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
 from sipdect.link import constants as c
 from sipdect.link import events as ev
@@ -90,8 +94,10 @@ class KeyStore:
 class _LinkProtocol(asyncio.Protocol):
     """One TCP connection to the OMM: feeds the link, hands DNM/SYNC to the radio."""
 
-    def __init__(self, station: VirtualRfp) -> None:
+    def __init__(self, station: VirtualRfp, omm: OmmAddress) -> None:
         self.station = station
+        self.omm = omm
+        """The OMM this connection goes to."""
         self.loop = asyncio.get_running_loop()
         self.transport: asyncio.Transport | None = None
         self.link: RfpLinkConnection | None = None
@@ -167,7 +173,7 @@ class _LinkProtocol(asyncio.Protocol):
             s.radio.link_up(self.loop.time())
             assert self.link is not None
             self.link.send(SysVsntpTime.from_unix_time(s.wall_clock()))
-            s.link_changed(True)
+            s.link_changed(True, self.omm)
         elif isinstance(event, ev.LedChanged):
             s.leds[event.led] = event.colour
             s.notify()
@@ -187,10 +193,12 @@ class _LinkProtocol(asyncio.Protocol):
                     s.media.receive_link(typed, self.loop.time())
         elif isinstance(event, ev.LinkFailed):
             s.last_failure = event
-            log.warning("RFP %s: link failed: %s", s.name, event.reason)
+            log.warning("RFP %s: login at the OMM at %s failed: %s", s.name,
+                        omm_text(self.omm), event.reason)
             return event.failure.value
         elif isinstance(event, ev.LinkLost):
-            log.warning("RFP %s: link lost: %s", s.name, event.reason)
+            log.warning("RFP %s: link to the OMM at %s lost: %s", s.name,
+                        omm_text(self.omm), event.reason)
             return "lost"
         return ""
 
@@ -211,7 +219,7 @@ class _LinkProtocol(asyncio.Protocol):
             self.station.radio.link_down(self.loop.time())
             self.station.media.reset()
             self.established = False
-            self.station.link_changed(False)
+            self.station.link_changed(False, self.omm)
         if not self.finished.done():
             self.finished.set_result("reset" if self._reset else reason)
 
@@ -225,7 +233,8 @@ class _LinkProtocol(asyncio.Protocol):
 
 
 class VirtualRfp:
-    """One RFP box: connects to the OMM, logs in, keeps its key, reconnects, runs its radio."""
+    """One RFP box: connects to its OMM (or the other of a standby pair), logs in, keeps its
+    key, reconnects, runs its radio."""
 
     def __init__(
         self,
@@ -236,6 +245,7 @@ class VirtualRfp:
         key_store_path: Path | None,
         radio: RfpRadio,
         *,
+        standby_omm: OmmAddress | None = None,
         sw_version: str = DEFAULT_SW_VERSION,
         reconnect_min: float = 1.0,
         reconnect_max: float = 60.0,
@@ -246,22 +256,27 @@ class VirtualRfp:
         media_host: str = DEFAULT_MEDIA_HOST,
         net: HostNet | None = None,
     ) -> None:
-        """`radio`: this RFP's radio on the shared Air (rfp.cli makes an empty Air for an RFP
-        run alone). `key_store_path` None: the key lives in memory only, so the RFP enrols
-        anew when this object is made again. `reconnect_min`/`_max`: backoff after a failed
-        or lost link; `reboot_time`: pause after SYS_RESET. `net`: the RFP's host (its
-        address for the link and RTP, cut links, kill); default one at `media_host`."""
+        """`omm_host`/`omm_port`: its OMM (`ommip1`); `standby_omm`: the other OMM of a
+        standby pair (`ommip2`), tried when the first fails or is lost (rfp.omms says in
+        which order). `radio`: this RFP's radio on the shared Air (rfp.cli makes an empty
+        Air for an RFP run alone). `key_store_path` None: the key lives in memory only, so
+        the RFP enrols anew when this object is made again. `reconnect_min`/`_max`: backoff
+        after a failed or lost link (after a whole round over both OMMs); `reboot_time`:
+        pause after SYS_RESET. `net`: the RFP's host (its address for the link and RTP, cut
+        links, kill); default one at `media_host`."""
         self.mac = parse_mac(mac)
         self.name = mac_text(self.mac)
         self.net = net or HostNet(self.name, media_host)
         self.hw_type = hw_type
-        self.omm_host = omm_host
-        self.omm_port = omm_port
+        self.omms = OmmChoice([(omm_host, omm_port)]
+                              + ([standby_omm] if standby_omm is not None else []),
+                              reconnect_min, reconnect_max)
+        """Its OMM addresses, and which one it tries next."""
+        self.omm_address: OmmAddress | None = None
+        """The OMM the link is up to; None while it is not."""
         self.key_store = KeyStore(key_store_path) if key_store_path is not None else None
         self.radio = radio
         self.sw_version = sw_version
-        self.reconnect_min = reconnect_min
-        self.reconnect_max = reconnect_max
         self.reboot_time = reboot_time
         self.handshake_timeout = handshake_timeout
         self.random = random
@@ -343,6 +358,8 @@ class VirtualRfp:
         self.notify()
 
     def power_on(self) -> None:
+        if not self._powered:
+            self.omms.boot()
         self._powered = True
         self.radio.power(True, self._now())
         try:
@@ -366,33 +383,30 @@ class VirtualRfp:
 
     # -- internals -------------------------------------------------------------------------
     async def _run(self) -> None:
-        backoff = self.reconnect_min
         assert self._power_event is not None
         while True:
             await self._power_event.wait()
+            omm = self.omms.current
             try:
                 _, protocol = await self.net.create_connection(
-                    lambda: _LinkProtocol(self), self.omm_host, self.omm_port)
+                    functools.partial(_LinkProtocol, self, omm), *omm)
             except OSError as exc:
-                log.info("RFP %s: cannot reach the OMM at %s:%d: %s", self.name,
-                         self.omm_host, self.omm_port, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.reconnect_max)
+                log.info("RFP %s: cannot reach the OMM at %s: %s", self.name, omm_text(omm),
+                         exc)
+                await asyncio.sleep(self.omms.failed())
                 continue
             self._protocol = protocol
             if not self._powered:  # the power went while connecting
                 protocol.abort()
             outcome = await protocol.finished
             self._protocol = None
-            if protocol.established:
-                backoff = self.reconnect_min
+            if outcome == "power off" or not self._powered:
+                continue  # power_on() boots it: the first OMM again
             if outcome == "reset":
+                # It reboots and comes back to the OMM that reset it: that one is active.
                 await asyncio.sleep(self.reboot_time)
                 continue
-            if not self._powered:
-                continue
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.reconnect_max)
+            await asyncio.sleep(self.omms.lost() if protocol.established else self.omms.failed())
 
     def _media_output(self) -> None:
         self._media_io.schedule()
@@ -402,12 +416,14 @@ class VirtualRfp:
             self._protocol.schedule_pump()
 
 
-    def link_changed(self, up: bool) -> None:
+    def link_changed(self, up: bool, omm: OmmAddress) -> None:
+        """The link to the OMM at `omm` came up or went down."""
         self.linked = up
+        self.omm_address = omm if up else None
         if up:
             self.link_count += 1
-            log.info("RFP %s: connected to the OMM at %s:%d", self.name, self.omm_host,
-                     self.omm_port)
+            self.omms.linked()
+            log.info("RFP %s: connected to the OMM at %s", self.name, omm_text(omm))
         self.notify()
 
     def notify(self) -> None:
@@ -427,6 +443,13 @@ class VirtualRfp:
         if link is None:
             return "off" if not self._powered else "connecting"
         return "up" if link.state is RfpState.RUNNING else link.state.value
+
+    def describe(self) -> dict[str, Any]:
+        """Its link for status lines: state, the OMM it is up to ('host:port', None while
+        down) and the OMMs it knows."""
+        return {"mac": self.name, "link": self.link_state, "linked": self.linked,
+                "omm": None if self.omm_address is None else omm_text(self.omm_address),
+                "omms": [omm_text(a) for a in self.omms.addresses]}
 
 
 class _MediaIo:

@@ -492,7 +492,7 @@ class RfpHost(Host):
         omm = self.omm_host
         station = VirtualRfp(parse_mac(self.cfg.mac), parse_hw_type(self.cfg.hw_type),
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
-                             net=self.net)
+                             standby_omm=None, net=self.net)
         self.station = station
         if self.remote is not None:
             self.remote.on_epoch = station.follow_epoch

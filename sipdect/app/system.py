@@ -523,6 +523,9 @@ class System:
                "state": str(host.state), "isolation": host.spec.isolation,
                "powered": bool(station is not None and host.running and station.powered),
                "linked": bool(station is not None and host.running and station.linked),
+               # The OMM its link is up to ('host:port'): of a standby pair, the active one.
+               "omm_address": (station.describe()["omm"] if station is not None
+                               and host.running else None),
                "syncState": station.radio.sync_state if station is not None and host.running
                else "Inactive"}
         if isinstance(host, ChildHost):

@@ -77,14 +77,16 @@ class Timeline:
 
 
 def snapshot(system: Any) -> dict[str, str]:
-    """What a trainer watches, by subject: each host's state ("host NAME"), each RFP's link
-    and sync (its host name), each handset's RFP ("handset IPEI")."""
+    """What a trainer watches, by subject: each host's state ("host NAME"), each RFP's link,
+    the OMM it is up to (a standby pair's RFPs move) and sync (its host name), each
+    handset's RFP ("handset IPEI")."""
     out: dict[str, str] = {}
     for host in system.hosts.values():
         out[f"host {host.name}"] = str(host.state)
     for air_id in list(system.site.rfps):
         rfp = system.describe_rfp(air_id)
-        out[str(rfp["host"])] = ("connected" if rfp["linked"] else "link lost") + (
+        linked = "connected" + (f" to {rfp['omm_address']}" if rfp.get("omm_address") else "")
+        out[str(rfp["host"])] = (linked if rfp["linked"] else "link lost") + (
             ", synced" if rfp["syncState"] == "Synced" else "")
     world = system.site.world
     if world is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sipdect.app.watch import Timeline, line
+from types import SimpleNamespace
+
+from sipdect.app.watch import Timeline, line, snapshot
 
 
 def test_the_first_snapshot_is_the_baseline_and_changes_are_events() -> None:
@@ -34,3 +36,16 @@ def test_a_line_shows_the_time_since_the_fault_then_what() -> None:
     assert line(fault) == "  +0.00s  FAULT link OMM - RFP A cut"
     assert line(seen.as_dict()) == "  +6.25s  RFP A: link lost"
     assert line({"since_fault": None, "text": "host A: running"}) == "          host A: running"
+
+
+def test_an_rfp_line_names_the_omm_its_link_is_up_to() -> None:
+    rfps = {
+        1: {"host": "RFP A", "linked": True, "syncState": "Synced",
+            "omm_address": "127.0.0.12:16321"},
+        2: {"host": "RFP B", "linked": False, "syncState": "Inactive", "omm_address": None},
+        3: {"host": "RFP C", "linked": True, "syncState": "Searching", "omm_address": None},
+    }
+    system = SimpleNamespace(hosts={}, site=SimpleNamespace(rfps=rfps, world=None),
+                             describe_rfp=rfps.__getitem__)
+    assert snapshot(system) == {"RFP A": "connected to 127.0.0.12:16321, synced",
+                                "RFP B": "link lost", "RFP C": "connected"}

@@ -27,3 +27,16 @@ def test_an_unusable_air_option_is_one_line_and_status_2(
     assert cli.main(["--omm", "127.0.0.1", "--mac", "00:30:42:1b:17:37", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("sipdect rfp: ") and says in err and err.count("\n") == 1
+
+
+def test_the_standby_omm_is_documented_and_a_bad_one_is_one_line_and_status_2(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "--omm2 HOST[:PORT]" in capsys.readouterr().out
+    assert cli.parse_omm("192.0.2.8", "--omm2") == ("192.0.2.8", 16321)
+    assert cli.main(["--omm", "127.0.0.1", "--omm2", "127.0.0.2:0", "--mac",
+                     "00:30:42:1b:17:37"]) == 2
+    err = capsys.readouterr().err
+    assert err == "sipdect rfp: --omm2 '127.0.0.2:0': expected HOST:PORT, e.g. " \
+                  "127.0.0.1:16321\n"
