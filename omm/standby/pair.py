@@ -140,6 +140,8 @@ class StandbyPair:
         self._wake = asyncio.Event()
         self._copy_sent = False
         """A whole copy was queued in this contact: changes may follow it."""
+        self.probes = self.probes_failed = 0
+        """PBX probes made, and those without an answer."""
         self.lags: deque[float] = deque(maxlen=LAG_SAMPLES)
         """Seconds from a change's commit to the partner's Ack, the last LAG_SAMPLES."""
 
@@ -293,6 +295,8 @@ class StandbyPair:
             answered = False
         if self._closed or self.machine is None:
             return
+        self.probes += 1
+        self.probes_failed += not answered
         now = asyncio.get_running_loop().time()
         if answered:
             self.machine.pbx_answered(now)

@@ -518,10 +518,11 @@ class ControlServer:
 
     # -- hosts and links ----------------------------------------------------------------------
     async def list_hosts(self, request: web.Request) -> web.Response:
-        return web.json_response([h.describe() for h in self.system.hosts.values()])
+        return web.json_response([await self.system.describe_host(name)
+                                  for name in self.system.hosts])
 
     async def get_host(self, request: web.Request) -> web.Response:
-        return web.json_response(self.system.host(request.match_info["name"]).describe())
+        return web.json_response(await self.system.describe_host(request.match_info["name"]))
 
     async def host_action(self, request: web.Request) -> web.Response:
         """POST /_emu/hosts/{name}/stop|start|kill."""

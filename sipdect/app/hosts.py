@@ -242,6 +242,8 @@ class OmmHost(Host):
                        or pair.phase.name == "START_UP" else "standby")
         out["ommStbState"] = service.model.standby.view.state.value
         out["resets"] = self.resets
+        if pair is not None:
+            out["pbx_probes"], out["pbx_probes_failed"] = pair.probes, pair.probes_failed
         return out
 
     async def _stop(self) -> None:
@@ -489,10 +491,16 @@ class RfpHost(Host):
             self.air_id = site.place_radio(self)
             air = site.air
         radio = RfpRadio(air, self.air_id)
-        omm = self.omm_host
+        # ommip1 is its OMM (a pair's first), ommip2 the pair's other one (DHCP option 43).
+        omms = {h.name: h for h in self.system.omm_hosts()}
+        omm = omms[self.cfg.omm]
+        partner = self.system.cfg.partner_of(omm.name)
+        second = omms[partner] if partner is not None else None
         station = VirtualRfp(parse_mac(self.cfg.mac), parse_hw_type(self.cfg.hw_type),
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
-                             standby_omm=None, net=self.net)
+                             standby_omm=None if second is None else (
+                                 second.address, second.port("rfp-link")),
+                             net=self.net)
         self.station = station
         if self.remote is not None:
             self.remote.on_epoch = station.follow_epoch

@@ -51,6 +51,8 @@ log = logging.getLogger("sipdect.app.system")
 START_ORDER = ("pbx", "omm", "rfp", "phone")
 """The call server first, then the OMMs (their users registering at it), then the RFPs (they
 connect to the OMMs), then the phones (they register at the call server)."""
+PAIR_KEYS = ("partner", "role", "ommStbState", "resets", "pbx_probes", "pbx_probes_failed")
+"""What an OMM of a pair in a child process tells of itself (OmmHost.describe)."""
 PAIR_POLL_S = 0.05
 """How often start-up looks whether a standby pair has chosen its active OMM."""
 RANDOM_BLOCKS = ipaddress.IPv4Network("127.128.0.0/9")
@@ -328,16 +330,24 @@ class System:
     async def omm_role(self, name: str) -> str | None:
         """An OMM of a pair: active, standby or starting (asked of its process when it runs in
         one); None when it is not running."""
-        host = self.host(name)
-        if not host.running:
-            return None
-        try:
-            info = (await host.child.request("GET", f"/hosts/{name}")
-                    if isinstance(host, ChildHost) else host.describe())
-        except (OSError, ValueError):
-            return None
-        role = info.get("role")
+        role = (await self.describe_host(name)).get("role")
         return None if role is None else str(role)
+
+    async def describe_host(self, name: str) -> dict[str, Any]:
+        """What /_emu/hosts shows of a host; of an OMM of a standby pair in a child process,
+        what its process says of its role and standby state too."""
+        host = self.host(name)
+        out = host.describe()
+        if isinstance(host, ChildHost) and host.running and host.kind == "omm" \
+                and host.cfg.standby is not None:
+            try:
+                inner = await host.child.request("GET", f"/hosts/{name}")
+            except (OSError, ValueError):
+                return out
+            for key in PAIR_KEYS:
+                if key in inner:
+                    out[key] = inner[key]
+        return out
 
     def trust_certificates(self) -> None:
         """The call server trusts the OMMs' and the phones' certificates for TLS contacts (all
