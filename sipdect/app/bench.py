@@ -1,5 +1,5 @@
-"""`sipdect bench {axi,dect,site,media,calls,airlink,all}`: run each area's benchmarks, gather
-their JSON.
+"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,all}`: run each area's benchmarks,
+gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
 `run(quick: bool = False) -> dict`; this module only picks and labels them.
@@ -14,7 +14,8 @@ from typing import Any
 BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.bench",
                               "site": "sipdect.app.site_bench", "media": "sipdect.media.bench",
                               "calls": "sipdect.app.calls_bench",
-                              "airlink": "sipdect.app.airlink_bench"}
+                              "airlink": "sipdect.app.airlink_bench",
+                              "failover": "sipdect.app.failover_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:
