@@ -151,7 +151,9 @@ async def probe_pbx(target: PbxTarget | None, *, net: HostNet,
 
     UDP requests are retransmitted as RFC 3261 §17.1.2 says (the kit's client transactions);
     each also gives up at its own Timer F (64 x T1, 32 s), so a `timeout` above that waits no
-    longer. The probe's socket, connection and timers are gone when this returns.
+    longer. When this returns the probe's socket and connection are closed and its timers
+    stopped; a connection attempt still waiting (for a cut link) is cancelled and ends at the
+    loop's next turn.
     """
     if target is None:
         return _logged(ProbeOutcome(False, why=cv.PBX_PROBE_NOT_CONFIGURED))
