@@ -174,13 +174,14 @@ async def _probe(transport: SipTransport, events: asyncio.Queue[Event], target: 
     except SipTransportError as exc:
         return ProbeOutcome(False, why=str(exc))
     pending: dict[TransactionKey, tuple[str, str]] = {}
-    failed: list[str] = []
+    failed: dict[str, str] = {}  # what became of each request, in the order they were sent
     for request, peer in probe_requests(target, local):
         what = f"{request.method} to {peer}"
+        failed[what] = f"no answer within {timeout:g} s"
         try:
             pending[transport.send_request(request, peer)] = (request.method, what)
         except SipTransportError as exc:
-            failed.append(f"{what}: {exc}")
+            failed[what] = str(exc)
     while pending:
         try:
             event = await asyncio.wait_for(events.get(), deadline - loop.time())
@@ -196,12 +197,9 @@ async def _probe(transport: SipTransport, events: asyncio.Queue[Event], target: 
             answer = f"{event.response.status} {event.response.reason}".rstrip()
             return ProbeOutcome(True, method, f"{c.SIP_VERSION} {answer}",
                                 f"{what} answered {answer}")
-        if isinstance(event, TransactionTimeout):
-            failed.append(f"{what}: no answer (SIP Timer F)")
-        else:
-            failed.append(f"{what}: cannot connect or send")
-    failed += [f"{what}: no answer within {timeout:g} s" for _, what in pending.values()]
-    return ProbeOutcome(False, why="; ".join(failed))
+        failed[what] = ("no answer (SIP Timer F)" if isinstance(event, TransactionTimeout)
+                        else "cannot connect or send")
+    return ProbeOutcome(False, why="; ".join(f"{what}: {why}" for what, why in failed.items()))
 
 
 def _logged(outcome: ProbeOutcome) -> ProbeOutcome:
