@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omm.sip.config import Registrar, SipConfig
 from omm.standby import conventions as cv
@@ -37,6 +37,9 @@ from sipdect.sip import constants as c
 from sipdect.sip.transaction import Event
 from sipdect.tls import DEFAULT_LEVEL, SecurityLevel
 
+if TYPE_CHECKING:
+    from omm.model import OmmModel
+
 log = logging.getLogger("sipdect.omm.standby")
 
 
@@ -58,9 +61,12 @@ def lowest_number(numbers: Iterable[str]) -> str | None:
 
 @dataclass(frozen=True)
 class PbxTarget:
-    """Whom the probe asks and how: the OMM's SIP settings and the user to REGISTER. Requests
-    leave from the address of the HostNet the probe is given (the OMM's)."""
+    """Whom the probe asks, how, and from where: the OMM's SIP settings, the user to REGISTER
+    and the OMM's own address."""
 
+    address: str
+    """The OMM's own address: the probe's socket binds it and its requests leave from it (the
+    HostNet given to probe_pbx is the host at this address)."""
     sip: SipConfig
     """BasicSIP and SecureSIP as the OMM's user agent reads them (omm.sip.SipConfig): registrar
     and proxy host and port, outbound proxy, transport (UDP, TCP, TLS), sip: or sips:."""
@@ -70,15 +76,18 @@ class PbxTarget:
     """How a TLS server's certificate is checked (SecureSIP, the OMM's trusted CAs)."""
 
     @classmethod
-    def from_settings(cls, settings: Any, numbers: Iterable[str], *,
+    def from_settings(cls, settings: Any, numbers: Iterable[str], address: str, *,
                       tls_level: SecurityLevel = DEFAULT_LEVEL,
                       tls_cafile: Any = None) -> PbxTarget | None:
-        """The target of an OMM with these settings (its model's `settings`) and user numbers;
-        None when BasicSIP names no server (probe_pbx(None) fails at once)."""
+        """The target of the OMM at `address` with these settings (its model's `settings`)
+        and user numbers; None when BasicSIP names no server (probe_pbx(None) fails at once).
+        `tls_level` and `tls_cafile` as the OMM's SIP user agent (omm.sip.Registrations) has
+        them."""
         config = SipConfig.from_settings(settings)
         if config is None:
             return None
-        return cls(config, lowest_number(numbers), config.tls_options(tls_level, tls_cafile))
+        return cls(address, config, lowest_number(numbers),
+                   config.tls_options(tls_level, tls_cafile))
 
     @property
     def server(self) -> Registrar:
@@ -89,6 +98,15 @@ class PbxTarget:
     def domain(self) -> str:
         """The SIP domain of the user's address of record."""
         return self.server.domain
+
+
+def target_of(model: OmmModel, address: str, *, tls_level: SecurityLevel = DEFAULT_LEVEL,
+              tls_cafile: Any = None) -> PbxTarget | None:
+    """The target of the OMM at `address` with this model: its SIP settings as they are now and
+    the lowest number among its users; None when BasicSIP names no server."""
+    numbers = (str(record.get("num") or "") for record in model.users.table)
+    return PbxTarget.from_settings(model.settings, numbers, address, tls_level=tls_level,
+                                   tls_cafile=tls_cafile)
 
 
 @dataclass(frozen=True)
@@ -157,20 +175,22 @@ async def probe_pbx(target: PbxTarget | None, *, net: HostNet,
     """
     if target is None:
         return _logged(ProbeOutcome(False, why=cv.PBX_PROBE_NOT_CONFIGURED))
+    if target.address != net.address:
+        raise ValueError(f"a probe from {target.address} on the host at {net.address}")
     events: asyncio.Queue[Event] = asyncio.Queue()
     transport = SipTransport(on_event=events.put_nowait, tls_client=target.tls, net=net)
     try:
-        return _logged(await _probe(transport, events, target, net.address, timeout))
+        return _logged(await _probe(transport, events, target, timeout))
     finally:
         await transport.close()
 
 
 async def _probe(transport: SipTransport, events: asyncio.Queue[Event], target: PbxTarget,
-                 address: str, timeout: float) -> ProbeOutcome:
+                 timeout: float) -> ProbeOutcome:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     try:
-        local = await transport.listen(Transport.UDP, address, 0)
+        local = await transport.listen(Transport.UDP, target.address, 0)
     except SipTransportError as exc:
         return ProbeOutcome(False, why=str(exc))
     pending: dict[TransactionKey, tuple[str, str]] = {}

@@ -21,6 +21,7 @@ from omm.standby.probe import PbxTarget, ProbeOutcome, probe_pbx
 from sim.pbx import PbxConfig
 from sim.pbx.registrar import Registrar
 from sim.pbx.service import PbxListeners, PbxService
+from sipdect.app.emulator import Emulator
 from sipdect.net import HostNet
 from sipdect.sip import (
     Peer,
@@ -33,6 +34,7 @@ from sipdect.sip import (
 )
 from sipdect.sip.transaction import Event
 from sipdect.waiting import until
+from tests.component.test_pbx_system import PBX
 from tests.unit.omm_sip.test_sip_config import Settings
 
 ACCOUNTS = {"100": "Pw-of-100", "200": "Pw-of-200"}
@@ -48,6 +50,17 @@ class Hosts:
     """The probing OMM's host."""
     pbx_address: str
     """The call server's address (and that of the silent and refusing ports)."""
+
+    def target(self, registrar: Peer, proxy: Peer | None = None,
+               users: tuple[str, ...] = ("200", "100"), cafile: Path | None = None) -> PbxTarget:
+        """The target the OMM with these BasicSIP settings and users probes."""
+        proxy = proxy or registrar
+        made = PbxTarget.from_settings(Settings(BasicSIP={
+            "regServer": registrar.host, "regPort": registrar.port, "proxyServer": proxy.host,
+            "proxyPort": proxy.port, "transportProt": registrar.transport.value}), users,
+            self.omm.address, tls_cafile=cafile)
+        assert made is not None
+        return made
 
 
 @pytest.fixture
@@ -65,18 +78,6 @@ async def pbx(hosts: Hosts, tmp_path: Path) -> AsyncIterator[PbxService]:
     await service.start()
     yield service
     await service.stop()
-
-
-def target(registrar: Peer, proxy: Peer | None = None, users: tuple[str, ...] = ("200", "100"),
-           cafile: Path | None = None) -> PbxTarget:
-    """The target an OMM with these BasicSIP settings and users probes."""
-    proxy = proxy or registrar
-    made = PbxTarget.from_settings(Settings(BasicSIP={
-        "regServer": registrar.host, "regPort": registrar.port, "proxyServer": proxy.host,
-        "proxyPort": proxy.port, "transportProt": registrar.transport.value}), users,
-        tls_cafile=cafile)
-    assert made is not None
-    return made
 
 
 class Silent(asyncio.DatagramProtocol):
@@ -115,7 +116,7 @@ def pending_tasks() -> set[asyncio.Task[Any]]:
 async def test_the_call_server_answers_over_each_transport(
         kind: Transport, hosts: Hosts, pbx: PbxService) -> None:
     server = pbx.addresses()[kind]
-    outcome = await probe_pbx(target(server, cafile=pbx.trusted), net=hosts.omm,
+    outcome = await probe_pbx(hosts.target(server, cafile=pbx.trusted), net=hosts.omm,
                               timeout=PATIENT)
     assert outcome.reachable, outcome.why
     # Without credentials the REGISTER is challenged; the proxy answers OPTIONS itself.
@@ -129,7 +130,7 @@ async def test_the_call_server_answers_over_each_transport(
 async def test_the_proxy_answering_is_enough(
         hosts: Hosts, pbx: PbxService, silent: tuple[Silent, Peer]) -> None:
     heard, registrar = silent
-    outcome = await probe_pbx(target(registrar, pbx.addresses()[Transport.UDP]),
+    outcome = await probe_pbx(hosts.target(registrar, pbx.addresses()[Transport.UDP]),
                               net=hosts.omm, timeout=PATIENT)
     assert (outcome.reachable, outcome.method, outcome.status_line) == (
         True, "OPTIONS", "SIP/2.0 200 OK")
@@ -141,8 +142,8 @@ async def test_the_proxy_answering_is_enough(
 async def test_a_user_the_registrar_does_not_know_still_gets_an_answer(
         hosts: Hosts, pbx: PbxService, silent: tuple[Silent, Peer]) -> None:
     _, proxy = silent
-    outcome = await probe_pbx(target(pbx.addresses()[Transport.UDP], proxy, users=("999",)),
-                              net=hosts.omm, timeout=PATIENT)
+    to_pbx = hosts.target(pbx.addresses()[Transport.UDP], proxy, users=("999",))
+    outcome = await probe_pbx(to_pbx, net=hosts.omm, timeout=PATIENT)
     assert (outcome.reachable, outcome.method) == (True, "REGISTER")
     assert outcome.status_line.startswith("SIP/2.0 4")
 
@@ -150,8 +151,8 @@ async def test_a_user_the_registrar_does_not_know_still_gets_an_answer(
 async def test_without_users_only_options_is_sent(
         hosts: Hosts, pbx: PbxService, silent: tuple[Silent, Peer]) -> None:
     heard, registrar = silent
-    outcome = await probe_pbx(target(registrar, pbx.addresses()[Transport.UDP], users=()),
-                              net=hosts.omm, timeout=PATIENT)
+    to_pbx = hosts.target(registrar, pbx.addresses()[Transport.UDP], users=())
+    outcome = await probe_pbx(to_pbx, net=hosts.omm, timeout=PATIENT)
     assert (outcome.reachable, outcome.method) == (True, "OPTIONS")
     assert heard.heard == []
 
@@ -159,7 +160,7 @@ async def test_without_users_only_options_is_sent(
 async def test_a_silent_udp_port_is_unreachable_after_retransmissions(
         hosts: Hosts, silent: tuple[Silent, Peer]) -> None:
     heard, port = silent
-    outcome = await probe_pbx(target(port), net=hosts.omm, timeout=2.0)
+    outcome = await probe_pbx(hosts.target(port), net=hosts.omm, timeout=2.0)
     assert not outcome.reachable and outcome.method is None
     assert outcome.why == (f"REGISTER to {port}: no answer within 2 s; "
                            f"OPTIONS to {port}: no answer within 2 s")
@@ -170,7 +171,7 @@ async def test_a_silent_udp_port_is_unreachable_after_retransmissions(
         assert len(copies) >= 2 and len(set(copies)) == 1, method
     assert {r.top_via.sent_by for r in first} == {
         f"{hosts.omm.address}:{first[0].top_via.port}"}  # from the OMM's address
-    await probe_pbx(target(port), net=hosts.omm, timeout=SHORT)
+    await probe_pbx(hosts.target(port), net=hosts.omm, timeout=SHORT)
     again = heard.heard[len(first):]
     assert again, "the second probe sent nothing"
     for name, value in (("Call-ID", lambda r: r.call_id), ("branch", lambda r: r.top_via.branch),
@@ -182,7 +183,7 @@ async def test_a_refusing_tcp_port_is_unreachable(hosts: Hosts) -> None:
     with socket.socket() as bound:  # bound, never listening: connections are refused
         bound.bind((hosts.pbx_address, 0))
         port = Peer(Transport.TCP, hosts.pbx_address, bound.getsockname()[1])
-        outcome = await probe_pbx(target(port), net=hosts.omm, timeout=PATIENT)
+        outcome = await probe_pbx(hosts.target(port), net=hosts.omm, timeout=PATIENT)
     assert not outcome.reachable
     assert outcome.why == (f"REGISTER to {port}: cannot connect or send; "
                            f"OPTIONS to {port}: cannot connect or send")
@@ -191,7 +192,7 @@ async def test_a_refusing_tcp_port_is_unreachable(hosts: Hosts) -> None:
 @pytest.mark.parametrize("kind", [Transport.UDP, Transport.TCP])
 async def test_a_cut_link_to_the_call_server_makes_it_unreachable(
         kind: Transport, hosts: Hosts, pbx: PbxService) -> None:
-    to_pbx = target(pbx.addresses()[kind])
+    to_pbx = hosts.target(pbx.addresses()[kind])
     hosts.omm.cut(hosts.pbx_address)
     outcome = await probe_pbx(to_pbx, net=hosts.omm, timeout=SHORT)
     assert not outcome.reachable
@@ -241,7 +242,7 @@ async def test_a_granting_registrar_keeps_no_binding_of_the_probe(hosts: Hosts) 
         theirs = parse_message(THEIRS)
         assert isinstance(theirs, Request)
         registrar.bindings.register("100", theirs, local, transport.now())
-        outcome = await probe_pbx(target(local), net=hosts.omm, timeout=PATIENT)
+        outcome = await probe_pbx(hosts.target(local), net=hosts.omm, timeout=PATIENT)
         assert (outcome.reachable, outcome.status_line) == (True, "SIP/2.0 200 OK")
         await until(lambda: "REGISTER" in registrar.heard, "the probe's REGISTER")
         assert registrar.contacts() == ["<sip:100@127.0.0.9:5060>"]
@@ -253,14 +254,30 @@ async def test_nothing_of_a_probe_stays_open(
         hosts: Hosts, pbx: PbxService, silent: tuple[Silent, Peer]) -> None:
     files, tasks = open_files(), pending_tasks()
     _, nobody = silent
+    tcp = hosts.target(pbx.addresses()[Transport.TCP])
     outcomes: list[ProbeOutcome] = [
-        await probe_pbx(target(pbx.addresses()[Transport.TCP]), net=hosts.omm, timeout=PATIENT),
-        await probe_pbx(target(nobody), net=hosts.omm, timeout=SHORT),
+        await probe_pbx(tcp, net=hosts.omm, timeout=PATIENT),
+        await probe_pbx(hosts.target(nobody), net=hosts.omm, timeout=SHORT),
     ]
     hosts.omm.cut(hosts.pbx_address)  # a connection that waits for a cut link, abandoned
-    outcomes.append(await probe_pbx(target(pbx.addresses()[Transport.TCP]), net=hosts.omm,
-                                    timeout=SHORT))
+    outcomes.append(await probe_pbx(tcp, net=hosts.omm, timeout=SHORT))
     assert [o.reachable for o in outcomes] == [True, False, False]
     assert hosts.omm.connections == 0
     await until(lambda: open_files() <= files, "the probes' sockets to be closed")
     await until(lambda: pending_tasks() <= tasks, "the probes' tasks to end")
+
+
+async def test_an_omm_of_a_system_probes_its_call_server_and_not_across_a_cut(
+        tmp_path: Path) -> None:
+    """The OMM's own probe (OmmService.probe_pbx: its model's BasicSIP and users, its host)."""
+    async with Emulator(PBX, tmp_path) as emu:
+        omm, system = emu.omm.service, emu.system
+        assert omm is not None and system is not None
+        assert await omm.probe_pbx(PATIENT)
+        await system.cut_link("OMM", "pbx")
+        assert not await omm.probe_pbx(SHORT)
+        await system.heal_link("OMM", "pbx")
+        assert await omm.probe_pbx(PATIENT)
+        logged = [e.msg for e in omm.model.event_log.entries(max_records=1000)
+                  if "PBX probe" in e.msg]
+        assert ["PBX reachable" in m for m in logged] == [True, False, True], logged

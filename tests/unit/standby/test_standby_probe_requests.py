@@ -4,13 +4,17 @@ plain values, no sockets."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omm.access import InitialAccount
+from omm.model import OmmModel, OmmSetup
 from omm.standby import conventions as cv
-from omm.standby.probe import PbxTarget, lowest_number, probe_pbx, probe_requests
+from omm.standby.probe import PbxTarget, lowest_number, probe_pbx, probe_requests, target_of
 from sipdect.net import HostNet
 from sipdect.sip import Peer, Request, Transport, Via, new_branch, parse_message
 from tests.unit.omm_sip.test_sip_config import Settings
@@ -22,7 +26,7 @@ LOCAL = Peer(Transport.UDP, "127.0.0.21", 40000)
 def target(users: tuple[str, ...] = ("200", "100"), **basic: Any) -> PbxTarget:
     made = PbxTarget.from_settings(Settings(BasicSIP={
         "regServer": "10.0.0.5", "regPort": 5070, "proxyServer": "10.0.0.6",
-        "proxyPort": 5080, **basic}), users)
+        "proxyPort": 5080, **basic}), users, LOCAL.host)
     assert made is not None
     return made
 
@@ -93,7 +97,8 @@ def test_stream_transports_and_sips_follow_the_settings() -> None:
     assert tcp["OPTIONS"][1] == Peer(Transport.TCP, "10.0.0.6", 5080)
     made = PbxTarget.from_settings(Settings(
         BasicSIP={"proxyServer": "pbx.example", "proxyPort": 5061, "transportProt": "TLS"},
-        SecureSIP={"sendSipsOverTLS": True, "commonNameValidationTLS": False}), ["300"])
+        SecureSIP={"sendSipsOverTLS": True, "commonNameValidationTLS": False}), ["300"],
+        LOCAL.host)
     assert made is not None and made.domain == "pbx.example"
     assert not made.tls.check_common_name
     tls = sent(made)
@@ -123,7 +128,26 @@ def test_the_registrar_stands_in_for_a_missing_proxy() -> None:
 
 
 async def test_without_a_configured_server_the_pbx_is_unreachable_at_once() -> None:
-    assert PbxTarget.from_settings(Settings(), ["100"]) is None
+    assert PbxTarget.from_settings(Settings(), ["100"], LOCAL.host) is None
     outcome = await probe_pbx(None, net=HostNet("omm", "127.0.0.21"), timeout=30)
     assert not outcome.reachable and outcome.method is None
     assert outcome.why == cv.PBX_PROBE_NOT_CONFIGURED
+
+
+def test_the_target_of_an_omm_reads_its_settings_and_users_as_they_are(tmp_path: Path) -> None:
+    model = OmmModel(tmp_path, OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")]),
+                     lambda: 1_800_000_000.0)
+    assert target_of(model, LOCAL.host) is None  # a new OMM names no SIP server
+    model.settings.update("BasicSIP", {"proxyServer": "10.0.0.6", "proxyPort": 5080,
+                                       "transportProt": "TCP"})
+    for num in ("300", "", "120"):
+        model.users.create({"num": num})
+    made = target_of(model, LOCAL.host)
+    assert made is not None
+    assert (made.address, made.user, made.domain, made.sip.transport) == (
+        LOCAL.host, "120", "10.0.0.6", Transport.TCP)
+
+
+async def test_a_probe_leaves_from_the_host_it_is_given() -> None:
+    with pytest.raises(ValueError, match="127.0.0.21"):
+        await probe_pbx(target(), net=HostNet("omm", "127.0.0.22"), timeout=1)
