@@ -407,8 +407,8 @@ class CallControl:
         local = self._local_media(address)
         offer = make_offer(mode, local, session_id=secrets.randbelow(2**31))
         domain = server.domain
-        target = config.server_uri(domain, 0, event.number).copy(port=None, params={})
-        aor = config.server_uri(domain, 0, account.num).copy(port=None, params={})
+        target = config.aor(domain, event.number)
+        aor = config.aor(domain, account.num)
         h = Headers()
         for route in routes:
             h.add("Route", str(route))

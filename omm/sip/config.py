@@ -136,6 +136,11 @@ class SipConfig:
             else {"transport": kind.value.lower()}
         return SipUri(host, user, port=port, params=params)
 
+    def aor(self, domain: str, user: str) -> SipUri:
+        """The address of record of `user` at `domain` (From and To of its REGISTER and calls):
+        the configured scheme, no port, no parameters."""
+        return self.server_uri(domain, 0, user).copy(port=None, params={})
+
     def peer(self, host: str, port: int) -> Peer:
         return Peer(self.transport, host, port)
 

@@ -345,7 +345,7 @@ class Registrations:
         for route in routes:
             h.add("Route", str(route))
         h.add("Max-Forwards", "70")
-        aor = reg.config.server_uri(server.domain, 0, reg.num).copy(port=None, params={})
+        aor = reg.config.aor(server.domain, reg.num)
         h.add("From", f"<{aor}>;tag={new_tag()}")
         h.add("To", f"<{aor}>")
         h.add("Call-ID", reg.call_id)

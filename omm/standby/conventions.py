@@ -106,3 +106,20 @@ RELOAD_DELAY_S = 0.2
 """A standby reads the records its partner sent this long after a burst of changes (it serves
 nobody meanwhile; becoming active reads them at once). Decided: the copy on disk is what counts
 for the pair; the standby's memory only has to be current when it takes over."""
+
+# -- the PBX probe's requests (omm.standby.probe; A.2 "SIP REGISTER of the user with the lowest
+# number, plus OPTIONS to the proxy; any answer = reachable") -----------------------------------
+PBX_PROBE_EXPIRES = 0
+"""Expires of the probe's REGISTER, which names the probe's own socket as its Contact.
+Decided: 0 asks the registrar to bind nothing (RFC 3261 §10.2.2), so a registrar that answers
+200 keeps no binding of the probe, and the bindings of the user's real contacts (the other OMM
+of a split pair may hold them) are left alone. A challenge (401/407) is not answered: the
+probe carries no credentials, and any answer is enough."""
+PBX_PROBE_TIER = "Primary"
+"""The SIP server tier the probe asks: BasicSIP's registrar and proxy, not the BackupSIP
+tiers. Decided: the spec names one proxy, and the probe is to tell on which side of a network
+split this OMM is; the primary PBX is the one both OMMs of a pair are set to."""
+PBX_PROBE_NOT_CONFIGURED = "no SIP server configured (BasicSIP names none)"
+"""Why the probe fails at once when BasicSIP names no registrar nor proxy. Decided: with
+nothing to ask there is no answer, and "any answer = reachable" (A.2); an unsynchronised
+inactive OMM without a PBX stays inactive."""
