@@ -211,8 +211,12 @@ class StandbyPair:
         if old is not None and old is not link:
             old.close("replaced by a newer link")
         hello = link.partner
-        assert hello is not None
-        self._peer_started = asyncio.get_running_loop().time() - hello.uptime
+        assert hello is not None and self.machine is not None
+        # Who has run longer, from the two uptimes the Hellos carried: both OMMs compare the
+        # same two numbers, so they always agree on it (an estimate from each one's own
+        # clock would disagree when they started within its error of each other).
+        self._peer_started = self.machine.started + (link.session.own_hello.uptime
+                                                     - hello.uptime)
         link.closed.add_done_callback(lambda f: self._link_closed(link, f.result()))
         self._heard(hello, link.session.partner_role or hello.role)
 

@@ -158,3 +158,18 @@ async def test_different_versions_report_it_and_do_not_replicate(tmp_path: Path)
     finally:
         await setup.a.stop()
         await setup.b.stop()
+
+
+async def test_after_a_split_the_longer_running_omm_stays_active(pair: PairSetup) -> None:
+    await until(lambda: pair.a.serving and _stb(pair.b) == "OK", "A active, B OK")
+    resets: list[int] = []
+    pair.b.on_reset = resets.append
+    pair.a.net.cut(pair.b.net.address)
+    pair.b.net.cut(pair.a.net.address)
+    await until(lambda: pair.b.serving, "B active too (split brain)")
+    assert pair.a.serving
+    pair.a.net.heal(pair.b.net.address)
+    pair.b.net.heal(pair.a.net.address)
+    await until(lambda: resets, "B reset")
+    assert resets == [45]
+    assert pair.a.pair is not None and pair.a.pair.phase is Phase.SYNC_ACTIVE
