@@ -93,7 +93,8 @@ class OmmService:
         configured records then: a standby takes its partner's)."""
         self.served_apart = False
         """This OMM restarted after yielding to its longer-running partner (exit code 45)."""
-        self._reload: asyncio.TimerHandle | None = None
+        self._stale = False
+        """The partner's changes are in the store but not yet in the model."""
 
     def _settings(self) -> dict[str, dict[str, Any]]:
         """The configured settings, with the PARK the installation was given (its licence's,
@@ -184,25 +185,22 @@ class OmmService:
         """The pair made this OMM active: read what the partner sent, then serve."""
         if self._serve_started:
             return
-        if self._reload is not None:
-            self._reload.cancel()
-            self._reload = None
-            self.model.reload()
+        self._read_partner_changes()
         if self.on_active is not None:
             self.on_active()
         await self._serve()
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' is the active OMM of its pair")
 
     def partner_applied(self) -> None:
-        """The partner's changes are in the store: the model reads them (soon, once for a
-        burst of changes; at once when this OMM becomes active)."""
-        if self._reload is None:
-            self._reload = asyncio.get_running_loop().call_later(
-                standby_conventions.RELOAD_DELAY_S, self._reload_model)
+        """The partner's changes are in the store. A standby serves nobody: its model reads
+        them when it needs them (it becomes active, it probes the PBX), once for any number
+        of changes (conventions.RELOAD_WHEN_NEEDED)."""
+        self._stale = True
 
-    def _reload_model(self) -> None:
-        self._reload = None
-        self.model.reload()
+    def _read_partner_changes(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.model.reload()
 
     def reset_omm(self, exit_code: int) -> None:
         """A.2's reset: the host restarts the OMM (on_reset), else it stops."""
@@ -220,6 +218,7 @@ class OmmService:
         OPTIONS to the proxy, from this OMM's address; any answer counts (A.2)."""
         from omm.standby.probe import probe_pbx, target_of
 
+        self._read_partner_changes()  # the call server and users as the partner left them
         outcome = await probe_pbx(target_of(self.model, self.net.address), net=self.net,
                                   timeout=timeout)
         self.model.log("GenInfo" if outcome.reachable else "MinorErr", "OMM",
@@ -311,9 +310,6 @@ class OmmService:
     async def _teardown(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
-        if self._reload is not None:
-            self._reload.cancel()
-            self._reload = None
         if self.pair is not None:
             self.pair.close()
         if self._serve_started:

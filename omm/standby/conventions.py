@@ -102,10 +102,15 @@ OMM_TYPE = "Linux"
 """The platform this OMM says it runs on (A.5: RFP-hosted vs Linux server). Decided: the
 emulator is an OMM on a Linux server; a pair's config may claim another to show
 DifferentOMMTypes."""
-RELOAD_DELAY_S = 0.2
-"""A standby reads the records its partner sent this long after a burst of changes (it serves
-nobody meanwhile; becoming active reads them at once). Decided: the copy on disk is what counts
-for the pair; the standby's memory only has to be current when it takes over."""
+RELOAD_WHEN_NEEDED = True
+"""A standby's model reads what its partner sent only when it needs it: when it becomes active
+and before a PBX probe. Decided: it serves nobody meanwhile and the copy on disk is what counts
+for the pair; reading 20,000 records after every change would cost the standby (and, with both
+OMMs in one process, the active's acknowledgements) for nothing."""
+DIAL_RETRY_S = 1.0
+"""The OMM that dials its partner (the lower address) tries again this often while there is
+no link (at most the pair's heartbeat). Decided: a partner that starts a moment later is found
+within a second."""
 
 # -- the PBX probe's requests (omm.standby.probe; A.2 "SIP REGISTER of the user with the lowest
 # number, plus OPTIONS to the proxy; any answer = reachable") -----------------------------------

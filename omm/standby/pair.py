@@ -140,6 +140,8 @@ class StandbyPair:
         self._wake = asyncio.Event()
         self._copy_sent = False
         """A whole copy was queued in this contact: changes may follow it."""
+        self.last_copy_s: float | None = None
+        """Seconds the last whole copy took to send until the partner's Ack."""
         self.probes = self.probes_failed = 0
         """PBX probes made, and those without an answer."""
         self.lags: deque[float] = deque(maxlen=LAG_SAMPLES)
@@ -200,7 +202,7 @@ class StandbyPair:
                 else:
                     if not link.session.closed:
                         self._adopt(link)
-            await asyncio.sleep(self.cfg.heartbeat)
+            await asyncio.sleep(min(self.cfg.heartbeat, cv.DIAL_RETRY_S))
 
     def _adopt(self, link: PartnerLink) -> None:
         """A link authenticated (either side): the partner is heard."""
@@ -366,9 +368,12 @@ class StandbyPair:
                     if link is None:
                         raise StandbyUnavailable("no link")
                     if item is None:
+                        started = time.monotonic()
                         await link.push_snapshot()
+                        self.last_copy_s = time.monotonic() - started
                         self._event_log("GenInfo", cv.LOG_SUBSYSTEM,
-                                        f"Standby: database sent to {self.cfg.partner}")
+                                        f"Standby: database sent to {self.cfg.partner} "
+                                        f"({self.last_copy_s:.2f} s)")
                     else:
                         await link.replicate(item)
                         self.lags.append(time.monotonic() - committed)

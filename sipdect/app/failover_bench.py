@@ -202,8 +202,9 @@ async def replication_lag(users: int, changes: int, data_dir: Path, report: Any)
                 report({"result": {"error": "the standby never received the copy"}})
                 return
             await asyncio.sleep(POLL_S)
-        copy_s = round(time.perf_counter() - t0, 3)
+        in_contact_s = round(time.perf_counter() - t0, 3)
         assert active.pair is not None
+        copy_s = active.pair.last_copy_s
         active.pair.lags.clear()
         port = next(e.port for e in active.endpoints if e.protocol == "axi")
         client = await AxiClient.connect(a, port)
@@ -219,7 +220,8 @@ async def replication_lag(users: int, changes: int, data_dir: Path, report: Any)
         lags = sorted(active.pair.lags)
         report({"result": {
             "records": 2 * users, "users": users, "devices": users, "fill_s": filled,
-            "copy_s": copy_s, "changes": len(lags),
+            "start_to_copied_s": in_contact_s,
+            "copy_s": None if copy_s is None else round(copy_s, 3), "changes": len(lags),
             "lag_ms": {"p50": _ms(_pct(lags, 50)), "p99": _ms(_pct(lags, 99)),
                        "max": _ms(lags[-1]) if lags else None},
             "axi_answer_ms": {"p50": _ms(_pct(sorted(answers), 50)),

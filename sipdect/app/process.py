@@ -192,6 +192,11 @@ class ChildHost(Host):
     def endpoints(self) -> list[Endpoint]:
         return list(self._endpoints) if self.running else []
 
+    def set_endpoints(self, endpoints: list[Endpoint]) -> None:
+        """What its process said it listens on now."""
+        if self.running:
+            self._endpoints = endpoints
+
     def describe(self) -> dict[str, Any]:
         out = super().describe()
         out["pid"] = self.child.pid if self.running else None
@@ -321,7 +326,9 @@ def _control_app(system: System, names: list[str], token: str) -> web.Applicatio
         return data if isinstance(data, dict) else {}
 
     async def describe(request: web.Request) -> web.Response:
-        return web.json_response(host_of(request).describe())
+        host = host_of(request)
+        return web.json_response({**host.describe(),
+                                  "endpoints": [e.as_dict() for e in host.endpoints()]})
 
     async def action(request: web.Request) -> web.Response:
         host = host_of(request)

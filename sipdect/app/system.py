@@ -326,6 +326,8 @@ class System:
             else:
                 log.warning("standby pair %s: no OMM became active within %g s", "/".join(names),
                             limit)
+            for name in names:  # their listeners as they are now, for the ready file
+                await self.describe_host(name)
 
     async def omm_role(self, name: str) -> str | None:
         """An OMM of a pair: active, standby or starting (asked of its process when it runs in
@@ -347,6 +349,8 @@ class System:
             for key in PAIR_KEYS:
                 if key in inner:
                     out[key] = inner[key]
+            # What it listens on now (one of a pair serves AXI once it became active).
+            host.set_endpoints([Endpoint(**e) for e in inner.get("endpoints", [])])
         return out
 
     def trust_certificates(self) -> None:

@@ -102,22 +102,18 @@ def snapshot(system: Any) -> dict[str, str]:
 
 
 async def omm_states(system: Any) -> dict[str, str]:
-    """Each OMM of a standby pair: its role and ommStbState ("host NAME role"), asked of its
-    child process when it runs in one."""
+    """Each OMM of a standby pair by its name: its role and ommStbState, asked of its child
+    process when it runs in one; "down" while it does not run."""
     out: dict[str, str] = {}
     for host in system.hosts.values():
         if host.kind != "omm" or getattr(host.cfg, "standby", None) is None:
             continue
         if not host.running:
+            out[host.name] = "down"
             continue
-        child = getattr(host, "child", None)
-        try:
-            info = (await child.request("GET", f"/hosts/{host.name}") if child is not None
-                    else host.describe())
-        except (OSError, ValueError):
-            continue
+        info = await system.describe_host(host.name)
         if "role" in info:
-            out[f"OMM {host.name}"] = f"{info['role']}, standby state {info['ommStbState']}"
+            out[host.name] = f"{info['role']} (standby state {info['ommStbState']})"
     return out
 
 
