@@ -219,7 +219,8 @@ class OmmService:
         from omm.standby.probe import probe_pbx, target_of
 
         self._read_partner_changes()  # the call server and users as the partner left them
-        outcome = await probe_pbx(target_of(self.model, self.net.address), net=self.net,
+        outcome = await probe_pbx(target_of(self.model, self.net.address,
+                                            tls_level=self.cfg.tls_level), net=self.net,
                                   timeout=timeout)
         self.model.log("GenInfo" if outcome.reachable else "MinorErr", "OMM",
                        f"Standby: PBX probe: {outcome}")

@@ -391,6 +391,7 @@ class World:
         sub = h.subscription
         return {"id": hid, "name": entry.name, "ipei": str(h.ipei), "model": h.model,
                 "x": x, "y": y, "state": h.state.value, "rfp": h.rfp_id,
+                "location": h.location.value,
                 "subscribed": bool(h.subscriptions),
                 "tpui": (sub.tpui.value if sub is not None and sub.tpui is not None else None),
                 "display": list(h.display),

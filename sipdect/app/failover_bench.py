@@ -122,6 +122,22 @@ def counts(system: Any, omm: str) -> dict[str, int]:
             "users": sum(1 for u in system.cfg.users if u.number in users)}
 
 
+def _handset_states(system: Any) -> dict[str, int]:
+    """How many handsets are in each (location, state, locked RFP linked) combination: what
+    a run that did not finish left behind."""
+    world = system.site.world
+    out: dict[str, int] = {}
+    for entry in list(world.handsets.values()) if world is not None else []:
+        h = entry.handset
+        host = system.site.rfps.get(h.rfp_id) if h.rfp_id is not None else None
+        linked = host is not None and host.station is not None and host.station.linked
+        key = f"{h.location.value}/{h.state.value}/rfp {'linked' if linked else 'none'}"
+        if h.location.value == "rejected":
+            key += f" ({' '.join(h.display)})"
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
 async def failover(case: Case, data_dir: Path, report: Any) -> None:
     from sipdect.app.system import System
 
@@ -158,6 +174,8 @@ async def failover(case: Case, data_dir: Path, report: Any) -> None:
             await asyncio.sleep(POLL_S)
         result.update(failed_over=len(phases) == 4, after_kill_s=phases,
                       reached=counts(system, "OMM-B"))
+        if len(phases) < 4:
+            result["handset_states"] = _handset_states(system)
         report({"result": result})
     finally:
         await system.stop()

@@ -96,8 +96,12 @@ def snapshot(system: Any) -> dict[str, str]:
             sub = handset.subscription
             rfp = system.site.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
             attached = sub is not None and sub.tpui is not None
-            out[f"handset {handset.ipei}"] = (f"attached at {rfp.name}" if rfp is not None
-                                              and attached else "searching")
+            where = "searching"
+            if rfp is not None and attached:  # locked; attached once its location registered
+                location = handset.location.value
+                where = (f"attached at {rfp.name}" if location == "registered"
+                         else f"at {rfp.name}, location {location}")
+            out[f"handset {handset.ipei}"] = where
     return out
 
 

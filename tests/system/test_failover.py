@@ -136,7 +136,7 @@ class Pair:
 
     async def attached(self) -> bool:
         handsets = await self.control.handsets()
-        return len(handsets) == 2 and all(h["tpui"] is not None and h.get("rfp_host")
+        return len(handsets) == 2 and all(h["location"] == "registered" and h.get("rfp_host")
                                           for h in handsets)
 
     async def registered_from(self, name: str) -> bool:
