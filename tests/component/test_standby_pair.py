@@ -136,16 +136,20 @@ async def test_the_standby_takes_over_and_answers_with_the_same_data(pair: PairS
     assert any('"4713"' in v for _, v in pair.a.model.store.rows("users"))
 
 
-async def test_different_versions_report_it_and_do_not_replicate(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("key", "value", "state"), [
+    ("version", "OpenMobility Manager 8.0", "DifferentOMMVersions"),
+    ("omm_type", "RFP 43", "DifferentOMMTypes")])
+async def test_a_partner_that_does_not_fit_is_reported_and_gets_nothing(
+        tmp_path: Path, key: str, value: str, state: str) -> None:
     a_cfg, b_cfg = _configs()
     setup = PairSetup(tmp_path, a_cfg, b_cfg, None, None)  # type: ignore[arg-type]
     setup.a = setup.service(a_cfg)
-    setup.b = setup.service(b_cfg, version="OpenMobility Manager 8.0")
+    setup.b = setup.service(b_cfg, **{key: value})
     await setup.a.start()
     await setup.b.start()
     try:
-        await until(lambda: _stb(setup.a) == "DifferentOMMVersions"
-                    and _stb(setup.b) == "DifferentOMMVersions", "both see the mismatch")
+        await until(lambda: _stb(setup.a) == state and _stb(setup.b) == state,
+                    "both see the mismatch")
         health = setup.a.model.health.get("standby")
         assert health is not None
         assert (health.severity, health.reason_code) == ("Error", "Wrong standby configuration")

@@ -104,3 +104,60 @@ def test_a_busy_port_is_traced_to_its_config_key() -> None:
     assert listener_of(cfg, asyncio_style).describe() == "[[omm]] #1 (OMM) axi_port = 12621"  # type: ignore[union-attr]
     assert listener_of(cfg, sip_style).describe() == "[pbx] udp_port = 5060"  # type: ignore[union-attr]
     assert listener_of(cfg, OSError("no address here")) is None
+
+
+PAIR = """
+[[omm]]
+name = "A"
+[omm.standby]
+heartbeat = 1
+silence = 3
+[[omm]]
+name = "B"
+address = "127.10.9.9"
+standby_of = "A"
+[omm.standby]
+secret = "s3cret"
+version = "8.0"
+[[rfp]]
+mac = "00:30:42:00:00:01"
+omm = "B"
+"""
+
+
+def test_a_standby_pair_is_one_system_with_each_other_s_address() -> None:
+    cfg = parse_config(PAIR)
+    a, b = cfg.omms
+    assert cfg.standby_of == {"B": "A"} and cfg.partner_of("A") == "B"
+    assert a.standby is not None and b.standby is not None
+    assert (a.standby.partner, b.standby.partner) == ("127.10.9.9", a.host)
+    assert a.standby.secret == b.standby.secret == "s3cret"  # the pair's, from either block
+    assert (a.standby.heartbeat, b.standby.silence) == (1.0, 3.0)
+    assert (a.standby.version, b.standby.version) == ("", "8.0")  # each OMM's own
+    assert a.park == b.park and a.accounts == b.accounts
+    assert cfg.rfps[0].omm == "A"  # naming either OMM of the pair means the pair
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[omm]]\nname = "A"\n[[omm]]\nname = "B"\nstandby_of = "C"\n',
+     "standby_of = 'C' names no earlier"),
+    ('[[omm]]\nname = "A"\n[[omm]]\nname = "B"\nstandby_of = "A"\naxi_port = 1\n',
+     "unknown key"),
+    ('[[omm]]\nname = "A"\n[omm.standby]\nheartbeat = 1\n', "has [omm.standby] but no partner"),
+    ('[[omm]]\nname = "A"\n[omm.standby]\nheartbeat = 5\nsilence = 5\n'
+     '[[omm]]\nname = "B"\nstandby_of = "A"\n', "must be longer than heartbeat"),
+    ('[[omm]]\nname = "A"\n[[omm]]\nname = "B"\nstandby_of = "A"\n'
+     '[[omm]]\nname = "C"\nstandby_of = "A"\n', "a pair is two OMMs"),
+])
+def test_pair_mistakes_say_what_to_change(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(text)
+
+
+def test_the_failover_demo_config_is_a_pair_of_processes() -> None:
+    from pathlib import Path
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "failover.toml")
+    assert cfg.standby_of == {"OMM-B": "OMM-A"}
+    assert (len(cfg.rfps), len(cfg.handsets), len(cfg.users)) == (4, 4, 4)
+    check_config(cfg, ports=True)

@@ -44,3 +44,25 @@ def test_a_configured_block_that_fills_up_says_so(tmp_path: Path) -> None:
     system.hosts["other"] = _holding("127.77.0.2")
     with pytest.raises(ValueError, match="no free address left in 127.77.0.0/30; give"):
         system._free_address()
+
+
+PAIR = '[[omm]]\nname = "A"\n[[omm]]\nname = "B"\nstandby_of = "A"\n'
+
+
+def test_a_pair_without_a_secret_gets_one_kept_in_the_data_directory(tmp_path: Path) -> None:
+    first = System(parse_config(PAIR), tmp_path)
+    a, b = first.cfg.omms
+    assert a.standby is not None and b.standby is not None
+    assert a.standby.secret and a.standby.secret == b.standby.secret
+    secret_file = tmp_path / "standby" / "A.secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    again = System(parse_config(PAIR), tmp_path)  # the same secret at every start
+    assert again.cfg.omms[0].standby is not None
+    assert again.cfg.omms[0].standby.secret == a.standby.secret
+
+
+def test_a_pair_omm_run_alone_must_be_given_the_secret(tmp_path: Path) -> None:
+    from sipdect.app.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"needs \[omm.standby\] secret"):
+        System(parse_config(PAIR), tmp_path, inside="A")

@@ -211,3 +211,14 @@ def test_key_unreadable_with_other_vault(tmp_path: Path) -> None:
     AxiKeyPair.load_or_create(tmp_path, Vault.open(tmp_path))
     with pytest.raises(VaultError, match="cannot read the AXI key"):
         AxiKeyPair.load_or_create(tmp_path, Vault(b"\x00" * 32))
+
+
+def test_a_given_key_is_written_once_and_another_directory_key_refused(tmp_path: Path) -> None:
+    pair_key = bytes(range(32))
+    first = vault_module.Vault.open(tmp_path / "a", pair_key)
+    token = first.seal(b"uak", b"ctx")
+    again = vault_module.Vault.open(tmp_path / "a", pair_key)
+    assert again.unseal(token, b"ctx") == b"uak"  # the partner's seal opens here too
+    vault_module.Vault.open(tmp_path / "b")  # an installation key of its own
+    with pytest.raises(vault_module.VaultError, match="another key"):
+        vault_module.Vault.open(tmp_path / "b", pair_key)
