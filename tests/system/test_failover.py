@@ -257,6 +257,10 @@ async def test_the_old_active_comes_back_as_standby_and_resynchronises(pair: Pai
 
 async def test_split_brain_with_the_pbx_reachable_then_the_longer_running_one_wins(
         pair: Pair) -> None:
+    # The two booted side by side: restart B, so that A has surely run longer.
+    await pair.control.host("OMM-B", "kill")
+    await pair.control.host("OMM-B", "start")
+    await until(lambda: _both(pair, "OK"), "the pair whole again")
     await pair.control.link("cut", "OMM-A", "OMM-B")
     await pair.control.link("cut", "OMM-A", "R2")
     await pair.control.host("R2", "kill")  # R2 boots again and finds only B
