@@ -49,3 +49,36 @@ def test_an_rfp_line_names_the_omm_its_link_is_up_to() -> None:
                              describe_rfp=rfps.__getitem__)
     assert snapshot(system) == {"RFP A": "connected to 127.0.0.12:16321, synced",
                                 "RFP B": "link lost", "RFP C": "connected"}
+
+
+def test_users_show_the_host_they_registered_from() -> None:
+    from sipdect.app.watch import registrations
+
+    pbx = SimpleNamespace(service=SimpleNamespace(describe=lambda: {"registrations": [
+        {"user": "201", "source": "udp:127.20.1.2:5060"}]}))
+    hosts = {"127.20.1.2": "OMM-B"}
+    system = SimpleNamespace(
+        local_pbx_host=lambda: pbx, host_name_of=lambda a: hosts.get(a, a),
+        cfg=SimpleNamespace(users=[SimpleNamespace(number="201"),
+                                   SimpleNamespace(number="202")]))
+    assert registrations(system) == {"user 201": "registered from OMM-B",
+                                     "user 202": "not registered"}
+    system.local_pbx_host = lambda: None  # a call server elsewhere: nothing to show
+    assert registrations(system) == {}
+
+
+async def test_a_pair_omm_shows_its_role_and_a_down_one_says_so() -> None:
+    from sipdect.app.watch import omm_states
+
+    def host(name: str, running: bool, standby: object = True) -> SimpleNamespace:
+        return SimpleNamespace(name=name, kind="omm", running=running,
+                               cfg=SimpleNamespace(standby=standby))
+
+    async def describe_host(name: str) -> dict[str, str]:
+        return {"role": "active", "ommStbState": "NotSynchronized"}
+
+    system = SimpleNamespace(hosts={"A": host("A", False), "B": host("B", True),
+                                    "C": host("C", True, None)},
+                             describe_host=describe_host)
+    assert await omm_states(system) == {"A": "down",
+                                        "B": "active (standby state NotSynchronized)"}
