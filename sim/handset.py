@@ -315,6 +315,11 @@ A LOCATE-REJECT is an answer and is not retried; neither is anything once the ha
 switched off, hears no RFP or has no subscription for the system it hears."""
 LOCATE_RETRY_MAX_S: Final = 60.0
 """Decided: the longest wait between two location registration attempts."""
+CONNECT_SETUP_S: Final = 1.0
+"""A MAC connection the RFP never answers (its OMM link went, or it restarted, while the
+AirConnect crossed) is given up after this and its procedure tried again as after any lost
+link. Decided: a bearer is set up within a few 10 ms frames (EN 300 175-3), so a second
+without AirConnected is no answer; without it the handset waited for ever."""
 
 
 def locate_retry_delay(failures: int, fraction: float) -> float:
@@ -448,6 +453,8 @@ class Handset:
         self._idle_deadline: float | None = None
         self._job_deadline: float | None = None
         self._early_deadline: float | None = None
+        self._connect_deadline: float | None = None
+        """An AirConnect went out; no AirConnected by then gives it up (CONNECT_SETUP_S)."""
         self._locate_retry_at: float | None = None
         self._locate_failures = 0
         """Location registration attempts lost in a row (the back-off grows with them)."""
@@ -773,6 +780,7 @@ class Handset:
             self.undecodable = 0
             self._link_pmid = self.pmid
             self._out.append((self.rfp_id, AirConnect(self._link_pmid)))
+            self._connect_deadline = now + CONNECT_SETUP_S
 
     def _connected(self, rfp_id: int, now: float) -> None:
         if self._handover_pending and rfp_id == self.rfp_id:
@@ -784,6 +792,7 @@ class Handset:
             return
         if self.state is not State.CONNECTING or rfp_id != self.rfp_id:
             return
+        self._connect_deadline = None
         self._go("connected")
         sub = self.subscription
         if sub is not None and sub.keys.latest_default_index is not None:
@@ -803,6 +812,7 @@ class Handset:
             self._call_over("LinkLost", TEXT_CALL_ENDED)
         self._call_releasing = False
         self._idle_deadline = self._job_deadline = self._early_deadline = None
+        self._connect_deadline = None
 
     def _release(self, reason: str, now: float) -> None:
         """The PP ends the connection."""
@@ -1062,10 +1072,15 @@ class Handset:
             self._early_deadline,
             self._answer_at,
             self._locate_retry_at,
+            self._connect_deadline,
         )
         return min((t for t in deadlines if t is not None), default=None)
 
     def handle_timer(self, now: float) -> None:
+        if self._connect_deadline is not None and now >= self._connect_deadline:
+            self._connect_deadline = None
+            if self.state is State.CONNECTING:
+                self._release("no answer to the connection setup", now)
         if self._dlc is not None:
             self._dlc.handle_timer(now)
             self._process_dlc(now)

@@ -508,3 +508,30 @@ def test_enhanced_security_encrypts_early_and_rekeys_every_minute(
     assert handset.call_state is hs.CallState.CONNECTED
     assert world.events_of(ev.CallKey) == [ev.CallKey(1, "7")]
     assert handset.undecodable == 0
+
+
+def test_a_connection_setup_nobody_answers_is_given_up_and_the_registration_retried(
+    world: World, model: OmmModel
+) -> None:
+    """An RFP that restarts while the handset's AirConnect crosses never answers it: the
+    handset gives the setup up after CONNECT_SETUP_S, backs off and registers later."""
+    handset = subscribed(world)
+    relay = world.relays[1]
+    answer = relay.from_handset
+    swallowed: list[object] = []
+
+    def deaf_once(h: Handset, prim: object, now: float) -> None:
+        if isinstance(prim, hs.AirConnect) and not swallowed:
+            swallowed.append(prim)
+            return
+        answer(h, prim, now)  # type: ignore[arg-type]
+
+    relay.from_handset = deaf_once  # type: ignore[method-assign]
+    handset.unlock()  # out of range, back again: it registers its location anew
+    handset.lock(1, world.rfpi(1), world.now)
+    world.run_until(lambda: handset.state is State.CONNECTING, 5)
+    world.run_until(lambda: handset.location is hs.Location.BACKING_OFF, 5)
+    assert swallowed and handset.state is State.LOCKED
+    assert hs.ConnectionEnded("no answer to the connection setup") in \
+        world.handset_events_of(handset, hs.ConnectionEnded)
+    world.run_until(lambda: handset.location is hs.Location.REGISTERED, 2 * hs.LOCATE_RETRY_MAX_S)
