@@ -304,8 +304,13 @@ class World:
         current = self.air.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
         now = self.now()
         try:
+            # A connection still setting up its security (no cipher key, no call: a
+            # location registration authenticating) finishes where it is and the handset
+            # locks to the better RFP after it: handed over in the middle,
+            # the procedure was lost and retried only after its back-off.
             if (handset.state is State.CONNECTED and current is not None and current.up
                     and current.cluster == site.cluster
+                    and (handset.cipher_key is not None or handset.call_active)
                     and self.air.is_synced(handset.rfp_id)):  # type: ignore[arg-type]
                 handset.connect_to(best, now)
             else:
