@@ -360,3 +360,41 @@ def test_air_ciphers_queued_voice_at_the_next_delivery_as_cipher_voice_would(
     air.deliver(0.0)
     assert results == [(i, cipher_voice(k, m, f, p, downlink=d))
                        for i, (k, m, f, p, d) in enumerate(frames)]
+
+
+class MovingHandset(CallingHandset):
+    """A connected handset that records whether World hands its connection over or only
+    locks to the better RFP (taken when the connection ends)."""
+
+    def __init__(self, rfp_id: int, key: bytes | None, call_active: bool) -> None:
+        super().__init__(rfp_id, key)
+        self.call_active = call_active
+        self.moves: list[tuple[str, int]] = []
+
+    def lock(self, rfp_id: int, *args: object) -> None:  # type: ignore[override]
+        self.moves.append(("lock", rfp_id))
+
+    def connect_to(self, rfp_id: int, *args: object, **kw: object) -> None:  # type: ignore[override]
+        self.moves.append(("handover", rfp_id))
+
+
+@pytest.mark.parametrize(("key", "call_active", "move"), [
+    (DCK, False, "handover"), (None, True, "handover"), (None, False, "lock")],
+    ids=["ciphered", "in a call", "setting up its security"])
+def test_a_connection_is_handed_over_only_once_secured_or_in_a_call(
+        key: bytes | None, call_active: bool, move: str) -> None:
+    """A location registration still authenticating finishes at its RFP and the handset locks
+    to the better one after it: handed over in the middle, the procedure was lost."""
+    loop, world = virtual_world()
+    world.air.add_rfp(1, 0, 0)
+    world.air.add_rfp(2, 40, 0)
+    active_radio(world.air, 1)
+    active_radio(world.air, 2)
+    loop.run_until(5.0)
+    assert world.air.is_synced(1) and world.air.is_synced(2)
+    hid = HANDSET
+    handset = MovingHandset(1, key, call_active)
+    world.handsets[hid] = HandsetEntry(hid, handset)  # type: ignore[arg-type]
+    world.air.add_handset(hid, 39, 0)  # next to RFP 2, connected at RFP 1
+    world.relock(hid)
+    assert handset.moves == [(move, 2)]
