@@ -8,7 +8,8 @@ Every component opens its sockets through the HostNet it is given, so that
 - `cut(peer)` drops all traffic between this host and the host at `peer`, both ways, at this
   host's own transports (no root, no packet filter): datagrams to or from `peer` are
   dropped; bytes on an open TCP connection are held, as TCP holds unacknowledged segments,
-  and flow on `heal(peer)` unless an application timer gave up on the connection first; a new
+  and flow on `heal(peer)` unless an application timer gave up on the connection first, or
+  bytes written were held for TCP_GIVE_UP_S (the connection then times out); a new
   connection towards `peer` waits like an unanswered SYN until healed, or fails after
   CONNECT_TIMEOUT_S;
 - `kill()` drops every socket at once, nothing flushed (a power cut).
@@ -33,6 +34,14 @@ CONNECT_TIMEOUT_S = 20.0
 """How long a connection attempt towards a cut host waits before it fails. Linux retries an
 unanswered SYN for about two minutes; the emulator's choice is shorter, so that the retry
 loops of RFPs and SIP user agents run during a demo of a cut link."""
+
+TCP_GIVE_UP_S = 30.0
+"""Bytes a host wrote on a TCP connection whose link is cut are held (unacknowledged); once
+the oldest has waited this long the connection gives up: its application hears
+connection_lost(TimeoutError), as from a kernel's retransmission time-out, and the peer gets
+a reset when the link heals. Linux gives up after some 15 minutes (tcp_retries2); the
+emulator's choice is shorter, so that an RFP whose OMM went silent behind a cut moves to the
+other OMM of its pair during a demo (a real RFP's own time-out is not public)."""
 
 P = TypeVar("P", bound=asyncio.BaseProtocol)
 
@@ -83,6 +92,8 @@ class HostNet:
         self._sockets: set[socket.socket] = set()
         self._on_kill: list[Callable[[socket.socket], None]] = []
         self.dead = False
+        self.tcp_give_up_s = TCP_GIVE_UP_S
+        """How long bytes held by a cut may wait before their connection gives up."""
 
     def __repr__(self) -> str:
         return f"HostNet({self.name!r}, {self.address!r})"
@@ -271,6 +282,8 @@ class _GuardedStream(asyncio.BufferedProtocol):
         self._local_close: str | None = None
         """The application closed ("close") or aborted ("abort") while the link was cut."""
         self._gone = False
+        self._give_up: asyncio.TimerHandle | None = None
+        """Armed with the first byte held on the way out (TCP_GIVE_UP_S)."""
 
     # asyncio's side
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -326,6 +339,7 @@ class _GuardedStream(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.net._streams.discard(self)
         if self._gone:
+            self._disarm()
             return
         if not self.net.allows(self.peer_host) and self._local_close is None:
             self._lost = (exc,)  # the peer's close reaches us when the link heals
@@ -346,8 +360,30 @@ class _GuardedStream(asyncio.BufferedProtocol):
             return
         if not self.net.allows(self.peer_host):
             self._held_out.append(bytes(data))
+            if self._give_up is None:
+                self._give_up = asyncio.get_running_loop().call_later(
+                    self.net.tcp_give_up_s, self._timed_out)
             return
         self.transport.write(data)
+
+    def _timed_out(self) -> None:
+        """Held too long: the connection gives up, as TCP does after its retransmissions."""
+        self._give_up = None
+        if self._gone or self.net.allows(self.peer_host) or not self._held_out:
+            return
+        log.info("%s (%s): connection to %s given up: nothing acknowledged for %g s",
+                 self.net.name, self.net.address, self.peer_host, self.net.tcp_give_up_s)
+        self._local_close = "abort"  # the peer hears a reset once the link heals
+        self._held_out.clear()
+        self._held_in.clear()
+        self._gone = True
+        self.inner.connection_lost(TimeoutError(
+            f"no acknowledgement from {self.peer_host} for {self.net.tcp_give_up_s:g} s"))
+
+    def _disarm(self) -> None:
+        if self._give_up is not None:
+            self._give_up.cancel()
+            self._give_up = None
 
     def close_from_app(self, abort: bool) -> None:
         if self.transport is None:
@@ -367,6 +403,7 @@ class _GuardedStream(asyncio.BufferedProtocol):
 
     def release(self) -> None:
         """The link healed: what was held goes on."""
+        self._disarm()
         transport = self.transport
         if transport is None:
             return
@@ -393,6 +430,7 @@ class _GuardedStream(asyncio.BufferedProtocol):
             self.inner.connection_lost(exc)
 
     def kill(self) -> None:
+        self._disarm()
         if self.transport is not None:
             self.transport.abort()
         self._held_in.clear()

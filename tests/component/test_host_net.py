@@ -121,6 +121,27 @@ async def test_bytes_are_held_while_cut_and_delivered_on_heal(
     transport.close()
 
 
+async def test_bytes_held_too_long_time_the_connection_out_and_the_peer_is_reset_on_heal(
+        hosts: tuple[HostNet, HostNet]) -> None:
+    a, b = hosts
+    a.tcp_give_up_s = 0.3
+    accepted: list[Collector] = []
+    server = await b.create_server(lambda: accepted.append(Collector()) or accepted[-1], 0)
+    port = server.sockets[0].getsockname()[1]
+    transport, client = await a.create_connection(Collector, b.address, port)
+    await until(lambda: accepted, "the accepted connection")
+    a.cut(b.address)
+    b.cut(a.address)
+    transport.write(b"heartbeat")  # held: nothing acknowledges it
+    await until(lambda: client.lost, "the writer's connection to time out")
+    assert not accepted[0].lost  # the silent peer knows nothing yet
+    a.heal(b.address)
+    b.heal(a.address)
+    await until(lambda: accepted[0].lost, "the peer to be reset once the link heals")
+    assert accepted[0].data == b""  # what was given up never arrives
+    server.close()
+
+
 async def test_a_buffered_protocol_gets_every_byte_in_order(
         hosts: tuple[HostNet, HostNet]) -> None:
     a, b = hosts
