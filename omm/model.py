@@ -210,8 +210,8 @@ class OmmModel:
         health, standby = self.health, self.standby
         setup = self.setup if accounts is None else OmmSetup(
             self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
-        self.store.close()
-        self.__init__(self.data_dir, setup, self.clock)  # type: ignore[misc]
+        # The same store (its observers, e.g. a standby pair's replication, keep hearing).
+        self.__init__(self.data_dir, setup, self.clock, store=self.store)  # type: ignore[misc]
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self.health, self.standby = health, standby

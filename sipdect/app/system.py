@@ -381,6 +381,8 @@ class System:
             self.site.forget_rfp(air_id)
         for host in self.hosts.values():
             if isinstance(host, OmmHost) and host.service is not None and host.running:
+                if host.cfg.standby is not None and not host.serving:
+                    continue  # a standby: the active's reset and records reach it as changes
                 await host.service.reset()
                 host.provision()
                 host.provision_records()

@@ -177,3 +177,21 @@ async def test_after_a_split_the_longer_running_omm_stays_active(pair: PairSetup
     await until(lambda: resets, "B reset")
     assert resets == [45]
     assert pair.a.pair is not None and pair.a.pair.phase is Phase.SYNC_ACTIVE
+
+
+async def test_a_reset_of_the_active_reaches_the_standby(pair: PairSetup) -> None:
+    """Emulator.reset on a pair: the active's wiped and re-provisioned records replicate."""
+    await until(lambda: pair.a.serving and pair.a.pair is not None and pair.a.pair._copy_sent,
+                "A active with its copy sent")
+    async with await _client(pair.a) as client:
+        await client.request("CreatePPUser", children=[element(
+            "user", {"num": "4715", "name": "Before the reset"})])
+    assert any('"4715"' in v for _, v in pair.b.model.store.rows("users"))
+    await pair.a.reset()
+    async with await _client(pair.a) as client:  # the initial account again, served
+        await client.request("CreatePPUser", children=[element(
+            "user", {"num": "4716", "name": "After the reset"})])
+    users = [v for _, v in pair.b.model.store.rows("users")]
+    assert any('"4716"' in v for v in users) and not any('"4715"' in v for v in users)
+    assert [k for k, _ in pair.b.model.store.rows("accounts")] == \
+        [k for k, _ in pair.a.model.store.rows("accounts")]
