@@ -119,11 +119,12 @@ class AxiApi:
     def deliver(self) -> None:
         """Hand queued events to subscribed sessions and flush everyone who got output
         (once the standby partner has the changes they announce)."""
+        if self._delivery_held:
+            return  # delivered once the standby has what is outstanding
         waiting = self.replicating()
         if waiting is not None:
-            if not self._delivery_held:
-                self._delivery_held = True
-                asyncio.ensure_future(waiting).add_done_callback(self._release_delivery)
+            self._delivery_held = True
+            asyncio.ensure_future(waiting).add_done_callback(self._release_delivery)
             return
         if self._summaries_due:
             due, self._summaries_due = self._summaries_due, set()

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from omm.config import StandbyConfig
 from omm.standby import conventions as cv
-from omm.standby.link import HANDSHAKE_S, Hello, Role
+from omm.standby.link import HANDSHAKE_S, Role
 from omm.standby.machine import (
     AcceptPeerDb,
     BecomeActive,
@@ -116,7 +116,6 @@ class StandbyPair:
         self.owner = owner
         self.store = store
         self.address = address
-        self.net = net
         self.status = status
         self._event_log = event_log
         self._server_tls = server_tls
@@ -191,6 +190,14 @@ class StandbyPair:
     def phase(self) -> Phase | None:
         return None if self.machine is None else self.machine.phase
 
+    @property
+    def role(self) -> Role:
+        """What this OMM is in the pair, as its Hello and ROLE messages tell the partner."""
+        machine = self.machine
+        if machine is None or machine.phase is Phase.START_UP:
+            return Role.STARTING
+        return Role.ACTIVE if machine.active else Role.STANDBY
+
     # -- the link --------------------------------------------------------------------------------
     async def _dial(self) -> None:
         tls_client = tls.client_context()
@@ -222,17 +229,20 @@ class StandbyPair:
         self._peer_started = self.machine.started + (link.session.own_hello.uptime
                                                      - hello.uptime)
         link.closed.add_done_callback(lambda f: self._link_closed(link, f.result()))
-        self._heard(hello, link.session.partner_role or hello.role)
+        self._heard(link)
 
     def _role_heard(self, link: PartnerLink, role: Role) -> None:
-        if link is self.link and link.partner is not None:
-            self._heard(link.partner, role)
+        if link is self.link:
+            self._heard(link)
 
-    def _heard(self, hello: Hello, role: Role) -> None:
-        assert self.machine is not None
+    def _heard(self, link: PartnerLink) -> None:
+        """The partner on `link` is there, in the role it last told (its Hello's, or a ROLE)."""
+        hello = link.partner
+        assert self.machine is not None and hello is not None
         now = asyncio.get_running_loop().time()
-        self.machine.peer_heard(now, PeerInfo(role is Role.ACTIVE, self._peer_started,
-                                              hello.address, hello.omm_type, hello.sw_version))
+        active = link.session.partner_role is Role.ACTIVE
+        self.machine.peer_heard(now, PeerInfo(active, self._peer_started, hello.address,
+                                              hello.omm_type, hello.sw_version))
         self._run()
 
     def _link_closed(self, link: PartnerLink, reason: str) -> None:
@@ -262,7 +272,7 @@ class StandbyPair:
         link = self.link
         if link is not None and link.partner is not None and not link.session.closed:
             # The link is alive (it closes itself after `silence`): the partner is heard.
-            self._heard(link.partner, link.session.partner_role or link.partner.role)
+            self._heard(link)
         self.machine.handle_timer(asyncio.get_running_loop().time())
         self._run()
 
@@ -282,16 +292,15 @@ class StandbyPair:
             elif isinstance(action, PushDb):
                 self._queue_copy()
             elif isinstance(action, Reset):
-                self._spawn_later(action.exit_code)
+                self._reset_later(action.exit_code)
             elif isinstance(action, (AcceptPeerDb, BecomeInactive)):
                 pass  # a standby serves nothing; the active's copy arrives on the link
-        self.member.set_role(Role.ACTIVE if machine.active else
-                             Role.STARTING if machine.phase is Phase.START_UP else Role.STANDBY)
+        self.member.set_role(self.role)
         if not self._closed:
             self.status.update(machine.view())
         self._arm()
 
-    def _spawn_later(self, exit_code: int) -> None:
+    def _reset_later(self, exit_code: int) -> None:
         """A reset: the OMM restarts (after this turn, so the log and view are out first)."""
         asyncio.get_running_loop().call_soon(self.owner.reset_omm, exit_code)
 

@@ -26,6 +26,7 @@ from dect.identities import Park
 from omm.access import FULL_ACCESS
 from omm.config import OmmConfig
 from omm.errors import ModelError
+from omm.standby.link import Role
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
@@ -237,9 +238,9 @@ class OmmHost(Host):
             return out
         pair = service.pair
         out["partner"] = self.system.cfg.partner_of(self.name)
+        # "active" once it serves; the pair's machine may have decided a moment before.
         out["role"] = ("active" if service.serving else
-                       "starting" if pair is None or pair.phase is None
-                       or pair.phase.name == "START_UP" else "standby")
+                       "starting" if pair is None or pair.role is Role.STARTING else "standby")
         out["ommStbState"] = service.model.standby.view.state.value
         out["resets"] = self.resets
         if pair is not None:
