@@ -1,0 +1,36 @@
+"""The MOM's own decisions where no public source says how the product behaves, one place each
+(docs/mom.md; the contract values both ends share are in sipdect.axi.sync)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MAX_USERS: Final = 50_000
+MAX_DEVICES: Final = 50_000
+"""[D] seed 000 "Product Architecture": up to 50,000 users/devices under one MOM."""
+
+MAX_OMMS: Final = 500
+"""[D] seed 000: up to 500 OMMs under one MOM."""
+
+MAX_ACCOUNTS: Final = 20
+"""[I] As on the OMM (omm.access.MAX_ACCOUNTS): not public."""
+
+DEFAULT_PASSWORD: Final = "mom"
+"""[I] The built-in `mom` account's default password (the seed names the account, not its
+password; the OMM's is its account name, `omm`); it must be changed at the first login."""
+
+OMM_AXI_PORT: Final = 12622
+"""[D] The MOM reaches an OMM on its AXI TLS port only (seed 000 "MOM - OMM Encryption")."""
+
+TIE_GOES_TO_MOM: Final = True
+"""[I] When the MOM's and an OMM's copy of one aspect differ and carry the same time stamp
+(stamps are whole seconds: both changed within one second), the MOM's copy wins: it is the
+master copy of the installation (seed 000), and a fixed rule makes every resync converge."""
+
+PAGE_SIZE: Final = 20
+"""[C] MGR pages GetPPUser/GetPPDev with maxRecords=20 (mom.md §2.2); the MOM does too."""
+
+SECRETS_LEARNED_FROM_OMM: Final = False
+"""[I] mom.md §6: an OMM renders pin/sipPw RSA-encrypted with its own key, which the MOM cannot
+reverse; so a record taken in from an OMM has no secrets at the MOM, and the MOM pushes a
+secret only when it holds it (set over MAXI). An OMM keeps the secrets it has."""
