@@ -6,10 +6,10 @@ import time
 from typing import TYPE_CHECKING
 
 from omm.access import LoginAttempt, must_change_password
-from omm.axi.args import need_enum, opt_int
 from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
 from omm.standby.conventions import StbState
 from sipdect.axi import conventions
+from sipdect.axi.args import need_enum, opt_int
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid
