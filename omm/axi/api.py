@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from omm.axi import handlers  # noqa: F401  (registers the request handlers)
-from omm.axi.dispatch import Ctx, PendingVerification, dispatch
-from omm.axi.gate import Gatekeeper
+from omm.axi.dispatch import ROUTER, Ctx, PendingVerification, Verdict, dispatch, log
 from omm.axi.render import render_account, render_pp, render_rfp_state, render_user
 from omm.axi.summaries import device_summary, rfp_summary, user_summary
 from omm.model import OmmModel
 from omm.tables import Change
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.codec import Message, frame
+from sipdect.axi.gate import Gatekeeper
 from sipdect.axi.records import RFP, SITE
+from sipdect.axi.server import Link
 from sipdect.axi.session import AxiServerSession, LinkState
 
 #: Event types of OMM >= 8 that the schema's EventType list lacks (mitel-api has them).
@@ -26,21 +27,13 @@ EXTRA_EVENT_TYPES = frozenset({"PPCnf", "ApplicationDataChannel", "LicensedFile"
 SETTING_EVENT_TYPES: dict[str, str] = {"DECTSubscriptionMode": "DECTSubscriptionMode"}
 
 
-class Link(Protocol):
-    """What the API needs of a connection: push queued frames, drop it."""
-
-    def flush(self) -> None: ...
-
-    def abort(self, reason: str) -> None: ...
-
-
 class AxiApi:
     """One per OMM; shared by its plain and TLS listeners."""
 
     def __init__(self, model: OmmModel, pre_login: PreLoginLimits | None = None) -> None:
         self.model = model
         self.sessions: dict[AxiServerSession, Link] = {}
-        self.gatekeeper = Gatekeeper(pre_login)
+        self.gatekeeper = Gatekeeper(pre_login, log=log)
         """Connections that have not logged in yet: their own quota (not axiClients)."""
         self._pending: list[tuple[str, str | None, bytes, bool]] = []
         self._direct: list[tuple[AxiServerSession, bytes]] = []
@@ -66,6 +59,11 @@ class AxiApi:
         self.sessions.pop(session, None)
 
     @property
+    def client_limit(self) -> int:
+        """axiClients: sessions that may be logged in at once."""
+        return self.model.limits.axi_clients
+
+    @property
     def logged_in(self) -> int:
         """Sessions that logged in: what axiClients limits and OpenResp reports."""
         return sum(1 for s in self.sessions if s.state is LinkState.OPEN)
@@ -73,6 +71,11 @@ class AxiApi:
     def handle(self, ctx: Ctx, req: Message) -> Message | PendingVerification:
         """The answer, or what to verify off the loop before it (dispatch.conclude)."""
         return dispatch(self, ctx, req)
+
+    def conclude(self, ctx: Ctx, req: Message, pending: PendingVerification,
+                 verified: bool) -> Verdict:
+        """The answer once the password check of `req` came back; never raises."""
+        return ROUTER.conclude(ctx, req, pending, verified)
 
     # -- events ----------------------------------------------------------------
     def queue_event(self, event_type: str, item: str | None, msg: Message) -> None:

@@ -1,94 +1,43 @@
-"""Request dispatch: login gate, permission check, handler table (axi.md §2-3).
+"""The OMM's AXI request dispatch: its handler table and its access rules (axi.md §2-3).
 
-A handler parses its request, calls the model and renders the answer; errors
-raised anywhere below become the schema's error response here. A handler whose answer
-needs a password checked (Open) returns a PendingVerification instead: the edge runs the
-check off the event loop and then asks conclude() for the answer.
+The mechanics (login gate, permission check, error answers) are the kit's
+(sipdect.axi.dispatch); what is the OMM's is whose account a session is (omm.access), what a
+permission allows, and that a ModelError is answered with its own code.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from omm.access import can_read, can_write, must_change_password
 from omm.errors import ModelError
-from sipdect.axi import conventions
-from sipdect.axi.catalog import SCHEMA_REQUESTS
-from sipdect.axi.codec import Message
+from omm.tables import Record
+from sipdect.axi.dispatch import (
+    ANY,
+    READ,
+    WRITE,
+    Ctx,
+    PendingVerification,
+    Router,
+    Verdict,
+    error_response,
+    resp,
+)
 from sipdect.axi.errors import AxiError
-from sipdect.axi.session import AxiServerSession, LinkState
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
 
+__all__ = ["ANY", "READ", "WRITE", "ROUTER", "ROUTES", "Ctx", "PendingVerification",
+           "Verdict", "allowed", "conclude", "dispatch", "error_response", "resp", "route"]
+
 log = logging.getLogger("sipdect.omm.axi")
 
-READ = "read"  # AllCnfRead or AllCnfWrite
-WRITE = "write"  # AllCnfWrite
-ANY = "any"  # any logged-in account
 
-
-@dataclass
-class Ctx:
-    """Who is asking: the session and the peer address."""
-
-    session: AxiServerSession
-    peer: str
-
-    @property
-    def source(self) -> str:
-        """The peer's address without its port: what event log entries merge by."""
-        return self.peer.rsplit(":", 1)[0]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The answer to a request whose verification came back."""
-
-    response: Message
-    """What to answer."""
-    delay: float = 0.0
-    """Seconds to hold the answer back (a failed login's)."""
-
-
-@dataclass(frozen=True)
-class PendingVerification:
-    """A request that can be answered only once a password has been checked."""
-
-    check: Callable[[], bool]
-    """The slow check; touches nothing shared, so the edge runs it in a worker thread."""
-    conclude: Callable[[bool], Verdict]
-    """Back on the event loop: the answer, given what check() said."""
-
-
-Handler = Callable[["AxiApi", Ctx, Message], "Message | PendingVerification"]
-
-
-@dataclass(frozen=True)
-class Route:
-    handler: Handler
-    permission: str  # READ / WRITE / ANY / a PermissionType name
-
-
-ROUTES: dict[str, Route] = {}
-
-
-def route(*names: str, perm: str) -> Callable[[Handler], Handler]:
-    """Register a handler for one or more request names."""
-
-    def deco(fn: Handler) -> Handler:
-        for name in names:
-            assert name not in ROUTES, name
-            ROUTES[name] = Route(fn, perm)
-        return fn
-
-    return deco
-
-
-def _allowed(account: dict[str, Any], perm: str) -> bool:
+def allowed(account: Record, perm: str) -> bool:
+    """Whether an OMM account holds a permission: READ, WRITE, ANY or a PermissionType name
+    (AllCnfWrite implies every one)."""
     if perm == ANY:
         return True
     if perm == READ:
@@ -98,59 +47,21 @@ def _allowed(account: dict[str, Any], perm: str) -> bool:
     return perm in account["permission"] or can_write(account)
 
 
-def dispatch(api: AxiApi, ctx: Ctx, req: Message) -> Message | PendingVerification:
-    """Answer one request, or say what must be verified first; never raises for anything a
-    client can send."""
-    name = req.name
-    session = ctx.session
-    r = ROUTES.get(name)
-    try:
-        if session.state is not LinkState.OPEN and name not in conventions.PRE_LOGIN_REQUESTS:
-            raise AxiError(*conventions.NOT_LOGGED_IN)
-        if r is None:
-            if name in SCHEMA_REQUESTS:
-                raise AxiError(*conventions.UNSUPPORTED)
-            raise AxiError(conventions.UNKNOWN_REQUEST[0], conventions.UNKNOWN_REQUEST[1],
-                           bad=name)
-        if session.state is LinkState.OPEN and name != "Open":
-            account = api.model.accounts.table.get(session.account)
-            if account is None or not account["active"]:
-                raise AxiError("EPerm", "the account of this session no longer exists")
-            if must_change_password(account) and name not in conventions.DEFAULT_PASSWORD_REQUESTS:
-                raise AxiError(*conventions.MUST_CHANGE_PASSWORD)
-            if not _allowed(account, r.permission):
-                raise AxiError("EPerm", f"{name} needs permission {r.permission}")
-        return r.handler(api, ctx, req)
-    except Exception as exc:
-        return _error_answer(ctx, req, exc)
+def _account_of(api: AxiApi, account_id: Any) -> Record | None:
+    account = api.model.accounts.table.get(account_id)
+    return account if account is not None and account["active"] else None
 
 
-def conclude(ctx: Ctx, req: Message, pending: PendingVerification, verified: bool) -> Verdict:
-    """The answer to a request once its verification came back; never raises."""
-    try:
-        return pending.conclude(verified)
-    except Exception as exc:
-        return Verdict(_error_answer(ctx, req, exc))
-
-
-def _error_answer(ctx: Ctx, req: Message, exc: Exception) -> Message:
-    """The wire's answer to what a handler raised."""
-    if isinstance(exc, AxiError):
-        return error_response(req, exc)
+def _model_error(exc: Exception) -> AxiError | None:
     if isinstance(exc, ModelError):
-        return error_response(req, AxiError(exc.code, exc.info, bad=exc.field))
-    # A bug must not take the server down; answer and log it.
-    log.error("AXI %s from %s: handler failed", req.name, ctx.peer, exc_info=exc)
-    return error_response(req, AxiError("EFailed", "internal error"))
+        return AxiError(exc.code, exc.info, bad=exc.field)
+    return None
 
 
-def error_response(req: Message, exc: AxiError) -> Message:
-    return Message(req.name + "Resp", exc.attrs())
-
-
-def resp(req: Message, attrs: dict[str, Any] | None = None,
-         children: list[Message] | None = None) -> Message:
-    """A success response named after the request."""
-    return Message(req.name + "Resp",
-                   {k: str(v) for k, v in (attrs or {}).items() if v is not None},
-                   children or [])
+ROUTER: Router[AxiApi, Record] = Router(
+    account_of=_account_of, must_change_password=must_change_password, allowed=allowed,
+    model_error=_model_error, log=log)
+ROUTES = ROUTER.routes
+route = ROUTER.route
+dispatch = ROUTER.dispatch
+conclude = ROUTER.conclude

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from omm.axi.args import need_int, need_str, opt_int, paged, record_of
 from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_pp, render_user
 from omm.axi.summaries import device_summary, pp_state, user_summary
 from omm.users import SECRETS
+from sipdect.axi.args import need_int, need_str, opt_int, paged, record_of
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
 from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from omm.axi.args import opt_int
 from omm.axi.dect import SentMessage
 from omm.axi.dispatch import Ctx, resp, route
 from sipdect.axi import conventions
+from sipdect.axi.args import opt_int
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omm.axi.args import need_int, need_str, opt_bool, paged, record_of
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_rfp
 from omm.axi.summaries import rfp_summary, site_summary
+from sipdect.axi.args import need_int, need_str, opt_bool, paged, record_of
 from sipdect.axi.codec import Message
 from sipdect.axi.records import RFP, SITE
 

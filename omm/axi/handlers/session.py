@@ -6,10 +6,10 @@ import time
 from typing import TYPE_CHECKING
 
 from omm.access import LoginAttempt, must_change_password
-from omm.axi.args import need_enum, opt_int
 from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
 from omm.standby.conventions import StbState
 from sipdect.axi import conventions
+from sipdect.axi.args import need_enum, opt_int
 from sipdect.axi.catalog import EVENT_TYPES
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid
@@ -164,7 +164,7 @@ def _tell_standby_state(api: AxiApi, ctx: Ctx) -> None:
 @route("Subscribe", perm=ANY)
 def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     from omm.axi.api import EXTRA_EVENT_TYPES
-    from omm.axi.dispatch import _allowed
+    from omm.axi.dispatch import allowed
 
     entries = req.children_named("e")
     if not entries:
@@ -180,7 +180,7 @@ def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
             err = invalid("eventType", event_type, "unknown event type")
             raise AxiError("EInval", err.info, bad="eventType") from None
         perm = EVENT_PERMISSION.get(event_type, "read")
-        if not _allowed(account, perm):
+        if not allowed(account, perm):
             return resp(req, {"eventType": event_type, "errCode": "EPerm",
                               "info": f"{event_type} needs permission {perm}"})
         items = [(k, e.attrs[k]) for k in ITEM_FILTERS if k in e.attrs]

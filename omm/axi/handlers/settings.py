@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from omm.axi.args import max_records, need_enum, opt_int
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.subscription import MODES
 from sipdect.axi import conventions
+from sipdect.axi.args import max_records, need_enum, opt_int
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid
 from sipdect.axi.records import Field, RecordSpec

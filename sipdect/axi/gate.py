@@ -1,9 +1,10 @@
 """The asyncio edge of the AXI pre-login gate (sipdect.axi.admission): log lines and the timer.
 
-One per OMM, shared by the plain and TLS listeners: connections that have not logged in yet
-are admitted, evicted or refused here, and what happened to them is logged once per source
-address and then summed up, never once per connection. Their password checks run here too,
-in worker threads and a few at a time, so that no Open stalls the event loop.
+One per AXI server (an OMM's AXI, the MOM's MAXI), shared by its listeners: connections that
+have not logged in yet are admitted, evicted or refused here, and what happened to them is
+logged once per source address and then summed up, never once per connection. Their password
+checks run here too, in worker threads and a few at a time, so that no Open stalls the event
+loop.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 from sipdect.axi.admission import Admission, PreLoginGate, PreLoginLimits, SourceReport
-
-log = logging.getLogger("sipdect.omm.axi")
 
 
 class Waiting(Protocol):
@@ -30,7 +29,11 @@ class Waiting(Protocol):
 class Gatekeeper:
     """PreLoginGate with the loop's clock, its summary timer and the log lines."""
 
-    def __init__(self, limits: PreLoginLimits | None = None) -> None:
+    def __init__(self, limits: PreLoginLimits | None = None, *, log: logging.Logger,
+                 label: str = "AXI") -> None:
+        self.log = log
+        self.label = label
+        """The interface's name in log lines."""
         self.gate: PreLoginGate[Waiting] = PreLoginGate(limits)
         self._timer: asyncio.TimerHandle | None = None
         self._checks = asyncio.Semaphore(self.gate.limits.password_checks)
@@ -63,9 +66,9 @@ class Gatekeeper:
 
     def _report(self, reports: list[SourceReport]) -> None:
         for r in reports:
-            log.warning("AXI %s: connection refused or closed before login: %s (more from "
-                        "this address are summed up every %.0f s)", r.source, r.reason,
-                        self.limits.report_interval)
+            self.log.warning("%s %s: connection refused or closed before login: %s (more "
+                             "from this address are summed up every %.0f s)", self.label,
+                             r.source, r.reason, self.limits.report_interval)
         self._arm()
 
     def _arm(self) -> None:
@@ -79,9 +82,9 @@ class Gatekeeper:
     def _on_timer(self) -> None:
         self._timer = None
         for r in self.gate.handle_timer(time.monotonic()):
-            log.warning("AXI %s: %d more connections refused or closed before login in "
-                        "%.0f s (latest: %s)", r.source, r.count, self.limits.report_interval,
-                        r.reason)
+            self.log.warning("%s %s: %d more connections refused or closed before login in "
+                             "%.0f s (latest: %s)", self.label, r.source, r.count,
+                             self.limits.report_interval, r.reason)
         self._arm()
 
     def close(self) -> None:
