@@ -48,6 +48,13 @@ class Health:
         self._notify(Change("health", component))
         return True
 
+    def drop(self, component: str) -> bool:
+        """`component` no longer reports (e.g. central mode switched off); True if it did."""
+        if self._components.pop(component, None) is None:
+            return False
+        self._notify(Change("health", component))
+        return True
+
     def get(self, component: str) -> HealthState | None:
         return self._components.get(component)
 

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from omm.access import Accounts, InitialAccount
+from omm.central import DEFAULTS as CENTRAL_DEFAULTS
+from omm.central import SETTING as CENTRAL_SETTING
+from omm.central import UNSET_SARI, CentralMode
 from omm.devices import Devices
 from omm.health import Health
 from omm.hub import OmmHub
@@ -84,7 +87,8 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "RemoteAccess": {"enable": False},
     "SyslogServer": {"enable": False, "forward": False, "ipAddr": "", "port": 514},
     "PARK": {"park": ""},
-    "SARI": {"sari": ""},
+    "SARI": {"sari": UNSET_SARI},
+    CENTRAL_SETTING: dict(CENTRAL_DEFAULTS),
     "EULAConfirm": {"confirm": True},
     "DECTPagingAreaSize": {"size": "64"},
     "PPLoginVariant": {"login": "NUMBER"},
@@ -131,8 +135,14 @@ class OmmModel:
             defaults.setdefault(group, {}).update(values)
         self.settings = Settings(self.store, notify, defaults)
         self.accounts = Accounts(self.store, notify, setup.name, setup.accounts)
-        self.users = Users(self.store, self.vault, notify, clock, self.limits.users)
-        self.devices = Devices(self.store, self.vault, notify, clock, self.limits.devices)
+        self.health = Health(notify)
+        """Each reporting component's severity and reason (GetHealthState)."""
+        self.central = CentralMode(self.settings, self.health, self.log, notify)
+        """Central user/device management by a MOM (omm.central)."""
+        self.users = Users(self.store, self.vault, notify, clock, self.limits.users,
+                           local_values=self.central.local_user_values)
+        self.devices = Devices(self.store, self.vault, notify, clock, self.limits.devices,
+                               local_values=self.central.local_device_values)
         self.relations = Relations(self.users, self.devices)
         self.sites = Sites(self.store, notify, self.limits.sites)
         self.rfps = Rfps(self.store, notify, self.limits.rfps)
@@ -145,14 +155,15 @@ class OmmModel:
         self.event_log.load([LogEntry(**v) for _, v in self.store.load_json("eventlog")])
         self.event_log.subscribe(self._persist_log_entry)
         self.event_log.subscribe_removals(self._forget_log_entry)
-        self.health = Health(notify)
-        """Each reporting component's severity and reason (GetHealthState)."""
         self.standby = StandbyStatus(notify, self.log, self.health)
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
         self.started = clock()
+        self.central.refresh(clock())  # central mode persisted: its health from the start
 
     # -- change notices -----------------------------------------------------
     def _notify(self, change: Change) -> None:
+        if change.kind == "setting" and change.key in (CENTRAL_SETTING, "SARI", "PARK"):
+            self.central.refresh(self.clock())  # the userDeviceSync health may change
         for listener in list(self._listeners):
             listener(change)
 
@@ -207,28 +218,38 @@ class OmmModel:
                           "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
-        health, standby = self.health, self.standby
+        health, standby, central = self.health, self.standby, self.central
         setup = self.setup if accounts is None else OmmSetup(
             self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
         self.__init__(self.data_dir, setup, self.clock, store=self.store)  # type: ignore[misc]
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         # Live state keeps its objects (their owners hold them) but starts afresh.
-        self.health, self.standby = health, standby
+        self._keep_live_state(health, standby, central)
         pp_live.forget()
         health.forget()
         standby.forget()
+        central.forget()
+
+    def _keep_live_state(self, health: Health, standby: StandbyStatus,
+                         central: CentralMode) -> None:
+        """Put back the live-state objects of before a re-read (their owners hold them); the
+        record tables read central mode through them."""
+        self.health, self.standby, self.central = health, standby, central
+        central.settings = self.settings
+        self.users.local_values = central.local_user_values
+        self.devices.local_values = central.local_device_values
 
     def reload(self) -> None:
         """Read every record again from the store, which changed under the model (the standby
         applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
-        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
-                self.health, self.standby)
+        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
+        live = (self.health, self.standby, self.central)
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
-        (self._listeners, self.hub, self.pp_live, self.started, self.event_log, self.health,
-         self.standby) = kept
+        (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
+        self._keep_live_state(*live)
 
     def close(self) -> None:
         self.store.close()

@@ -17,6 +17,8 @@ from omm.access import FULL_ACCESS, InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
 from omm.axi.server import serve
+from omm.central import CHANGE_KIND as CENTRAL_CHANGE
+from omm.central import SETTING as CENTRAL_SETTING
 from omm.config import OmmConfig
 from omm.dect.fixed_part import FixedPart
 from omm.hub import SipRegistration
@@ -66,6 +68,7 @@ class OmmService:
         self.servers: list[asyncio.Server] = []
         self.endpoints: list[Endpoint] = []
         self._expiry: asyncio.TimerHandle | None = None
+        self._central_timer: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
@@ -173,6 +176,7 @@ class OmmService:
                                        self.rfp_link.port))
         self.model.add_listener(self._on_change)
         self._arm_expiry()
+        self._arm_central()
         await self._configure_syslog(from_config=True)
         await self.sip.start()
         for transport, peer in self.sip.locals.items():
@@ -239,6 +243,9 @@ class OmmService:
     def _on_change(self, change: Change) -> None:
         if change.kind == "setting" and change.key == "DECTSubscriptionMode":
             self._arm_expiry()
+        if change.kind == CENTRAL_CHANGE or (change.kind == "setting"
+                                             and change.key == CENTRAL_SETTING):
+            self._arm_central()
         if change.kind == "setting" and change.key == "SyslogServer":
             task = asyncio.get_running_loop().create_task(self._configure_syslog())
             self._tasks.add(task)
@@ -290,6 +297,22 @@ class OmmService:
             delay = max(0.0, deadline - self.model.clock())
             self._expiry = loop.call_later(delay, self._on_expiry)
 
+    def _arm_central(self) -> None:
+        """The userDeviceSync health's grace timer (omm.central), in the model's clock."""
+        if self._central_timer is not None:
+            self._central_timer.cancel()
+            self._central_timer = None
+        deadline = self.model.central.get_timer()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.model.clock())
+            self._central_timer = asyncio.get_running_loop().call_later(delay, self._on_central)
+
+    def _on_central(self) -> None:
+        self._central_timer = None
+        self.model.central.handle_timer(self.model.clock())
+        self.api.deliver()
+        self._arm_central()
+
     def _on_expiry(self) -> None:
         self._expiry = None
         self.model.subscription.expire()
@@ -311,6 +334,8 @@ class OmmService:
     async def _teardown(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        if self._central_timer is not None:
+            self._central_timer.cancel()
         if self.pair is not None:
             self.pair.close()
         if self._serve_started:

@@ -93,6 +93,23 @@ class Table:
         self._keys.clear()
 
 
+def stamp(rec: Record, changed: tuple[str, ...], given: dict[str, Any], now: int,
+          sync_only: frozenset[str]) -> tuple[str, ...]:
+    """Bump a record's time stamps after `changed` (docs/mom.md, mom.md §2.5): `timeStamp` if
+    anything changed, `timeStampAdmin` if an administrative field (not one of `sync_only`)
+    did; a stamp the write itself gave stays as given. The names it bumped."""
+    if not changed:
+        return ()
+    bumped = []
+    if "timeStamp" not in given:
+        rec["timeStamp"] = now
+        bumped.append("timeStamp")
+    if "timeStampAdmin" not in given and any(f not in sync_only for f in changed):
+        rec["timeStampAdmin"] = now
+        bumped.append("timeStampAdmin")
+    return tuple(b for b in bumped if b not in changed)
+
+
 def apply(rec: Record, values: dict[str, Any]) -> tuple[str, ...]:
     """Set values on rec; return the names that really changed."""
     changed = []

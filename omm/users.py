@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from omm.errors import Exists, NoMemory, NotFound
-from omm.tables import Record, Table, apply
+from omm.tables import Record, Table, apply, stamp
 from sipdect.axi.records import PP_USER
+from sipdect.axi.sync import SYNC_ONLY_USER
 from sipdect.store import Store
 from sipdect.vault import Vault
 
@@ -22,11 +23,14 @@ class Users:
     """The user table with its number index."""
 
     def __init__(self, store: Store, vault: Vault, notify: Callable[..., None],
-                 clock: Callable[[], float], capacity: int) -> None:
+                 clock: Callable[[], float], capacity: int, *,
+                 local_values: Callable[[], dict[str, Any]] = dict) -> None:
         self.table = Table(store, "users", "user", "uid", notify)
         self.vault = vault
         self.clock = clock
         self.capacity = capacity
+        self.local_values = local_values
+        """What a user made here (not by a sync session) carries besides (omm.central)."""
         self.by_num: dict[str, int] = {r["num"]: r["uid"] for r in self.table if r.get("num")}
 
     def __len__(self) -> int:
@@ -60,7 +64,10 @@ class Users:
         if num and other is not None and other != uid:
             raise Exists(f"number '{num}' is already used by uid {other}", "num")
 
-    def create(self, values: dict[str, Any], uid: int | None = None) -> Record:
+    def create(self, values: dict[str, Any], uid: int | None = None, *,
+               synced: bool = False) -> Record:
+        """A new user; `synced`: written by a sync session, whose sync-only attributes (time
+        stamps included) are stored as given, else it is a local one (local_values)."""
         if len(self.table) >= self.capacity:
             raise NoMemory(f"the OMM holds at most {self.capacity} users")
         num = values.get("num", "")
@@ -69,9 +76,11 @@ class Users:
             raise Exists(f"uid {uid} already exists", "uid")
         now = int(self.clock())
         rec = PP_USER.defaults()
-        rec.update(self._seal(values))
         rec.update(uid=uid or self.table.next_key(), timeStamp=now, timeStampAdmin=now,
                    timeStampRelation=now)
+        if not synced:
+            rec.update(self.local_values())
+        rec.update(self._seal(values))
         self.table.insert(rec)
         if num:
             self.by_num[num] = rec["uid"]
@@ -93,9 +102,7 @@ class Users:
             if name in values and values[name] == self.secret(rec, name):
                 sealed.pop(name)
         changed = apply(rec, sealed)
-        if changed:
-            rec["timeStamp"] = rec["timeStampAdmin"] = int(self.clock())
-            changed += ("timeStamp", "timeStampAdmin")
+        changed += stamp(rec, changed, values, int(self.clock()), SYNC_ONLY_USER)
         if "num" in changed:
             self.by_num.pop(old_num, None)
             if rec["num"]:

@@ -45,6 +45,8 @@ class AxiApi:
         """One of a standby pair: what is outstanding until every committed change is on
         the partner (omm.standby.pair.StandbyPair.flushed); answers and events wait for it."""
         self._delivery_held = False
+        self._sync_peers: dict[AxiServerSession, str] = {}
+        """Logged-in UserDeviceSyncClient sessions and where from (the event log says)."""
         model.add_listener(self._on_change)
 
     def _release_delivery(self, _: Any) -> None:
@@ -57,6 +59,14 @@ class AxiApi:
 
     def detach(self, session: AxiServerSession) -> None:
         self.sessions.pop(session, None)
+        peer = self._sync_peers.pop(session, None)
+        if peer is not None:
+            self.model.central.session_closed(peer, self.model.clock())
+
+    def sync_session_opened(self, session: AxiServerSession, peer: str) -> None:
+        """A UserDeviceSyncClient logged in: central mode hears of it until it goes."""
+        self._sync_peers[session] = peer
+        self.model.central.session_opened(peer, self.model.clock())
 
     @property
     def client_limit(self) -> int:

@@ -11,7 +11,8 @@ from omm.users import SECRETS
 from sipdect.axi.args import need_int, need_str, opt_int, paged, record_of
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
-from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES
+from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES, RecordSpec
+from sipdect.axi.sync import SYNC_ONLY_PP, SYNC_ONLY_USER
 from sipdect.vault import FieldDecryptError
 
 if TYPE_CHECKING:
@@ -37,11 +38,31 @@ def _user_values(api: AxiApi, child: Message) -> dict[str, Any]:
     return values
 
 
+def _sync_values(ctx: Ctx, child: Message, spec: RecordSpec,
+                 names: frozenset[str]) -> dict[str, Any]:
+    """The sync-only attributes (sync.SYNC_ONLY_PP / SYNC_ONLY_USER) a record carries, typed;
+    only a UserDeviceSyncClient session writes them (docs/mom.md), others' are ignored as
+    every read-only attribute is."""
+    if not ctx.session.sync_client or not names & set(child.attrs):
+        return {}
+    parsed = spec.parse(Message(child.name, {k: v for k, v in child.attrs.items()
+                                             if k in names}), allow_readonly=True)
+    return parsed
+
+
+def _user_write(api: AxiApi, ctx: Ctx, child: Message) -> dict[str, Any]:
+    return {**_user_values(api, child), **_sync_values(ctx, child, PP_USER, SYNC_ONLY_USER)}
+
+
+def _device_write(ctx: Ctx, child: Message) -> dict[str, Any]:
+    return {**PP_DEV.parse(child), **_sync_values(ctx, child, PP_DEV, SYNC_ONLY_PP)}
+
+
 @route("CreatePPUser", perm=WRITE)
 def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, PP_USER)
     assert child is not None
-    rec = api.model.users.create(_user_values(api, child))
+    rec = api.model.users.create(_user_write(api, ctx, child), synced=ctx.session.sync_client)
     return resp(req, children=[render_user(api.model, rec)])
 
 
@@ -63,7 +84,7 @@ def set_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     assert child is not None
     uid = need_int(child, "uid", low=1)
     # ppn/relType in SetPPUser are ignored: relations change only via SetPP (axi.md §3.1).
-    rec = api.model.users.update(uid, _user_values(api, child))
+    rec = api.model.users.update(uid, _user_write(api, ctx, child))
     return resp(req, children=[render_user(api.model, rec)])
 
 
@@ -100,7 +121,7 @@ def set_user_relation(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 def create_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, PP_DEV)
     assert child is not None
-    rec = api.model.devices.create(PP_DEV.parse(child))
+    rec = api.model.devices.create(_device_write(ctx, child), synced=ctx.session.sync_client)
     return resp(req, children=[render_pp(api.model, rec)])
 
 
@@ -121,7 +142,7 @@ def set_device(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, PP_DEV)
     assert child is not None
     ppn = need_int(child, "ppn", low=1)
-    rec = api.model.devices.update(ppn, PP_DEV.parse(child))
+    rec = api.model.devices.update(ppn, _device_write(ctx, child))
     return resp(req, children=[render_pp(api.model, rec)])
 
 
@@ -182,8 +203,8 @@ def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     # Validate everything first so that nothing is half applied.
     ppn = need_int(pp, "ppn", low=1) if pp is not None else None
     uid = need_int(user, "uid", low=1) if user is not None else None
-    pp_values = PP_DEV.parse(pp) if pp is not None else {}
-    user_values = _user_values(api, user) if user is not None else {}
+    pp_values = _device_write(ctx, pp) if pp is not None else {}
+    user_values = _user_write(api, ctx, user) if user is not None else {}
     pp_rel, pp_uid = _relation_target(pp, "uid") if pp is not None else (None, None)
     user_rel, user_ppn = _relation_target(user, "ppn") if user is not None else (None, None)
     if ppn is not None:

@@ -73,6 +73,8 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
         session.close(f"already {limit} clients logged in (axiClients)")
         raise AxiError(*conventions.AXI_CLIENTS_FULL)
     session.opened(account["id"], sync)
+    if sync:
+        api.sync_session_opened(session, ctx.peer)
     api.model.log("GenInfo", "AXI",
                   f"AXI login of user '{username}' from {ctx.peer}"
                   + (" (user/device sync client)" if sync else ""))
@@ -82,7 +84,9 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
              "minPPSwVersion2": conventions.MIN_PP_SW_VERSIONS[1],
              **m.standby.view.attrs(), "ommPlatform": "linux-pc",
              "uptime": str(int(m.clock() - m.started)),
-             "sari": m.settings.value("SARI", "sari", "")}
+             "sari": m.settings.value("SARI", "sari", ""),
+             # A MOM may manage this OMM and its handsets may roam (docs/mom.md).
+             "haveUserDeviceSync": "true", "haveSARI": "true"}
     children = [Message("publicKey", {"modulus": m.keys.modulus_hex,
                                       "exponent": m.keys.exponent_hex})]
     if must_change_password(account):

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dect.errors import DectValueError
+from dect.identities import Park
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
+from omm.central import SETTING as CENTRAL_SETTING
+from omm.central import UNSET_SARI, sari_set
 from omm.subscription import MODES
 from sipdect.axi import conventions
 from sipdect.axi.args import max_records, need_enum, opt_int
@@ -72,13 +76,21 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
        Field("timeout", "int", 60, low=1, high=3600),
        Field("sendSipsOverTLS", "bool", False), Field("authenticationTLS", "bool", True),
        Field("commonNameValidationTLS", "bool", True)),
+    # The OMM's SARI (PARK format; central.UNSET_SARI when none), shared by the OMMs of a
+    # MOM so that a handset may roam between them (docs/mom.md "Roaming").
+    _g("SARI", Field("sari", "str", UNSET_SARI, max_len=10)),
+    # Central user/device management (XSD UserDeviceSyncOMMType; docs/mom.md).
+    _g(CENTRAL_SETTING, Field("enable", "bool", False),
+       Field("omm1DomainName", "str", "", max_len=255),
+       Field("omm2DomainName", "str", "", max_len=255), Field("user", "str", "", max_len=64),
+       Field("password", "str", "", max_len=64)),
     _g("DTMF", Field("outOfBand", "bool", True),
        Field("payloadType", "int", 101, low=96, high=127),
        Field("method", "enum", "RFC2833", values=("RFC2833", "INFO", "Both"))),
 )}
 
 #: Read-only groups: Get... only.
-READ_ONLY_GROUPS = {"SARI": ("sari",), "PARK": ("park",)}
+READ_ONLY_GROUPS = {"PARK": ("park",)}
 
 #: The event each settings group announces itself with.
 EVENT_NAMES = {"DevAutoCreate": "EventDevAutoCreateCnf", "RFPCapture": "EventRFPCaptureCnf"}
@@ -127,7 +139,23 @@ def parse_group(group: str, req: Message) -> dict[str, Any]:
         raise AxiError("EMissing", f"nothing to set; expected {missing_name}", bad=missing_name)
     if group == "DECTAuthCode" and values["ac"] and not values["ac"].isdigit():
         raise invalid("ac", values["ac"], "the authentication code is decimal digits")
+    if group == "SARI":
+        values["sari"] = _sari(values["sari"])
+    if group == CENTRAL_SETTING and "password" in values:
+        # The MOM logs in to the OMM, never the other way (docs/mom.md): the OMM has no use
+        # for a password here and keeps none.
+        values["password"] = ""
     return values
+
+
+def _sari(text: str) -> str:
+    """A SARI as the OMM stores it: a PARK (10 hex digits), or UNSET_SARI for none."""
+    if not sari_set(text):
+        return UNSET_SARI
+    try:
+        return str(Park.parse(text)).upper()
+    except DectValueError as exc:
+        raise invalid("sari", text, f"not a PARK, e.g. 1F10DEC700 ({exc})") from None
 
 
 def _set_group(api: AxiApi, ctx: Ctx, req: Message) -> Message:
