@@ -37,6 +37,26 @@ class PpStateChanged:
     """The GetPPState fields that changed, with their new values."""
 
 
+@dataclass(frozen=True, slots=True)
+class SipRegisterNow:
+    """Someone (a MOM's PPSIPRegister / PPSIPDeregister) wants a user's SIP registration
+    renewed or ended now; the SIP user agent (omm.sip) does it."""
+
+    uid: int
+    """The user."""
+    register: bool
+    """True: register (again); False: deregister and stay so until asked again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SipDeregistered:
+    """The SIP user agent deregistered a user because its device is confirmed at another OMM
+    (sync.registered_here) or because it was asked to."""
+
+    uid: int
+    """The user."""
+
+
 class OmmHub:
     """Publish/subscribe inside one OMM."""
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from omm.dect import events as fev
-from omm.hub import PpStateChanged
+from omm.dect.roaming import ASK_EVENTS, Procedure
+from omm.hub import PpStateChanged, SipDeregistered
 from sipdect.axi.codec import Message
 
 if TYPE_CHECKING:
@@ -58,6 +59,12 @@ class DectBridge:
         self.kick()
         return message_id
 
+    def reject_roaming(self, procedure: Procedure, ipei: str, reason: str) -> bool:
+        """The MOM refused a held request; False when none of this handset is held."""
+        held = self.fixed_part.reject_roaming(procedure, ipei, reason, self.now())
+        self.kick()
+        return held
+
     # -- upward ------------------------------------------------------------------------------
     def on_event(self, event: object) -> None:
         """One event of the OMM hub, turned into AXI events (delivered by api.deliver())."""
@@ -95,8 +102,22 @@ class DectBridge:
             "confTime": str(int(e.time) if e.time > 1e9 else int(self.api.model.clock())),
             "confirmation": e.confirmation}))
 
+    def _roaming_asked(self, e: fev.RoamingAsked) -> None:
+        """EventDECTLocate / EventDECTSubscribe to the Roaming subscribers (docs/mom.md)."""
+        name = ASK_EVENTS[Procedure(e.procedure)]
+        self.api.queue_event("Roaming", None, Message(name, {
+            "ipei": e.ipei, "ppn": str(e.ppn), "ommId": self.api.model.central.own_id,
+            "park": e.park, "rfpId": str(e.rfp_id)}))
+
+
+    def _sip_deregistered(self, e: SipDeregistered) -> None:
+        self.api.queue_event("Roaming", None, Message("EventPPSIPDeregistered",
+                                                      {"uid": str(e.uid)}))
+
 
 _HANDLERS: dict[type, Callable[[DectBridge, Any], None]] = {
+    SipDeregistered: DectBridge._sip_deregistered,
+    fev.RoamingAsked: DectBridge._roaming_asked,
     PpStateChanged: DectBridge._pp_state,
     fev.PpTransaction: DectBridge._transaction,
     fev.MessageProgress: DectBridge._progress,

@@ -54,6 +54,7 @@ from dect.nwk.tables import (
 from omm.dect import events as ev
 from omm.dect import features, subscription
 from omm.dect.primitives import MacEncKeyReq
+from omm.dect.roaming import Procedure
 from omm.tables import Record
 
 if TYPE_CHECKING:
@@ -273,6 +274,8 @@ class PpConnection:
         self._coms_message: OutgoingMessage | None = None
         self._coms_in_ti = 0
         self._aborting = False
+        self._ac_number = cv.UAK_NUMBER
+        """The AC key number of the PP's ACCESS-RIGHTS-REQUEST (its AUTH-TYPE)."""
         self.closed = False
 
     # -- properties ----------------------------------------------------------------------------
@@ -638,12 +641,25 @@ class PpConnection:
         if self.ipei is None:
             self._refuse_access("no IPEI in the request", now, code=RejectReasonCode.IPUI_UNKNOWN)
             return
+        auth = msg.find(AuthType)
+        self._ac_number = auth.key_number if auth is not None else cv.UAK_NUMBER
         found = subscription.candidates(self.fp.model, self.ipei)
+        ipei = self.ipei.omm_form()
+        if (isinstance(found, subscription.Refusal) and self.fp.roaming_open
+                and ipei not in self.fp.model.devices.by_ipei):
+            # Refused by this OMM's own rules: the MOM may know the device (docs/mom.md).
+            if self.fp.holds.get(self) is None:
+                self.fp.hold(self, Procedure.SUBSCRIBE, ipei, 0, now)
+            return
+        self._allocate(found, now)
+
+    def _allocate(self, found: list[subscription.Candidate] | subscription.Refusal,
+                  now: float) -> None:
+        """Key allocation with the candidate records' ACs, or the refusal."""
         if isinstance(found, subscription.Refusal):
             self._refuse_access(found.reason, now, code=found.reject_code)
             return
-        auth = msg.find(AuthType)
-        ac_number = auth.key_number if auth is not None else cv.UAK_NUMBER
+        ac_number = self._ac_number
         rs, rand_f = self.fp.random(8), self.fp.random(8)
         self._allocations = []
         for candidate in found:
@@ -754,12 +770,52 @@ class PpConnection:
         # that UAK until the first authentication with it (dect-security.md §4.2 step 4),
         # and every security plan authenticates before the location is accepted, which
         # then confirms it (_confirm_late). Refused as unknown, the PP never registered.
-        if self._identify(msg, unconfirmed=True) is None:
-            self._send(mm.locate_reject(RejectReasonCode.IPUI_UNKNOWN))
-            self._check_idle(now)
+        if self.fp.holds.get(self) is not None:
+            return  # asked again while the MOM is asked: the first request stands
+        rec = self._identify(msg, unconfirmed=True)
+        if rec is not None and not self.fp.foreign(rec):
+            self._begin(Service.LOCATE)
+            self._secure(self._accept_location, now)
             return
-        self._begin(Service.LOCATE)
+        if rec is not None:  # confirmed at another OMM: not this OMM's to serve
+            self.ppn = None
+        ipei = _ipei_of(msg.find(PortableIdentity))
+        if ipei is not None and self.fp.roaming_open:
+            self._begin(Service.LOCATE)
+            self.ipei = ipei
+            local = self.fp.model.devices.by_ipei.get(ipei.omm_form(), 0)
+            self.fp.hold(self, Procedure.LOCATE, ipei.omm_form(), local, now)
+            return
+        self._send(mm.locate_reject(RejectReasonCode.IPUI_UNKNOWN))
+        self._check_idle(now)
+
+    # -- roaming: a held request (omm.dect.roaming) ------------------------------------------
+    def roaming_ready(self, procedure: Procedure, now: float) -> bool:
+        """The held request goes on if the MOM's record is here now: for a location, the
+        device confirmed at this OMM with a UAK; for a subscription, the device at all (it
+        subscribes by this OMM's own rules)."""
+        assert self.ipei is not None
+        rec = self.fp.device_of(self.ipei.omm_form())
+        if rec is None:
+            return False
+        if procedure is Procedure.SUBSCRIBE:
+            self._allocate(subscription.candidates(self.fp.model, self.ipei), now)
+            return True
+        if (self.fp.foreign(rec) or rec.get("s") not in ("Yes", "Unconfirmed")
+                or self.fp.model.devices.uak(rec) is None):
+            return False
+        self.ppn = int(rec["ppn"])
         self._secure(self._accept_location, now)
+        return True
+
+    def roaming_refused(self, procedure: Procedure, why: str, now: float) -> None:
+        """The MOM refused the held request, or did not answer in time."""
+        if procedure is Procedure.SUBSCRIBE:
+            self._refuse_access(why, now)
+            return
+        self._send(mm.locate_reject(RejectReasonCode.IPUI_UNKNOWN), Service.LOCATE)
+        self.services.discard(Service.LOCATE)
+        self._check_idle(now)
 
     def _accept_location(self, now: float) -> None:
         assert self.ppn is not None

@@ -220,6 +220,36 @@ class MessageConfirmed:
     """When the confirmation arrived (confTime)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RoamingAsked:
+    """A request of a handset this OMM does not hold is held: ask the MOM (omm.dect.roaming)."""
+
+    procedure: str
+    """roaming.Procedure value: locate or subscribe."""
+    ipei: str
+    """The handset, in the OMM's form."""
+    ppn: int
+    """The OMM's device record of it (confirmed at another OMM), 0 for none."""
+    rfp_id: int
+    """The RFP it asks through."""
+    park: str
+    """The PARK it reaches this OMM with: the SARI when one is set, else the OMM's PARK."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoamingEnded:
+    """A held request ended."""
+
+    procedure: str
+    """roaming.Procedure value."""
+    ipei: str
+    """The handset."""
+    outcome: str
+    """roaming.Outcome value."""
+    reason: str = ""
+    """The MOM's reason when it refused."""
+
+
 FpEvent = (
     DeviceSubscribed
     | SubscriptionFailed
@@ -240,4 +270,6 @@ FpEvent = (
     | PpTransaction
     | MessageProgress
     | MessageConfirmed
+    | RoamingAsked
+    | RoamingEnded
 )

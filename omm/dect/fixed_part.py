@@ -21,6 +21,7 @@ from dect.errors import DectValueError
 from dect.identities import Park
 from dect.nwk.tables import ReleaseReasonCode
 from dect.security import CipherKeys, RandomSource
+from omm.central import installation_park, sari_set
 from omm.dect import events as ev
 from omm.dect.connection import PpConnection
 from omm.dect.primitives import (
@@ -36,7 +37,9 @@ from omm.dect.primitives import (
     MacEncEksInd,
     MacPageReq,
 )
+from omm.dect.roaming import Hold, Outcome, Procedure, RoamingHolds
 from omm.model import OmmModel
+from omm.tables import Change, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +105,17 @@ class FixedPart:
         self._requests: list[FpRequest] = []
         self._events: deque[ev.FpEvent] = deque()
         self._next_message_id = 1
+        self.holds: RoamingHolds[PpConnection] = RoamingHolds()
+        """Requests of handsets this OMM does not hold, waiting for the MOM (omm.dect.roaming)."""
+        self._recheck = False
+        """Records changed while requests were held: they may go on now."""
+        model.add_listener(self._record_changed)
 
     # -- settings --------------------------------------------------------------------------------
     @property
     def park(self) -> Park:
         """The installation's PARK ("PARK" setting, else the conventions' default)."""
-        text = str(self.model.settings.value("PARK", "park", "") or "")
-        try:
-            return Park.parse(text) if text else cv.DEFAULT_PARK
-        except DectValueError:
-            return cv.DEFAULT_PARK
+        return installation_park(self.model.settings)
 
     @property
     def auth_before_cipher(self) -> bool:
@@ -183,6 +187,55 @@ class FixedPart:
 
     def _by_pmid(self, pmid: int) -> PpConnection | None:
         return next((c for c in self.connections.values() if c.pmid == pmid), None)
+
+    # -- roaming (docs/mom.md "Roaming") ------------------------------------------------------
+    @property
+    def roaming_open(self) -> bool:
+        """A request of a handset this OMM does not hold can be put to a MOM now."""
+        return self.model.central.roaming_open
+
+    def foreign(self, device: Record) -> bool:
+        """A device record the MOM confirmed at another OMM: not served here."""
+        return self.model.central.foreign(device)
+
+    def device_of(self, ipei: str) -> Record | None:
+        """The device record of an IPEI (the OMM's form), if this OMM has one."""
+        ppn = self.model.devices.by_ipei.get(ipei)
+        return self.model.devices.table.get(ppn) if ppn else None
+
+    def hold(self, conn: PpConnection, procedure: Procedure, ipei: str, ppn: int,
+             now: float) -> None:
+        """Hold a connection's request and ask the MOM (RoamingAsked)."""
+        self.holds.start(conn, procedure, ipei, now)
+        sari = str(self.model.settings.value("SARI", "sari", "") or "")
+        park = sari if sari_set(sari) else str(self.park).upper()
+        self.emit(ev.RoamingAsked(procedure.value, ipei, ppn, conn.rfp_id, park))
+
+    def reject_roaming(self, procedure: Procedure, ipei: str, reason: str, now: float) -> bool:
+        """The MOM refused a held request (DECTLocateReject, DECTSubscribeReject); False when
+        none of this handset is held."""
+        holds = self.holds.of(procedure, ipei)
+        for hold in holds:
+            self._end_hold(hold, Outcome.REJECTED, now, reason)
+        return bool(holds)
+
+    def _end_hold(self, hold: Hold[PpConnection], outcome: Outcome, now: float,
+                  reason: str = "") -> None:
+        self.holds.end(hold.key)
+        self.emit(ev.RoamingEnded(hold.procedure.value, hold.ipei, outcome.value, reason))
+        if outcome is not Outcome.ACCEPTED and not hold.key.closed:
+            hold.key.roaming_refused(hold.procedure, reason or outcome.value, now)
+        self._flush(hold.key, now)
+
+    def _record_changed(self, change: Change) -> None:
+        if self.holds and change.kind == "pp" and not change.deleted:
+            self._recheck = True  # served at once by handle_timer (get_timer says now)
+
+    def _recheck_holds(self, now: float) -> None:
+        self._recheck = False
+        for hold in self.holds:
+            if not hold.key.closed and hold.key.roaming_ready(hold.procedure, now):
+                self._end_hold(hold, Outcome.ACCEPTED, now)
 
     # -- messaging -------------------------------------------------------------------------------
     def send_message(
@@ -403,6 +456,9 @@ class FixedPart:
         """Forget a connection. Messages still queued for its PP wait for its next one."""
         conn.drop_call()
         conn.closed = True
+        hold = self.holds.end(conn)
+        if hold is not None:
+            self.emit(ev.RoamingEnded(hold.procedure.value, hold.ipei, Outcome.LOST.value))
         self.connections.pop((conn.rfp_id, conn.mcei), None)
         self._timers.pop(conn, None)
         if conn.ppn is not None:
@@ -439,9 +495,10 @@ class FixedPart:
             heapq.heappop(heap)
         first = heap[0][0] if heap else None
         paging = min((p.deadline for p in self._pages.values()), default=None)
-        if first is None or (paging is not None and paging < first):
-            return paging
-        return first
+        if self._recheck:
+            return 0.0  # due at once: a held request may go on
+        holds = self.holds.get_timer()
+        return min((t for t in (first, paging, holds) if t is not None), default=None)
 
     def handle_timer(self, now: float) -> None:
         heap = self._timer_heap
@@ -458,3 +515,7 @@ class FixedPart:
         for ppn, paging in list(self._pages.items()):
             if now >= paging.deadline:
                 self._page_timer(ppn, paging, now)
+        if self._recheck:
+            self._recheck_holds(now)
+        for hold in self.holds.expire(now):
+            self._end_hold(hold, Outcome.TIMED_OUT, now)

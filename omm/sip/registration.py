@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from omm.hub import SipDeregistered, SipRegisterNow
 from omm.sip.config import Registrar, SipConfig
 from omm.tables import Change, Record
 from sipdect import tls
@@ -142,6 +143,8 @@ class Registrations:
         self.locals: dict[Transport, Peer] = {}
         self._tls_options: TlsClientOptions | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held_off: set[int] = set()
+        """Users deregistered on request (PPSIPDeregister) until asked to register again."""
 
     @property
     def local(self) -> Peer | None:
@@ -153,6 +156,7 @@ class Registrations:
         self.config = SipConfig.from_settings(self.model.settings)
         await self._open()
         self.model.add_listener(self._on_change)
+        self.model.hub.subscribe(self._on_hub)
         self.sync_all()
 
     async def _open(self) -> None:
@@ -187,6 +191,7 @@ class Registrations:
 
     async def stop(self) -> None:
         self.model.remove_listener(self._on_change)
+        self.model.hub.unsubscribe(self._on_hub)
         tasks = [*self._tasks, *(r.task for r in self.users.values() if r.task is not None)]
         for task in tasks:
             task.cancel()
@@ -237,6 +242,22 @@ class Registrations:
                 self._sync(int(change.key), restart=True)
             elif "ppn" in change.fields:
                 self._sync(int(change.key), restart=False)
+        elif change.kind == "pp" and not change.deleted and (
+                change.fields is None or "ommIdAck" in change.fields):
+            device = self.model.devices.table.get(change.key)
+            if device is not None and device.get("uid"):
+                self._sync(int(device["uid"]), restart=False)
+
+    def _on_hub(self, event: object) -> None:
+        if not isinstance(event, SipRegisterNow):
+            return
+        if event.register:
+            self._held_off.discard(event.uid)
+            self._sync(event.uid, restart=True)
+        else:
+            self._held_off.add(event.uid)
+            if self._drop(event.uid):
+                self.model.hub.publish(SipDeregistered(event.uid))
 
     async def _reopen(self) -> None:
         """New TLS options: unregister over the old transport, then start over on a new one."""
@@ -256,10 +277,18 @@ class Registrations:
         for rec in list(self.model.users.table):
             self._sync(rec["uid"], restart=restart)
 
+    def _away(self, rec: Record) -> bool:
+        """The user's device is confirmed at another OMM: that one registers the user
+        (sync.registered_here, docs/mom.md)."""
+        device = self.model.devices.table.get(int(rec.get("ppn") or 0))
+        return device is not None and bool(self.model.central.foreign(device))
+
     def _wanted(self, rec: Record) -> UserRegistration | None:
         num = rec.get("num") or ""
         password = self.model.users.secret(rec, "sipPw")
         if self.config is None or not num or not password:
+            return None
+        if rec["uid"] in self._held_off or self._away(rec):
             return None
         return UserRegistration(rec["uid"], num, rec.get("sipAuthId") or num, password,
                                 self.config, ppn=int(rec.get("ppn") or 0))
@@ -279,15 +308,17 @@ class Registrations:
                 wanted.num, wanted.auth_id, wanted.password, wanted.config):
             current.ppn = wanted.ppn
             return
-        self._drop(uid)
+        if self._drop(uid) and rec is not None and self._away(rec):
+            self.model.hub.publish(SipDeregistered(uid))
         if wanted is not None:
             self.users[uid] = wanted
             wanted.task = asyncio.get_running_loop().create_task(self._run(wanted))
 
-    def _drop(self, uid: int) -> None:
+    def _drop(self, uid: int) -> bool:
+        """Stop registering a user (unregistering it); False if it was not."""
         reg = self.users.pop(uid, None)
         if reg is None:
-            return
+            return False
         if reg.task is not None:
             reg.task.cancel()
         if reg.registered or reg.tried is not None:
@@ -295,6 +326,7 @@ class Registrations:
             self._spawn(self._unregister(reg))
         reg.registered = False
         self._publish(reg)
+        return True
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -6,6 +6,7 @@ from omm.axi.handlers import (  # noqa: F401
     health,
     messaging,
     rfps,
+    roaming,
     session,
     settings,
 )
