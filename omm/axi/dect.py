@@ -3,7 +3,8 @@
 The fixed part (omm.dect) runs the DECT procedures; record changes reach AXI through the
 model's Cnf events by themselves. This AXI adapter listens on the OMM hub for the events the
 model does not hold (axi.md §4.3: EventPPState, EventPPTransaction, EventMessageProgress,
-EventMessageConfirmation) and keeps the bookkeeping of AXI SendMessage. The live state
+EventMessageConfirmation; for a MOM's Roaming subscription EventDECTLocate, EventDECTSubscribe
+and EventPPSIPDeregistered) and keeps the bookkeeping of AXI SendMessage. The live state
 GetPPState reads is the model's (omm.ppstate); other parts of the OMM (the SIP user agent)
 listen on the hub themselves.
 """
