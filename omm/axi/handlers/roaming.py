@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omm.axi.args import need_int, need_str
 from omm.axi.dispatch import WRITE, Ctx, resp, route
 from omm.dect.roaming import REJECT_REQUESTS
 from omm.hub import SipRegisterNow
 from omm.ipei import normalise_ipei
+from sipdect.axi.args import need_int, need_str
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
 
