@@ -78,9 +78,11 @@ WIRE_CORRECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "axi.md §5.3: the RFP types mitel-api accepts; 'unknown' is what it expects"),
     ("RFPType", "attrs", ("encryptionActive:boolean",), "axi.md §5.3: mitel-api reads it"),
     ("GetVersionsResp", "versions", ("GetPP", "SetPP", "GetPPDevByIPEI", "GetPPUserByNumber",
-                                     "RequestRFPEnrollment"),
+                                     "RequestRFPEnrollment", "DECTLocateReject",
+                                     "DECTSubscribeReject", "PPSIPRegister", "PPSIPDeregister"),
      "axi.md §3.1, §3.3, §7: a real GetVersionsResp names 431 messages, 59 of them outside "
-     "the schema's list; every message name of the schema plus these"),
+     "the schema's list (the MOM's among them, axi.md table 'MOM-specific message names'); "
+     "every message name of the schema plus these"),
     ("GetPPDevSummaryResp", "attrs", ("subscribedDevs:integer",),
      "axi.md §5.6 and §6: real OMM and mitel-api say subscribedDevs"),
     ("EventPPDevSummary", "attrs", ("subscribedDevs:integer",),
