@@ -29,6 +29,9 @@ READ_ONLY = ("AllCnfRead",)
 #: Accounts 'omm' (id 1) is preset and can be neither renamed nor deleted.
 PRESET_ID = 1
 MAX_ACCOUNTS = 20  # [A] not public
+PROVISIONING_ID = 0
+"""The actor of the OMM's own provisioning (its configuration files, omm.provisioning): full
+access, logged in by nobody, in no table (account ids start at 1)."""
 
 
 class PasswordError(ModelError):
@@ -107,6 +110,15 @@ class Accounts:
         if rec is None:
             raise NotFound(f"no account with id {acc_id}", "id")
         return rec
+
+    def actor(self, acc_id: int) -> Record | None:
+        """Who a session acts as: its account, or the provisioning actor (PROVISIONING_ID);
+        None when the account is gone."""
+        if acc_id == PROVISIONING_ID:
+            return {"id": PROVISIONING_ID, "username": "provisioning",
+                    "permission": list(FULL_ACCESS), "active": True, "aging": "none",
+                    "expire": 0, "state": "changed"}
+        return self.table.get(acc_id)
 
     def by_username(self, username: str) -> Record | None:
         return next((r for r in self.table if r["username"] == username), None)

@@ -66,3 +66,8 @@ class OmmConfig:
     park: str = ""  # the installation's PARK (its licence's); "": dect.conventions.DEFAULT_PARK
     rfp_heartbeat: int = 15  # SYS_HEARTBEAT_INTERVAL told to the RFPs, s; 3 missed = lost
     standby: StandbyConfig | None = None  # one of a standby pair; None: a single OMM
+    config_url: str = ""
+    """Where its provisioning files are when its database names no URL (SetConfigURL): the
+    emulator's stand-in for DHCP options 43/234 (omm.provisioning, docs/mom.md)."""
+    mac: str = ""
+    """The OMM machine's MAC address: it loads <MAC>.cfg after ipdect.cfg; "": none."""

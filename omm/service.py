@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from omm import provisioning
 from omm.access import FULL_ACCESS, InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
@@ -140,6 +141,7 @@ class OmmService:
         self.net.revive()  # a host started again after a kill
         standby = self.cfg.standby
         if standby is None:
+            await self.provision()
             await self._serve()
             self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' started (sipdect emulator)")
             return
@@ -184,6 +186,15 @@ class OmmService:
                                            peer.host, peer.port))
         self.serving = True
 
+    async def provision(self) -> provisioning.Outcome | None:
+        """Apply the provisioning files of the URL in force (at start, and on request); None
+        when no URL is set. Errors are the model's health and event log (omm.provisioning)."""
+        url = provisioning.url_in_force(self.model, self.cfg.config_url)
+        if url is None:
+            return None
+        return await provisioning.provision(self.api, url, self.cfg.mac or None,
+                                            source=self.net.address)
+
     # -- the standby pair's requests (omm.standby.pair.PairOwner) --------------------------------
     async def become_active(self) -> None:
         """The pair made this OMM active: read what the partner sent, then serve."""
@@ -192,6 +203,7 @@ class OmmService:
         self._read_partner_changes()
         if self.on_active is not None:
             self.on_active()
+        await self.provision()
         await self._serve()
         self.model.log("Always", "OMM", f"OMM '{self.cfg.name}' is the active OMM of its pair")
 

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from omm.axi.api import AxiApi
 
 __all__ = ["ANY", "READ", "WRITE", "ROUTER", "ROUTES", "Ctx", "PendingVerification",
-           "Verdict", "allowed", "conclude", "dispatch", "error_response", "resp", "route"]
+           "Verdict", "actor_of", "allowed", "conclude", "dispatch", "error_response", "resp",
+           "route"]
 
 log = logging.getLogger("sipdect.omm.axi")
 
@@ -48,8 +49,16 @@ def allowed(account: Record, perm: str) -> bool:
 
 
 def _account_of(api: AxiApi, account_id: Any) -> Record | None:
-    account = api.model.accounts.table.get(account_id)
+    account = api.model.accounts.actor(account_id)
     return account if account is not None and account["active"] else None
+
+
+def actor_of(api: AxiApi, ctx: Ctx) -> Record:
+    """The account the session acts as (the provisioning actor for the OMM's own files)."""
+    account = api.model.accounts.actor(ctx.session.account)
+    if account is None:
+        raise AxiError("EPerm", "the account of this session no longer exists")
+    return account
 
 
 def _model_error(exc: Exception) -> AxiError | None:

@@ -92,6 +92,10 @@ def _cmd_omm(args: argparse.Namespace) -> int:
     # One OMM (with its RFPs and handsets): its SIP peer is whatever BasicSIP names.
     cfg.pbx = None
     kept = cfg.omms[0].name
+    if args.provision is not None:
+        if not args.provision.is_file():
+            raise ConfigError(f"--provision {args.provision}: no such file")
+        cfg.omms[0].config_url = args.provision.resolve().as_uri()
     cfg.users = [u for u in cfg.users if u.omm == kept]
     cfg.rfps = [r for r in cfg.rfps if r.omm == kept]
     cfg.handsets = [h for h in cfg.handsets if h.omm == kept]
@@ -155,7 +159,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 
 #: Subcommands with their own argument parsers, handed the rest of the command line.
-DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl"}
+DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.app.provision"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(DELEGATED[argv[0]])
         return int(module.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
-                                     epilog="Also: sipdect rfp --help, sipdect ctl --help")
+                                     epilog="Also: sipdect rfp --help, sipdect ctl --help, "
+                                            "sipdect provision --help")
     parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -189,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     omm = sub.add_parser("omm", help="run one OMM alone")
     common(omm, config_required=True)
     omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
+    omm.add_argument("--provision", type=Path, metavar="FILE",
+                     help="provision the OMM from this file (ipdect.cfg format) at start, in "
+                          "place of the config's config_url")
     omm.set_defaults(fn=_cmd_omm)
     host = sub.add_parser("host", help="run hosts of the system alone (in this process)")
     host.add_argument("names", nargs="+", metavar="NAME",

@@ -30,6 +30,7 @@ from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect.accounts import PERMISSIONS
+from sipdect.axi.provisioning import ConfigUrl, mac_file
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
 from sipdect.sip.message import Transport
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
@@ -318,7 +319,7 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
              "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat",
-             "standby"}
+             "standby", "config_url", "mac"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -387,7 +388,29 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
         cfg.syslog_port = _port(syslog, "port", f"{where}.syslog", 514)
     if "standby" in raw:
         cfg.standby = _standby(raw, where)
+    cfg.config_url = config_url(_expect(raw, "config_url", str, where, ""), f"{where}: config_url",
+                                base)
+    cfg.mac = _expect(raw, "mac", str, where, "")
+    if cfg.mac:
+        try:
+            mac_file(cfg.mac)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: mac: {exc}") from None
     return cfg
+
+
+def config_url(text: str, where: str, base: Path) -> str:
+    """An OMM's configuration URL as the config gives it; a relative file:// path, or a bare
+    path, is taken from the config's directory."""
+    if not text:
+        return ""
+    if "://" not in text:
+        text = (base / text).resolve().as_uri()
+    try:
+        ConfigUrl.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return text
 
 
 STANDBY_KEYS = {"secret", "port", "heartbeat", "silence", "pbx_timeout", "omm_type", "version"}

@@ -60,6 +60,17 @@ RANDOM_BLOCKS = ipaddress.IPv4Network("127.128.0.0/9")
 hosts without an address, so that systems started side by side never share addresses."""
 
 
+
+def configured_basic_sip(cfg: SystemConfig) -> dict[str, Any] | None:
+    """BasicSIP pointing an OMM at the call server where the config puts it (addresses
+    assigned), over UDP; None without a call server."""
+    pbx = cfg.pbx
+    if pbx is None or not pbx.enabled:
+        return None
+    port = cfg.shifted(pbx.udp_port)
+    return {"proxyServer": pbx.host, "proxyPort": port, "regServer": pbx.host,
+            "regPort": port, "transportProt": "UDP"}
+
 class System:
     def __init__(self, cfg: SystemConfig, data_dir: Path, *, any_port: bool = False,
                  addresses: str | None = None, inside: str | None = None,
@@ -259,11 +270,7 @@ class System:
         local = self.local_pbx_host()
         if local is not None:
             return local.service.basic_sip()
-        udp = self.call_server_address(Transport.UDP)
-        if udp is None:
-            return None
-        return {"proxyServer": udp[0], "proxyPort": udp[1], "regServer": udp[0],
-                "regPort": udp[1], "transportProt": "UDP"}
+        return configured_basic_sip(self.cfg)
 
     def of_kind(self, kind: str) -> list[Host]:
         return [h for h in self.hosts.values() if h.kind == kind]

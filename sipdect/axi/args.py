@@ -8,6 +8,7 @@ from typing import Any
 from sipdect.axi import conventions
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
+from sipdect.axi.provisioning import PLAIN_TEXT, REPLACE_DATA
 from sipdect.axi.records import RecordSpec, parse_bool, parse_int
 
 
@@ -37,6 +38,16 @@ def need_bool(req: Message, name: str) -> bool:
     if value is None:
         raise missing(name)
     return value
+
+
+def plain_text(req: Message) -> bool:
+    """`plainText="1"`: the request's passwords are in clear, not RSA-encrypted."""
+    return bool(opt_bool(req, PLAIN_TEXT, False))
+
+
+def replace_data(req: Message) -> bool:
+    """`replaceData="1"` on a Create...: a record with the same key is overwritten."""
+    return bool(opt_bool(req, REPLACE_DATA, False))
 
 
 def need_str(req: Message, name: str, max_len: int | None = None) -> str:

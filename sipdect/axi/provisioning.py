@@ -316,6 +316,116 @@ def omm_files(p: OmmProvisioning, *, comment: str = "") -> dict[str, bytes]:
     return {COMMON_FILE: write(omm_requests(p), comment)}
 
 
+# -- where an OMM finds its files -----------------------------------------------------------
+
+FETCHED_PROTOCOLS: Final = ("file", "http", "https")
+"""[I] What the emulator fetches. The XSD's ProtocolType also names FTP, FTPS, TFTP, SFTP and
+SCP (reported as not reachable here); `file` is the emulator's own, for a local file."""
+
+URL_PARAMS: Final = {"vc": "1"}
+"""[D/I] Parameters after the path (SM6 p.243: `&cm`, `&vc`, `&ve` TLS options) with their
+defaults. Of them the emulator heeds `vc` (validate the server's certificate, `0`/`1`);
+secure by default, so a test server's self-signed certificate needs `&vc=0`."""
+
+_URL = re.compile(r"^(?P<proto>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<user>[^:@/]*)(?::(?P<pw>[^@/]*))?@)?"
+                  r"(?P<host>\[[^\]]*\]|[^:/&]*)(?::(?P<port>\d{1,5}))?(?P<path>/[^&]*)?"
+                  r"(?P<params>&.*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigUrl:
+    """An OMM's configuration URL: where its provisioning files are (mom.md §5 syntax
+    `<proto>://<user>:<pw>@<server>/<path>&<params>`). The path names the directory of the
+    files, or the common file itself when it ends in `.cfg` [I]."""
+
+    protocol: str
+    """Lower case: file, http, https, ftp, ..."""
+    host: str = ""
+    port: int = 0
+    """0: the protocol's own."""
+    path: str = "/"
+    username: str = ""
+    password: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> ConfigUrl:
+        """Read a URL; ValueError says what is wrong."""
+        m = _URL.match(text.strip())
+        if m is None:
+            raise ValueError(f"{text!r} is not a configuration URL like "
+                             "https://user:password@server/path or file:///path/ipdect.cfg")
+        params: list[tuple[str, str]] = []
+        for item in (m.group("params") or "").split("&")[1:]:
+            name, _, value = item.partition("=")
+            if name:
+                params.append((name, value))
+        port = int(m.group("port") or 0)
+        if port > 65535:
+            raise ValueError(f"{text!r}: port {port} is not a port")
+        url = cls(m.group("proto").lower(), m.group("host") or "", port,
+                  m.group("path") or "/", m.group("user") or "", m.group("pw") or "",
+                  tuple(params))
+        if url.protocol == "file" and url.host not in ("", "localhost"):
+            raise ValueError(f"{text!r}: a file URL names no host (file:///path)")
+        if url.protocol != "file" and not url.host:
+            raise ValueError(f"{text!r}: no server named")
+        return url
+
+    def param(self, name: str) -> str:
+        return dict(self.params).get(name, URL_PARAMS.get(name, ""))
+
+    @property
+    def validate_certificates(self) -> bool:
+        return self.param("vc") != "0"
+
+    def file_location(self, name: str) -> str:
+        """Where file `name` is: a local path (file) or a URL without credentials."""
+        directory = self.path if not self.path.endswith(".cfg") else \
+            self.path.rsplit("/", 1)[0] + "/"
+        if not directory.endswith("/"):
+            directory += "/"
+        if self.path.endswith(".cfg") and name == COMMON_FILE:
+            name = self.path.rsplit("/", 1)[1]
+        if self.protocol == "file":
+            return directory + name
+        port = f":{self.port}" if self.port else ""
+        return f"{self.protocol}://{self.host}{port}{directory}{name}"
+
+    def text(self, *, password: bool = False) -> str:
+        """The URL as written; the password shown as *** unless asked for."""
+        cred = ""
+        if self.username or self.password:
+            cred = self.username + (":" + (self.password if password else "***")
+                                    if self.password else "") + "@"
+        port = f":{self.port}" if self.port else ""
+        tail = "".join(f"&{k}={v}" for k, v in self.params)
+        return f"{self.protocol}://{cred}{self.host}{port}{self.path}{tail}"
+
+    def record(self) -> dict[str, str]:
+        """AXI URLType attributes (SetConfigURL <url>); `file` is the emulator's own protocol
+        name there too."""
+        return {"enable": "1", "protocol": self.protocol.upper(), "host": self.host,
+                "port": str(self.port), "path": self.path + "".join(
+                    f"&{k}={v}" for k, v in self.params),
+                "username": self.username, "password": self.password}
+
+    @classmethod
+    def from_record(cls, attrs: Mapping[str, str]) -> ConfigUrl:
+        """The URL an AXI URLType names; ValueError if it names none."""
+        proto = attrs.get("protocol", "").lower()
+        cred = ""
+        if attrs.get("username") or attrs.get("password"):
+            cred = attrs.get("username", "") + (
+                ":" + attrs["password"] if attrs.get("password") else "") + "@"
+        port = attrs.get("port", "0") or "0"
+        port_text = f":{port}" if port != "0" else ""
+        path = attrs.get("path", "") or "/"
+        if not path.startswith("/"):
+            path = "/" + path
+        return cls.parse(f"{proto}://{cred}{attrs.get('host', '')}{port_text}{path}")
+
+
 def mac_file(mac: str) -> str:
     """[D] SM6 p.243: the OMM's own file after COMMON_FILE, named by its MAC address;
     [I] twelve upper-case hex digits (`00:30:42:0d:1e:2f` -> `0030420D1E2F.cfg`)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omm.access import can_write
-from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
+from omm.axi.dispatch import ANY, READ, WRITE, Ctx, actor_of, resp, route
 from omm.axi.render import render_account
 from omm.axi.summaries import account_summary
 from sipdect.accounts import PASSWORD_MAX_LEN
-from sipdect.axi.args import need_int, paged, record_of
+from sipdect.axi.args import need_int, paged, record_of, replace_data
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, too_long
 from sipdect.axi.records import ACCOUNT
@@ -43,7 +43,7 @@ def _account_resp(req: Message, rec: dict[str, object]) -> Message:
 
 @route("GetAccount", perm=ANY)
 def get_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    me = api.model.accounts.get(ctx.session.account)
+    me = actor_of(api, ctx)
     recs = paged(req, "id", api.model.accounts.page, "account")
     if not can_write(me):  # others' accounts only for administrators
         recs = [r for r in recs if r["id"] == me["id"]]
@@ -66,8 +66,16 @@ def get_account_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 def create_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, ACCOUNT)
     assert child is not None
+    values = _values(child)
+    accounts = api.model.accounts
+    existing = accounts.by_username(str(values.get("username", ""))) if replace_data(req) \
+        else None
+    if existing is not None:  # replaceData: the account of this username is overwritten
+        values.pop("username")
+        rec = accounts.update(actor_of(api, ctx), existing["id"], values, _permissions(child))
+        return _account_resp(req, rec)
     # A PasswordError is a ModelError: dispatch answers its EPw... code with bad="password".
-    rec = api.model.accounts.create(_values(child), _permissions(child) or ["AllCnfRead"])
+    rec = accounts.create(values, _permissions(child) or ["AllCnfRead"])
     return _account_resp(req, rec)
 
 
@@ -75,7 +83,7 @@ def create_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 def set_account(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, ACCOUNT)
     assert child is not None
-    actor = api.model.accounts.get(ctx.session.account)
+    actor = actor_of(api, ctx)
     acc_id = need_int(child, "id", low=0) if "id" in child.attrs else actor["id"]
     rec = api.model.accounts.update(actor, acc_id, _values(child), _permissions(child))
     if acc_id == actor["id"] and "password" in child.attrs:

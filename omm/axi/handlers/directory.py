@@ -8,7 +8,15 @@ from omm.axi.dispatch import ANY, READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_pp, render_user
 from omm.axi.summaries import device_summary, pp_state, user_summary
 from omm.users import SECRETS
-from sipdect.axi.args import need_int, need_str, opt_int, paged, record_of
+from sipdect.axi.args import (
+    need_int,
+    need_str,
+    opt_int,
+    paged,
+    plain_text,
+    record_of,
+    replace_data,
+)
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, invalid, missing, too_long
 from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES, RecordSpec
@@ -19,20 +27,22 @@ if TYPE_CHECKING:
     from omm.axi.api import AxiApi
 
 
-def _user_values(api: AxiApi, child: Message) -> dict[str, Any]:
-    """Typed, validated user fields with the RSA-encrypted ones decrypted."""
+def _user_values(api: AxiApi, child: Message, *, in_clear: bool = False) -> dict[str, Any]:
+    """Typed, validated user fields with the RSA-encrypted ones decrypted (taken as they are
+    `in_clear`: a plainText request)."""
     values = PP_USER.parse(child)
     for name in SECRETS:
-        if name in values and values[name]:
+        if name not in values or not values[name]:
+            continue
+        if not in_clear:
             try:
-                plain = api.model.keys.decrypt_field(values[name])
+                values[name] = api.model.keys.decrypt_field(values[name])
             except FieldDecryptError:
                 raise invalid(name, values[name],
                               "not encrypted with the OMM's public key (GetPublicKey)") from None
-            limit = PP_USER.by_name[name].max_len
-            if limit is not None and len(plain) > limit:
-                raise too_long(name, limit)
-            values[name] = plain
+        limit = PP_USER.by_name[name].max_len
+        if limit is not None and len(values[name]) > limit:
+            raise too_long(name, limit)
     if values.get("pin") and not values["pin"].isdigit():
         raise AxiError("EInval", "the PIN is decimal digits", bad="pin")
     return values
@@ -50,8 +60,10 @@ def _sync_values(ctx: Ctx, child: Message, spec: RecordSpec,
     return parsed
 
 
-def _user_write(api: AxiApi, ctx: Ctx, child: Message) -> dict[str, Any]:
-    return {**_user_values(api, child), **_sync_values(ctx, child, PP_USER, SYNC_ONLY_USER)}
+def _user_write(api: AxiApi, ctx: Ctx, child: Message, *,
+                in_clear: bool = False) -> dict[str, Any]:
+    return {**_user_values(api, child, in_clear=in_clear),
+            **_sync_values(ctx, child, PP_USER, SYNC_ONLY_USER)}
 
 
 def _device_write(ctx: Ctx, child: Message) -> dict[str, Any]:
@@ -62,7 +74,17 @@ def _device_write(ctx: Ctx, child: Message) -> dict[str, Any]:
 def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, PP_USER)
     assert child is not None
-    rec = api.model.users.create(_user_write(api, ctx, child), synced=ctx.session.sync_client)
+    values = _user_write(api, ctx, child, in_clear=plain_text(req))
+    users, synced = api.model.users, ctx.session.sync_client
+    if not replace_data(req):
+        return resp(req, children=[render_user(api.model, users.create(values, synced=synced))])
+    # replaceData: the record of this uid (else of this number) is overwritten; a new one
+    # takes the uid given (a provisioning file's one record per uid, mom.md §5).
+    uid = opt_int(child, "uid", low=1) or users.by_num.get(values.get("num") or "")
+    if uid and users.table.get(uid) is not None:
+        rec = users.update(uid, values)
+    else:
+        rec = users.create(values, uid, synced=synced)
     return resp(req, children=[render_user(api.model, rec)])
 
 
@@ -84,7 +106,7 @@ def set_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     assert child is not None
     uid = need_int(child, "uid", low=1)
     # ppn/relType in SetPPUser are ignored: relations change only via SetPP (axi.md §3.1).
-    rec = api.model.users.update(uid, _user_write(api, ctx, child))
+    rec = api.model.users.update(uid, _user_write(api, ctx, child, in_clear=plain_text(req)))
     return resp(req, children=[render_user(api.model, rec)])
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.axi.render import render_rfp
 from omm.axi.summaries import rfp_summary, site_summary
-from sipdect.axi.args import need_int, need_str, opt_bool, paged, record_of
+from omm.rfps import normalise_mac
+from sipdect.axi.args import need_int, need_str, opt_bool, paged, record_of, replace_data
 from sipdect.axi.codec import Message
 from sipdect.axi.records import RFP, SITE
 
@@ -21,7 +22,13 @@ def create_rfp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, RFP)
     assert child is not None
     m = api.model
-    rec = m.rfps.create(RFP.parse(child), m.sites.exists)
+    values = RFP.parse(child)
+    # replaceData: the RFP of this Ethernet address is overwritten (its id stays).
+    rfp_id = None
+    if replace_data(req) and values.get("ethAddr"):
+        rfp_id = m.rfps.by_mac.get(normalise_mac(values["ethAddr"]))
+    rec = m.rfps.update(rfp_id, values, m.sites.exists) if rfp_id is not None \
+        else m.rfps.create(values, m.sites.exists)
     return resp(req, children=[render_rfp(m, rec)])
 
 
@@ -62,7 +69,13 @@ def _site(api: AxiApi, rec: dict[str, object]) -> Message:
 def create_site(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, SITE)
     assert child is not None
-    rec = api.model.sites.create(SITE.parse(child))
+    values = SITE.parse(child)
+    sites = api.model.sites
+    # replaceData: the site of this id is overwritten.
+    if replace_data(req) and values.get("id") and sites.exists(values["id"]):
+        rec = sites.update(values["id"], values)
+    else:
+        rec = sites.create(values)
     return resp(req, children=[_site(api, rec)])
 
 

@@ -6,7 +6,17 @@ import time
 from typing import TYPE_CHECKING
 
 from omm.access import LoginAttempt, must_change_password
-from omm.axi.dispatch import ANY, READ, ROUTES, Ctx, PendingVerification, Verdict, resp, route
+from omm.axi.dispatch import (
+    ANY,
+    READ,
+    ROUTES,
+    Ctx,
+    PendingVerification,
+    Verdict,
+    actor_of,
+    resp,
+    route,
+)
 from omm.standby.conventions import StbState
 from sipdect.axi import conventions
 from sipdect.axi.args import need_enum, opt_int
@@ -175,7 +185,7 @@ def subscribe(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         raise AxiError("EMissing", "Subscribe needs 1 to 20 <e> elements", bad="e")
     if len(entries) > 20:
         raise AxiError("EInval", "at most 20 <e> elements per Subscribe", bad="e")
-    account = api.model.accounts.get(ctx.session.account)
+    account = actor_of(api, ctx)
     plan = []
     for e in entries:  # validate all first: Subscribe is atomic
         cmd = need_enum(e, "cmd", ("On", "Off"))

@@ -15,11 +15,13 @@ from omm.central import SETTING as CENTRAL_SETTING
 from omm.central import UNSET_SARI, sari_set
 from omm.subscription import MODES
 from sipdect.axi import conventions
-from sipdect.axi.args import max_records, need_enum, opt_int
+from sipdect.axi.args import max_records, need_enum, opt_bool, opt_int, plain_text
 from sipdect.axi.codec import Message
-from sipdect.axi.errors import AxiError, invalid
+from sipdect.axi.errors import AxiError, invalid, missing
+from sipdect.axi.provisioning import ConfigUrl
 from sipdect.axi.records import Field, RecordSpec
 from sipdect.ops.eventlog import LogEntry
+from sipdect.vault import FieldDecryptError
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
@@ -229,3 +231,48 @@ def get_event_log(api: AxiApi, ctx: Ctx, req: Message) -> Message:
 def delete_event_log(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     api.model.clear_event_log()
     return resp(req)
+
+
+def _url_record(model: OmmModel) -> Message:
+    """The ConfigURL setting as a URLType; the password is never shown."""
+    from omm.provisioning import URL_SETTING, stored_url
+
+    url = stored_url(model)
+    if url is None:
+        return Message("url", {"enable": "0", "protocol": "None"})
+    attrs = url.record()
+    attrs.pop("password")
+    attrs["enable"] = "1" if model.settings.get(URL_SETTING).get("enable") else "0"
+    return Message("url", attrs)
+
+
+@route("GetConfigURL", perm=READ)
+def get_config_url(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    return resp(req, children=[_url_record(api.model)])
+
+
+@route("SetConfigURL", perm=WRITE)
+def set_config_url(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    """Where the OMM's provisioning files are (mom.md §5); read at its next start."""
+    from omm.provisioning import store_url
+
+    child = req.child("url")
+    if child is None:
+        raise missing("url")
+    enable = bool(opt_bool(child, "enable", True))
+    attrs = dict(child.attrs)
+    if attrs.get("password") and not plain_text(req):
+        try:
+            attrs["password"] = api.model.keys.decrypt_field(attrs["password"])
+        except FieldDecryptError:
+            raise invalid("password", attrs["password"], "not encrypted with the OMM's public "
+                                                          "key (GetPublicKey)") from None
+    if attrs.get("protocol", "None") in ("", "None"):
+        store_url(api.model, None, False)
+    else:
+        try:
+            url = ConfigUrl.from_record(attrs)
+        except ValueError as exc:
+            raise AxiError("EInval", str(exc), bad="url") from None
+        store_url(api.model, url, enable)
+    return resp(req, children=[_url_record(api.model)])
