@@ -11,6 +11,7 @@ rest of the file still applies. A file that cannot be fetched: `provisioningServ
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import ssl
 from dataclasses import dataclass, field
@@ -213,7 +214,10 @@ async def fetch(url: ConfigUrl, name: str, *, source: str | None = None) -> byte
             raise FetchError(exc.strerror or str(exc)) from None
     import aiohttp
 
-    auth = aiohttp.BasicAuth(url.username, url.password) if url.username else None
+    headers = {}
+    if url.username:
+        pair = f"{url.username}:{url.password}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     tls: Any = None
     if url.protocol == "https" and not url.validate_certificates:
         tls = ssl.create_default_context()
@@ -223,7 +227,7 @@ async def fetch(url: ConfigUrl, name: str, *, source: str | None = None) -> byte
         timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
         connector = aiohttp.TCPConnector(local_addr=(source, 0)) if source else None
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session, \
-                session.get(where, auth=auth, ssl=tls if tls is not None else True) as answer:
+                session.get(where, headers=headers, ssl=tls if tls is not None else True) as answer:
             if answer.status != 200:
                 raise FetchError(f"HTTP {answer.status} {answer.reason or ''}".rstrip())
             data = await answer.content.read(MAX_FILE + 1)

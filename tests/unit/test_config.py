@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,14 @@ def test_the_failover_demo_config_is_a_pair_of_processes() -> None:
     assert cfg.standby_of == {"OMM-B": "OMM-A"}
     assert (len(cfg.rfps), len(cfg.handsets), len(cfg.users)) == (4, 4, 4)
     check_config(cfg, ports=True)
+
+
+def test_an_omm_s_configuration_url_and_mac(tmp_path: Path) -> None:
+    cfg = parse_config('[[omm]]\nname = "A"\nconfig_url = "prov/ipdect.cfg"\n'
+                       'mac = "00:30:42:0d:1e:2f"\n', "s.toml", tmp_path)
+    assert cfg.omms[0].config_url == (tmp_path / "prov" / "ipdect.cfg").resolve().as_uri()
+    assert cfg.omms[0].mac == "00:30:42:0d:1e:2f"
+    with pytest.raises(ConfigError, match="config_url: 'https:///x' is not|no server named"):
+        parse_config('[[omm]]\nconfig_url = "https:///x"\n', "s.toml", tmp_path)
+    with pytest.raises(ConfigError, match="mac: '00:30' is not a MAC"):
+        parse_config('[[omm]]\nmac = "00:30"\n', "s.toml", tmp_path)

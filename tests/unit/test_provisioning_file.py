@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sipdect.axi.codec import Message
 from sipdect.axi.provisioning import (
     MAX_FAULTS,
+    ConfigUrl,
     OmmProvisioning,
     Position,
     ProvisionedAccount,
@@ -188,3 +189,31 @@ def test_garbage_between_lines_spares_the_requests_before_it(before: list[Messag
                                                              after: list[Message]) -> None:
     f = read(write(before) + junk.encode() + b"\n" + write(after))
     assert [r.request for r in f.requests][:len(before)] == before
+
+
+@pytest.mark.parametrize(("text", "common", "own"), [
+    ("file:///srv/prov/ipdect.cfg", "/srv/prov/ipdect.cfg", "/srv/prov/0030420D1E2F.cfg"),
+    ("file:///srv/prov/site-a.cfg", "/srv/prov/site-a.cfg", "/srv/prov/0030420D1E2F.cfg"),
+    ("https://u:p@prov.example:8443/omm/a&vc=0", "https://prov.example:8443/omm/a/ipdect.cfg",
+     "https://prov.example:8443/omm/a/0030420D1E2F.cfg"),
+    ("http://10.0.0.1", "http://10.0.0.1/ipdect.cfg", "http://10.0.0.1/0030420D1E2F.cfg"),
+])
+def test_configuration_urls_name_a_directory_or_the_common_file(text: str, common: str,
+                                                                own: str) -> None:
+    url = ConfigUrl.parse(text)
+    assert url.file_location("ipdect.cfg") == common
+    assert url.file_location(mac_file("00:30:42:0d:1e:2f")) == own
+    assert ConfigUrl.from_record(url.record()) == url
+    assert "p@" not in url.text() and ConfigUrl.parse(url.text(password=True)) == url
+
+
+def test_certificates_are_validated_unless_the_url_says_vc_0() -> None:
+    assert ConfigUrl.parse("https://srv/prov").validate_certificates
+    assert not ConfigUrl.parse("https://srv/prov&vc=0&cm=1").validate_certificates
+
+
+@pytest.mark.parametrize("bad", ["", "srv/prov", "https:///prov", "file://host/x",
+                                 "http://srv:99999/"])
+def test_what_is_no_configuration_url(bad: str) -> None:
+    with pytest.raises(ValueError):
+        ConfigUrl.parse(bad)
