@@ -266,14 +266,16 @@ class OmmService:
     async def reset(self) -> None:
         """Back to a new installation as configured, on the same listeners (Emulator.reset):
         AXI sessions and RFP links dropped, calls ended, the model wiped with its initial
-        accounts and settings, the fixed part's memory of PPs gone. Users, RFPs and devices
-        are the owner's to provision again; SIP registrations follow the users."""
+        accounts and settings, the fixed part's memory of PPs gone, then its provisioning files
+        applied as at start. Other users, RFPs and devices are the owner's to provision again;
+        SIP registrations follow the users."""
         for link in list(self.api.sessions.values()):
             link.abort("emulator reset")
         self.calls.close()
         self.rfp_link.drop_all("the OMM is reset")
         self.fixed_part.forget_pps()
         self.model.reset(self._initial_accounts())
+        await self.provision()
         self._arm_expiry()
         await self._configure_syslog(from_config=True)
 

@@ -263,3 +263,26 @@ sip_password = "Sip-701-pw"
         wanted.settings.pop("BasicSIP")  # the file's call server address differs per run
         await _assert_provisioned(emu, wanted, "North-Key-2026")
 
+
+
+async def test_an_omm_with_a_mac_reads_its_own_file_after_the_common_one(
+        tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "ipdect.cfg").write_text(
+        '<CreateAccount plainText="1" replaceData="1"><account username="omm" '
+        f'password="{OMM_PASSWORD}"/></CreateAccount>\n<SetSystemName name="Common"/>\n'
+        '<SetDECTAuthCode ac="1111"/>\n', "utf-8")
+    (files / "0030420D1E2F.cfg").write_text('<SetSystemName name="Own"/>\n', "utf-8")
+    config = _config(files.as_uri() + "/") + 'mac = "00:30:42:0d:1e:2f"\n'
+    async with Emulator(config, tmp_path / "data") as emu:
+        c = await _client(emu)
+        assert (await c.request("GetSystemName")).attrs["name"] == "Own"
+        assert (await c.request("GetDECTAuthCode")).attrs["ac"] == "1111"
+        await c.request("SetSystemName", {"name": "Changed"})
+        await c.close()
+        await emu.reset()  # as at start: wiped, then the files again
+        c = await _client(emu)
+        assert (await c.request("GetSystemName")).attrs["name"] == "Own"
+        assert (await _health(c))[HEALTH_COMPONENT]["severity"] == "OK"
+        await c.close()
