@@ -165,6 +165,7 @@ messages = st.recursive(
     max_leaves=8)
 
 
+@settings(deadline=None)
 @given(st.lists(messages, max_size=6), st.text(max_size=40))
 def test_write_read_round_trip(msgs: list[Message], comment: str) -> None:
     f = read(write(msgs, comment))
@@ -173,7 +174,7 @@ def test_write_read_round_trip(msgs: list[Message], comment: str) -> None:
     assert [r.position.index for r in f.requests] == list(range(1, len(msgs) + 1))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_read_of_arbitrary_bytes_never_raises(data: bytes) -> None:
     f = read(data)
