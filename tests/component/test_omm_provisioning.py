@@ -286,3 +286,25 @@ async def test_an_omm_with_a_mac_reads_its_own_file_after_the_common_one(
         assert (await c.request("GetSystemName")).attrs["name"] == "Own"
         assert (await _health(c))[HEALTH_COMPONENT]["severity"] == "OK"
         await c.close()
+
+
+def test_sipdect_omm_provision_gives_the_omm_that_file(tmp_path: Path,
+                                                       monkeypatch: Any) -> None:
+    import sipdect.app.cli as cli
+
+    started: list[Any] = []
+
+    async def run(cfg: Any, data_dir: Path, ready_file: Path) -> int:
+        started.append(cfg)
+        return 0
+
+    monkeypatch.setattr(cli, "_run", run)
+    source = tmp_path / "system.toml"
+    source.write_text('[[omm]]\nname = "A"\n[[omm]]\nname = "B"\n', "utf-8")
+    cfg = _write(tmp_path / "files")
+    assert sipdect_main(["omm", "--config", str(source), "--name", "B",
+                         "--provision", str(cfg)]) == 0
+    assert [o.name for o in started[0].omms] == ["B"]
+    assert started[0].omms[0].config_url == cfg.resolve().as_uri()
+    assert sipdect_main(["omm", "--config", str(source), "--provision",
+                         str(tmp_path / "nothing.cfg")]) == 2
