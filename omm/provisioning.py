@@ -26,6 +26,7 @@ from sipdect.axi.provisioning import (
     FETCHED_PROTOCOLS,
     HEALTH_COMPONENT,
     HEALTH_REASON,
+    MAX_FILE,
     ConfigUrl,
     ProvisioningFile,
     file_names,
@@ -121,7 +122,9 @@ def store_url(model: OmmModel, url: ConfigUrl | None, enable: bool) -> None:
         PASSWORD_FIELD: sealed})
 
 
-def _context(api: AxiApi) -> Ctx:
+def _context() -> Ctx:
+    """An opened session of the provisioning actor; it is attached to no link, so nothing is
+    ever sent on it."""
     session = AxiServerSession(0.0)
     session.opened(PROVISIONING_ID, False)
     return Ctx(session, SOURCE)
@@ -130,7 +133,7 @@ def _context(api: AxiApi) -> Ctx:
 def apply_file(api: AxiApi, name: str, parsed: ProvisioningFile, outcome: Outcome) -> None:
     """Apply every request of one file through the OMM's AXI handlers, in order; log each
     fault and failing request."""
-    ctx = _context(api)
+    ctx = _context()
     failed: list[tuple[int, str]] = [
         (f.position.index, f"{name}: {f}") for f in parsed.faults]
     for item in parsed.requests:
@@ -201,8 +204,6 @@ async def provision(api: AxiApi, url: ConfigUrl, mac: str | None = None, *,
 
 async def fetch(url: ConfigUrl, name: str, *, source: str | None = None) -> bytes:
     """One file of the URL's directory; FetchError says why it could not be had."""
-    from sipdect.axi.provisioning import MAX_FILE
-
     where = url.file_location(name)
     if url.protocol not in FETCHED_PROTOCOLS:
         raise FetchError(f"protocol {url.protocol.upper()} is not supported by the emulator "
