@@ -35,6 +35,7 @@ PROVISIONING = OmmProvisioning(
                            "regServer": "127.0.0.9", "regPort": "5070",
                            "transportProt": "UDP"},
               "DECTAuthCode": {"ac": "2468"}},
+    sari="1F10ABCDE0",
     sites=[{"id": "2", "name": "Hall", "wideband": "1"}],
     rfps=[{"ethAddr": "00:30:42:0a:00:01", "name": "RFP Door", "site": "2", "x": "5",
            "y": "7", "preferredSync": "true"},
@@ -88,6 +89,8 @@ async def _assert_provisioned(emu: Emulator, p: OmmProvisioning,
     assert (await c.request("GetSystemName")).attrs["name"] == p.system_name
     for group, values in p.settings.items():
         _same(await c.request(f"Get{group}"), values)
+    if p.sari:
+        assert (await c.request("GetSARI")).attrs["sari"] == p.sari
     sites = {s.attrs["id"]: s for s in await _records(c, "GetSite", "id", 1)}
     for site in p.sites:
         _same(sites[site["id"]], site)
@@ -257,11 +260,14 @@ sip_password = "Sip-701-pw"
                          "--sari", "1F10ABCDE0"]) == 0
     text = (out / "ipdect.cfg").read_text("utf-8")
     assert '<SetSARI sari="1F10ABCDE0"/>' in text
-    wanted = omm_provisioning(load_config(source), "North")
+    wanted = omm_provisioning(load_config(source), "North", sari="1F10ABCDE0")
     async with Emulator(_config((out / "ipdect.cfg").as_uri(), "Fresh"),
                         tmp_path / "data") as emu:
         wanted.settings.pop("BasicSIP")  # the file's call server address differs per run
         await _assert_provisioned(emu, wanted, "North-Key-2026")
+        c = await _client(emu, "omm", "North-Key-2026")
+        assert (await _health(c))[HEALTH_COMPONENT]["severity"] == "OK"
+        await c.close()
 
 
 
