@@ -86,12 +86,14 @@ def agreed(rec: Mapping[str, Any], aspects: Mapping[str, tuple[str, ...]]) -> di
 
 def merge(mom: Mapping[str, Any], omm: Mapping[str, Any],
           aspects: Mapping[str, tuple[str, ...]],
-          base: Mapping[str, str] | None = None) -> Merge:
+          base: Mapping[str, str] | None = None,
+          mom_owned: tuple[str, ...] = ()) -> Merge:
     """Per aspect: equal values are left alone (whatever the stamps: an identical copy is no
     change). Else, when `base` (the fingerprints both last agreed on) shows that only one side
     changed since, that side wins: stamps are whole seconds, and two changes within one
     second must not undo the later. Else the newer stamp wins, a tie goes to the MOM
-    (conventions.TIE_GOES_TO_MOM)."""
+    (conventions.TIE_GOES_TO_MOM). Aspects in `mom_owned` are the MOM's to decide: where they
+    differ, the MOM's copy is pushed."""
     out = Merge()
     for aspect, names in aspects.items():
         stamp_name = STAMPS[aspect]
@@ -101,7 +103,9 @@ def merge(mom: Mapping[str, Any], omm: Mapping[str, Any],
         known = (base or {}).get(aspect)
         mom_moved = known is None or fingerprint(mom, names) != known
         omm_moved = known is None or fingerprint(omm, names) != known
-        if mom_moved != omm_moved:
+        if aspect in mom_owned:
+            mom_wins = True
+        elif mom_moved != omm_moved:
             mom_wins = mom_moved
         else:
             mom_wins = _newer_or_tie(mine, theirs)

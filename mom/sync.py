@@ -30,7 +30,7 @@ from mom.aspects import (
     USER_ASPECTS,
     USER_SECRETS,
 )
-from mom.conventions import PAGE_SIZE
+from mom.conventions import MOM_OWNED_DEVICE_ASPECTS, PAGE_SIZE
 from mom.directory import Change, Record
 from mom.errors import ModelError
 from mom.model import MomModel
@@ -38,6 +38,7 @@ from mom.reconcile import Merge, Verdict, agreed, merge, verdict
 from sipdect.axi import sync
 from sipdect.axi.client import AxiClient, AxiResponseError
 from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError
 from sipdect.axi.records import PP_DEV, PP_USER
 from sipdect.vault import AxiPublicKey, VaultError
 
@@ -148,6 +149,9 @@ class OmmSync:
             except (OSError, ConnectionError, ssl.SSLError, TimeoutError,
                     AxiResponseError, SyncSessionError) as exc:
                 info = str(exc) or type(exc).__name__
+            except Exception as exc:  # a bug: logged with its traceback; the MOM goes on
+                log.exception("MOM sync with %s failed", self.name)
+                info = f"internal error: {exc!r}"
             self._synced = False
             self.model.omms.set_state(self.name, "lost", info)
             log.info("MOM sync with %s lost: %s", self.name, info)
@@ -214,7 +218,10 @@ class OmmSync:
             if item is _CLOSED:
                 return
             if isinstance(item, Message):
-                await self._on_event(item)
+                try:
+                    await self._on_event(item)
+                except (AxiError, ModelError) as exc:  # a record the MOM cannot take
+                    log.warning("MOM sync with %s: %s ignored: %s", self.name, item.name, exc)
             elif isinstance(item, tuple):
                 self._marked.discard(item[:2])
                 await self._on_mark(*item)
@@ -288,15 +295,27 @@ class OmmSync:
             if event.attrs.get("deletedUser") == "1" and user is not None:
                 self._deleted_at_omm("user", _int(user.attrs.get("uid")))
             elif user is not None:
-                values = self._omm_user(user)
-                await self._user(self._match_user(values), values)
+                # The record as the OMM holds it now, not as the event shows it: an event may
+                # echo a step of the MOM's own push (a device created, then bound) that the
+                # OMM has already passed.
+                now = await self._local_record("GetPPUser", "uid", user.attrs.get("uid"))
+                if now is not None:
+                    values = self._omm_user(now)
+                    await self._user(self._match_user(values), values)
             if event.attrs.get("deletedDev") == "1" and pp is not None:
                 self._deleted_at_omm("pp", _int(pp.attrs.get("ppn")))
             elif pp is not None:
-                values = self._omm_device(pp)
-                await self._device(self._match_device(values), values)
+                now = await self._local_record("GetPPDev", "ppn", pp.attrs.get("ppn"))
+                if now is not None:
+                    values = self._omm_device(now)
+                    await self._device(self._match_device(values), values)
         elif event.name in ("EventDECTLocate", "EventDECTSubscribe"):
             await self._roaming_request(event)
+
+    async def _local_record(self, request: str, key: str, local: str | None) -> Message | None:
+        resp = await self._request(request, {key: str(_int(local)), "maxRecords": "0"},
+                                   check=False)
+        return None if "errCode" in resp.attrs or not resp.children else resp.children[0]
 
     def _deleted_at_omm(self, kind: str, local: int) -> None:
         rec = (self.d.user_by_local(self.name, local) if kind == "user"
@@ -498,7 +517,8 @@ class OmmSync:
             return
         assert omm is not None
         self.d.set_local("pp", mom["ppn"], self.name, int(omm["ppn"]))
-        m = merge(view, omm, DEVICE_ASPECTS, self.d.agreed_with(mom, self.name))
+        m = merge(view, omm, DEVICE_ASPECTS, self.d.agreed_with(mom, self.name),
+                  mom_owned=MOM_OWNED_DEVICE_ASPECTS)
         self._take_device(mom, m)
         self.d.set_agreed("pp", mom["ppn"], self.name,
                           agreed(self._mom_device(mom), DEVICE_ASPECTS))

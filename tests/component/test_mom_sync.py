@@ -243,3 +243,55 @@ async def test_the_mom_killed_and_restarted_resyncs_nothing_lost_or_twice(
     assert _mom_users(setup, "B") == {"200": "B0", "202": "Changed", "203": "B3", "204": "B4",
                                       "205": "B5"}
     assert len(d.users) == 5
+
+
+async def test_a_roaming_request_moves_the_device_and_its_user_unknown_ones_are_rejected(
+        setup: Setup) -> None:
+    """Until the OMM side of roaming lands (branch omm-sync), the OMM's EventDECTLocate is put
+    on B's session as its connection would deliver it; the rest is real: what the MOM pushes
+    to B and what MAXI's listeners hear."""
+    from mom.sync import RoamingEvent
+
+    mom = await setup.start_mom()
+    assert mom.model is not None
+    d = mom.model.directory
+    heard: list[RoamingEvent] = []
+    mom.add_roaming_listener(heard.append)
+    await until(lambda: all(s.synced for s in mom.sessions.values()), "both sessions synced")
+    user = d.create_user({"num": "100", "name": "Roamer"}, home="A")
+    device = d.create_device({"ipei": IPEI_A}, home="A")
+    d.bind(user["uid"], device["ppn"], "Fixed")
+    await until(lambda: _has(setup, "A", {IPEI_A: "100"}), "the device at A")
+    assert await _devices_at(setup, "B") == {}
+
+    b = mom.sessions["B"]
+    b._inbox.put_nowait(Message("EventDECTLocate", {"ipei": IPEI_A, "ppn": "0",
+                                                    "ommId": b.omm_id, "rfpId": "1"}))
+    await until(lambda: _has(setup, "B", {IPEI_A: "100"}), "the device and its user at B")
+    assert (device["ommId"], device["ommIdAck"], device["roaming"]) == (
+        b.omm_id, b.omm_id, "RoamingComplete")
+    assert [(e.kind, e.omm, e.ppn, e.uid) for e in heard] == [
+        ("locate", "B", device["ppn"], user["uid"]), ("moved", "B", device["ppn"], user["uid"])]
+    assert await _users_at(setup, "A") == {"100": "Roamer"}  # home copy stays
+    located = await mom.locate(user["uid"])
+    assert located["omm"] == "B" and located["ommId"] == b.omm_id
+
+    b._inbox.put_nowait(Message("EventDECTLocate", {"ipei": IPEI_B, "ommId": b.omm_id}))
+    await until(lambda: any(e.kind == "rejected" for e in heard), "the unknown one rejected")
+
+
+async def test_events_the_mom_cannot_take_are_logged_and_the_session_goes_on(
+        setup: Setup) -> None:
+    mom = await setup.start_mom()
+    assert mom.model is not None
+    await until(lambda: all(s.synced for s in mom.sessions.values()), "both sessions synced")
+    b = mom.sessions["B"]
+    for bad in (Message("EventPPCnf", {}, [Message("user", {"uid": "x"})]),
+                Message("EventPPCnf", {"deletedDev": "1"}, [Message("pp", {"ppn": "-7"})]),
+                Message("EventDECTLocate", {"ipei": "not an IPEI"}),
+                Message("EventPPCnf", {}, [])):
+        b._inbox.put_nowait(bad)
+    async with await setup.client("B") as client:
+        await _create_user(client, "900", "After")
+    await until(lambda: _same(setup), "B's later user at the MOM")
+    assert b.synced and mom.model.omms.live("B").connects == 1

@@ -135,3 +135,12 @@ def test_any_order_of_changes_on_both_sides_converges(initial: set[str],
             assert num not in mom
         elif kind == "delete" and num not in recreated_at_mom:
             assert num not in mom
+
+
+def test_backoff_doubles_to_its_maximum_and_starts_afresh_after_a_login() -> None:
+    from mom.sync import Backoff
+
+    backoff = Backoff(1.0, 30.0)
+    assert [backoff.failed() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    backoff.reset()
+    assert backoff.failed() == 1
