@@ -34,3 +34,9 @@ SECRETS_LEARNED_FROM_OMM: Final = False
 """[I] mom.md §6: an OMM renders pin/sipPw RSA-encrypted with its own key, which the MOM cannot
 reverse; so a record taken in from an OMM has no secrets at the MOM, and the MOM pushes a
 secret only when it holds it (set over MAXI). An OMM keeps the secrets it has."""
+
+MOM_OWNED_DEVICE_ASPECTS: Final = ("roaming",)
+"""[I] docs/mom.md "Roaming": a device's `ommId`/`ommIdAck`/`roaming` move only when the MOM
+commits a move (EventDECTLocate/EventDECTSubscribe); an OMM sets them only on records it
+creates (taken in as they are). So at a merge the MOM's copy of them is pushed, never the
+OMM's taken: an OMM that did not keep a pushed value cannot undo a move."""

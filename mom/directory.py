@@ -17,8 +17,8 @@ Method names are stable (MAXI and the sync engine call them):
   devices: get_device, device_by_ipei, device_by_local, devices_page, create_device,
          update_device, delete_device, set_uak, uak, device_count
   relations: bind, unbind_user, unbind_device, device_of, user_of
-  sync: take_user, take_device (values with their stamps as given), set_local, forget_local,
-        tombstone, tombstones
+  sync: take_user, take_device (values with their stamps as given), set_roaming, set_home,
+        set_local, forget_local, set_agreed, agreed_with, tombstone, tombstones
   announcements: add_listener(callback(Change)), remove_listener
 Each change is committed to SQLite before the method returns and then announced as a Change.
 """
@@ -540,7 +540,23 @@ class Directory:
         if rec is None or omm not in rec.get("local", {}):
             return
         self._by_local.pop((kind, omm, rec["local"].pop(omm)), None)
+        rec.get("agreed", {}).pop(omm, None)
         table.put(rec)
+
+    def set_agreed(self, kind: str, key: int, omm: str, fingerprints: dict[str, str]) -> None:
+        """What the MOM and the OMM `omm` last agreed on for this record, per aspect
+        (mom.reconcile.agreed); no stamp, no announcement."""
+        table = self.users if kind == "user" else self.devices
+        rec = table.records.get(key)
+        if rec is None or rec.setdefault("agreed", {}).get(omm) == fingerprints:
+            return
+        rec["agreed"][omm] = fingerprints
+        table.put(rec)
+
+    @staticmethod
+    def agreed_with(rec: Record, omm: str) -> dict[str, str] | None:
+        found: dict[str, str] | None = rec.get("agreed", {}).get(omm)
+        return found
 
     def user_by_local(self, omm: str, uid: int) -> Record | None:
         key = self._by_local.get(("user", omm, uid))

@@ -150,7 +150,8 @@ class OmmConnections:
                                               self.clock())
         return live
 
-    def set_state(self, name: str, state: str, info: str = "", **counts: int) -> None:
+    def set_state(self, name: str, state: str, info: str = "", *, users: int | None = None,
+                  devices: int | None = None) -> None:
         """A sync session's state moved (announced as Change("ommState", name))."""
         assert state in SYNC_STATES, state
         if name not in self.records:
@@ -162,7 +163,9 @@ class OmmConnections:
             if state == "synchronising":
                 live.connects += 1
         live.state, live.info = state, info
-        for key, value in counts.items():
-            setattr(live, key, value)
+        if users is not None:
+            live.users = users
+        if devices is not None:
+            live.devices = devices
         if moved:
             self.announce(Change("ommState", name, ("state",)))

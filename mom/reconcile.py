@@ -9,6 +9,8 @@ user's `num`, "" when unbound), since the MOM's and each OMM's uids differ.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,17 +73,43 @@ class Merge:
         return not self.take and not self.push
 
 
+def fingerprint(rec: Mapping[str, Any], names: tuple[str, ...]) -> str:
+    """A short digest of one aspect's values: what the MOM and an OMM last agreed on."""
+    text = json.dumps([rec.get(n) for n in names], separators=(",", ":"), default=str)
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
+
+
+def agreed(rec: Mapping[str, Any], aspects: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each aspect's fingerprint, to keep once both sides hold `rec`'s values."""
+    return {aspect: fingerprint(rec, names) for aspect, names in aspects.items()}
+
+
 def merge(mom: Mapping[str, Any], omm: Mapping[str, Any],
-          aspects: Mapping[str, tuple[str, ...]]) -> Merge:
+          aspects: Mapping[str, tuple[str, ...]],
+          base: Mapping[str, str] | None = None,
+          mom_owned: tuple[str, ...] = ()) -> Merge:
     """Per aspect: equal values are left alone (whatever the stamps: an identical copy is no
-    change); else the newer stamp wins, a tie goes to the MOM (conventions.TIE_GOES_TO_MOM)."""
+    change). Else, when `base` (the fingerprints both last agreed on) shows that only one side
+    changed since, that side wins: stamps are whole seconds, and two changes within one
+    second must not undo the later. Else the newer stamp wins, a tie goes to the MOM
+    (conventions.TIE_GOES_TO_MOM). Aspects in `mom_owned` are the MOM's to decide: where they
+    differ, the MOM's copy is pushed."""
     out = Merge()
     for aspect, names in aspects.items():
         stamp_name = STAMPS[aspect]
         if all(mom.get(n) == omm.get(n) for n in names if n in omm):
             continue
         mine, theirs = stamp(mom, stamp_name), stamp(omm, stamp_name)
-        if _newer_or_tie(mine, theirs):
+        known = (base or {}).get(aspect)
+        mom_moved = known is None or fingerprint(mom, names) != known
+        omm_moved = known is None or fingerprint(omm, names) != known
+        if aspect in mom_owned:
+            mom_wins = True
+        elif mom_moved != omm_moved:
+            mom_wins = mom_moved
+        else:
+            mom_wins = _newer_or_tie(mine, theirs)
+        if mom_wins:
             out.push.update({n: mom.get(n) for n in names})
             out.push[stamp_name] = mine
         else:

@@ -249,3 +249,20 @@ class AxiKeyPair:
             )
         block = self._key.public_key().encrypt(plain, padding.PKCS1v15())
         return base64.b64encode(block).decode("ascii")
+
+
+class AxiPublicKey:
+    """Another installation's AXI public key, as its OpenResp or GetPublicKey gives it: what
+    a client (the MOM) encrypts pin/sipPw/... with for that OMM (axi.md §2.4)."""
+
+    def __init__(self, modulus_hex: str, exponent_hex: str) -> None:
+        try:
+            numbers = rsa.RSAPublicNumbers(int(exponent_hex, 16), int(modulus_hex, 16))
+            self._key = numbers.public_key()
+        except ValueError as exc:
+            raise VaultError(f"not an RSA public key: {exc}") from None
+
+    def encrypt_field(self, text: str) -> str:
+        """PKCS#1 v1.5 of the UTF-8 text, padded standard Base64."""
+        block = self._key.encrypt(text.encode("utf-8"), padding.PKCS1v15())
+        return base64.b64encode(block).decode("ascii")

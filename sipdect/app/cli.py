@@ -1,4 +1,4 @@
-"""The `sipdect` command: up, omm, rfp, ctl, decode, bench (README.md)."""
+"""The `sipdect` command: up, omm, mom, host, rfp, ctl, decode, bench (README.md)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,21 @@ def _cmd_omm(args: argparse.Namespace) -> int:
     return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
+def _cmd_mom(args: argparse.Namespace) -> int:
+    """The config's MOM alone (`sipdect host MOM`): it reaches the OMMs where the config says."""
+    cfg = load_config(args.config)
+    names = [m.name for m in cfg.moms]
+    if not names:
+        raise ConfigError(f"{args.config}: the config has no [mom]")
+    if args.name and args.name not in names:
+        raise ConfigError(f"{args.config}: no [mom] named {args.name!r}; known: "
+                          f"{', '.join(names)}")
+    args.names = [args.name or names[0]]
+    args.state = args.air = args.air_id = args.addresses = None
+    args.supervised = False
+    return _cmd_host(args)
+
+
 def _cmd_host(args: argparse.Namespace) -> int:
     """One host of the system alone: the same config as `sipdect up`, this machine only."""
     from sipdect.app.process import read_config_state, serve_hosts
@@ -198,9 +213,15 @@ def main(argv: list[str] | None = None) -> int:
                      help="provision the OMM from this file (ipdect.cfg format) at start, in "
                           "place of the config's config_url")
     omm.set_defaults(fn=_cmd_omm)
+    mom = sub.add_parser("mom", help="run the config's Multi-OMM Manager alone")
+    mom.add_argument("--config", type=Path, required=True, help="system TOML with a [mom]")
+    mom.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,
+                     help="where state, keys and certificates live (default ./data)")
+    mom.add_argument("--name", help="which [[mom]] of the config (default: the first)")
+    mom.set_defaults(fn=_cmd_mom)
     host = sub.add_parser("host", help="run hosts of the system alone (in this process)")
     host.add_argument("names", nargs="+", metavar="NAME",
-                      help="a host's name: an [[omm]], [[rfp]], [[phone]] or [pbx]")
+                      help="a host's name: an [[omm]], [[rfp]], [[phone]], [pbx] or [mom]")
     host.add_argument("--config", type=Path,
                       help="system TOML (default: the embedded configs/default.toml)")
     host.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,

@@ -26,6 +26,9 @@ from typing import Any
 
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
+from mom.accounts import FULL_ACCESS as MOM_FULL_ACCESS
+from mom.accounts import InitialAccount as MomAccount
+from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
@@ -150,13 +153,28 @@ class PhoneHostConfig:
         return self.phone.name
 
 
+@dataclass
+class MomHostConfig:
+    """A Multi-OMM Manager host ([mom] or [[mom]]): the MOM's own config and where it runs.
+    An OMM it manages without credentials gets an account provisioned by the supervisor."""
+
+    mom: MomConfig
+    isolation: str = ""
+    provisioned: set[str] = field(default_factory=set)
+    """The managed OMMs whose MOM account the supervisor made (their [[omm]] provisions it)."""
+
+    @property
+    def name(self) -> str:
+        return self.mom.name
+
+
 @dataclass(frozen=True)
 class HostSpec:
     """One machine of the system as the config describes it."""
 
     name: str
     kind: str
-    """omm, rfp, pbx, phone."""
+    """omm, mom, rfp, pbx, phone."""
     isolation: str
     """none (in the supervisor's process), process or worker (ISOLATIONS)."""
     explicit: bool
@@ -181,6 +199,7 @@ class SystemConfig:
     pbx: PbxConfig | None = None  # None: no embedded call server
     users: list[UserConfig] = field(default_factory=list)
     phones: list[PhoneHostConfig] = field(default_factory=list)
+    moms: list[MomHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
@@ -198,6 +217,9 @@ class SystemConfig:
                          r.host_name in self.explicit_addresses) for r in self.rfps]
         out += [HostSpec(p.host_name, "phone", p.isolation or self.isolation,
                          p.host_name in self.explicit_addresses) for p in self.phones]
+        # Last, so that a MOM added to a config moves no other host's assigned address.
+        out += [HostSpec(m.mom.name, "mom", m.isolation or self.isolation,
+                         m.mom.name in self.explicit_addresses) for m in self.moms]
         return out
 
     def address_of(self, name: str) -> str:
@@ -213,6 +235,9 @@ class SystemConfig:
         for phone in self.phones:
             if phone.host_name == name:
                 return phone.address
+        for mom in self.moms:
+            if mom.mom.name == name:
+                return mom.mom.host
         raise KeyError(f"no host {name!r}")
 
     def assign_addresses(self, block: str | None = None) -> None:
@@ -264,6 +289,9 @@ class SystemConfig:
         for phone in self.phones:
             if phone.host_name == name:
                 phone.address = address
+        for mom in self.moms:
+            if mom.mom.name == name:
+                mom.mom.host = address
 
 
 def default_rfp_name(mac: str) -> str:
@@ -680,7 +708,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     base = base or Path.cwd()
-    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone"}, source)
+    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone", "mom"}, source)
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
@@ -772,6 +800,11 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     _check_users(cfg, source)
     for i, phone in enumerate(_tables(raw, "phone", source)):
         cfg.phones.append(_phone(phone, f"{source}: [[phone]] #{i + 1}"))
+    moms = raw.get("mom", [])
+    for i, mom in enumerate(_tables(raw, "mom", source, [moms] if isinstance(moms, dict)
+                                    else moms)):
+        cfg.moms.append(_mom(mom, f"{source}: [mom]" if isinstance(moms, dict)
+                             else f"{source}: [[mom]] #{i + 1}", names))
     _check_hosts(cfg, source)
     cfg.assign_addresses()
     return cfg
@@ -836,6 +869,63 @@ def _address_block(system: dict[str, Any], where: str) -> str:
     return str(network)
 
 
+MOM_KEYS = {"name", "address", "host", "isolation", "tls_level", "maxi_port", "accounts", "omms"}
+MOM_OMM_KEYS = {"name", "address", "port", "username", "password", "enabled"}
+
+
+def _mom(raw: dict[str, Any], where: str, omm_names: list[str]) -> MomHostConfig:
+    """[mom]: a MOM host and the OMMs it manages (`omms`: names of [[omm]]s of this file, or
+    tables {name, username, password} or, for an OMM elsewhere, {name, address, port, ...})."""
+    _only(raw, MOM_KEYS, where)
+    level = _expect(raw, "tls_level", str, where, "High")
+    if level not in ("High", "Medium"):
+        raise ConfigError(f"{where}: tls_level must be High or Medium (the MOM never goes below "
+                          f"TLS 1.2), not {level!r}")
+    cfg = MomConfig(name=_expect(raw, "name", str, where, "MOM"),
+                    host=_address(raw, where, "address", "host"),
+                    maxi_port=_port(raw, "maxi_port", where, 12624),
+                    tls_level=SecurityLevel(level))
+    for i, acc in enumerate(_expect(raw, "accounts", list, where, [])):
+        w = f"{where}.accounts[{i}]"
+        if not isinstance(acc, dict) or "username" not in acc or "password" not in acc:
+            raise ConfigError(f"{w}: an account needs 'username' and 'password'")
+        perms = acc.get("permissions", list(MOM_FULL_ACCESS))
+        if not isinstance(perms, list) or any(p not in PERMISSIONS for p in perms):
+            raise ConfigError(f"{w}: permissions = {perms!r}: give a list of "
+                              f"{', '.join(PERMISSIONS)} (full access, or [\"AllCnfRead\"])")
+        cfg.accounts.append(MomAccount(str(acc["username"]), str(acc["password"]),
+                                       tuple(perms)))
+    seen: set[str] = set()
+    for i, ref in enumerate(_expect(raw, "omms", list, where, [])):
+        w = f"{where}.omms[{i}]"
+        if isinstance(ref, str):
+            ref = {"name": ref}
+        if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+            raise ConfigError(f"{w}: name an [[omm]] of this file, e.g. \"OMM-A\", or give a "
+                              "table {name, username, password}")
+        _only(ref, MOM_OMM_KEYS, w)
+        name = ref["name"]
+        if name in seen:
+            raise ConfigError(f"{w}: OMM {name!r} is managed twice")
+        seen.add(name)
+        address = _expect(ref, "address", str, w, "")
+        if not address and name not in omm_names:
+            raise ConfigError(f"{w}: {name!r} is no [[omm]] of this file (known: "
+                              f"{', '.join(omm_names)}); give its 'address' for an OMM "
+                              "elsewhere")
+        username = _expect(ref, "username", str, w, "")
+        password = _expect(ref, "password", str, w, "")
+        if bool(username) != bool(password):
+            raise ConfigError(f"{w}: give both username and password of the OMM account the "
+                              "MOM logs in with, or neither (the supervisor provisions one)")
+        if address and not username:
+            raise ConfigError(f"{w}: an OMM elsewhere (address given) needs the username and "
+                              "password of its account for the MOM")
+        cfg.omms.append(ManagedOmm(name, address, _port(ref, "port", w, 12622), username,
+                                   password, _expect(ref, "enabled", bool, w, True)))
+    return MomHostConfig(cfg, _isolation(raw, where))
+
+
 def _check_hosts(cfg: SystemConfig, source: str) -> None:
     """Host names unique; an address written twice is a mistake (two machines, one address)."""
     where: dict[str, str] = {}
@@ -859,6 +949,11 @@ def _check_hosts(cfg: SystemConfig, source: str) -> None:
             raise ConfigError(f"{source}: [[phone]] #{i + 1}: name = {name!r} is also "
                               f"{where[name]}; give each host its own name")
         where[name] = f"[[phone]] #{i + 1}"
+    for i, mom in enumerate(cfg.moms):
+        if mom.name in where:
+            raise ConfigError(f"{source}: [mom] #{i + 1}: name = {mom.name!r} is also "
+                              f"{where[mom.name]}; give each host its own name")
+        where[mom.name] = f"[mom] #{i + 1}"
     written: dict[str, str] = {}
     for name, place in where.items():
         address = cfg.address_of(name)

@@ -38,17 +38,20 @@ from sim.pbx.service import PbxListeners, PbxService
 from sipdect.app.config import (
     ConfigError,
     HostSpec,
+    MomHostConfig,
     PbxConfig,
     PhoneHostConfig,
     RfpConfig,
     UserConfig,
 )
+from sipdect.axi.sync import MOM_ACCOUNT
 from sipdect.net import Endpoint, HostNet
 from sipdect.sip import SipTransportError
 from sipdect.sip.message import Transport
 
 if TYPE_CHECKING:
     # Imported where a host starts: a host process loads only the components it runs.
+    from mom.service import MomService
     from omm.service import OmmService
     from sim.phone.service import PhoneService
     from sipdect.app.system import System
@@ -277,9 +280,15 @@ class OmmHost(Host):
 
     # -- what the system config asks of this OMM ------------------------------------------------
     def provision(self) -> None:
-        """Give the OMM its configured users and, unless configured, BasicSIP at the PBX."""
+        """Give the OMM its configured users, the account of the MOM that manages it (made
+        by the supervisor) and, unless configured, BasicSIP at the PBX."""
         cfg = self.system.cfg
         model = self.model
+        for acc in self.cfg.accounts:
+            if acc.username == MOM_ACCOUNT and model.accounts.by_username(MOM_ACCOUNT) is None:
+                # An OMM set up before a MOM managed it (a new one gets it with its accounts).
+                model.accounts.create({"username": acc.username, "password": acc.password,
+                                       "aging": "none"}, list(FULL_ACCESS))
         system_name = cfg.pair_head(self.name)  # both OMMs of a pair: the pair's users
         for user in cfg.users:
             if user.omm == system_name:
@@ -381,6 +390,65 @@ class OmmHost(Host):
                         "permissions": list(a.permissions or FULL_ACCESS),
                         "must_change_password": False})
         return out
+
+
+# -- Multi-OMM Manager -------------------------------------------------------------------------
+
+
+class MomHost(Host):
+    """A Multi-OMM Manager (mom.service): its directory, one sync session per OMM it manages."""
+
+    kind = "mom"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: MomHostConfig,
+                 data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.mom.host)
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.service: MomService | None = None
+
+    def _mom_config(self) -> Any:
+        """The MOM's config with each managed OMM where it listens now (its AXI TLS port)."""
+        managed = []
+        for ref in self.cfg.mom.omms:
+            address, port = ref.address, ref.port
+            if not address:
+                host = self.system.hosts.get(ref.name)
+                if isinstance(host, OmmHost) or getattr(host, "kind", "") == "omm":
+                    address = host.address  # type: ignore[union-attr]
+                    try:
+                        port = host.port("axi-tls")  # type: ignore[union-attr]
+                    except KeyError:
+                        pass
+                else:
+                    address = self.system.cfg.address_of(ref.name)
+            managed.append(dataclasses.replace(ref, address=address, port=port))
+        return dataclasses.replace(self.cfg.mom, host=self.address, omms=managed)
+
+    async def _start(self) -> None:
+        from mom.service import MomService
+
+        self.service = MomService(self._mom_config(), self.data_dir, net=self.net)
+        await self.service.start()
+
+    async def _stop(self) -> None:
+        if self.service is not None:
+            await self.service.stop()
+
+    async def _kill(self) -> None:
+        if self.service is not None:
+            await self.service.kill()
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.service is not None and self.running:
+            out.update(self.service.describe())
+        return out
+
+    def endpoints(self) -> list[Endpoint]:
+        if self.service is None or not self.running:
+            return []
+        return list(getattr(self.service, "endpoints", []))
 
 
 # -- call server ------------------------------------------------------------------------------

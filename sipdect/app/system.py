@@ -24,12 +24,14 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omm.config import AccountConfig
 from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
 from sipdect import __version__, tls
+from sipdect.accounts import PasswordRejected, check_password_rules
 from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, ConfigError, HostSpec, RfpConfig, SystemConfig
-from sipdect.app.hosts import Host, OmmHost, PbxHost, PhoneHost, RfpHost
+from sipdect.app.hosts import Host, MomHost, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.process import (
     Child,
     ChildHost,
@@ -39,6 +41,7 @@ from sipdect.app.process import (
 )
 from sipdect.app.site import Site
 from sipdect.app.watch import Timeline
+from sipdect.axi.sync import MOM_ACCOUNT
 from sipdect.net import Endpoint
 from sipdect.sip.message import Transport
 
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sipdect.app.system")
 
-START_ORDER = ("pbx", "omm", "rfp", "phone")
+START_ORDER = ("pbx", "omm", "mom", "rfp", "phone")
 """The call server first, then the OMMs (their users registering at it), then the RFPs (they
 connect to the OMMs), then the phones (they register at the call server)."""
 PAIR_KEYS = ("partner", "role", "ommStbState", "resets", "pbx_probes", "pbx_probes_failed")
@@ -101,6 +104,7 @@ class System:
         self.cfg = cfg
         self.data_dir = data_dir
         self._pair_secrets(inside)
+        self._mom_accounts(inside)
         self.any_port = any_port
         self.inside = inside
         self.remote_air = remote_air
@@ -152,6 +156,33 @@ class System:
                 if other.name == partner and other.standby is not None:
                     other.standby.secret = pair.secret
 
+    def _mom_accounts(self, inside: str | None) -> None:
+        """A MOM whose config names no credentials for an OMM it manages gets an account on
+        that OMM made by the supervisor (no password aging, seed 000), its password kept in
+        the data directory (0600) and the same at every start; the OMM's host provisions it.
+        A MOM run alone must be given them: the OMMs may be elsewhere."""
+        for mom in self.cfg.moms:
+            for ref in mom.mom.omms:
+                if ref.username:
+                    continue
+                path = self.data_dir / "mom" / mom.name / f"{ref.name}.account"
+                if inside is not None and inside.split(",") == [mom.name] \
+                        and not path.is_file():
+                    raise ConfigError(
+                        f"{self.cfg.source}: [mom] {mom.name!r} run alone needs the username "
+                        f"and password of its account on OMM {ref.name!r} in omms = [...]")
+                if not path.is_file():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w", encoding="ascii") as f:
+                        f.write(_account_password(ref.name))
+                ref.username = MOM_ACCOUNT
+                ref.password = path.read_text("ascii").strip()
+                mom.provisioned.add(ref.name)
+                omm = next(o for o in self.cfg.omms if o.name == ref.name)
+                if not any(a.username == MOM_ACCOUNT for a in omm.accounts):
+                    omm.accounts.append(AccountConfig(MOM_ACCOUNT, ref.password))
+
     def background(self, task: asyncio.Task[Any]) -> None:
         """Keep a task of the system's own (a host restarting) until it ends."""
         self._background.add(task)
@@ -179,6 +210,9 @@ class System:
         if spec.kind == "pbx":
             assert self.cfg.pbx is not None
             return PbxHost(self, spec, self.cfg.pbx, self.data_dir / "pbx")
+        if spec.kind == "mom":
+            mom = next(m for m in self.cfg.moms if m.name == spec.name)
+            return MomHost(self, spec, mom, self.data_dir / "mom" / mom.name)
         if spec.kind == "phone":
             phone = next(p for p in self.cfg.phones if p.host_name == spec.name)
             return PhoneHost(self, spec, phone, self.data_dir / "phone" / spec.name)
@@ -514,8 +548,9 @@ class System:
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every listener: the call server's, the OMMs'."""
-        return [e for kind in ("pbx", "omm") for h in self.of_kind(kind) for e in h.endpoints()]
+        """Every listener: the call server's, the OMMs', the MOMs'."""
+        return [e for kind in ("pbx", "omm", "mom") for h in self.of_kind(kind)
+                for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
@@ -608,6 +643,17 @@ def _local(host: Host) -> Host:
 
 def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != key}
+
+
+def _account_password(omm_name: str) -> str:
+    """A password the OMM's rules accept (sipdect.accounts.check_password_rules)."""
+    while True:
+        candidate = "Sync-" + secrets.token_urlsafe(18)
+        try:
+            check_password_rules(candidate, username=MOM_ACCOUNT, hostname=omm_name)
+        except PasswordRejected:
+            continue
+        return candidate
 
 
 def _random_block(hosts: int) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sipdect.axi.codec import FrameDecoder, Message, element, frame, parse
+from sipdect.net import HostNet
 from sipdect.waiting import DEFAULT_TIMEOUT
 
 
@@ -42,17 +43,28 @@ class AxiClient:
     @classmethod
     async def connect(cls, host: str, port: int, *, tls: ssl.SSLContext | bool | None = None,
                       server_hostname: str | None = None,
-                      local_host: str | None = None) -> AxiClient:
-        """Connect; `local_host` picks the source address (e.g. another 127.x address)."""
+                      local_host: str | None = None, net: HostNet | None = None) -> AxiClient:
+        """Connect; `local_host` picks the source address (e.g. another 127.x address), or
+        `net` connects from that host's network (its address, its cuts and its kill)."""
         self = cls()
         if tls is True:
             tls = ssl.create_default_context()
             tls.check_hostname = False
             tls.verify_mode = ssl.CERT_NONE
-        self._reader, self._writer = await asyncio.open_connection(
-            host, port, ssl=tls or None,
-            server_hostname=server_hostname if tls else None,
-            local_addr=(local_host, 0) if local_host else None)
+        if net is not None:
+            loop = asyncio.get_running_loop()
+            reader = asyncio.StreamReader()
+            protocol = asyncio.StreamReaderProtocol(reader)
+            transport, _ = await net.create_connection(
+                lambda: protocol, host, port, ssl=tls or None,
+                server_hostname=server_hostname if tls else None)
+            self._reader = reader
+            self._writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        else:
+            self._reader, self._writer = await asyncio.open_connection(
+                host, port, ssl=tls or None,
+                server_hostname=server_hostname if tls else None,
+                local_addr=(local_host, 0) if local_host else None)
         self._task = asyncio.get_running_loop().create_task(self._receive())
         return self
 

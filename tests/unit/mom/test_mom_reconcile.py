@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mom.aspects import DEVICE_ASPECTS
-from mom.reconcile import Verdict, merge, verdict
+from mom.reconcile import Verdict, agreed, merge, verdict
 
 ADMIN = {"admin": ("name",)}
 
@@ -28,6 +28,17 @@ def test_newer_wins_per_aspect_tie_goes_to_the_mom() -> None:
     m = merge(mom, omm, {k: DEVICE_ASPECTS[k] for k in ("admin", "roaming")})
     assert m.push["ac"] == "1" and m.push["timeStampAdmin"] == 10
     assert (m.take["ommIdAck"], m.take["timeStampRoaming"]) == ("B", 4) and "ac" not in m.take
+
+
+def test_within_one_second_the_side_that_moved_since_the_last_agreement_wins() -> None:
+    base = agreed({"name": "old"}, ADMIN)
+    mom = {"name": "old", "timeStampAdmin": 7}
+    omm = {"name": "new", "timeStampAdmin": 7}  # changed in the second the record was made
+    assert merge(mom, omm, ADMIN).push == {"name": "old", "timeStampAdmin": 7}  # no base
+    assert merge(mom, omm, ADMIN, base).take == {"name": "new", "timeStampAdmin": 7}
+    assert merge(omm, mom, ADMIN, base).push["name"] == "new"
+    both = agreed({"name": "other"}, ADMIN)  # both moved: the stamps (tie: the MOM) decide
+    assert merge(mom, omm, ADMIN, both).push["name"] == "old"
 
 
 def test_verdicts() -> None:
@@ -124,3 +135,12 @@ def test_any_order_of_changes_on_both_sides_converges(initial: set[str],
             assert num not in mom
         elif kind == "delete" and num not in recreated_at_mom:
             assert num not in mom
+
+
+def test_backoff_doubles_to_its_maximum_and_starts_afresh_after_a_login() -> None:
+    from mom.sync import Backoff
+
+    backoff = Backoff(1.0, 30.0)
+    assert [backoff.failed() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    backoff.reset()
+    assert backoff.failed() == 1
