@@ -6,9 +6,12 @@ omm-rfp.md §3.4-§3.7, §4.9 and §6.1. The NWK bytes an LC frame carries are h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Self
 
+from dect.errors import DectValueError
+from dect.identities import AccessRightsClass, Ari
 from sipdect.link import constants as c
 from sipdect.link.errors import LinkError, LinkProtocolError, LinkValueError
 from sipdect.link.messages import (
@@ -428,12 +431,61 @@ def _element_json(layer: int, element: Element) -> JsonDict:
         )
     elif element.key == k.RFPI and len(v) == 5:
         out.update(sari=bool(v[0] & 0x80), ari_class=v[0] >> 4 & 7, rpn=v[4])
+    elif element.key == k.SARI and len(v) == SARI_OCTETS:
+        try:
+            out["ari"] = str(_sari_in(v))
+        except LinkProtocolError as exc:
+            out["error"] = str(exc)
     elif element.key == k.HigherLayerCapabilities and len(v) == 2:
         out["int"] = int.from_bytes(v, "big")
     elif element.key == k.StatisticData and len(v) == 52:
         for name, at in _STATISTIC_COUNTERS.items():
             out[name] = int.from_bytes(v[at : at + 4], "little")
     return out
+
+
+# -- SARI_LIST_REQ (§3.6; mom.md §3.1) --------------------------------------------------------
+SARI_OCTETS = 4
+"""A SARI element's value: the ARI as FIXED-IDENTITY codes it, a 0 bit and the 31 ARI bits of
+a class B, C or D ARI (EN 300 175-6 §5.6: class A cannot be a SARI). rfpproxy's
+CanDecodeRfpSariListReq carries `05 04 102af12c`, an OMM's own PARI as its one SARI."""
+
+
+def _sari_in(value: bytes) -> Ari:
+    try:
+        ari = Ari.from_identity_value(value, 8 * SARI_OCTETS)
+    except DectValueError as exc:
+        raise LinkProtocolError(f"SARI {value.hex()}: {exc}") from None
+    if ari.arc is AccessRightsClass.E:
+        raise LinkProtocolError(f"SARI {value.hex()}: class E cannot be a SARI")
+    return ari
+
+
+def sari_list_req(saris: Sequence[Ari]) -> Dnm:
+    """RFPC SARI_LIST_REQ (OMM -> RFP): the SARIs the RFP is to broadcast, one SARI element
+    each, in order; an empty list broadcasts none."""
+    elements = []
+    for ari in saris:
+        if ari.bits != 8 * SARI_OCTETS - 1 or ari.arc is AccessRightsClass.E:
+            raise LinkValueError(f"a SARI is a class B, C or D ARI, got class {ari.arc.name}")
+        elements.append(Element(c.RfpcKey.SARI, ari.identity_value()))
+    return Dnm.rfpc(c.RfpcPrimitive.SARI_LIST_REQ, elements)
+
+
+def sari_list(dnm: Dnm) -> tuple[Ari, ...]:
+    """The SARIs of a SARI_LIST_REQ (other elements are not the list's); LinkProtocolError for
+    another primitive or a SARI that does not decode."""
+    if dnm.layer != c.DnmLayer.RFPC or dnm.primitive != c.RfpcPrimitive.SARI_LIST_REQ:
+        raise LinkProtocolError(f"{dnm.layer_name}/{dnm.primitive_name} is no SARI_LIST_REQ")
+    out = []
+    for element in dnm.elements():
+        if element.key != c.RfpcKey.SARI:
+            continue
+        if len(element.value) != SARI_OCTETS:
+            raise LinkProtocolError(
+                f"a SARI element is {SARI_OCTETS} octets, got {len(element.value)}")
+        out.append(_sari_in(element.value))
+    return tuple(out)
 
 
 # -- DNM ---------------------------------------------------------------------------------------
