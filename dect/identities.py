@@ -79,6 +79,8 @@ RFPI_BITS = 40
 ARI_E_FILL = 0x5555  # EN 300 175-6 §5.5: class E FIL, the fixed 16-bit 0101... pattern
 SARI_LIST_CODE_BITS = 3
 SARI_BITS = 36  # a12..a47 of the QT SARI message
+SARI_CLASSES = frozenset({AccessRightsClass.B, AccessRightsClass.C, AccessRightsClass.D})
+"""§5.6: the ARI classes a SARI may be (never class A, nor E)."""
 
 EMC_BITS = 16
 PSN_BITS = 20
@@ -609,7 +611,7 @@ class Sari:
     """True when `ari` is a black-ARI."""
 
     def __post_init__(self) -> None:
-        if self.ari.bits != 31 or self.ari.arc is AccessRightsClass.E:
+        if self.ari.arc not in SARI_CLASSES:
             raise DectValueError(f"SARI class must be B, C or D, got {self.ari.arc.name}")
         if self.list_length not in range(2, 17, 2):
             raise DectValueError(f"SARI list length must be 2, 4, ..., 16, got {self.list_length}")

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from dect import conventions as cv
 from dect.errors import DectValueError
-from dect.identities import Park
+from dect.identities import SARI_CLASSES, Park
 from omm.health import Health, HealthState
 from omm.settings import Settings
 from omm.tables import Change
@@ -57,6 +57,20 @@ def installation_park(settings: Settings) -> Park:
 def sari_set(text: str) -> bool:
     """Whether a SARI setting names one (empty and UNSET_SARI do not)."""
     return bool(text) and text.strip("0") != ""
+
+
+def sari_park(settings: Settings) -> Park | None:
+    """The OMM's SARI as the PARK a handset subscribes with under a MOM and the ARI its RFPs
+    broadcast (mom.md §3.2): None while unset, or when it is no class B, C or D PARK (EN 300
+    175-6 §5.6: class A ARIs cannot be SARIs)."""
+    text = str(settings.value("SARI", "sari", "") or "")
+    if not sari_set(text):
+        return None
+    try:
+        park = Park.parse(text)
+    except DectValueError:
+        return None
+    return park if park.ari.arc in SARI_CLASSES else None
 
 
 class CentralMode:

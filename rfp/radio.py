@@ -12,12 +12,12 @@ the B/channel and length octets.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from dect.errors import DectValueError
-from dect.identities import Rfpi
+from dect.identities import Ari, Rfpi
 from sim.air import (
     RELEASE_LINK_LOST,
     AirMedium,
@@ -49,6 +49,7 @@ from sipdect.link.dnm import (
     Sync,
     dlc_frame,
     lc_body,
+    sari_list,
 )
 from sipdect.link.errors import LinkProtocolError
 from sipdect.link.messages import TypedMessage
@@ -382,16 +383,32 @@ class RfpRadio:
                     pass  # a malformed primitive from the OMM: a real RFP drops it too
 
     def _on_init_req(self, dnm: Dnm, now: float) -> None:
+        rfpi = self.air.rfps[self.rfp_id].rfpi
         for element in dnm.elements():
             if element.key == Key.RFPI and len(element.value) == 5:
                 try:
-                    self.air.set_rfp(self.rfp_id, rfpi=Rfpi.from_bytes(element.value))
+                    rfpi = Rfpi.from_bytes(element.value)
                 except DectValueError:
                     pass  # keep the RFPI the air was given
+        self._broadcast(rfpi, ())  # a new start: the SARI list, if any, follows
         self._send(Dnm.rfpc(Rfpc.INIT_CFM, [
             Element(Key.RfpFu6WindowSize, bytes([FU6_WINDOW_SIZE])),
         ]))
         self.state = RadioState.INITIALISED
+
+    def _on_sari_list_req(self, dnm: Dnm, now: float) -> None:
+        try:
+            saris = sari_list(dnm)
+        except LinkProtocolError:
+            return  # a list that does not decode: the RFP keeps broadcasting the one it has
+        self._broadcast(self.air.rfps[self.rfp_id].rfpi, saris)
+
+    def _broadcast(self, rfpi: Rfpi | None, saris: tuple[Ari, ...]) -> None:
+        """Broadcast this identity and SARI list; the RFPI's E bit says whether SARIs follow
+        (EN 300 175-6 §5.0), whatever the OMM's INIT_REQ set it to."""
+        if rfpi is not None:
+            rfpi = replace(rfpi, e=bool(saris))
+        self.air.set_rfp(self.rfp_id, rfpi=rfpi, saris=saris)
 
     def _on_activate_req(self, dnm: Dnm, now: float) -> None:
         self._send(Dnm.rfpc(Rfpc.ACTIVATE_CFM))
@@ -606,10 +623,12 @@ _RFPC_HANDLERS: dict[RadioState, dict[int, _Handler]] = {
     RadioState.READY: {Rfpc.INIT_REQ: RfpRadio._on_init_req},
     RadioState.INITIALISED: {
         Rfpc.INIT_REQ: RfpRadio._on_init_req,
+        Rfpc.SARI_LIST_REQ: RfpRadio._on_sari_list_req,
         Rfpc.ACTIVATE_REQ: RfpRadio._on_activate_req,
         Rfpc.STATISTICS_DATA_REQ: RfpRadio._on_statistics_req,
     },
     RadioState.ACTIVE: {
+        Rfpc.SARI_LIST_REQ: RfpRadio._on_sari_list_req,
         Rfpc.DEACTIVATE_REQ: RfpRadio._on_deactivate_req,
         Rfpc.STATISTICS_DATA_REQ: RfpRadio._on_statistics_req,
     },

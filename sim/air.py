@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from dect.identities import AccessRightsClass, Park, Rfpi
+from dect.identities import AccessRightsClass, Ari, Park, Rfpi
 from dect.security import dsc_iv, dsc_keystream, dsc_keystreams
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME, MFN_MODULO
 from sim.primitives import AirConnect, AirPage, AirPrimitive, AirRelease
@@ -119,11 +119,21 @@ class RadioSite:
     """The air interface is active (the OMM sent RFPC ACTIVATE_REQ)."""
     connected: bool = True
     """The RFP's link to the OMM is up (a real RFP stops DECT without it)."""
+    saris: tuple[Ari, ...] = ()
+    """The SARI list it broadcasts besides its PARI (EN 300 175-6 §5.6; its OMM's
+    SARI_LIST_REQ)."""
 
     @property
     def up(self) -> bool:
         """Radiating: powered, linked to the OMM and DECT active."""
         return self.powered and self.dect_on and self.connected
+
+    def accessible_with(self, park: Park) -> bool:
+        """A PP holding `park` may access this RFP: the PARK covers its PARI or one of its
+        SARIs (EN 300 175-6 §8.1 rule 6)."""
+        if self.rfpi is None:
+            return False
+        return park.includes(self.rfpi.ari) or any(park.includes(s) for s in self.saris)
 
 
 @dataclass(slots=True)
@@ -169,7 +179,7 @@ class SyncRelation:
 
 
 AirListener = Callable[[frozenset[int]], None]
-"""Called with the ids of RFPs whose SyncStatus or relations changed."""
+"""Called with the ids of RFPs whose SyncStatus, relations, RFPI or SARI list changed."""
 RfpReceiver = Callable[[AirPrimitive, float], None]
 """Called with the primitive and `now`."""
 HandsetReceiver = Callable[[int, AirPrimitive, float], None]
@@ -216,7 +226,8 @@ class AirMedium(Protocol):
         """The `now` (this process's loop.time()) at which frame 0 of multiframe 0 starts."""
         ...
 
-    def set_rfp(self, rfp_id: int, *, rfpi: Rfpi | None = None, powered: bool | None = None,
+    def set_rfp(self, rfp_id: int, *, rfpi: Rfpi | None = None,
+                saris: tuple[Ari, ...] | None = None, powered: bool | None = None,
                 dect_on: bool | None = None, connected: bool | None = None) -> None: ...
 
     def attach_rfp(self, rfp_id: int, receiver: RfpReceiver) -> None: ...
@@ -284,6 +295,8 @@ class Air:
         self._voice = VoiceCipher()
         self._reachable: dict[tuple[int, int], bool] = {}
         """reachable() per (handset, RFP) until something on the air moves or changes."""
+        self._identity_changed: set[int] = set()
+        """RFPs whose RFPI or SARI list changed since the listeners last heard."""
 
     # -- RFP radios ------------------------------------------------------------------------
     def add_rfp(
@@ -299,13 +312,14 @@ class Air:
         powered: bool = True,
         dect_on: bool = True,
         connected: bool = True,
+        saris: tuple[Ari, ...] = (),
     ) -> RadioSite:
         """Place an RFP radio (rpn defaults to rfp_id % 256, as the OMM numbers them)."""
         if rfp_id in self.rfps:
             raise ValueError(f"the air has an RFP {rfp_id} already")
         site = RadioSite(
             rfp_id, float(x), float(y), rfp_id % 256 if rpn is None else rpn, rfpi, cluster,
-            preferred_sync, powered, dect_on, connected,
+            preferred_sync, powered, dect_on, connected, saris,
         )
         self.rfps[rfp_id] = site
         self._hear_new(rfp_id)
@@ -339,6 +353,7 @@ class Air:
         x: float | None = None,
         y: float | None = None,
         rfpi: Rfpi | None = None,
+        saris: tuple[Ari, ...] | None = None,
         cluster: int | None = None,
         preferred_sync: bool | None = None,
         powered: bool | None = None,
@@ -356,12 +371,17 @@ class Air:
             site.y = float(y)
         if x is not None or y is not None:
             self._hear_new(rfp_id)
+        if (rfpi is not None and rfpi != site.rfpi) or (saris is not None and saris != site.saris):
+            # What it broadcasts changed: the handsets that may lock to it are others now.
+            self._identity_changed.add(rfp_id)
         if rfpi is not None:
             site.rfpi = rfpi
             if rfpi.ari.arc is not AccessRightsClass.A:
                 # The RFPI carries the OMM's whole 8-bit RPN (a class A RFPI only 3 bits of
                 # it): the radio reports its neighbours' RPNs as the OMM numbers them.
                 site.rpn = rfpi.rpn
+        if saris is not None:
+            site.saris = saris
         if cluster is not None:
             site.cluster = cluster
         if preferred_sync is not None:
@@ -454,25 +474,29 @@ class Air:
                 and self.rssi(handset_id, rfp_id) >= self.path_loss.sensitivity_dbm)
         return found
 
-    def candidates(self, handset_id: int, park: Park | None = None) -> list[tuple[int, float]]:
+    def candidates(self, handset_id: int, park: Park | Sequence[Park] | None = None
+                   ) -> list[tuple[int, float]]:
         """(rfp_id, rssi) of every RFP the handset could lock to, strongest first.
 
-        Only synced RFPs broadcasting an RFPI that `park` (default: the handset's own PARK;
-        none = any) includes, heard above sensitivity.
+        Only synced RFPs that one of the PARKs `park` names (default: the handset's own PARK;
+        none = any) gives access to (its PARI or one of its SARIs, RadioSite.accessible_with),
+        heard above sensitivity.
         """
         portable = self.handsets[handset_id]
         wanted = park if park is not None else portable.park
+        parks: Sequence[Park] | None = (wanted,) if isinstance(wanted, Park) else wanted
         out = []
         for rfp_id, site in self.rfps.items():
             if site.rfpi is None or not self.reachable(handset_id, rfp_id):
                 continue
-            if wanted is not None and not wanted.includes(site.rfpi.ari):
+            if parks is not None and not any(site.accessible_with(p) for p in parks):
                 continue
             out.append((rfp_id, self.rssi(handset_id, rfp_id)))
         out.sort(key=lambda item: (-item[1], item[0]))
         return out
 
-    def strongest_rfp(self, handset_id: int, park: Park | None = None) -> int | None:
+    def strongest_rfp(self, handset_id: int, park: Park | Sequence[Park] | None = None
+                      ) -> int | None:
         """The RFP the handset locks to, or None when it hears none it may use."""
         found = self.candidates(handset_id, park)
         return found[0][0] if found else None
@@ -522,7 +546,8 @@ class Air:
             for i in ids
             if old_status.get(i, NOT_SYNCED) != self._status.get(i, NOT_SYNCED)
             or old_relations.get(i, ()) != self._relations.get(i, ())
-        )
+        ) | (self._identity_changed & self.rfps.keys())
+        self._identity_changed = set()
         self._check_links()
         if changed:
             for listener in list(self._listeners):

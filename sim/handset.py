@@ -24,7 +24,7 @@ from dect import conventions as cv
 from dect import security as sec
 from dect.dlc import DlcConnection, LinkFailed, NwkAcknowledged, NwkReceived, Side
 from dect.errors import DectDecodeError, DectValueError
-from dect.identities import Ipei, Ipui, Park, Rfpi, Tpui
+from dect.identities import Ari, Ipei, Ipui, Park, Rfpi, Tpui
 from dect.nwk import NwkMessage, cc, coms, decode_message, lce, mm
 from dect.nwk.ie import (
     AllocationType,
@@ -427,6 +427,8 @@ class Handset:
         self.rfp_id: int | None = None
         """The RFP locked to (and connected through)."""
         self.rfpi: Rfpi | None = None
+        self.saris: tuple[Ari, ...] = ()
+        """The SARI list the RFP locked to broadcasts."""
         self.undecodable = 0
         """Received frames in a row that did not decode (a wrong cipher key)."""
         self.call_state = CallState.IDLE
@@ -461,7 +463,7 @@ class Handset:
         self._link_pmid = 0
         """The PMID the present connection was set up with."""
         self._rx_lln = cv.LLN_DEFAULT
-        self._next_lock: tuple[int, Rfpi] | None = None
+        self._next_lock: tuple[int, Rfpi, tuple[Ari, ...]] | None = None
         self._call_ti = 0
         """TI value of the call; the handset's own calls use 0."""
         self._call_ours = False
@@ -505,7 +507,16 @@ class Handset:
         if self.rfpi is None:
             return None
         ari = self.rfpi.ari
-        return next((s for s in self.subscriptions.values() if s.park.includes(ari)), None)
+        subs = self.subscriptions.values()
+        return (next((s for s in subs if s.park.includes(ari)), None)
+                or next((s for s in subs if self.may_access(s.park)), None))
+
+    def may_access(self, park: Park) -> bool:
+        """`park` gives access to the system of the RFP locked to: it covers its PARI or one
+        of its SARIs (EN 300 175-6 §8.1 rule 6)."""
+        if self.rfpi is None:
+            return False
+        return park.includes(self.rfpi.ari) or any(park.includes(a) for a in self.saris)
 
     @property
     def pmid(self) -> int:
@@ -543,20 +554,23 @@ class Handset:
         """Switch on; the handset searches until `lock` names an RFP (then it registers)."""
         self._go("power_on")
         self.rfp_id = self.rfpi = None
+        self.saris = ()
         self._show_idle()
 
-    def lock(self, rfp_id: int, rfpi: Rfpi, now: float) -> None:
-        """The strongest RFP is `rfp_id`, broadcasting `rfpi` (the air model decides).
+    def lock(self, rfp_id: int, rfpi: Rfpi, now: float, saris: tuple[Ari, ...] = ()) -> None:
+        """The strongest RFP is `rfp_id`, broadcasting `rfpi` and the SARI list `saris` (the
+        air model decides).
 
         During a connection this only takes effect when it ends; moving the connection
-        itself is `connect_to`.
+        itself is `connect_to`. An RFP of another PARI is another location area (EN 300 175-6
+        §5): the handset location-registers there.
         """
         self._go("lock")
         if self.state in (State.CONNECTING, State.CONNECTED):
-            self._next_lock = (rfp_id, rfpi)
+            self._next_lock = (rfp_id, rfpi, saris)
             return
         was = self.rfpi
-        self.rfp_id, self.rfpi = rfp_id, rfpi
+        self.rfp_id, self.rfpi, self.saris = rfp_id, rfpi, saris
         if self.subscription is None:
             self._stop_locating()
         elif was is None or was.ari != rfpi.ari:
@@ -570,6 +584,7 @@ class Handset:
         connected = self.state in (State.CONNECTING, State.CONNECTED)
         self._go("unlock")
         self.rfp_id = self.rfpi = None
+        self.saris = ()
         self._next_lock = None
         self._stop_locating()
         if connected:
@@ -704,7 +719,7 @@ class Handset:
 
     def _start_subscription(self, now: float) -> None:
         park = self._ac_park
-        if park is not None and (self.rfpi is None or not park.includes(self.rfpi.ari)):
+        if park is not None and not self.may_access(park):
             self._ac_entry, self._typed = False, ""
             self.display = ["Subscription failed", "system not found"]
             return
@@ -827,14 +842,16 @@ class Handset:
         self._end_connection()
         self._go("released")
         self._events.append(ConnectionEnded(reason))
-        if self._next_lock is not None:
-            (rfp_id, rfpi), self._next_lock = self._next_lock, None
-            self.lock(rfp_id, rfpi, now)
         if self._power_off_after:
             self._switch_off()
             return
         if reason != "released":  # give up what was asked; try again when the user asks
             self._jobs.clear()
+        if self._next_lock is not None:
+            # After the jobs are given up: locking to a new location area queues its
+            # location registration, which goes at once.
+            (rfp_id, rfpi, saris), self._next_lock = self._next_lock, None
+            self.lock(rfp_id, rfpi, now, saris)
         if self.location is Location.LOCATING and not self._locate_queued():
             self._locate_lost(now)  # the handset tries that one again by itself
         self._connect_if_needed(now)  # what is still queued gets a new connection

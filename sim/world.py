@@ -281,41 +281,49 @@ class World:
                 done=lambda clear, now: path.receive(clear, index))
 
     # -- radio -------------------------------------------------------------------------------
-    def _wanted_park(self, entry: HandsetEntry) -> Park | None:
-        """The system the handset looks for: its subscription's, else its home PARK (none:
-        any system it hears)."""
-        subs = list(entry.handset.subscriptions.values())
-        return subs[0].park if subs else entry.home_park
+    def _wanted_parks(self, entry: HandsetEntry) -> tuple[Park, ...] | None:
+        """The systems the handset looks for: its subscriptions' PARKs (an RFP is one of them
+        when a PARK covers its PARI or one of its SARIs), else its home PARK (none: any system
+        it hears)."""
+        subs = tuple(s.park for s in entry.handset.subscriptions.values())
+        if subs:
+            return subs
+        return None if entry.home_park is None else (entry.home_park,)
 
     def relock(self, hid: int) -> None:
         """Lock to the strongest synced RFP; move a running connection there (handover)."""
         handset = self.get(hid).handset
         if handset.state is State.OFF:
             return
-        best = self.air.strongest_rfp(hid, self._wanted_park(self.get(hid)))
+        best = self.air.strongest_rfp(hid, self._wanted_parks(self.get(hid)))
         if best is None:
             if handset.state is not State.SEARCHING:
                 handset.unlock()  # out of range: a connection (and its call) is lost
                 self.pump(hid)
             return
-        if best == handset.rfp_id:
-            return
         site = self.air.rfps[best]
+        if best == handset.rfp_id and (site.rfpi, site.saris) == (handset.rfpi, handset.saris):
+            return
         current = self.air.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
         now = self.now()
         try:
             # A connection still setting up its security (no cipher key, no call: a
             # location registration authenticating) finishes where it is and the handset
             # locks to the better RFP after it: handed over in the middle,
-            # the procedure was lost and retried only after its back-off.
-            if (handset.state is State.CONNECTED and current is not None and current.up
+            # the procedure was lost and retried only after its back-off. A connection
+            # never moves to another PARI (EN 300 175-6 §5: internal handover stays within
+            # one FP); it holds until its radio link is lost.
+            if (best != handset.rfp_id and handset.state is State.CONNECTED
+                    and current is not None and current.up
                     and current.cluster == site.cluster
+                    and current.rfpi is not None and site.rfpi is not None
+                    and current.rfpi.ari == site.rfpi.ari
                     and (handset.cipher_key is not None or handset.call_active)
                     and self.air.is_synced(handset.rfp_id)):  # type: ignore[arg-type]
                 handset.connect_to(best, now)
             else:
                 assert site.rfpi is not None
-                handset.lock(best, site.rfpi, now)
+                handset.lock(best, site.rfpi, now, site.saris)
         except HandsetStateError as exc:
             log.debug("handset %d: no relock to RFP %d: %s", hid, best, exc)
         self.pump(hid)
@@ -371,7 +379,7 @@ class World:
                 entry.last_call_end = event.reason
             self._follow_call(hid, event)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
-            best = self.air.strongest_rfp(hid, self._wanted_park(entry))
+            best = self.air.strongest_rfp(hid, self._wanted_parks(entry))
             if best is not None and best != handset.rfp_id:
                 self.loop.call_soon(self.relock, hid)
         timer = self._timers.pop(hid, None)

@@ -700,7 +700,7 @@ class PpConnection:
         self._send(
             mm.access_rights_accept(
                 ipui,
-                self.fp.park,
+                self.fp.access_park(self._record()),
                 auth_type=AuthType(AuthAlgorithm.DSAA, AuthKeyType.UAK, cv.UAK_NUMBER, 0),
             )
         )

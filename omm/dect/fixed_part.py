@@ -21,7 +21,7 @@ from dect.errors import DectValueError
 from dect.identities import Park
 from dect.nwk.tables import ReleaseReasonCode
 from dect.security import CipherKeys, RandomSource
-from omm.central import installation_park, sari_set
+from omm.central import installation_park, sari_park, sari_set
 from omm.dect import events as ev
 from omm.dect.connection import PpConnection
 from omm.dect.primitives import (
@@ -116,6 +116,15 @@ class FixedPart:
     def park(self) -> Park:
         """The installation's PARK ("PARK" setting, else the conventions' default)."""
         return installation_park(self.model.settings)
+
+    def access_park(self, device: Record | None) -> Park:
+        """The PARK a subscription is given (ACCESS-RIGHTS-ACCEPT): the SARI's while the OMM
+        has one, so the UAK is bound to it and holds at every OMM broadcasting that SARI
+        (mom.md §3.2), unless the device is to subscribe to the PARI only; else the PARK."""
+        sari = sari_park(self.model.settings)
+        if sari is None or (device is not None and device.get("subscribeToPARIOnly")):
+            return self.park
+        return sari
 
     @property
     def auth_before_cipher(self) -> bool:

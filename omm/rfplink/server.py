@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dect.errors import DectValueError
-from dect.identities import AccessRightsClass, Park, Rfpi
+from dect.identities import AccessRightsClass, Ari, Park, Rfpi
+from omm.central import sari_park
 from omm.errors import ModelError
 from omm.model import OmmModel
 from omm.rfplink.session import (
@@ -286,7 +287,13 @@ class RfpLinkServer:
         if rfp_id is None:
             return DectConfig(False)
         rec = self.model.rfps.get(rfp_id)
-        return DectConfig(bool(rec["dectOn"]), self._rfpi(rec["rpn"]))
+        saris = self._saris()
+        return DectConfig(bool(rec["dectOn"]), self._rfpi(rec["rpn"], bool(saris)), saris)
+
+    def _saris(self) -> tuple[Ari, ...]:
+        """The SARI list of every RFP: the OMM's one SARI (the SARI setting), or none."""
+        sari = sari_park(self.model.settings)
+        return () if sari is None else (sari.ari,)
 
     def _park_setting(self) -> Park | None:
         text = str(self.model.settings.value("PARK", "park", "") or "")
@@ -295,13 +302,15 @@ class RfpLinkServer:
         except DectValueError:
             return None
 
-    def _rfpi(self, rpn: int) -> bytes | None:
-        """RFPI = the PARK's ARI and the RFP's RPN; None while there is no PARK."""
+    def _rfpi(self, rpn: int, saris: bool) -> bytes | None:
+        """RFPI = the E bit (SARIs broadcast), the PARK's ARI and the RFP's RPN; None while
+        there is no PARK."""
         park = self.park()
         if park is None:
             return None
         ari = park.ari
-        return Rfpi(ari, rpn & (0x7 if ari.arc is AccessRightsClass.A else 0xFF)).to_bytes()
+        rpn &= 0x7 if ari.arc is AccessRightsClass.A else 0xFF
+        return Rfpi(ari, rpn, e=saris).to_bytes()
 
     # -- what sessions report --------------------------------------------------------------
     def _on_event(self, conn: _RfpConnection, event: SessionEvent) -> None:
@@ -420,7 +429,15 @@ class RfpLinkServer:
         return None
 
     def _on_change(self, change: Change) -> None:
-        """dectOn set over AXI while the RFP is connected: (de)activate its air interface."""
+        """dectOn set over AXI while the RFP is connected: (de)activate its air interface.
+        The SARI changed: every RFP gets the new list."""
+        if change.kind == "setting" and change.key == "SARI":
+            saris = self._saris()
+            for active in list(self._active.values()):
+                if active.session is not None:
+                    active.session.set_saris(saris)
+                    active.flush()
+            return
         if change.kind != "rfp" or change.deleted or change.fields is None:
             return
         if "dectOn" not in change.fields:

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from dect.identities import Ari
 from sipdect.link import constants as c
 from sipdect.link import events as ev
-from sipdect.link.dnm import Dnm, Element, Sync
+from sipdect.link.dnm import Dnm, Element, Sync, sari_list_req
 from sipdect.link.errors import LinkError
 from sipdect.link.handshake import OmmLinkConnection, OmmState, RfpCredentials
 from sipdect.link.messages import AnyMessage, LinkMessage, parse_message
@@ -65,7 +66,10 @@ class DectConfig:
     dect_on: bool
     """Activate the air interface (the RFP's dectOn)."""
     rfpi: bytes | None = None
-    """5-byte RFPI (PARK's ARI and the RPN) for INIT_REQ; None: send none."""
+    """5-byte RFPI (PARK's ARI and the RPN; its E bit set with SARIs) for INIT_REQ; None: send
+    none."""
+    saris: tuple[Ari, ...] = ()
+    """The SARIs the RFP broadcasts (SARI_LIST_REQ after INIT_CFM); none: no list is sent."""
 
 
 # -- events beyond sipdect.link's ----------------------------------------------------------------
@@ -176,6 +180,8 @@ class RfpSession:
         self.sync_state = SyncState.INACTIVE
         self.dect_wanted = False
         self.neighbours: tuple[SyncNeighbour, ...] = ()
+        self.saris: tuple[Ari, ...] = ()
+        """The SARI list the RFP has, or gets once its INIT_CFM comes."""
 
     # -- the owner's interface -------------------------------------------------------------
     @property
@@ -232,6 +238,15 @@ class RfpSession:
             self._send_rfpc(Rfpc.DEACTIVATE_REQ)
             self.phase = RfpcPhase.WAIT_DEACTIVATE
 
+    def set_saris(self, saris: tuple[Ari, ...]) -> None:
+        """The OMM's SARI changed: an initialised RFP gets the new list now (an empty one
+        clears its broadcast), one still starting gets it after its INIT_CFM."""
+        if saris == self.saris:
+            return
+        self.saris = saris
+        if self.phase not in (RfpcPhase.WAIT_READY, RfpcPhase.WAIT_INIT):
+            self.send(sari_list_req(saris))
+
     # -- link events -----------------------------------------------------------------------
     def _take_link_events(self) -> None:
         while (event := self.link.next_event()) is not None:
@@ -283,12 +298,16 @@ class RfpSession:
         if was_running:
             self._dect_stopped()
         assert self.mac is not None
-        rfpi = self._dect_config(self.mac).rfpi
-        elements = [] if rfpi is None else [Element(c.RfpcKey.RFPI, rfpi)]
+        config = self._dect_config(self.mac)
+        self.saris = config.saris
+        elements = [] if config.rfpi is None else [Element(c.RfpcKey.RFPI, config.rfpi)]
         self._send_rfpc(Rfpc.INIT_REQ, elements)
 
     def _on_init_cfm(self, dnm: Dnm) -> None:
         self.phase = RfpcPhase.INITIALISED
+        if self.saris:
+            # [I] Before the air interface starts, so the RFP's first broadcast has them.
+            self.send(sari_list_req(self.saris))
         if self.dect_wanted:
             self.set_dect(True)
 

@@ -18,7 +18,7 @@ from enum import IntEnum
 from typing import Any
 
 from dect.errors import DectValueError
-from dect.identities import Rfpi
+from dect.identities import SARI_CLASSES, Ari, Rfpi
 from sim.air import SyncRelation, SyncStatus
 from sim.primitives import (
     AirCipherStart,
@@ -34,8 +34,9 @@ from sim.primitives import (
 # -- the constants of the protocol (one table) ---------------------------------------------------
 PORT = 16399
 """The world's air link listener by default (invented: no product port; beside 16321)."""
-VERSION = 2
-"""Protocol version a Hello announces; the world refuses another (2: the cluster is u32)."""
+VERSION = 3
+"""Protocol version a Hello announces; the world refuses another (2: the cluster is u32;
+3: HELLO and SITE carry the RFP's SARI list)."""
 MAGIC = b"SDAIR"
 """First octets of a Hello: a peer that is no air link client is told apart at once."""
 LENGTH_OCTETS = 2
@@ -44,6 +45,9 @@ MAX_FRAME = 4096
 MAX_REASON_OCTETS = 512
 """A Refused reason is cut to this many UTF-8 octets."""
 MAX_WIRE_RELATIONS = 255
+MAX_WIRE_SARIS = 255
+SARI_OCTETS = 4
+"""A SARI on the link: the ARI as FIXED-IDENTITY codes it (a 0 bit and 31 ARI bits)."""
 HEARTBEAT_S = 2.0
 """The RFP end sends a Ping this often once welcomed; the world answers Pong."""
 SILENCE_S = 3 * HEARTBEAT_S
@@ -129,6 +133,8 @@ class Hello:
     sent_at: float
     """The RFP's clock when sent (echoed in Welcome: round trip and clock offset)."""
     version: int = VERSION
+    saris: tuple[Ari, ...] = ()
+    """The SARI list it broadcasts (its OMM's SARI_LIST_REQ)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +164,8 @@ class SiteState:
     dect_on: bool
     connected: bool
     rfpi: Rfpi | None
+    saris: tuple[Ari, ...] = ()
+    """The SARI list it broadcasts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +251,34 @@ def _rfpi_in(flags: int, raw: bytes) -> Rfpi | None:
         raise AirLinkProtocolError(f"bad RFPI: {exc}") from None
 
 
+def _saris_out(saris: tuple[Ari, ...]) -> bytes:
+    _check(len(saris) <= MAX_WIRE_SARIS, f"at most {MAX_WIRE_SARIS} SARIs, got {len(saris)}")
+    out = bytearray([len(saris)])
+    for ari in saris:
+        _check(isinstance(ari, Ari) and ari.arc in SARI_CLASSES,
+               f"a SARI is a class B, C or D ARI, got {ari!r}")
+        out += ari.identity_value()
+    return bytes(out)
+
+
+def _saris_in(body: bytes, offset: int, what: str) -> tuple[Ari, ...]:
+    """The SARI list at the end of a HELLO or SITE body: count u8, 4 octets each."""
+    if len(body) <= offset:
+        raise AirLinkProtocolError(f"{what} without its SARI count")
+    count = body[offset]
+    _size(body, offset + 1 + count * SARI_OCTETS, f"{what} with {count} SARIs")
+    out = []
+    for at in range(offset + 1, len(body), SARI_OCTETS):
+        try:
+            ari = Ari.from_identity_value(body[at:at + SARI_OCTETS], 8 * SARI_OCTETS)
+        except DectValueError as exc:
+            raise AirLinkProtocolError(f"{what}: bad SARI: {exc}") from None
+        if ari.arc not in SARI_CLASSES:
+            raise AirLinkProtocolError(f"{what}: a class {ari.arc.name} ARI is no SARI")
+        out.append(ari)
+    return tuple(out)
+
+
 def _site_flags(powered: bool, dect_on: bool, connected: bool) -> int:
     return (_POWERED if powered else 0) | (_DECT_ON if dect_on else 0) | (
         _CONNECTED if connected else 0)
@@ -268,7 +304,8 @@ def _enc_hello(m: Hello) -> bytes:
     return _frame(MessageType.HELLO, _HELLO.pack(
         MAGIC, _uint(m.version, 8, "version"), _uint(m.rfp_id, 32, "rfp_id"), bytes(m.mac),
         _finite(m.x, "x"), _finite(m.y, "y"), _uint(m.rpn, 8, "rpn"),
-        _uint(m.cluster, 32, "cluster"), flags, rfpi, _finite(m.sent_at, "sent_at")))
+        _uint(m.cluster, 32, "cluster"), flags, rfpi, _finite(m.sent_at, "sent_at"))
+        + _saris_out(m.saris))
 
 
 def _enc_welcome(m: Welcome) -> bytes:
@@ -284,7 +321,7 @@ def _enc_refused(m: Refused) -> bytes:
 def _enc_site(m: SiteState) -> bytes:
     rfpi_flag, rfpi = _rfpi_out(m.rfpi)
     return _frame(MessageType.SITE, _SITE.pack(
-        _site_flags(m.powered, m.dect_on, m.connected) | rfpi_flag, rfpi))
+        _site_flags(m.powered, m.dect_on, m.connected) | rfpi_flag, rfpi) + _saris_out(m.saris))
 
 
 def _enc_sync(m: SyncUpdate) -> bytes:
@@ -386,16 +423,20 @@ def _size(body: bytes, size: int, what: str) -> None:
 
 
 def _dec_hello(body: bytes) -> Hello:
-    _size(body, _HELLO.size, "HELLO")
+    if len(body) < _HELLO.size:
+        raise AirLinkProtocolError(f"HELLO body is at least {_HELLO.size} octets, got {len(body)}")
     (magic, version, rfp_id, mac, x, y, rpn, cluster, flags, rfpi,
-     sent_at) = _HELLO.unpack(body)
+     sent_at) = _HELLO.unpack_from(body)
     if magic != MAGIC:
         raise AirLinkProtocolError("HELLO without the air link's magic")
+    # Another version's HELLO decodes as far as its version, so that the world can say why
+    # it refuses it; the rest of its layout is not this one's.
+    saris = _saris_in(body, _HELLO.size, "HELLO") if version == VERSION else ()
     _only(flags, _POWERED | _DECT_ON | _CONNECTED | _PREFERRED_SYNC | _HAS_RFPI, "HELLO")
     return Hello(rfp_id, mac, _finite_in(x, "x"), _finite_in(y, "y"), rpn, cluster,
                  bool(flags & _PREFERRED_SYNC), bool(flags & _POWERED),
                  bool(flags & _DECT_ON), bool(flags & _CONNECTED), _rfpi_in(flags, rfpi),
-                 _finite_in(sent_at, "sent_at"), version)
+                 _finite_in(sent_at, "sent_at"), version, saris)
 
 
 def _dec_welcome(body: bytes) -> Welcome:
@@ -414,11 +455,12 @@ def _dec_refused(body: bytes) -> Refused:
 
 
 def _dec_site(body: bytes) -> SiteState:
-    _size(body, _SITE.size, "SITE")
-    flags, rfpi = _SITE.unpack(body)
+    if len(body) < _SITE.size:
+        raise AirLinkProtocolError(f"SITE body is at least {_SITE.size} octets, got {len(body)}")
+    flags, rfpi = _SITE.unpack_from(body)
     _only(flags, _POWERED | _DECT_ON | _CONNECTED | _HAS_RFPI, "SITE")
     return SiteState(bool(flags & _POWERED), bool(flags & _DECT_ON), bool(flags & _CONNECTED),
-                     _rfpi_in(flags, rfpi))
+                     _rfpi_in(flags, rfpi), _saris_in(body, _SITE.size, "SITE"))
 
 
 def _dec_sync(body: bytes) -> SyncUpdate:

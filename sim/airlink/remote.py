@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from dect.identities import Rfpi
+from dect.identities import Ari, Rfpi
 from sim.air import (
     NOT_SYNCED,
     RELEASE_LINK_LOST,
@@ -99,20 +99,24 @@ class RemoteAir:
         encode(self.hello(0.0))  # a site no Hello can carry is the caller's error, now
 
     # -- AirMedium -----------------------------------------------------------------------------
-    def set_rfp(self, rfp_id: int, *, rfpi: Rfpi | None = None, powered: bool | None = None,
+    def set_rfp(self, rfp_id: int, *, rfpi: Rfpi | None = None,
+                saris: tuple[Ari, ...] | None = None, powered: bool | None = None,
                 dect_on: bool | None = None, connected: bool | None = None) -> None:
         site = self.rfps[rfp_id]
-        before = (site.rfpi, site.powered, site.dect_on, site.connected)
+        before = (site.rfpi, site.saris, site.powered, site.dect_on, site.connected)
         if rfpi is not None:
             site.rfpi = rfpi
+        if saris is not None:
+            site.saris = saris
         if powered is not None:
             site.powered = powered
         if dect_on is not None:
             site.dect_on = dect_on
         if connected is not None:
             site.connected = connected
-        if (site.rfpi, site.powered, site.dect_on, site.connected) != before:
-            self._send(SiteState(site.powered, site.dect_on, site.connected, site.rfpi))
+        if (site.rfpi, site.saris, site.powered, site.dect_on, site.connected) != before:
+            self._send(SiteState(site.powered, site.dect_on, site.connected, site.rfpi,
+                                 site.saris))
 
     def attach_rfp(self, rfp_id: int, receiver: RfpReceiver) -> None:
         if rfp_id not in self.rfps:
@@ -183,7 +187,7 @@ class RemoteAir:
         """What this RFP tells the world on each new link."""
         s = self.site
         return Hello(s.rfp_id, self.mac, s.x, s.y, s.rpn, s.cluster, s.preferred_sync,
-                     s.powered, s.dect_on, s.connected, s.rfpi, now)
+                     s.powered, s.dect_on, s.connected, s.rfpi, now, saris=s.saris)
 
     # -- internals -----------------------------------------------------------------------------
     async def _run(self) -> None:

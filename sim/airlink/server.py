@@ -115,7 +115,7 @@ class AirLinkServer:
         self.air.add_rfp(rfp_id, hello.x, hello.y, rpn=hello.rpn, rfpi=hello.rfpi,
                          cluster=hello.cluster, preferred_sync=hello.preferred_sync,
                          powered=hello.powered, dect_on=hello.dect_on,
-                         connected=hello.connected)
+                         connected=hello.connected, saris=hello.saris)
         self.air.attach_rfp(rfp_id, link.deliver)
         link.send_sync()
         log.info("air link %s: RFP %d (%s) placed at (%g, %g), cluster %d", link.peer, rfp_id,
@@ -191,7 +191,7 @@ class _RemoteRfp(asyncio.Protocol):
                     s = event.state
                     self.server._changing()
                     air.set_rfp(self.rfp_id, powered=s.powered, dect_on=s.dect_on,
-                                connected=s.connected, rfpi=s.rfpi)
+                                connected=s.connected, rfpi=s.rfpi, saris=s.saris)
             elif isinstance(event, HelloReceived):
                 reason = self.server._place(self, self.loop.time())
                 if reason is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Self
 
 from dect.errors import DectValueError
-from dect.identities import AccessRightsClass, Ari
+from dect.identities import SARI_CLASSES, Ari
 from sipdect.link import constants as c
 from sipdect.link.errors import LinkError, LinkProtocolError, LinkValueError
 from sipdect.link.messages import (
@@ -456,8 +456,8 @@ def _sari_in(value: bytes) -> Ari:
         ari = Ari.from_identity_value(value, 8 * SARI_OCTETS)
     except DectValueError as exc:
         raise LinkProtocolError(f"SARI {value.hex()}: {exc}") from None
-    if ari.arc is AccessRightsClass.E:
-        raise LinkProtocolError(f"SARI {value.hex()}: class E cannot be a SARI")
+    if ari.arc not in SARI_CLASSES:
+        raise LinkProtocolError(f"SARI {value.hex()}: class {ari.arc.name} cannot be a SARI")
     return ari
 
 
@@ -466,7 +466,7 @@ def sari_list_req(saris: Sequence[Ari]) -> Dnm:
     each, in order; an empty list broadcasts none."""
     elements = []
     for ari in saris:
-        if ari.bits != 8 * SARI_OCTETS - 1 or ari.arc is AccessRightsClass.E:
+        if ari.arc not in SARI_CLASSES:
             raise LinkValueError(f"a SARI is a class B, C or D ARI, got class {ari.arc.name}")
         elements.append(Element(c.RfpcKey.SARI, ari.identity_value()))
     return Dnm.rfpc(c.RfpcPrimitive.SARI_LIST_REQ, elements)

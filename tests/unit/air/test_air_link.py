@@ -39,8 +39,8 @@ RFPI = Rfpi(Ari.class_b(0x10A, 0x2AF), 0)
 class Pair:
     """An OMM session and an RFP (link end + radio) wired back to back."""
 
-    def __init__(self, air: Air, rfp_id: int, dect_on: bool = True, search_time: float = 5.0
-                 ) -> None:
+    def __init__(self, air: Air, rfp_id: int, dect_on: bool = True, search_time: float = 5.0,
+                 saris: tuple[Ari, ...] = ()) -> None:
         rng = stdlib_random.Random(rfp_id)
 
         def random(n: int) -> bytes:
@@ -50,7 +50,8 @@ class Pair:
         self.key: bytes | None = None
         self.dect_on = dect_on
         self.omm = RfpSession(0.0, lookup_rfp=lambda mac: RfpCredentials(self.key),
-                              dect_config=lambda mac: DectConfig(self.dect_on, RFPI.to_bytes()),
+                              dect_config=lambda mac: DectConfig(
+                                  self.dect_on, RFPI.to_bytes(), saris),
                               random=random, heartbeat_interval=1)
         self.rfp = RfpLinkConnection(0.0, mac=MAC, random=random)
         self.radio = RfpRadio(air, rfp_id, search_time=search_time)
@@ -108,6 +109,27 @@ def test_login_rfpc_startup_and_sync_of_a_lone_rfp() -> None:
     assert pair.omm.phase is RfpcPhase.ACTIVE and pair.omm.sync_state is SyncState.SYNCED
     assert air.rfps[0].rfpi == RFPI
     assert SyncRelationsChanged(()) in events
+
+
+def test_the_omms_sari_list_is_broadcast_from_the_start_and_follows_changes() -> None:
+    sari = Ari.parse("10187326")
+    air = Air()
+    air.add_rfp(0, 0, 0)
+    seen: list[tuple[bool, tuple[Ari, ...]]] = []
+    air.add_listener(lambda ids: seen.append(
+        (air.rfps[0].up, air.rfps[0].saris)) if 0 in ids else None)
+    pair = Pair(air, 0, saris=(sari,))
+    pair.run()
+    site = air.rfps[0]
+    assert site.saris == (sari,) and site.rfpi == Rfpi(RFPI.ari, 0, e=True)
+    # The list came before the air interface started.
+    assert next(up for up, saris in seen if saris) is False
+    pair.omm.set_saris(())
+    pair.run()
+    assert site.saris == () and site.rfpi == RFPI  # no SARIs: the E bit is clear
+    pair.omm.set_saris((sari,))
+    pair.run()
+    assert site.saris == (sari,) and site.rfpi is not None and site.rfpi.e
 
 
 def test_dect_off_keeps_the_rfp_inactive_until_switched_on() -> None:

@@ -165,6 +165,34 @@ def test_strongest_rfp_filters_by_park_and_sync() -> None:
     assert air.strongest_rfp(1) is None
 
 
+def test_a_park_covering_an_rfps_sari_makes_it_a_candidate() -> None:
+    # EN 300 175-6 §8.1 rule 6: the PARK covers the PARI or one of the SARIs.
+    sari = Ari.class_b(0x555, 0x001)
+    air = Air()
+    air.add_rfp(0, 0, 0, rfpi=Rfpi(ARI_A, 0, e=True), saris=(sari,))
+    air.add_rfp(1, 30, 0, rfpi=Rfpi(ARI_B, 1), cluster=2)
+    air.add_handset(1, 25, 0)
+    sari_park = Park.from_ari(sari, 31)
+    assert air.strongest_rfp(1, sari_park) == 0
+    assert air.strongest_rfp(1, Park.from_ari(ARI_B, 31)) == 1
+    assert [r for r, _ in air.candidates(1, (sari_park, Park.from_ari(ARI_B, 31)))] == [1, 0]
+    air.set_rfp(1, rfpi=Rfpi(ARI_B, 1, e=True), saris=(sari,))  # B broadcasts the SARI too
+    assert [r for r, _ in air.candidates(1, sari_park)] == [1, 0]
+    air.set_rfp(1, saris=())
+    assert air.strongest_rfp(1, sari_park) == 0
+    assert air.strongest_rfp(1, Park.from_ari(Ari.class_b(0x556, 0), 31)) is None
+
+
+def test_listeners_hear_of_a_changed_sari_list() -> None:
+    air = chain(2)
+    seen: list[frozenset[int]] = []
+    air.add_listener(seen.append)
+    air.set_rfp(1, saris=(ARI_B,))
+    assert seen == [frozenset({1})]  # handsets that may lock to it are others now
+    air.set_rfp(1, saris=(ARI_B,))
+    assert len(seen) == 1
+
+
 def test_unsynced_rfps_are_not_candidates() -> None:
     air = chain(3)
     air.add_handset(1, 80, 0)  # next to RFP 2

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dect.errors import DectValueError
-from dect.identities import Ari, Rfpi
+from dect.identities import AccessRightsClass, Ari, Rfpi
 from sim.air import NOT_SYNCED, SyncRelation, SyncStatus
 from sim.airlink.codec import (
     MAGIC,
@@ -77,8 +77,27 @@ def test_hello_layout() -> None:
     assert struct.unpack(">dd", body[16:32]) == (1.5, -2.0)
     assert body[32] == 1 and body[33:37] == (3).to_bytes(4, "big")
     assert body[37] == 0x01 | 0x04 | 0x08 | 0x10  # powered, connected, preferred, RFPI
-    assert body[38:43] == RFPI.to_bytes() and struct.unpack(">d", body[43:]) == (12.25,)
+    assert body[38:43] == RFPI.to_bytes() and struct.unpack(">d", body[43:51]) == (12.25,)
+    assert body[51:] == b"\x00"  # no SARIs
     assert decode(frame) == hello
+
+
+def test_hello_and_site_carry_the_sari_list() -> None:
+    saris = (Ari.parse("102AF12C"), Ari.parse("10187326"))
+    hello = Hello(513, MAC, 1.5, -2.0, 1, 3, True, True, False, True, RFPI, 12.25, saris=saris)
+    frame = encode(hello)
+    assert frame[3 + 51:] == bytes.fromhex("02" "102af12c" "10187326")
+    assert decode(frame) == hello
+    site = SiteState(True, True, True, RFPI, saris[:1])
+    assert encode(site)[3:] == bytes([0x17]) + RFPI.to_bytes() + bytes.fromhex("01102af12c")
+    assert decode(encode(site)) == site
+
+
+def test_a_hello_of_another_version_decodes_so_the_world_can_say_why_it_refuses() -> None:
+    v3 = encode(Hello(1, MAC, 0, 0, 0, 1, False, True, True, True, None, 0.0, version=2))
+    body = v3[2:-1]  # a version 2 HELLO had no SARI count
+    got = decode(len(body).to_bytes(2, "big") + body)
+    assert isinstance(got, Hello) and got.version == 2
 
 
 def test_sync_update_layout_and_rssi_in_tenths() -> None:
@@ -103,6 +122,9 @@ def _rfpi_or_none() -> st.SearchStrategy[Rfpi | None]:
 
 
 _finite = st.floats(allow_nan=False, allow_infinity=False)
+_SARI = st.builds(Ari, arc=st.sampled_from([AccessRightsClass.B, AccessRightsClass.C,
+                                            AccessRightsClass.D]),
+                  ard=st.integers(0, (1 << 28) - 1))
 _pmid = st.integers(0, 0xFFFFF)
 _frame_fields = dict(pmid=_pmid, mfn=st.integers(0, 0xFFFFFF), fn=st.integers(0, 15),
                      ciphered=st.booleans())
@@ -113,10 +135,15 @@ MESSAGES: st.SearchStrategy[Message] = st.one_of(
               preferred_sync=st.booleans(), powered=st.booleans(), dect_on=st.booleans(),
               connected=st.booleans(), rfpi=_rfpi_or_none(), sent_at=_finite,
               version=st.integers(0, 255)),
+    st.builds(Hello, rfp_id=st.integers(0, 2**32 - 1), mac=st.binary(min_size=6, max_size=6),
+              x=_finite, y=_finite, rpn=st.integers(0, 255), cluster=st.integers(0, 2**32 - 1),
+              preferred_sync=st.booleans(), powered=st.booleans(), dect_on=st.booleans(),
+              connected=st.booleans(), rfpi=_rfpi_or_none(), sent_at=_finite,
+              saris=st.lists(_SARI, max_size=8).map(tuple)),
     st.builds(Welcome, epoch=_finite, now=_finite, echo=_finite),
     st.builds(Refused, reason=st.text(max_size=100)),
     st.builds(SiteState, powered=st.booleans(), dect_on=st.booleans(), connected=st.booleans(),
-              rfpi=_rfpi_or_none()),
+              rfpi=_rfpi_or_none(), saris=st.lists(_SARI, max_size=8).map(tuple)),
     st.builds(SyncUpdate,
               status=st.builds(SyncStatus, synced=st.booleans(), reference=st.booleans(),
                                parent=st.none() | st.integers(0, 2**32 - 1),
@@ -190,6 +217,10 @@ def test_a_long_refusal_is_cut_at_a_character() -> None:
     (b"\x00\x03\x16\x00\x00", "AIR_VOICE body of 2"),
     (b"\x00\x02\x04\x01", "SITE body"),
     (b"\x00\x07\x04\x01\x01\x02\x03\x04\x05", "without the RFPI flag"),
+    (b"\x00\x07\x04\x01\x00\x00\x00\x00\x00", "SITE without its SARI count"),
+    (b"\x00\x0a\x04\x01" + bytes(5) + b"\x01\x10\x2a", "SITE with 1 SARIs"),
+    (b"\x00\x0c\x04\x01" + bytes(5) + b"\x01\x40\x00\x00\x01", "is no SARI"),
+    (b"\x00\x0c\x04\x01" + bytes(5) + b"\x01\x00\x00\x00\x01", "bad SARI"),
     (b"\x00\x03\x03\xff\xfe", "no UTF-8"),
     (b"\x00\x19\x02" + struct.pack(">ddd", float("nan"), 0, 0), "not a finite"),
     (b"\x00\x09\x05\x00\x00\x00\x00\x01\x00\x00\x02", "SYNC with 2 relations"),

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dect.identities import Park, Rfpi
+from dect.identities import Ari, Park, Rfpi
 from omm.dect import events as ev
 from omm.dect.fixed_part import FixedPart
 from omm.dect.primitives import (
@@ -151,6 +151,8 @@ class World:
         self.now = 0.0
         self.fp = FixedPart(model, random=seeded(seed).randbytes)
         self.park: Park = self.fp.park
+        self.saris: tuple[Ari, ...] = ()
+        """The SARI list the relays broadcast."""
         self.relays = {rid: Relay(self, rid) for rid in range(1, relays + 1)}
         self.handsets: list[Handset] = []
         self.fp_events: list[ev.FpEvent] = []
@@ -171,7 +173,7 @@ class World:
         )  # type: ignore[arg-type]
         self.handsets.append(handset)
         handset.power_on(self.now)
-        handset.lock(rfp_id, self.rfpi(rfp_id), self.now)
+        handset.lock(rfp_id, self.rfpi(rfp_id), self.now, self.saris)
         self.pump()
         return handset
 
