@@ -13,8 +13,9 @@ import asyncio
 import functools
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from dect.identities import Ipei, Park
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME
@@ -25,6 +26,13 @@ from sim.voice import PcmSource, VoicePath, default_tone_hz
 from sipdect.media.signals import ToneReport
 
 log = logging.getLogger("sipdect.sim")
+
+WALK_SPEED_M_S: Final = 1.4
+"""A walk's default speed: a person walking (the trainer's `ctl walk` without --speed)."""
+WALK_STEP_S: Final = 0.2
+"""Decided: a walking handset is moved on every 0.2 s (28 cm at walking speed), each step to
+where the time since it set off puts it, so a late loop does not slow it down; fine enough
+that it locks to a better RFP within a step of where a continuous walk would."""
 
 MAX_CATCH_UP_FRAMES = 5
 """Air frames the voice ticker sends at once when the loop ran late (a handset never stops
@@ -44,6 +52,34 @@ class HandsetEntry:
     home_park: Park | None = None
     """The system it is meant for (its OMM's PARK): it looks for that system's RFPs until it
     is subscribed; None: any system it hears."""
+
+
+@dataclass
+class Walk:
+    """A handset on its way along a straight line (World.walk)."""
+
+    start: tuple[float, float]
+    to: tuple[float, float]
+    speed: float
+    """Metres per second."""
+    started: float
+    """The loop's time when it set off."""
+    arrived: asyncio.Future[bool]
+    """True once it is there; False when it stopped on the way (another walk or move, the
+    handset removed, the world closed)."""
+    timer: asyncio.TimerHandle | None = None
+
+    @property
+    def seconds(self) -> float:
+        """How long the whole walk takes."""
+        return math.dist(self.start, self.to) / self.speed
+
+    def position(self, now: float) -> tuple[float, float]:
+        """Where it is at `now` on its way."""
+        total = self.seconds
+        share = 1.0 if total <= 0 else min(1.0, max(0.0, (now - self.started) / total))
+        return (self.start[0] + (self.to[0] - self.start[0]) * share,
+                self.start[1] + (self.to[1] - self.start[1]) * share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +121,8 @@ class World:
         self._voice_timer: asyncio.TimerHandle | None = None
         self._voice_next: int | None = None
         """The air frame the voice ticker sends next (None: it is not running)."""
+        self.walks: dict[int, Walk] = {}
+        """The handsets walking now."""
 
     def now(self) -> float:
         return self.loop.time()
@@ -115,6 +153,7 @@ class World:
         timer = self._timers.pop(hid, None)
         if timer is not None:
             timer.cancel()
+        self._stop_walk(hid)
         self.voice_stop(hid)
         self.air.remove_handset(hid)
         del self.handsets[hid]
@@ -140,8 +179,53 @@ class World:
         return self.handsets[hid]
 
     def move(self, hid: int, x: float, y: float) -> None:
+        """Put the handset there at once (a walk it was on ends)."""
+        self.get(hid)
+        self._stop_walk(hid)
+        self._place(hid, x, y)
+
+    def _place(self, hid: int, x: float, y: float) -> None:
         self.air.move(hid, x, y)
         self.relock(hid)
+
+    def walk(self, hid: int, x: float, y: float, speed: float = WALK_SPEED_M_S) -> Walk:
+        """Walk the handset to (x, y) along the straight line at `speed` m/s, a step every
+        WALK_STEP_S; it locks, registers and loses RFPs on the way as the air decides.
+        `Walk.arrived` says when it is there. A walk it was on ends where it stands."""
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"a walk's speed is a number of metres per second above 0, "
+                             f"not {speed!r}")
+        self.get(hid)
+        self._stop_walk(hid)
+        portable = self.air.handsets[hid]
+        walk = Walk((portable.x, portable.y), (float(x), float(y)), float(speed), self.now(),
+                    self.loop.create_future())
+        self.walks[hid] = walk
+        self._walk_step(hid, walk)
+        return walk
+
+    def _walk_step(self, hid: int, walk: Walk) -> None:
+        walk.timer = None
+        if self.walks.get(hid) is not walk:
+            return
+        now = self.now()
+        x, y = walk.position(now)
+        self._place(hid, x, y)
+        if (x, y) == walk.to:
+            del self.walks[hid]
+            if not walk.arrived.done():
+                walk.arrived.set_result(True)
+            return
+        walk.timer = self.loop.call_at(now + WALK_STEP_S, self._walk_step, hid, walk)
+
+    def _stop_walk(self, hid: int) -> None:
+        walk = self.walks.pop(hid, None)
+        if walk is None:
+            return
+        if walk.timer is not None:
+            walk.timer.cancel()
+        if not walk.arrived.done():
+            walk.arrived.set_result(False)
 
     def power(self, hid: int, on: bool) -> None:
         handset = self.get(hid).handset
@@ -403,7 +487,8 @@ class World:
         x, y = self.air.handsets[hid].x, self.air.handsets[hid].y
         sub = h.subscription
         return {"id": hid, "name": entry.name, "ipei": str(h.ipei), "model": h.model,
-                "x": x, "y": y, "state": h.state.value, "rfp": h.rfp_id,
+                "x": x, "y": y, "walk": self._describe_walk(hid),
+                "state": h.state.value, "rfp": h.rfp_id,
                 "location": h.location.value,
                 "subscribed": bool(h.subscriptions),
                 "tpui": (sub.tpui.value if sub is not None and sub.tpui is not None else None),
@@ -414,6 +499,14 @@ class World:
                 "undecodable_frames": h.undecodable,
                 "voice": self._describe_voice(hid),
                 "events": list(entry.events[-10:])}
+
+    def _describe_walk(self, hid: int) -> dict[str, Any] | None:
+        walk = self.walks.get(hid)
+        if walk is None:
+            return None
+        left = max(0.0, walk.started + walk.seconds - self.now())
+        return {"to": {"x": walk.to[0], "y": walk.to[1]}, "speed": walk.speed,
+                "seconds_left": round(left, 2)}
 
     def _describe_voice(self, hid: int) -> dict[str, Any] | None:
         path = self.voice_path(hid)
@@ -426,6 +519,8 @@ class World:
                 "undecodable": st.undecodable}
 
     def close(self) -> None:
+        for hid in list(self.walks):
+            self._stop_walk(hid)
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()

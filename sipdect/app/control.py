@@ -27,6 +27,7 @@ from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from sim.handset import CallNotPossible, HandsetStateError
 from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
+from sim.world import WALK_SPEED_M_S
 from sipdect import __version__
 from sipdect.app import watch
 from sipdect.app.config import HandsetConfig, RfpConfig, position
@@ -47,6 +48,9 @@ MODEL_STATUS: tuple[tuple[type[ModelError], int], ...] = (
     (NotFound, 404), (Exists, 409), (NoMemory, 409), (Forbidden, 409), (Denied, 409))
 """The answer to an OMM model refusal, by kind; any other refusal is 400."""
 TRUE_FLAGS, FALSE_FLAGS = ("1", "true", "yes"), ("0", "false", "no", "")
+MAX_WALK_SPEED_M_S = 100.0
+"""A walk faster than this is refused (a car on a motorway still locks to RFPs on its way;
+anything faster is a typo)."""
 """Values of a query flag such as ?secrets=1."""
 
 
@@ -162,6 +166,7 @@ class ControlServer:
         r.add_post("/_emu/handsets/{ref}/answer", self.answer)
         r.add_post("/_emu/handsets/{ref}/hangup", self.hang_up)
         r.add_post("/_emu/handsets/{ref}/move", self.move_handset)
+        r.add_post("/_emu/handsets/{ref}/walk", self.walk_handset)
         r.add_post("/_emu/handsets/{ref}/keys", self.press_keys)
         r.add_post("/_emu/handsets/{ref}/subscribe", self.subscribe)
         r.add_post("/_emu/handsets/{ref}/power", self.power_handset)
@@ -425,6 +430,25 @@ class ControlServer:
         body = await _body(request)
         self._world().move(hid, _position(body, "x"), _position(body, "y"))
         return web.json_response(self._describe(hid))
+
+    async def walk_handset(self, request: web.Request) -> web.Response:
+        """{x, y, speed (m/s, default 1.4), wait (default false)}: the handset walks there in
+        steps; with wait the answer comes once it arrived (or stopped: another walk or move),
+        with "arrived"."""
+        hid = self._handset(request)
+        body = await _body(request)
+        speed = body.get("speed", WALK_SPEED_M_S)
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or not (
+                0 < speed <= MAX_WALK_SPEED_M_S):
+            raise ValueError(f"'speed' is metres per second, above 0 and at most "
+                             f"{MAX_WALK_SPEED_M_S:g}, not {speed!r}")
+        x, y = _position(body, "x"), _position(body, "y")
+        wait = _flag(body, "wait", False)
+        walk = self._world().walk(hid, x, y, float(speed))
+        if not wait:
+            return web.json_response(self._describe(hid))
+        arrived = await asyncio.shield(walk.arrived)
+        return web.json_response({**self._describe(hid), "arrived": arrived})
 
     async def press_keys(self, request: web.Request) -> web.Response:
         hid = self._handset(request)

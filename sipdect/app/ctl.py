@@ -21,6 +21,9 @@ from typing import Any
 from sipdect.app import ready
 from sipdect.app.watch import line as watch_line
 
+WALK_POLL_S = 0.5
+"""How often `ctl walk` asks where its handset is until it arrived."""
+
 
 @dataclass(frozen=True)
 class Target:
@@ -132,6 +135,14 @@ def main(argv: list[str]) -> int:
     m.add_argument("ref")
     m.add_argument("x", type=float)
     m.add_argument("y", type=float)
+    wk = sub.add_parser("walk", help="walk a handset to X Y along a straight line; returns "
+                                     "when it is there")
+    wk.add_argument("ref", help="handset id or IPEI")
+    wk.add_argument("x", type=float)
+    wk.add_argument("y", type=float)
+    wk.add_argument("--speed", type=float,
+                    help="metres per second (default: a person walking, 1.4)")
+    wk.add_argument("--no-wait", action="store_true", help="return as it sets off")
     k = sub.add_parser("keys", help='press keys, e.g. "1234{CALL}" or "{OK}"')
     k.add_argument("ref")
     k.add_argument("keys")
@@ -201,6 +212,8 @@ def main(argv: list[str]) -> int:
         out = call(u, "GET", f"/_emu/handsets/{ref(args.ref)}/hears?{query}")
     elif c == "move":
         out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/move", {"x": args.x, "y": args.y})
+    elif c == "walk":
+        out = _walk(u, args.ref, args.x, args.y, args.speed, wait=not args.no_wait)
     elif c == "keys":
         out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/keys", {"keys": args.keys})
     elif c == "subscribe":
@@ -216,6 +229,22 @@ def main(argv: list[str]) -> int:
         out = call(u, "POST", f"/_emu/rfps/{ref(args.id)}/power", {"on": args.state == "on"})
     print(json.dumps(out, indent=2))
     return 0
+
+
+def _walk(target: Target, handset: str, x: float, y: float, speed: float | None, *,
+          wait: bool) -> Any:
+    """Set the handset off (at the control API's default speed when `speed` is None); with
+    `wait`, follow it until it is there (or stopped: another walk or move) and answer its
+    state then."""
+    path = f"/_emu/handsets/{ref(handset)}"
+    body: dict[str, Any] = {"x": x, "y": y}
+    if speed is not None:
+        body["speed"] = speed
+    out = call(target, "POST", f"{path}/walk", body)
+    while wait and out.get("walk") is not None:
+        time.sleep(min(WALK_POLL_S, max(0.01, float(out["walk"]["seconds_left"]))))
+        out = call(target, "GET", path)
+    return out
 
 
 def _watch(target: Target, seconds: float | None) -> int:

@@ -79,7 +79,8 @@ class Timeline:
 def snapshot(system: Any) -> dict[str, str]:
     """What a trainer watches, by subject: each host's state ("host NAME"), each RFP's link,
     the OMM it is up to (a standby pair's RFPs move) and sync (its host name), each
-    handset's RFP ("handset IPEI")."""
+    handset's RFP ("handset IPEI") and where it is ("handset IPEI position", also on a walk).
+    """
     out: dict[str, str] = {}
     for host in system.hosts.values():
         out[f"host {host.name}"] = str(host.state)
@@ -102,6 +103,11 @@ def snapshot(system: Any) -> dict[str, str]:
                 where = (f"attached at {rfp.name}" if location == "registered"
                          else f"at {rfp.name}, location {location}")
             out[f"handset {handset.ipei}"] = where
+            portable = world.air.handsets.get(entry.id)
+            if portable is not None:  # whole metres: a walk shows about one a second
+                walking = ", walking" if entry.id in world.walks else ""
+                out[f"handset {handset.ipei} position"] = (
+                    f"({portable.x:.0f}, {portable.y:.0f}) m{walking}")
     return out
 
 

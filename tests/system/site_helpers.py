@@ -136,6 +136,12 @@ class Control:
                                                  {"x": x, "y": y})
         return result
 
+    async def walk(self, ref: str | int, x: float, y: float, speed: float,
+                   wait: bool = True) -> dict[str, Any]:
+        result: dict[str, Any] = await self.call(
+            "POST", f"/handsets/{ref}/walk", {"x": x, "y": y, "speed": speed, "wait": wait})
+        return result
+
     async def press(self, ref: str | int, keys: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("POST", f"/handsets/{ref}/keys", {"keys": keys})
         return result
