@@ -60,6 +60,13 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
         assert handset["ipei"] == BOB
         assert "display" in answer(ctl("display", BOB, cwd=tmp_path))
         assert answer(ctl("keys", BOB, "{CLEAR}", cwd=tmp_path))["ipei"] == BOB
+        # A walk: ctl answers once the handset is there, or as it sets off with --no-wait.
+        walked = answer(ctl("walk", BOB, "7", "3", "--speed", "20", cwd=tmp_path))
+        assert (walked["x"], walked["y"], walked["walk"]) == (7.0, 3.0, None)
+        started = answer(ctl("walk", BOB, "6", "3", "--no-wait", cwd=tmp_path))
+        assert started["walk"]["to"] == {"x": 6.0, "y": 3.0} and started["walk"]["speed"] == 1.4
+        refused = ctl("walk", BOB, "6", "3", "--speed", "0", cwd=tmp_path)
+        assert refused.returncode != 0 and "metres per second" in refused.stderr
         # From elsewhere: named by the environment, or on the command line.
         state = ctl("state", cwd=elsewhere, ready_env=ready)
         assert not [p for p in passwords if p in state.stdout]
@@ -72,12 +79,14 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
              str(scaled(6))], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         assert watcher.stdout is not None and watcher.stdout.readline().startswith("watching")
+        answer(ctl("walk", BOB, "8", "3", "--speed", "20", cwd=tmp_path))
         rfp_host = rfps[1]["host"]
         assert answer(ctl("host", "stop", rfp_host, cwd=tmp_path))["state"] == "stopped"
         shown, _ = watcher.communicate(timeout=60)
         assert watcher.returncode == 0
         assert f"  +0.00s  FAULT host {rfp_host} stopped" in shown.splitlines()
         assert f"host {rfp_host}: stopped" in shown
+        assert f"handset {BOB} position: (8, 3) m" in shown  # where the walk ended
         # Without a ready file: one line saying where it looked and what to give.
         lost = ctl("health", cwd=elsewhere)
         assert lost.returncode != 0 and "Traceback" not in lost.stderr
