@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from dect.identities import Ari, Ipei, Rfpi
+from sim.handset import CallState, State
 from sim.world import World
 
 IPEI = Ipei(0x0BE7, 42).omm_form()
@@ -68,3 +69,17 @@ async def test_a_walk_needs_a_speed(world: World, speed: float) -> None:
     entry = world.add_handset(IPEI, 0.0, 0.0)
     with pytest.raises(ValueError, match="metres per second"):
         world.walk(entry.id, 1.0, 1.0, speed=speed)
+
+
+@pytest.mark.parametrize("pari_b, handed_over", [(0x101, True), (0x102, False)])
+async def test_a_call_is_handed_over_only_to_an_rfp_of_the_same_pari(
+        world: World, pari_b: int, handed_over: bool) -> None:
+    # One cluster, synced; RFP 2 of the same PARI or of another (another FP: EN 300 175-6 §5).
+    world.air.add_rfp(1, 0.0, 0.0, rfpi=Rfpi(Ari.class_b(0x101, 1), 1), preferred_sync=True)
+    world.air.add_rfp(2, 50.0, 0.0, rfpi=Rfpi(Ari.class_b(pari_b, 1), 2))
+    entry = world.add_handset(IPEI, 0.0, 0.0)
+    handset = entry.handset
+    assert handset.rfp_id == 1
+    handset.state, handset.call_state = State.CONNECTED, CallState.CONNECTED  # a call is up
+    world.move(entry.id, 50.0, 0.0)
+    assert handset.rfp_id == (2 if handed_over else 1)  # else it holds on until the link goes
