@@ -50,6 +50,11 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
     for c in system.credentials(secrets=False):
         note = " (must be changed at first login)" if c["must_change_password"] else ""
         print(f"  login {c['name']}: {c['username']}{note}", file=sys.stderr)
+    # Before the ready file and READY announce it: whoever reads them may stop us at once.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         system.write_ready_file(ready_file)
     except OSError as exc:
@@ -61,10 +66,6 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
           "`sipdect ctl` reads it)", file=sys.stderr)
     print("READY " + json.dumps({"endpoints": system.ready_info(secrets=False)["endpoints"],
                                  "ready_file": str(ready_file)}), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     print("sipdect: shutting down", file=sys.stderr)
     await system.stop()
