@@ -16,6 +16,7 @@ from test_site import idle
 
 from dect.identities import Park
 from sipdect.app.emulator import Emulator
+from sipdect.axi.client import AxiClient
 from sipdect.waiting import until
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,8 @@ ROAMER = ipei(0x501)
 STAYER = ipei(0x502)
 
 
-def _omm(name: str) -> str:
+def _omm(name: str, sari: str | None) -> str:
+    setting = "" if sari is None else f'\n[omm.settings.SARI]\nsari = "{sari}"\n'
     return f"""
 [[omm]]
 name = "{name}"
@@ -40,7 +42,7 @@ mode = "Configured"
 
 [omm.settings.DECTAuthCode]
 ac = "31415"
-"""
+{setting}"""
 
 
 def _rfp(omm: str, mac: str, x: float, y: float) -> str:
@@ -56,13 +58,12 @@ preferred_sync = true
 
 
 SITE = ('[system]\nname = "sari-roaming"\n'
-        + _omm("A") + _omm("B") + _omm("C")
+        + _omm("A", SARI) + _omm("B", SARI) + _omm("C", None)
         + _rfp("A", "00:30:42:5a:00:01", 0.0, 0.0)
         + _rfp("B", "00:30:42:5a:00:02", 100.0, 0.0)
         + _rfp("C", "00:30:42:5a:00:03", 0.0, 100.0)
         + "".join(f'\n[[handset]]\nipei = "{h}"\nomm = "A"\nx = 2.0\ny = {y}\n'
-                  'subscribe = false\n' for h, y in ((ROAMER, 1.0), (STAYER, -1.0))))
-SARIS = {"A": SARI, "B": SARI, "C": OTHER_SARI}
+                  for h, y in ((ROAMER, 1.0), (STAYER, -1.0))))
 
 
 @dataclass
@@ -76,22 +77,26 @@ async def roaming(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Roa
     async with Emulator(SITE, tmp_path_factory.mktemp("sari")) as emu:
         assert emu.system is not None and emu.system.control is not None
         async with Control.of(emu.system) as control:
-            async def synced() -> bool:
+            async def ready() -> bool:
                 rfps = await control.rfps()
-                return len(rfps) == 3 and all(r["syncState"] == "Synced" for r in rfps)
+                handsets = await control.handsets()
+                return (len(rfps) == 3 and all(r["syncState"] == "Synced" for r in rfps)
+                        and all(h["tpui"] for h in handsets))
 
-            await until(synced, "three synced RFPs")
-            # Each OMM's SARI setting (the AXI SetSARI of a MOM installation): the RFPs of
-            # a running OMM get it at once, then the handsets subscribe at OMM A.
-            for name, sari in SARIS.items():
-                emu.handle(name).model.settings.update("SARI", {"sari": sari})
-            for handset in (ROAMER, STAYER):
-                await control.subscribe(handset, "31415")
-
-            async def registered() -> bool:
-                return all(h["tpui"] for h in await control.handsets())
-
-            await until(registered, "both handsets registered at OMM A")
+            await until(ready, "three synced RFPs and both handsets registered at OMM A")
+            # OMM C gets its SARI while it runs: its RFP broadcasts it from then on.
+            omm = emu.handle("C")
+            client = await AxiClient.connect(omm.host, omm.port)
+            try:
+                await client.login(omm.username, omm.password)
+                await client.request("SetSARI", {"sari": OTHER_SARI})
+            finally:
+                await client.close()
+            other = Park.parse(OTHER_SARI).ari
+            world = emu.system.site.world
+            assert world is not None
+            await until(lambda: any(s.saris == (other,) for s in world.air.rfps.values()),
+                        "OMM C's RFP to broadcast its new SARI")
             yield Roaming(emu, control)
 
 
