@@ -51,6 +51,20 @@ def test_an_rfp_line_names_the_omm_its_link_is_up_to() -> None:
                                 "RFP B": "link lost", "RFP C": "connected"}
 
 
+def test_a_handset_shows_where_it_is_and_whether_it_walks() -> None:
+    handset = SimpleNamespace(ipei="00077 0010001 6", subscription=None, rfp_id=None)
+    world = SimpleNamespace(handsets={3: SimpleNamespace(id=3, handset=handset)},
+                            air=SimpleNamespace(handsets={3: SimpleNamespace(x=7.4, y=-2.6)}),
+                            walks={3: object()})
+    system = SimpleNamespace(hosts={}, site=SimpleNamespace(rfps={}, world=world))
+    timeline = Timeline()
+    timeline.observe(snapshot(system), 0.0)
+    assert snapshot(system)["handset 00077 0010001 6 position"] == "(7, -3) m, walking"
+    world.air.handsets[3].x, world.walks = 20.0, {}
+    (event,) = timeline.observe(snapshot(system), 1.0)
+    assert event.text == "handset 00077 0010001 6 position: (20, -3) m"
+
+
 def test_users_show_the_host_they_registered_from() -> None:
     from sipdect.app.watch import registrations
 
