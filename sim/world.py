@@ -166,17 +166,21 @@ class World:
         return entry
 
     def find(self, ref: str) -> HandsetEntry:
-        """A handset by id or IPEI (either IPEI form)."""
+        """A handset by id, IPEI (either form) or its name when no other handset has it."""
         if ref.isdigit() and int(ref) in self.handsets:
             return self.handsets[int(ref)]
         try:
-            ipei = Ipei.parse(ref).omm_form()
+            hid = self._by_ipei.get(Ipei.parse(ref).omm_form())
         except ValueError:
-            raise KeyError(f"no handset {ref!r}") from None
-        hid = self._by_ipei.get(ipei)
-        if hid is None:
+            hid = None
+        if hid is not None:
+            return self.handsets[hid]
+        named = [e for e in self.handsets.values() if e.name and e.name == ref]
+        if len(named) > 1:
+            raise KeyError(f"{len(named)} handsets are named {ref!r}: give the IPEI or id")
+        if not named:
             raise KeyError(f"no handset {ref!r}")
-        return self.handsets[hid]
+        return named[0]
 
     def move(self, hid: int, x: float, y: float) -> None:
         """Put the handset there at once (a walk it was on ends)."""
