@@ -25,7 +25,9 @@ from dect.identities import Park
 from mom.aspects import (
     DEVICE_ADMIN,
     DEVICE_ASPECTS,
+    DEVICE_RELATION,
     DEVICE_ROAMING,
+    STAMPS,
     USER_ADMIN,
     USER_ASPECTS,
     USER_SECRETS,
@@ -358,10 +360,26 @@ class OmmSync:
 
     # -- one record ------------------------------------------------------------------
     def _omm_user(self, msg: Message) -> dict[str, Any]:
+        """An OMM's user record; its secrets in clear text under SECRETS_KEY when the OMM
+        gave them in the sync form (docs/mom.md "Secrets"), else left out."""
         values = PP_USER.parse(msg, allow_readonly=True)
-        for name in USER_SECRETS:  # encrypted with the OMM's own key: not readable here
+        secrets = {}
+        for name in USER_SECRETS:
+            clear = sync.secret_from_wire(name, str(msg.attrs.get(name, "")))
             values.pop(name, None)
+            if clear is not None:
+                secrets[name] = clear
+        values[SECRETS_KEY] = secrets
         return values
+
+    def _secrets_to_take(self, mom: Record | None, omm: dict[str, Any],
+                         admin_taken: bool) -> dict[str, str]:
+        """The OMM's secrets the MOM takes: all of them with the OMM's newer admin values,
+        else those the MOM does not hold at all (a user first created at the OMM)."""
+        given: dict[str, str] = omm.get(SECRETS_KEY, {})
+        if mom is None or admin_taken:
+            return dict(given)
+        return {k: v for k, v in given.items() if v and not self.d.user_secret(mom, k)}
 
     def _omm_device(self, msg: Message) -> dict[str, Any]:
         values = PP_DEV.parse(msg, allow_readonly=True)
@@ -415,9 +433,9 @@ class OmmSync:
             return
         if v is Verdict.TAKE_NEW:
             assert omm is not None
-            rec = self.d.take_user(None, _admin(omm, USER_ADMIN, ("timeStamp",
-                                                                  "timeStampAdmin")),
-                                   home=self.name, origin=self.name)
+            values = _admin(omm, USER_ADMIN, ("timeStamp", "timeStampAdmin"))
+            values.update(self._secrets_to_take(None, omm, True))
+            rec = self.d.take_user(None, values, home=self.name, origin=self.name)
             self.d.set_local("user", rec["uid"], self.name, int(omm["uid"]))
             self.d.set_agreed("user", rec["uid"], self.name, agreed(rec, USER_ASPECTS))
             return
@@ -446,8 +464,9 @@ class OmmSync:
         assert omm is not None
         self.d.set_local("user", mom["uid"], self.name, int(omm["uid"]))
         m = merge(mom, omm, USER_ASPECTS, self.d.agreed_with(mom, self.name))
-        if m.take:
-            self.d.take_user(mom["uid"], m.take, origin=self.name)
+        take = {**m.take, **self._secrets_to_take(mom, omm, "timeStampAdmin" in m.take)}
+        if take:
+            self.d.take_user(mom["uid"], take, origin=self.name)
         self.d.set_agreed("user", mom["uid"], self.name, agreed(mom, USER_ASPECTS))
         if v is Verdict.MERGE_AND_DROP:
             self.d.forget_local("user", mom["uid"], self.name)
@@ -519,6 +538,12 @@ class OmmSync:
         self.d.set_local("pp", mom["ppn"], self.name, int(omm["ppn"]))
         m = merge(view, omm, DEVICE_ASPECTS, self.d.agreed_with(mom, self.name),
                   mom_owned=MOM_OWNED_DEVICE_ASPECTS)
+        if v is Verdict.MERGE_AND_DROP:
+            # A copy the device has left (or is leaving) tells nothing of whom it belongs to:
+            # its relation changes are the echoes of the MOM's own deletes there (the user
+            # deleted first unbinds the device), and taken they would unbind it everywhere.
+            for name in (*DEVICE_RELATION, STAMPS["relation"]):
+                m.take.pop(name, None)
         self._take_device(mom, m)
         self.d.set_agreed("pp", mom["ppn"], self.name,
                           agreed(self._mom_device(mom), DEVICE_ASPECTS))
@@ -644,6 +669,10 @@ class OmmSync:
         """Send one request to this OMM over the sync session (MAXI's routed requests);
         SyncSessionError while there is none, AxiResponseError on its error answer."""
         return await self._request(name, attrs, children)
+
+
+SECRETS_KEY = "_secrets"
+"""Where an OMM's user record, as the sync engine reads it, carries the secrets it opened."""
 
 
 def _admin(values: dict[str, Any], names: tuple[str, ...],

@@ -10,6 +10,7 @@ from omm.model import OmmModel
 from omm.users import SECRETS
 from sipdect.axi.codec import Message
 from sipdect.axi.records import ACCOUNT, PP_DEV, PP_USER, RFP, RFP_CONFIG, RFP_DETAILS, RFP_STATE
+from sipdect.axi.sync import secret_to_wire
 from sipdect.vault import AxiKeyPair, Vault
 
 
@@ -20,11 +21,15 @@ def _blob(keys: AxiKeyPair, vault: Vault, name: str, token: str) -> str:
 
 
 def render_user(model: OmmModel, rec: dict[str, Any],
-                only: Iterable[str] | None = None) -> Message:
+                only: Iterable[str] | None = None, *, sync_client: bool = False) -> Message:
+    """A user record; its secrets as the opaque blob only this OMM reads, or, to a
+    UserDeviceSyncClient, in the sync form its MOM opens (sipdect.axi.sync.secret_to_wire)."""
     msg = PP_USER.render(rec, only)
     for name in SECRETS:
         if name in msg.attrs and rec.get(name):
-            msg.attrs[name] = _blob(model.keys, model.vault, name, rec[name])
+            msg.attrs[name] = (
+                secret_to_wire(name, model.vault.unseal_text(rec[name], name.encode()))
+                if sync_client else _blob(model.keys, model.vault, name, rec[name]))
     return msg
 
 

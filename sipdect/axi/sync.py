@@ -6,7 +6,12 @@ No MAXI spec and no MOM capture is public (../shared/specs/mom.md): every value 
 
 from __future__ import annotations
 
+import base64
+import os
 from typing import Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from dect.identities import Park
 
@@ -67,3 +72,36 @@ def registered_here(own_id: str, device_omm_id_ack: str) -> bool:
     """[I] An OMM registers a user at the call server only while the user's device is
     confirmed at this OMM (or the record carries no owner: a standalone OMM)."""
     return not device_omm_id_ack or device_omm_id_ack == own_id
+
+
+SECRET_WIRE_KEY: Final = bytes.fromhex("5E0D3A7C21B94F6A8C17D2E09B46F3A5")
+"""[I] How an OMM gives a UserDeviceSyncClient the user secrets (`sipPw`, `pin`, ...) of its
+records. To anyone else it returns an opaque blob only it can read (axi.md §2.4), but a MOM
+must carry a user's SIP password to the OMM the user roams to, also for users first created
+at an OMM (mom.md §6 leaves open how the real MOM learns them). So, as with the `uak`
+(omm.devices.UAK_WIRE_KEY), secrets to a sync session are sealed with one product-wide key
+(AES-128-GCM, the attribute's name as associated data), as a vendor would build it in;
+the MOM opens them and keeps them sealed in its own vault. This key is sipdect's own."""
+
+SECRET_WIRE_PREFIX: Final = "S1:"
+"""Marks the sync form, so a MOM never mistakes another OMM's opaque blob for it."""
+
+
+def secret_to_wire(name: str, clear: str) -> str:
+    """A user secret as an OMM shows it to a sync session."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(SECRET_WIRE_KEY).encrypt(nonce, clear.encode(), name.encode())
+    return SECRET_WIRE_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def secret_from_wire(name: str, text: str) -> str | None:
+    """The clear text of a secret in the sync form; None when it is not in that form or does
+    not open (an OMM of another make, a damaged value)."""
+    if not text.startswith(SECRET_WIRE_PREFIX):
+        return None
+    try:
+        raw = base64.b64decode(text[len(SECRET_WIRE_PREFIX):], validate=True)
+        clear = AESGCM(SECRET_WIRE_KEY).decrypt(raw[:12], raw[12:], name.encode())
+        return clear.decode()
+    except (ValueError, InvalidTag, UnicodeDecodeError):
+        return None

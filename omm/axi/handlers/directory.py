@@ -70,6 +70,11 @@ def _device_write(ctx: Ctx, child: Message) -> dict[str, Any]:
     return {**PP_DEV.parse(child), **_sync_values(ctx, child, PP_DEV, SYNC_ONLY_PP)}
 
 
+
+def _user_el(api: AxiApi, ctx: Ctx, rec: dict[str, Any]) -> Message:
+    """A user record as this session may see it (secrets in the sync form to a MOM)."""
+    return render_user(api.model, rec, sync_client=ctx.session.sync_client)
+
 @route("CreatePPUser", perm=WRITE)
 def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     child = record_of(req, PP_USER)
@@ -77,7 +82,7 @@ def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     values = _user_write(api, ctx, child, in_clear=plain_text(req))
     users, synced = api.model.users, ctx.session.sync_client
     if not replace_data(req):
-        return resp(req, children=[render_user(api.model, users.create(values, synced=synced))])
+        return resp(req, children=[_user_el(api, ctx, users.create(values, synced=synced))])
     # replaceData: the record of this uid (else of this number) is overwritten; a new one
     # takes the uid given (a provisioning file's one record per uid, mom.md §5).
     uid = opt_int(child, "uid", low=1) or users.by_num.get(values.get("num") or "")
@@ -85,19 +90,19 @@ def create_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
         rec = users.update(uid, values)
     else:
         rec = users.create(values, uid, synced=synced)
-    return resp(req, children=[render_user(api.model, rec)])
+    return resp(req, children=[_user_el(api, ctx, rec)])
 
 
 @route("GetPPUser", perm=READ)
 def get_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     recs = paged(req, "uid", api.model.users.page, "user")
-    return resp(req, children=[render_user(api.model, r) for r in recs])
+    return resp(req, children=[_user_el(api, ctx, r) for r in recs])
 
 
 @route("GetPPUserByNumber", perm=READ)
 def get_user_by_number(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     rec = api.model.users.find_by_number(need_str(req, "num"))
-    return resp(req, children=[render_user(api.model, rec)])
+    return resp(req, children=[_user_el(api, ctx, rec)])
 
 
 @route("SetPPUser", perm=WRITE)
@@ -107,7 +112,7 @@ def set_user(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     uid = need_int(child, "uid", low=1)
     # ppn/relType in SetPPUser are ignored: relations change only via SetPP (axi.md §3.1).
     rec = api.model.users.update(uid, _user_write(api, ctx, child, in_clear=plain_text(req)))
-    return resp(req, children=[render_user(api.model, rec)])
+    return resp(req, children=[_user_el(api, ctx, rec)])
 
 
 @route("DeletePPUser", perm=WRITE)
@@ -199,7 +204,7 @@ def get_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     device = m.devices.get(ppn) if ppn else (m.devices.table.get(user["ppn"]) if user else None)
     children = []
     if user is not None:
-        children.append(render_user(m, user))
+        children.append(_user_el(api, ctx, user))
     if device is not None:
         children.append(render_pp(m, device))
     return resp(req, children=children)
@@ -257,5 +262,5 @@ def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     if ppn is not None:
         children.append(render_pp(m, m.devices.get(ppn)))
     if uid is not None:
-        children.append(render_user(m, m.users.get(uid)))
+        children.append(_user_el(api, ctx, m.users.get(uid)))
     return resp(req, children=children)
