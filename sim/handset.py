@@ -104,6 +104,9 @@ class Subscription:
     """The IPUI the FP assigned."""
     tpui: Tpui | None = None
     """The TPUI from the last LOCATE-ACCEPT."""
+    tpui_ari: Ari | None = None
+    """The PARI of the location area that assigned `tpui`: a TPUI holds only there (EN 300
+    175-6 §6.3), so under a SARI the next OMM's area starts with the IPUI again."""
     keys: sec.CipherKeys = field(default_factory=sec.CipherKeys)
     """DCKs and default cipher keys from PT authentications."""
 
@@ -518,12 +521,18 @@ class Handset:
             return False
         return park.includes(self.rfpi.ari) or any(park.includes(a) for a in self.saris)
 
+    def _tpui_here(self, sub: Subscription | None) -> Tpui | None:
+        """The subscription's TPUI if it was assigned in the location area locked to."""
+        if sub is None or sub.tpui is None or self.rfpi is None:
+            return None
+        return sub.tpui if sub.tpui_ari in (None, self.rfpi.ari) else None
+
     @property
     def pmid(self) -> int:
-        """Assigned TPUI of the present system, else the arbitrary PMID."""
-        sub = self.subscription
-        if sub is not None and sub.tpui is not None:
-            return sub.tpui.value
+        """Assigned TPUI of the present location area, else the arbitrary PMID."""
+        tpui = self._tpui_here(self.subscription)
+        if tpui is not None:
+            return tpui.value
         return cv.arbitrary_pmid(self.ipei)
 
     @property
@@ -610,7 +619,7 @@ class Handset:
         sub = self.subscription
         reachable = self.state in (State.LOCKED, State.CONNECTING, State.CONNECTED)
         self._stop_locating()
-        if sub is not None and sub.tpui is not None and reachable:
+        if self._tpui_here(sub) is not None and reachable:
             self._power_off_after = True
             self._queue(_Job(Task.DETACH))
             self._connect_if_needed(now)
@@ -756,7 +765,7 @@ class Handset:
         elif sub is None:
             status = "No subscription"
         else:
-            status = "Registered" if sub.tpui is not None else "Subscribed"
+            status = "Registered" if self._tpui_here(sub) is not None else "Subscribed"
         self.display = [status] + ([self._typed] if self._typed else [])
 
     def _show_typing(self) -> None:
@@ -974,9 +983,10 @@ class Handset:
 
     def _paged(self, id16: int, now: float) -> None:
         sub = self.subscription
-        if self.state is not State.LOCKED or sub is None or sub.tpui is None:
+        tpui = self._tpui_here(sub)
+        if self.state is not State.LOCKED or tpui is None:
             return
-        if sub.tpui.value & 0xFFFF == id16:
+        if tpui.value & 0xFFFF == id16:
             self._queue(_Job(Task.PAGE_RESPONSE))
             self._connect_if_needed(now)
 
@@ -1217,6 +1227,7 @@ class Handset:
         self._locate_failures = 0
         if sub is not None and identity is not None and isinstance(identity.identity, Tpui):
             sub.tpui = identity.identity
+            sub.tpui_ari = self.rfpi.ari if self.rfpi is not None else None
             self._events.append(Registered(sub.tpui.value))
         self._show_idle()
         if self._job is not None and self._job.task is Task.LOCATE:
