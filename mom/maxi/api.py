@@ -41,6 +41,32 @@ class MomSync(Protocol):
         site, ...); {"omm": ""} when its device is at no OMM."""
 
 
+class Roaming(Protocol):
+    """A roaming step as the sync service reports it (mom.sync.RoamingEvent)."""
+
+    @property
+    def kind(self) -> str:
+        """locate, subscribe (an OMM asked), moved, rejected."""
+
+    @property
+    def omm(self) -> str: ...
+
+    @property
+    def omm_id(self) -> str: ...
+
+    @property
+    def ipei(self) -> str: ...
+
+    @property
+    def ppn(self) -> int: ...
+
+    @property
+    def uid(self) -> int: ...
+
+    @property
+    def attrs(self) -> dict[str, str]: ...
+
+
 class MaxiApi:
     """One per MOM; serves every MAXI connection."""
 
@@ -98,13 +124,20 @@ class MaxiApi:
         self._pending.append((event_types, item, frame(msg)))
         self._schedule_delivery()
 
-    def roaming(self, omm: str, event: Message) -> None:
-        """An OMM asked about a handset (EventDECTLocate / EventDECTSubscribe, as the sync
-        service received it, the MOM's uid/ppn added): forwarded with `omm` its name."""
-        attrs = {**event.attrs, "omm": omm}
-        attrs.pop("seq", None)
-        self._queue((conventions.ROAMING_EVENT_TYPE,), None,
-                    Message(event.name, attrs, list(event.children)))
+    def on_roaming(self, event: Roaming) -> None:
+        """A roaming step of the sync service (its roaming listener): an OMM's question is
+        forwarded to Roaming subscribers with `omm` the OMM's name and the MOM's uid/ppn; the
+        move itself reaches them as the device's EventPPCnf (a model change)."""
+        name = conventions.ROAMING_EVENTS.get(event.kind)
+        if name is None:
+            return
+        attrs = {k: v for k, v in event.attrs.items() if k != "seq"}
+        attrs.update(omm=event.omm, ommId=event.omm_id, ipei=event.ipei)
+        if event.ppn:
+            attrs["ppn"] = str(event.ppn)
+        if event.uid:
+            attrs["uid"] = str(event.uid)
+        self._queue((conventions.ROAMING_EVENT_TYPE,), None, Message(name, attrs))
 
     def _schedule_delivery(self) -> None:
         if self._delivery_scheduled:

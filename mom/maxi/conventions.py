@@ -42,14 +42,17 @@ user's device is at (its GetPPState there, by the sync service). A device at no 
 with `omm=""`."""
 
 MESSAGE_REQUEST: Final = "SendMessage"
-"""[I] AXI's SendMessage, as the OMM takes it, routed by the MOM's sync service to the OMM
-the addressed user is at (`toAddr` tel:NUM or NUM; `ppn:N` is the MOM's ppn) and answered
-with that OMM's SendMessageResp."""
+"""[I] AXI's SendMessage with its `<msg>`, as the OMM takes it, routed by the MOM's sync
+service to the OMM the addressed user is at (`toAddr` tel:NUM or NUM; `ppn:N` is the MOM's
+ppn) and answered with that OMM's SendMessageResp."""
 
 ROAMING_EVENT_TYPE: Final = "Roaming"
 """[D XSD] Subscription type of EventDECTLocate/EventDECTSubscribe forwarded from the asking
 OMM (with `omm`, its connection name, and the MOM's `uid`/`ppn`), and of the EventPPCnf of a
 device that moved (`ommIdAck` or `roaming` changed): docs/mom.md "Roaming" step 4."""
+
+ROAMING_EVENTS: Final = {"locate": "EventDECTLocate", "subscribe": "EventDECTSubscribe"}
+"""Which roaming steps of the sync service MAXI forwards, as which element (the OMM's own)."""
 
 ROAMING_FIELDS: Final = frozenset({"ommId", "ommIdAck", "roaming", "timeStampRoaming"})
 """A device change touching any of these is a move: Roaming subscribers hear its record."""

@@ -150,15 +150,19 @@ def _to_user(api: MaxiApi, to_addr: str) -> dict[str, Any]:
 
 @route(conventions.MESSAGE_REQUEST, perm="Messaging")
 def send_message(api: MaxiApi, ctx: Ctx, req: Message) -> PendingAnswer:
-    to_addr = need_str(req, "toAddr")
+    """`<SendMessage><msg toAddr content .../></SendMessage>` as on the OMM; the OMM the user
+    is at gets the `<msg>` with toAddr its own device."""
+    msg = req.child("msg")
+    if msg is None:
+        raise missing("msg")
+    to_addr = need_str(msg, "toAddr")
     if len(to_addr) > axi.MESSAGE_ADDRESS_MAX_LEN:
         raise too_long("toAddr", axi.MESSAGE_ADDRESS_MAX_LEN)
     user = _to_user(api, to_addr)
     sync = _sync(api)
-    attrs = {k: v for k, v in req.attrs.items() if k != "seq"}
 
     async def send() -> Message:
-        answer: Message = await sync.send_message(int(user["uid"]), attrs)
+        answer: Message = await sync.send_message(int(user["uid"]), dict(msg.attrs))
         out = {k: v for k, v in answer.attrs.items() if k != "seq"}
         return Message(req.name + "Resp", out, list(answer.children))
 

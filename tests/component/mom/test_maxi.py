@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from dataclasses import dataclass
 
 import pytest
 from maxi_host import READER, Maxi, encrypt
@@ -14,10 +15,23 @@ from maxi_host import READER, Maxi, encrypt
 from mom.maxi import conventions
 from sipdect import tls
 from sipdect.axi.client import AxiClient, AxiResponseError
-from sipdect.axi.codec import Message, element
+from sipdect.axi.codec import element
 from sipdect.axi.sync import ROAMING_COMPLETE
 
 IPEI = "03074 0220259 3"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A roaming step as the sync service reports it (mom.sync.RoamingEvent)."""
+
+    kind: str
+    omm: str
+    omm_id: str
+    ipei: str
+    ppn: int
+    uid: int
+    attrs: dict[str, str]
 
 
 # -- login ---------------------------------------------------------------------------------
@@ -259,10 +273,12 @@ async def test_locating_asks_the_sync_service_where_the_user_is(maxi: Maxi,
 async def test_a_message_goes_to_the_user_through_the_sync_service(maxi: Maxi,
                                                                    mc: AxiClient) -> None:
     user = maxi.model.directory.create_user({"num": "600"})
-    r = await mc.request("SendMessage", {"toAddr": "tel:600", "text": "hello"})
+    r = await mc.request("SendMessage", children=[element(
+        "msg", {"toAddr": "tel:600", "content": "hello"})])
     assert r.name == "SendMessageResp" and r.attrs["id"] == "1"
-    assert maxi.sync.sent == [(user["uid"], {"toAddr": "tel:600", "text": "hello"})]
-    bad = await mc.request("SendMessage", {"toAddr": "sip:600", "text": "x"}, check=False)
+    assert maxi.sync.sent == [(user["uid"], {"toAddr": "tel:600", "content": "hello"})]
+    bad = await mc.request("SendMessage", children=[element(
+        "msg", {"toAddr": "sip:600", "content": "x"})], check=False)
     assert bad.attrs["errCode"] == "EInval" and bad.attrs["bad"] == "toAddr"
 
 
@@ -270,7 +286,8 @@ async def test_without_a_sync_service_messaging_fails_cleanly(maxi: Maxi,
                                                               mc: AxiClient) -> None:
     maxi.model.directory.create_user({"num": "700"})
     maxi.api.sync = None
-    r = await mc.request("SendMessage", {"toAddr": "700", "text": "x"}, check=False)
+    r = await mc.request("SendMessage", children=[element(
+        "msg", {"toAddr": "700", "content": "x"})], check=False)
     assert r.attrs["errCode"] == "EFailed"
 
 
@@ -303,11 +320,12 @@ async def test_roaming_subscribers_see_the_locate_and_the_moved_device(
         maxi: Maxi, mc: AxiClient) -> None:
     device = maxi.model.directory.create_device({"ipei": IPEI})
     await mc.subscribe("Roaming")
-    maxi.api.roaming("omm-b", Message("EventDECTLocate", {
-        "ipei": IPEI, "ppn": str(device["ppn"]), "ommId": "102A7C83", "seq": "9"}))
+    maxi.api.on_roaming(Step("locate", "omm-b", "102A7C83", IPEI, device["ppn"], 0, {
+        "ipei": IPEI, "ppn": "3", "ommId": "102A7C83", "park": "1F102A7C83", "rfpId": "2"}))
+    maxi.api.on_roaming(Step("moved", "omm-b", "102A7C83", IPEI, device["ppn"], 0, {}))
     locate = await mc.next_event("EventDECTLocate")
     assert locate.attrs == {"ipei": IPEI, "ppn": str(device["ppn"]), "ommId": "102A7C83",
-                            "omm": "omm-b"}
+                            "park": "1F102A7C83", "rfpId": "2", "omm": "omm-b"}
     maxi.model.directory.set_roaming(device["ppn"], "102A7C83", "102A7C83",
                                      roaming=ROAMING_COMPLETE)
     moved = await mc.next_event("EventPPCnf")
