@@ -79,7 +79,6 @@ class MaxiApi:
         self.sessions: dict[AxiServerSession, Link] = {}
         self.gatekeeper = Gatekeeper(pre_login, log=log, label="MAXI")
         self._pending: list[tuple[tuple[str, ...], str | None, bytes]] = []
-        self._direct: list[tuple[AxiServerSession, bytes]] = []
         self._summaries_due: set[str] = set()
         self._delivery_scheduled = False
         model.add_listener(self._on_change)
@@ -114,11 +113,6 @@ class MaxiApi:
         return None  # the MOM has no standby partner
 
     # -- events ----------------------------------------------------------------------------
-    def queue_to(self, session: AxiServerSession, msg: Message) -> None:
-        """An event for one session only, after the answer being written."""
-        self._direct.append((session, frame(msg)))
-        self._schedule_delivery()
-
     def _queue(self, event_types: tuple[str, ...], item: str | None, msg: Message) -> None:
         """`msg` for every session subscribed to any of `event_types` (once each)."""
         self._pending.append((event_types, item, frame(msg)))
@@ -163,11 +157,6 @@ class MaxiApi:
                     name, counters = SUMMARY_EVENTS[event_type]
                     self._pending.append(((event_type,), None,
                                           frame(Message(name, counters(self.model)))))
-        direct, self._direct = self._direct, []
-        for session, data in direct:
-            if session in self.sessions:
-                session.send_event_frame(data)
-                touched.add(session)
         pending, self._pending = self._pending, []
         for event_types, item, data in pending:
             for session in self.sessions:

@@ -20,12 +20,11 @@ DEFAULT_PASSWORD_REQUESTS: Final = axi.DEFAULT_PASSWORD_REQUESTS
 """[I] While `mom` still has its default password: as on the OMM, log in, look around
 minimally and change it (SetAccount)."""
 
-OMM_REQUESTS: Final = ("GetOMM", "CreateOMM", "SetOMM", "DeleteOMM")
-"""[I] The OMM connections the MOM manages (name, address, port, account, enabled, and the
-live sync state), as `<omm name address port username enabled ommId state info users
-devices/>`; paged by name like GetPPUser by uid (maxRecords; `name=""` starts at the first)."""
-
 OMM_ELEMENT: Final = "omm"
+"""[I] The OMM connections the MOM manages are read and written with GetOMM, CreateOMM,
+SetOMM and DeleteOMM (mom.maxi.handlers.omms) as `<omm name address port username enabled
+ommId state info users devices/>`, paged by name like GetPPUser by uid (maxRecords; `name=""`
+starts at the first)."""
 OMM_EVENT: Final = "EventOMMCnf"
 OMM_EVENT_TYPE: Final = "MOMOMMCnf"
 """[C/I] The subscription type exists (mitel-api EventType, mom.md §4); EventOMMCnf carries
