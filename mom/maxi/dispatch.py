@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mom.accounts import Record, can_read, can_write, must_change_password
 from mom.errors import ModelError
 from mom.maxi import conventions
+from mom.sync import SyncSessionError
 from sipdect.axi.dispatch import ANY, READ, WRITE, Router
 from sipdect.axi.errors import AxiError
 
@@ -38,6 +39,8 @@ def _account_of(api: MaxiApi, account_id: Any) -> Record | None:
 def _model_error(exc: Exception) -> AxiError | None:
     if isinstance(exc, ModelError):
         return AxiError(exc.code, exc.info, bad=exc.field)
+    if isinstance(exc, SyncSessionError):  # the OMM a request must go to is not reachable
+        return AxiError("EFailed", str(exc))
     return None
 
 
