@@ -62,7 +62,7 @@ def answer_of(api: MaxiApi, req: Message) -> Message:
     session.opened(1, False)
     answer = api.handle(Ctx(session, "127.0.0.9:1"), req)
     if isinstance(answer, PendingVerification):  # Open on an open session never gets here
-        return api.conclude(Ctx(session, "127.0.0.9:1"), req, answer, answer.check())
+        return api.conclude(Ctx(session, "127.0.0.9:1"), req, answer, answer.check()).response
     if isinstance(answer, PendingAnswer):
         return asyncio.run(_await(answer))
     return answer
