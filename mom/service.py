@@ -1,8 +1,9 @@
 """The MOM as a running service: its model, one sync session per defined and enabled OMM
 (mom.sync), and what MAXI asks of the OMMs through them (docs/mom.md).
 
-For MAXI (mom/maxi, started here by its own developer's code): `model`, `send_message(uid,
-attrs)`, `locate(uid)`, `omm_states()`, `add_roaming_listener(callback)`, `sessions`.
+MAXI (mom/maxi) listens here, on the MOM's address and `maxi_port`, TLS at the MOM's level;
+it asks through this service: `send_message(uid, attrs)`, `locate(uid)`, and hears roaming
+steps as a roaming listener.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Any
 from mom.config import MomConfig
 from mom.directory import Change
 from mom.errors import NotFound
+from mom.maxi.api import MaxiApi
+from mom.maxi.server import start_maxi
 from mom.model import MomModel, MomSetup
 from mom.sync import OmmSync, RoamingEvent, SyncSessionError
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
-from sipdect.net import HostNet
+from sipdect.net import Endpoint, HostNet
 from sipdect.tls import SecurityLevel, client_context
 
 log = logging.getLogger("mom.service")
@@ -44,6 +47,10 @@ class MomService:
         self.model: MomModel | None = None
         self.sessions: dict[str, OmmSync] = {}
         self._roaming_listeners: list[Callable[[RoamingEvent], None]] = []
+        self.maxi: MaxiApi | None = None
+        self._maxi_server: asyncio.Server | None = None
+        self.endpoints: list[Endpoint] = []
+        """Where the MOM listens (MAXI), as /_emu/hosts and the ready file show it."""
 
     # -- life ------------------------------------------------------------------
     async def start(self) -> None:
@@ -58,6 +65,16 @@ class MomService:
         model.add_listener(self._on_change)
         for rec in model.omms.all():
             self._follow_omm(rec["name"])
+        await self._serve_maxi(model)
+
+    async def _serve_maxi(self, model: MomModel) -> None:
+        api = self.maxi = MaxiApi(model, sync=self)
+        self.add_roaming_listener(api.on_roaming)
+        net = self.net or HostNet("mom", self.cfg.host)
+        server = self._maxi_server = await start_maxi(
+            api, net, self.data_dir, port=self.cfg.maxi_port, level=self.cfg.tls_level)
+        port = server.sockets[0].getsockname()[1]
+        self.endpoints = [Endpoint("mom", self.cfg.name, "maxi", net.address, port)]
 
     async def stop(self) -> None:
         await self._end()
@@ -68,6 +85,15 @@ class MomService:
         await self._end()
 
     async def _end(self) -> None:
+        server, self._maxi_server, self.endpoints = self._maxi_server, None, []
+        if server is not None:
+            server.close()
+        api, self.maxi = self.maxi, None
+        if api is not None:
+            for link in list(api.sessions.values()):
+                link.abort("the MOM stops")
+            self.remove_roaming_listener(api.on_roaming)
+            api.close()
         sessions, self.sessions = self.sessions, {}
         await asyncio.gather(*(s.stop() for s in sessions.values()), return_exceptions=True)
         if self.model is not None:

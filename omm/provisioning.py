@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from omm.access import PROVISIONING_ID
-from omm.axi.dispatch import Ctx, PendingVerification, dispatch
+from omm.axi.dispatch import Ctx, dispatch
 from omm.health import HealthState
 from sipdect.axi.codec import Message
+from sipdect.axi.dispatch import Answer
 from sipdect.axi.provisioning import (
     FETCHED_PROTOCOLS,
     HEALTH_COMPONENT,
@@ -149,8 +150,8 @@ def apply_file(api: AxiApi, name: str, parsed: ProvisioningFile, outcome: Outcom
         api.model.log("MajorErr", "PROV", line)
 
 
-def _error_of(request: Message, answer: Message | PendingVerification) -> str:
-    if isinstance(answer, PendingVerification):
+def _error_of(request: Message, answer: Answer) -> str:
+    if not isinstance(answer, Message):  # a password to check, an OMM to wait for
         return f"{request.name} is no provisioning request"
     code = answer.attrs.get("errCode")
     if not code:

@@ -14,6 +14,7 @@ from omm.model import OmmModel
 from omm.tables import Change
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.codec import Message, frame
+from sipdect.axi.dispatch import Answer
 from sipdect.axi.gate import Gatekeeper
 from sipdect.axi.records import RFP, SITE
 from sipdect.axi.server import Link
@@ -78,7 +79,7 @@ class AxiApi:
         """Sessions that logged in: what axiClients limits and OpenResp reports."""
         return sum(1 for s in self.sessions if s.state is LinkState.OPEN)
 
-    def handle(self, ctx: Ctx, req: Message) -> Message | PendingVerification:
+    def handle(self, ctx: Ctx, req: Message) -> Answer:
         """The answer, or what to verify off the loop before it (dispatch.conclude)."""
         return dispatch(self, ctx, req)
 

@@ -406,6 +406,9 @@ class MomHost(Host):
         self.cfg = cfg
         self.data_dir = data_dir
         self.service: MomService | None = None
+        self._maxi_port: int | None = None
+        """The MAXI port bound at the first start: a MOM that boots again listens where its
+        clients knew it."""
 
     def _mom_config(self) -> Any:
         """The MOM's config with each managed OMM where it listens now (its AXI TLS port)."""
@@ -423,13 +426,17 @@ class MomHost(Host):
                 else:
                     address = self.system.cfg.address_of(ref.name)
             managed.append(dataclasses.replace(ref, address=address, port=port))
-        return dataclasses.replace(self.cfg.mom, host=self.address, omms=managed)
+        maxi_port = (self._maxi_port if self._maxi_port is not None
+                     else self.system.port_of(self.cfg.mom.maxi_port))
+        return dataclasses.replace(self.cfg.mom, host=self.address, omms=managed,
+                                   maxi_port=maxi_port)
 
     async def _start(self) -> None:
         from mom.service import MomService
 
         self.service = MomService(self._mom_config(), self.data_dir, net=self.net)
         await self.service.start()
+        self._maxi_port = next(e.port for e in self.service.endpoints if e.protocol == "maxi")
 
     async def _stop(self) -> None:
         if self.service is not None:

@@ -7,13 +7,14 @@ name allows, which of its model's exceptions means which error answer. A handler
 request, calls the model and renders the answer; errors raised anywhere below become the
 schema's error response here. A handler whose answer needs a password checked (Open) returns a
 PendingVerification instead: the edge runs the check off the event loop and then asks
-`Router.conclude` for the answer.
+`Router.conclude` for the answer. One that must wait for something outside the loop turn (the
+MOM asking an OMM) returns a PendingAnswer (`Router.later`): the edge answers when it is done.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -64,7 +65,18 @@ class PendingVerification:
     """Back on the event loop: the answer, given what check() said."""
 
 
-Handler = Callable[[ApiT, Ctx, Message], "Message | PendingVerification"]
+@dataclass(frozen=True)
+class PendingAnswer:
+    """A request answered once something outside this loop turn is done."""
+
+    answer: Awaitable[Message]
+    """The answer; never raises (Router.later turns errors into error answers)."""
+
+
+Answer = Message | PendingVerification | PendingAnswer
+"""What a handler returns: the answer, or how the edge gets it."""
+
+Handler = Callable[[ApiT, Ctx, Message], Answer]
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ class Router(Generic[ApiT, AccountT]):
 
         return deco
 
-    def dispatch(self, api: ApiT, ctx: Ctx, req: Message) -> Message | PendingVerification:
+    def dispatch(self, api: ApiT, ctx: Ctx, req: Message) -> Answer:
         """Answer one request, or say what must be verified first; never raises for anything
         a client can send."""
         name = req.name
@@ -146,6 +158,18 @@ class Router(Generic[ApiT, AccountT]):
             return pending.conclude(verified)
         except Exception as exc:
             return Verdict(self.error_answer(ctx, req, exc))
+
+    def later(self, ctx: Ctx, req: Message,
+              work: Coroutine[Any, Any, Message]) -> PendingAnswer:
+        """The answer `work` will give, with what it raises answered as dispatch would."""
+
+        async def answer() -> Message:
+            try:
+                return await work
+            except Exception as exc:
+                return self.error_answer(ctx, req, exc)
+
+        return PendingAnswer(answer())
 
     def error_answer(self, ctx: Ctx, req: Message, exc: Exception) -> Message:
         """The wire's answer to what a handler raised."""

@@ -18,7 +18,7 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from sipdect.axi.codec import Message
-from sipdect.axi.dispatch import Ctx, PendingVerification, Verdict
+from sipdect.axi.dispatch import Answer, Ctx, PendingAnswer, PendingVerification, Verdict
 from sipdect.axi.gate import Gatekeeper
 from sipdect.axi.session import (
     AxiServerSession,
@@ -56,8 +56,8 @@ class AxiService(Protocol):
 
     def detach(self, session: AxiServerSession) -> None: ...
 
-    def handle(self, ctx: Ctx, req: Message) -> Message | PendingVerification:
-        """The answer, or what to verify off the loop before it."""
+    def handle(self, ctx: Ctx, req: Message) -> Answer:
+        """The answer, or how to get it (a check off the loop, something to wait for)."""
 
     def conclude(self, ctx: Ctx, req: Message, pending: PendingVerification,
                  verified: bool) -> Verdict:
@@ -132,6 +132,8 @@ class AxiConnection(asyncio.BufferedProtocol):
                 answer = self.api.handle(ctx, event.request)
                 if isinstance(answer, PendingVerification):
                     self._verify(ctx, event.request, answer)
+                elif isinstance(answer, PendingAnswer):
+                    self._await(event.request, answer)
                 elif (waiting := self.api.replicating()) is not None:
                     self._hold(event.request, answer, waiting)
                 else:  # only an Open logs in, and an Open is always verified first
@@ -157,6 +159,15 @@ class AxiConnection(asyncio.BufferedProtocol):
             self.transport.pause_reading()
         asyncio.ensure_future(waiting).add_done_callback(
             lambda _: self._release(request, answer))
+
+    def _await(self, request: Message, pending: PendingAnswer) -> None:
+        """Answer when the answer is there (and read nothing more meanwhile)."""
+        self.session.defer(request)
+        if self.transport is not None:
+            self.transport.pause_reading()
+        task = asyncio.ensure_future(pending.answer)
+        task.add_done_callback(lambda t: None if t.cancelled() or self.session.closing
+                               else self._release(request, t.result()))
 
     def _verify(self, ctx: Ctx, request: Message, pending: PendingVerification) -> None:
         """Check the password in a worker thread; read nothing more until the answer."""
