@@ -805,6 +805,9 @@ class PpConnection:
                 or self.fp.model.devices.uak(rec) is None):
             return False
         self.ppn = int(rec["ppn"])
+        # The device comes from another OMM, where it was authenticated anew: a cipher key
+        # this OMM still holds from an earlier visit is not the handset's any more.
+        self.fp.forget_keys(self.ppn)
         self._secure(self._accept_location, now)
         return True
 
