@@ -20,6 +20,12 @@ def _blob(keys: AxiKeyPair, vault: Vault, name: str, token: str) -> str:
     return keys.encrypt_field(vault.unseal_text(token, name.encode()))
 
 
+@lru_cache(maxsize=65536)
+def _sync_blob(vault: Vault, name: str, token: str) -> str:
+    """A secret in the sync form, the same for as long as the stored secret is (like _blob)."""
+    return secret_to_wire(name, vault.unseal_text(token, name.encode()))
+
+
 def render_user(model: OmmModel, rec: dict[str, Any],
                 only: Iterable[str] | None = None, *, sync_client: bool = False) -> Message:
     """A user record; its secrets as the opaque blob only this OMM reads, or, to a
@@ -27,9 +33,8 @@ def render_user(model: OmmModel, rec: dict[str, Any],
     msg = PP_USER.render(rec, only)
     for name in SECRETS:
         if name in msg.attrs and rec.get(name):
-            msg.attrs[name] = (
-                secret_to_wire(name, model.vault.unseal_text(rec[name], name.encode()))
-                if sync_client else _blob(model.keys, model.vault, name, rec[name]))
+            msg.attrs[name] = (_sync_blob(model.vault, name, rec[name]) if sync_client
+                               else _blob(model.keys, model.vault, name, rec[name]))
     return msg
 
 

@@ -166,7 +166,13 @@ def protected(fuzz_omm: OmmHandle) -> Protected:
         assert b"errCode" not in w.request(
             b'<SetPP seq="1"><pp ppn="1" uid="1" relType="Fixed"/>'
             b'<user uid="1" ppn="1" relType="Fixed"/></SetPP>')
-        uids, ppns = frozenset({1, 2, 3}), frozenset({1, 2})
+    finally:
+        w.close()
+    uids, ppns = frozenset({1, 2, 3}), frozenset({1, 2})
+    # As the observer sees them: a sync session gets the secrets in the MOM's form instead.
+    w = Wire(fuzz_omm.host, fuzz_omm.port)
+    try:
+        w.login(fuzz_omm.username, fuzz_omm.password)
         snapshot = _snapshot(w, uids, ppns)
         assert all(b"errCode" not in r for r in snapshot)
     finally:
