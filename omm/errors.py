@@ -1,38 +1,8 @@
-"""Errors the OMM model raises; codes are the SIP-DECT response codes (axi.md §2.3)."""
+"""Errors the OMM model raises: the kit's model errors (sipdect.axi.errors), whose codes are
+the SIP-DECT response codes (axi.md §2.3)."""
 
 from __future__ import annotations
 
+from sipdect.axi.errors import Denied, Exists, Forbidden, Invalid, ModelError, NoMemory, NotFound
 
-class ModelError(Exception):
-    """A request the model refuses; `field` names the offending attribute."""
-
-    code = "EFailed"
-
-    def __init__(self, info: str, field: str | None = None) -> None:
-        super().__init__(info)
-        self.info = info
-        self.field = field
-
-
-class NotFound(ModelError):
-    code = "ENoEnt"
-
-
-class Exists(ModelError):
-    code = "EExist"
-
-
-class Invalid(ModelError):
-    code = "EInval"
-
-
-class Forbidden(ModelError):
-    code = "EForbidden"
-
-
-class NoMemory(ModelError):
-    code = "ENoMem"
-
-
-class Denied(ModelError):
-    code = "EPerm"
+__all__ = ["Denied", "Exists", "Forbidden", "Invalid", "ModelError", "NoMemory", "NotFound"]

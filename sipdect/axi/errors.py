@@ -55,3 +55,41 @@ def too_long(attr: str, max_len: int) -> AxiError:
 
 def no_entry(what: str) -> AxiError:
     return AxiError("ENoEnt", f"no {what} found")
+
+
+# -- what a model behind an AXI-style interface refuses (the OMM's, the MOM's) -----------------
+
+class ModelError(Exception):
+    """A request a model refuses; `code` is its SIP-DECT response code (axi.md §2.3), which
+    the interface answers with; `field` names the offending attribute."""
+
+    code = "EFailed"
+
+    def __init__(self, info: str, field: str | None = None) -> None:
+        super().__init__(info)
+        self.info = info
+        self.field = field
+
+
+class NotFound(ModelError):
+    code = "ENoEnt"
+
+
+class Exists(ModelError):
+    code = "EExist"
+
+
+class Invalid(ModelError):
+    code = "EInval"
+
+
+class Forbidden(ModelError):
+    code = "EForbidden"
+
+
+class NoMemory(ModelError):
+    code = "ENoMem"
+
+
+class Denied(ModelError):
+    code = "EPerm"
