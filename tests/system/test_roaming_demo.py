@@ -16,7 +16,7 @@ from site_helpers import Control
 from sipdect import tls
 from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
-from sipdect.axi.codec import Message
+from sipdect.axi.codec import Message, element
 from sipdect.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -91,6 +91,20 @@ async def test_alice_roams_to_b_and_her_registration_follows(demo: Demo) -> None
 
 async def _told(demo: Demo, check: Any) -> Any:
     return check(await demo.roaming_events())
+
+
+async def test_the_mom_finds_alice_at_b_and_a_message_reaches_her_there(demo: Demo) -> None:
+    await demo.walk_to(125.0, "B", "OMM-B")
+    where = await demo.maxi.request("GetPPLocation", {"num": "201"})
+    assert where.attrs.get("omm") == "OMM-B", where.attrs
+    await demo.maxi.request("SendMessage", children=[element(
+        "msg", {"id": 7, "toAddr": "201", "content": "Meet at site B"})])
+
+    async def delivered() -> bool:
+        h = await demo.control.handset(ALICE)
+        return any("Meet at site B" in str(m["text"]) for m in h["messages"])
+
+    await until(delivered, "the MOM's message on Alice's display at B")
 
 
 async def test_alice_can_call_from_site_b(demo: Demo) -> None:
