@@ -1,4 +1,4 @@
-"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,all}`: run each area's benchmarks,
+"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,all}`: run each area's benchmarks,
 gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
@@ -15,7 +15,8 @@ BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.benc
                               "site": "sipdect.app.site_bench", "media": "sipdect.media.bench",
                               "calls": "sipdect.app.calls_bench",
                               "airlink": "sipdect.app.airlink_bench",
-                              "failover": "sipdect.app.failover_bench"}
+                              "failover": "sipdect.app.failover_bench",
+                              "mom": "sipdect.app.mom_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:
