@@ -166,6 +166,7 @@ async def bring_up(case: Case, data_dir: Path, report: Any) -> None:
         mom_host = system.host("MOM")
         started = time.perf_counter()
         # The OMMs start first (START_ORDER), then the MOM; its clock starts when it runs.
+        assert mom_host.started_at is not None
         mom_at = mom_host.started_at - time.monotonic() + started
         result["omms_started_s"] = round(mom_at - t0, 3)
         report({"phase": "started", "omms_started_s": result["omms_started_s"]})
