@@ -18,7 +18,7 @@ Method names are stable (MAXI and the sync engine call them):
          update_device, delete_device, set_uak, uak, device_count
   relations: bind, unbind_user, unbind_device, device_of, user_of
   sync: take_user, take_device (values with their stamps as given), set_roaming, set_home,
-        set_local, forget_local, set_agreed, agreed_with, tombstone, tombstones
+        set_local, forget_local, held_at, set_agreed, agreed_with, tombstone, tombstones
   announcements: add_listener(callback(Change)), remove_listener
 Each change is committed to SQLite before the method returns and then announced as a Change.
 """
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -140,10 +141,14 @@ class Directory:
         self._by_num = {r["num"]: r["uid"] for r in self.users if r.get("num")}
         self._by_ipei = {r["ipei"]: r["ppn"] for r in self.devices if r.get("ipei")}
         self._by_local: dict[tuple[str, str, int], int] = {}
+        self._held: Counter[tuple[str, str]] = Counter()
+        """(kind, OMM name) -> how many records that OMM holds (a local id known): kept as
+        they change, since a sync session reports it after every burst of events."""
         for kind, table in (("user", self.users), ("pp", self.devices)):
             for rec in table:
                 for omm, local in rec.get("local", {}).items():
                     self._by_local[(kind, omm, local)] = rec[table.key]
+                    self._held[(kind, omm)] += 1
         self._listeners: list[Callable[[Change], None]] = []
 
     # -- announcements -----------------------------------------------------------------
@@ -526,12 +531,14 @@ class Directory:
         with self.store.transaction():
             if other is not None and other != key:  # that local id was reused at the OMM
                 stale = table.records.get(other)
-                if stale is not None:
-                    stale["local"].pop(omm, None)
+                if stale is not None and stale["local"].pop(omm, None) is not None:
+                    self._held[(kind, omm)] -= 1
                     table.put(stale)
             rec["local"][omm] = local
             table.put(rec)
         self._by_local[(kind, omm, local)] = key
+        if old is None:
+            self._held[(kind, omm)] += 1
 
     def forget_local(self, kind: str, key: int, omm: str) -> None:
         """The OMM `omm` no longer holds record `key`."""
@@ -540,6 +547,7 @@ class Directory:
         if rec is None or omm not in rec.get("local", {}):
             return
         self._by_local.pop((kind, omm, rec["local"].pop(omm)), None)
+        self._held[(kind, omm)] -= 1
         rec.get("agreed", {}).pop(omm, None)
         table.put(rec)
 
@@ -569,6 +577,12 @@ class Directory:
     def _drop_locals(self, kind: str, rec: Record) -> None:
         for omm, local in rec.get("local", {}).items():
             self._by_local.pop((kind, omm, local), None)
+            self._held[(kind, omm)] -= 1
+
+    def held_at(self, kind: str, omm: str) -> int:
+        """How many users (kind "user") or devices ("pp") the OMM `omm` holds as far as the
+        MOM knows (their local ids there)."""
+        return self._held[(kind, omm)]
 
     # -- tombstones ------------------------------------------------------------------------
     def _tombstone(self, kind: str, natural: str, rec: Record) -> None:
