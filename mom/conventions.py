@@ -30,6 +30,12 @@ master copy of the installation (seed 000), and a fixed rule makes every resync 
 PAGE_SIZE: Final = 20
 """[C] MGR pages GetPPUser/GetPPDev with maxRecords=20 (mom.md §2.2); the MOM does too."""
 
+PIPELINE_DEPTH: Final = 64
+"""[I] How many records a sync session pushes to its OMM at once while it resynchronises
+(requests in flight, answers matched by seq): enough to keep the OMM's AXI busy instead of
+waiting a round trip per request, few enough that a lost session wastes little. One record's
+steps (user, device, relation) still wait for each other."""
+
 SECRETS_LEARNED_FROM_OMM: Final = False
 """[I] mom.md §6: an OMM renders pin/sipPw RSA-encrypted with its own key, which the MOM cannot
 reverse; so a record taken in from an OMM has no secrets at the MOM, and the MOM pushes a

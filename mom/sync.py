@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from mom.aspects import (
     USER_ASPECTS,
     USER_SECRETS,
 )
-from mom.conventions import MOM_OWNED_DEVICE_ASPECTS, PAGE_SIZE
+from mom.conventions import MOM_OWNED_DEVICE_ASPECTS, PAGE_SIZE, PIPELINE_DEPTH
 from mom.directory import Change, Record
 from mom.errors import ModelError
 from mom.model import MomModel
@@ -213,27 +213,31 @@ class OmmSync:
     async def _follow(self, client: AxiClient) -> None:
         while True:
             try:
-                item = await asyncio.wait_for(self._inbox.get(), sync.SYNC_PING_S)
+                first = await asyncio.wait_for(self._inbox.get(), sync.SYNC_PING_S)
             except TimeoutError:
                 await client.request("Ping", check=False)
                 continue
-            if item is _CLOSED:
-                return
-            if isinstance(item, Message):
-                try:
-                    await self._on_event(item)
-                except (AxiError, ModelError) as exc:  # a record the MOM cannot take
-                    log.warning("MOM sync with %s: %s ignored: %s", self.name, item.name, exc)
-            elif isinstance(item, tuple):
-                self._marked.discard(item[:2])
-                await self._on_mark(*item)
+            batch = [first]
+            while not self._inbox.empty():
+                batch.append(self._inbox.get_nowait())
+            for item in _latest_only(batch):
+                if item is _CLOSED:
+                    return
+                if isinstance(item, Message):
+                    try:
+                        await self._on_event(item)
+                    except (AxiError, ModelError) as exc:  # a record the MOM cannot take
+                        log.warning("MOM sync with %s: %s ignored: %s", self.name, item.name,
+                                    exc)
+                elif isinstance(item, tuple):
+                    self._marked.discard(item[:2])
+                    await self._on_mark(*item)
             if self._inbox.empty():
                 self._synced_state()
 
     def _synced_state(self) -> None:
-        users = sum(1 for r in self.d.users if self.name in r.get("local", {}))
-        devices = sum(1 for r in self.d.devices if self.name in r.get("local", {}))
-        self.model.omms.set_state(self.name, "synced", users=users, devices=devices)
+        self.model.omms.set_state(self.name, "synced", users=self.d.held_at("user", self.name),
+                                  devices=self.d.held_at("pp", self.name))
 
     # -- marks from the MOM's directory ---------------------------------------------------------
     def mark(self, change: Change) -> None:
@@ -297,22 +301,54 @@ class OmmSync:
             if event.attrs.get("deletedUser") == "1" and user is not None:
                 self._deleted_at_omm("user", _int(user.attrs.get("uid")))
             elif user is not None:
-                # The record as the OMM holds it now, not as the event shows it: an event may
-                # echo a step of the MOM's own push (a device created, then bound) that the
-                # OMM has already passed.
-                now = await self._local_record("GetPPUser", "uid", user.attrs.get("uid"))
-                if now is not None:
-                    values = self._omm_user(now)
-                    await self._user(self._match_user(values), values)
+                values = self._omm_user(user)
+                if not self._user_settled(values, user):
+                    # The record as the OMM holds it now, not as the event shows it: an
+                    # event may echo a step of the MOM's own push that the OMM has passed.
+                    now = await self._local_record("GetPPUser", "uid", user.attrs.get("uid"))
+                    if now is not None:
+                        values = self._omm_user(now)
+                        await self._user(self._match_user(values), values)
             if event.attrs.get("deletedDev") == "1" and pp is not None:
                 self._deleted_at_omm("pp", _int(pp.attrs.get("ppn")))
             elif pp is not None:
-                now = await self._local_record("GetPPDev", "ppn", pp.attrs.get("ppn"))
-                if now is not None:
-                    values = self._omm_device(now)
-                    await self._device(self._match_device(values), values)
+                values = self._omm_device(pp)
+                if not self._device_settled(values):
+                    now = await self._local_record("GetPPDev", "ppn", pp.attrs.get("ppn"))
+                    if now is not None:
+                        values = self._omm_device(now)
+                        await self._device(self._match_device(values), values)
         elif event.name in ("EventDECTLocate", "EventDECTSubscribe"):
             await self._roaming_request(event)
+
+    # An event carries the whole record: when it shows what the MOM holds and last agreed with
+    # this OMM (the echo of the MOM's own push, the usual case), there is nothing to do and
+    # nothing to read back. Anything else is read back and reconciled as it is now.
+    def _user_settled(self, values: dict[str, Any], shown: Message) -> bool:
+        rec = self._match_user(values)
+        if rec is None or rec.get("local", {}).get(self.name) != _int(values.get("uid")) \
+                or not self._user_belongs(rec) or self._permanent_differs(rec, values):
+            return False
+        # The event shows secrets only in the OMM's own form: one the MOM lacks is read.
+        if any(shown.attrs.get(n) and not self.d.user_secret(rec, n) for n in USER_SECRETS):
+            return False
+        base = self.d.agreed_with(rec, self.name)
+        if not merge(rec, values, USER_ASPECTS, base).nothing:
+            return False
+        self.d.set_agreed("user", rec["uid"], self.name, agreed(rec, USER_ASPECTS))
+        return True
+
+    def _device_settled(self, values: dict[str, Any]) -> bool:
+        rec = self._match_device(values)
+        if rec is None or rec.get("local", {}).get(self.name) != _int(values.get("ppn")) \
+                or not self._device_belongs(rec):
+            return False
+        view = self._mom_device(rec)
+        if not merge(view, values, DEVICE_ASPECTS, self.d.agreed_with(rec, self.name),
+                     mom_owned=MOM_OWNED_DEVICE_ASPECTS).nothing:
+            return False
+        self.d.set_agreed("pp", rec["ppn"], self.name, agreed(view, DEVICE_ASPECTS))
+        return True
 
     async def _local_record(self, request: str, key: str, local: str | None) -> Message | None:
         resp = await self._request(request, {key: str(_int(local)), "maxRecords": "0"},
@@ -640,9 +676,8 @@ class OmmSync:
             rec = self._match_user(values)
             if rec is not None:
                 seen.add(rec["uid"])
-        for rec in list(self.d.users):
-            if rec["uid"] not in seen and rec["uid"] in self.d.users.records:
-                await self._user(rec, None)
+        await self._pipelined(self._user(rec, None) for rec in list(self.d.users)
+                              if rec["uid"] not in seen and rec["uid"] in self.d.users.records)
         omm_devices = [self._omm_device(m) for m in await self._page("GetPPDev", "ppn", "pp")]
         seen.clear()
         for values in omm_devices:
@@ -651,9 +686,30 @@ class OmmSync:
             rec = self._match_device(values)
             if rec is not None:
                 seen.add(rec["ppn"])
-        for rec in list(self.d.devices):
-            if rec["ppn"] not in seen and rec["ppn"] in self.d.devices.records:
-                await self._device(rec, None)
+        await self._pipelined(self._device(rec, None) for rec in list(self.d.devices)
+                              if rec["ppn"] not in seen and rec["ppn"] in self.d.devices.records)
+
+    async def _pipelined(self, steps: Iterator[Coroutine[Any, Any, None]]) -> None:
+        """Run independent records' steps with up to PIPELINE_DEPTH of them waiting for the OMM
+        at once (the session matches answers by seq), so the OMM works through a stream of
+        requests instead of one round trip after another. The first failure (the session
+        lost) ends them all."""
+        running: set[asyncio.Task[None]] = set()
+        try:
+            for step in steps:
+                if len(running) >= PIPELINE_DEPTH:
+                    done, running = await asyncio.wait(running,
+                                                       return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+                running.add(asyncio.ensure_future(step))
+            for outcome in await asyncio.gather(*running, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            running = set()
+        finally:
+            for task in running:
+                task.cancel()
 
     # -- requests ------------------------------------------------------------------
     async def _request(self, name: str, attrs: dict[str, str] | None = None,
@@ -673,6 +729,27 @@ class OmmSync:
 
 SECRETS_KEY = "_secrets"
 """Where an OMM's user record, as the sync engine reads it, carries the secrets it opened."""
+
+
+def _latest_only(batch: list[Any]) -> list[Any]:
+    """The inbox's items in order, without an EventPPCnf of one record that a later one of
+    the same record (no deletion of it between) supersedes: the later shows the record as it
+    is now, the earlier only a step on the way (most often of the MOM's own push)."""
+    later: set[tuple[str, str]] = set()
+    keep: list[Any] = []
+    for item in reversed(batch):
+        if isinstance(item, Message) and item.name == "EventPPCnf" and len(item.children) == 1:
+            child = item.children[0]
+            key = (child.name, child.attrs.get("uid" if child.name == "user" else "ppn", ""))
+            if item.attrs.get("deletedUser") == "1" or item.attrs.get("deletedDev") == "1":
+                later.discard(key)
+            elif key in later:
+                continue
+            else:
+                later.add(key)
+        keep.append(item)
+    keep.reverse()
+    return keep
 
 
 def _admin(values: dict[str, Any], names: tuple[str, ...],
