@@ -178,6 +178,17 @@ class AxiApi:
         if build is not None:
             build(self, change)
 
+    def _wanted(self, event_type: str, item: str) -> bool:
+        """Whether a session would receive this event (deliver()'s rule): a record change
+        renders its events only then (thousands of records pushed by a MOM, no one listening
+        to PPUserCnf)."""
+        for session in self.sessions:
+            if session.subscribed(event_type, item) or (
+                    event_type == "PPCnf" and session.sync_client and (
+                        session.subscribed("PPUserCnf") or session.subscribed("PPDevCnf"))):
+                return True
+        return False
+
     def _user_changed(self, change: Change) -> None:
         uid = str(change.key)
         if change.deleted:
@@ -188,10 +199,12 @@ class AxiApi:
         else:
             rec = self.model.users.table.records[change.key]
             only = None if change.fields is None else ("uid", *change.fields)
-            self._queue("PPUserCnf", uid,
-                        Message("EventPPUserCnf", {}, [render_user(self.model, rec, only)]))
-            self._queue("PPCnf", uid, Message("EventPPCnf", {},
-                                              [render_user(self.model, rec)]))
+            if self._wanted("PPUserCnf", uid):
+                self._queue("PPUserCnf", uid,
+                            Message("EventPPUserCnf", {}, [render_user(self.model, rec, only)]))
+            if self._wanted("PPCnf", uid):
+                self._queue("PPCnf", uid, Message("EventPPCnf", {},
+                                                  [render_user(self.model, rec)]))
         if change.fields is None or change.deleted:
             self.queue_summary("PPUserSummary")
 
@@ -205,9 +218,12 @@ class AxiApi:
         else:
             rec = self.model.devices.table.records[change.key]
             only = None if change.fields is None else ("ppn", *change.fields)
-            self._queue("PPDevCnf", ppn,
-                        Message("EventPPDevCnf", {}, [render_pp(self.model, rec, only)]))
-            self._queue("PPCnf", ppn, Message("EventPPCnf", {}, [render_pp(self.model, rec)]))
+            if self._wanted("PPDevCnf", ppn):
+                self._queue("PPDevCnf", ppn,
+                            Message("EventPPDevCnf", {}, [render_pp(self.model, rec, only)]))
+            if self._wanted("PPCnf", ppn):
+                self._queue("PPCnf", ppn,
+                            Message("EventPPCnf", {}, [render_pp(self.model, rec)]))
         if change.fields is None or change.deleted or "s" in (change.fields or ()):
             self.queue_summary("PPDevSummary")
 
