@@ -197,17 +197,19 @@ class OmmSync:
             await asyncio.gather(pump, return_exceptions=True)
 
     async def _pump(self, client: AxiClient) -> None:
-        closed = asyncio.ensure_future(client.closed.wait())
+        """The session's events onto the inbox, then _CLOSED once its connection ended."""
+        pump = asyncio.current_task()
+        assert pump is not None
+        ended = asyncio.ensure_future(client.closed.wait())
+        ended.add_done_callback(lambda _: pump.cancel())
         try:
-            while not client.closed.is_set():
-                get = asyncio.ensure_future(client.events.get())
-                await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if get.done():
-                    self._inbox.put_nowait(get.result())
-                else:
-                    get.cancel()
+            while True:
+                self._inbox.put_nowait(await client.events.get())
+        except asyncio.CancelledError:
+            if not ended.done() or ended.cancelled():
+                raise  # the session ends it
         finally:
-            closed.cancel()
+            ended.cancel()
             self._inbox.put_nowait(_CLOSED)
 
     async def _follow(self, client: AxiClient) -> None:
@@ -694,22 +696,13 @@ class OmmSync:
         at once (the session matches answers by seq), so the OMM works through a stream of
         requests instead of one round trip after another. The first failure (the session
         lost) ends them all."""
-        running: set[asyncio.Task[None]] = set()
-        try:
-            for step in steps:
-                if len(running) >= PIPELINE_DEPTH:
-                    done, running = await asyncio.wait(running,
-                                                       return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()
-                running.add(asyncio.ensure_future(step))
-            for outcome in await asyncio.gather(*running, return_exceptions=True):
-                if isinstance(outcome, BaseException):
-                    raise outcome
-            running = set()
-        finally:
-            for task in running:
-                task.cancel()
+        async def worker() -> None:
+            for step in steps:  # shared: each step is taken by one worker
+                await step
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(PIPELINE_DEPTH):
+                group.create_task(worker())
 
     # -- requests ------------------------------------------------------------------
     async def _request(self, name: str, attrs: dict[str, str] | None = None,

@@ -104,6 +104,29 @@ def test_local_ids_per_omm_and_their_reuse(model: MomModel) -> None:
     assert d.user_by_local("A", 5) is None
 
 
+def test_what_each_omm_holds_is_counted_as_local_ids_come_and_go(tmp_path: Path,
+                                                                 clock: Clock) -> None:
+    model = MomModel(tmp_path, MomSetup(), clock)
+    d = model.directory
+    users = [d.create_user({"num": str(n)}) for n in range(1, 5)]
+    dev = d.create_device({"ipei": IPEI_A})
+    for local, u in enumerate(users, start=1):
+        d.set_local("user", u["uid"], "A", local)
+    d.set_local("user", users[0]["uid"], "A", 11)  # a new local id: still one record
+    d.set_local("user", users[0]["uid"], "B", 1)
+    d.set_local("user", users[1]["uid"], "A", 3)  # took the local id of users[2]
+    d.set_local("pp", dev["ppn"], "A", 1)
+    assert (d.held_at("user", "A"), d.held_at("user", "B"), d.held_at("pp", "A")) == (3, 1, 1)
+    d.forget_local("user", users[3]["uid"], "A")
+    d.delete_user(users[0]["uid"])
+    d.delete_device(dev["ppn"])
+    assert (d.held_at("user", "A"), d.held_at("user", "B"), d.held_at("pp", "A")) == (1, 0, 0)
+    model.close()
+    again = MomModel(tmp_path, MomSetup(), clock).directory
+    assert (again.held_at("user", "A"), again.held_at("user", "B")) == (1, 0)
+    assert sum(1 for r in again.users if "A" in r["local"]) == 1
+
+
 def test_uak_sealed_roaming_and_stamps(model: MomModel, clock: Clock) -> None:
     d = model.directory
     dev = d.create_device({"ipei": IPEI_A})
