@@ -36,6 +36,11 @@ PIPELINE_DEPTH: Final = 64
 waiting a round trip per request, few enough that a lost session wastes little. One record's
 steps (user, device, relation) still wait for each other."""
 
+BOOKKEEPING_BATCH: Final = 256
+"""[I] The most records whose sync bookkeeping (local ids, agreed fingerprints) the directory
+holds back before it commits them in one transaction (mom.directory flush): the window a
+kill -9 may lose, relearned at the next resync by natural keys."""
+
 SECRETS_LEARNED_FROM_OMM: Final = False
 """[I] mom.md §6: an OMM renders pin/sipPw RSA-encrypted with its own key, which the MOM cannot
 reverse; so a record taken in from an OMM has no secrets at the MOM, and the MOM pushes a

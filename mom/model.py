@@ -80,4 +80,5 @@ class MomModel:
             listener(change)
 
     def close(self) -> None:
+        self.directory.flush()
         self.store.close()

@@ -189,6 +189,7 @@ class OmmSync:
         try:
             self._marked.clear()
             await self._resync()
+            self.d.flush()
             self._synced = True
             self._synced_state()
             await self._follow(client)
@@ -234,6 +235,7 @@ class OmmSync:
                 elif isinstance(item, tuple):
                     self._marked.discard(item[:2])
                     await self._on_mark(*item)
+            self.d.flush()
             if self._inbox.empty():
                 self._synced_state()
 
@@ -703,6 +705,7 @@ class OmmSync:
         async with asyncio.TaskGroup() as group:
             for _ in range(PIPELINE_DEPTH):
                 group.create_task(worker())
+        self.d.flush()
 
     # -- requests ------------------------------------------------------------------
     async def _request(self, name: str, attrs: dict[str, str] | None = None,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mom.accounts import PRESET_ID, READ_ONLY, InitialAccount
+from mom.conventions import BOOKKEEPING_BATCH
 from mom.directory import Change
 from mom.errors import Denied, Exists, Forbidden, Invalid, NoMemory, NotFound, PasswordError
 from mom.model import MomModel, MomSetup
@@ -228,3 +229,22 @@ def test_omm_connections_and_live_state(model: MomModel) -> None:
     omms.set_omm_id("A", "102A7C82")
     assert omms.by_omm_id("102A7C82") is omms.get("A")
     assert [c.kind for c in seen] == ["omm", "ommState", "omm"]
+
+
+def test_sync_bookkeeping_is_committed_in_batches_records_at_once(tmp_path: Path,
+                                                                  clock: Clock) -> None:
+    model = MomModel(tmp_path, MomSetup(), clock)
+    d = model.directory
+    u = d.create_user({"num": "1"})
+    d.set_local("user", u["uid"], "A", 5)
+    d.set_agreed("user", u["uid"], "A", {"admin": "x"})
+    killed = MomModel(tmp_path, MomSetup(), clock).directory  # what a kill -9 now leaves
+    assert killed.user_by_num("1") is not None and killed.user_by_local("A", 5) is None
+    d.flush()
+    again = MomModel(tmp_path, MomSetup(), clock).directory
+    assert again.user_by_local("A", 5) is not None
+    assert again.agreed_with(again.user_by_num("1"), "A") == {"admin": "x"}
+    for n in range(2, 2 + BOOKKEEPING_BATCH):  # a long burst commits on its own
+        d.set_local("user", d.create_user({"num": str(n)})["uid"], "A", 100 + n)
+    assert MomModel(tmp_path, MomSetup(), clock).directory.held_at("user", "A") >= \
+        BOOKKEEPING_BATCH
