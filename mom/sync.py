@@ -216,7 +216,10 @@ class OmmSync:
     async def _follow(self, client: AxiClient) -> None:
         while True:
             try:
-                first = await asyncio.wait_for(self._inbox.get(), sync.SYNC_PING_S)
+                # Not wait_for: in Python 3.11 it loses the session's cancellation (stop())
+                # when an item arrives at the same moment, and stop() then waits for ever.
+                async with asyncio.timeout(sync.SYNC_PING_S):
+                    first = await self._inbox.get()
             except TimeoutError:
                 await client.request("Ping", check=False)
                 continue

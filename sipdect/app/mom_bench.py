@@ -56,8 +56,11 @@ class Case:
     came."""
 
 
-CASES = (Case("takeover", 20, 2_500, 600.0), Case("scale", 500, 100, 600.0))
-QUICK_CASES = (Case("takeover", 3, 40, 120.0), Case("scale", 6, 10, 120.0))
+CASES = (Case("takeover", 20, 2_500, 600.0), Case("scale", 500, 100, 600.0),
+         Case("roaming", 20, 0, 600.0))
+QUICK_CASES = (Case("takeover", 3, 40, 120.0), Case("scale", 6, 10, 120.0),
+               Case("roaming", 4, 0, 120.0))
+"""The roaming case's `omms` is its number of walks."""
 
 
 # -- the system ----------------------------------------------------------------------------------
@@ -204,6 +207,148 @@ async def bring_up(case: Case, data_dir: Path, report: Any) -> None:
         await system.stop()
 
 
+# -- roaming latency ----------------------------------------------------------------------------
+
+ROAMING_SARI = "1F10DEC700"
+ROAMING_USER = "4711"
+ROAMING_SPEED_M_S = 25.0
+"""The walks are brisk (the 100 m between the RFPs in 4 s): the figure is the OMMs' and the
+MOM's, not the walker's."""
+ROAMING_STEP_DEADLINE_S = 30.0
+ROAMING_POLL_S = 0.002
+
+
+def roaming_config() -> SystemConfig:
+    """Two OMMs of one SARI under one MOM, an RFP each 100 m apart, the call server, and a
+    handset subscribed at A whose user registers at the call server; all in one process, so
+    the bench hears B's fixed part hold the LOCATE-REQUEST (its hub) and sees the call
+    server's bindings."""
+    from sipdect.app.site_bench import AC
+
+    omms = "".join(f"""
+[[omm]]
+name = "{name}"
+[[omm.accounts]]
+username = "omm"
+password = "{PASSWORD}"
+[omm.settings.DECTSubscriptionMode]
+mode = "Configured"
+[omm.settings.DECTAuthCode]
+ac = "{AC}"
+[omm.settings.SARI]
+sari = "{ROAMING_SARI}"
+
+[[rfp]]
+omm = "{name}"
+name = "RFP {name}"
+mac = "00:30:42:5b:00:0{n}"
+x = {x}
+y = 0.0
+preferred_sync = true
+""" for n, (name, x) in enumerate((("OMM-A", 0.0), ("OMM-B", 100.0)), start=1))
+    cfg = parse_config(f"""[system]\nname = "mom-roaming-bench"\n[pbx]\nenabled = true\n{omms}
+[[handset]]
+ipei = "{bench_ipei(0)}"
+omm = "OMM-A"
+ac = "{AC}"
+x = 2.0
+y = 1.0
+
+[[user]]
+number = "{ROAMING_USER}"
+sip_password = "Roaming-Bench-2026"
+handset = "{bench_ipei(0)}"
+omm = "OMM-A"
+
+[mom]
+name = "MOM"
+omms = ["OMM-A", "OMM-B"]
+""", "<mom roaming bench>")
+    cfg.control_port = None
+    return cfg
+
+
+def _registered_from(system: Any, address: str) -> bool:
+    pbx = system.local_pbx_host()
+    return any(str(r["user"]) == ROAMING_USER and f":{address}:" in str(r.get("source"))
+               for r in pbx.service.describe()["registrations"])
+
+
+async def roaming(walks: int, data_dir: Path, report: Any) -> None:
+    """Walk the handset between A's and B's RFP `walks` times; each time the seconds from the
+    new OMM holding its LOCATE-REQUEST (it asks the MOM) to its user's binding at the call
+    server from that OMM's address."""
+    from omm.dect.events import RoamingAsked
+    from sipdect.app.system import System
+    from sipdect.waiting import until
+
+    system = System(roaming_config(), data_dir, any_port=True)
+    await system.start()
+    try:
+        world = system.site.world
+        assert world is not None
+        hid = next(iter(world.handsets))
+        handset = world.handsets[hid].handset
+        hosts = {name: system.omm_host(name) for name in ("OMM-A", "OMM-B")}
+        asked: dict[str, float] = {}
+
+        def listener(name: str) -> Any:
+            def heard(event: object) -> None:
+                if isinstance(event, RoamingAsked) and name not in asked:
+                    asked[name] = time.perf_counter()
+            return heard
+
+        for name, host in hosts.items():
+            assert host.service is not None
+            host.service.model.hub.subscribe(listener(name))
+        await until(lambda: _registered_from(system, hosts["OMM-A"].address)
+                    and handset.location.value == "registered",
+                    "the handset registered at A and its user at the call server",
+                    timeout=ROAMING_STEP_DEADLINE_S)
+        latencies: list[float] = []
+        failed = 0
+        for i in range(walks):
+            to, x = ("OMM-B", 98.0) if i % 2 == 0 else ("OMM-A", 2.0)
+            asked.pop(to, None)
+            world.walk(hid, x, 1.0, ROAMING_SPEED_M_S)
+            deadline = time.perf_counter() + ROAMING_STEP_DEADLINE_S
+            done = None
+            while time.perf_counter() < deadline:
+                if to in asked and _registered_from(system, hosts[to].address):
+                    done = time.perf_counter()
+                    break
+                await asyncio.sleep(ROAMING_POLL_S)
+            if done is None:
+                failed += 1
+            else:
+                latencies.append(done - asked[to])
+            report({"phase": f"walk {i + 1} to {to}", "latency_s": round(latencies[-1], 4)
+                    if done is not None else None})
+        report({"result": {
+            "case": "roaming", "walks": walks, "failed": failed,
+            "p50_ms": _ms(_pct(latencies, 50)), "p99_ms": _ms(_pct(latencies, 99)),
+            "max_ms": _ms(max(latencies)) if latencies else None,
+            "from": "the new OMM holds the LOCATE-REQUEST (asks the MOM)",
+            "to": "its user's binding at the call server from that OMM (polled every "
+                  f"{ROAMING_POLL_S * 1000:g} ms)"}})
+    finally:
+        await system.stop()
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
 # -- the child process ---------------------------------------------------------------------------
 
 def _child(argv: list[str]) -> int:
@@ -225,7 +370,10 @@ def _child(argv: list[str]) -> int:
         print(json.dumps(item), flush=True)
 
     try:
-        asyncio.run(bring_up(case, data_dir, report))
+        if case.name == "roaming":
+            asyncio.run(roaming(case.omms, data_dir, report))
+        else:
+            asyncio.run(bring_up(case, data_dir, report))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0
