@@ -216,6 +216,7 @@ ROAMING_SPEED_M_S = 25.0
 MOM's, not the walker's."""
 ROAMING_STEP_DEADLINE_S = 30.0
 ROAMING_POLL_S = 0.002
+ROAMING_STOP_S = 15.0
 
 
 def roaming_config() -> SystemConfig:
@@ -332,7 +333,10 @@ async def roaming(walks: int, data_dir: Path, report: Any) -> None:
             "to": "its user's binding at the call server from that OMM (polled every "
                   f"{ROAMING_POLL_S * 1000:g} ms)"}})
     finally:
-        await system.stop()
+        try:
+            await asyncio.wait_for(system.stop(), ROAMING_STOP_S)
+        except TimeoutError:  # the figures are out; a stop that hangs is a bug to report
+            log.error("the roaming system did not stop within %g s", ROAMING_STOP_S)
 
 
 def _pct(values: list[float], p: float) -> float | None:
