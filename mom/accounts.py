@@ -5,22 +5,26 @@ password aging; it must leave its default password at the first login).
 
 Records are dicts shaped like the OMM's (id, username, passwordHash, permission, active,
 aging, expire, state) so MAXI renders them with the kit's ACCOUNT record. Stable methods:
-get, by_username, login, login_attempt, login_verdict, create, update, delete, page,
-must_change_password, can_read, can_write.
+get, by_username, login, login_attempt, login_verdict, create, update, delete, page; the
+checks on a record (must_change_password, can_read, can_write) are the kit's
+(sipdect.accounts), shared with the OMM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from mom.conventions import DEFAULT_PASSWORD, MAX_ACCOUNTS
 from mom.directory import Change
 from mom.errors import Denied, Exists, Forbidden, Invalid, NoMemory, NotFound, PasswordError
 from sipdect.accounts import (
+    FULL_ACCESS,
     PERMISSIONS,
+    InitialAccount,
+    LoginAttempt,
     PasswordRejected,
+    can_write,
     check_password_rules,
     hash_password,
     verify_password,
@@ -30,45 +34,8 @@ from sipdect.store import Store
 
 Record = dict[str, Any]
 
-FULL_ACCESS: tuple[str, ...] = tuple(PERMISSIONS)
-READ_ONLY: tuple[str, ...] = ("AllCnfRead",)
 PRESET_ID = 1
 """The built-in `mom` account; it can be neither renamed, deleted nor restricted."""
-
-
-@dataclass(frozen=True)
-class InitialAccount:
-    """An account a config sets up on a new MOM."""
-
-    username: str
-    password: str
-    permissions: tuple[str, ...] = FULL_ACCESS
-
-
-@dataclass(frozen=True)
-class LoginAttempt:
-    """What a login is checked against; check() (the slow hash) touches nothing else, so it
-    may run in a worker thread, then login_verdict() decides on the loop."""
-
-    username: str
-    password: str
-    stored_hash: str
-    usable: bool
-
-    def check(self) -> bool:
-        return verify_password(self.password, self.stored_hash)
-
-
-def can_read(acc: Record) -> bool:
-    return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
-
-
-def can_write(acc: Record) -> bool:
-    return "AllCnfWrite" in acc["permission"]
-
-
-def must_change_password(acc: Record) -> bool:
-    return acc.get("state") in ("notChanged", "expired")
 
 
 class MomAccounts:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mom.accounts import InitialAccount
 from mom.conventions import OMM_AXI_PORT
+from sipdect.accounts import InitialAccount
 from sipdect.axi.sync import MAXI_PORT
 from sipdect.tls import SecurityLevel
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mom import directory
-from mom.accounts import InitialAccount, MomAccounts
+from mom.accounts import MomAccounts
 from mom.conventions import MAX_DEVICES, MAX_USERS
 from mom.directory import Change, Directory
 from mom.omms import OmmConnections
+from sipdect.accounts import InitialAccount
 from sipdect.store import Store
 from sipdect.vault import AxiKeyPair, Vault
 

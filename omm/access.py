@@ -9,23 +9,24 @@ logins are logged, never locked out.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from omm.errors import Denied, Exists, Forbidden, Invalid, ModelError, NoMemory, NotFound
 from omm.tables import Change, Record, Table, apply
 from sipdect.accounts import (
     DEFAULT_CREDENTIALS,
+    FULL_ACCESS,
     PERMISSIONS,
+    InitialAccount,
+    LoginAttempt,
     PasswordRejected,
+    can_write,
     check_password_rules,
     hash_password,
     verify_password,
 )
 from sipdect.store import Store
 
-FULL_ACCESS = tuple(PERMISSIONS)
-READ_ONLY = ("AllCnfRead",)
 #: Accounts 'omm' (id 1) is preset and can be neither renamed nor deleted.
 PRESET_ID = 1
 MAX_ACCOUNTS = 20  # [A] not public
@@ -40,44 +41,6 @@ class PasswordError(ModelError):
     def __init__(self, code: str, info: str) -> None:
         super().__init__(info, "password")
         self.code = code
-
-
-@dataclass(frozen=True)
-class LoginAttempt:
-    """A login's credentials and the stored hash to check them against. check() is the slow
-    part (a password hash) and touches nothing but these fields, so it may run in a worker
-    thread while the model goes on; login_verdict() then decides on the event loop."""
-
-    username: str
-    password: str
-    stored_hash: str
-    """The account's hash, or a dummy one so that unknown names cost the same time."""
-    usable: bool
-    """The account exists, is active and a password was given."""
-
-    def check(self) -> bool:
-        return verify_password(self.password, self.stored_hash)
-
-
-@dataclass(frozen=True)
-class InitialAccount:
-    """An account a system config sets up on a new installation."""
-
-    username: str
-    password: str
-    permissions: tuple[str, ...] = FULL_ACCESS
-
-
-def can_read(acc: Record) -> bool:
-    return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
-
-
-def can_write(acc: Record) -> bool:
-    return "AllCnfWrite" in acc["permission"]
-
-
-def must_change_password(acc: Record) -> bool:
-    return acc.get("state") in ("notChanged", "expired")
 
 
 class Accounts:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omm.access import Accounts, InitialAccount
+from omm.access import Accounts
 from omm.central import DEFAULTS as CENTRAL_DEFAULTS
 from omm.central import SETTING as CENTRAL_SETTING
 from omm.central import UNSET_SARI, CentralMode
@@ -28,6 +28,7 @@ from omm.standby.status import StandbyStatus
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
 from omm.users import Users
+from sipdect.accounts import InitialAccount
 from sipdect.ops.eventlog import EventLog, LogEntry
 from sipdect.store import Store
 from sipdect.vault import AxiKeyPair, Vault

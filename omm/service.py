@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from omm import provisioning
-from omm.access import FULL_ACCESS, InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
 from omm.axi.server import serve
@@ -34,6 +33,7 @@ from omm.standby import conventions as standby_conventions
 from omm.standby.pair import StandbyPair, pair_vault_key
 from omm.tables import Change
 from sipdect import tls
+from sipdect.accounts import FULL_ACCESS, InitialAccount
 from sipdect.axi.conventions import OMM_VERSION
 from sipdect.link.messages import TypedMessage
 from sipdect.net import Endpoint, HostNet

@@ -12,7 +12,9 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # AXI PermissionType, in the schema's order.
 PERMISSIONS: tuple[str, ...] = (
@@ -279,3 +281,47 @@ class Account:
     def with_password(self, password: str) -> Account:
         """A copy with a new password hash and state "changed" (rules already checked)."""
         return dataclasses.replace(self, password_hash=hash_password(password), state="changed")
+
+
+# -- what the OMM's and the MOM's account tables share (records are dicts: AXI AccountType) --
+
+FULL_ACCESS: tuple[str, ...] = tuple(PERMISSIONS)
+READ_ONLY: tuple[str, ...] = ("AllCnfRead",)
+
+
+@dataclass(frozen=True)
+class InitialAccount:
+    """An account a system config sets up on a new installation (OMM or MOM)."""
+
+    username: str
+    password: str
+    permissions: tuple[str, ...] = FULL_ACCESS
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login's credentials and the stored hash to check them against. check() is the slow
+    part (a password hash) and touches nothing but these fields, so it may run in a worker
+    thread while the model goes on; login_verdict() then decides on the event loop."""
+
+    username: str
+    password: str
+    stored_hash: str
+    """The account's hash, or a dummy one so that unknown names cost the same time."""
+    usable: bool
+    """The account exists, is active and a password was given."""
+
+    def check(self) -> bool:
+        return verify_password(self.password, self.stored_hash)
+
+
+def can_read(acc: Mapping[str, Any]) -> bool:
+    return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
+
+
+def can_write(acc: Mapping[str, Any]) -> bool:
+    return "AllCnfWrite" in acc["permission"]
+
+
+def must_change_password(acc: Mapping[str, Any]) -> bool:
+    return acc.get("state") in _MUST_CHANGE_STATES

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from mom.accounts import Record, can_read, can_write, must_change_password
+from mom.accounts import Record
 from mom.errors import ModelError
 from mom.maxi import conventions
 from mom.sync import SyncSessionError
+from sipdect.accounts import can_read, can_write, must_change_password
 from sipdect.axi.dispatch import ANY, READ, WRITE, Router
 from sipdect.axi.errors import AxiError
 

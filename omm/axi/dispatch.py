@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from omm.access import can_read, can_write, must_change_password
 from omm.errors import ModelError
 from omm.tables import Record
+from sipdect.accounts import can_read, can_write, must_change_password
 from sipdect.axi.dispatch import (
     ANY,
     READ,

@@ -26,13 +26,13 @@ from typing import Any
 
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
-from mom.accounts import FULL_ACCESS as MOM_FULL_ACCESS
-from mom.accounts import InitialAccount as MomAccount
 from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
+from sipdect.accounts import FULL_ACCESS as MOM_FULL_ACCESS
 from sipdect.accounts import PERMISSIONS
+from sipdect.accounts import InitialAccount as MomAccount
 from sipdect.axi.provisioning import ConfigUrl, mac_file
 from sipdect.sip.constants import MIVO400_MAX_AUTH_FAILURES, MIVO400_MAX_TRANSACTIONS_PER_IP
 from sipdect.sip.message import Transport

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from dect.conventions import DEFAULT_PARK
 from dect.identities import Park
-from omm.access import FULL_ACCESS
 from omm.config import OmmConfig
 from omm.errors import ModelError
 from omm.standby.link import Role
@@ -35,6 +34,7 @@ from sim.airlink import RemoteAir
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
+from sipdect.accounts import FULL_ACCESS
 from sipdect.app.config import (
     ConfigError,
     HostSpec,

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from dect.identities import Park
-from omm.access import FULL_ACCESS
 from sipdect import __version__
+from sipdect.accounts import FULL_ACCESS
 from sipdect.app.config import ConfigError, SystemConfig, load_config
 from sipdect.axi.provisioning import OmmProvisioning, ProvisionedAccount, omm_files
 from sipdect.axi.records import PP_USER, RFP, RecordSpec

@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import AxiConnection
 from omm.model import OmmModel, OmmSetup
+from sipdect.accounts import InitialAccount
 from sipdect.app.emulator import OmmHandle, ThreadedEmulator
 from sipdect.axi import conventions
 from sipdect.axi.codec import MAX_FRAME, AxiSyntaxError, Message, element, parse, render

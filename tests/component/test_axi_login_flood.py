@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import serve
 from omm.model import OmmModel, OmmSetup
+from sipdect.accounts import InitialAccount
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import FrameDecoder, Message, parse

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import serve
 from omm.model import OmmLimits, OmmModel, OmmSetup
+from sipdect.accounts import InitialAccount
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
 from sipdect.waiting import DEFAULT_TIMEOUT, until

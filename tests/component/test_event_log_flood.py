@@ -13,10 +13,10 @@ import random
 import string
 from pathlib import Path
 
-from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.server import serve
 from omm.model import OmmLimits, OmmModel, OmmSetup
+from sipdect.accounts import InitialAccount
 from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message, element

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from omm.access import FULL_ACCESS
 from sipdect import tls
+from sipdect.accounts import FULL_ACCESS
 from sipdect.app.cli import main as sipdect_main
 from sipdect.app.config import load_config
 from sipdect.app.emulator import Emulator

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from dect.nwk.tables import ReleaseReasonCode as R
-from omm.access import InitialAccount
 from omm.dect.events import (
     CallAlerting,
     CallAnswered,
@@ -27,6 +26,7 @@ from omm.model import OmmModel, OmmSetup
 from omm.sip import CallControl, Registrations
 from sim.pbx import PbxConfig, PbxServer
 from sim.pbx.srtp import SrtpPolicy
+from sipdect.accounts import InitialAccount
 from sipdect.media.sdes import crypto_attributes
 from sipdect.media.sdp import SessionDescription
 from sipdect.sip import (

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from omm.access import InitialAccount
 from omm.model import OmmModel, OmmSetup
 from omm.sip import Registrations
 from sim.pbx import PbxConfig, PbxServer
 from sipdect import tls
+from sipdect.accounts import InitialAccount
 from sipdect.sip import (
     Headers,
     Peer,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from omm.access import InitialAccount
 from omm.axi.api import AxiApi
 from omm.axi.dispatch import Ctx, PendingVerification, conclude, dispatch
 from omm.model import OmmModel, OmmSetup
+from sipdect.accounts import InitialAccount
 from sipdect.axi import conventions
 from sipdect.axi.codec import Message, parse
 from sipdect.axi.session import AxiServerSession, LinkState

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from omm.access import InitialAccount
 from omm.errors import Exists, Forbidden, Invalid, NotFound
 from omm.model import OmmModel, OmmSetup
 from omm.tables import Change
+from sipdect.accounts import InitialAccount
 from sipdect.store import Store, StoreError
 
 

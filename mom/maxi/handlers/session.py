@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from mom.accounts import LoginAttempt, can_write, must_change_password
 from mom.maxi import conventions
 from mom.maxi.dispatch import ROUTER, allowed, route
 from mom.maxi.render import render_account
-from sipdect.accounts import PASSWORD_MAX_LEN
+from sipdect.accounts import PASSWORD_MAX_LEN, LoginAttempt, can_write, must_change_password
 from sipdect.axi import conventions as axi
 from sipdect.axi.args import need_enum, need_int, opt_int, paged, record_of
 from sipdect.axi.codec import Message

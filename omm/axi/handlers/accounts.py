@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from omm.access import can_write
 from omm.axi.dispatch import ANY, READ, WRITE, Ctx, actor_of, resp, route
 from omm.axi.render import render_account
 from omm.axi.summaries import account_summary
-from sipdect.accounts import PASSWORD_MAX_LEN
+from sipdect.accounts import PASSWORD_MAX_LEN, can_write
 from sipdect.axi.args import need_int, paged, record_of, replace_data
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError, too_long

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from omm.access import LoginAttempt, must_change_password
 from omm.axi.dispatch import (
     ANY,
     READ,
@@ -18,6 +17,7 @@ from omm.axi.dispatch import (
     route,
 )
 from omm.standby.conventions import StbState
+from sipdect.accounts import LoginAttempt, must_change_password
 from sipdect.axi import conventions
 from sipdect.axi.args import need_enum, opt_int
 from sipdect.axi.catalog import EVENT_TYPES

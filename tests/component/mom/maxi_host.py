@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import rsa
 
-from mom.accounts import InitialAccount
 from mom.maxi.api import MaxiApi
 from mom.maxi.server import start_maxi
 from mom.model import MomModel, MomSetup
 from sipdect import tls
+from sipdect.accounts import InitialAccount
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
 from sipdect.net import HostNet

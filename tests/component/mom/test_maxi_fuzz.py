@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from maxi_host import PASSWORD, FakeSync, Maxi
 
-from mom.accounts import InitialAccount
 from mom.maxi.api import MaxiApi
 from mom.maxi.dispatch import ROUTER
 from mom.model import MomModel, MomSetup
+from sipdect.accounts import InitialAccount
 from sipdect.axi.codec import Message
 from sipdect.axi.dispatch import Ctx, PendingAnswer, PendingVerification
 from sipdect.axi.errors import RESPONSE_CODES

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mom.accounts import PRESET_ID, READ_ONLY, InitialAccount
+from mom.accounts import PRESET_ID
 from mom.conventions import BOOKKEEPING_BATCH
 from mom.directory import Change
 from mom.errors import Denied, Exists, Forbidden, Invalid, NoMemory, NotFound, PasswordError
 from mom.model import MomModel, MomSetup
+from sipdect.accounts import READ_ONLY, InitialAccount
 
 IPEI_A = "00077 0000001 9"
 IPEI_B = "00077 0000003 0"

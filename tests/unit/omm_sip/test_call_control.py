@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from dect.nwk.tables import ReleaseReasonCode as R
-from omm.access import InitialAccount
 from omm.dect.events import CallDialled, CallHandover, CallReleased
 from omm.model import OmmModel, OmmSetup
 from omm.sip import CallControl, Registrations, SipConfig
 from omm.sip.calls import DECLINE_STATUS, RESPONSE_OUTCOMES
 from omm.sip.registration import UserRegistration
+from sipdect.accounts import InitialAccount
 from sipdect.media.sdes import LocalMedia, answer_offer, crypto_attributes
 from sipdect.media.sdp import SessionDescription
 from sipdect.sip import (

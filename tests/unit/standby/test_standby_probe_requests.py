@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omm.access import InitialAccount
 from omm.model import OmmModel, OmmSetup
 from omm.standby import conventions as cv
 from omm.standby.probe import PbxTarget, lowest_number, probe_pbx, probe_requests, target_of
+from sipdect.accounts import InitialAccount
 from sipdect.net import HostNet
 from sipdect.sip import Peer, Request, Transport, Via, new_branch, parse_message
 from tests.unit.omm_sip.test_sip_config import Settings
