@@ -1,4 +1,4 @@
-"""The `sipdect` command: up, omm, mom, host, rfp, ctl, decode, bench (README.md)."""
+"""The `sipdect` command: up, omm, mom, host, rfp, ctl, decode, bench, audit (README.md)."""
 
 from __future__ import annotations
 
@@ -175,7 +175,8 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 
 #: Subcommands with their own argument parsers, handed the rest of the command line.
-DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.app.provision"}
+DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.app.provision",
+             "audit": "sipdect.app.audit.cli"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
                                      epilog="Also: sipdect rfp --help, sipdect ctl --help, "
-                                            "sipdect provision --help")
+                                            "sipdect provision --help, sipdect audit --help")
     parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
