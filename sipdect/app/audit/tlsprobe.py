@@ -14,6 +14,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,8 +67,11 @@ def _context(version: ssl.TLSVersion, ciphers: str | None) -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # the probe judges the offer, not the certificate
     try:
-        ctx.minimum_version = version
-        ctx.maximum_version = version
+        with warnings.catch_warnings():
+            # Offering TLS 1.0/1.1 is the point of the probe, not an oversight.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = version
+            ctx.maximum_version = version
         ctx.set_ciphers(ciphers or ALL_SUITES)
     except (ssl.SSLError, ValueError) as exc:
         raise _LocalLimit(str(exc)) from None
