@@ -71,3 +71,8 @@ class OmmConfig:
     emulator's stand-in for DHCP options 43/234 (omm.provisioning, docs/mom.md)."""
     mac: str = ""
     """The OMM machine's MAC address: it loads <MAC>.cfg after ipdect.cfg; "": none."""
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    """Sites of a new installation ([[omm.sites]], SiteType values); site 1 exists anyway."""
+    sip_ca: Path | None = None
+    """The certificates SIP over TLS trusts (OMP's SIP "PEM file import"): a PEM file; the
+    supervisor imports its embedded call server's own when none is given."""

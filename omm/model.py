@@ -6,6 +6,7 @@ before the method returns and announced as a Change for event delivery.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class OmmSetup:
     vault_key: bytes | None = None
     """The key secrets are sealed with; None: the installation's own (vault.key, made at the
     first start). A standby pair's two OMMs share one, so each opens what the other sealed."""
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    """Sites of a new installation (SiteType values), beside or in place of the default."""
+    sip_ca: Path | None = None
+    """The PEM file of the certificates SIP over TLS trusts (OMP's SIP "PEM file import")."""
 
 
 #: Factory settings of a new installation (seed 000 defaults where it has one).
@@ -145,7 +150,9 @@ class OmmModel:
         self.devices = Devices(self.store, self.vault, notify, clock, self.limits.devices,
                                local_values=self.central.local_device_values)
         self.relations = Relations(self.users, self.devices)
-        self.sites = Sites(self.store, notify, self.limits.sites)
+        self.sites = Sites(self.store, notify, self.limits.sites, setup.sites)
+        self.sip_ca = setup.sip_ca
+        """Certificates imported for SIP over TLS (GetSecureSIPCertificate); None: none."""
         self.rfps = Rfps(self.store, notify, self.limits.rfps)
         self.subscription = SubscriptionWindow(self.settings, clock)
         window = self.settings.get("DECTSubscriptionMode")
@@ -220,8 +227,8 @@ class OmmModel:
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
         health, standby, central = self.health, self.standby, self.central
-        setup = self.setup if accounts is None else OmmSetup(
-            self.setup.name, list(accounts), self.setup.settings, self.setup.limits)
+        setup = self.setup if accounts is None else dataclasses.replace(
+            self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
         self.__init__(self.data_dir, setup, self.clock, store=self.store)  # type: ignore[misc]
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live

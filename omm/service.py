@@ -57,7 +57,8 @@ class OmmService:
         limits = OmmLimits(axi_clients=cfg.axi_clients)
         vault_key = pair_vault_key(cfg.standby.secret) if cfg.standby is not None else None
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
-                                                 self._settings(), limits, vault_key))
+                                                 self._settings(), limits, vault_key,
+                                                 cfg.sites, cfg.sip_ca))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
@@ -78,7 +79,7 @@ class OmmService:
         self.sip = Registrations(self.model, self.net.address, on_pp_state=self._sip_pp_state,
                                  port=self._port_of(cfg.sip_port), tls_level=cfg.tls_level,
                                  tls_server=TlsServerOptions(cert, key, cfg.tls_level),
-                                 net=self.net)
+                                 tls_cafile=cfg.sip_ca, net=self.net)
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
                                      port_base=self._rtp_port_base())
         self.rfp_link.on_media = self._media_report
@@ -236,7 +237,8 @@ class OmmService:
 
         self._read_partner_changes()  # the call server and users as the partner left them
         outcome = await probe_pbx(target_of(self.model, self.net.address,
-                                            tls_level=self.cfg.tls_level), net=self.net,
+                                            tls_level=self.cfg.tls_level,
+                                            tls_cafile=self.sip.tls_cafile), net=self.net,
                                   timeout=timeout)
         self.model.log("GenInfo" if outcome.reachable else "MinorErr", "OMM",
                        f"Standby: PBX probe: {outcome}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from omm.errors import Exists, Forbidden, NoMemory, NotFound
@@ -10,15 +10,24 @@ from omm.tables import Change, Record, Table, apply
 from sipdect.axi.records import SITE
 
 #: A new OMM has one site (id 1) that every RFP starts in [A].
-DEFAULT_SITE = {"id": 1, "name": "Default"}
+DEFAULT_SITE_ID = 1
+DEFAULT_SITE: dict[str, Any] = {"id": DEFAULT_SITE_ID, "name": "Default"}
 
 
 class Sites:
-    def __init__(self, store: Any, notify: Callable[[Change], None], capacity: int) -> None:
+    def __init__(self, store: Any, notify: Callable[[Change], None], capacity: int,
+                 initial: Iterable[dict[str, Any]] = ()) -> None:
+        """`initial`: the sites of a new installation (a system config's); site 1 is the
+        default one unless they give it other values."""
         self.table = Table(store, "sites", "site", "id", notify)
         self.capacity = capacity
         if not len(self.table):
-            self.table.insert({**SITE.defaults(), **DEFAULT_SITE})
+            given = {int(s["id"]): s for s in initial}
+            self.table.insert({**SITE.defaults(), **DEFAULT_SITE,
+                               **given.pop(DEFAULT_SITE_ID, {})})
+            for site_id in sorted(given):
+                self.table.insert({**SITE.defaults(), "name": f"Site {site_id}",
+                                   **given[site_id]})
 
     def __len__(self) -> int:
         return len(self.table)

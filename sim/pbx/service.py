@@ -91,6 +91,11 @@ class PbxService:
                                 "ascii")
 
     @property
+    def certificate(self) -> Path | None:
+        """Its TLS certificate (PEM), once started: what an OMM imports to trust it."""
+        return self._cert
+
+    @property
     def running(self) -> PbxServer:
         assert self.server is not None, "the call server is not running"
         return self.server

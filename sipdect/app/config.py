@@ -347,7 +347,7 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
              "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat",
-             "standby", "config_url", "mac"}
+             "standby", "config_url", "mac", "sites", "sip_ca"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -410,6 +410,16 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
             raise ConfigError(f"{where}: settings.{group} must be a table, e.g. "
                               f"[omm.settings.{group}]")
     cfg.settings = {str(k): dict(v) for k, v in settings.items()}
+    for i, site in enumerate(_expect(raw, "sites", list, where, [])):
+        if not isinstance(site, dict) or "id" not in site:
+            raise ConfigError(f"{where}.sites[{i}]: a site needs an 'id' (1-250), e.g. "
+                              "[[omm.sites]] id = 1, srtp = \"Only\"")
+        cfg.sites.append(dict(site))
+    sip_ca = _expect(raw, "sip_ca", str, where, None)
+    if sip_ca is not None:
+        cfg.sip_ca = (base / sip_ca).resolve()
+        if not cfg.sip_ca.is_file():
+            raise ConfigError(f"{where}: sip_ca = {sip_ca!r}: no such file ({cfg.sip_ca})")
     syslog = _expect(raw, "syslog", dict, where, None)
     if syslog:
         cfg.syslog_host = _expect(syslog, "host", str, f"{where}.syslog", "127.0.0.1")

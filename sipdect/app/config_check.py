@@ -31,7 +31,7 @@ from sipdect.app.config import (
 )
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
-from sipdect.axi.records import RFP, RecordSpec
+from sipdect.axi.records import RFP, SITE, RecordSpec
 
 ANY_ADDRESS = ("0.0.0.0", "", "::")
 """Hosts that bind every address: they share ports with every other host."""
@@ -45,6 +45,7 @@ def check_config(cfg: SystemConfig, *, ports: bool = True) -> None:
         where = f"{cfg.source}: [[omm]] #{i + 1}"
         omm.settings = {group: _settings(group, values, where)
                         for group, values in omm.settings.items()}
+        omm.sites = [_site(site, f"{where}.sites[{n}]") for n, site in enumerate(omm.sites)]
     macs: dict[tuple[str, str], int] = {}
     for i, rfp in enumerate(cfg.rfps):
         where = f"{cfg.source}: [[rfp]] #{i + 1}"
@@ -104,6 +105,19 @@ def _settings(group: str, values: dict[str, Any], where: str) -> dict[str, Any]:
         return _axi_checked(group, values)
     except ValueError as exc:
         raise ConfigError(f"{where}: [omm.settings.{group}] {exc}") from None
+
+
+def _site(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """A configured site checked as CreateSite checks its <site> (axi.md §5.4)."""
+    known = [f.name for f in SITE.fields if f.writable]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: a site has no {', '.join(unknown)}; it has "
+                          f"{', '.join(known)}")
+    try:
+        return _axi_checked(SITE, values)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def checked_rfp(rfp: RfpConfig) -> RfpConfig:

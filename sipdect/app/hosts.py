@@ -177,9 +177,15 @@ class OmmHost(Host):
         self._served_apart = False
 
     def _config(self) -> OmmConfig:
+        cfg = self.cfg
+        pbx = self.system.local_pbx_host()
+        if cfg.sip_ca is None and pbx is not None and pbx.service.certificate is not None:
+            # The installer imported the call server's certificate (OMP: SIP "PEM file
+            # import"), so that SIP over TLS with authentication works when configured.
+            cfg = dataclasses.replace(cfg, sip_ca=pbx.service.certificate)
         if not self._bound:
-            return self.cfg
-        return dataclasses.replace(self.cfg, axi_port=self._bound["axi"],
+            return cfg
+        return dataclasses.replace(cfg, axi_port=self._bound["axi"],
                                    axi_tls_port=self._bound["axi-tls"],
                                    rfp_port=self._bound["rfp-link"],
                                    sip_port=self._bound.get("sip-udp", self.cfg.sip_port))
@@ -297,8 +303,15 @@ class OmmHost(Host):
                 except ModelError as exc:
                     raise ConfigError(f"{cfg.source}: [[user]] {user.number} cannot be "
                                       f"created in OMM {self.name}: {exc}") from None
-        wanted = self.system.call_server_basic_sip()
-        if wanted is None or "BasicSIP" in self.cfg.settings:
+        configured = self.cfg.settings.get("BasicSIP")
+        if configured is not None and any(configured.get(k) for k in SERVER_FIELDS
+                                          if k.endswith("Server")):
+            return  # the config names the servers itself
+        # Without a server the config may still ask for a transport (TLS): at the call
+        # server's listener of that transport.
+        wanted = self.system.call_server_basic_sip(
+            str((configured or {}).get("transportProt") or "UDP"))
+        if wanted is None:
             return
         mark = self.data_dir / BASIC_SIP_MARK
         current = model.settings.get("BasicSIP")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omm.config import AccountConfig
+from omm.sip.config import SEND_TRANSPORT
 from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
 from sipdect import __version__, tls
@@ -299,12 +300,16 @@ class System:
                 Transport.TLS: pbx.tls_port}[transport]
         return None if port is None else (pbx.host, self.cfg.shifted(port))
 
-    def call_server_basic_sip(self) -> dict[str, Any] | None:
-        """BasicSIP settings pointing an OMM at the system's call server, over UDP."""
-        local = self.local_pbx_host()
-        if local is not None:
-            return local.service.basic_sip()
-        return configured_basic_sip(self.cfg)
+    def call_server_basic_sip(self, transport_prot: str = "UDP") -> dict[str, Any] | None:
+        """BasicSIP settings pointing an OMM at the system's call server over
+        `transport_prot` (transportProt: its listener of that transport); None without a call
+        server or without that listener."""
+        where = self.call_server_address(SEND_TRANSPORT.get(transport_prot, Transport.UDP))
+        if where is None:
+            return None
+        host, port = where
+        return {"proxyServer": host, "proxyPort": port, "regServer": host, "regPort": port,
+                "transportProt": transport_prot}
 
     def of_kind(self, kind: str) -> list[Host]:
         return [h for h in self.hosts.values() if h.kind == kind]

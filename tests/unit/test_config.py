@@ -70,6 +70,10 @@ def test_syntax_mistakes_name_the_key(text: str, message: str) -> None:
     ("[[rfp]]\nmac = '00:30:42:1b:17:37'\nname = '" + "n" * 33 + "'\n",
      "'name' is longer than 32"),
     ("[[handset]]\nipei = '03074 0220259 3'\nac = '3141592653'\n", "'ac' is longer than 8"),
+    ("[[omm.sites]]\nid = 1\nsrtp = 'Always'\n",
+     "[[omm]] #1.sites[0]: not one of Only/Preferred/Disabled: srtp='Always'"),
+    ("[[omm.sites]]\nid = 2\nsrpt = 'Only'\n", "a site has no srpt; it has id, name,"),
+    ("[[omm.sites]]\nid = 251\n", "out of range 1..250: id='251'"),
 ])
 def test_component_rules_name_the_key(text: str, message: str) -> None:
     cfg = parse_config(OMM + text, "lab.toml")
@@ -95,6 +99,23 @@ ipei = "0307402202593"
     assert cfg.handsets[0].ipei == "03074 0220259 3"
     check_config(cfg)  # checking again changes nothing
     assert cfg.omms[0].settings["BasicSIP"] == {"regPort": 5070}
+
+
+def test_configured_sites_are_checked_as_create_site_checks_them() -> None:
+    cfg = parse_config(OMM + "[[omm.sites]]\nid = 1\nsrtp = 'Only'\ndectSecurity = true\n"
+                       "[[omm.sites]]\nid = 3\nname = 'Annex'\n", "lab.toml")
+    check_config(cfg)
+    assert cfg.omms[0].sites == [{"id": 1, "srtp": "Only", "dectSecurity": True},
+                                 {"id": 3, "name": "Annex"}]
+    with pytest.raises(ConfigError, match=re.escape("a site needs an 'id'")):
+        parse_config(OMM + "[[omm.sites]]\nname = 'x'\n", "lab.toml")
+
+
+def test_the_hardened_config_loads() -> None:
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "hardened.toml")
+    check_config(cfg)
+    assert cfg.omms[0].settings["BasicSIP"] == {"transportProt": "TLS"}
+    assert cfg.omms[0].sites[0]["srtp"] == "Only"
 
 
 def test_a_busy_port_is_traced_to_its_config_key() -> None:

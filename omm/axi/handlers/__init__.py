@@ -7,6 +7,7 @@ from omm.axi.handlers import (  # noqa: F401
     messaging,
     rfps,
     roaming,
+    security,
     session,
     settings,
 )

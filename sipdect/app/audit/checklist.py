@@ -448,8 +448,9 @@ def xml_apps_https(settings: Settings) -> Outcome:
                 for a in apps if _app_url(a).get("protocol") != "HTTPS"]
     if insecure:
         return Outcome(Status.FAIL, f"XML application(s) not over HTTPS: {_list(insecure)}")
-    return Outcome(Status.PASS, f"{len(apps)} active XML application(s)"
-                                + (", all over HTTPS" if apps else ""))
+    if not apps:
+        return Outcome(Status.PASS, "no XML application in use")
+    return Outcome(Status.PASS, f"{len(apps)} active XML application(s), all over HTTPS")
 
 
 def firmware_protocol(settings: Settings) -> Outcome:
