@@ -40,12 +40,16 @@ def tls_context(ca: Path | None, insecure: bool) -> ssl.SSLContext:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
+    if ca is not None and not ca.is_file():
+        raise ValueError(f"--ca {ca}: no such file (the OMM's certificate, PEM)")
     return ssl.create_default_context(cafile=str(ca) if ca else None)
 
 
 def read_password(path: Path | None) -> str:
     if path is None:
         return getpass.getpass("AXI password: ")
+    if str(path) != "-" and not path.is_file():
+        raise ValueError(f"--password-file {path}: no such file")
     text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     return text.splitlines()[0] if text else ""
 
