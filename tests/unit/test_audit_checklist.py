@@ -322,6 +322,19 @@ def test_text_and_json_say_the_same() -> None:
     assert report.exit_status() == 1
 
 
+@given(st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z0-9-]{1,10}){0,3}", fullmatch=True)
+       | st.ip_addresses(v=4).map(str), st.integers(1, 65535))
+def test_parse_omm_round_trips(host: str, port: int) -> None:
+    assert parse_omm(f"{host}:{port}") == (host, port)
+    assert parse_omm(host) == (host, 12622)
+
+
+@pytest.mark.parametrize("text", ["", ":12622", "host:0", "host:70000", "host:x"])
+def test_parse_omm_refuses_what_names_no_port(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_omm(text)
+
+
 @pytest.mark.parametrize(("text", "want"), [
     ("omm.example", ("omm.example", 12622)), ("192.0.2.1:12623", ("192.0.2.1", 12623)),
     ("[2001:db8::1]:12622", ("2001:db8::1", 12622)), ("2001:db8::1", ("2001:db8::1", 12622))])
