@@ -109,6 +109,11 @@ async def test_a_handset_comes_back_to_b_through_the_mom(site: tuple[Emulator, C
         return device if d.uak(device) and device["home"] == "OMM-B" else None
 
     device = await until(taken, "B's subscribed device at the MOM, with its UAK")
+    # Both sessions in sync first: A's ommId is known only once its session read A's PARK,
+    # and a device sent to an ommId nobody has yet reaches no OMM.
+    await until(lambda: all(service.model.omms.live(name).state == "synced"
+                            and service.sessions[name].omm_id
+                            for name in ("OMM-A", "OMM-B")), "both OMMs in sync with the MOM")
     a_id = service.sessions["OMM-A"].omm_id
     b_id = service.sessions["OMM-B"].omm_id
     d.set_roaming(device["ppn"], a_id, a_id, roaming="RoamingComplete")  # it went to A
