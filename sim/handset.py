@@ -73,6 +73,10 @@ from sim.primitives import (
 
 PD = ProtocolDiscriminator
 
+AirTap = Callable[[bool, int, AirPrimitive, bytes | None], None]
+"""Told each primitive the handset sends (True) or takes (False), with the RFP and, for
+AirData, the DLC frame in clear (a capture: docs/capture.md)."""
+
 # --- the air's frame numbering (sim.air) ------------------------------------------------------
 
 
@@ -434,6 +438,8 @@ class Handset:
         """The SARI list the RFP locked to broadcasts."""
         self.undecodable = 0
         """Received frames in a row that did not decode (a wrong cipher key)."""
+        self.tap: AirTap | None = None
+        """Told every primitive of the handset's connections (None: nobody listens)."""
         self.call_state = CallState.IDLE
         self.auto_answer: float | None = None
         """Answer an incoming call by itself this many seconds after it rings; None = never."""
@@ -966,9 +972,13 @@ class Handset:
             return
         if isinstance(primitive, AirPage):
             self._paged(primitive.id16, now)
-        elif primitive.pmid != self._link_pmid or rfp_id not in (self.rfp_id, self._handover_from):
+            self._flush(now)
             return
-        elif isinstance(primitive, AirConnected):
+        if primitive.pmid != self._link_pmid or rfp_id not in (self.rfp_id, self._handover_from):
+            return
+        if self.tap is not None and not isinstance(primitive, AirData):
+            self.tap(False, rfp_id, primitive, None)
+        if isinstance(primitive, AirConnected):
             self._connected(rfp_id, now)
         elif isinstance(primitive, AirData):
             if rfp_id == self.rfp_id:
@@ -1011,6 +1021,8 @@ class Handset:
                 self._undecodable(now)
                 return
             payload = cipher_frame(self._air_key, frame.mfn, frame.fn, payload, downlink=True)
+        if self.tap is not None and self.rfp_id is not None:
+            self.tap(False, self.rfp_id, frame, payload)
         try:
             self._dlc.receive(payload, now)
         except DectDecodeError:
@@ -1076,6 +1088,9 @@ class Handset:
             return
         for data in self._dlc.data_to_send(now):
             mfn, fn = self._clock.next(now)
+            if self.tap is not None:
+                self.tap(True, self.rfp_id,
+                         AirData(self._link_pmid, data, mfn, fn, self._air_key is not None), data)
             if self._air_key is not None:
                 data = cipher_frame(self._air_key, mfn, fn, data, downlink=False)
             ciphered = self._air_key is not None
@@ -1084,6 +1099,10 @@ class Handset:
     def air_to_send(self) -> list[tuple[int, AirPrimitive]]:
         """(RFP id, primitive) pairs for the air, in order."""
         out, self._out = self._out, []
+        if self.tap is not None:
+            for rfp_id, primitive in out:
+                if not isinstance(primitive, AirData):
+                    self.tap(True, rfp_id, primitive, None)
         return out
 
     def next_event(self) -> HandsetEvent | None:

@@ -20,9 +20,18 @@ from typing import Any, Final
 from dect.identities import Ipei, Park
 from dect.timing import FRAME_SECONDS, FRAMES_PER_MULTIFRAME
 from sim.air import Air, schedule_deliveries
-from sim.handset import CallConnected, CallEnded, CallState, Handset, HandsetStateError, State
-from sim.primitives import AirVoice
+from sim.handset import (
+    AirTap,
+    CallConnected,
+    CallEnded,
+    CallState,
+    Handset,
+    HandsetStateError,
+    State,
+)
+from sim.primitives import AirData, AirPrimitive, AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
+from sipdect.capture import AirRecord, Recorder
 from sipdect.media.signals import ToneReport
 
 log = logging.getLogger("sipdect.sim")
@@ -123,6 +132,8 @@ class World:
         """The air frame the voice ticker sends next (None: it is not running)."""
         self.walks: dict[int, Walk] = {}
         """The handsets walking now."""
+        self.capture: Recorder | None = None
+        """Where the handsets' air frames are recorded (docs/capture.md); None: nowhere."""
 
     def now(self) -> float:
         return self.loop.time()
@@ -135,6 +146,8 @@ class World:
             raise ValueError(f"a handset with IPEI {ipei} is already on the air")
         hid = next(self._ids)
         handset = Handset(ipei, model=model)
+        if self.capture is not None:
+            handset.tap = air_tap(self.capture, ipei)
         entry = HandsetEntry(hid, handset, name or f"Handset {hid}", home_park=home_park)
         self.handsets[hid] = entry
         self._by_ipei[ipei] = hid
@@ -534,3 +547,17 @@ class World:
             self._voice_timer.cancel()
             self._voice_timer = None
         self._voice_next = None
+
+
+def air_tap(capture: Recorder, ipei: str) -> AirTap:
+    """What a handset tells the capture: each primitive as an air record."""
+    def tap(uplink: bool, rfp_id: int, primitive: AirPrimitive, clear: bytes | None) -> None:
+        name = type(primitive).__name__
+        pmid = getattr(primitive, "pmid", 0)
+        if isinstance(primitive, AirData):
+            record = AirRecord(uplink, primitive.ciphered, rfp_id, pmid, ipei, name,
+                               clear or b"", primitive.mfn, primitive.fn)
+        else:
+            record = AirRecord(uplink, False, rfp_id, pmid, ipei, name)
+        capture.air(record)
+    return tap

@@ -26,7 +26,10 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from sipdect.capture.recorder import Recorder
 
 log = logging.getLogger("sipdect.net")
 
@@ -94,6 +97,9 @@ class HostNet:
         self.dead = False
         self.tcp_give_up_s = TCP_GIVE_UP_S
         """How long bytes held by a cut may wait before their connection gives up."""
+        self.capture: Recorder | None = None
+        """The capture this host records into (docs/capture.md), None when not capturing: its
+        TLS connections log their session keys there, its components their records."""
 
     def __repr__(self) -> str:
         return f"HostNet({self.name!r}, {self.address!r})"
@@ -155,6 +161,8 @@ class HostNet:
                             backlog: int = 100) -> asyncio.Server:
         """Listen on this host's address (port 0: any free port)."""
         self._alive()
+        if ssl is not None and self.capture is not None:
+            self.capture.log_keys(ssl)
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
             lambda: _GuardedStream(self, factory()), self.address, port, ssl=ssl,
@@ -172,6 +180,8 @@ class HostNet:
         self._alive()
         await self._reachable(host, timeout)
         self._alive()
+        if ssl is not None and self.capture is not None:
+            self.capture.log_keys(ssl)
         loop = asyncio.get_running_loop()
         inner = factory()
         _, guard = await loop.create_connection(

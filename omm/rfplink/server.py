@@ -109,6 +109,10 @@ class _RfpConnection(asyncio.Protocol):
         self.peer_ip = str(peer[0]) if peer else "?"
         self.server._connections.add(self)
         self.session = self.server._new_session(self.loop.time())
+        capture = self.server.net.capture
+        local = transport.get_extra_info("sockname")
+        if capture is not None and peer and local:
+            self.session.link.tap = capture.link_tap((local[0], local[1]), (peer[0], peer[1]))
         self.pump()
 
     def data_received(self, data: bytes) -> None:

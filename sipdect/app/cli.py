@@ -70,6 +70,9 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
     print("sipdect: shutting down", file=sys.stderr)
     await system.stop()
     ready_file.unlink(missing_ok=True)
+    if system.capture_file is not None:
+        print(f"sipdect: capture written to {system.capture_file} (docs/capture.md: open it "
+              "in Wireshark with contrib/wireshark/sipdect.lua)", file=sys.stderr)
     return 0
 
 
@@ -77,13 +80,19 @@ def _ready_file(args: argparse.Namespace) -> Path:
     return Path(args.ready_file) if args.ready_file else ready.default_path(args.data_dir)
 
 
+def _with_capture(cfg: SystemConfig, args: argparse.Namespace) -> SystemConfig:
+    if getattr(args, "capture", None) is not None:
+        cfg.capture = args.capture
+    return cfg
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    cfg = _with_capture(load_config(args.config), args)
     return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
 def _cmd_omm(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    cfg = _with_capture(load_config(args.config), args)
     if args.name:
         cfg.omms = [o for o in cfg.omms if o.name == args.name]
         if not cfg.omms:
@@ -123,7 +132,8 @@ def _cmd_host(args: argparse.Namespace) -> int:
     from sipdect.app.process import read_config_state, serve_hosts
     from sipdect.app.system import System
 
-    cfg = read_config_state(args.state) if args.state else load_config(args.config)
+    cfg = read_config_state(args.state) if args.state else _with_capture(
+        load_config(args.config), args)
     known = {h.name for h in cfg.hosts()}
     for name in args.names:
         if name not in known:
@@ -204,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="where to write endpoints, passwords and the control API's "
                             "token as JSON once listening, mode 0600 (default: "
                             f"{ready.READY_FILE_NAME} in the data directory)")
+        p.add_argument("--capture", type=Path, metavar="DIR",
+                       help="write this run's traffic to DIR as one pcapng file Wireshark "
+                            "opens (docs/capture.md; [system] capture)")
 
     up = sub.add_parser("up", help="start the whole emulated system")
     common(up)
@@ -234,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     host.add_argument("--air", metavar="HOST:PORT",
                       help="an RFP host: the world's air link (sipdect up's [system] air_port)")
     host.add_argument("--air-id", type=int, metavar="N", help="an RFP host: its id on the air")
+    host.add_argument("--capture", type=Path, metavar="DIR",
+                      help="write this run's traffic to DIR as one pcapng (docs/capture.md)")
     host.add_argument("--supervised", action="store_true",
                       help="started by `sipdect up`: print HOST-READY and serve its control")
     host.set_defaults(fn=_cmd_host)

@@ -193,6 +193,8 @@ class SystemConfig:
     standby_of: dict[str, str] = field(default_factory=dict)  # second OMM of a pair -> first
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
+    capture: Path | None = None  # write a pcapng of each run there (docs/capture.md)
+    capture_base: Path | None = None  # this run's capture files (set by the supervisor)
     omms: list[OmmConfig] = field(default_factory=list)
     rfps: list[RfpConfig] = field(default_factory=list)
     handsets: list[HandsetConfig] = field(default_factory=list)
@@ -723,7 +725,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
     _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port",
-                   "workers"}, f"{source}: [system]")
+                   "workers", "capture"}, f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
@@ -737,6 +739,9 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         raise ConfigError(f"{source}: [system] workers = {workers}: give 1 to 256 worker "
                           "processes (default: one per core)")
     cfg.workers = workers
+    capture = _expect(system, "capture", str, f"{source}: [system]", "")
+    if capture:  # a folder; relative to the config file, as other paths in it
+        cfg.capture = base / Path(capture).expanduser()
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
                           "product's ports) or a shift that keeps ports below 65536, e.g. 8000")

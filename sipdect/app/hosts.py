@@ -86,6 +86,7 @@ class Host:
         self.name = spec.name
         self.address = address
         self.net = HostNet(spec.name, address)
+        self.net.capture = system.recorder
         self.state = HostState.STOPPED
         self.started_at: float | None = None
         self.starts = 0

@@ -253,6 +253,7 @@ async def serve_hosts(system: System, names: list[str], *, supervised: bool) -> 
     supervised) they start at once; supervised, the READY line comes first and the
     supervisor starts each through the control API."""
     hosts = [system.host(name) for name in names]
+    await system.begin_capture()
     runner: web.AppRunner | None = None
     port = 0
     if supervised:
@@ -284,6 +285,7 @@ async def serve_hosts(system: System, names: list[str], *, supervised: bool) -> 
         await runner.cleanup()
     for host in reversed(hosts):
         await host.stop()
+    await system.end_capture()
     return 0
 
 

@@ -61,6 +61,7 @@ class Site:
     def _world(self) -> World:
         if self.world is None:
             self.world = World(asyncio.get_running_loop())
+            self.world.capture = self.system.recorder
         return self.world
 
     @property

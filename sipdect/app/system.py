@@ -43,6 +43,8 @@ from sipdect.app.process import (
 from sipdect.app.site import Site
 from sipdect.app.watch import Timeline
 from sipdect.axi.sync import MOM_ACCOUNT
+from sipdect.capture import CaptureRun, Recorder
+from sipdect.capture.run import run_base
 from sipdect.net import Endpoint
 from sipdect.sip.message import Transport
 
@@ -110,6 +112,22 @@ class System:
         self.inside = inside
         self.remote_air = remote_air
         self._state_file: Path | None = None
+        self.recorder: Recorder | None = None
+        """This process's share of the capture ([system] capture; docs/capture.md)."""
+        self.capture_run: CaptureRun | None = None
+        """The capture run, in the process that owns it (the supervisor, a host alone)."""
+        self.capture_file: Path | None = None
+        """The capture's one file, once the system stopped."""
+        self._capturing = False
+        if cfg.capture is not None:
+            # A supervised child records into its supervisor's run; anyone else runs its own.
+            if inside is None or cfg.capture_base is None:
+                cfg.capture_base = run_base(cfg.capture)
+                self.recorder = Recorder(cfg.capture_base)
+                self.capture_run = CaptureRun(cfg.capture, [self.address_block],
+                                              base=cfg.capture_base, recorder=self.recorder)
+            else:
+                self.recorder = Recorder(cfg.capture_base)
         self.air_ids: dict[str, int] = {}
         """The air id of each RFP host here whose radio reaches the air over the air link."""
         self.air_server: AirLinkServer | None = None
@@ -132,6 +150,11 @@ class System:
                 worker.names.append(spec.name)
                 host = WorkerHost(self, host, worker)
             self.hosts[spec.name] = host
+        if self.capture_run is not None:
+            block = ipaddress.IPv4Network(self.address_block)
+            self.capture_run.hosts = sorted({
+                h.address for h in self.hosts.values()
+                if ipaddress.IPv4Address(h.address) not in block})
 
     def _pair_secrets(self, inside: str | None) -> None:
         """A standby pair whose config gives no secret gets one made by the supervisor and
@@ -322,6 +345,7 @@ class System:
         """The call server first, then the OMMs (their users registering at it), then the
         RFPs (they connect to the OMMs), then handsets, then control."""
         try:
+            await self.begin_capture()
             for kind in START_ORDER:
                 if kind == "rfp" and any(isinstance(h, ChildHost) for h in self.of_kind(kind)):
                     self.air_server = AirLinkServer(
@@ -347,6 +371,7 @@ class System:
                 self.control = ControlServer(self)
                 await self.control.start(CONTROL_HOST,
                                          0 if self.any_port else self.cfg.control_port)
+            self._note_listeners()
         except BaseException:
             await self._shut_down()
             raise
@@ -442,6 +467,7 @@ class System:
         await self._shut_down()
 
     async def _shut_down(self) -> None:
+        self._note_listeners()
         if self.control is not None:
             await self.control.stop()
             self.control = None
@@ -457,6 +483,34 @@ class System:
                     await self.air_server.stop()
                     self.air_server = None
                 self.site.clear_handsets()
+        await self.end_capture()
+
+    # -- capture (docs/capture.md) ---------------------------------------------------------------
+    async def begin_capture(self) -> None:
+        """Start the run's dumpcap (in the process that owns the run); a no-op without
+        [system] capture, or when it runs already."""
+        if self.capture_run is not None and self.capture_file is None and not self._capturing:
+            self._capturing = True
+            await self.capture_run.start()
+
+    def _note_listeners(self) -> None:
+        """The capture keeps the packets of the system's listeners (those at an address
+        outside the system's block too): noted while they listen."""
+        if self.capture_run is not None:
+            known = set(self.capture_run.listeners)
+            self.capture_run.listeners += [(e.host, e.port) for e in self.endpoints()
+                                           if (e.host, e.port) not in known]
+
+    async def end_capture(self) -> Path | None:
+        """Close this process's records; the owner of the run writes the one file (its
+        path, also in `capture_file`; printed by `sipdect up`)."""
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.capture_run is not None and self._capturing:
+            self._capturing = False
+            self.capture_file = await self.capture_run.finish()
+            log.info("capture written to %s", self.capture_file)
+        return self.capture_file
 
     # -- RFPs added and removed while running (control API) ----------------------------------------
     async def add_rfp(self, cfg: RfpConfig) -> int:
@@ -516,6 +570,7 @@ class System:
         await host.start()
         if isinstance(host, OmmHost):
             self.trust_certificates()
+        self._note_listeners()
         return host.describe()
 
     async def kill_host(self, name: str) -> dict[str, Any]:

@@ -49,6 +49,8 @@ from sipdect.link.system import (
 
 MessageType = c.MessageType
 Random = Callable[[int], bytes]
+Tap = Callable[[c.Direction, bytes], None]
+"""Told every message in clear as framed, with its direction (a capture: docs/capture.md)."""
 """Source of random bytes, e.g. os.urandom (a seeded one in tests)."""
 
 
@@ -77,6 +79,8 @@ class _LinkEnd:
     """
 
     HANDLERS: ClassVar[dict[Any, dict[int | None, Handler]]]
+    SENDS: ClassVar[c.Direction]
+    """The direction of what this end sends."""
     CLEAR_AFTER_KEYS: ClassVar[frozenset[bytes]] = frozenset()
     """Headers the peer may still send in clear once the keys are set (checked per message
     until the first encrypted one arrives)."""
@@ -93,6 +97,8 @@ class _LinkEnd:
         self._timers: dict[_Timer, float] = {}
         self._closed = False
         self.mac: bytes | None = None
+        self.tap: Tap | None = None
+        """Told every message sent and received, in clear (None: nobody listens)."""
         self.state: Enum
         """The end's state; its value says what the end waits for."""
 
@@ -198,17 +204,26 @@ class _LinkEnd:
             )
 
     def _dispatch(self, message: LinkMessage, now: float) -> None:
+        if self.tap is not None:
+            self.tap(c.Direction.RFP_TO_OMM if self.SENDS is c.Direction.OMM_TO_RFP
+                     else c.Direction.OMM_TO_RFP, message.encode())
         table = self.HANDLERS[self.state]
         handler = table.get(message.type) or table[None]
         handler(self, message, now)
 
     # -- output ----------------------------------------------------------------------------
     def _send_plain(self, message: AnyMessage) -> None:
-        self._out += as_link_message(message).encode()
+        data = as_link_message(message).encode()
+        if self.tap is not None:
+            self.tap(self.SENDS, data)
+        self._out += data
 
     def _send_encrypted(self, message: AnyMessage) -> None:
         assert self._cipher is not None
-        self._out += self._cipher.encrypt(as_link_message(message).encode())
+        data = as_link_message(message).encode()
+        if self.tap is not None:
+            self.tap(self.SENDS, data)
+        self._out += self._cipher.encrypt(data)
 
     def _install_keys(self, key: bytes, challenge: bytes, tx: c.Direction) -> None:
         rx = c.Direction.RFP_TO_OMM if tx is c.Direction.OMM_TO_RFP else c.Direction.OMM_TO_RFP
@@ -262,6 +277,8 @@ class OmmState(Enum):
 
 class OmmLinkConnection(_LinkEnd):
     """The OMM end of one RFP's TCP connection (the OMM accepts; it speaks first)."""
+
+    SENDS = c.Direction.OMM_TO_RFP
 
     def __init__(
         self,
@@ -465,6 +482,8 @@ _CLEAR_HEADER_RESET = bytes.fromhex("01210004")
 
 class RfpLinkConnection(_LinkEnd):
     """The RFP end (the virtual RFP connects to the OMM's port 16321 and waits)."""
+
+    SENDS = c.Direction.RFP_TO_OMM
 
     CLEAR_AFTER_KEYS = frozenset({_CLEAR_HEADER_OMM_CONTROL, _CLEAR_HEADER_RESET})
     """Before a firmware update the OMM sends SYS_OMM_CONTROL + SYS_RESET in clear after the
