@@ -37,7 +37,7 @@ from sipdect.axi.records import RFP_HW_TYPES
 from sipdect.link import constants as c
 from sipdect.link import events as ev
 from sipdect.link.dnm import Dnm
-from sipdect.link.handshake import RfpCredentials
+from sipdect.link.handshake import RfpCredentials, Tap
 from sipdect.link.messages import AnyMessage
 from sipdect.link.system import SysLed
 from sipdect.net import HostNet
@@ -108,11 +108,11 @@ class _RfpConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.peer_ip = str(peer[0]) if peer else "?"
         self.server._connections.add(self)
-        self.session = self.server._new_session(self.loop.time())
         capture = self.server.net.capture
         local = transport.get_extra_info("sockname")
-        if capture is not None and peer and local:
-            self.session.link.tap = capture.link_tap((local[0], local[1]), (peer[0], peer[1]))
+        tap = (capture.link_tap((local[0], local[1]), (peer[0], peer[1]))
+               if capture is not None and peer and local else None)
+        self.session = self.server._new_session(self.loop.time(), tap)
         self.pump()
 
     def data_received(self, data: bytes) -> None:
@@ -270,11 +270,11 @@ class RfpLinkServer:
         return None if conn is None else conn.session
 
     # -- session set-up: what the link asks the model --------------------------------------
-    def _new_session(self, now: float) -> RfpSession:
+    def _new_session(self, now: float, tap: Tap | None = None) -> RfpSession:
         return RfpSession(
             now, lookup_rfp=self._lookup, dect_config=self._dect_config, random=self.random,
             heartbeat_interval=self.heartbeat_interval, heartbeat_misses=self.heartbeat_misses,
-            handshake_timeout=self.handshake_timeout,
+            handshake_timeout=self.handshake_timeout, tap=tap,
         )
 
     def _rfp_id(self, mac: bytes) -> int | None:

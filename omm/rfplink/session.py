@@ -17,7 +17,7 @@ from sipdect.link import constants as c
 from sipdect.link import events as ev
 from sipdect.link.dnm import Dnm, Element, Sync, sari_list_req
 from sipdect.link.errors import LinkError
-from sipdect.link.handshake import OmmLinkConnection, OmmState, RfpCredentials
+from sipdect.link.handshake import OmmLinkConnection, OmmState, RfpCredentials, Tap
 from sipdect.link.messages import AnyMessage, LinkMessage, parse_message
 
 MEDIA_GROUP = 0x02
@@ -168,11 +168,13 @@ class RfpSession:
         heartbeat_misses: int = 3,
         handshake_timeout: float = 10.0,
         configuration: Sequence[AnyMessage] = (),
+        tap: Tap | None = None,
     ) -> None:
+        """`tap`: told every link message in clear (a capture: docs/capture.md)."""
         self.link = OmmLinkConnection(
             now, lookup_rfp=lookup_rfp, random=random, heartbeat_interval=heartbeat_interval,
             heartbeat_misses=heartbeat_misses, handshake_timeout=handshake_timeout,
-            configuration=configuration,
+            configuration=configuration, tap=tap,
         )
         self._dect_config = dect_config
         self._events: deque[SessionEvent] = deque()

@@ -171,14 +171,86 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+DECODE_RFP_HELP = """\
+Decode OMM-RFP link messages (omm-rfp.md) and print one JSON object per message.
+
+Each INPUT is one of:
+  HEX            one or more whole messages in clear, back to back (type u16, length u16,
+                 payload); spaces, colons, dots and dashes are ignored, a 0x prefix too.
+  omm:HEX        ciphertext the OMM sent (OMM->RFP), as it travelled on the TCP stream.
+  rfp:HEX        ciphertext the RFP sent (RFP->OMM).
+  FILE.pcapng    a capture of `sipdect up --capture DIR` (docs/capture.md): its link
+                 records, the messages in clear as the OMM saw them, each with its time,
+                 direction and connection; with --stream also the link's TCP streams as
+                 sent, decrypted (the clear handshake, then each direction's ciphertext).
+
+Order: give the arguments in the order they travelled. Ciphertext is decrypted with the key
+K (--key, else the K of a SYS_RFP_AUTH_KEY among the earlier arguments) and the IVs from the
+latest SYS_AUTHENTICATE before it; each direction's CBC chain runs on from one argument to
+the next of that direction, so omm: and rfp: arguments may interleave, but each direction's
+own pieces must be complete and in order. A NWK message split over several LC frames is put
+back together. What does not decode becomes an object with an "error" entry.
+
+Examples:
+  sipdect decode rfp 0120...            a SYS_INIT in clear
+  sipdect decode rfp 012d0020... 0124... rfp:a1b2... omm:c3d4...
+  sipdect decode rfp --key 5a5b... omm:...  an RFP that had its key already
+  sipdect decode rfp capture/sipdect-20261207-101500-4242-0a1b.pcapng --stream
+"""
+
+DECODE_AIR_HELP = """\
+Print the DECT air records of a capture (`sipdect up --capture DIR`, docs/capture.md), one
+JSON object per frame: time, direction (uplink: handset -> RFP), handset IPEI, RFP air id,
+PMID, whether it was ciphered on the air, the DLC frame in clear and the NWK message it
+completes (EN 300 175-4/-5).
+"""
+
+
 def _cmd_decode(args: argparse.Namespace) -> int:
+    from sipdect.capture import CaptureFormatError, pcapng
+    from sipdect.capture.decode import air_records, decode_streams, is_pcapng, link_records
     from sipdect.link.decode import decode_hex
 
-    key = bytes.fromhex(args.key) if args.key else None
+    key = None
     try:
-        for item in decode_hex(*args.hex, key=key):
-            print(json.dumps(item))
-    except ValueError as exc:
+        key = bytes.fromhex(args.key) if getattr(args, "key", None) else None
+    except ValueError:
+        print("sipdect decode: --key is not hex", file=sys.stderr)
+        return 2
+    hex_args: list[str] = []
+
+    def flush_hex() -> None:
+        if hex_args:
+            for item in decode_hex(*hex_args, key=key):
+                print(json.dumps(item))
+            hex_args.clear()
+
+    try:
+        for text in args.inputs:
+            path = Path(text)
+            if not path.is_file():
+                if args.protocol == "air":
+                    print(f"sipdect decode air: {text}: no such file", file=sys.stderr)
+                    return 2
+                hex_args.append(text)
+                continue
+            data = path.read_bytes()
+            if not is_pcapng(data):
+                print(f"sipdect decode: {text}: not a pcapng file", file=sys.stderr)
+                return 2
+            flush_hex()
+            capture = pcapng.read(data)
+            if args.protocol == "air":
+                items = air_records(capture)
+            else:
+                items = link_records(capture)
+            for item in items:
+                print(json.dumps(item))
+            if args.protocol == "rfp" and args.stream:
+                for item in decode_streams(capture, key):
+                    print(json.dumps(item))
+        flush_hex()
+    except (ValueError, CaptureFormatError) as exc:
         print(f"sipdect decode: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -258,10 +330,21 @@ def main(argv: list[str] | None = None) -> int:
     bench.set_defaults(fn=_cmd_bench)
 
     decode = sub.add_parser("decode", help="decode captured messages, one JSON object each")
-    decode.add_argument("protocol", choices=["rfp"], help="rfp: OMM-RFP link messages")
-    decode.add_argument("hex", nargs="+", help="one message per argument, hex")
-    decode.add_argument("--key", help="the RFP's 64-byte link key K (hex) for encrypted data")
-    decode.set_defaults(fn=_cmd_decode)
+    what = decode.add_subparsers(dest="protocol", required=True)
+    rfp = what.add_parser("rfp", help="OMM-RFP link messages: hex, or a capture's",
+                          description=DECODE_RFP_HELP,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    rfp.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="HEX, omm:HEX, rfp:HEX or FILE.pcapng (see above)")
+    rfp.add_argument("--key", help="the RFP's 64-byte link key K (hex) for encrypted data")
+    rfp.add_argument("--stream", action="store_true",
+                     help="with a capture: decode the link's TCP streams as sent too")
+    rfp.set_defaults(fn=_cmd_decode)
+    air = what.add_parser("air", help="a capture's DECT air frames",
+                          description=DECODE_AIR_HELP,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    air.add_argument("inputs", nargs="+", metavar="FILE.pcapng")
+    air.set_defaults(fn=_cmd_decode)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -152,21 +152,22 @@ class LinkNamer:
         return replace(record, summary=self.summary(record))
 
 
+SUMMARY_FIELDS = ("layer_name", "primitive_name", "sync_type_name", "acked_type_name",
+                  "direction_name", "colour_name")
+"""The fields of describe() a link summary names after the message's own name, in order."""
+
+
 def summarise_link(described: dict[str, Any]) -> str:
-    """One line from a link message's describe(): its name, a DNM's primitive and NWK."""
+    """One line from a link message's describe(): its name, a DNM's layer and primitive, the
+    NWK message an LC frame completes ("DNM LC LC_DATA_IND CC CC-SETUP")."""
     if "name" not in described:
         return f"undecodable: {described.get('error', '')}"
     parts = [str(described["name"])]
-    for key in ("primitive", "rfpc_primitive", "key"):
-        value = described.get(key)
-        if isinstance(value, str):
-            parts.append(value)
-            break
+    parts += [str(described[key]) for key in SUMMARY_FIELDS if isinstance(described.get(key),
+                                                                            str)]
     nwk = described.get("nwk")
-    if isinstance(nwk, dict) and isinstance(nwk.get("type"), str):
-        parts.append(str(nwk["type"]))
-    elif isinstance(described.get("nwk_type"), str):
-        parts.append(str(described["nwk_type"]))
+    if isinstance(nwk, dict) and "type" in nwk:
+        parts.append(f"{nwk.get('pd', '')} {nwk['type']}".strip())
     return " ".join(parts)
 
 

@@ -293,12 +293,15 @@ class OmmLinkConnection(_LinkEnd):
         license_query: bool = True,
         check_identity: bool = False,
         max_payload: int = c.MAX_PAYLOAD_LENGTH,
+        tap: Tap | None = None,
     ) -> None:
         """`configuration` goes out encrypted after SYS_OMM_CONTROL and SYS_HEARTBEAT_INTERVAL
         (e.g. SYS_IP_OPTIONS, SYS_LED, SYS_HTTP_SET, SYS_SYSLOG, SYS_PASSWD), before the
         SYS_LICENSE_TIMER query. `check_identity` also rejects a SYS_INIT whose identity
-        block is not valid (whether real OMMs check it is unknown; the default accepts it)."""
+        block is not valid (whether real OMMs check it is unknown; the default accepts it).
+        `tap`: told every message from the first (SYS_AUTHENTICATE, sent at once)."""
         super().__init__(max_payload=max_payload)
+        self.tap = tap
         if not 1 <= heartbeat_interval <= 0xFF:
             raise LinkValueError(f"heartbeat interval must be 1..255 s, got {heartbeat_interval}")
         self.state: OmmState = OmmState.WAIT_INIT
