@@ -65,19 +65,19 @@ def air_records(capture: pcapng.Capture) -> Iterator[JsonDict]:
         yield out
 
 
-def _split_clear(data: bytes, last: int) -> int | None:
-    """How many octets of `data` are clear messages up to and including one of type `last`;
-    None while that message has not come whole."""
+def _clear_messages(data: bytes, last: int) -> tuple[int, bool]:
+    """How many octets of `data` are whole clear messages (up to one of type `last`), and
+    whether that one came."""
     pos = 0
     while pos + c.HEADER_LENGTH <= len(data):
         msg_type = int.from_bytes(data[pos:pos + 2], "big")
         end = pos + c.HEADER_LENGTH + int.from_bytes(data[pos + 2:pos + 4], "big")
         if end > len(data):
-            return None
+            break
         pos = end
         if msg_type == last:
-            return pos
-    return None
+            return pos, True
+    return pos, False
 
 
 def link_streams(capture: pcapng.Capture) -> dict[tuple[str, str], list[str]]:
@@ -108,15 +108,16 @@ def link_streams(capture: pcapng.Capture) -> dict[tuple[str, str], list[str]]:
         args = out.setdefault((_endpoint(omm), _endpoint(rfp)), [])
         key = (omm, rfp, direction)
         if key not in ciphered:
-            held = clear.get(key, b"") + data
-            split = _split_clear(held, LAST_CLEAR[direction])
-            if split is None:
-                clear[key] = held
+            held = clear.pop(key, b"") + data
+            whole, done = _clear_messages(held, LAST_CLEAR[direction])
+            if whole:
+                args.append(held[:whole].hex())
+            if not done:
+                if held[whole:]:
+                    clear[key] = held[whole:]
                 continue
-            clear.pop(key, None)
             ciphered.add(key)
-            args.append(held[:split].hex())
-            data = held[split:]
+            data = held[whole:]
         if data:
             args.append(PREFIX[direction] + data.hex())
     for (omm, rfp, _), held in clear.items():  # a handshake cut short: what there is
