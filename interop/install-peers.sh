@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the independent SIP peers the interop tests run against (Debian packages):
-# kamailio (registrar + record-routing proxy), sip-tester (sipp), baresip-core (UA with SRTP).
+# kamailio (registrar + record-routing proxy), sip-tester (sipp), baresip-core (UA with SRTP),
+# and tshark (dumpcap for `--capture`, tshark for the capture tests: docs/capture.md).
 # As root, missing ones are installed with apt-get (its index refreshed only when the first
 # attempt fails); otherwise a missing package is an error that names the command to run.
 set -euo pipefail
 
-PACKAGES=(kamailio sip-tester baresip-core)
+PACKAGES=(kamailio sip-tester baresip-core tshark)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -25,6 +26,12 @@ if ! command -v apt-get >/dev/null; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture (a setuid dumpcap): no; the
+# captures run as root in CI, and a user who wants otherwise runs dpkg-reconfigure.
+if command -v debconf-set-selections >/dev/null; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" \
+        | debconf-set-selections
+fi
 apt_install() {
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/sipdect-peers-apt.log 2>&1
 }

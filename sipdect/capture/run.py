@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,7 +40,10 @@ CAPTURE_INTERFACE = "lo"
 DUMPCAP_READY_S = 15.0
 """How long dumpcap may take to say it is capturing."""
 DUMPCAP_STOP_S = 10.0
-"""How long dumpcap may take to write its last packets after SIGTERM."""
+"""How long dumpcap may take to pass on the run's last packets, and then to stop."""
+MARKER_PORT = 9
+"""The discard port: where the end marker goes (nothing listens; the ICMP answer that
+quotes it is left out too)."""
 DUMPCAP_READY_LINE = "Capturing on"
 """What dumpcap prints on stderr once its filter is on the interface."""
 FILTER_NETWORKS_MAX = 64
@@ -110,6 +114,10 @@ class CaptureRun:
         self._dumpcap: asyncio.subprocess.Process | None = None
         self._dumpcap_file = self.base.with_name(self.base.name + ".lo.pcapng")
         self._stderr: asyncio.Task[None] | None = None
+        self._stdout: asyncio.Task[None] | None = None
+        self.marker = b"sipdect-capture-end-" + secrets.token_hex(8).encode()
+        """The payload of the datagram that tells the end of the run's packets."""
+        self._marker_seen = asyncio.Event()
 
     async def start(self) -> None:
         """Start dumpcap, when it can (else the file will hold the records only)."""
@@ -123,12 +131,14 @@ class CaptureRun:
                                  "the capture holds sipdect's records only")
             log.warning("capture: %s", self.packets_note)
             return
+        # Its pcapng comes through a pipe (flushed per packet; a file is written in blocks),
+        # so finish() can see when the last packet of the run has come through.
         process = await asyncio.create_subprocess_exec(
             dumpcap, "-i", self.interface, "-f", capture_filter(self.networks, self.hosts), "-q",
-            "-w", str(self._dumpcap_file),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            "-w", "-",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
-        assert process.stderr is not None
+        assert process.stderr is not None and process.stdout is not None
         said: list[str] = []
         try:
             async with asyncio.timeout(DUMPCAP_READY_S):
@@ -140,6 +150,7 @@ class CaptureRun:
                     if DUMPCAP_READY_LINE in line:
                         self._dumpcap = process
                         self._stderr = asyncio.create_task(self._drain(process.stderr))
+                        self._stdout = asyncio.create_task(self._keep(process.stdout))
                         log.info("capture: dumpcap on %s, filter %s", self.interface,
                                  capture_filter(self.networks, self.hosts))
                         return
@@ -159,12 +170,40 @@ class CaptureRun:
         while await stream.readline():
             pass
 
+    async def _keep(self, stream: asyncio.StreamReader) -> None:
+        """dumpcap's output into its file; sets `_marker_seen` once the marker came."""
+        tail = b""
+        with self._dumpcap_file.open("wb") as f:
+            while data := await stream.read(65536):
+                f.write(data)
+                if self.marker in tail + data:
+                    self._marker_seen.set()
+                tail = data[-len(self.marker):]
+
+    def _send_marker(self) -> None:
+        """A datagram dumpcap's filter takes (to the discard port of the system's first
+        network, or of its first host), which merge() leaves out again."""
+        target = (str(ipaddress.IPv4Network(self.networks[0]).network_address + 1)
+                  if self.networks else self.hosts[0])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            with contextlib.suppress(OSError):
+                sock.sendto(self.marker, (target, MARKER_PORT))
+
     async def finish(self) -> Path:
         """Stop capturing and write the one file (every process's recorder must be closed:
         the system stopped). Returns its path."""
         self.recorder.close()
         process, self._dumpcap = self._dumpcap, None
         if process is not None:
+            # Packets wait in the kernel until dumpcap's next read; stopping it at once would
+            # lose the run's last ones. A marker sent now arrives after all of them.
+            self._send_marker()
+            try:
+                async with asyncio.timeout(DUMPCAP_STOP_S):
+                    await self._marker_seen.wait()
+            except TimeoutError:
+                log.warning("capture: dumpcap did not pass on its last packets in %g s",
+                            DUMPCAP_STOP_S)
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             try:
@@ -174,17 +213,21 @@ class CaptureRun:
                 log.warning("capture: dumpcap did not stop in %g s; killed", DUMPCAP_STOP_S)
                 process.kill()
                 await process.wait()
-        if self._stderr is not None:
-            await self._stderr
+        for task in (self._stderr, self._stdout):
+            if task is not None:
+                await task
         await asyncio.get_running_loop().run_in_executor(None, self.merge)
         return self.path
 
     def merge(self) -> None:
         """Write <base>.pcapng from dumpcap's file, the part files and the key logs, and
         remove them."""
+        in_system = PacketFilter(self.networks, self.listeners) if self.hosts else None
+
+        def keep(frame: bytes) -> bool:
+            return self.marker not in frame and (in_system is None or in_system(frame))
         merge(self.base, self.path, dumpcap_file=self._dumpcap_file, stamp=self.stamp,
-              note=self.packets_note, keep=PacketFilter(self.networks, self.listeners)
-              if self.hosts else None)
+              note=self.packets_note, keep=keep)
 
 
 def _read(path: Path) -> pcapng.Capture | None:
