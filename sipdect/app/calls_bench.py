@@ -240,13 +240,18 @@ def calls_config(n_calls: int) -> str:
     return "".join(parts)
 
 
-async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
-    """N handset-to-handset calls at once in this process; frames that arrived on time."""
+async def _calls(n_calls: int, window_s: float,
+                 capture_dir: Path | None = None) -> dict[str, Any]:
+    """N handset-to-handset calls at once in this process; frames that arrived on time.
+    `capture_dir`: capture the run there (docs/capture.md), for its overhead."""
+    from sipdect.app.config import parse_config
     from sipdect.app.emulator import Emulator
 
     out: dict[str, Any] = {"calls": n_calls}
+    cfg = parse_config(calls_config(n_calls), "calls bench")
+    cfg.capture = capture_dir
     with tempfile.TemporaryDirectory(prefix="sipdect-bench-calls-") as tmp:
-        async with Emulator(calls_config(n_calls), Path(tmp)) as emu:
+        async with Emulator(cfg, Path(tmp)) as emu:
             system = emu.system
             assert system is not None and system.pbx is not None
             omm = system.omms[0]
@@ -264,6 +269,9 @@ async def _calls(n_calls: int, window_s: float) -> dict[str, Any]:
             measured = await voice_window(world, ids, window_s)
             del measured["other_cpu_share"]
             out.update(measured)
+        if capture_dir is not None and system.capture_file is not None:
+            out["capture"] = {"file": str(system.capture_file),
+                              "octets": system.capture_file.stat().st_size}
     return out
 
 
@@ -348,14 +356,16 @@ async def _wait(condition: Any, deadline_s: float) -> bool:
     return True
 
 
-def bench_calls(quick: bool = False) -> dict[str, Any]:
-    """Each size in a child process of its own; the largest with under 1% lost or late."""
+def bench_calls(quick: bool = False, capture_dir: Path | None = None) -> dict[str, Any]:
+    """Each size in a child process of its own; the largest with under 1% lost or late.
+    `capture_dir`: each run captured there (docs/capture.md), to measure what capture costs."""
     sizes = CALL_SIZES[1] if quick else CALL_SIZES[0]
     window = CALL_WINDOW_S[1] if quick else CALL_WINDOW_S[0]
     runs: list[dict[str, Any]] = []
     for n in sizes:
         cmd = [sys.executable, "-m", "sipdect.app.calls_bench", "--calls", str(n),
-               "--window", str(window)]
+               "--window", str(window),
+               *(["--capture", str(capture_dir)] if capture_dir is not None else [])]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True,
                                   timeout=CALLS_SETUP_DEADLINE_S * 3 + window + 60)
@@ -371,13 +381,13 @@ def bench_calls(quick: bool = False) -> dict[str, Any]:
     return {"runs": runs, "max_calls_under_1pct": max(good, default=0), "goal_calls": 100}
 
 
-def run(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, capture_dir: Path | None = None) -> dict[str, Any]:
     from rfp.media import run_bench as media_path_bench
 
     result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "registrations": bench_registrations(quick),
-        "srtp_calls": bench_calls(quick),
+        "srtp_calls": bench_calls(quick, capture_dir),
         "media_path": media_path_bench(quick=quick),
     }
     return result
@@ -391,9 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--calls", type=int, help="(internal) run one size of the calls bench")
     parser.add_argument("--window", type=float, default=CALL_WINDOW_S[0])
+    parser.add_argument("--capture", type=Path, metavar="DIR",
+                        help="capture the calls runs there (docs/capture.md)")
     args = parser.parse_args(argv)
     if args.calls is not None:
-        print(json.dumps(asyncio.run(_calls(args.calls, args.window))), flush=True)
+        print(json.dumps(asyncio.run(_calls(args.calls, args.window, args.capture))),
+              flush=True)
         return 0
     if args.serve_pbx is not None:
         try:
@@ -401,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         return 0
-    print(json.dumps(run(args.quick), indent=2))
+    print(json.dumps(run(args.quick, args.capture), indent=2))
     return 0
 
 
