@@ -23,7 +23,8 @@ up: install
 	$(BIN)/sipdect up
 
 # The interop tests (tests/interop, marker `interop`) run real peers: kamailio, sipp and
-# baresip from Debian. `make peers` installs the missing ones as root, else fails naming them.
+# baresip from Debian; the capture tests tshark. `make peers` installs the missing ones as
+# root, else fails naming them.
 peers:
 	@interop/install-peers.sh
 

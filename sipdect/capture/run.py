@@ -53,6 +53,14 @@ Stamp = Callable[[int], int]
 """Maps a wall-clock time (ns since the epoch) to the time the capture shows."""
 
 
+def scaled_stamp(speed: float, epoch_s: float) -> Stamp:
+    """The system clock's view of wall-clock times when it runs `speed` times real time from
+    `epoch_s` (sipdect.clock: the wall time at its origin), so a capture of a scaled run shows
+    the protocol's own timing (an hour's re-registration an hour apart)."""
+    epoch_ns = int(epoch_s * 1e9)
+    return lambda ns: epoch_ns + int((ns - epoch_ns) * speed)
+
+
 def capture_filter(networks: Sequence[str], hosts: Sequence[str] = ()) -> str:
     """The BPF capture filter of a system's address blocks and the addresses of its hosts
     outside them."""

@@ -139,3 +139,10 @@ def test_the_shipped_lua_dissector_is_the_generated_one() -> None:
     assert shipped == render()
     for member in c.MessageType:
         assert f'[0x{member.value:04x}] = "{member.name}"' in shipped
+
+
+def test_a_scaled_clock_stretches_the_times_from_its_epoch() -> None:
+    from sipdect.capture.run import scaled_stamp
+    stamp = scaled_stamp(60.0, 1000.0)
+    assert stamp(1000 * 10**9) == 1000 * 10**9
+    assert stamp(1001 * 10**9) == 1060 * 10**9
