@@ -209,6 +209,39 @@ function air.dissector(tvb, pinfo, tree)
     return size
 end
 
-local table = DissectorTable.get("wtap_encap")
-table:add(encaps.USER0, link)
-table:add(encaps.USER1, air)
+local encap_table = DissectorTable.get("wtap_encap")
+encap_table:add(encaps.USER0, link)
+encap_table:add(encaps.USER1, air)
+
+-- AXI (plain TCP, or TLS once decrypted): XML messages each ended by a NUL (axi.md §1).
+-- Taken heuristically on any port when a segment is whole messages: "<" first, NUL last.
+local axi = Proto("sipdect_axi", "Mitel AXI (sipdect)")
+local xml = Dissector.get("xml")
+
+local function axi_heuristic(tvb, pinfo, tree)
+    local size = tvb:len()
+    if size < 4 or tvb(0, 1):uint() ~= 0x3c or tvb(size - 1, 1):uint() ~= 0 then
+        return false
+    end
+    pinfo.cols.protocol = "AXI"
+    local t = tree:add(axi, tvb())
+    local start = 0
+    local names = {}
+    for i = 0, size - 1 do
+        if tvb(i, 1):uint() == 0 then
+            if i > start then
+                local message = tvb(start, i - start)
+                local name = message:string():match("^<([%w_]+)")
+                if name then names[#names + 1] = name end
+                xml:call(message:tvb(), pinfo, t)
+            end
+            start = i + 1
+        end
+    end
+    pinfo.cols.protocol = "AXI"
+    pinfo.cols.info = table.concat(names, ", ")
+    return true
+end
+
+axi:register_heuristic("tcp", axi_heuristic)
+axi:register_heuristic("tls", axi_heuristic)

@@ -62,9 +62,10 @@ async def run_a_call(tmp: Path, isolation: str) -> Path:
         await until(lambda: alice.subscription is not None and bob.subscription is not None,
                     "both handsets subscribed")
         handle = emu.omm
-        axi = await AxiClient.connect(handle.host, handle.tls_port, tls=True)
-        await axi.login(handle.username, handle.password)
-        await axi.close()
+        for port, tls in ((handle.tls_port, True), (handle.port, False)):
+            axi = await AxiClient.connect(handle.host, port, tls=tls)
+            await axi.login(handle.username, handle.password)
+            await axi.close()
         alice.dial("202", world.now())
         world.pump(hid_a)
         await until(lambda: bob.call_state is CallState.INCOMING, "Bob's handset ringing")
@@ -94,6 +95,10 @@ async def test_a_captured_call_opens_in_tshark(tmp_path: Path, isolation: str) -
     assert tshark(path, "-Y", "rtp", "-T", "fields", "-e", "rtp.p_type").split()
     axi = tshark(path, "-Y", "tls", "-x")
     assert "Decrypted TLS" in axi and "<OpenResp" in axi  # the XML, through the DSB's keys
+    axi_tls = tshark(path, "-Y", "tls and sipdect_axi", "-T", "fields", "-e", "xml.tag")
+    assert '<OpenResp seq="1"' in axi_tls
+    axi_plain = tshark(path, "-Y", "not tls and sipdect_axi", "-T", "fields", "-e", "xml.tag")
+    assert '<OpenResp seq="1"' in axi_plain
     link = tshark(path, "-Y", "sipdect_link", "-T", "fields", "-e", "sipdect_link.name")
     assert {"SYS_AUTHENTICATE", "SYS_INIT", "ACK", "DNM", "MEDIA_OPEN"} <= set(link.split())
     air = tshark(path, "-Y", "sipdect_air", "-T", "fields", "-e", "sipdect_air.summary")
