@@ -245,3 +245,21 @@ end
 
 axi:register_heuristic("tcp", axi_heuristic)
 axi:register_heuristic("tls", axi_heuristic)
+
+-- SIP inside TLS on any port: Wireshark hands decrypted data to SIP on 5061 only, and an
+-- emulated system may listen elsewhere (tests take free ports).
+local sip_tls = Proto("sipdect_sip_tls", "SIP over TLS on any port (sipdect)")
+local sip = Dissector.get("sip")
+
+local function sip_heuristic(tvb, pinfo, tree)
+    local size = tvb:len()
+    if size < 12 then return false end
+    local head = tvb(0, math.min(size, 24)):string()
+    if not (head:match("^SIP/2%.0 %d%d%d ") or head:match("^%u+ sips?:")) then
+        return false
+    end
+    sip:call(tvb, pinfo, tree)
+    return true
+end
+
+sip_tls:register_heuristic("tls", sip_heuristic)

@@ -113,3 +113,33 @@ async def test_a_captured_call_opens_in_tshark(tmp_path: Path, isolation: str) -
     assert as_sent and set(as_sent) <= set(in_clear)  # the TCP stream decrypts to the same
     air_records = decode("air", str(path))
     assert any(r.get("nwk", {}).get("type") == "CC-CONNECT" for r in air_records)
+
+
+async def test_sip_over_tls_is_decrypted_through_the_embedded_keys(tmp_path: Path) -> None:
+    """The OMM registers its users over TLS (BasicSIP transportProt TLS, the call server's
+    certificate trusted): tshark reads the REGISTERs inside TLS with the file's keys alone."""
+    cfg = load_config()
+    cfg.capture = tmp_path / "capture"
+    async with Emulator(cfg, tmp_path / "data") as emu:
+        system = emu.system
+        assert system is not None and system.pbx is not None
+        pbx_host = system.pbx_host
+        assert pbx_host is not None
+        tls_port = next(e.port for e in pbx_host.endpoints() if e.protocol == "sip-tls")
+        omm = system.omm()
+        omm.sip.tls_cafile = system.pbx._cert  # self-signed: trust it, as an admin would
+        omm.model.settings.update("BasicSIP", {"regPort": tls_port, "proxyPort": tls_port,
+                                               "transportProt": "TLS"})
+        server = system.pbx.server
+        assert server is not None
+
+        def over_tls() -> bool:
+            binding = server.registrar.lookup("201", server.transport.now())
+            return binding is not None and "transport=tls" in str(binding.contact).lower()
+        await until(over_tls, "user 201 registered over TLS")
+    path = system.capture_file
+    assert path is not None
+    assert tshark(path, "-Y", "_ws.malformed or _ws.expert.severity >= 0x00800000") == ""
+    methods = tshark(path, "-Y", "tls and sip", "-T", "fields", "-e", "sip.Method",
+                     "-e", "sip.Status-Code")
+    assert "REGISTER" in methods.split() and "200" in methods.split()
