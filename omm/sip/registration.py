@@ -142,6 +142,10 @@ class Registrations:
         self.transport: SipTransport | None = None
         self.locals: dict[Transport, Peer] = {}
         self._tls_options: TlsClientOptions | None = None
+        self._reopening: asyncio.Task[None] | None = None
+        """The one reopen under way: changes while it runs are taken up by it, never by a
+        second reopen (two would each wait for the other)."""
+        self._reopen_again = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._held_off: set[int] = set()
         """Users deregistered on request (PPSIPDeregister) until asked to register again."""
@@ -231,8 +235,8 @@ class Registrations:
     def _on_change(self, change: Change) -> None:
         if change.kind == "setting" and change.key in SIP_GROUPS:
             self.config = SipConfig.from_settings(self.model.settings)
-            if self._wanted_tls() != self._tls_options:
-                self._spawn(self._reopen())
+            if self._reopening is not None or self._wanted_tls() != self._tls_options:
+                self._request_reopen()
             else:
                 self.sync_all(restart=True)
         elif change.kind == "user":
@@ -259,15 +263,28 @@ class Registrations:
             if self._drop(event.uid):
                 self.model.hub.publish(SipDeregistered(event.uid))
 
+    def _request_reopen(self) -> None:
+        self._reopen_again = True
+        if self._reopening is None:
+            self._reopening = asyncio.get_running_loop().create_task(self._reopen())
+            self._tasks.add(self._reopening)
+            self._reopening.add_done_callback(self._tasks.discard)
+
     async def _reopen(self) -> None:
-        """New TLS options: unregister over the old transport, then start over on a new one."""
-        for uid in [*self.users]:
-            self._drop(uid)
-        pending = [t for t in self._tasks if t is not asyncio.current_task()]
-        await asyncio.gather(*pending, return_exceptions=True)
-        if self.transport is not None:
-            await self.transport.close()
-        await self._open()
+        """New TLS options: unregister over the old transport, then start over on a new one
+        (again while settings changed meanwhile, so the last change always takes effect)."""
+        try:
+            while self._reopen_again:
+                self._reopen_again = False
+                for uid in [*self.users]:
+                    self._drop(uid)
+                pending = [t for t in self._tasks if t is not asyncio.current_task()]
+                await asyncio.gather(*pending, return_exceptions=True)
+                if self.transport is not None:
+                    await self.transport.close()
+                await self._open()
+        finally:
+            self._reopening = None
         self.sync_all()
 
     def sync_all(self, *, restart: bool = False) -> None:

@@ -218,3 +218,25 @@ async def test_fail_over_to_the_secondary_registrar(make_omm: Any, pbx: PbxServe
         assert any("(Secondary)" in e.msg for e in omm.model.event_log.entries(0, 100))
     finally:
         await silent.close()
+
+
+async def test_two_quick_changes_of_the_sip_settings_both_take_effect(make_omm: Any,
+                                                                      pbx: PbxServer) -> None:
+    """SecureSIP then BasicSIP at once (as a web form or a script saves them): each asks for
+    new TLS options; the OMM re-registers once with both, instead of two reopens each waiting
+    for the other for ever."""
+    omm = await make_omm({"BasicSIP": {"regServer": "127.0.0.1",
+                                       "regPort": port_of(pbx, Transport.UDP),
+                                       "regPeriod": 600}})
+    await until(lambda: bound(pbx) and omm.pp_state.get(1, {}).get("registered") == "1",
+                "the binding over UDP")
+    omm.model.settings.update("SecureSIP", {"commonNameValidationTLS": False})
+    omm.model.settings.update("BasicSIP", {"transportProt": "TLS",
+                                           "regPort": port_of(pbx, Transport.TLS)})
+
+    def over_tls() -> bool:
+        contact = omm.registrations.contact("1001")
+        return (contact.sip_uri.params.get("transport") == "tls" and bound(pbx)
+                and omm.pp_state.get(1, {}).get("registered") == "1")
+
+    await until(over_tls, "the binding over TLS after both changes")
