@@ -4,7 +4,8 @@ A test never sleeps a fixed time and never compares wall-clock durations: it wai
 what a user would observe holds, and fails naming what it waited for and what it saw last.
 The deadline is far above what a run needs, so a busy machine only makes a test slower,
 never red. `SIPDECT_WAIT_SCALE` (a number, default 1) stretches every deadline on a very
-slow machine.
+slow machine. Deadlines are real seconds (a test's patience), also on a loop at a speed
+(sipdect.clock): a wait for a 3600 s timer at speed 600 needs a timeout of 6 s and more.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from sipdect import clock
 
 T = TypeVar("T")
 
@@ -43,18 +46,18 @@ async def until(condition: Callable[[], T | None | Awaitable[T | None]], what: s
                 timeout: float = DEFAULT_TIMEOUT, interval: float = POLL_INTERVAL) -> T:
     """Poll `condition` (a plain or async callable) until it returns something truthy and
     return that; raise WaitTimeout naming `what` and the last value once `timeout` passed."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + scaled(timeout)
+    deadline = time.monotonic() + scaled(timeout)
+    pause = clock.current().virtual(interval)  # `interval` real seconds at any speed
     while True:
         value = condition()
         if inspect.isawaitable(value):
             value = await value
         if value:
             return value
-        if loop.time() > deadline:
+        if time.monotonic() > deadline:
             raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s; "
                               f"last seen: {value!r}")
-        await asyncio.sleep(interval)
+        await asyncio.sleep(pause)
 
 
 def until_sync(condition: Callable[[], T | None], what: str, *,
