@@ -31,7 +31,6 @@ at the next resync, records matched by their natural keys.
 from __future__ import annotations
 
 import bisect
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from dect.identities import Ipei
 from mom.aspects import DEVICE_ADMIN, USER_ADMIN, USER_SECRETS
 from mom.conventions import BOOKKEEPING_BATCH, MAX_DEVICES, MAX_USERS
 from mom.errors import Exists, Invalid, NoMemory, NotFound
+from sipdect import clock
 from sipdect.axi.records import PP_DEV, PP_USER, REL_TYPES
 from sipdect.store import Store
 from sipdect.vault import Vault
@@ -148,7 +148,7 @@ def _changed(rec: Record, values: dict[str, Any]) -> tuple[str, ...]:
 class Directory:
     """Users, devices, their relations and tombstones; see the module docstring."""
 
-    def __init__(self, store: Store, vault: Vault, clock: Callable[[], float] = time.time,
+    def __init__(self, store: Store, vault: Vault, clock: Callable[[], float] = clock.wall,
                  *, max_users: int = MAX_USERS, max_devices: int = MAX_DEVICES) -> None:
         self.store = store
         self.vault = vault

@@ -9,7 +9,6 @@ mom.directory.Change, to the listeners of `MomModel.add_listener`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from mom.accounts import MomAccounts
 from mom.conventions import MAX_DEVICES, MAX_USERS
 from mom.directory import Change, Directory
 from mom.omms import OmmConnections
+from sipdect import clock
 from sipdect.accounts import InitialAccount
 from sipdect.store import Store
 from sipdect.vault import AxiKeyPair, Vault
@@ -47,7 +47,7 @@ class MomModel:
     """Everything one MOM knows, in memory, written through to its data directory."""
 
     def __init__(self, data_dir: Path, setup: MomSetup,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = clock.wall) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup

@@ -8,7 +8,6 @@ by_omm_id. Definitions are persistent; live state (OmmLive) is in memory only.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from mom.conventions import MAX_OMMS, OMM_AXI_PORT
 from mom.directory import Change
 from mom.errors import Exists, Invalid, NoMemory, NotFound
+from sipdect import clock
 from sipdect.store import Store
 from sipdect.vault import Vault
 
@@ -50,7 +50,7 @@ class OmmConnections:
     """Defined OMM connections by name."""
 
     def __init__(self, store: Store, vault: Vault, announce: Callable[[Change], None],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = clock.wall) -> None:
         self.store = store
         self.vault = vault
         self.announce = announce

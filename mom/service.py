@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from mom.maxi.api import MaxiApi
 from mom.maxi.server import start_maxi
 from mom.model import MomModel, MomSetup
 from mom.sync import OmmSync, RoamingEvent, SyncSessionError
+from sipdect import clock
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import Message
 from sipdect.net import Endpoint, HostNet
@@ -37,7 +37,7 @@ class MomService:
     """One MOM: `await start()`, `await stop()` (clean) or `await kill()` (power loss)."""
 
     def __init__(self, cfg: MomConfig, data_dir: Path, *, net: HostNet | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = clock.wall) -> None:
         if cfg.tls_level not in (SecurityLevel.HIGH, SecurityLevel.MEDIUM):
             raise ValueError(f"the MOM's TLS level is High or Medium, not {cfg.tls_level}")
         self.cfg = cfg

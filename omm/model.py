@@ -7,7 +7,6 @@ before the method returns and announced as a Change for event delivery.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from omm.standby.status import StandbyStatus
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
 from omm.users import Users
+from sipdect import clock
 from sipdect.accounts import InitialAccount
 from sipdect.ops.eventlog import EventLog, LogEntry
 from sipdect.store import Store
@@ -120,7 +120,7 @@ class OmmModel:
     """Everything one OMM knows, in memory, written through to its data directory."""
 
     def __init__(self, data_dir: Path, setup: OmmSetup,
-                 clock: Callable[[], float] = time.time, *, store: Store | None = None) -> None:
+                 clock: Callable[[], float] = clock.wall, *, store: Store | None = None) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup

@@ -25,6 +25,7 @@ import numpy as np
 import pylibsrtp
 
 from dect.timing import FRAME_SECONDS
+from sipdect import clock
 from sipdect.link import constants as lc
 from sipdect.link.errors import LinkProtocolError
 from sipdect.link.media import (
@@ -184,7 +185,7 @@ class RfpMedia:
     """
 
     def __init__(self, rfp_id: int = 0, *, host: str = "127.0.0.1", epoch: float = 0.0,
-                 wall_clock: Callable[[], float] = time.time,
+                 wall_clock: Callable[[], float] = clock.wall,
                  rng: random.Random | None = None,
                  on_output: Callable[[], None] | None = None) -> None:
         """`epoch`: the `now` of the air's frame 0, so that ticks fall on frame boundaries."""

@@ -14,7 +14,6 @@ import functools
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from rfp.media import RfpMedia
 from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
+from sipdect import clock
 from sipdect.link import constants as c
 from sipdect.link import events as ev
 from sipdect.link.dnm import Dnm, Sync
@@ -252,7 +252,7 @@ class VirtualRfp:
         reboot_time: float = 1.0,
         handshake_timeout: float = 30.0,
         random: Callable[[int], bytes] = os.urandom,
-        wall_clock: Callable[[], float] = time.time,
+        wall_clock: Callable[[], float] = clock.wall,
         media_host: str = DEFAULT_MEDIA_HOST,
         net: HostNet | None = None,
     ) -> None:
@@ -434,7 +434,7 @@ class VirtualRfp:
         try:
             return asyncio.get_running_loop().time()
         except RuntimeError:
-            return time.monotonic()
+            return clock.now()
 
     @property
     def link_state(self) -> str:

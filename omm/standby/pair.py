@@ -156,7 +156,7 @@ class StandbyPair:
                                       self.member.omm_type, self.member.sw_version,
                                       peer_lost=self.cfg.silence,
                                       pbx_timeout=self.cfg.pbx_timeout)
-        self.member.started = time.monotonic()
+        self.member.started = now
         self._server = await self.member.serve(self._server_tls, self.cfg.port)
         self.store.observe(self._committed)
         self._spawn(self._send_loop())

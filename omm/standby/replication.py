@@ -14,7 +14,6 @@ import asyncio
 import logging
 import secrets
 import ssl
-import time
 from collections.abc import Callable, Iterable, Sequence
 
 from omm.model import REPLICATED_TABLES
@@ -39,6 +38,7 @@ from omm.standby.link import (
     StandbyLinkError,
     StandbyLinkSession,
 )
+from sipdect import clock
 from sipdect.net import HostNet, peer_of, send_at_once
 from sipdect.store import Store, StoreError, StoreOp
 
@@ -80,8 +80,8 @@ class PairMember:
         self.address = address
         self.role = role
         """Told to the partner in each new connection's Hello."""
-        self.started = time.monotonic() if started is None else started
-        """time.monotonic() at this OMM's start: the Hello's uptime counts from it."""
+        self.started = clock.now() if started is None else started
+        """clock.now() at this OMM's start: the Hello's uptime counts from it."""
         self.tables = tuple(tables)
         self.on_applied = on_applied
         self.event_log = event_log
@@ -98,7 +98,7 @@ class PairMember:
         the re-merge rule): the event log says they are lost; False: says it was received."""
 
     def hello(self) -> Hello:
-        return Hello(self.omm_type, self.sw_version, max(0.0, time.monotonic() - self.started),
+        return Hello(self.omm_type, self.sw_version, max(0.0, clock.now() - self.started),
                      self.address, self.role, secrets.token_bytes(NONCE_OCTETS))
 
     async def serve(self, tls: ssl.SSLContext, port: int = PORT) -> asyncio.Server:
@@ -139,7 +139,7 @@ class PartnerLink(asyncio.Protocol):
 
     def __init__(self, member: PairMember, side: Side) -> None:
         self.member = member
-        self.session = StandbyLinkSession(side, member.secret, member.hello(), time.monotonic(),
+        self.session = StandbyLinkSession(side, member.secret, member.hello(), clock.now(),
                                           heartbeat=member.heartbeat, silence=member.silence)
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
@@ -167,11 +167,11 @@ class PartnerLink(asyncio.Protocol):
         self._process()
 
     def data_received(self, data: bytes) -> None:
-        self.session.receive_data(data, time.monotonic())
+        self.session.receive_data(data, clock.now())
         self._process()
 
     def eof_received(self) -> bool | None:
-        self.session.receive_data(b"", time.monotonic())
+        self.session.receive_data(b"", clock.now())
         self._process()
         return None
 
@@ -272,12 +272,11 @@ class PartnerLink(asyncio.Protocol):
         deadline = self.session.get_timer()
         if deadline is not None:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_at(loop.time() + (deadline - time.monotonic()),
-                                       self._on_timer)
+            self._timer = loop.call_at(deadline, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.session.handle_timer(time.monotonic())
+        self.session.handle_timer(clock.now())
         self._process()
 
     # -- what the OMM does with the link -----------------------------------------------------------

@@ -12,7 +12,6 @@ get a route entry on their own transport.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -20,6 +19,7 @@ from sim.pbx.config import PbxConfig
 from sim.pbx.guard import AccessLog, AccessRecord, IpGuard
 from sim.pbx.registrar import Binding, IntervalTooBrief, Registrar
 from sim.pbx.srtp import offer_refusal
+from sipdect import clock
 from sipdect.net import HostNet
 from sipdect.sip import constants as c
 from sipdect.sip.auth import AuthStatus, DigestServer
@@ -89,7 +89,7 @@ class PbxServer:
     """Registrar and proxy: the transaction user of one SipEndpoint (its `on_event`)."""
 
     def __init__(self, config: PbxConfig, transport: SipEndpoint,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = clock.wall) -> None:
         self.config = config
         self.transport = transport
         self._owned: SipTransport | None = None

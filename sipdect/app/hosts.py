@@ -16,7 +16,6 @@ import dataclasses
 import json
 import logging
 import os
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from sim.airlink import RemoteAir
 from sim.pbx import PbxConfig as PbxServerConfig
 from sim.pbx import SrtpPolicy
 from sim.pbx.service import PbxListeners, PbxService
+from sipdect import clock
 from sipdect.accounts import FULL_ACCESS
 from sipdect.app.config import (
     ConfigError,
@@ -99,7 +99,7 @@ class Host:
         self.net.revive()
         await self._start()
         self.state = HostState.RUNNING
-        self.started_at = time.monotonic()
+        self.started_at = clock.now()
         self.starts += 1
         log.info("host %s (%s) started at %s", self.name, self.kind, self.address)
 
@@ -144,7 +144,7 @@ class Host:
 
     def describe(self) -> dict[str, Any]:
         """What /_emu/hosts shows of it."""
-        uptime = None if self.started_at is None else round(time.monotonic() - self.started_at,
+        uptime = None if self.started_at is None else round(clock.now() - self.started_at,
                                                             3)
         return {"name": self.name, "kind": self.kind, "address": self.address,
                 "isolation": self.spec.isolation, "pid": os.getpid(),

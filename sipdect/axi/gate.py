@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Protocol
 
+from sipdect import clock
 from sipdect.axi.admission import Admission, PreLoginGate, PreLoginLimits, SourceReport
 
 
@@ -44,7 +44,7 @@ class Gatekeeper:
 
     def admit(self, conn: Waiting, source: str) -> bool:
         """Whether `conn` may wait to log in; an older connection may be dropped for it."""
-        admission: Admission[Waiting] = self.gate.admit(conn, source, time.monotonic())
+        admission: Admission[Waiting] = self.gate.admit(conn, source, clock.now())
         self._report(admission.reports)
         if admission.evict is not None:
             admission.evict.drop()
@@ -62,7 +62,7 @@ class Gatekeeper:
 
     def refused(self, source: str, reason: str) -> None:
         """A connection from `source` was refused or closed before it logged in."""
-        self._report(self.gate.refused(source, reason, time.monotonic()))
+        self._report(self.gate.refused(source, reason, clock.now()))
 
     def _report(self, reports: list[SourceReport]) -> None:
         for r in reports:
@@ -76,12 +76,11 @@ class Gatekeeper:
         if deadline is None or self._timer is not None:
             return
         loop = asyncio.get_running_loop()
-        self._timer = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()),
-                                   self._on_timer)
+        self._timer = loop.call_at(deadline, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
-        for r in self.gate.handle_timer(time.monotonic()):
+        for r in self.gate.handle_timer(clock.now()):
             self.log.warning("%s %s: %d more connections refused or closed before login in "
                              "%.0f s (latest: %s)", self.label, r.source, r.count,
                              self.limits.report_interval, r.reason)

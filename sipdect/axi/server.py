@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import time
 from collections.abc import Awaitable
 from typing import Protocol
 
+from sipdect import clock
 from sipdect.axi.codec import Message
 from sipdect.axi.dispatch import Answer, Ctx, PendingAnswer, PendingVerification, Verdict
 from sipdect.axi.gate import Gatekeeper
@@ -84,7 +84,7 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.label = label
         self.log: logging.Logger = api.gatekeeper.log
         self.transport: asyncio.Transport | None = None
-        self.session = AxiServerSession(time.monotonic(),
+        self.session = AxiServerSession(clock.now(),
                                         login_timeout=api.gatekeeper.limits.login_timeout)
         self.peer = "?"
         self.source = "?"
@@ -122,7 +122,7 @@ class AxiConnection(asyncio.BufferedProtocol):
         self.data_received(bytes(self._buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
-        self.session.receive_data(data, time.monotonic())
+        self.session.receive_data(data, clock.now())
         self._process()
 
     def _process(self) -> None:
@@ -204,7 +204,7 @@ class AxiConnection(asyncio.BufferedProtocol):
         if self._waiting and self.session.state is LinkState.OPEN:  # logged in (Open)
             self._waiting = False
             self.api.gatekeeper.done(self)
-        self.session.handle_timer(time.monotonic())  # a login deadline passed meanwhile
+        self.session.handle_timer(clock.now())  # a login deadline passed meanwhile
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
         self._process()
@@ -223,12 +223,11 @@ class AxiConnection(asyncio.BufferedProtocol):
         deadline = self.session.get_timer()
         if deadline is not None:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_at(loop.time() + (deadline - time.monotonic()),
-                                       self._on_timer)
+            self._timer = loop.call_at(deadline, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.session.handle_timer(time.monotonic())
+        self.session.handle_timer(clock.now())
         self._process()
 
     def abort(self, reason: str) -> None:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from sipdect import clock
+
 # AXI EventLogBufferLevelType, in the schema's order (least to most severe).
 LEVELS: tuple[str, ...] = (
     "Always",
@@ -75,7 +77,7 @@ class EventLog:
     by source merge wherever their entry is; the lowest severity makes room first."""
 
     def __init__(
-        self, capacity: int = DEFAULT_CAPACITY, clock: Callable[[], float] = time.time
+        self, capacity: int = DEFAULT_CAPACITY, clock: Callable[[], float] = clock.wall
     ) -> None:
         if capacity < 1:
             raise ValueError(f"event log capacity must be at least 1, not {capacity}")

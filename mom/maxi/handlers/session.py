@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from mom.maxi import conventions
 from mom.maxi.dispatch import ROUTER, allowed, route
 from mom.maxi.render import render_account
+from sipdect import clock
 from sipdect.accounts import PASSWORD_MAX_LEN, LoginAttempt, can_write, must_change_password
 from sipdect.axi import conventions as axi
 from sipdect.axi.args import need_enum, need_int, opt_int, paged, record_of
@@ -78,7 +78,7 @@ def _opened(api: MaxiApi, ctx: Ctx, attempt: LoginAttempt, matched: bool) -> Ver
 
 @route("Ping", perm=ANY)
 def ping(api: MaxiApi, ctx: Ctx, req: Message) -> Message:
-    return resp(req, {"timeStamp": int(time.time())} if "timeStamp" in req.attrs else {})
+    return resp(req, {"timeStamp": int(clock.wall())} if "timeStamp" in req.attrs else {})
 
 
 @route("GetVersions", perm=ANY)

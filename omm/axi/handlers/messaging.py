@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from omm.axi.dect import SentMessage
 from omm.axi.dispatch import Ctx, resp, route
+from sipdect import clock
 from sipdect.axi import conventions
 from sipdect.axi.args import opt_int
 from sipdect.axi.codec import Message
@@ -63,7 +63,7 @@ def send_message(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     ppn = _target_ppn(api, msg)
     if api.dect is None:
         raise AxiError("EFailed", "this OMM runs no DECT")
-    sent = SentMessage(send_time=opt_int(msg, "sendTime", int(time.time()), low=0) or 0,
+    sent = SentMessage(send_time=opt_int(msg, "sendTime", int(clock.wall()), low=0) or 0,
                        client_id=opt_int(msg, "id", 0, low=0) or 0,
                        to_addr=msg.attrs.get("toAddr", f"ppn:{ppn}"),
                        from_addr=msg.attrs.get("fromAddr", ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from omm.axi.dispatch import (
@@ -17,6 +16,7 @@ from omm.axi.dispatch import (
     route,
 )
 from omm.standby.conventions import StbState
+from sipdect import clock
 from sipdect.accounts import LoginAttempt, must_change_password
 from sipdect.axi import conventions
 from sipdect.axi.args import need_enum, opt_int
@@ -129,7 +129,7 @@ def _shown(username: str, limit: int = 32) -> str:
 
 @route("Ping", perm=ANY)
 def ping(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    attrs = {"timeStamp": int(time.time())} if "timeStamp" in req.attrs else {}
+    attrs = {"timeStamp": int(clock.wall())} if "timeStamp" in req.attrs else {}
     return resp(req, attrs)
 
 
