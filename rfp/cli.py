@@ -26,6 +26,7 @@ from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import Air, AirMedium, RadioSite, schedule_deliveries
 from sim.airlink import PORT as AIR_LINK_PORT
 from sim.airlink import AirLinkValueError, RemoteAir
+from sipdect import clock
 from sipdect.link import constants as c
 
 
@@ -121,18 +122,24 @@ def main(argv: list[str] | None = None) -> int:
     air.add_argument("--cluster", type=int, default=1, help="sync cluster (default 1)")
     air.add_argument("--preferred-sync", action="store_true",
                      help="favoured as its cluster's sync reference")
+    parser.add_argument("--speed", type=float, metavar="N",
+                        help="run every timer N times faster than real time, as the OMM's "
+                             "system does (default: the SIPDECT_CLOCK a supervisor hands down, "
+                             "else 1)")
     args = parser.parse_args(argv)
     try:
+        if args.speed is not None:
+            clock.configure(args.speed)
         host, port = parse_omm(args.omm)
         standby = parse_omm(args.omm2, "--omm2") if args.omm2 is not None else None
         mac = parse_mac(args.mac)
         hw_type = parse_hw_type(args.hw_type)
         remote = _remote_air(args, mac) if args.air is not None else None
-    except ValueError as exc:
+    except ValueError as exc:  # ClockError too
         print(f"sipdect rfp: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote,
-                             standby))
+    return clock.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote,
+                           standby))
 
 
 def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:

@@ -534,6 +534,8 @@ class RfpMedia:
         return channel
 
     def _ticking(self) -> bool:
+        if not clock.voice_available():  # no 10 ms voice at another speed (sipdect.clock)
+            return False
         return any(ch.external is not None and (ch.direction or ch.tone is not None)
                    for ch in self.channels.values())
 

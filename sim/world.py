@@ -31,6 +31,7 @@ from sim.handset import (
 )
 from sim.primitives import AirData, AirPrimitive, AirVoice
 from sim.voice import PcmSource, VoicePath, default_tone_hz
+from sipdect import clock
 from sipdect.capture import AirRecord, Recorder
 from sipdect.media.signals import ToneReport
 
@@ -46,6 +47,10 @@ that it locks to a better RFP within a step of where a continuous walk would."""
 MAX_CATCH_UP_FRAMES = 5
 """Air frames the voice ticker sends at once when the loop ran late (a handset never stops
 talking); beyond that it skips to now, as rfp.media's channels do."""
+
+
+class VoiceUnavailable(ValueError):
+    """Voice was asked for at a speed other than 1 (sipdect.clock.VOICE_NEEDS_SPEED)."""
 
 
 @dataclass
@@ -269,8 +274,11 @@ class World:
                     source: PcmSource | None = None) -> VoicePath:
         """The handset talks from now on (a tone, by default its own `default_tone_hz`, or
         `source`) whenever it is connected, and records what it hears. Starting again
-        replaces the path."""
+        replaces the path. VoiceUnavailable at a speed other than 1 (sipdect.clock)."""
         self.get(hid)
+        if not clock.voice_available():
+            raise VoiceUnavailable(f"handset {hid}: voice needs speed 1; this system runs at "
+                                   f"speed {clock.speed():g} (calls connect without voice)")
         if source is None and tone_hz is None:
             tone_hz = default_tone_hz(hid)
         path = VoicePath(wideband=wideband, tone_hz=tone_hz, source=source)
@@ -284,7 +292,7 @@ class World:
         if not self.auto_voice:
             return
         if isinstance(event, CallConnected):
-            if hid not in self._voices:
+            if hid not in self._voices and clock.voice_available():
                 self.voice_start(hid)
         elif isinstance(event, CallEnded):
             path = self._voices.get(hid)

@@ -43,6 +43,19 @@ MAX_SPEED = 100_000.0
 """Above this a 10 ms loop turn is more than 16 virtual minutes: nothing useful runs."""
 
 
+VOICE_NEEDS_SPEED = 1.0
+"""Voice runs at real time only: the 10 ms air frames, 20 ms RTP packets and jitter buffers are
+real audio (a tone heard, a Goertzel measurement) and 600 of them a real millisecond are beyond
+any machine. At another speed calls connect and signal as ever but carry no voice: the world's
+handsets do not talk (World.voice_start refuses), RFP media gateways and SIP phones send no RTP.
+"""
+
+
+def voice_available() -> bool:
+    """Whether the clock in force lets voice run (VOICE_NEEDS_SPEED)."""
+    return current().speed == VOICE_NEEDS_SPEED
+
+
 class ClockError(ValueError):
     """A speed or a clock hand-over that cannot be used; the message says what to change."""
 
@@ -252,11 +265,19 @@ def loop_factory(clock: Clock | None = None) -> Callable[[], asyncio.AbstractEve
     return lambda: new_event_loop(clock)
 
 
+def at_speed(speed: float) -> Clock:
+    """A clock at `speed`: the process's when it runs at that speed (so child processes
+    agree), else one whose origin is now."""
+    value = check_speed(speed)
+    if value == _process.speed:
+        return _process
+    return REAL if value == 1.0 else Clock.starting(value)
+
+
 def run(main: Coroutine[Any, Any, T], *, speed: float | None = None) -> T:
-    """asyncio.run(main) on the process's clock, or on a clock of its own at `speed` (origin
-    now) without changing the process's."""
-    clk = None if speed is None else (REAL if check_speed(speed) == 1.0
-                                      else Clock.starting(speed))
+    """asyncio.run(main) on the process's clock, or on `at_speed(speed)` without changing
+    the process's."""
+    clk = None if speed is None else at_speed(speed)
     with asyncio.Runner(loop_factory=loop_factory(clk)) as runner:
         return runner.run(main)
 

@@ -31,12 +31,24 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 if TYPE_CHECKING:
     from sipdect.capture.recorder import Recorder
 
+from sipdect import clock
+
 log = logging.getLogger("sipdect.net")
 
 CONNECT_TIMEOUT_S = 20.0
 """How long a connection attempt towards a cut host waits before it fails. Linux retries an
 unanswered SYN for about two minutes; the emulator's choice is shorter, so that the retry
 loops of RFPs and SIP user agents run during a demo of a cut link."""
+
+TLS_HANDSHAKE_S = 60.0
+"""asyncio's own limit on a TLS handshake, in real seconds."""
+
+
+def handshake_timeout(real_seconds: float | None = None) -> float:
+    """A TLS handshake's limit as loop time: handshakes are real work and run in real time at
+    any speed (sipdect.clock), so `real_seconds` (default asyncio's 60) are scaled up."""
+    return clock.current().virtual(TLS_HANDSHAKE_S if real_seconds is None else real_seconds)
+
 
 TCP_GIVE_UP_S = 30.0
 """Bytes a host wrote on a TCP connection whose link is cut are held (unacknowledged); once
@@ -166,7 +178,7 @@ class HostNet:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
             lambda: _GuardedStream(self, factory()), self.address, port, ssl=ssl,
-            ssl_handshake_timeout=ssl_handshake_timeout if ssl is not None else None,
+            ssl_handshake_timeout=handshake_timeout(ssl_handshake_timeout) if ssl else None,
             reuse_address=True, backlog=backlog)
         self._servers.add(server)
         return server
@@ -186,7 +198,8 @@ class HostNet:
         inner = factory()
         _, guard = await loop.create_connection(
             lambda: _GuardedStream(self, inner), host, port, ssl=ssl,
-            server_hostname=server_hostname, local_addr=(self.address, 0))
+            server_hostname=server_hostname, local_addr=(self.address, 0),
+            ssl_handshake_timeout=handshake_timeout() if ssl else None)
         assert guard.proxy is not None
         return guard.proxy, inner
 

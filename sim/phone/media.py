@@ -14,6 +14,7 @@ from collections import deque
 
 import numpy as np
 
+from sipdect import clock
 from sipdect.media.codecs import G711, Pcm
 from sipdect.media.errors import MediaError
 from sipdect.media.rtp import RtpPacket, RtpSequencer, is_rtcp
@@ -115,7 +116,7 @@ class MediaSession:
         self._loop = asyncio.get_running_loop()
         self._timer: asyncio.TimerHandle | None = None
         self.remote = (stream.media.remote_address, stream.media.remote_port)
-        if stream.sending:
+        if stream.sending and clock.voice_available():  # no RTP at another speed (sipdect.clock)
             self._tick()
 
     def _tick(self) -> None:

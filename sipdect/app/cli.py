@@ -11,10 +11,10 @@ import signal
 import sys
 from pathlib import Path
 
-from sipdect import __version__
+from sipdect import __version__, clock
 from sipdect.app import ready
 from sipdect.app.bench import BENCHMARKS
-from sipdect.app.config import ConfigError, SystemConfig, load_config
+from sipdect.app.config import ConfigError, SystemConfig, checked_speed, load_config
 
 log = logging.getLogger("sipdect")
 
@@ -86,9 +86,22 @@ def _with_capture(cfg: SystemConfig, args: argparse.Namespace) -> SystemConfig:
     return cfg
 
 
+def _at_speed(cfg: SystemConfig, args: argparse.Namespace) -> SystemConfig:
+    """`--speed` over the config's `[system] speed`; this process's clock set to it (a clock
+    handed down by a supervisor at that speed is kept, so every host agrees)."""
+    given = getattr(args, "speed", None)
+    if given is not None:
+        cfg.speed = checked_speed(given, "--speed")
+    clock.configure(cfg.speed)
+    if cfg.speed != 1.0:
+        print(f"sipdect: every timer runs at speed {cfg.speed:g} (README \"Speed\"); voice "
+              "needs speed 1", file=sys.stderr)
+    return cfg
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
-    cfg = _with_capture(load_config(args.config), args)
-    return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
+    cfg = _at_speed(_with_capture(load_config(args.config), args), args)
+    return clock.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
 def _cmd_omm(args: argparse.Namespace) -> int:
@@ -109,7 +122,8 @@ def _cmd_omm(args: argparse.Namespace) -> int:
     cfg.users = [u for u in cfg.users if u.omm == kept]
     cfg.rfps = [r for r in cfg.rfps if r.omm == kept]
     cfg.handsets = [h for h in cfg.handsets if h.omm == kept]
-    return asyncio.run(_run(cfg, args.data_dir, _ready_file(args)))
+    _at_speed(cfg, args)
+    return clock.run(_run(cfg, args.data_dir, _ready_file(args)))
 
 
 def _cmd_mom(args: argparse.Namespace) -> int:
@@ -124,6 +138,7 @@ def _cmd_mom(args: argparse.Namespace) -> int:
     args.names = [args.name or names[0]]
     args.state = args.air = args.air_id = args.addresses = None
     args.supervised = False
+    args.speed = None  # the config's
     return _cmd_host(args)
 
 
@@ -160,7 +175,8 @@ def _cmd_host(args: argparse.Namespace) -> int:
             print(f"sipdect host {' '.join(args.names)}: cannot start: {exc}", file=sys.stderr)
             return 1
 
-    return asyncio.run(run())
+    _at_speed(cfg, args)
+    return clock.run(run())
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -290,11 +306,18 @@ def main(argv: list[str] | None = None) -> int:
                        help="write this run's traffic to DIR as one pcapng file Wireshark "
                             "opens (docs/capture.md; [system] capture)")
 
+    def speed(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--speed", type=float, metavar="N",
+                       help="run every timer N times faster than real time (default: the "
+                            "config's [system] speed, 1); voice needs 1 (README \"Speed\")")
+
     up = sub.add_parser("up", help="start the whole emulated system")
     common(up)
+    speed(up)
     up.set_defaults(fn=_cmd_up)
     omm = sub.add_parser("omm", help="run one OMM alone")
     common(omm, config_required=True)
+    speed(omm)
     omm.add_argument("--name", help="which [[omm]] of the config (default: the first)")
     omm.add_argument("--provision", type=Path, metavar="FILE",
                      help="provision the OMM from this file (ipdect.cfg format) at start, in "
@@ -321,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     host.add_argument("--air-id", type=int, metavar="N", help="an RFP host: its id on the air")
     host.add_argument("--capture", type=Path, metavar="DIR",
                       help="write this run's traffic to DIR as one pcapng (docs/capture.md)")
+    speed(host)
     host.add_argument("--supervised", action="store_true",
                       help="started by `sipdect up`: print HOST-READY and serve its control")
     host.set_defaults(fn=_cmd_host)

@@ -30,6 +30,7 @@ from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
+from sipdect import clock
 from sipdect.accounts import FULL_ACCESS as MOM_FULL_ACCESS
 from sipdect.accounts import PERMISSIONS
 from sipdect.accounts import InitialAccount as MomAccount
@@ -189,6 +190,7 @@ class SystemConfig:
     isolation: str = "none"  # the default of every host
     air_port: int = AIR_LINK_PORT  # the world's air link (RFP hosts of their own process)
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)  # worker processes
+    speed: float = 1.0  # virtual seconds per real second of every timer (sipdect.clock)
     omm_isolation: dict[str, str] = field(default_factory=dict)  # by OMM name, "": default
     standby_of: dict[str, str] = field(default_factory=dict)  # second OMM of a pair -> first
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
@@ -308,6 +310,14 @@ def _expect(section: dict[str, Any], key: str, kind: type, where: str, default: 
     if value is not None and not isinstance(value, kind):
         raise ConfigError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
     return value
+
+
+def checked_speed(value: object, where: str) -> float:
+    """`speed` as the clock takes it (a number above 0; 1 real time), else ConfigError."""
+    try:
+        return clock.check_speed(value, "speed")  # type: ignore[arg-type]
+    except clock.ClockError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _port(section: dict[str, Any], key: str, where: str, default: int) -> int:
@@ -725,7 +735,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
     _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port",
-                   "workers", "capture"}, f"{source}: [system]")
+                   "workers", "capture", "speed"}, f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
@@ -742,6 +752,7 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
     capture = _expect(system, "capture", str, f"{source}: [system]", "")
     if capture:  # a folder; relative to the config file, as other paths in it
         cfg.capture = base / Path(capture).expanduser()
+    cfg.speed = checked_speed(system.get("speed", 1.0), f"{source}: [system]")
     if not 0 <= cfg.port_shift < 65535:
         raise ConfigError(f"{source}: [system] port_shift = {cfg.port_shift}: give 0 (the "
                           "product's ports) or a shift that keeps ports below 65536, e.g. 8000")

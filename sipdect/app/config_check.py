@@ -27,6 +27,7 @@ from sipdect.app.config import (
     HandsetConfig,
     RfpConfig,
     SystemConfig,
+    checked_speed,
     position,
 )
 from sipdect.axi.codec import Message
@@ -41,6 +42,7 @@ def check_config(cfg: SystemConfig, *, ports: bool = True) -> None:
     """Raise ConfigError (one line: file, key, what to change) for the first mistake; put
     settings, MACs and IPEIs in the form the components use. `ports`: the listeners bind
     the configured ports (not free ones), so two of them must not share one."""
+    cfg.speed = checked_speed(cfg.speed, f"{cfg.source}: [system]")  # built in code too
     for i, omm in enumerate(cfg.omms):
         where = f"{cfg.source}: [[omm]] #{i + 1}"
         omm.settings = {group: _settings(group, values, where)

@@ -28,7 +28,7 @@ from sim.handset import CallNotPossible, HandsetStateError
 from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
 from sim.world import WALK_SPEED_M_S
-from sipdect import __version__
+from sipdect import __version__, clock
 from sipdect.app import watch
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
@@ -294,7 +294,7 @@ class ControlServer:
         if self._watcher is None or self._watcher.done():
             self._watcher = loop.create_task(self._poll_timeline())
         timeline = self.system.timeline
-        deadline = loop.time() + wait
+        deadline = loop.time() + clock.current().virtual(wait)  # a client's real patience
         while timeline.last_seq <= after and loop.time() < deadline:
             self._news.clear()
             try:
@@ -309,7 +309,7 @@ class ControlServer:
         loop = asyncio.get_running_loop()
         timeline = self.system.timeline
         seen = timeline.last_seq
-        while loop.time() - self._watched_at < watch.IDLE_S:
+        while loop.time() - self._watched_at < clock.current().virtual(watch.IDLE_S):
             states = watch.snapshot(self.system)
             states.update(watch.registrations(self.system))
             states.update(await watch.omm_states(self.system))
@@ -317,7 +317,7 @@ class ControlServer:
             if timeline.last_seq != seen:
                 seen = timeline.last_seq
                 self._news.set()
-            await asyncio.sleep(watch.POLL_S)
+            await asyncio.sleep(clock.current().virtual(watch.POLL_S))  # real: not busier at speed
 
     # -- handlers ----------------------------------------------------------------------------
     def _world(self) -> Any:

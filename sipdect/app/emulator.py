@@ -6,6 +6,10 @@
 Every listener binds a free port on 127.0.0.1 unless any_port=False; state lives
 in a temporary directory unless data_dir is given. ThreadedEmulator runs the same
 in a background thread for synchronous code and the pytest plugin.
+
+At a speed (`[system] speed`, or `speed=` here, sipdect.clock): ThreadedEmulator makes its
+loop at that speed; an Emulator must be started on a loop at that speed
+(`sipdect.clock.run(main(), speed=N)`) and refuses any other with a ClockError saying so.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from omm.service import OmmService
-from sipdect.app.config import SystemConfig, load_config, parse_config
+from sipdect import clock
+from sipdect.app.config import SystemConfig, checked_speed, load_config, parse_config
 from sipdect.app.system import System
 
 
@@ -66,8 +71,11 @@ def _as_config(config: SystemConfig | str | Path | None) -> SystemConfig:
 
 class Emulator:
     def __init__(self, config: SystemConfig | str | Path | None = None,
-                 data_dir: Path | None = None, *, any_port: bool = True) -> None:
+                 data_dir: Path | None = None, *, any_port: bool = True,
+                 speed: float | None = None) -> None:
         self.config = _as_config(config)
+        if speed is not None:
+            self.config.speed = checked_speed(speed, "Emulator(speed=...)")
         self._given_dir = data_dir
         self._tmp: str | None = None
         self._any_port = any_port
@@ -126,15 +134,15 @@ class ThreadedEmulator:
     """An Emulator on its own event loop in a daemon thread."""
 
     def __init__(self, config: SystemConfig | str | Path | None = None,
-                 data_dir: Path | None = None) -> None:
-        self.emulator = Emulator(config, data_dir)
-        self._loop = asyncio.new_event_loop()
+                 data_dir: Path | None = None, *, speed: float | None = None) -> None:
+        self.emulator = Emulator(config, data_dir, speed=speed)
+        self._loop = clock.new_event_loop(clock.at_speed(self.emulator.config.speed))
         self._thread = threading.Thread(target=self._loop.run_forever, name="sipdect",
                                         daemon=True)
 
     def _run(self, coro: Any) -> Any:
         fut: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return fut.result(timeout=60)
+        return fut.result(timeout=60)  # real seconds, in this (caller's) thread
 
     def start(self) -> ThreadedEmulator:
         self._thread.start()

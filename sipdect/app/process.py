@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from sipdect import clock
 from sipdect.app.hosts import Host, HostState, PhoneHost, RfpHost
 from sipdect.net import Endpoint
 
@@ -50,9 +51,10 @@ HOST_TOKEN_ENV = "SIPDECT_HOST_TOKEN"
 READY_PREFIX = "HOST-READY "
 """The line a child prints once its control API listens, then the JSON of it."""
 START_TIMEOUT_S = 60.0
-"""How long the supervisor waits for a child's READY line, and for a host to start."""
+"""How long the supervisor waits for a child's READY line, and for a host to start: real
+seconds at any speed (start-up is real work; `clock.current().virtual` makes them loop time)."""
 STOP_TIMEOUT_S = 20.0
-"""How long a child may take to stop cleanly after SIGTERM before it is killed."""
+"""How long a child may take to stop cleanly after SIGTERM before it is killed (real seconds)."""
 TOKEN_HEADER = "X-Sipdect-Host-Token"
 
 
@@ -85,7 +87,8 @@ class Child:
             if self.alive:
                 return
             self.token = secrets.token_urlsafe(24)
-            env = {**os.environ, HOST_TOKEN_ENV: self.token}
+            # The child runs on this process's clock: same speed, same origin (sipdect.clock).
+            env = clock.environ({**os.environ, HOST_TOKEN_ENV: self.token})
             command = [sys.executable, "-m", "sipdect.app.cli", "host", *self.names,
                        "--state", str(self.system.config_state()),
                        "--data-dir", str(self.system.data_dir), "--supervised"]
@@ -96,7 +99,8 @@ class Child:
                 *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=None,
                 start_new_session=True)
             try:
-                info = await asyncio.wait_for(self._ready(), START_TIMEOUT_S)
+                info = await asyncio.wait_for(self._ready(),
+                                              clock.current().virtual(START_TIMEOUT_S))
             except BaseException:
                 await self.end(signal.SIGKILL)
                 raise
@@ -126,7 +130,7 @@ class Child:
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(sig)
         try:
-            await asyncio.wait_for(proc.wait(), STOP_TIMEOUT_S)
+            await asyncio.wait_for(proc.wait(), clock.current().virtual(STOP_TIMEOUT_S))
         except TimeoutError:
             log.warning("%s did not stop within %.0f s: killed", self.label, STOP_TIMEOUT_S)
             with contextlib.suppress(ProcessLookupError):
@@ -141,7 +145,7 @@ class Child:
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(
                 headers={TOKEN_HEADER: self.token},
-                timeout=aiohttp.ClientTimeout(total=START_TIMEOUT_S))
+                timeout=aiohttp.ClientTimeout(total=clock.current().virtual(START_TIMEOUT_S)))
         async with self._http.request(method, url, json=body) as response:
             data = await response.json()
             if response.status == 404:

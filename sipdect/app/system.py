@@ -28,7 +28,7 @@ from omm.config import AccountConfig
 from omm.sip.config import SEND_TRANSPORT
 from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
-from sipdect import __version__, tls
+from sipdect import __version__, clock, tls
 from sipdect.accounts import PasswordRejected, check_password_rules
 from sipdect.app import ready
 from sipdect.app.config import CONTROL_HOST, ConfigError, HostSpec, RfpConfig, SystemConfig
@@ -344,6 +344,7 @@ class System:
     async def start(self) -> None:
         """The call server first, then the OMMs (their users registering at it), then the
         RFPs (they connect to the OMMs), then handsets, then control."""
+        clock.require(self.cfg.speed, f"system {self.cfg.name!r} ({self.cfg.source})")
         try:
             await self.begin_capture()
             for kind in START_ORDER:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sipdect.axi.codec import FrameDecoder, Message, element, frame, parse
-from sipdect.net import HostNet
+from sipdect.net import HostNet, handshake_timeout
 from sipdect.waiting import DEFAULT_TIMEOUT
 
 
@@ -64,6 +64,7 @@ class AxiClient:
             self._reader, self._writer = await asyncio.open_connection(
                 host, port, ssl=tls or None,
                 server_hostname=server_hostname if tls else None,
+                ssl_handshake_timeout=handshake_timeout() if tls else None,
                 local_addr=(local_host, 0) if local_host else None)
         self._task = asyncio.get_running_loop().create_task(self._receive())
         return self
