@@ -12,6 +12,7 @@ import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from sipdect import clock
 from sipdect.axi.codec import FrameDecoder, Message, element, frame, parse
 from sipdect.net import HostNet, handshake_timeout
 from sipdect.waiting import DEFAULT_TIMEOUT
@@ -110,7 +111,8 @@ class AxiClient:
             key = f"name:{msg.name}Resp"
         self._pending[key] = fut
         self._writer.write(frame(msg))
-        resp = await asyncio.wait_for(fut, timeout)
+        # `timeout` is the caller's patience, real seconds at any speed (sipdect.clock)
+        resp = await asyncio.wait_for(fut, clock.current().virtual(timeout))
         if check and "errCode" in resp.attrs:
             raise AxiResponseError(resp)
         return resp
@@ -140,7 +142,7 @@ class AxiClient:
                 ev = await self.events.get()
                 if name is None or ev.name == name:
                     return ev
-        return await asyncio.wait_for(_wait(), timeout)
+        return await asyncio.wait_for(_wait(), clock.current().virtual(timeout))  # real s
 
     async def close(self) -> None:
         if self._writer is not None:
