@@ -99,8 +99,9 @@ def test_a_5_minute_call_server_block_lifts(tmp_path: Path) -> None:
                 assert until_when - pbx.transport.now() > 200  # of the 300 s block
                 assert await register(guesser, pbx.address, "Far-End-300") == 403
 
-                async def admitted() -> bool:
-                    return await register(guesser, pbx.address, "Far-End-300") == 200
+                async def admitted() -> int | None:
+                    status = await register(guesser, pbx.address, "Far-End-300")
+                    return status if status == 200 else None
 
                 await until(admitted, "the block to lift", timeout=60)
                 assert pbx.transport.now() >= until_when
@@ -137,6 +138,7 @@ def test_voice_says_it_needs_speed_1_and_calls_signal_without_it(tmp_path: Path)
                             tmp_path, speed=60) as emu:
             assert emu.system is not None
             world = emu.system.site.world
+            assert world is not None
             hid = next(iter(world.handsets))
             with pytest.raises(VoiceUnavailable, match="voice needs speed 1"):
                 world.voice_start(hid)
@@ -151,3 +153,48 @@ async def test_an_emulator_at_a_speed_refuses_a_loop_at_another(tmp_path: Path) 
                                          "speed 1: run it with sipdect.clock.run"):
         await emu.start()
     await emu.stop()
+
+
+RFP_PROCESS = """
+[system]
+control_port = 0
+[[omm]]
+name = "OMM"
+[[omm.accounts]]
+username = "omm"
+password = "Sipdect-Omm-2026"
+[[rfp]]
+mac = "00:30:42:0a:00:01"
+name = "R1"
+isolation = "process"
+"""
+
+
+def test_an_rfp_process_at_the_same_speed_keeps_its_link_with_the_omm(tmp_path: Path) -> None:
+    """The RFP runs in an OS process of its own, on the supervisor's clock (SIPDECT_CLOCK):
+    its heartbeats every 15 virtual s (50 ms real) keep the OMM's 45 s watch content for 100
+    intervals. A child at real time would send one every 15 real s and be dropped within
+    0.15 s."""
+    speed = 300.0
+
+    async def main() -> None:
+        async with Emulator(RFP_PROCESS, tmp_path, speed=speed) as emu:
+            assert emu.system is not None
+            r1 = await emu.system.describe_host("R1")
+            assert r1["isolation"] == "process"
+            # Handed the supervisor's clock (speed, origin, epoch): both read the same time.
+            environ = Path(f"/proc/{r1['pid']}/environ").read_bytes().split(b"\0")
+            assert f"{clock.ENV}={clock.current().to_env()}".encode() in environ
+            log = emu.omm.model.event_log
+
+            def lines(text: str) -> list[str]:
+                return [e.msg for e in log.entries(0, 10_000) if text in e.msg]
+
+            await until(lambda: lines("connected from"), "the RFP process to link to the OMM")
+            linked_at = clock.now()
+            await until(lambda: clock.now() >= linked_at + 100 * 15,
+                        "100 heartbeat intervals of virtual time", timeout=60)
+            assert lines("disconnected") == []
+            assert len(lines("connected from")) == 1  # the one link, never re-made
+
+    clock.run(main(), speed=speed)

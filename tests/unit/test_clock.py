@@ -4,6 +4,9 @@ the scaled loop on which every asyncio timer of a component runs faster."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -141,3 +144,22 @@ def test_require_says_clearly_when_a_loop_does_not_run_at_the_speed_asked() -> N
 
     with pytest.raises(ClockError, match="configured for speed 60 but runs on a loop at speed 1"):
         asyncio.run(main())
+
+
+def run_python(code: str, clock_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, clock.ENV: clock_env}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, check=True, timeout=60)
+
+
+def test_a_child_process_takes_its_clock_from_the_environment() -> None:
+    clk = Clock(60.0, time.monotonic() - 10, time.time() - 10)
+    out = run_python("from sipdect import clock; print(clock.process_clock().to_env())",
+                     clk.to_env())
+    assert out.stdout.strip() == clk.to_env()
+
+
+def test_a_broken_hand_over_leaves_real_time_and_says_so() -> None:
+    out = run_python("from sipdect import clock; print(clock.process_clock().speed)", "fast")
+    assert out.stdout.strip() == "1.0"
+    assert f"sipdect: ignored: {clock.ENV}='fast'" in out.stderr
