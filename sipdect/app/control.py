@@ -480,6 +480,9 @@ class ControlServer:
         tone, seconds = _tone_query(request)
         hearing = self._world().hears(hid, tone, seconds)
         if hearing is None:
+            if not clock.voice_available():
+                return _error(409, f"voice needs speed 1; this system runs at speed "
+                                   f"{clock.speed():g} (README \"Speed\")")
             return _error(409, "the handset has had no call with voice yet")
 
         def levels(report: ToneReport | None) -> dict[str, Any]:
