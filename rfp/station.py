@@ -431,10 +431,7 @@ class VirtualRfp:
             self._changed.set()
 
     def _now(self) -> float:
-        try:
-            return asyncio.get_running_loop().time()
-        except RuntimeError:
-            return clock.now()
+        return clock.now()  # loop.time() within the loop
 
     @property
     def link_state(self) -> str:
