@@ -48,6 +48,9 @@ MAX_WIRE_RELATIONS = 255
 MAX_WIRE_SARIS = 255
 SARI_OCTETS = 4
 """A SARI on the link: the ARI as FIXED-IDENTITY codes it (a 0 bit and 31 ARI bits)."""
+# The air link is sipdect's own plumbing between processes, no product protocol: its limits
+# (handshake, heartbeat, silence) watch processes, which live in real time, so they are real
+# seconds at any speed (sipdect.clock); the edges make them loop time.
 HEARTBEAT_S = 2.0
 """The RFP end sends a Ping this often once welcomed; the world answers Pong."""
 SILENCE_S = 3 * HEARTBEAT_S

@@ -33,7 +33,15 @@ from sim.air import (
     frame_index,
     frame_numbers,
 )
-from sim.airlink.codec import HEARTBEAT_S, MAX_UNSENT, SILENCE_S, Hello, SiteState, encode
+from sim.airlink.codec import (
+    HANDSHAKE_S,
+    HEARTBEAT_S,
+    MAX_UNSENT,
+    SILENCE_S,
+    Hello,
+    SiteState,
+    encode,
+)
 from sim.airlink.edge import rearm
 from sim.airlink.session import (
     AirLinkClientSession,
@@ -45,6 +53,7 @@ from sim.airlink.session import (
     Welcomed,
 )
 from sim.primitives import AirConnect, AirPrimitive, AirRelease
+from sipdect import clock
 from sipdect.net import send_at_once
 
 log = logging.getLogger("sipdect.sim.airlink")
@@ -297,8 +306,10 @@ class _AirLinkProtocol(asyncio.Protocol):
         self.transport = transport
         send_at_once(transport)
         a = self.air
-        self.session = AirLinkClientSession(a.hello(self.loop.time()), heartbeat=a.heartbeat,
-                                            silence=a.silence)
+        real = clock.current().virtual  # the air link's limits are real seconds (codec)
+        self.session = AirLinkClientSession(a.hello(self.loop.time()),
+                                            handshake_timeout=real(HANDSHAKE_S),
+                                            heartbeat=real(a.heartbeat), silence=real(a.silence))
         self.flush()
         self._arm_timer()
 

@@ -15,7 +15,7 @@ import logging
 from contextlib import AbstractContextManager
 
 from sim.air import Air
-from sim.airlink.codec import MAX_UNSENT, SILENCE_S, SyncUpdate
+from sim.airlink.codec import HANDSHAKE_S, MAX_UNSENT, SILENCE_S, SyncUpdate
 from sim.airlink.edge import rearm
 from sim.airlink.session import (
     AirLinkServerSession,
@@ -25,6 +25,7 @@ from sim.airlink.session import (
     SiteChanged,
 )
 from sim.primitives import AirPrimitive
+from sipdect import clock
 from sipdect.net import peer_of, send_at_once
 
 log = logging.getLogger("sipdect.sim.airlink")
@@ -147,7 +148,9 @@ class _RemoteRfp(asyncio.Protocol):
     def __init__(self, server: AirLinkServer) -> None:
         self.server = server
         self.loop = asyncio.get_running_loop()
-        self.session = AirLinkServerSession(self.loop.time(), silence=server.silence)
+        real = clock.current().virtual  # the air link's limits are real seconds (codec)
+        self.session = AirLinkServerSession(self.loop.time(), hello_timeout=real(HANDSHAKE_S),
+                                            silence=real(server.silence))
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
         self.rfp_id: int | None = None
