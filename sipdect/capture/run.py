@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sipdect import clock
 from sipdect.capture import pcapng
 from sipdect.capture.errors import CaptureFormatError
 from sipdect.capture.packets import parse_ethernet
@@ -38,7 +39,7 @@ log = logging.getLogger("sipdect.capture")
 CAPTURE_INTERFACE = "lo"
 """Every host of a system has a loopback address (docs/architecture.md "Hosts")."""
 DUMPCAP_READY_S = 15.0
-"""How long dumpcap may take to say it is capturing."""
+"""How long dumpcap may take to say it is capturing (real seconds at any speed: sipdect.clock)."""
 DUMPCAP_STOP_S = 10.0
 """How long dumpcap may take to pass on the run's last packets, and then to stop."""
 MARKER_PORT = 9
@@ -149,7 +150,7 @@ class CaptureRun:
         assert process.stderr is not None and process.stdout is not None
         said: list[str] = []
         try:
-            async with asyncio.timeout(DUMPCAP_READY_S):
+            async with asyncio.timeout(clock.current().virtual(DUMPCAP_READY_S)):
                 while True:
                     line = (await process.stderr.readline()).decode("utf-8", "replace")
                     if not line:
@@ -207,7 +208,7 @@ class CaptureRun:
             # lose the run's last ones. A marker sent now arrives after all of them.
             self._send_marker()
             try:
-                async with asyncio.timeout(DUMPCAP_STOP_S):
+                async with asyncio.timeout(clock.current().virtual(DUMPCAP_STOP_S)):
                     await self._marker_seen.wait()
             except TimeoutError:
                 log.warning("capture: dumpcap did not pass on its last packets in %g s",
@@ -215,7 +216,7 @@ class CaptureRun:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             try:
-                async with asyncio.timeout(DUMPCAP_STOP_S):
+                async with asyncio.timeout(clock.current().virtual(DUMPCAP_STOP_S)):
                     await process.wait()
             except TimeoutError:
                 log.warning("capture: dumpcap did not stop in %g s; killed", DUMPCAP_STOP_S)
