@@ -314,6 +314,10 @@ class OmmLinkConnection(_LinkEnd):
         self._license_query = license_query
         self._check_identity = check_identity
         self._init: SysInit | None = None
+        self._assigned: bytes | None = None
+        """A key this session gave an RFP that had none: stored (RfpKeyAssigned) only once
+        the RFP's SYS_ENCRYPTION_CONF proves it holds it, so an RFP that gave up half-way is
+        given a key again next time instead of being refused for ever."""
         self._branding: int | None = None
         self._last_heartbeat = now
         self._challenge = _random_bytes(random, c.AUTHENTICATE_LENGTH)
@@ -372,8 +376,7 @@ class OmmLinkConnection(_LinkEnd):
             return
         key = credentials.key
         if key is None:
-            key = _random_bytes(self._random, c.RFP_KEY_LENGTH)
-            self._events.append(ev.RfpKeyAssigned(init.mac, key))
+            key = self._assigned = _random_bytes(self._random, c.RFP_KEY_LENGTH)
         elif len(key) != c.RFP_KEY_LENGTH:
             raise LinkValueError(f"stored key of {init.mac.hex()} is {len(key)} bytes, not 64")
         if credentials.re_enrolement_hash is not None:
@@ -390,6 +393,8 @@ class OmmLinkConnection(_LinkEnd):
     def _on_encryption_conf(self, message: LinkMessage, now: float) -> None:
         SysEncryptionConf.from_payload(message.payload)
         assert self._init is not None and self.mac is not None
+        if self._assigned is not None:
+            self._events.append(ev.RfpKeyAssigned(self.mac, self._assigned))
         self._send_encrypted(SysOmmControl())
         self._send_encrypted(SysHeartbeatInterval(self._heartbeat_interval))
         for config in self._configuration:

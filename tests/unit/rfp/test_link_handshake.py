@@ -150,6 +150,24 @@ def test_first_enrolment_then_reconnect_with_the_stored_key() -> None:
     assert events(rfp2)[0] == ev.LinkEstablished(key_delivered=False)
 
 
+def test_an_rfp_that_gives_up_before_proving_its_key_is_given_one_again() -> None:
+    """The RFP times out after SYS_RFP_AUTH_KEY (a slow start): the OMM stores no key for
+    it, so the next login delivers one instead of refusing the RFP for ever."""
+    stored = {MAC: RfpCredentials(key=None)}
+    omm, rfp = make_pair(stored=stored, rfp_key=None)
+    rfp.receive_data(omm.data_to_send(), 0.0)
+    omm.receive_data(rfp.data_to_send(), 0.0)
+    assert [m.name for m in split_messages(omm.data_to_send())] == ["SYS_RFP_AUTH_KEY", "ACK"]
+    omm.receive_data(b"", 1.0)  # the RFP went away before SYS_ENCRYPTION_CONF
+    assert not any(isinstance(e, ev.RfpKeyAssigned) for e in events(omm))
+
+    omm2, rfp2 = make_pair(stored=stored, rfp_key=None, seed=3)
+    pump(omm2, rfp2, 0.0)
+    assigned = [e for e in events(omm2) if isinstance(e, ev.RfpKeyAssigned)]
+    assert len(assigned) == 1 and rfp2.key == assigned[0].key
+    assert (omm2.state, rfp2.state) == (OmmState.CONNECTED, RfpState.RUNNING)
+
+
 def test_re_enrolement_delivers_a_wrapped_key() -> None:
     stored = {MAC: RfpCredentials(key=KEY_A, re_enrolement_hash=C12_ROOT_HASH)}
     omm, rfp = make_pair(stored=stored, rfp_key=KEY_B, root_password_hash=C12_ROOT_HASH)
