@@ -25,6 +25,8 @@ DEFAULT_TIMEOUT = 30.0
 """Seconds one wait may take before it fails: far above what a run needs on a busy machine."""
 POLL_INTERVAL = 0.02
 """Seconds between two looks at a condition that cannot be awaited."""
+MIN_LOOK_S = 5.0
+"""Seconds the last look at an async condition gets even when the deadline is (almost) past."""
 
 
 def scaled(timeout: float) -> float:
@@ -49,9 +51,19 @@ async def until(condition: Callable[[], T | None | Awaitable[T | None]], what: s
     deadline = time.monotonic() + scaled(timeout)
     pause = clock.current().virtual(interval)  # `interval` real seconds at any speed
     while True:
-        value = condition()
-        if inspect.isawaitable(value):
-            value = await value
+        looked = condition()
+        value: T | None
+        if inspect.isawaitable(looked):
+            # The condition's own await keeps the deadline too: a look that never answers
+            # (a request to a server that hangs) fails the wait instead of hanging it.
+            left = max(deadline - time.monotonic(), MIN_LOOK_S)
+            try:
+                value = await asyncio.wait_for(looked, clock.current().virtual(left))
+            except TimeoutError:
+                raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s; the "
+                                  f"last look at it did not answer within {left:.3g} s") from None
+        else:
+            value = looked
         if value:
             return value
         if time.monotonic() > deadline:

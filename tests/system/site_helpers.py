@@ -84,6 +84,10 @@ def record(event: Message, child: str) -> dict[str, str]:
     return dict(rec.attrs) if rec is not None else {}
 
 
+CALL_TIMEOUT_S = 120.0
+"""Seconds one control API request of a test may take before it fails."""
+
+
 class Control:
     """The supervisor's control API (JSON over HTTP under /_emu/) as a user calls it: with the
     token of that run (ready file, or `system.control.token` in-process), JSON requests."""
@@ -99,7 +103,9 @@ class Control:
         return cls(system.control.host, system.control.port, system.control.token)
 
     async def __aenter__(self) -> Control:
-        self.http = aiohttp.ClientSession(headers=self.headers)
+        # No request of a test may hang: the longest (a walk with wait) takes about a minute.
+        self.http = aiohttp.ClientSession(headers=self.headers,
+                                          timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

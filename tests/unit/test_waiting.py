@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from sipdect import waiting
 from sipdect.waiting import WaitTimeout, scaled, until, until_sync
 
 
@@ -36,3 +39,14 @@ def test_the_wait_scale_only_ever_stretches_deadlines(monkeypatch: pytest.Monkey
                                                       scale: str, seconds: float) -> None:
     monkeypatch.setenv("SIPDECT_WAIT_SCALE", scale)
     assert scaled(2.0) == seconds
+
+
+async def test_a_look_that_never_answers_fails_the_wait_instead_of_hanging_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(waiting, "MIN_LOOK_S", 0.1)
+    async def hangs() -> bool:
+        await asyncio.Event().wait()
+        return True
+
+    with pytest.raises(WaitTimeout, match="the server's answer .* did not answer within"):
+        await until(hangs, "the server's answer", timeout=0.2)
