@@ -101,6 +101,7 @@ class Host:
         self.state = HostState.RUNNING
         self.started_at = clock.now()
         self.starts += 1
+        self.system.host_changed(self)
         log.info("host %s (%s) started at %s", self.name, self.kind, self.address)
 
     async def stop(self) -> None:
@@ -110,6 +111,7 @@ class Host:
         await self._stop()
         self.state = HostState.STOPPED
         self.started_at = None
+        self.system.host_changed(self)
         log.info("host %s stopped", self.name)
 
     async def kill(self) -> None:
@@ -120,6 +122,7 @@ class Host:
         await self._kill()
         self.state = HostState.KILLED
         self.started_at = None
+        self.system.host_changed(self)
         log.info("host %s killed", self.name)
 
     async def cut(self, peer: str) -> None:
