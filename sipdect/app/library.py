@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -41,6 +42,11 @@ from sipdect.waiting import DEFAULT_TIMEOUT, WaitTimeout, scaled
 
 SYNC_TIMEOUT_S = 120.0
 """How long a ThreadedSite call may take (a whole site starting on a busy machine)."""
+SETTLE_TIMEOUT_S = 60.0
+"""How long start() and reset() wait for the configured handsets and users (a whole site on a
+busy machine)."""
+SETTLE_POLL_S = 0.05
+"""Registrations at the call server tell no event: looked at this often while settling."""
 SEEN_EVENTS = 8
 """The events of its subject a failed wait_for names."""
 
@@ -79,6 +85,7 @@ class Site:
 
     async def start(self) -> None:
         await self.emulator.start()
+        await self.settled()
 
     async def stop(self) -> None:
         await self.emulator.stop()
@@ -87,9 +94,48 @@ class Site:
         """Back to the configured state (System.reset): users, devices and bindings,
         handsets' positions, power and subscriptions, RFPs powered, hosts running, links
         healed. Returns the seconds it took (also kept in reset_times)."""
-        took = await self.system.reset()
+        started = time.perf_counter()
+        await self.system.reset()
+        await self.settled()
+        took = time.perf_counter() - started
         self.reset_times.append(took)
         return took
+
+    async def settled(self, timeout: float = SETTLE_TIMEOUT_S) -> None:
+        """Wait until the configured handsets that subscribe by themselves are attached and
+        every configured user is registered at the system's own call server, as a test
+        expects the site it is given; SiteError naming who is not, after `timeout`."""
+        system = self.system
+        world = system.site.world
+        if world is None:
+            return
+        handsets = [Handset(self, h.ipei) for h in self.config.handsets
+                    if h.subscribe and h.configured and h.ac is None]
+        pbx = system.local_pbx_host()
+        users = [u.number for u in self.config.users if u.handset] if pbx is not None else []
+
+        def missing() -> list[str]:
+            out = [f"handset {h.ipei}" for h in handsets if not h.attached]
+            if users:
+                registered = {str(r.get("user")) for r in self.pbx.registrations}
+                out += [f"user {u}" for u in users if u not in registered]
+            return out
+        news = asyncio.Event()
+        stop = system.events.listen(lambda event: news.set())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + scaled(timeout)
+        try:
+            while left := missing():
+                if loop.time() > deadline:
+                    raise SiteError(f"the site did not settle within {timeout:g} s: "
+                                    f"{', '.join(left)} not yet attached or registered")
+                news.clear()
+                try:
+                    await asyncio.wait_for(news.wait(), SETTLE_POLL_S)
+                except TimeoutError:
+                    pass
+        finally:
+            stop()
 
     @property
     def system(self) -> System:
