@@ -147,8 +147,9 @@ def sse(event: Event) -> bytes:
     resumes with Last-Event-ID), its kind as the event name, the dict as JSON data."""
     import json
 
-    data = json.dumps(event.as_dict(), separators=(",", ":"))
-    return f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+    data = json.dumps(event.as_dict(), separators=(",", ":"))  # JSON: no line breaks
+    name = event.kind.replace("\r", " ").replace("\n", " ")
+    return f"id: {event.seq}\nevent: {name}\ndata: {data}\n\n".encode()
 
 
 def parse_sse(text: str) -> list[dict[str, str]]:

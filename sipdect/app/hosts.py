@@ -65,6 +65,11 @@ an administrator changed BasicSIP (AXI SetBasicSIP), the system leaves it alone.
 SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 
 
+KILLED_SOCKETS_TURNS = 3
+"""Loop turns a killed host's start waits for its aborted sockets to close (asyncio closes
+one on the turn after abort())."""
+
+
 class HostState(StrEnum):
     """What a host is doing, as /_emu/hosts shows it."""
 
@@ -96,6 +101,12 @@ class Host:
         """Boot the machine (again): its component starts on its address."""
         if self.state is HostState.RUNNING:
             return
+        if self.state is HostState.KILLED:
+            # An aborted transport closes its socket on the loop's next turns: let the killed
+            # sockets go before binding the same ports again (a kill then a start at once:
+            # a scenario, a reset).
+            for _ in range(KILLED_SOCKETS_TURNS):
+                await asyncio.sleep(0)
         self.net.revive()
         await self._start()
         self.state = HostState.RUNNING

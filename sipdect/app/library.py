@@ -85,6 +85,7 @@ class Site:
 
     async def start(self) -> None:
         await self.emulator.start()
+        self.system.follow_events(always=True)
         await self.settled()
 
     async def stop(self) -> None:

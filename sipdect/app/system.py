@@ -139,6 +139,7 @@ class System:
         """Everything the system does, numbered (sipdect ctl watch, /_emu/events, Site)."""
         self._follower: asyncio.Task[None] | None = None
         self._watched_at = -watch.IDLE_S
+        self._follow_always = False
         self.hosts: dict[str, Host] = {}
         self._background: set[asyncio.Task[Any]] = set()
         workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
@@ -452,10 +453,12 @@ class System:
         for host in list(self.hosts.values()):
             for peer in sorted(host.net.cut_peers):
                 await host.heal(peer)
+        registrar_restarted = False
         for kind in START_ORDER:
             for host in self.of_kind(kind):
                 if not host.running and kind != "rfp":
                     await host.start()
+                    registrar_restarted |= kind == "pbx"
                     if isinstance(host, OmmHost):
                         self.trust_certificates()
         for rfp in self.rfp_hosts():
@@ -474,6 +477,8 @@ class System:
                 host.provision()
                 host.provision_records()
                 host.service.sip.sync_all()
+                if registrar_restarted:
+                    host.service.sip.register_again()
         for rfp in self.rfp_hosts():
             await rfp.start()
         for handset in self.cfg.handsets:
@@ -579,17 +584,21 @@ class System:
         """The system clock every event is stamped with."""
         return asyncio.get_running_loop().time()
 
-    def follow_events(self) -> None:
+    def follow_events(self, *, always: bool = False) -> None:
         """Someone listens to the event bus: poll what no hook pushes (watch.follow) while
-        the bus has listeners or a watch request came within watch.IDLE_S."""
+        the bus has listeners or a watch request came within watch.IDLE_S; `always`: from
+        now until the system stops (the library face: a change before the first listener
+        came is told too, not taken as the poller's baseline)."""
         loop = asyncio.get_running_loop()
         self._watched_at = loop.time()
+        self._follow_always |= always
         if self._follower is None or self._follower.done():
             self._follower = loop.create_task(watch.follow(self, self.events,
                                                            self._events_wanted))
 
     def _events_wanted(self) -> bool:
-        return self.events.listened or self.now() - self._watched_at < watch.IDLE_S
+        return (self._follow_always or self.events.listened
+                or self.now() - self._watched_at < watch.IDLE_S)
 
     def host_changed(self, host: Host) -> None:
         """A host started, stopped or died: onto the event bus (when a loop runs: a child's
