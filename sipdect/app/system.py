@@ -466,6 +466,9 @@ class System:
         for name in [h.name for h in self.rfp_hosts()
                      if h.cfg not in self.cfg.rfps]:
             del self.hosts[name]
+        world = self.site.world
+        if world is not None:  # the handsets start afresh: their first states are news again
+            self.events.forget([f"handset {e.handset.ipei}" for e in world.handsets.values()])
         self.site.clear_handsets()
         for air_id in [i for i, h in self.site.rfps.items() if h.name not in self.hosts]:
             self.site.forget_rfp(air_id)
