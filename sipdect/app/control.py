@@ -319,6 +319,8 @@ class ControlServer:
             hdrs.CONTENT_TYPE: "text/event-stream", hdrs.CACHE_CONTROL: "no-cache"})
         try:
             await response.prepare(request)
+            # A comment first: the client knows at once that the stream is open.
+            await response.write(f": events of {self.system.cfg.name}\n\n".encode())
             for event in bus.after(after):
                 await response.write(sse(event))
             last = bus.last_seq
