@@ -284,8 +284,8 @@ class ControlServer:
 
     # -- the event stream (sipdect ctl watch) ----------------------------------------------------
     async def watch(self, request: web.Request) -> web.Response:
-        """GET /_emu/watch?after=SEQ&wait=S: the events after SEQ, waiting up to S seconds (at
-        most 30) for one; "last" is the SEQ to ask after next time."""
+        """GET /_emu/watch?after=SEQ&wait=S: the events after SEQ (Event.as_watch), waiting up
+        to S seconds (at most 30) for one; "last" is the SEQ to ask after next time."""
         after = _int_query(request, "after", 0)
         wait = min(max(_float_query(request, "wait", 0.0), 0.0), 30.0)
         bus = self.system.events
@@ -299,7 +299,7 @@ class ControlServer:
                 pass
             finally:
                 stop()
-        return web.json_response({"events": [e.as_dict() for e in bus.after(after)],
+        return web.json_response({"events": [e.as_watch() for e in bus.after(after)],
                                   "last": bus.last_seq})
 
     async def event_stream(self, request: web.Request) -> web.StreamResponse:

@@ -47,6 +47,13 @@ class Event:
                 "subject": self.subject, "text": self.text, "fault": self.mark,
                 "since_fault": None if self.since_mark is None else round(self.since_mark, 3)}
 
+    def as_watch(self) -> dict[str, Any]:
+        """The shape GET /_emu/watch has always answered (text: "subject: state" in one
+        line), with the kind and subject beside it."""
+        return {"seq": self.seq, "at": round(self.time, 3), "kind": self.kind,
+                "subject": self.subject, "text": self.line, "fault": self.mark,
+                "since_fault": None if self.since_mark is None else round(self.since_mark, 3)}
+
     @property
     def line(self) -> str:
         """subject: text (a fault's text alone: it names its subject)."""

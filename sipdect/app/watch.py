@@ -118,9 +118,8 @@ async def follow(system: Any, bus: EventBus, wanted: Any) -> None:
 
 
 def line(event: dict[str, Any]) -> str:
-    """One event as `sipdect ctl watch` prints it: time since the fault, then what."""
+    """One event of GET /_emu/watch (Event.as_watch) as `sipdect ctl watch` prints it: time
+    since the fault, then what."""
     since = event.get("since_fault")
     when = "        " if since is None else f"{since:+7.2f}s"
-    subject = event.get("subject")
-    what = event["text"] if event.get("fault") or not subject else f"{subject}: {event['text']}"
-    return f"{when}  {'FAULT ' if event.get('fault') else ''}{what}"
+    return f"{when}  {'FAULT ' if event.get('fault') else ''}{event['text']}"

@@ -192,6 +192,7 @@ async def test_events_and_reset_over_http(site: Site, tmp_path: Path) -> None:
         assert told[0]["id"] == str(cut["seq"])
         watched = await (await http.get(f"{control.url}/_emu/watch?after={cut['seq'] - 1}")).json()
         assert watched["events"][0]["text"] == "link OMM - RFP Lobby cut"
+        assert watched["events"][0]["subject"] == "link OMM - RFP Lobby"
         refused = await http.post(f"{control.url}/_emu/reset", data="x")
         assert refused.status == 415
         done = await (await http.post(f"{control.url}/_emu/reset", json={})).json()

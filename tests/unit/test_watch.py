@@ -33,10 +33,10 @@ def test_events_count_their_time_from_the_last_fault() -> None:
 def test_a_line_shows_the_time_since_the_fault_then_what() -> None:
     timeline = EventBus()
     timeline.observe({}, 0.0)
-    fault = timeline.mark("link OMM - RFP A cut", 1.0).as_dict()
+    fault = timeline.mark("link OMM - RFP A cut", 1.0).as_watch()
     (seen,) = timeline.observe({"RFP A": "link lost"}, 7.25)
     assert line(fault) == "  +0.00s  FAULT link OMM - RFP A cut"
-    assert line(seen.as_dict()) == "  +6.25s  RFP A: link lost"
+    assert line(seen.as_watch()) == "  +6.25s  RFP A: link lost"
     assert line({"since_fault": None, "text": "host A: running"}) == "          host A: running"
 
 
