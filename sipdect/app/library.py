@@ -30,6 +30,7 @@ from typing import Any
 from sim.handset import State
 from sim.voice import default_tone_hz
 from sim.world import WALK_SPEED_M_S, HandsetEntry, Walk, World
+from sipdect import clock
 from sipdect.app.config import HandsetConfig, SystemConfig, load_config
 from sipdect.app.config_check import checked_handset
 from sipdect.app.emulator import Emulator, OmmHandle, _as_config
@@ -64,14 +65,13 @@ class Site:
     """A whole emulated installation, started in this process's event loop."""
 
     def __init__(self, config: SystemConfig | str | Path | None = None,
-                 data_dir: Path | None = None, speed: float = 1) -> None:
+                 data_dir: Path | None = None, speed: float | None = None) -> None:
+        """speed: the system clock's (sipdect.clock; default: the config's `[system] speed`,
+        1 unless it says): the site must be started on a loop at that speed
+        (`sipdect.clock.run(main(), speed=N)`; ThreadedSite makes its own)."""
         cfg = default_config() if config is None else _as_config(config)
-        if speed != 1:
-            if not hasattr(cfg, "speed"):
-                raise SiteError("this sipdect has no scalable clock yet: run at speed 1")
-            cfg.speed = speed
-        self.speed = speed
-        self.emulator = Emulator(cfg, data_dir)
+        self.emulator = Emulator(cfg, data_dir, speed=speed)
+        self.speed = self.emulator.config.speed
         self.reset_times: list[float] = []
         """Seconds each reset() took."""
 
@@ -123,16 +123,16 @@ class Site:
             return out
         news = asyncio.Event()
         stop = system.events.listen(lambda event: news.set())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + scaled(timeout)
+        deadline = time.monotonic() + scaled(timeout)  # real seconds at any speed
         try:
             while left := missing():
-                if loop.time() > deadline:
+                if time.monotonic() > deadline:
                     raise SiteError(f"the site did not settle within {timeout:g} s: "
                                     f"{', '.join(left)} not yet attached or registered")
                 news.clear()
                 try:
-                    await asyncio.wait_for(news.wait(), SETTLE_POLL_S)
+                    await asyncio.wait_for(news.wait(),
+                                           clock.current().virtual(SETTLE_POLL_S))
                 except TimeoutError:
                     pass
         finally:
@@ -295,9 +295,9 @@ class EventStream:
         return (await self._queue.get()).as_dict()
 
     async def next(self, timeout: float) -> dict[str, Any] | None:
-        """The next event, or None when none came within `timeout` seconds."""
+        """The next event, or None when none came within `timeout` (real) seconds."""
         try:
-            return await asyncio.wait_for(self.__anext__(), timeout)
+            return await asyncio.wait_for(self.__anext__(), clock.current().virtual(timeout))
         except (TimeoutError, StopAsyncIteration):
             return None
 
@@ -479,18 +479,18 @@ class Handset:
         news = asyncio.Event()
         stop = system.events.listen(
             lambda event: news.set() if event.subject.startswith(self.subject) else None)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + scaled(timeout)
+        deadline = time.monotonic() + scaled(timeout)  # real seconds at any speed
         try:
             while not self._matches(state, display, attached):
-                left = deadline - loop.time()
+                left = deadline - time.monotonic()
                 if left <= 0:
                     raise WaitTimeout(self._not_seen(state, display, attached, timeout))
                 news.clear()
                 try:
                     # Also wake now and then: a state no event tells (a location registered
                     # on an RFP of another process) is looked at again.
-                    await asyncio.wait_for(news.wait(), min(left, 1.0))
+                    await asyncio.wait_for(news.wait(),
+                                           clock.current().virtual(min(left, 1.0)))
                 except TimeoutError:
                     pass
         finally:
@@ -663,12 +663,12 @@ class ThreadedSite:
     (`site.handset("Alice").call("202")`)."""
 
     def __init__(self, config: SystemConfig | str | Path | None = None,
-                 data_dir: Path | None = None, speed: float = 1) -> None:
-        self._loop = asyncio.new_event_loop()
+                 data_dir: Path | None = None, speed: float | None = None) -> None:
+        self.site = Site(config, data_dir, speed)
+        self._loop = clock.new_event_loop(clock.at_speed(self.site.speed))
         self._thread = threading.Thread(target=self._loop.run_forever, name="sipdect-site",
                                         daemon=True)
         self._thread.start()
-        self.site: Site = self.run(Site, config, data_dir, speed)
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """fn(*args, **kwargs) on the site's loop (awaited when it is a coroutine)."""
@@ -676,7 +676,7 @@ class ThreadedSite:
             value = fn(*args, **kwargs)
             return await value if inspect.isawaitable(value) else value
         future: Future[Any] = asyncio.run_coroutine_threadsafe(call(), self._loop)
-        return future.result(timeout=scaled(SYNC_TIMEOUT_S))
+        return future.result(timeout=scaled(SYNC_TIMEOUT_S))  # real seconds, this thread
 
     def wrap(self, value: Any) -> Any:
         if isinstance(value, HANDLES):

@@ -601,7 +601,7 @@ class System:
 
     def _events_wanted(self) -> bool:
         return (self._follow_always or self.events.listened
-                or self.now() - self._watched_at < watch.IDLE_S)
+                or self.now() - self._watched_at < clock.current().virtual(watch.IDLE_S))
 
     def host_changed(self, host: Host) -> None:
         """A host started, stopped or died: onto the event bus (when a loop runs: a child's
