@@ -45,9 +45,13 @@ class PasswordError(ModelError):
 
 class Accounts:
     def __init__(self, store: Store, notify: Callable[[Change], None], hostname: str,
-                 initial: Iterable[InitialAccount]) -> None:
+                 initial: Iterable[InitialAccount],
+                 initial_hashes: dict[str, str] | None = None) -> None:
+        """initial_hashes: the hash of each initial account's password made before, by
+        "username\0password", reused (and filled) when seeding again (a reset)."""
         self.table = Table(store, "accounts", "account", "id", notify)
         self.hostname = hostname
+        self._initial_hashes = {} if initial_hashes is None else initial_hashes
         if not len(self.table):
             self._seed(list(initial))
 
@@ -63,7 +67,11 @@ class Accounts:
 
     def _insert(self, acc_id: int, username: str, password: str, permissions: Iterable[str],
                 state: str) -> Record:
-        rec = {"id": acc_id, "username": username, "passwordHash": hash_password(password),
+        key = f"{username}\0{password}"
+        hashed = self._initial_hashes.get(key)
+        if hashed is None:
+            hashed = self._initial_hashes[key] = hash_password(password)
+        rec = {"id": acc_id, "username": username, "passwordHash": hashed,
                "permission": list(permissions), "active": True, "aging": "none", "expire": 0,
                "state": state}
         return self.table.insert(rec)

@@ -120,7 +120,12 @@ class OmmModel:
     """Everything one OMM knows, in memory, written through to its data directory."""
 
     def __init__(self, data_dir: Path, setup: OmmSetup,
-                 clock: Callable[[], float] = clock.wall, *, store: Store | None = None) -> None:
+                 clock: Callable[[], float] = clock.wall, *, store: Store | None = None,
+                 keys: AxiKeyPair | None = None,
+                 initial_hashes: dict[str, str] | None = None) -> None:
+        """keys, initial_hashes: what a reset keeps (the AXI key pair; the password hash of
+        each initial account, by username and password): loading the one and hashing the
+        others again (scrypt, by design slow) was nine tenths of a test fixture's reset."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup
@@ -128,7 +133,8 @@ class OmmModel:
         self.limits = setup.limits
         self.store = store or Store(data_dir / "omm.sqlite", MIGRATIONS)
         self.vault = Vault.open(data_dir, setup.vault_key)
-        self.keys = AxiKeyPair.load_or_create(data_dir, self.vault)
+        self.keys = keys or AxiKeyPair.load_or_create(data_dir, self.vault)
+        self.initial_hashes: dict[str, str] = {} if initial_hashes is None else initial_hashes
         self._listeners: list[Callable[[Change], None]] = []
         self.hub = OmmHub()
         """The OMM's parts publish what happens here and hear of each other (omm.hub)."""
@@ -140,7 +146,8 @@ class OmmModel:
         for group, values in setup.settings.items():
             defaults.setdefault(group, {}).update(values)
         self.settings = Settings(self.store, notify, defaults)
-        self.accounts = Accounts(self.store, notify, setup.name, setup.accounts)
+        self.accounts = Accounts(self.store, notify, setup.name, setup.accounts,
+                                 self.initial_hashes)
         self.health = Health(notify)
         """Each reporting component's severity and reason (GetHealthState)."""
         self.central = CentralMode(self.settings, self.health, self.log, notify)
@@ -230,7 +237,8 @@ class OmmModel:
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
-        self.__init__(self.data_dir, setup, self.clock, store=self.store)  # type: ignore[misc]
+        self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
+                      keys=self.keys, initial_hashes=self.initial_hashes)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central)

@@ -14,6 +14,7 @@ import functools
 import itertools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -139,6 +140,10 @@ class World:
         """The handsets walking now."""
         self.capture: Recorder | None = None
         """Where the handsets' air frames are recorded (docs/capture.md); None: nowhere."""
+        self.observers: list[Callable[[HandsetEntry, list[object]], None]] = []
+        """Told after each pump of a handset, with the events it gave (maybe none): whoever
+        follows handsets (the application's event bus) reads their state there, as every
+        change of a handset (air, keys, timers) goes through a pump."""
 
     def now(self) -> float:
         return self.loop.time()
@@ -481,12 +486,16 @@ class World:
         handset = entry.handset
         for rfp_id, prim in handset.air_to_send():
             self.air.send_from_handset(hid, rfp_id, prim)
+        events: list[object] = []
         while (event := handset.next_event()) is not None:
+            events.append(event)
             entry.events.append(type(event).__name__)
             del entry.events[:-50]
             if isinstance(event, CallEnded):
                 entry.last_call_end = event.reason
             self._follow_call(hid, event)
+        for observer in self.observers:
+            observer(entry, events)
         if (handset.state is State.LOCKED or handset.state is State.SEARCHING):
             best = self.air.strongest_rfp(hid, self._wanted_parks(entry))
             if best is not None and best != handset.rfp_id:
@@ -521,6 +530,7 @@ class World:
                 "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
                               "answer": m.answer} for m in h.messages],
                 "call_active": h.call_active, "last_call_end": entry.last_call_end,
+                "call_state": h.call_state.value, "auto_answer": h.auto_answer,
                 "undecodable_frames": h.undecodable,
                 "voice": self._describe_voice(hid),
                 "events": list(entry.events[-10:])}

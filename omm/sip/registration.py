@@ -294,6 +294,14 @@ class Registrations:
         for rec in list(self.model.users.table):
             self._sync(rec["uid"], restart=restart)
 
+    def register_again(self) -> None:
+        """Send every user's REGISTER now, without unregistering first: the registrar forgot
+        them (it restarted), as a refresh would find out only at half the expiry."""
+        for reg in self.users.values():
+            if reg.task is not None:
+                reg.task.cancel()
+            reg.task = asyncio.get_running_loop().create_task(self._run(reg))
+
     def _away(self, rec: Record) -> bool:
         """The user's device is confirmed at another OMM: that one registers the user
         (sync.registered_here, docs/mom.md)."""

@@ -29,9 +29,9 @@ from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
 from sim.world import WALK_SPEED_M_S
 from sipdect import __version__, clock
-from sipdect.app import watch
 from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
+from sipdect.app.events import Event, sse
 from sipdect.app.hosts import PhoneHost
 from sipdect.app.process import ChildHost
 from sipdect.app.ready import TOKEN_HEADER
@@ -48,10 +48,13 @@ MODEL_STATUS: tuple[tuple[type[ModelError], int], ...] = (
     (NotFound, 404), (Exists, 409), (NoMemory, 409), (Forbidden, 409), (Denied, 409))
 """The answer to an OMM model refusal, by kind; any other refusal is 400."""
 TRUE_FLAGS, FALSE_FLAGS = ("1", "true", "yes"), ("0", "false", "no", "")
+"""Values of a query flag such as ?secrets=1."""
 MAX_WALK_SPEED_M_S = 100.0
 """A walk faster than this is refused (a car on a motorway still locks to RFPs on its way;
 anything faster is a typo)."""
-"""Values of a query flag such as ?secrets=1."""
+KEEP_ALIVE_S = 15.0
+"""An event stream with nothing to tell sends a comment this often (proxies and clients
+that time out idle connections keep it)."""
 
 
 def _error(status: int, text: str) -> web.Response:
@@ -185,9 +188,8 @@ class ControlServer:
         r.add_post("/_emu/phones/{name}/{action}", self.phone_action)
         r.add_get("/_emu/phones/{name}/hears", self.phone_hears)
         r.add_get("/_emu/watch", self.watch)
-        self._watcher: asyncio.Task[None] | None = None
-        self._watched_at = 0.0
-        self._news = asyncio.Event()
+        r.add_get("/_emu/events", self.event_stream)
+        r.add_post("/_emu/reset", self.reset)
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -273,9 +275,6 @@ class ControlServer:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            self._watcher = None
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -283,41 +282,69 @@ class ControlServer:
         return {"component": "supervisor", "name": self.system.cfg.name, "protocol": "control",
                 "host": self.host, "port": self.port}
 
-    # -- the timeline (sipdect ctl watch) --------------------------------------------------------
+    # -- the event stream (sipdect ctl watch) ----------------------------------------------------
     async def watch(self, request: web.Request) -> web.Response:
-        """GET /_emu/watch?after=SEQ&wait=S: the timeline's events after SEQ, waiting up to S
-        seconds (at most 30) for one; "last" is the SEQ to ask after next time."""
+        """GET /_emu/watch?after=SEQ&wait=S: the events after SEQ (Event.as_watch), waiting up
+        to S seconds (at most 30) for one; "last" is the SEQ to ask after next time."""
         after = _int_query(request, "after", 0)
         wait = min(max(_float_query(request, "wait", 0.0), 0.0), 30.0)
-        loop = asyncio.get_running_loop()
-        self._watched_at = loop.time()
-        if self._watcher is None or self._watcher.done():
-            self._watcher = loop.create_task(self._poll_timeline())
-        timeline = self.system.timeline
-        deadline = loop.time() + clock.current().virtual(wait)  # a client's real patience
-        while timeline.last_seq <= after and loop.time() < deadline:
-            self._news.clear()
-            try:
-                await asyncio.wait_for(self._news.wait(), deadline - loop.time())
+        bus = self.system.events
+        self.system.follow_events()
+        if bus.last_seq <= after and wait > 0:
+            news = asyncio.Event()
+            stop = bus.listen(lambda event: news.set())
+            try:  # `wait`: a client's real patience, at any speed
+                await asyncio.wait_for(news.wait(), clock.current().virtual(wait))
             except TimeoutError:
-                break
-        return web.json_response({"events": [e.as_dict() for e in timeline.after(after)],
-                                  "last": timeline.last_seq})
+                pass
+            finally:
+                stop()
+        return web.json_response({"events": [e.as_watch() for e in bus.after(after)],
+                                  "last": bus.last_seq})
 
-    async def _poll_timeline(self) -> None:
-        """Read the system's state while someone watches; wake the waiting requests."""
-        loop = asyncio.get_running_loop()
-        timeline = self.system.timeline
-        seen = timeline.last_seq
-        while loop.time() - self._watched_at < clock.current().virtual(watch.IDLE_S):
-            states = watch.snapshot(self.system)
-            states.update(watch.registrations(self.system))
-            states.update(await watch.omm_states(self.system))
-            timeline.observe(states, loop.time())
-            if timeline.last_seq != seen:
-                seen = timeline.last_seq
-                self._news.set()
-            await asyncio.sleep(clock.current().virtual(watch.POLL_S))  # real: not busier at speed
+    async def event_stream(self, request: web.Request) -> web.StreamResponse:
+        """GET /_emu/events: every event as a server-sent event (text/event-stream, `id:` =
+        seq), from after Last-Event-ID or ?after=SEQ (default: from now on), kept open; a
+        comment every KEEP_ALIVE_S while nothing happens."""
+        given = request.headers.get("Last-Event-ID", request.query.get("after"))
+        try:
+            after = self.system.events.last_seq if given is None else int(given)
+        except ValueError:
+            raise ValueError("Last-Event-ID and ?after= are event numbers") from None
+        bus = self.system.events
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        stop = bus.listen(queue.put_nowait)
+        self.system.follow_events()
+        response = web.StreamResponse(headers={
+            hdrs.CONTENT_TYPE: "text/event-stream", hdrs.CACHE_CONTROL: "no-cache"})
+        try:
+            await response.prepare(request)
+            # A comment first: the client knows at once that the stream is open.
+            await response.write(f": events of {self.system.cfg.name}\n\n".encode())
+            for event in bus.after(after):
+                await response.write(sse(event))
+            last = bus.last_seq
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(),
+                                                   clock.current().virtual(KEEP_ALIVE_S))
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                if event.seq > last:
+                    await response.write(sse(event))
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass  # the client went, or the server stops
+        finally:
+            stop()
+        return response
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """POST /_emu/reset: back to the configured state (System.reset); answers the time
+        it took."""
+        await _body(request)
+        took = await self.system.reset()
+        return web.json_response({"reset": True, "seconds": round(took, 3)})
 
     # -- handlers ----------------------------------------------------------------------------
     def _world(self) -> Any:
@@ -331,12 +358,8 @@ class ControlServer:
 
     def _describe(self, hid: int) -> dict[str, Any]:
         """The world's view of a handset plus its call."""
-        world = self._world()
-        desc: dict[str, Any] = self.system.site.describe_handset(hid)
-        handset = world.get(hid).handset
-        desc["call_state"] = handset.call_state.value
-        desc["auto_answer"] = handset.auto_answer
-        return desc
+        self._world()
+        return self.system.site.describe_handset(hid)
 
     async def health(self, request: web.Request) -> web.Response:
         world = self.system.site.world

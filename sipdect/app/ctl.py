@@ -103,6 +103,11 @@ def main(argv: list[str]) -> int:
                                      "since the last fault (host kill, link cut, ...)")
     w.add_argument("--for", dest="seconds", type=float, metavar="SECONDS",
                    help="stop after this long (default: until Ctrl-C)")
+    w.add_argument("--kind", action="append", metavar="KIND",
+                   help="only events of this kind (host, rfp, handset, call, display, "
+                        "registration, omm; faults always show); may be repeated")
+    sub.add_parser("reset", help="back to the configured state: users, devices, handsets, "
+                                 "RFPs, hosts running, links healed")
     ph = sub.add_parser("phone", help="a SIP phone: show it, call, answer, reject, hang up")
     ph.add_argument("action", choices=["show", "call", "answer", "reject", "hangup"])
     ph.add_argument("name", help="the phone's host name")
@@ -166,13 +171,15 @@ def main(argv: list[str]) -> int:
     u = locate(args.ready_file, args.url)
     c = args.cmd
     if c == "watch":
-        return _watch(u, args.seconds)
+        return _watch(u, args.seconds, set(args.kind or ()))
     if c in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
         out = call(u, "GET", f"/_emu/{c}")
     elif c == "host":
         path = f"/_emu/hosts/{ref(args.name)}"
         out = (call(u, "GET", path) if args.action == "show"
                else call(u, "POST", f"{path}/{args.action}", {}))
+    elif c == "reset":
+        out = call(u, "POST", "/_emu/reset", {})
     elif c == "link":
         out = call(u, "POST", f"/_emu/links/{args.action}", {"a": args.a, "b": args.b})
     elif c == "phone":
@@ -247,9 +254,9 @@ def _walk(target: Target, handset: str, x: float, y: float, speed: float | None,
     return out
 
 
-def _watch(target: Target, seconds: float | None) -> int:
+def _watch(target: Target, seconds: float | None, kinds: set[str]) -> int:
     """Print the timeline as it grows (GET /_emu/watch, long-polled) until `seconds` passed
-    or Ctrl-C."""
+    or Ctrl-C; with `kinds`, only events of those kinds and the faults."""
     end = None if seconds is None else time.monotonic() + seconds
     last = int(call(target, "GET", "/_emu/watch?after=0&wait=0")["last"])
     print("watching (times are since the last fault; Ctrl-C ends)", flush=True)
@@ -258,7 +265,8 @@ def _watch(target: Target, seconds: float | None) -> int:
             wait = 10.0 if end is None else max(0.0, min(10.0, end - time.monotonic()))
             out = call(target, "GET", f"/_emu/watch?after={last}&wait={wait:.2f}")
             for event in out["events"]:
-                print(watch_line(event), flush=True)
+                if not kinds or event.get("fault") or event.get("kind") in kinds:
+                    print(watch_line(event), flush=True)
             last = int(out["last"])
     except KeyboardInterrupt:
         pass

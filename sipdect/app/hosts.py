@@ -65,6 +65,11 @@ an administrator changed BasicSIP (AXI SetBasicSIP), the system leaves it alone.
 SERVER_FIELDS = ("proxyServer", "proxyPort", "regServer", "regPort")
 
 
+KILLED_SOCKETS_TURNS = 3
+"""Loop turns a killed host's start waits for its aborted sockets to close (asyncio closes
+one on the turn after abort())."""
+
+
 class HostState(StrEnum):
     """What a host is doing, as /_emu/hosts shows it."""
 
@@ -96,11 +101,18 @@ class Host:
         """Boot the machine (again): its component starts on its address."""
         if self.state is HostState.RUNNING:
             return
+        if self.state is HostState.KILLED:
+            # An aborted transport closes its socket on the loop's next turns: let the killed
+            # sockets go before binding the same ports again (a kill then a start at once:
+            # a scenario, a reset).
+            for _ in range(KILLED_SOCKETS_TURNS):
+                await asyncio.sleep(0)
         self.net.revive()
         await self._start()
         self.state = HostState.RUNNING
         self.started_at = clock.now()
         self.starts += 1
+        self.system.host_changed(self)
         log.info("host %s (%s) started at %s", self.name, self.kind, self.address)
 
     async def stop(self) -> None:
@@ -110,6 +122,7 @@ class Host:
         await self._stop()
         self.state = HostState.STOPPED
         self.started_at = None
+        self.system.host_changed(self)
         log.info("host %s stopped", self.name)
 
     async def kill(self) -> None:
@@ -120,6 +133,7 @@ class Host:
         await self._kill()
         self.state = HostState.KILLED
         self.started_at = None
+        self.system.host_changed(self)
         log.info("host %s killed", self.name)
 
     async def cut(self, peer: str) -> None:

@@ -192,6 +192,7 @@ class ChildHost(Host):
                         code)
             self.state = HostState.KILLED
             self.started_at = None
+            self.system.host_changed(self)
 
     def endpoints(self) -> list[Endpoint]:
         return list(self._endpoints) if self.running else []

@@ -17,9 +17,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.air import Air
-from sim.handset import State
-from sim.world import World
+from sim.handset import (
+    CallEnded,
+    CallIncoming,
+    MessageReceived,
+    Registered,
+    RegistrationFailed,
+    State,
+    Subscribed,
+    SubscriptionFailed,
+)
+from sim.world import HandsetEntry, World
 from sipdect.app.config import HandsetConfig
+from sipdect.app.watch import handset_where
 
 if TYPE_CHECKING:
     from sipdect.app.hosts import RfpHost
@@ -37,6 +47,26 @@ HOST_AIR_IDS_FROM = 1 << 20
 """The air ids of the system's own RFP hosts count from here. Below are the ids of RFPs that
 join the world's air from outside (`sipdect rfp --air --air-id ID`): their OMM record id,
 which is how a handset on one names its RFP."""
+
+
+def handset_event_text(event: object) -> str | None:
+    """A handset's event as the event stream tells it; None for those its states tell
+    (connected: the call state) or that say nothing to a user (ciphering)."""
+    if isinstance(event, CallIncoming):
+        caller = " ".join(p for p in (event.number, event.name) if p)
+        return f"incoming call from {caller or 'a withheld number'}"
+    if isinstance(event, CallEnded):
+        return f"call ended: {event.reason}"
+    if isinstance(event, SubscriptionFailed | RegistrationFailed):
+        what = "subscription" if isinstance(event, SubscriptionFailed) else "location registration"
+        return f"{what} failed: {event.reason}"
+    if isinstance(event, Subscribed):
+        return "subscribed"
+    if isinstance(event, Registered):
+        return "location registered"
+    if isinstance(event, MessageReceived):
+        return f"message {event.message_id} received"
+    return None
 
 
 class Site:
@@ -62,7 +92,24 @@ class Site:
         if self.world is None:
             self.world = World(asyncio.get_running_loop())
             self.world.capture = self.system.recorder
+            self.world.observers.append(self._tell)
         return self.world
+
+    def _tell(self, entry: HandsetEntry, events: list[object]) -> None:
+        """A handset was pumped: its news onto the system's event bus (where it is attached,
+        its call state and display as states; calls ringing and ending, subscriptions and
+        registrations as they happen)."""
+        bus, handset = self.system.events, entry.handset
+        now = asyncio.get_running_loop().time()
+        subject = f"handset {handset.ipei}"
+        for event in events:
+            text = handset_event_text(event)
+            if text is not None:
+                kind = "call" if isinstance(event, CallIncoming | CallEnded) else "handset"
+                bus.publish(kind, subject, text, now)
+        bus.state("handset", subject, handset_where(self.system, handset), now)
+        bus.state("call", subject, handset.call_state.value, now)
+        bus.state("display", subject, " | ".join(handset.display), now)
 
     @property
     def air(self) -> Air:

@@ -21,6 +21,7 @@ import os
 import random
 import secrets
 import signal
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,9 @@ from rfp.station import mac_text, parse_mac
 from sim.airlink import AirLinkServer
 from sipdect import __version__, clock, tls
 from sipdect.accounts import PasswordRejected, check_password_rules
-from sipdect.app import ready
+from sipdect.app import ready, watch
 from sipdect.app.config import CONTROL_HOST, ConfigError, HostSpec, RfpConfig, SystemConfig
+from sipdect.app.events import EventBus
 from sipdect.app.hosts import Host, MomHost, OmmHost, PbxHost, PhoneHost, RfpHost
 from sipdect.app.process import (
     Child,
@@ -41,7 +43,6 @@ from sipdect.app.process import (
     write_config_state,
 )
 from sipdect.app.site import Site
-from sipdect.app.watch import Timeline
 from sipdect.axi.sync import MOM_ACCOUNT
 from sipdect.capture import CaptureRun, Recorder
 from sipdect.capture.run import run_base
@@ -134,8 +135,11 @@ class System:
         """The world's air link, when RFP hosts run in processes of their own."""
         self.site = Site(self)
         self.control: Any = None
-        self.timeline = Timeline()
-        """Faults and what followed (sipdect ctl watch)."""
+        self.events = EventBus()
+        """Everything the system does, numbered (sipdect ctl watch, /_emu/events, Site)."""
+        self._follower: asyncio.Task[None] | None = None
+        self._watched_at = -watch.IDLE_S
+        self._follow_always = False
         self.hosts: dict[str, Host] = {}
         self._background: set[asyncio.Task[Any]] = set()
         workers = [Child(self, [], f"worker {i + 1}") for i in range(cfg.workers)]
@@ -435,19 +439,36 @@ class System:
                 for h in self.hosts.values() if isinstance(h, OmmHost)]
         host.service.trust([*omms, *host._extra_trust])
 
-    async def reset(self) -> None:
-        """Back to the configured initial state on the same listeners (Emulator.reset): the
-        RFPs and handsets go off the air, every OMM's data is wiped and provisioned as at
-        start (accounts, settings, users bound to their handsets, BasicSIP) and drops the SIP
-        registrations of users that are gone, then the configured RFPs and handsets start
-        again: they enrol, subscribe and register as after `start`, under the same ids.
-        RFPs and handsets added through the control API are gone. The call server keeps
-        running as it is (its accounts come from the config)."""
+    async def reset(self) -> float:
+        """Back to the configured initial state on the same listeners (Emulator.reset, Site,
+        POST /_emu/reset): links healed, hosts running, the RFPs and handsets off the air,
+        every OMM's data wiped and provisioned as at start (accounts, settings, users bound to
+        their handsets, BasicSIP) and the SIP registrations of users that are gone dropped,
+        then the configured RFPs and handsets start again: they enrol, subscribe and register
+        as after `start`, under the same ids. RFPs and handsets added through the control API
+        are gone. The call server keeps running as it is (its accounts come from the config).
+        Returns the seconds it took."""
+        started = time.perf_counter()
+        self._mark("reset", "system")
+        for host in list(self.hosts.values()):
+            for peer in sorted(host.net.cut_peers):
+                await host.heal(peer)
+        registrar_restarted = False
+        for kind in START_ORDER:
+            for host in self.of_kind(kind):
+                if not host.running and kind != "rfp":
+                    await host.start()
+                    registrar_restarted |= kind == "pbx"
+                    if isinstance(host, OmmHost):
+                        self.trust_certificates()
         for rfp in self.rfp_hosts():
             await rfp.stop()
         for name in [h.name for h in self.rfp_hosts()
                      if h.cfg not in self.cfg.rfps]:
             del self.hosts[name]
+        world = self.site.world
+        if world is not None:  # the handsets start afresh: their first states are news again
+            self.events.forget([f"handset {e.handset.ipei}" for e in world.handsets.values()])
         self.site.clear_handsets()
         for air_id in [i for i, h in self.site.rfps.items() if h.name not in self.hosts]:
             self.site.forget_rfp(air_id)
@@ -459,16 +480,22 @@ class System:
                 host.provision()
                 host.provision_records()
                 host.service.sip.sync_all()
+                if registrar_restarted:
+                    host.service.sip.register_again()
         for rfp in self.rfp_hosts():
             await rfp.start()
         for handset in self.cfg.handsets:
             self.site.add_handset(handset)
+        return time.perf_counter() - started
 
     async def stop(self) -> None:
         await self._shut_down()
 
     async def _shut_down(self) -> None:
         self._note_listeners()
+        if self._follower is not None:
+            self._follower.cancel()
+            self._follower = None
         if self.control is not None:
             await self.control.stop()
             self.control = None
@@ -555,19 +582,49 @@ class System:
             blocks = [_random_block(0)]
             self._more_blocks += blocks
 
+    # -- the event stream ----------------------------------------------------------------------
+    def now(self) -> float:
+        """The system clock every event is stamped with."""
+        return asyncio.get_running_loop().time()
+
+    def follow_events(self, *, always: bool = False) -> None:
+        """Someone listens to the event bus: poll what no hook pushes (watch.follow) while
+        the bus has listeners or a watch request came within watch.IDLE_S; `always`: from
+        now until the system stops (the library face: a change before the first listener
+        came is told too, not taken as the poller's baseline)."""
+        loop = asyncio.get_running_loop()
+        self._watched_at = loop.time()
+        self._follow_always |= always
+        if self._follower is None or self._follower.done():
+            self._follower = loop.create_task(watch.follow(self, self.events,
+                                                           self._events_wanted))
+
+    def _events_wanted(self) -> bool:
+        return (self._follow_always or self.events.listened
+                or self.now() - self._watched_at < clock.current().virtual(watch.IDLE_S))
+
+    def host_changed(self, host: Host) -> None:
+        """A host started, stopped or died: onto the event bus (when a loop runs: a child's
+        host may change while none does)."""
+        try:
+            now = self.now()
+        except RuntimeError:
+            return
+        self.events.state("host", f"host {host.name}", str(host.state), now)
+
     # -- faults --------------------------------------------------------------------------------
-    def _mark(self, text: str) -> None:
-        self.timeline.mark(text, asyncio.get_running_loop().time())
+    def _mark(self, text: str, subject: str = "") -> None:
+        self.events.mark(text, self.now(), subject=subject)
 
     async def stop_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
-        self._mark(f"host {name} stopped")
+        self._mark(f"host {name} stopped", f"host {name}")
         await host.stop()
         return host.describe()
 
     async def start_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
-        self._mark(f"host {name} started")
+        self._mark(f"host {name} started", f"host {name}")
         await host.start()
         if isinstance(host, OmmHost):
             self.trust_certificates()
@@ -576,14 +633,14 @@ class System:
 
     async def kill_host(self, name: str) -> dict[str, Any]:
         host = self.host(name)
-        self._mark(f"host {name} killed")
+        self._mark(f"host {name} killed", f"host {name}")
         await host.kill()
         return host.describe()
 
     async def cut_link(self, a: str, b: str) -> dict[str, Any]:
         """Drop all traffic between hosts `a` and `b`, both ways, at their own transports."""
         first, second = self._pair(a, b)
-        self._mark(f"link {a} - {b} cut")
+        self._mark(f"link {a} - {b} cut", f"link {a} - {b}")
         await first.cut(second.address)
         await second.cut(first.address)
         log.info("link %s - %s cut", a, b)
@@ -591,7 +648,7 @@ class System:
 
     async def heal_link(self, a: str, b: str) -> dict[str, Any]:
         first, second = self._pair(a, b)
-        self._mark(f"link {a} - {b} healed")
+        self._mark(f"link {a} - {b} healed", f"link {a} - {b}")
         await first.heal(second.address)
         await second.heal(first.address)
         log.info("link %s - %s healed", a, b)

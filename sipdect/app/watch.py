@@ -1,79 +1,24 @@
-"""A timeline of what a system's machines do, for a class watching a fault unfold
-(`sipdect ctl watch`, GET /_emu/watch): each fault a trainer causes (host kill, stop, start,
-link cut, heal) is a mark, and every change seen since (a host's state, an RFP's link and
-sync, a handset attaching or searching) is an event with its time since the last mark.
+"""What a system's machines do, as a trainer watches a fault unfold (`sipdect ctl watch`,
+GET /_emu/watch, GET /_emu/events): the snapshots the event bus (sipdect.app.events) is fed
+where no component pushes its changes (an RFP's link and sync, positions on a walk, SIP
+registrations, a standby pair's roles), and how an event reads on one line.
 
-The Timeline is sans-I/O: it is given snapshots (name -> state text) and marks with `now`
-and keeps numbered events; `snapshot(system)` reads one from a running system, whichever
-process its hosts run in. The control API polls only while someone watches.
+`snapshot(system)` reads a running system, whichever process its hosts run in; `follow`
+polls it while someone listens to the bus.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+import asyncio
 from typing import Any
 
-KEEP_EVENTS = 1000
-"""Events a timeline keeps (the oldest go first): a watcher that is away longer misses some."""
+from sipdect import clock
+from sipdect.app.events import EventBus
+
 POLL_S = 0.25
-"""How often the control API reads a snapshot while someone watches."""
+"""How often the system is read while someone listens."""
 IDLE_S = 60.0
-"""Polling stops when nobody has asked for this long."""
-
-
-@dataclass(frozen=True)
-class Event:
-    seq: int
-    at: float
-    """Seconds on the timeline's clock (the event loop's)."""
-    since_mark: float | None
-    """Seconds since the last fault mark; None before the first."""
-    text: str
-    mark: bool = False
-    """A fault caused through the control API, not a change seen."""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": round(self.at, 3),
-                "since_fault": None if self.since_mark is None else round(self.since_mark, 3),
-                "text": self.text, "fault": self.mark}
-
-
-class Timeline:
-    def __init__(self) -> None:
-        self.events: deque[Event] = deque(maxlen=KEEP_EVENTS)
-        self.last_seq = 0
-        self._seen: dict[str, str] | None = None
-        self._mark_at: float | None = None
-
-    def mark(self, text: str, now: float) -> Event:
-        """A fault: later events count their time from here."""
-        self._mark_at = now
-        return self._add(text, now, mark=True)
-
-    def observe(self, states: dict[str, str], now: float) -> list[Event]:
-        """A snapshot: an event for each subject whose state changed, appeared or left (the
-        first snapshot is the baseline and gives none)."""
-        seen, self._seen = self._seen, dict(states)
-        if seen is None:
-            return []
-        out = []
-        for subject, state in states.items():
-            if seen.get(subject) != state:
-                out.append(self._add(f"{subject}: {state}", now))
-        for subject in seen.keys() - states.keys():
-            out.append(self._add(f"{subject}: gone", now))
-        return out
-
-    def after(self, seq: int) -> list[Event]:
-        return [e for e in self.events if e.seq > seq]
-
-    def _add(self, text: str, now: float, *, mark: bool = False) -> Event:
-        self.last_seq += 1
-        since = None if self._mark_at is None else now - self._mark_at
-        event = Event(self.last_seq, now, since, text, mark)
-        self.events.append(event)
-        return event
+"""Polling stops when nobody listens and no watch request came for this long."""
 
 
 def snapshot(system: Any) -> dict[str, str]:
@@ -94,14 +39,7 @@ def snapshot(system: Any) -> dict[str, str]:
         # From the handsets themselves: describe_handset would describe their RFP again.
         for entry in list(world.handsets.values()):
             handset = entry.handset
-            sub = handset.subscription
-            rfp = system.site.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
-            attached = sub is not None and sub.tpui is not None
-            where = "searching"
-            if rfp is not None and attached:  # locked; attached once its location registered
-                location = handset.location.value
-                where = (f"attached at {rfp.name}" if location == "registered"
-                         else f"at {rfp.name}, location {location}")
+            where = handset_where(system, handset)
             out[f"handset {handset.ipei}"] = where
             portable = world.air.handsets.get(entry.id)
             if portable is not None:  # whole metres: a walk shows about one a second
@@ -142,8 +80,46 @@ def registrations(system: Any) -> dict[str, str]:
                                  else "not registered") for u in system.cfg.users}
 
 
+def handset_where(system: Any, handset: Any) -> str:
+    """Searching, at an RFP (its location registration under way), or attached there."""
+    sub = handset.subscription
+    rfp = system.site.rfps.get(handset.rfp_id) if handset.rfp_id is not None else None
+    if rfp is None or sub is None or sub.tpui is None:
+        return "searching"
+    location = handset.location.value  # locked; attached once its location registered
+    return (f"attached at {rfp.name}" if location == "registered"
+            else f"at {rfp.name}, location {location}")
+
+
+def kind_of(system: Any, subject: str) -> str:
+    """The event kind of a snapshot's subject."""
+    first = subject.split(" ", 1)[0]
+    if first in ("host", "handset"):
+        return first
+    if first == "user":
+        return "registration"
+    return "omm" if subject in system.hosts and system.hosts[subject].kind == "omm" else "rfp"
+
+
+async def read(system: Any) -> dict[str, str]:
+    """Everything polled, by subject."""
+    states = snapshot(system)
+    states.update(registrations(system))
+    states.update(await omm_states(system))
+    return states
+
+
+async def follow(system: Any, bus: EventBus, wanted: Any) -> None:
+    """Feed the bus snapshots of the system every POLL_S while `wanted()` holds."""
+    loop = asyncio.get_running_loop()
+    while wanted():
+        bus.observe(await read(system), loop.time(), lambda s: kind_of(system, s))
+        await asyncio.sleep(clock.current().virtual(POLL_S))  # real: not busier at speed
+
+
 def line(event: dict[str, Any]) -> str:
-    """One event as `sipdect ctl watch` prints it: time since the fault, then what."""
+    """One event of GET /_emu/watch (Event.as_watch) as `sipdect ctl watch` prints it: time
+    since the fault, then what."""
     since = event.get("since_fault")
     when = "        " if since is None else f"{since:+7.2f}s"
     return f"{when}  {'FAULT ' if event.get('fault') else ''}{event['text']}"

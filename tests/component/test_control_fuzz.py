@@ -119,6 +119,11 @@ def _request(port: int, token: str, method: str, path: str,
         conn.request(method, path, body=body,
                      headers={TOKEN_HEADER: token, "Content-Type": "application/json"})
         response = conn.getresponse()
+        if response.status == 200 and response.getheader("Content-Type", "").startswith(
+                "text/event-stream"):
+            # The event stream never ends: its first bytes came, which is the answer.
+            response.fp.readline()
+            return response.status, b"{}"
         return response.status, response.read()
     finally:
         conn.close()

@@ -1,40 +1,42 @@
-"""The timeline behind `sipdect ctl watch` (sipdect.app.watch), with plain snapshots."""
+"""The timeline behind `sipdect ctl watch` (the event bus fed snapshots, sipdect.app.watch),
+with plain snapshots."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sipdect.app.watch import Timeline, line, snapshot
+from sipdect.app.events import EventBus
+from sipdect.app.watch import line, snapshot
 
 
 def test_the_first_snapshot_is_the_baseline_and_changes_are_events() -> None:
-    timeline = Timeline()
+    timeline = EventBus()
     assert timeline.observe({"RFP A": "connected, synced", "host A": "running"}, 0.0) == []
     assert timeline.observe({"RFP A": "connected, synced", "host A": "running"}, 1.0) == []
     (event,) = timeline.observe({"RFP A": "link lost", "host A": "running"}, 2.0)
-    assert (event.seq, event.text, event.since_mark, event.mark) == (
+    assert (event.seq, event.line, event.since_mark, event.mark) == (
         1, "RFP A: link lost", None, False)
 
 
 def test_events_count_their_time_from_the_last_fault() -> None:
-    timeline = Timeline()
+    timeline = EventBus()
     timeline.observe({"host A": "running", "RFP A": "connected"}, 10.0)
     mark = timeline.mark("host A killed", 11.0)
     events = timeline.observe({"host A": "killed", "RFP B": "connected"}, 14.5)
     assert mark.mark and mark.since_mark == 0.0
-    assert [(e.text, e.since_mark) for e in events] == [
+    assert [(e.line, e.since_mark) for e in events] == [
         ("host A: killed", 3.5), ("RFP B: connected", 3.5), ("RFP A: gone", 3.5)]
     assert [e.seq for e in timeline.after(1)] == [2, 3, 4]
     assert timeline.after(timeline.last_seq) == []
 
 
 def test_a_line_shows_the_time_since_the_fault_then_what() -> None:
-    timeline = Timeline()
+    timeline = EventBus()
     timeline.observe({}, 0.0)
-    fault = timeline.mark("link OMM - RFP A cut", 1.0).as_dict()
+    fault = timeline.mark("link OMM - RFP A cut", 1.0).as_watch()
     (seen,) = timeline.observe({"RFP A": "link lost"}, 7.25)
     assert line(fault) == "  +0.00s  FAULT link OMM - RFP A cut"
-    assert line(seen.as_dict()) == "  +6.25s  RFP A: link lost"
+    assert line(seen.as_watch()) == "  +6.25s  RFP A: link lost"
     assert line({"since_fault": None, "text": "host A: running"}) == "          host A: running"
 
 
@@ -57,12 +59,12 @@ def test_a_handset_shows_where_it_is_and_whether_it_walks() -> None:
                             air=SimpleNamespace(handsets={3: SimpleNamespace(x=7.4, y=-2.6)}),
                             walks={3: object()})
     system = SimpleNamespace(hosts={}, site=SimpleNamespace(rfps={}, world=world))
-    timeline = Timeline()
+    timeline = EventBus()
     timeline.observe(snapshot(system), 0.0)
     assert snapshot(system)["handset 00077 0010001 6 position"] == "(7, -3) m, walking"
     world.air.handsets[3].x, world.walks = 20.0, {}
     (event,) = timeline.observe(snapshot(system), 1.0)
-    assert event.text == "handset 00077 0010001 6 position: (20, -3) m"
+    assert event.line == "handset 00077 0010001 6 position: (20, -3) m"
 
 
 def test_users_show_the_host_they_registered_from() -> None:
