@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from sipdect.app.scenario.results import ERROR, FAILED, PASSED, SKIPPED, CaseRes
 from sipdect.axi.client import AxiClient, AxiResponseError
 from sipdect.axi.codec import AxiSyntaxError, Message, parse
 from sipdect.waiting import scaled
+
+log = logging.getLogger("sipdect.scenario")
 
 EXPECT_POLL_S = 0.05
 """How often an expectation is looked at again (scenario time) when nothing announces it."""
@@ -180,6 +183,11 @@ class Runner:
         except StepError as exc:
             self.say(f"    ERROR: {exc}")
             return ERROR, f"{where}: {exc}", f"{where}: {exc}\n{self._last_events()}"
+        except Exception as exc:  # a bug of ours or the site's: say it, end only this run
+            log.exception("%s: the step broke", where)
+            why = f"the step broke: {type(exc).__name__}: {exc}"
+            self.say(f"    ERROR: {why}")
+            return ERROR, f"{where}: {why}", f"{where}: {why}\n{self._last_events()}"
         return PASSED, "", ""
 
     # -- actions ----------------------------------------------------------------------------
@@ -381,7 +389,7 @@ class Runner:
             seen: _Seen = await look(e)
         except StepError:
             raise
-        except (KeyError, LookupError) as exc:
+        except (KeyError, LookupError, RuntimeError) as exc:  # e.g. no such handset
             why = exc.args[0] if exc.args else exc
             raise StepError(f"{e.subject} {e.target!r}: {why}") from None
         return seen
@@ -398,7 +406,9 @@ class Runner:
         state.setdefault("call_state", await _maybe(_attr(handset, "call_state")))
         # The RFP a handset is at goes by its host name or its OMM id.
         state["rfp"] = [state.get("rfp_host"), state.get("rfp")]
-        state["attached"] = state.get("location") == "registered"
+        attached = _attr(handset, "attached")
+        state["attached"] = (state.get("location") == "registered" if attached is None
+                             else attached)
         expected = {k: v for k, v in e.attrs.items() if k != "hears"}
         look = self._compare(expected, state)
         if "hears" not in e.attrs or not look.ok:
@@ -482,11 +492,11 @@ class Runner:
                   if mark >= self._actions and ev.get("kind") == e.target]
         for event in recent:
             if not mismatches(e.attrs, event):
-                return _Seen(True, _event_line(event))
+                return _Seen(True, _event_line(event, self._start))
         if not recent:
             return _Seen(False, f"no {e.target} event since the last action")
         return _Seen(False, f"{len(recent)} {e.target} event(s), none matching; the latest: "
-                            f"{_event_line(recent[-1])}")
+                            f"{_event_line(recent[-1], self._start)}")
 
     # -- the event stream -------------------------------------------------------------------
     async def _read_events(self) -> None:
@@ -502,12 +512,14 @@ class Runner:
         last = list(self._events)[-LAST_EVENTS:]
         if not last:
             return "  last events: (none)"
-        return "  last events:\n" + "\n".join(f"    {_event_line(e)}" for e in last)
+        return "  last events:\n" + "\n".join(f"    {_event_line(e, self._start)}"
+                                                 for e in last)
 
 
-def _event_line(event: dict[str, Any]) -> str:
+def _event_line(event: dict[str, Any], start: float = 0.0) -> str:
+    """One event as the failure report shows it, its time in scenario seconds."""
     when = event.get("time")
-    stamp = f"{when:.2f}" if isinstance(when, int | float) else str(when)
+    stamp = f"{when - start:.2f}s" if isinstance(when, int | float) else str(when)
     return (f"[{stamp}] {event.get('kind', '?')} {event.get('subject', '')}: "
             f"{event.get('text', '')}").rstrip(": ")
 
