@@ -6,7 +6,7 @@ message turned into one (as_dict: attributes, then each child element under its 
 Expected values compare as the docs say:
 
 - text: equal as text ("1" equals 1); "~part" means "contains part"; "!text" means "anything
-  but text"
+  but text"; ">N", ">=N", "<N", "<=N" compare a number (e.g. expires = ">1800")
 - a number: numerically equal (a text that reads as the number counts)
 - true / false: the seen value is true/false, or "1"/"0", "true"/"false", "yes"/"no", "on"/"off"
 - a table: a child element (or nested dict) of which each key matches in turn
@@ -15,7 +15,7 @@ Expected values compare as the docs say:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sipdect.axi.codec import Message
@@ -24,6 +24,10 @@ TRUE_TEXTS = frozenset({"1", "true", "yes", "on"})
 FALSE_TEXTS = frozenset({"0", "false", "no", "off"})
 CONTAINS = "~"
 NOT = "!"
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, "<": lambda a, b: a < b}
+"""Prefixes of a numeric comparison, longest first."""
 
 
 def as_dict(message: Message) -> dict[str, Any]:
@@ -65,6 +69,12 @@ def value_matches(expected: Any, seen: Any) -> bool:
             return False
     text = str(expected)
     seen_text = _text(seen)
+    for prefix, compare in COMPARISONS.items():
+        if text.startswith(prefix):
+            try:
+                return compare(float(seen), float(text[len(prefix):]))
+            except (TypeError, ValueError):
+                return False
     if text.startswith(CONTAINS):
         return text[1:] in seen_text
     if text.startswith(NOT):

@@ -20,10 +20,9 @@ DEFAULT_GROUP = ""
 """The group of the steps before the first `group = ...`: they count only for the scenario's
 own JUnit testcase."""
 AXI_POLL_S = 0.2
-"""How often an AXI request step with `within` is repeated until its answer matches
-(scenario time)."""
+"""Real seconds between two requests of an AXI step with `within` until its answer matches."""
 NEVER_POLL_S = 0.05
-"""How often a `never` window looks at what it watches (scenario time)."""
+"""Real seconds between two looks of a `never` window at what it watches."""
 LAST_EVENTS = 12
 """How many of the event stream's latest events a failure report shows."""
 

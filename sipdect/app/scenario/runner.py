@@ -38,7 +38,7 @@ from sipdect.waiting import scaled
 log = logging.getLogger("sipdect.scenario")
 
 EXPECT_POLL_S = 0.05
-"""How often an expectation is looked at again (scenario time) when nothing announces it."""
+"""Real seconds between two looks at an expectation that has not held yet."""
 EVENT_HISTORY = 10_000
 """Events of the stream kept for `expect = { event = ... }` (the oldest go first)."""
 
@@ -156,6 +156,11 @@ class Runner:
     def say(self, line: str) -> None:
         self.lines.append(line)
         self.out(line)
+
+    def _poll(self, seconds: float) -> float:
+        """A poll interval in scenario time: `seconds` of real time at any speed (at speed 60
+        a look every 0.05 s of scenario time would spin)."""
+        return seconds * self.scenario.speed
 
     def now(self) -> float:
         """Scenario time: seconds since the run began, on the site's (possibly scaled) clock."""
@@ -349,7 +354,7 @@ class Runner:
                     f"{shown}: expected an answer with {_shown(expected)} within "
                     f"{format_duration(self._within)}\n  seen: {answer.name} {seen}\n"
                     f"  mismatches: {'; '.join(wrong)}\n{self._last_events()}")
-            await asyncio.sleep(AXI_POLL_S)
+            await asyncio.sleep(self._poll(AXI_POLL_S))
 
     _within = 0.0
     """The step's `within` for an AXI answer (0: one request must answer as expected)."""
@@ -367,7 +372,7 @@ class Runner:
                     f"seen: {seen.shown}",
                     f"expected {expect.describe()} within {format_duration(within)}\n"
                     f"  seen: {seen.shown}\n{self._last_events()}")
-            await asyncio.sleep(EXPECT_POLL_S)
+            await asyncio.sleep(self._poll(EXPECT_POLL_S))
 
     async def _never(self, never: Expectation, window: float) -> None:
         end = self.now() + window
@@ -381,7 +386,7 @@ class Runner:
                     f"{self.now():.1f}s\n  seen: {seen.shown}\n{self._last_events()}")
             if self.now() >= end:
                 return
-            await asyncio.sleep(min(NEVER_POLL_S, max(end - self.now(), 0.0)))
+            await asyncio.sleep(min(self._poll(NEVER_POLL_S), max(end - self.now(), 0.0)))
 
     async def _look(self, e: Expectation) -> _Seen:
         try:
