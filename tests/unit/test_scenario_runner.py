@@ -195,7 +195,7 @@ async def test_a_failed_expectation_says_what_was_expected_seen_and_the_last_eve
     assert failure.message == (
         "/tmp/handover.toml: step 6: expected handset 'Alice' with rfp = 'RFP Store', "
         "call_state = 'connected' within 1s; seen: rfp: expected 'RFP Store', seen "
-        "['RFP Office', 2]")
+        "'RFP Office'")
     assert "last events:" in failure.detail
     assert "handset Alice: at 30" in failure.detail and "call Bob: answered" in failure.detail
     assert result.groups[2].message.startswith("not run: /tmp/handover.toml: step 6")

@@ -40,6 +40,8 @@ class ScenarioResult:
     """Paths of what the run left behind (captures, logs), for JUnit's system-out."""
     output: list[str] = field(default_factory=list)
     """The progress lines printed while it ran."""
+    events: list[str] = field(default_factory=list)
+    """The site's event stream during the run, one line each (for the run's log)."""
     started: float = 0.0
     """When it started (epoch seconds, for JUnit's timestamp)."""
     speed: float = 1.0

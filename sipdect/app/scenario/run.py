@@ -4,7 +4,8 @@ Each scenario file gets a site of its own (its system, free ports, a temporary d
 directory), started on a loop at the scenario's speed, and the runner plays its steps; the
 progress goes to stdout, a summary follows, the exit status is 1 when any scenario failed
 (2 for a command-line mistake). With --junit the JUnit XML is written, and beside it one log
-per scenario (its progress and the whole event stream), named in the report.
+per scenario (its progress, its verdict and the site's whole event stream), named in the
+report's system-out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import functools
 import importlib
+import logging
 import re
 import sys
 import time
@@ -59,7 +61,8 @@ def run_at(speed: float, main: Callable[[], Coroutine[Any, Any, ScenarioResult]]
         if speed != 1:
             raise ScenarioError(NO_CLOCK.format(speed=speed))
         return asyncio.run(main())
-    result: ScenarioResult = clock.run(main(), speed=speed)
+    clock.configure(speed)  # the process's clock: child host processes inherit it
+    result: ScenarioResult = clock.run(main())
     return result
 
 
@@ -139,7 +142,8 @@ def write_logs(results: list[ScenarioResult], junit_file: Path) -> None:
     for result in results:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", result.name).strip("-") or "scenario"
         log = junit_file.with_name(f"{junit_file.stem}-{slug}.log")
-        log.write_text("\n".join([*result.output, _verdict(result)]) + "\n", "utf-8")
+        lines = [*result.output, _verdict(result), "", "events:", *result.events]
+        log.write_text("\n".join(lines) + "\n", "utf-8")
         result.attachments.append(str(log))
 
 
@@ -153,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
                      help="run every scenario at this speed (default: each file's own)")
     run.add_argument("--capture", type=Path, metavar="DIR",
                      help="write a capture of each run into DIR")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="show the system's own log lines (INFO) between the steps")
     args = parser.parse_args(argv)
+    # The steps are the progress; the hosts' INFO lines would drown them.
+    logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
     if args.capture is not None:
         print(f"sipdect scenario: {CAPTURE_UNAVAILABLE}", file=sys.stderr)
         return 2

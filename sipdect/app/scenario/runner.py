@@ -134,6 +134,7 @@ class Runner:
             await self.close()
         result.scenario.seconds = time.monotonic() - wall
         result.output = list(self.lines)
+        result.events = [_event_line(e, self._start) for e in self._events]
         for case in result.groups:
             if case.outcome == PASSED and case.steps == 0:
                 case.outcome, case.message = SKIPPED, "not run"
@@ -409,8 +410,11 @@ class Runner:
         handset = self.site.handset(e.target)
         state = dict(await _maybe(handset.state()))
         state.setdefault("call_state", await _maybe(_attr(handset, "call_state")))
-        # The RFP a handset is at goes by its host name or its OMM id.
-        state["rfp"] = [state.get("rfp_host"), state.get("rfp")]
+        # The RFP a handset is at goes by its host name, or by its OMM id when a number is
+        # expected.
+        rfp_expected = e.attrs.get("rfp")
+        if not isinstance(rfp_expected, int | float) or isinstance(rfp_expected, bool):
+            state["rfp"] = state.get("rfp_host")
         attached = _attr(handset, "attached")
         state["attached"] = (state.get("location") == "registered" if attached is None
                              else attached)
