@@ -35,7 +35,7 @@ ACTION_SUBJECTS = ("handset", "rfp", "host", "phone", "axi", "cut", "heal", "wai
 #: Per subject: verb -> the extra keys that verb accepts beside it.
 VERBS: dict[str, dict[str, frozenset[str]]] = {
     "handset": {"add": frozenset(), "subscribe": frozenset(), "move": frozenset(),
-                "walk": frozenset({"speed", "wait"}), "power": frozenset(),
+                "walk": frozenset({"speed", "background"}), "power": frozenset(),
                 "keys": frozenset(), "call": frozenset(), "answer": frozenset(),
                 "hangup": frozenset(), "alarm": frozenset()},
     "rfp": {"power": frozenset()},
@@ -305,10 +305,11 @@ def _walk_arg(table: dict[str, Any], verb: str, where: _Where) -> dict[str, Any]
             not 0 < speed <= MAX_WALK_SPEED_M_S:
         raise where.error("speed", f"{speed!r}: give metres per second, above 0 and at most "
                           f"{MAX_WALK_SPEED_M_S:g} (a person walks 1.4)")
-    wait = table.get("wait", True)
-    if not isinstance(wait, bool):
-        raise where.error("wait", f"{wait!r}: true (the step ends on arrival) or false")
-    return {"path": path, "speed": float(speed), "wait": wait}
+    background = table.get("background", False)
+    if not isinstance(background, bool):
+        raise where.error("background", f"{background!r}: true (the walk goes on while the "
+                          "next steps run) or false (the step ends on arrival)")
+    return {"path": path, "speed": float(speed), "wait": not background}
 
 
 def _subscribe_arg(table: dict[str, Any], verb: str, where: _Where) -> dict[str, Any]:
