@@ -168,6 +168,10 @@ for = "1s"
     ("[scenario]\nname = 'x'\n[[step]]\ncut = 'OMM-A'\n",
      "step 1: cut: 'OMM-A': name the two hosts"),
     ("[scenario]\nname = 'x'\n[[step]]\nname = 'nothing'\n", "step 1: the step does nothing"),
+    ("[scenario]\nname = 'x'\n[[step]]\nexpect = { handset = 'A', hears = { hz = 1 } }\n",
+     "step 1: expect.hears: {'hz': 1}: give a tone in Hz (0 to 8000) or the handset"),
+    ("[scenario]\nname = 'x'\n[[step]]\nhandset = 'A'\nwalk = [1, 2]\nbackground = 1\n",
+     "step 1: background: 1: true (the walk goes on"),
 ])
 def test_a_bad_scenario_is_named_by_file_step_and_key(text: str, said: str) -> None:
     with pytest.raises(ScenarioError) as caught:

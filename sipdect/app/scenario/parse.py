@@ -424,7 +424,8 @@ def _expectation(value: Any, where: _Where, key: str) -> Expectation:
         _check_expected(expected, where, f"{key}.{attr}")
     if subject == "handset" and "hears" in attrs:
         hz = attrs["hears"]
-        if isinstance(hz, bool) or not (isinstance(hz, str) or 0 < float(hz) < 8000):
+        if not (isinstance(hz, str) and hz or isinstance(hz, int | float)
+                and not isinstance(hz, bool) and 0 < hz < 8000):
             raise where.error(f"{key}.hears", f"{hz!r}: give a tone in Hz (0 to 8000) or the "
                               "handset whose tone it is")
     if not attrs and subject not in ("event_log", "axi_event", "event"):

@@ -341,9 +341,16 @@ class Runner:
             return
         deadline = self.now() + scaled(self._within)
         while True:
-            client = await self._request_client(omm, account)
-            answer = await client.request(Message(message.name, dict(message.attrs),
-                                                  message.children), check=False)
+            try:
+                client = await self._request_client(omm, account)
+                answer = await client.request(Message(message.name, dict(message.attrs),
+                                                      message.children), check=False)
+            except (StepError, OSError, TimeoutError) as exc:
+                # An OMM taking over may not serve AXI yet: ask again until the deadline.
+                if self.now() >= deadline:
+                    raise StepError(f"{shown}: {exc}") from None
+                await asyncio.sleep(self._poll(AXI_POLL_S))
+                continue
             seen = as_dict(answer)
             wrong = mismatches(expected, seen)
             if not wrong:
