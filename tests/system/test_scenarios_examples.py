@@ -149,3 +149,12 @@ def test_capture_is_refused_clearly_until_it_exists(tmp_path: Path,
     status = run.main(["run", str(EXAMPLES / "calls.toml"), "--capture", str(tmp_path)])
     assert status == 2
     assert "--capture: captures are not available" in capsys.readouterr().err
+
+
+def test_a_voice_scenario_is_refused_at_another_speed() -> None:
+    lines: list[str] = []
+    [result] = run.run_files([EXAMPLES / "calls.toml"], speed=60, out=lines.append)
+    assert result.scenario.outcome == ERROR
+    assert result.scenario.message == (
+        f"{EXAMPLES / 'calls.toml'}: [scenario] voice: it listens to voice, which runs at "
+        "speed 1 only, not 60: run it without --speed")

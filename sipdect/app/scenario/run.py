@@ -81,8 +81,12 @@ async def play(scenario: Scenario, *, speed: float | None = None,
     out(f"scenario {scenario.name} ({scenario.path}), speed {speed:g}")
     try:
         site = Site(config, data_dir, speed=speed)
+    except (ConfigError, RuntimeError) as exc:
+        return _erred(scenario, f"{scenario.path}: the system: {exc}")
+    try:
         await site.start()
     except (ConfigError, OSError, RuntimeError) as exc:
+        await site.stop()  # what did start goes again
         return _erred(scenario, f"{scenario.path}: the system did not start: {exc}")
     try:
         return await Runner(scenario, site, config, out).run()
@@ -109,6 +113,12 @@ def run_files(paths: list[Path], *, speed: float | None = None,
             results.append(_erred(path, str(exc)))
             continue
         at = scenario.speed if speed is None else speed
+        if scenario.voice and at != 1:
+            why = (f"{path}: [scenario] voice: it listens to voice, which runs at speed 1 "
+                   f"only, not {at:g}: run it without --speed")
+            out(f"ERROR {why}")
+            results.append(_erred(scenario, why))
+            continue
         try:
             result = run_at(at, functools.partial(play, scenario, speed=at, out=out))
         except ScenarioError as exc:
