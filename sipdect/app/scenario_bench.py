@@ -70,7 +70,7 @@ def _resets(rounds: int) -> dict[str, Any]:
 
 
 def _capture_overhead() -> dict[str, Any] | str:
-    if importlib.util.find_spec("sipdect.app.capture") is None:
+    if not scenario_run.captures_available():
         return CAPTURE_UNAVAILABLE
     return "capture exists: the calls bench with a capture is not wired here yet"
 

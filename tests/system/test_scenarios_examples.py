@@ -144,7 +144,7 @@ def test_a_scenario_whose_system_does_not_parse_is_an_error_naming_it(tmp_path: 
 
 def test_capture_is_refused_clearly_until_it_exists(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    if importlib.util.find_spec("sipdect.app.capture") is not None:
+    if run.captures_available():
         pytest.skip("captures exist: the capture tests cover --capture")
     status = run.main(["run", str(EXAMPLES / "calls.toml"), "--capture", str(tmp_path)])
     assert status == 2

@@ -8,6 +8,7 @@ import importlib.util
 import pytest
 
 from sipdect.app import bench, scenario_bench
+from sipdect.app.scenario import run as scenario_run
 
 
 @pytest.mark.slow
@@ -25,5 +26,5 @@ def test_quick_scenario_benchmark_reports_every_figure() -> None:
     assert resets["rounds"] == scenario_bench.QUICK_RESET_ROUNDS
     for label in ("default_system", "omm_alone"):
         assert 0 < resets[label]["p50_ms"] <= resets[label]["max_ms"]
-    if importlib.util.find_spec("sipdect.app.capture") is None:
+    if not scenario_run.captures_available():
         assert result["capture_overhead"] == scenario_bench.CAPTURE_UNAVAILABLE

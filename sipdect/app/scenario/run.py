@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import functools
 import importlib
 import logging
@@ -33,6 +34,11 @@ CAPTURE_UNAVAILABLE = ("--capture: captures are not available in this sipdect ye
                        "part 4); run without --capture")
 NO_CLOCK = ("speed {speed:g}: this sipdect has no scalable clock yet (sipdect.clock, issue 13 "
             "part 1); run at speed 1")
+
+
+def captures_available() -> bool:
+    """Whether this sipdect captures runs (issue 13 part 4: `SystemConfig.capture`)."""
+    return "capture" in {f.name for f in dataclasses.fields(SystemConfig)}
 
 
 def system_config(scenario: Scenario) -> SystemConfig:
@@ -67,9 +73,11 @@ def run_at(speed: float, main: Callable[[], Coroutine[Any, Any, ScenarioResult]]
 
 
 async def play(scenario: Scenario, *, speed: float | None = None,
-               out: Callable[[str], None] = print,
-               data_dir: Path | None = None) -> ScenarioResult:
-    """Start the scenario's site on this loop, play the scenario, stop the site."""
+               out: Callable[[str], None] = print, data_dir: Path | None = None,
+               capture: Path | None = None) -> ScenarioResult:
+    """Start the scenario's site on this loop, play the scenario, stop the site. With
+    `capture`, the run is captured into that folder (docs/capture.md) and the file attached
+    to the result."""
     from sipdect.app.library import Site
 
     speed = scenario.speed if speed is None else speed
@@ -78,6 +86,11 @@ async def play(scenario: Scenario, *, speed: float | None = None,
         config = system_config(scenario)
     except ConfigError as exc:
         return _erred(scenario, f"{scenario.path}: the system: {exc}")
+    if capture is not None:
+        if not captures_available():
+            return _erred(scenario, f"{scenario.path}: {CAPTURE_UNAVAILABLE}")
+        # The capture feature's one entry point: the config says where (docs/capture.md).
+        setattr(config, "capture", capture)  # noqa: B010 (a field once captures exist)
     out(f"scenario {scenario.name} ({scenario.path}), speed {speed:g}")
     try:
         site = Site(config, data_dir, speed=speed)
@@ -88,10 +101,15 @@ async def play(scenario: Scenario, *, speed: float | None = None,
     except (ConfigError, OSError, RuntimeError) as exc:
         await site.stop()  # what did start goes again
         return _erred(scenario, f"{scenario.path}: the system did not start: {exc}")
+    system = site.system
     try:
-        return await Runner(scenario, site, config, out).run()
+        result = await Runner(scenario, site, config, out).run()
     finally:
         await site.stop()
+    captured = getattr(system, "capture_file", None)  # written at stop
+    if captured is not None:
+        result.attachments.append(str(captured))
+    return result
 
 
 def _erred(scenario: Scenario | Path, why: str) -> ScenarioResult:
@@ -102,6 +120,7 @@ def _erred(scenario: Scenario | Path, why: str) -> ScenarioResult:
 
 
 def run_files(paths: list[Path], *, speed: float | None = None,
+              capture: Path | None = None,
               out: Callable[[str], None] = print) -> list[ScenarioResult]:
     """Run every scenario of `paths` (a folder: its *.toml) in turn."""
     results: list[ScenarioResult] = []
@@ -120,7 +139,8 @@ def run_files(paths: list[Path], *, speed: float | None = None,
             results.append(_erred(scenario, why))
             continue
         try:
-            result = run_at(at, functools.partial(play, scenario, speed=at, out=out))
+            result = run_at(at, functools.partial(play, scenario, speed=at, out=out,
+                                                  capture=capture))
         except ScenarioError as exc:
             result = _erred(scenario, f"{scenario.path}: {exc}")
         results.append(result)
@@ -172,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The steps are the progress; the hosts' INFO lines would drown them.
     logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
-    if args.capture is not None:
+    if args.capture is not None and not captures_available():
         print(f"sipdect scenario: {CAPTURE_UNAVAILABLE}", file=sys.stderr)
         return 2
     if args.speed is not None and not 0 < args.speed <= 1000:
@@ -180,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
-        results = run_files(args.paths, speed=args.speed,
+        results = run_files(args.paths, speed=args.speed, capture=args.capture,
                             out=lambda line: print(line, flush=True))
     except ScenarioError as exc:
         print(f"sipdect scenario: {exc}", file=sys.stderr)
