@@ -28,3 +28,6 @@ def test_quick_scenario_benchmark_reports_every_figure() -> None:
         assert 0 < resets[label]["p50_ms"] <= resets[label]["max_ms"]
     if not scenario_run.captures_available():
         assert result["capture_overhead"] == scenario_bench.CAPTURE_UNAVAILABLE
+    else:
+        overhead = result["capture_overhead"]
+        assert set(overhead["max_calls_under_1pct"]) == {"without", "with"}, overhead
