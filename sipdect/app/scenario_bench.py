@@ -77,10 +77,9 @@ def _capture_overhead(quick: bool) -> dict[str, Any] | str:
         return CAPTURE_UNAVAILABLE
     from sipdect.app import calls_bench
 
-    bench_calls: Any = calls_bench.bench_calls  # capture_dir= once captures exist
-    plain = bench_calls(quick)
+    plain = calls_bench.bench_calls(quick)
     with tempfile.TemporaryDirectory(prefix="sipdect-capture-") as folder:
-        captured = bench_calls(quick, capture_dir=Path(folder))
+        captured = calls_bench.bench_calls(quick, capture_dir=Path(folder))
 
     def sizes(result: dict[str, Any]) -> dict[str, Any]:
         return {str(r.get("calls")): r.get("lost_or_late_pct", r.get("error"))

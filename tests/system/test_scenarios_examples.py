@@ -158,3 +158,18 @@ def test_a_voice_scenario_is_refused_at_another_speed() -> None:
     assert result.scenario.message == (
         f"{EXAMPLES / 'calls.toml'}: [scenario] voice: it listens to voice, which runs at "
         "speed 1 only, not 60: run it without --speed")
+
+
+@pytest.mark.skipif(not run.captures_available(), reason="needs captures (issue 13 part 4)")
+def test_a_captured_run_attaches_its_pcapng_to_the_junit_report(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report.xml"
+    status = run.main(["run", str(EXAMPLES / "rfp-failure.toml"), "--capture",
+                       str(tmp_path / "captures"), "--junit", str(report)])
+    assert status == 0, capsys.readouterr().out
+    out = etree.parse(str(report)).getroot().findtext("testsuite/system-out") or ""
+    captured = [line.split(": ", 1)[1] for line in out.splitlines()
+                if line.startswith("attachment: ") and line.endswith(".pcapng")]
+    assert len(captured) == 1, out
+    assert Path(captured[0]).parent == tmp_path / "captures"
+    assert Path(captured[0]).stat().st_size > 0

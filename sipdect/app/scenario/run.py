@@ -5,7 +5,7 @@ directory), started on a loop at the scenario's speed, and the runner plays its 
 progress goes to stdout, a summary follows, the exit status is 1 when any scenario failed
 (2 for a command-line mistake). With --junit the JUnit XML is written, and beside it one log
 per scenario (its progress, its verdict and the site's whole event stream), named in the
-report's system-out.
+report's system-out; with --capture the run's pcapng (docs/capture.md) is named there too.
 """
 
 from __future__ import annotations
@@ -89,8 +89,7 @@ async def play(scenario: Scenario, *, speed: float | None = None,
     if capture is not None:
         if not captures_available():
             return _erred(scenario, f"{scenario.path}: {CAPTURE_UNAVAILABLE}")
-        # The capture feature's one entry point: the config says where (docs/capture.md).
-        setattr(config, "capture", capture)  # noqa: B010 (a field once captures exist)
+        config.capture = capture  # the capture feature's one entry point (docs/capture.md)
     out(f"scenario {scenario.name} ({scenario.path}), speed {speed:g}")
     try:
         site = Site(config, data_dir, speed=speed)
@@ -106,9 +105,8 @@ async def play(scenario: Scenario, *, speed: float | None = None,
         result = await Runner(scenario, site, config, out).run()
     finally:
         await site.stop()
-    captured = getattr(system, "capture_file", None)  # written at stop
-    if captured is not None:
-        result.attachments.append(str(captured))
+    if system.capture_file is not None:  # written at stop
+        result.attachments.append(str(system.capture_file))
     return result
 
 
@@ -186,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--speed", type=float, metavar="N",
                      help="run every scenario at this speed (default: each file's own)")
     run.add_argument("--capture", type=Path, metavar="DIR",
-                     help="write a capture of each run into DIR")
+                     help="write a capture (pcapng) of each run into DIR")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="show the system's own log lines (INFO) between the steps")
     args = parser.parse_args(argv)
