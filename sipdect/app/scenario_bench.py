@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import platform
 import statistics
@@ -93,12 +92,10 @@ def _capture_overhead(quick: bool) -> dict[str, Any] | str:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    clock = importlib.util.find_spec("sipdect.clock") is not None
     return {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "handover": _scenario(HANDOVER),
-        "registration_1h": (_scenario(REGISTRATION, QUICK_SPEED if quick else None) if clock
-                            else "scalable clock not available"),
+        "registration_1h": _scenario(REGISTRATION, QUICK_SPEED if quick else None),
         "site_reset": _resets(QUICK_RESET_ROUNDS if quick else RESET_ROUNDS),
         "capture_overhead": _capture_overhead(quick),
     }

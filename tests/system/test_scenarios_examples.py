@@ -5,7 +5,6 @@ schema (tests/data/junit.xsd) accepts."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "configs" / "scenarios"
 XSD = ROOT / "tests" / "data" / "junit.xsd"
-HAS_CLOCK = importlib.util.find_spec("sipdect.clock") is not None
 
 
 def _run(path: Path) -> ScenarioResult:
@@ -54,7 +52,6 @@ def test_the_example_passes(name: str) -> None:
     assert all(c.outcome == PASSED for c in result.groups)
 
 
-@pytest.mark.skipif(not HAS_CLOCK, reason="needs the scalable clock (sipdect.clock)")
 def test_an_hour_of_registration_passes_at_speed_60() -> None:
     result = _run(EXAMPLES / "registration-1h.toml")
     assert result.passed, result.scenario.detail

@@ -3,8 +3,6 @@ asserts)."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from sipdect.app import bench, scenario_bench
@@ -18,10 +16,7 @@ def test_quick_scenario_benchmark_reports_every_figure() -> None:
     assert handover["passed"], handover
     assert handover["wall_s"] >= handover["steps_s"] > 0 and handover["steps"] > 0
     hour = result["registration_1h"]
-    if importlib.util.find_spec("sipdect.clock") is None:
-        assert hour == "scalable clock not available"
-    else:
-        assert hour["passed"] and hour["speed"] == scenario_bench.QUICK_SPEED, hour
+    assert hour["passed"] and hour["speed"] == scenario_bench.QUICK_SPEED, hour
     resets = result["site_reset"]
     assert resets["rounds"] == scenario_bench.QUICK_RESET_ROUNDS
     for label in ("default_system", "omm_alone"):

@@ -11,10 +11,8 @@ report's system-out; with --capture the run's pcapng (docs/capture.md) is named 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import functools
-import importlib
 import logging
 import re
 import sys
@@ -23,6 +21,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from sipdect import clock
 from sipdect.app.config import ConfigError, SystemConfig, config_from_tables, load_config
 from sipdect.app.scenario import junit
 from sipdect.app.scenario.model import Scenario
@@ -32,8 +31,6 @@ from sipdect.app.scenario.runner import Runner
 
 CAPTURE_UNAVAILABLE = ("--capture: captures are not available in this sipdect yet (issue 13 "
                        "part 4); run without --capture")
-NO_CLOCK = ("speed {speed:g}: this sipdect has no scalable clock yet (sipdect.clock, issue 13 "
-            "part 1); run at speed 1")
 
 
 def captures_available() -> bool:
@@ -51,25 +48,15 @@ def system_config(scenario: Scenario) -> SystemConfig:
     return load_config()
 
 
-def _clock() -> Any:
-    """The scalable clock module, or None while this sipdect has none."""
-    try:
-        return importlib.import_module("sipdect.clock")
-    except ImportError:
-        return None
-
-
 def run_at(speed: float, main: Callable[[], Coroutine[Any, Any, ScenarioResult]]
            ) -> ScenarioResult:
-    """main() on a fresh event loop whose clock runs at `speed` (sipdect.clock)."""
-    clock = _clock()
-    if clock is None:
-        if speed != 1:
-            raise ScenarioError(NO_CLOCK.format(speed=speed))
-        return asyncio.run(main())
-    clock.configure(speed)  # the process's clock: child host processes inherit it
-    result: ScenarioResult = clock.run(main())
-    return result
+    """main() on a fresh event loop whose clock runs at `speed`: the clock's one entry point
+    (sipdect.clock); child host processes inherit the process's clock."""
+    try:
+        clock.configure(speed)
+    except clock.ClockError as exc:
+        raise ScenarioError(str(exc)) from None
+    return clock.run(main())
 
 
 async def play(scenario: Scenario, *, speed: float | None = None,
