@@ -139,15 +139,6 @@ def test_a_scenario_whose_system_does_not_parse_is_an_error_naming_it(tmp_path: 
     assert "nme" in result.scenario.message
 
 
-def test_capture_is_refused_clearly_until_it_exists(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    if run.captures_available():
-        pytest.skip("captures exist: the capture tests cover --capture")
-    status = run.main(["run", str(EXAMPLES / "calls.toml"), "--capture", str(tmp_path)])
-    assert status == 2
-    assert "--capture: captures are not available" in capsys.readouterr().err
-
-
 def test_a_voice_scenario_is_refused_at_another_speed() -> None:
     lines: list[str] = []
     [result] = run.run_files([EXAMPLES / "calls.toml"], speed=60, out=lines.append)
@@ -157,7 +148,6 @@ def test_a_voice_scenario_is_refused_at_another_speed() -> None:
         "speed 1 only, not 60: run it without --speed")
 
 
-@pytest.mark.skipif(not run.captures_available(), reason="needs captures (issue 13 part 4)")
 def test_a_captured_run_attaches_its_pcapng_to_the_junit_report(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = tmp_path / "report.xml"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from sipdect.app import bench, scenario_bench
-from sipdect.app.scenario import run as scenario_run
 
 
 @pytest.mark.slow
@@ -21,8 +20,6 @@ def test_quick_scenario_benchmark_reports_every_figure() -> None:
     assert resets["rounds"] == scenario_bench.QUICK_RESET_ROUNDS
     for label in ("default_system", "omm_alone"):
         assert 0 < resets[label]["p50_ms"] <= resets[label]["max_ms"]
-    if not scenario_run.captures_available():
-        assert result["capture_overhead"] == scenario_bench.CAPTURE_UNAVAILABLE
-    else:
-        overhead = result["capture_overhead"]
-        assert set(overhead["max_calls_under_1pct"]) == {"without", "with"}, overhead
+    overhead = result["capture_overhead"]
+    assert set(overhead["max_calls_under_1pct"]) == {"without", "with"}, overhead
+    assert all(octets > 0 for octets in overhead["capture_octets"]), overhead
