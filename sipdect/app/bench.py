@@ -1,5 +1,5 @@
-"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,all}`: run each area's benchmarks,
-gather their JSON.
+"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,scenario,all}`: run each
+area's benchmarks, gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
 `run(quick: bool = False) -> dict`; this module only picks and labels them.
@@ -16,7 +16,8 @@ BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.benc
                               "calls": "sipdect.app.calls_bench",
                               "airlink": "sipdect.app.airlink_bench",
                               "failover": "sipdect.app.failover_bench",
-                              "mom": "sipdect.app.mom_bench"}
+                              "mom": "sipdect.app.mom_bench",
+                              "scenario": "sipdect.app.scenario_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:

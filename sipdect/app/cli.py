@@ -274,7 +274,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 #: Subcommands with their own argument parsers, handed the rest of the command line.
 DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.app.provision",
-             "audit": "sipdect.app.audit.cli"}
+             "audit": "sipdect.app.audit.cli", "scenario": "sipdect.app.scenario.run"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
                                      epilog="Also: sipdect rfp --help, sipdect ctl --help, "
-                                            "sipdect provision --help, sipdect audit --help")
+                                            "sipdect provision --help, sipdect audit --help, "
+                                            "sipdect scenario --help")
     parser.add_argument("--version", action="version", version=f"sipdect {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -729,6 +729,13 @@ def parse_config(text: str, source: str = "<string>", base: Path | None = None) 
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return config_from_tables(raw, source, base)
+
+
+def config_from_tables(raw: dict[str, Any], source: str = "<string>",
+                       base: Path | None = None) -> SystemConfig:
+    """A config from TOML already read (a scenario's inline [system]): the checks of
+    parse_config, messages naming `source`."""
     base = base or Path.cwd()
     _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone", "mom"}, source)
     system = raw.get("system", {})

@@ -40,8 +40,8 @@ def test_quick_axi_benchmark_reports_every_figure() -> None:
 
 
 def test_unknown_benchmark_is_refused() -> None:
-    with pytest.raises(ValueError,
-                       match="axi, dect, site, media, calls, airlink, failover, mom, all"):
+    with pytest.raises(ValueError, match="axi, dect, site, media, calls, airlink, failover, "
+                                         "mom, scenario, all"):
         bench.run("nope")
 
 
