@@ -47,6 +47,8 @@ from sipdect.vault import AxiPublicKey, VaultError
 log = logging.getLogger("mom.sync")
 
 _CLOSED = object()
+STOP_RECANCEL_S = 1.0
+"""Seconds between two cancellations of a session that is being stopped."""
 """Put on a session's inbox when its connection ended."""
 
 
@@ -110,6 +112,7 @@ class OmmSync:
         self.omm_id = model.omms.get(name).get("ommId", "")
         self.key: AxiPublicKey | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._marked: set[tuple[str, int]] = set()
         self._synced = False
@@ -117,16 +120,21 @@ class OmmSync:
 
     # -- life ------------------------------------------------------------------
     def start(self) -> None:
+        self._stopping = False
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(),
                                                                 name=f"mom-sync-{self.name}")
 
     async def stop(self) -> None:
-        """End the session (the OMM keeps its central mode: the MOM comes back)."""
+        """End the session (the OMM keeps its central mode: the MOM comes back). Cancelled
+        again each STOP_RECANCEL_S until it ended: Python 3.11's wait_for can lose a
+        cancellation that meets an answer, and a MOM kill then waited for ever."""
+        self._stopping = True
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=STOP_RECANCEL_S)
         if self.client is not None:
             await self.client.close()
             self.client = None
@@ -137,7 +145,7 @@ class OmmSync:
         return self._synced
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             info = "connection closed"
             try:
                 self.model.omms.set_state(self.name, "connecting")
