@@ -9,7 +9,7 @@ guesses: where AXI shows nothing that decides the item, it says cannot-tell and 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -363,13 +363,21 @@ def _url(settings: Settings, request: str) -> Values | None:
     return url
 
 
-def provisioning_protocol(settings: Settings) -> Outcome:
-    url = _url(settings, "GetConfigURL")
+def _url_protocol(settings: Settings, request: str, unused: str, used: str,
+                  secure: Collection[str]) -> Outcome:
+    """Pass when the URL `request` shows is off or uses a protocol of `secure`; `unused` is
+    said when off, `used` (with {protocol}) otherwise."""
+    url = _url(settings, request)
     if url is None:
-        return Outcome(Status.PASS, "provisioning URL not used (GetConfigURL)")
+        return Outcome(Status.PASS, f"{unused} ({request})")
     protocol = str(url["protocol"])
-    status = Status.PASS if protocol in SECURE_URL_PROTOCOLS else Status.FAIL
-    return Outcome(status, f"provisioning URL protocol {protocol} (GetConfigURL)")
+    status = Status.PASS if protocol in secure else Status.FAIL
+    return Outcome(status, f"{used.format(protocol=protocol)} ({request})")
+
+
+def provisioning_protocol(settings: Settings) -> Outcome:
+    return _url_protocol(settings, "GetConfigURL", "provisioning URL not used",
+                         "provisioning URL protocol {protocol}", SECURE_URL_PROTOCOLS)
 
 
 def provisioning_validation(settings: Settings) -> Outcome:
@@ -454,21 +462,13 @@ def xml_apps_https(settings: Settings) -> Outcome:
 
 
 def firmware_protocol(settings: Settings) -> Outcome:
-    url = _url(settings, "GetPPFirmwareURL")
-    if url is None:
-        return Outcome(Status.PASS, "handset firmware update URL not used (GetPPFirmwareURL)")
-    protocol = str(url["protocol"])
-    status = Status.PASS if protocol in SECURE_TRANSFER_PROTOCOLS else Status.FAIL
-    return Outcome(status, f"handset firmware update over {protocol} (GetPPFirmwareURL)")
+    return _url_protocol(settings, "GetPPFirmwareURL", "handset firmware update URL not used",
+                         "handset firmware update over {protocol}", SECURE_TRANSFER_PROTOCOLS)
 
 
 def db_export_protocol(settings: Settings) -> Outcome:
-    url = _url(settings, "GetAutoDBBackup")
-    if url is None:
-        return Outcome(Status.PASS, "automatic DB export not used (GetAutoDBBackup)")
-    protocol = str(url["protocol"])
-    status = Status.PASS if protocol in SECURE_TRANSFER_PROTOCOLS else Status.FAIL
-    return Outcome(status, f"automatic DB export over {protocol} (GetAutoDBBackup)")
+    return _url_protocol(settings, "GetAutoDBBackup", "automatic DB export not used",
+                         "automatic DB export over {protocol}", SECURE_TRANSFER_PROTOCOLS)
 
 
 def db_export_common_certs(settings: Settings) -> Outcome:
