@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the independent SIP peers the interop tests run against (Debian packages):
 # kamailio (registrar + record-routing proxy), sip-tester (sipp), baresip-core (UA with SRTP),
-# and tshark (dumpcap for `--capture`, tshark for the capture tests: docs/capture.md).
+# tshark (dumpcap for `--capture`, tshark for the capture tests: docs/capture.md) and chromium
+# (the browser the web UI tests drive with Playwright: tests/browser, never a downloaded one).
 # As root, missing ones are installed with apt-get (its index refreshed only when the first
 # attempt fails); otherwise a missing package is an error that names the command to run.
 set -euo pipefail
 
-PACKAGES=(kamailio sip-tester baresip-core tshark)
+PACKAGES=(kamailio sip-tester baresip-core tshark chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
