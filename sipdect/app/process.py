@@ -122,9 +122,7 @@ class Child:
     async def end(self, sig: int) -> None:
         """SIGTERM (and wait for a clean end) or SIGKILL the child."""
         proc = self.proc
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._close_http()
         if proc is None or proc.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -136,6 +134,14 @@ class Child:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
+        # A request that raced the signal (a watcher asking while the child died) may have
+        # opened a session again: closed here, not left to the garbage collector's warning.
+        await self._close_http()
+
+    async def _close_http(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.close()
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """A call to the child's control API; KeyError or ValueError as it answered."""
