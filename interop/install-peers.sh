@@ -2,12 +2,14 @@
 # Installs the independent SIP peers the interop tests run against (Debian packages):
 # kamailio (registrar + record-routing proxy), sip-tester (sipp), baresip-core (UA with SRTP),
 # tshark (dumpcap for `--capture`, tshark for the capture tests: docs/capture.md) and chromium
-# (the browser the web UI tests drive with Playwright: tests/browser, never a downloaded one).
+# (the browser the web UI tests drive with Playwright: tests/browser, never a downloaded one),
+# net-snmp's tools and snmptrapd (SNMP agents and traps) and socat (a PTY pair for ESPA's
+# serial path).
 # As root, missing ones are installed with apt-get (its index refreshed only when the first
 # attempt fails); otherwise a missing package is an error that names the command to run.
 set -euo pipefail
 
-PACKAGES=(kamailio sip-tester baresip-core tshark chromium)
+PACKAGES=(kamailio sip-tester baresip-core tshark chromium snmp snmptrapd socat)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -45,8 +47,10 @@ if ! apt_install; then
         exit 1
     fi
 fi
-# Should the package have started its system daemon, stop it: the tests run their own
-# kamailio on free loopback ports and need no other one.
-if command -v service >/dev/null && service kamailio status >/dev/null 2>&1; then
-    service kamailio stop >/dev/null 2>&1 || true
-fi
+# Should a package have started its system daemon, stop it: the tests run their own
+# kamailio and snmptrapd on free loopback ports and need no other one.
+for daemon in kamailio snmptrapd; do
+    if command -v service >/dev/null && service "$daemon" status >/dev/null 2>&1; then
+        service "$daemon" stop >/dev/null 2>&1 || true
+    fi
+done
