@@ -115,3 +115,27 @@ async def test_nobody_accepting_escalates_to_bob(demo: Demo) -> None:
     assert entries and "nobody confirmed in time" in entries[-1]["text"]
     await demo.control.press("Alice", "{END}")
     nurse.link.close()
+
+
+async def test_alarm_while_the_omm_restarts_is_sent_once_it_is_back(demo: Demo) -> None:
+    em = demo.em().service
+    logins = em.logins
+    await demo.control.host("OMM", "kill")
+    await until(lambda: _omm_state(demo, "disconnected"), "the Event Manager lost its OMM")
+    nurse = await demo.espa()
+    # ACKed while the OMM is away: the alarm waits in the Event Manager's store.
+    await nurse.call(call("201", "Room 16 call", priority=1))
+    assert em.describe()["outbox"] == 1
+    await demo.control.host("OMM", "start")
+    await until(lambda: _omm_state(demo, "connected"), "the Event Manager logged in again")
+    assert em.logins == logins + 1
+    await until(lambda: demo.shows("Alice", "Room 16 call"), "Alice's handset shows it")
+    await until(lambda: em.describe()["outbox"] == 0, "the outbox is empty")
+    messages = (await demo.control.display("Alice"))["messages"]
+    assert sum("Room 16 call" in str(m) for m in messages) == 1
+    await demo.control.press("Alice", "{OK}")
+    nurse.link.close()
+
+
+async def _omm_state(demo: Demo, state: str) -> bool:
+    return bool((await demo.control.hosts())["EventManager"].get("omm") == state)
