@@ -139,3 +139,18 @@ async def test_alarm_while_the_omm_restarts_is_sent_once_it_is_back(demo: Demo) 
 
 async def _omm_state(demo: Demo, state: str) -> bool:
     return bool((await demo.control.hosts())["EventManager"].get("omm") == state)
+
+
+async def test_the_supervisor_plays_the_nurse_call_system(demo: Demo) -> None:
+    """`sipdect ctl espa --address 201 --priority 1 "Room 18 call"`, then `ctl espa --poll`."""
+    sent = await demo.control.call("POST", "/espa", {"address": "201", "text": "Room 18 call",
+                                                     "priority": 1})
+    assert sent["sent"]["records"]["1"] == "201" and sent["sent"]["records"]["6"] == "1"
+    await until(lambda: demo.shows("Alice", "Room 18 call"), "Alice's handset shows it")
+    await demo.control.press("Alice", "{OK}")
+
+    async def status() -> bool:
+        polled = await demo.control.call("POST", "/espa/poll", {})
+        return any(s["records"].get("7") == "1" for s in polled["statuses"])
+
+    await until(status, "the confirmation at the supervisor's poll")
