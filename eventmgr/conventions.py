@@ -91,6 +91,9 @@ RECONNECT_S: Final = (1.0, 30.0)
 """[I] The AXI session to the OMM is tried again after 1 s, doubling to 30 s (as the MOM)."""
 CONNECT_TIMEOUT_S: Final = 10.0
 """[I] TCP and TLS set-up of that session gives up after this (real seconds)."""
+PING_S: Final = 60.0
+"""[I] A Ping to the OMM after this long without a request: the OMM closes a session idle for
+300 s (sipdect.axi.conventions.IDLE_TIMEOUT_S), and an Event Manager waits for alarms."""
 LOG_KEEP: Final = 10_000
 """[I] Event log entries kept; the oldest go first."""
 GARBAGE_CLOSES: Final = True

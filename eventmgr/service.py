@@ -341,6 +341,7 @@ class EventMgrService:
 
     async def _serve_session(self, client: AxiClient) -> None:
         sender = asyncio.ensure_future(self._send_outbox(client))
+        pinger = asyncio.ensure_future(self._ping(client))
         try:
             while True:
                 get = asyncio.ensure_future(client.events.get())
@@ -354,9 +355,20 @@ class EventMgrService:
                 closed.cancel()
                 self._omm_event(get.result())
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for task in (sender, pinger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    @staticmethod
+    async def _ping(client: AxiClient) -> None:
+        """Keep the session from the OMM's idle time-out."""
+        while True:
+            await asyncio.sleep(c.PING_S)
+            try:
+                await client.request("Ping")
+            except (TimeoutError, ConnectionError, OSError, AxiResponseError):
+                return
 
     async def _send_outbox(self, client: AxiClient) -> None:
         while True:
