@@ -59,7 +59,9 @@ async def _bench(quick: bool) -> dict[str, Any]:
                 return host.service.omm_state == "connected" and all(
                     h.location.value == "registered" for h in handsets.values())
 
-            await until(ready, "the Event Manager logged in, the handsets registered", timeout=60)
+            ok: bool = await until(ready, "the Event Manager logged in, the handsets registered",
+                                   timeout=60)
+            assert ok
             endpoint = next(e for e in host.endpoints() if e.protocol == "espa")
             nurse = ControlClient.new("bench")
             await connect_tcp(nurse.link, endpoint.host, endpoint.port)
