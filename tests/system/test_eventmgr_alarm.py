@@ -154,3 +154,15 @@ async def test_the_supervisor_plays_the_nurse_call_system(demo: Demo) -> None:
         return any(s["records"].get("7") == "1" for s in polled["statuses"])
 
     await until(status, "the confirmation at the supervisor's poll")
+
+
+async def test_an_acknowledged_alarm_survives_a_kill_of_the_event_manager(demo: Demo) -> None:
+    await demo.control.host("OMM", "kill")
+    await until(lambda: _omm_state(demo, "disconnected"), "the Event Manager lost its OMM")
+    nurse = await demo.espa()
+    await nurse.call(call("201", "Room 20 call", priority=1))  # ACKed: committed
+    await demo.control.host("EventManager", "kill")
+    await demo.control.host("EventManager", "start")
+    await demo.control.host("OMM", "start")
+    await until(lambda: demo.shows("Alice", "Room 20 call"), "Alice's handset shows it")
+    await demo.control.press("Alice", "{OK}")
