@@ -1,4 +1,5 @@
-"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,scenario,all}`: run each
+"""`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,eventmgr,
+scenario,all}`: run each
 area's benchmarks, gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
@@ -17,6 +18,7 @@ BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.benc
                               "airlink": "sipdect.app.airlink_bench",
                               "failover": "sipdect.app.failover_bench",
                               "mom": "sipdect.app.mom_bench",
+                              "eventmgr": "sipdect.app.eventmgr_bench",
                               "scenario": "sipdect.app.scenario_bench"}
 
 

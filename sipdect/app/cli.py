@@ -1,4 +1,5 @@
-"""The `sipdect` command: up, omm, mom, host, rfp, ctl, decode, bench, audit (README.md)."""
+"""The `sipdect` command: up, omm, mom, eventmgr, host, rfp, ctl, decode, bench, audit
+(README.md)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,23 @@ def _cmd_mom(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.config}: the config has no [mom]")
     if args.name and args.name not in names:
         raise ConfigError(f"{args.config}: no [mom] named {args.name!r}; known: "
+                          f"{', '.join(names)}")
+    args.names = [args.name or names[0]]
+    args.state = args.air = args.air_id = args.addresses = None
+    args.supervised = False
+    args.speed = None  # the config's
+    return _cmd_host(args)
+
+
+def _cmd_eventmgr(args: argparse.Namespace) -> int:
+    """The config's Event Manager alone (`sipdect host EventManager`): it reaches its OMM
+    where the config says, with the account the config gives (username, password)."""
+    cfg = load_config(args.config)
+    names = [e.name for e in cfg.eventmgrs]
+    if not names:
+        raise ConfigError(f"{args.config}: the config has no [eventmgr]")
+    if args.name and args.name not in names:
+        raise ConfigError(f"{args.config}: no [eventmgr] named {args.name!r}; known: "
                           f"{', '.join(names)}")
     args.names = [args.name or names[0]]
     args.state = args.air = args.air_id = args.addresses = None
@@ -330,9 +348,17 @@ def main(argv: list[str] | None = None) -> int:
                      help="where state, keys and certificates live (default ./data)")
     mom.add_argument("--name", help="which [[mom]] of the config (default: the first)")
     mom.set_defaults(fn=_cmd_mom)
+    em = sub.add_parser("eventmgr", help="run the config's Event Manager alone")
+    em.add_argument("--config", type=Path, required=True,
+                    help="system TOML with an [eventmgr]")
+    em.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,
+                    help="where state, keys and certificates live (default ./data)")
+    em.add_argument("--name", help="which [[eventmgr]] of the config (default: the first)")
+    em.set_defaults(fn=_cmd_eventmgr)
     host = sub.add_parser("host", help="run hosts of the system alone (in this process)")
     host.add_argument("names", nargs="+", metavar="NAME",
-                      help="a host's name: an [[omm]], [[rfp]], [[phone]], [pbx] or [mom]")
+                      help="a host's name: an [[omm]], [[rfp]], [[phone]], [pbx], [mom] or "
+                           "[eventmgr]")
     host.add_argument("--config", type=Path,
                       help="system TOML (default: the embedded configs/default.toml)")
     host.add_argument("--data-dir", type=Path, default=ready.DEFAULT_DATA_DIR,

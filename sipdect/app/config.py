@@ -26,6 +26,8 @@ from typing import Any
 
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
+from eventmgr.config import EventMgrConfig, TrapTarget
+from eventmgr.rules import Rule, RuleError
 from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
 from sim.airlink.codec import PORT as AIR_LINK_PORT
@@ -169,13 +171,31 @@ class MomHostConfig:
         return self.mom.name
 
 
+@dataclass
+class EventMgrHostConfig:
+    """An Event Manager host ([eventmgr] or [[eventmgr]]): its own config, the OMM it is an
+    AXI client of (`omm`: an [[omm]] of this file, whose account for it the supervisor makes
+    unless `username`/`password` are given) and where it runs."""
+
+    em: EventMgrConfig
+    omm: str = ""
+    """The [[omm]] of this file it logs in to ("": none, or `omm_address` elsewhere)."""
+    isolation: str = ""
+    web_port: int = 8082
+    web_tls_port: int = 8444
+
+    @property
+    def name(self) -> str:
+        return self.em.name
+
+
 @dataclass(frozen=True)
 class HostSpec:
     """One machine of the system as the config describes it."""
 
     name: str
     kind: str
-    """omm, mom, rfp, pbx, phone."""
+    """omm, mom, eventmgr, rfp, pbx, phone."""
     isolation: str
     """none (in the supervisor's process), process or worker (ISOLATIONS)."""
     explicit: bool
@@ -204,6 +224,7 @@ class SystemConfig:
     users: list[UserConfig] = field(default_factory=list)
     phones: list[PhoneHostConfig] = field(default_factory=list)
     moms: list[MomHostConfig] = field(default_factory=list)
+    eventmgrs: list[EventMgrHostConfig] = field(default_factory=list)
     source: str = "<defaults>"
 
     def shifted(self, port: int) -> int:
@@ -224,6 +245,8 @@ class SystemConfig:
         # Last, so that a MOM added to a config moves no other host's assigned address.
         out += [HostSpec(m.mom.name, "mom", m.isolation or self.isolation,
                          m.mom.name in self.explicit_addresses) for m in self.moms]
+        out += [HostSpec(e.name, "eventmgr", e.isolation or self.isolation,
+                         e.name in self.explicit_addresses) for e in self.eventmgrs]
         return out
 
     def address_of(self, name: str) -> str:
@@ -242,6 +265,9 @@ class SystemConfig:
         for mom in self.moms:
             if mom.mom.name == name:
                 return mom.mom.host
+        for em in self.eventmgrs:
+            if em.name == name:
+                return em.em.host
         raise KeyError(f"no host {name!r}")
 
     def assign_addresses(self, block: str | None = None) -> None:
@@ -296,6 +322,9 @@ class SystemConfig:
         for mom in self.moms:
             if mom.mom.name == name:
                 mom.mom.host = address
+        for em in self.eventmgrs:
+            if em.name == name:
+                em.em.host = address
 
 
 def default_rfp_name(mac: str) -> str:
@@ -737,7 +766,8 @@ def config_from_tables(raw: dict[str, Any], source: str = "<string>",
     """A config from TOML already read (a scenario's inline [system]): the checks of
     parse_config, messages naming `source`."""
     base = base or Path.cwd()
-    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone", "mom"}, source)
+    _only(raw, {"system", "omm", "rfp", "handset", "pbx", "user", "phone", "mom",
+                "eventmgr"}, source)
     system = raw.get("system", {})
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
@@ -838,6 +868,11 @@ def config_from_tables(raw: dict[str, Any], source: str = "<string>",
                                     else moms)):
         cfg.moms.append(_mom(mom, f"{source}: [mom]" if isinstance(moms, dict)
                              else f"{source}: [[mom]] #{i + 1}", names))
+    ems = raw.get("eventmgr", [])
+    for i, em in enumerate(_tables(raw, "eventmgr", source, [ems] if isinstance(ems, dict)
+                                   else ems)):
+        cfg.eventmgrs.append(_eventmgr(em, f"{source}: [eventmgr]" if isinstance(ems, dict)
+                                       else f"{source}: [[eventmgr]] #{i + 1}", names))
     _check_hosts(cfg, source)
     cfg.assign_addresses()
     return cfg
@@ -959,6 +994,82 @@ def _mom(raw: dict[str, Any], where: str, omm_names: list[str]) -> MomHostConfig
     return MomHostConfig(cfg, _isolation(raw, where))
 
 
+EVENTMGR_KEYS = {"name", "address", "isolation", "omm", "omm_address", "omm_port",
+                 "omm_standby_address", "username", "password", "espa_port", "espa_serial",
+                 "espa_address", "web_port", "web_tls_port", "traps", "groups", "rules"}
+TRAP_KEYS = {"host", "port", "community", "transport"}
+
+
+def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgrHostConfig:
+    """[eventmgr]: an Event Manager host (docs/eventmgr.md): its OMM, ESPA inputs, trap
+    targets, groups and rules."""
+    from eventmgr.config import OmmLink
+
+    _only(raw, EVENTMGR_KEYS, where)
+    omm = _expect(raw, "omm", str, where, "")
+    address = _expect(raw, "omm_address", str, where, "")
+    if omm and omm not in omm_names:
+        raise ConfigError(f"{where}: omm = {omm!r} is no [[omm]] of this file; known: "
+                          f"{', '.join(omm_names) or 'none'} (or give omm_address)")
+    if not omm and not address and len(omm_names) == 1:
+        omm = omm_names[0]
+    username = _expect(raw, "username", str, where, "")
+    password = _expect(raw, "password", str, where, "")
+    if bool(username) != bool(password):
+        raise ConfigError(f"{where}: give both username and password of the OMM account the "
+                          "Event Manager logs in with, or neither (the supervisor makes one)")
+    if address and not username:
+        raise ConfigError(f"{where}: an OMM elsewhere (omm_address) needs the username and "
+                          "password of the Event Manager's account there")
+    espa_port = raw.get("espa_port", 2023)
+    if espa_port is not False:
+        espa_port = _port(raw, "espa_port", where, 2023)
+    serial = _expect(raw, "espa_serial", list, where, [])
+    if not all(isinstance(p, str) for p in serial):
+        raise ConfigError(f"{where}: espa_serial is a list of tty paths, e.g. [\"/dev/ttyS0\"]")
+    espa_address = _expect(raw, "espa_address", str, where, "2")
+    if len(espa_address) != 1 or not espa_address.isdigit():
+        raise ConfigError(f"{where}: espa_address is one digit '0'-'9', not {espa_address!r}")
+    em = EventMgrConfig(name=_expect(raw, "name", str, where, "EventManager"),
+                        host=_address(raw, where, "address"),
+                        espa_port=None if espa_port is False else espa_port,
+                        espa_serial=list(serial), espa_address=espa_address)
+    if omm or address:
+        em.omm = OmmLink(address, _port(raw, "omm_port", where, 12622), username, password,
+                         _expect(raw, "omm_standby_address", str, where, ""))
+    for i, trap in enumerate(_expect(raw, "traps", list, where, [])):
+        w = f"{where}.traps[{i}]"
+        if not isinstance(trap, dict) or not isinstance(trap.get("host"), str):
+            raise ConfigError(f"{w}: a trap target is {{host = \"127.0.0.1\", port = 162, "
+                              "community = \"public\"}")
+        _only(trap, TRAP_KEYS, w)
+        transport = _expect(trap, "transport", str, w, "udp")
+        if transport not in ("udp", "tcp"):
+            raise ConfigError(f"{w}: transport is udp or tcp, not {transport!r}")
+        em.traps.append(TrapTarget(trap["host"], _port(trap, "port", w, 162),
+                                   _expect(trap, "community", str, w, "public"), transport))
+    groups = _expect(raw, "groups", dict, where, {})
+    for name, members in groups.items():
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise ConfigError(f"{where}.groups.{name}: a group is a list of user numbers")
+        em.groups[name] = tuple(members)
+    for i, rule in enumerate(_expect(raw, "rules", list, where, [])):
+        if not isinstance(rule, dict):
+            raise ConfigError(f"{where}.rules[{i}]: a rule is a table")
+        try:
+            em.rules.append(Rule.from_json(rule))
+        except (RuleError, ValueError) as exc:
+            raise ConfigError(f"{where}.rules[{i}]: {exc}") from None
+        for step in em.rules[-1].steps:
+            for entry in step:
+                if entry.startswith("group:") and entry[6:] not in em.groups:
+                    raise ConfigError(f"{where}.rules[{i}]: {entry!r} names no group of "
+                                      f"groups = {{...}}")
+    return EventMgrHostConfig(em, omm, _isolation(raw, where),
+                              _port(raw, "web_port", where, 8082),
+                              _port(raw, "web_tls_port", where, 8444))
+
+
 def _check_hosts(cfg: SystemConfig, source: str) -> None:
     """Host names unique; an address written twice is a mistake (two machines, one address)."""
     where: dict[str, str] = {}
@@ -987,6 +1098,11 @@ def _check_hosts(cfg: SystemConfig, source: str) -> None:
             raise ConfigError(f"{source}: [mom] #{i + 1}: name = {mom.name!r} is also "
                               f"{where[mom.name]}; give each host its own name")
         where[mom.name] = f"[mom] #{i + 1}"
+    for i, em in enumerate(cfg.eventmgrs):
+        if em.name in where:
+            raise ConfigError(f"{source}: [eventmgr] #{i + 1}: name = {em.name!r} is also "
+                              f"{where[em.name]}; give each host its own name")
+        where[em.name] = f"[eventmgr] #{i + 1}"
     written: dict[str, str] = {}
     for name, place in where.items():
         address = cfg.address_of(name)

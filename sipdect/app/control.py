@@ -73,6 +73,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def _espa_block(block: Any) -> dict[str, Any]:
+    """An ESPA data block as JSON: its function and records by number."""
+    return {"function": block.function,
+            "records": {str(ident): value for ident, value in block.records}}
+
+
 def _flag(body: dict[str, Any], key: str, default: bool) -> bool:
     value = body.get(key, default)
     if not isinstance(value, bool):
@@ -190,6 +196,11 @@ class ControlServer:
         r.add_get("/_emu/watch", self.watch)
         r.add_get("/_emu/events", self.event_stream)
         r.add_post("/_emu/reset", self.reset)
+        r.add_post("/_emu/espa", self.espa_call)
+        r.add_post("/_emu/espa/poll", self.espa_poll)
+        self._espa: dict[str, Any] = {}
+        """The supervisor as control equipment: one ESPA link per Event Manager, kept open
+        so that the statuses it queues come to this link's polls."""
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -275,6 +286,9 @@ class ControlServer:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
+        for client in self._espa.values():
+            client.link.close()
+        self._espa.clear()
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -345,6 +359,54 @@ class ControlServer:
         await _body(request)
         took = await self.system.reset()
         return web.json_response({"reset": True, "seconds": round(took, 3)})
+
+    # -- the supervisor as a nurse-call system (ESPA control equipment) -----------------------
+    async def _espa_link(self, name: str | None) -> Any:
+        from sipdect.espa.edge import ControlClient, connect_tcp
+
+        found = [e for e in self.system.endpoints() if e.protocol == "espa"
+                 and (name is None or e.name == name)]
+        if not found:
+            raise KeyError(f"no Event Manager {name!r} with an ESPA server" if name
+                           else "the system has no Event Manager with an ESPA server")
+        endpoint = found[0]
+        client = self._espa.get(endpoint.name)
+        if client is None or client.link.closed.is_set():
+            client = ControlClient.new(f"supervisor to {endpoint.name}")
+            await connect_tcp(client.link, endpoint.host, endpoint.port)
+            self._espa[endpoint.name] = client
+        return client
+
+    async def espa_call(self, request: web.Request) -> web.Response:
+        """POST /_emu/espa {address, text, priority?, beep?, eventmgr?}: an ESPA call (function
+        1) to the Event Manager; answers once it ACKed, with the statuses a poll brought."""
+        from sipdect.espa.codec import call
+
+        body = await _body(request)
+        address = str(body.get("address", ""))
+        if not address:
+            raise ValueError("'address' is the ESPA call address, e.g. \"201\"")
+        priority = body.get("priority", 3)
+        if priority not in (1, 2, 3):
+            raise ValueError(f"'priority' is 1 (alarm), 2 (high) or 3 (normal), not {priority!r}")
+        beep = body.get("beep")
+        block = call(address, str(body.get("text", "")), priority=priority,
+                     beep=None if beep is None else int(beep))
+        client = await self._espa_link(body.get("eventmgr"))
+        try:
+            await client.call(block)
+        except OSError as exc:
+            return _error(502, f"the Event Manager did not take the call: {exc}")
+        statuses = await client.poll()
+        return web.json_response({"sent": _espa_block(block),
+                                  "statuses": [_espa_block(b) for b in statuses]})
+
+    async def espa_poll(self, request: web.Request) -> web.Response:
+        """POST /_emu/espa/poll {eventmgr?}: poll the Event Manager for its statuses."""
+        body = await _body(request)
+        client = await self._espa_link(body.get("eventmgr"))
+        statuses = await client.poll()
+        return web.json_response({"statuses": [_espa_block(b) for b in statuses]})
 
     # -- handlers ----------------------------------------------------------------------------
     def _world(self) -> Any:

@@ -167,6 +167,15 @@ def main(argv: list[str]) -> int:
     rp = sub.add_parser("rfp-power")
     rp.add_argument("id", help="RFP id, host name, MAC or OMM:id")
     rp.add_argument("state", choices=["on", "off"])
+    es = sub.add_parser("espa", help="play the nurse-call system: an ESPA 4.4.4 call to the "
+                                     "Event Manager, then poll for the statuses it has")
+    es.add_argument("text", nargs="?", default="", help="the display message (record 2)")
+    es.add_argument("--address", help="the call address (record 1), e.g. 201")
+    es.add_argument("--priority", type=int, default=3, choices=[1, 2, 3],
+                    help="record 6: 1 alarm, 2 high, 3 normal (default)")
+    es.add_argument("--beep", type=int, help="record 3: beep coding 1-9 (the melody)")
+    es.add_argument("--poll", action="store_true", help="only poll for statuses")
+    es.add_argument("--eventmgr", help="which Event Manager (default: the first)")
     args = p.parse_args(argv)
     u = locate(args.ready_file, args.url)
     c = args.cmd
@@ -180,6 +189,16 @@ def main(argv: list[str]) -> int:
                else call(u, "POST", f"{path}/{args.action}", {}))
     elif c == "reset":
         out = call(u, "POST", "/_emu/reset", {})
+    elif c == "espa":
+        target = {"eventmgr": args.eventmgr} if args.eventmgr else {}
+        if args.poll:
+            out = call(u, "POST", "/_emu/espa/poll", target)
+        elif not args.address:
+            raise SystemExit('sipdect ctl espa: give --address 201 "text" (or --poll)')
+        else:
+            out = call(u, "POST", "/_emu/espa", {**target, "address": args.address,
+                                                 "text": args.text, "priority": args.priority,
+                                                 "beep": args.beep})
     elif c == "link":
         out = call(u, "POST", f"/_emu/links/{args.action}", {"a": args.a, "b": args.b})
     elif c == "phone":

@@ -12,6 +12,7 @@ boots again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -37,6 +38,7 @@ from sipdect import clock
 from sipdect.accounts import FULL_ACCESS
 from sipdect.app.config import (
     ConfigError,
+    EventMgrHostConfig,
     HostSpec,
     MomHostConfig,
     PbxConfig,
@@ -51,6 +53,7 @@ from sipdect.sip.message import Transport
 
 if TYPE_CHECKING:
     # Imported where a host starts: a host process loads only the components it runs.
+    from eventmgr.service import EventMgrService
     from mom.service import MomService
     from omm.service import OmmService
     from sim.phone.service import PhoneService
@@ -305,11 +308,15 @@ class OmmHost(Host):
         by the supervisor) and, unless configured, BasicSIP at the PBX."""
         cfg = self.system.cfg
         model = self.model
+        made = {MOM_ACCOUNT} | {e.em.omm.username for e in cfg.eventmgrs
+                                if e.em.omm is not None and e.omm == self.name}
         for acc in self.cfg.accounts:
-            if acc.username == MOM_ACCOUNT and model.accounts.by_username(MOM_ACCOUNT) is None:
-                # An OMM set up before a MOM managed it (a new one gets it with its accounts).
+            if acc.username in made and model.accounts.by_username(acc.username) is None:
+                # An OMM set up before a MOM or an Event Manager used it (a new one gets the
+                # account with its accounts).
                 model.accounts.create({"username": acc.username, "password": acc.password,
-                                       "aging": "none"}, list(FULL_ACCESS))
+                                       "aging": "none"},
+                                      list(acc.permissions or FULL_ACCESS))
         system_name = cfg.pair_head(self.name)  # both OMMs of a pair: the pair's users
         for user in cfg.users:
             if user.omm == system_name:
@@ -484,6 +491,72 @@ class MomHost(Host):
         if self.service is None or not self.running:
             return []
         return list(getattr(self.service, "endpoints", []))
+
+
+# -- Event Manager ----------------------------------------------------------------------------
+
+
+class EventMgrHost(Host):
+    """An Event Manager (eventmgr.service): ESPA in, AXI to its OMM, traps out, rules."""
+
+    kind = "eventmgr"
+
+    def __init__(self, system: System, spec: HostSpec, cfg: EventMgrHostConfig,
+                 data_dir: Path) -> None:
+        super().__init__(system, spec, cfg.em.host)
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.service: EventMgrService | None = None
+        self._espa_port: int | None = None
+        """The ESPA port bound at the first start: the control equipment finds it again."""
+
+    def _em_config(self) -> Any:
+        em = self.cfg.em
+        link = em.omm
+        if link is not None and self.cfg.omm:
+            host = self.system.hosts.get(self.cfg.omm)
+            if isinstance(host, OmmHost) or getattr(host, "kind", "") == "omm":
+                address, port = host.address, link.port  # type: ignore[union-attr]
+                with contextlib.suppress(KeyError):
+                    port = host.port("axi-tls")  # type: ignore[union-attr]
+            else:
+                address, port = self.system.cfg.address_of(self.cfg.omm), link.port
+            partner = self.system.cfg.partner_of(self.cfg.omm)
+            link = dataclasses.replace(link, address=address, port=port,
+                                       standby_address=(self.system.cfg.address_of(partner)
+                                                        if partner else link.standby_address))
+        espa = em.espa_port
+        if espa is not None:
+            espa = self._espa_port if self._espa_port is not None else self.system.port_of(espa)
+        return dataclasses.replace(em, host=self.address, omm=link, espa_port=espa)
+
+    async def _start(self) -> None:
+        from eventmgr.service import EventMgrService
+
+        self.service = EventMgrService(self._em_config(), self.data_dir, net=self.net)
+        await self.service.start()
+        for e in self.service.endpoints:
+            if e.protocol == "espa":
+                self._espa_port = e.port
+
+    async def _stop(self) -> None:
+        if self.service is not None:
+            await self.service.stop()
+
+    async def _kill(self) -> None:
+        if self.service is not None:
+            await self.service.kill()
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.service is not None and self.running:
+            out.update(self.service.describe())
+        return out
+
+    def endpoints(self) -> list[Endpoint]:
+        if self.service is None or not self.running:
+            return []
+        return list(self.service.endpoints)
 
 
 # -- call server ------------------------------------------------------------------------------

@@ -34,7 +34,15 @@ from sipdect.accounts import PasswordRejected, check_password_rules
 from sipdect.app import ready, watch
 from sipdect.app.config import CONTROL_HOST, ConfigError, HostSpec, RfpConfig, SystemConfig
 from sipdect.app.events import EventBus
-from sipdect.app.hosts import Host, MomHost, OmmHost, PbxHost, PhoneHost, RfpHost
+from sipdect.app.hosts import (
+    EventMgrHost,
+    Host,
+    MomHost,
+    OmmHost,
+    PbxHost,
+    PhoneHost,
+    RfpHost,
+)
 from sipdect.app.process import (
     Child,
     ChildHost,
@@ -55,7 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sipdect.app.system")
 
-START_ORDER = ("pbx", "omm", "mom", "rfp", "phone")
+START_ORDER = ("pbx", "omm", "mom", "eventmgr", "rfp", "phone")
 """The call server first, then the OMMs (their users registering at it), then the RFPs (they
 connect to the OMMs), then the phones (they register at the call server)."""
 PAIR_KEYS = ("partner", "role", "ommStbState", "resets", "pbx_probes", "pbx_probes_failed")
@@ -109,6 +117,7 @@ class System:
         self.data_dir = data_dir
         self._pair_secrets(inside)
         self._mom_accounts(inside)
+        self._eventmgr_accounts(inside)
         self.any_port = any_port
         self.inside = inside
         self.remote_air = remote_air
@@ -211,6 +220,33 @@ class System:
                 if not any(a.username == MOM_ACCOUNT for a in omm.accounts):
                     omm.accounts.append(AccountConfig(MOM_ACCOUNT, ref.password))
 
+    def _eventmgr_accounts(self, inside: str | None) -> None:
+        """An Event Manager whose config names no credentials gets an account on its OMM
+        (eventmgr.conventions ACCOUNT and PERMISSIONS, no aging) made by the supervisor, its
+        password kept in the data directory (0600), as the MOM's."""
+        from eventmgr import conventions as em_conventions
+
+        for host in self.cfg.eventmgrs:
+            link = host.em.omm
+            if link is None or link.username or not host.omm:
+                continue
+            path = self.data_dir / "eventmgr" / host.name / f"{host.omm}.account"
+            if inside is not None and inside.split(",") == [host.name] and not path.is_file():
+                raise ConfigError(
+                    f"{self.cfg.source}: [eventmgr] {host.name!r} run alone needs the username "
+                    f"and password of its account on OMM {host.omm!r}")
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="ascii") as f:
+                    f.write(_account_password(host.omm, em_conventions.ACCOUNT))
+            link.username = em_conventions.ACCOUNT
+            link.password = path.read_text("ascii").strip()
+            omm = next(o for o in self.cfg.omms if o.name == host.omm)
+            if not any(a.username == link.username for a in omm.accounts):
+                omm.accounts.append(AccountConfig(link.username, link.password,
+                                                  em_conventions.PERMISSIONS))
+
     def background(self, task: asyncio.Task[Any]) -> None:
         """Keep a task of the system's own (a host restarting) until it ends."""
         self._background.add(task)
@@ -241,6 +277,9 @@ class System:
         if spec.kind == "mom":
             mom = next(m for m in self.cfg.moms if m.name == spec.name)
             return MomHost(self, spec, mom, self.data_dir / "mom" / mom.name)
+        if spec.kind == "eventmgr":
+            em = next(e for e in self.cfg.eventmgrs if e.name == spec.name)
+            return EventMgrHost(self, spec, em, self.data_dir / "eventmgr" / em.name)
         if spec.kind == "phone":
             phone = next(p for p in self.cfg.phones if p.host_name == spec.name)
             return PhoneHost(self, spec, phone, self.data_dir / "phone" / spec.name)
@@ -666,8 +705,8 @@ class System:
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every listener: the call server's, the OMMs', the MOMs'."""
-        return [e for kind in ("pbx", "omm", "mom") for h in self.of_kind(kind)
+        """Every listener: the call server's, the OMMs', the MOMs', the Event Managers'."""
+        return [e for kind in ("pbx", "omm", "mom", "eventmgr") for h in self.of_kind(kind)
                 for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
@@ -763,12 +802,12 @@ def _without(record: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != key}
 
 
-def _account_password(omm_name: str) -> str:
+def _account_password(omm_name: str, username: str = MOM_ACCOUNT) -> str:
     """A password the OMM's rules accept (sipdect.accounts.check_password_rules)."""
     while True:
         candidate = "Sync-" + secrets.token_urlsafe(18)
         try:
-            check_password_rules(candidate, username=MOM_ACCOUNT, hostname=omm_name)
+            check_password_rules(candidate, username=username, hostname=omm_name)
         except PasswordRejected:
             continue
         return candidate

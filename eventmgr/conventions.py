@@ -1,0 +1,102 @@
+"""Every value the Event Manager rests on where the product is silent, in one place
+(standby-eventmgr.md Part B; docs/eventmgr.md). [D] documented, [C] seen in independent
+implementations, [I] decided here: the Event Manager System Manual is not public.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sipdect.espa.conventions import DEFAULT_TCP_PORT
+from sipdect.espa.conventions import Priority as Priority  # rules map ESPA priorities
+
+ESPA_PORT: Final = DEFAULT_TCP_PORT
+"""The ESPA 4.4.4 TCP server's port when the config names none (sipdect.espa.conventions)."""
+AXI_TLS_PORT: Final = 12622
+"""The OMM's AXI port the Event Manager uses: always TLS [D SEED B.1]."""
+WEB_PORT, WEB_TLS_PORT = 8082, 8444
+"""The web UI: HTTP redirected to HTTPS [D SEED]."""
+
+ACCOUNT: Final = "eventmgr"
+"""[I] The OMM account the supervisor makes for an Event Manager (the MOM's is `mom`)."""
+PERMISSIONS: Final = ("Messaging", "Alerting", "LocatingAlert", "Locating", "Monitoring")
+"""What that account may do [C B.3]: every message priority (Alerting for Emergency), locating
+and technical monitoring; no configuration rights."""
+
+MESSAGE_PRIORITY: Final = {Priority.ALARM: "Emergency", Priority.HIGH: "High",
+                           Priority.NORMAL: "Normal"}
+"""ESPA record 6 -> SendMessage priority [I B.2's proposal]; any other digit is Normal."""
+MESSAGE_PRIORITIES: Final = ("Info", "Low", "Normal", "High", "Emergency", "LocatingAlert")
+"""The schema's MessagePriorityType [D XSD]."""
+MELODIES: Final = ("None", *(f"MsgMelody{n}" for n in range(1, 11)))
+"""SendMessage melody values [D XSD]; ESPA record 3 (beep 1-9) is MsgMelody<n> [I B.2]."""
+CONFIRMATIONS: Final = ("ReadYes", "ReadNo", "OrderOk", "OrderNok", "OrderDontKnow",
+                        "CompleteDone", "CompleteNotDone", "CompleteFailed")
+"""EventMessageConfirmation values [D XSD]."""
+DEFAULT_CONFIRM: Final = ("OrderOk", "OrderNok")
+"""[I] The confirmation requests an alarm message carries unless its rule says otherwise: the
+handset offers "1:OrderOk 2:OrderNok", its OK key accepts."""
+DEFAULT_ACCEPT: Final = ("OrderOk", "CompleteDone")
+"""[I B.7] The confirmations that end an alarm (somebody takes it); any other answer counts as
+a refusal and escalates at once."""
+ESCALATE_ON: Final = ("Rejected", "TemporaryUnavailable", "WrongURI")
+"""EventMessageProgress values after which the phone will not show the message: escalate at
+once [I B.7]; Busy and PagingTimeout wait for the timer (the OMM keeps trying) [C B.3]."""
+DEFAULT_ESCALATE_S: Final = 30.0
+"""[I] Escalate when nobody confirmed within this (Avaya: urgent messages need an ack within
+30 s, B.5)."""
+FROM_ADDR: Final = "alarmserver:eventmgr"
+"""[I] The sender of every message (a free-form URI as the schema allows, B.3)."""
+MAX_MESSAGE_ID: Final = 1 << 20
+"""SendMessage ids are below 2^20 since 7.0 [D B.3]; ours wrap to 1."""
+
+
+class EspaStatus:
+    """[I] Record 7 (call status) of the status information block queued for the control
+    equipment's poll; no public source gives the values a paging system sends, so they are
+    digits chosen here, and record 2 says it in words."""
+
+    CONFIRMED = "1"
+    """A user accepted the alarm."""
+    DELIVERED = "2"
+    """The first handset shows it (sent only when the rule asks: `status_delivered`)."""
+    REFUSED = "3"
+    """A user answered with a non-accepting confirmation."""
+    FAILED = "4"
+    """Every step of the escalation passed without an accepting confirmation."""
+
+
+ENTERPRISE: Final = "1.3.6.1.4.1.1608"
+"""[I B.6] The Event Manager's trap OIDs hang below this (Aastra/Mitel's enterprise number
+as a placeholder: the real OIDs and varbinds are not public)."""
+TRAPS: Final = {
+    "alarm": f"{ENTERPRISE}.99.1.0.1",
+    "confirmed": f"{ENTERPRISE}.99.1.0.2",
+    "escalated": f"{ENTERPRISE}.99.1.0.3",
+    "failed": f"{ENTERPRISE}.99.1.0.4",
+    "event": f"{ENTERPRISE}.99.1.0.5",
+}
+"""[I] snmpTrapOID.0 of each trap the Event Manager sends (emulator-specific)."""
+TRAP_VARBINDS: Final = {
+    "kind": f"{ENTERPRISE}.99.1.1.1",
+    "source": f"{ENTERPRISE}.99.1.1.2",
+    "text": f"{ENTERPRISE}.99.1.1.3",
+    "priority": f"{ENTERPRISE}.99.1.1.4",
+    "user": f"{ENTERPRISE}.99.1.1.5",
+}
+"""[I] The OctetString varbinds of every trap: event type, source (ESPA address, trigger,
+RFP), text, priority, the user it concerns."""
+
+RECONNECT_S: Final = (1.0, 30.0)
+"""[I] The AXI session to the OMM is tried again after 1 s, doubling to 30 s (as the MOM)."""
+CONNECT_TIMEOUT_S: Final = 10.0
+"""[I] TCP and TLS set-up of that session gives up after this (real seconds)."""
+PING_S: Final = 60.0
+"""[I] A Ping to the OMM after this long without a request: the OMM closes a session idle for
+300 s (sipdect.axi.conventions.IDLE_TIMEOUT_S), and an Event Manager waits for alarms."""
+LOG_KEEP: Final = 10_000
+"""[I] Event log entries kept; the oldest go first."""
+GARBAGE_CLOSES: Final = True
+"""[I] Bytes outside any ESPA block (no SOH, no ENQ/ACK/NAK/EOT) close that one connection:
+a peer that sends them speaks something else. A block with a bad BCC is answered `1 NAK` and
+the link stays up (the sender retries) [D B.2]."""
