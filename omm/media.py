@@ -213,6 +213,15 @@ class RfpMediaControl:
         self._drop_visitor(call)
         call.visitor, call.redirect = visitor, redirect
 
+    def media_rfps(self, ppn: int) -> tuple[int, ...]:
+        """The RFPs (record ids) carrying the PP's call media: its anchor, then the RFP it was
+        handed over to (the anchor redirects there); () without media."""
+        call = self.calls.get(ppn)
+        if call is None or call.anchor is None:
+            return ()
+        visitor = () if call.visitor is None else (call.visitor.rfp_id,)
+        return (call.anchor.rfp_id, *visitor)
+
     def dtmf(self, ppn: int, key: str) -> None:
         call = self.calls.get(ppn)
         if call is None or call.anchor is None or len(key) != 1:

@@ -509,6 +509,12 @@ class Handset:
         """A call is up in any phase (the connection stays for it)."""
         return self.call_state is not CallState.IDLE
 
+    @property
+    def call_number(self) -> str:
+        """The far end of the call: the number dialled, or the caller's ("" when withheld or
+        no call)."""
+        return self._call_number if self.call_active else ""
+
     # -- identity ------------------------------------------------------------------------------
     @property
     def subscription(self) -> Subscription | None:

@@ -144,6 +144,9 @@ class World:
         """Told after each pump of a handset, with the events it gave (maybe none): whoever
         follows handsets (the application's event bus) reads their state there, as every
         change of a handset (air, keys, timers) goes through a pump."""
+        self.moved: list[Callable[[int], None]] = []
+        """Told the id of a handset put somewhere else (a move, each step of a walk): a pump
+        tells only what the handset noticed, and one step seldom changes its RFP."""
 
     def now(self) -> float:
         return self.loop.time()
@@ -214,6 +217,8 @@ class World:
     def _place(self, hid: int, x: float, y: float) -> None:
         self.air.move(hid, x, y)
         self.relock(hid)
+        for observer in self.moved:
+            observer(hid)
 
     def walk(self, hid: int, x: float, y: float, speed: float = WALK_SPEED_M_S) -> Walk:
         """Walk the handset to (x, y) along the straight line at `speed` m/s, a step every

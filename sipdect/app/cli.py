@@ -65,6 +65,9 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
         return 1
     print(f"  passwords and the control API's token: in {ready_file} (readable by you only; "
           "`sipdect ctl` reads it)", file=sys.stderr)
+    if system.control is not None:
+        print(f"  live site map: {system.control.map.url()} (works once; `sipdect ctl map` "
+              "gives a new link)", file=sys.stderr)
     print("READY " + json.dumps({"endpoints": system.ready_info(secrets=False)["endpoints"],
                                  "ready_file": str(ready_file)}), flush=True)
     await stop.wait()

@@ -5,7 +5,8 @@ Handsets and RFPs can be added, removed, moved, powered; keys pressed; displays 
 made, answered and ended (docs/calls.md §1).
 
 It listens on loopback only, and since any web page a browser shows can send requests there,
-every request must carry the token made at each start (written to the ready file only), name
+every request must carry the token made at each start (written to the ready file only; the
+live site map's page and its session are the one exception, sipdect.app.map.server), name
 this API in its Host header (no DNS rebinding), come from no foreign Origin, and a request
 that changes something must be JSON (no HTML form or "simple" cross-site request can send
 it). Passwords leave only when asked for (?secrets=1). A mistake in a request is a 4xx with
@@ -33,6 +34,7 @@ from sipdect.app.config import HandsetConfig, RfpConfig, position
 from sipdect.app.config_check import checked_handset, checked_rfp
 from sipdect.app.events import Event, sse
 from sipdect.app.hosts import PhoneHost
+from sipdect.app.map.server import MapServer
 from sipdect.app.process import ChildHost
 from sipdect.app.ready import TOKEN_HEADER
 from sipdect.media.signals import ToneReport
@@ -201,6 +203,8 @@ class ControlServer:
         self._espa: dict[str, Any] = {}
         """The supervisor as control equipment: one ESPA link per Event Manager, kept open
         so that the statuses it queues come to this link's polls."""
+        self.map = MapServer(system, self.app)
+        """The live site map (sipdect.app.map): its page, files and feed."""
         self.runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -240,11 +244,11 @@ class ControlServer:
         scheme, _, bearer = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
         if given is None and scheme.lower() == "bearer":
             given = bearer.strip()
-        if given is None:
+        if given is None and not self.map.admits(request):
             return 401, (f"give the token from the ready file in the {TOKEN_HEADER} header "
                          "(or Authorization: Bearer)")
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
-                                   self.token.encode()):
+        if given is not None and not hmac.compare_digest(
+                given.encode("utf-8", "surrogateescape"), self.token.encode()):
             return 401, "wrong token: take it from the ready file of the running sipdect"
         if request.method in STATE_CHANGING and request.content_type != "application/json":
             return 415, f"{request.method} requests send Content-Type: application/json"
@@ -280,6 +284,7 @@ class ControlServer:
         await site.start()
         sock = site._server.sockets[0]  # type: ignore[union-attr]
         self.host, self.port = sock.getsockname()[:2]
+        self.map.base_url = self.url
 
     @property
     def url(self) -> str:

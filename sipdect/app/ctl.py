@@ -106,6 +106,8 @@ def main(argv: list[str]) -> int:
     w.add_argument("--kind", action="append", metavar="KIND",
                    help="only events of this kind (host, rfp, handset, call, display, "
                         "registration, omm; faults always show); may be repeated")
+    mp = sub.add_parser("map", help="a link that opens the live site map in a browser (once)")
+    mp.add_argument("--open", action="store_true", help="open it in the default browser")
     sub.add_parser("reset", help="back to the configured state: users, devices, handsets, "
                                  "RFPs, hosts running, links healed")
     ph = sub.add_parser("phone", help="a SIP phone: show it, call, answer, reject, hang up")
@@ -187,6 +189,14 @@ def main(argv: list[str]) -> int:
         path = f"/_emu/hosts/{ref(args.name)}"
         out = (call(u, "GET", path) if args.action == "show"
                else call(u, "POST", f"{path}/{args.action}", {}))
+    elif c == "map":
+        out = call(u, "POST", "/_emu/map/code", {})
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(out["url"])
+        print(out["url"])
+        return 0
     elif c == "reset":
         out = call(u, "POST", "/_emu/reset", {})
     elif c == "espa":

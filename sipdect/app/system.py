@@ -785,9 +785,12 @@ class System:
         info = self.ready_info(secrets=True)
         if self.control is not None:
             info["control"] = {"url": self.control.url, "token": self.control.token}
+            info["map"] = {"url": self.control.map.url(), "note": MAP_URL_NOTE}
         ready.write(path, info)
 
 
+MAP_URL_NOTE = "opens the live site map once; `sipdect ctl map` gives a new link"
+"""Said beside the map's URL in the ready file (its code works once, README "Live site map")."""
 SECRETS_LEFT_OUT = "passwords left out; GET /_emu/state?secrets=1 or the ready file has them"
 """Said in place of the passwords where they are left out (control API without ?secrets=1)."""
 
