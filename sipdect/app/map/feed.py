@@ -137,8 +137,19 @@ class MapFeed:
         wall = clock.current().wall() - (loop.time() - event.time)  # both on the system clock
         entry = self.narrator.tell(event, self._in_call, wall)
         if entry is not None:
+            entry["subject"] = self._name_of(event.subject)
             self.narrative.append(entry)
             self._told.append(entry)
+
+    def _name_of(self, subject: str) -> str:
+        """A handset as the map labels it (its name), anything else as the bus names it."""
+        world = self.system.site.world
+        if world is None or not subject.startswith("handset "):
+            return subject
+        try:
+            return str(world.find(subject.removeprefix("handset ")).name)
+        except KeyError:
+            return subject
 
     def _in_call(self, subject: str) -> bool:
         world = self.system.site.world

@@ -171,6 +171,8 @@ class _MediaRfps:
 
 
 # -- the narrative ----------------------------------------------------------------------------
+RESET_TEXT = "reset"
+"""The text of the fault mark System.reset makes."""
 HOST_QUIET_STATES = ("starting", "running")
 """Host states that raise no alarm; running after another one clears it."""
 SKIPPED_CALL_STATES = frozenset({"idle", "proceeding", "ringback", "incoming"})
@@ -203,6 +205,10 @@ class Narrator:
     def kind(self, event: Event, in_call: Callable[[str], bool]) -> str | None:
         text, subject = event.text, event.subject
         if event.mark:
+            if text == RESET_TEXT:  # everything starts afresh: no handover across a reset
+                self.attached.clear()
+                self.omm_of.clear()
+                self.host_state.clear()
             return "alarm"
         if event.kind == "call":
             return None if text in SKIPPED_CALL_STATES else "call"
