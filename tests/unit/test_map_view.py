@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.air import PathLoss, RadioSite
@@ -21,6 +21,7 @@ records = st.dictionaries(
 readings = st.fixed_dictionaries({kind: records for kind in KINDS})
 
 
+@settings(deadline=None)  # a busy machine's pause is no failure
 @given(readings, readings)
 def test_a_delta_applied_to_the_old_reading_gives_the_new(old: dict[str, Any],
                                                          new: dict[str, Any]) -> None:

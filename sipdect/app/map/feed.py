@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sipdect import clock
 from sipdect.app.events import Event
-from sipdect.app.map.view import KINDS, Narrator, Numbers, Record, coverage, diff, read
+from sipdect.app.map.view import KINDS, Narrator, Reader, Record, coverage, diff
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -37,6 +37,10 @@ NARRATIVE_KEPT = 200
 MAX_BEHIND = 64
 """Deltas a page may have waiting; a page further behind (a frozen tab) is dropped, and its
 EventSource reconnects and gets a fresh snapshot."""
+
+
+PARTIAL_KINDS = frozenset({"handset", "call", "display"})
+"""Events whose news the world told the feed already (a handset's pump): no whole reading."""
 
 
 def message(name: str, data: dict[str, Any]) -> bytes:
@@ -62,7 +66,13 @@ class MapFeed:
         self._task: asyncio.Task[None] | None = None
         self._unhook: list[Callable[[], None]] = []
         self._world: World | None = None
-        self._numbers = Numbers.of(system)
+        self.reader = Reader(system)
+        self._moved: set[int] = set()
+        """Handsets that changed since the last reading (the world told)."""
+        self._rfps_changed = False
+        """The air told of an RFP's change."""
+        self._whole = True
+        """Read everything next time (a host, RFP, OMM or fault event; the recheck)."""
 
     # -- pages --------------------------------------------------------------------------------
     def join(self) -> tuple[bytes, asyncio.Queue[bytes | None]]:
@@ -114,23 +124,34 @@ class MapFeed:
         if world is self._world or world is None:
             return
         self._world = world
-        news = self._news
+        self._whole = True
 
-        def observed(*_: Any) -> None:
-            news.set()
-        world.observers.append(observed)
-        world.moved.append(observed)
-        world.air.add_listener(observed)
+        def moved(hid: int) -> None:
+            self._moved.add(hid)
+            self._news.set()
+
+        def pumped(entry: Any, events: list[object]) -> None:
+            moved(entry.id)
+
+        def air_changed(rfp_ids: Any) -> None:
+            self._rfps_changed = True
+            self._news.set()
+        world.observers.append(pumped)
+        world.moved.append(moved)
+        world.air.add_listener(air_changed)
 
         def unhook() -> None:
-            for hooks in (world.observers, world.moved):
-                if observed in hooks:
-                    hooks.remove(observed)
-            world.air.remove_listener(observed)
+            if pumped in world.observers:
+                world.observers.remove(pumped)
+            if moved in world.moved:
+                world.moved.remove(moved)
+            world.air.remove_listener(air_changed)
         self._unhook.append(unhook)
 
     def _on_event(self, event: Event) -> None:
         self._news.set()
+        if event.kind not in PARTIAL_KINDS:
+            self._whole = True
         if event.kind in ("handset", "call") and event.subject.endswith(" position"):
             return
         loop = asyncio.get_running_loop()
@@ -165,7 +186,7 @@ class MapFeed:
             try:  # real seconds: the page's viewer is no faster at speed
                 await asyncio.wait_for(self._news.wait(), clock.current().virtual(RECHECK_S))
             except TimeoutError:
-                pass
+                self._whole = True
             self._news.clear()
             started = loop.time()
             try:
@@ -177,8 +198,26 @@ class MapFeed:
                                     - (loop.time() - started)))
 
     def _flush(self) -> None:
-        """Read the system; send what changed (and the narrative told since) as a delta."""
-        new = read(self.system, self._numbers)
+        """Read the system (all of it, or the RFPs and handsets that told of a change); send
+        what changed, and the narrative told since, as a delta."""
+        moved, self._moved = self._moved, set()
+        if self._whole:
+            self._whole = self._rfps_changed = False
+            new = self.reader.read()
+        else:
+            new = dict(self.state)
+            if self._rfps_changed:
+                self._rfps_changed = False
+                new["rfps"] = self.reader.rfps()
+            if moved:
+                handsets = new["handsets"] = dict(self.state["handsets"])
+                for hid in moved:
+                    record = self.reader.handset(hid)
+                    if record is None:
+                        handsets.pop(str(hid), None)
+                    else:
+                        handsets[str(hid)] = record
+            new["calls"] = self.reader.calls(new["handsets"])
         changed, gone = diff(self.state, new)
         self.state = new
         told, self._told = self._told, []

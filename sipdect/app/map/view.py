@@ -73,69 +73,111 @@ class Numbers:
         return out
 
 
-def read(system: System, numbers: Numbers) -> dict[str, dict[str, Record]]:
-    """Everything the map shows now, by kind and id."""
-    site = system.site
-    world = site.world
-    air = world.air if world is not None else None
-    rfps: dict[str, Record] = {}
-    for air_id, host in list(site.rfps.items()):
-        radio = air.rfps.get(air_id) if air is not None else None
-        status = air.sync_status(air_id) if air is not None and radio is not None else None
-        synced = status is not None and status.synced
-        rfps[str(air_id)] = {
-            "id": air_id, "host": host.name, "name": host.cfg.name or host.name,
-            "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
-            "state": rfp_state(host.running, radio, synced),
-            "powered": bool(host.running and radio is not None and radio.powered),
-            "reference": bool(status is not None and status.reference),
-            "parent": status.parent if status is not None else None}
-    handsets: dict[str, Record] = {}
-    calls: dict[str, Record] = {}
-    if world is None or air is None:
-        return {"rfps": rfps, "handsets": handsets, "calls": calls}
-    by_number: dict[str, int] = {}
-    for hid, entry in list(world.handsets.items()):
+class Reader:
+    """Reads what the map shows from a running system, whole or a part; remembers what never
+    changes for a handset (its IPEI as text, its user's number)."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.numbers = Numbers.of(system)
+        self._ipei: dict[int, tuple[object, str]] = {}
+        """id(handset) -> (handset, IPEI text): the text takes a check digit to make."""
+
+    def read(self) -> dict[str, dict[str, Record]]:
+        """Everything the map shows now, by kind and id."""
+        handsets = self.handsets()
+        return {"rfps": self.rfps(), "handsets": handsets, "calls": self.calls(handsets)}
+
+    def rfps(self) -> dict[str, Record]:
+        site = self.system.site
+        air = site.world.air if site.world is not None else None
+        out: dict[str, Record] = {}
+        for air_id, host in list(site.rfps.items()):
+            radio = air.rfps.get(air_id) if air is not None else None
+            status = air.sync_status(air_id) if air is not None and radio is not None else None
+            synced = status is not None and status.synced
+            out[str(air_id)] = {
+                "id": air_id, "host": host.name, "name": host.cfg.name or host.name,
+                "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
+                "state": rfp_state(host.running, radio, synced),
+                "powered": bool(host.running and radio is not None and radio.powered),
+                "reference": bool(status is not None and status.reference),
+                "parent": status.parent if status is not None else None}
+        return out
+
+    def handsets(self) -> dict[str, Record]:
+        world = self.system.site.world
+        if world is None:
+            return {}
+        out: dict[str, Record] = {}
+        for hid in list(world.handsets):
+            record = self.handset(hid)
+            if record is not None:
+                out[str(hid)] = record
+        return out
+
+    def handset(self, hid: int) -> Record | None:
+        """One handset as the map shows it; None when it is not on the air."""
+        world = self.system.site.world
+        entry = world.handsets.get(hid) if world is not None else None
+        portable = world.air.handsets.get(hid) if world is not None else None
+        if entry is None or portable is None or world is None:
+            return None
         h = entry.handset
-        portable = air.handsets.get(hid)
-        if portable is None:
-            continue
-        ipei = str(h.ipei)
-        number = numbers.of_ipei.get(ipei, "")
-        if number:
-            by_number[number] = hid
+        ipei = self.ipei(h)
         sub = h.subscription
-        handsets[str(hid)] = {
-            "id": hid, "name": entry.name, "ipei": ipei, "number": number,
-            "x": round(portable.x, POSITION_DECIMALS), "y": round(portable.y, POSITION_DECIMALS),
-            "rfp": h.rfp_id, "state": h.state.value,
-            "attached": bool(sub is not None and sub.tpui is not None
-                             and h.location.value == "registered"),
-            "call": h.call_state.value, "walking": hid in world.walks}
-    media = _MediaRfps(system)
-    for hid, entry in list(world.handsets.items()):
-        h = entry.handset
-        if not h.call_active or str(hid) not in handsets:
-            continue
-        far = by_number.get(h.call_number)
-        far_active = far is not None and far != hid and world.handsets[far].handset.call_active
-        if far_active and far is not None and far < hid:
-            continue  # told from the other end
-        key = f"{hid}-{far}" if far_active else f"{hid}-out"
-        path: list[list[Any]] = [["h", hid], *(["r", r] for r in media.side(entry))]
-        if far_active and far is not None:
-            other = world.handsets[far]
-            path += [["r", r] for r in reversed(media.side(other))] + [["h", far]]
-            states = {h.call_state, other.handset.call_state}
-        else:
-            path.append(["x", h.call_number])  # the call server and whoever is behind it
+        return {"id": hid, "name": entry.name, "ipei": ipei,
+                "number": self.numbers.of_ipei.get(ipei, ""),
+                "x": round(portable.x, POSITION_DECIMALS),
+                "y": round(portable.y, POSITION_DECIMALS),
+                "rfp": h.rfp_id, "state": h.state.value,
+                "attached": bool(sub is not None and sub.tpui is not None
+                                 and h.location.value == "registered"),
+                "call": h.call_state.value, "walking": hid in world.walks}
+
+    def ipei(self, handset: Any) -> str:
+        known = self._ipei.get(id(handset))
+        if known is None or known[0] is not handset:
+            known = self._ipei[id(handset)] = (handset, str(handset.ipei))
+        return known[1]
+
+    def calls(self, handsets: Mapping[str, Record]) -> dict[str, Record]:
+        """The calls of the handsets in `handsets` (their records), each once: between two
+        handsets when the far end's number is a handset's, else to the call server."""
+        world = self.system.site.world
+        if world is None:
+            return {}
+        active = [r for r in handsets.values() if r["call"] != "idle"]
+        if not active:
+            return {}
+        by_number = {r["number"]: r["id"] for r in active if r["number"]}
+        media = _MediaRfps(self.system)
+        calls: dict[str, Record] = {}
+        for record in active:
+            hid = record["id"]
+            entry = world.handsets.get(hid)
+            if entry is None:
+                continue
+            h = entry.handset
+            far = by_number.get(h.call_number)
+            paired = far is not None and far != hid and far in world.handsets
+            if paired and far is not None and far < hid:
+                continue  # told from the other end
+            key = f"{hid}-{far}" if paired else f"{hid}-out"
+            path: list[list[Any]] = [["h", hid], *(["r", r] for r in media.side(entry))]
             states = {h.call_state}
-        state = ("connected" if states == {CallState.CONNECTED} else
-                 "ringing" if CallState.INCOMING in states or CallState.RINGBACK in states
-                 else "setup")
-        calls[key] = {"id": key, "a": hid, "b": far if far_active else None,
-                      "far": h.call_number, "state": state, "path": path}
-    return {"rfps": rfps, "handsets": handsets, "calls": calls}
+            if paired and far is not None:
+                other = world.handsets[far]
+                path += [["r", r] for r in reversed(media.side(other))] + [["h", far]]
+                states.add(other.handset.call_state)
+            else:
+                path.append(["x", h.call_number])  # the call server and whoever is behind it
+            state = ("connected" if states == {CallState.CONNECTED} else
+                     "ringing" if CallState.INCOMING in states or CallState.RINGBACK in states
+                     else "setup")
+            calls[key] = {"id": key, "a": hid, "b": far if paired else None,
+                          "far": h.call_number, "state": state, "path": path}
+        return calls
 
 
 class _MediaRfps:

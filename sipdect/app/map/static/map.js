@@ -30,6 +30,7 @@
   let selected = null;               // the handset a call starts from
   let answerFor = null;              // a handset to answer once it rings (the page's call)
   let dragging = null;
+  const stats = { draws: 0, drawMs: 0, deltas: 0 };  // for `sipdect bench web`
 
   // -- the feed --------------------------------------------------------------------------------
   function connect() {
@@ -41,7 +42,11 @@
       pending.push({ snapshot: JSON.parse(e.data) });
       schedule();
     });
-    source.addEventListener("delta", (e) => { pending.push(JSON.parse(e.data)); schedule(); });
+    source.addEventListener("delta", (e) => {
+      pending.push(JSON.parse(e.data));
+      stats.deltas += 1;
+      schedule();
+    });
   }
 
   function setFeed(state, text) {
@@ -120,10 +125,13 @@
 
   function frame() {
     scheduled = false;
+    const started = performance.now();
     for (const item of pending.splice(0)) {
       if (item.snapshot) applySnapshot(item.snapshot); else applyDelta(item);
     }
     draw();
+    stats.draws += 1;
+    stats.drawMs += performance.now() - started;
     body.dataset.seq = String(model.seq);
     for (const listener of drawnListeners.splice(0)) listener(model.seq);
     if (flashes.size) schedule();
@@ -409,6 +417,8 @@
     seq: () => model.seq,
     drawnAt: (kind, id) => drawn.get(`${kind}:${id}`) || null,
     afterDraw: () => new Promise((resolve) => { drawnListeners.push(resolve); schedule(); }),
+    nextDraw: () => new Promise((resolve) => { drawnListeners.push(resolve); }),
+    stats,
   };
   connect();
 })();
