@@ -73,6 +73,12 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
         assert answer(state)["handsets"]
         rfps = answer(ctl("--ready-file", str(ready), "rfps", cwd=elsewhere))
         assert len(rfps) == 2
+        # The live site map: the ready file and `ctl map` give links, each with its own code.
+        link = ctl("map", cwd=tmp_path)
+        assert link.returncode == 0, link.stderr
+        page = info["control"]["url"] + "/_emu/map?code="
+        assert link.stdout.startswith(page) and info["map"]["url"].startswith(page)
+        assert link.stdout.strip() != info["map"]["url"]
         # A trainer's timeline: the fault, then what the machines did, times since the fault.
         watcher = subprocess.Popen(
             [sys.executable, "-m", "sipdect.app.cli", "ctl", "watch", "--for",
@@ -102,4 +108,5 @@ def test_up_keeps_its_secrets_and_ctl_finds_it(tmp_path: Path) -> None:
     stdout = proc.stdout.read()  # type: ignore[union-attr]
     assert not [p for p in passwords if p in stderr + stdout]
     assert str(Path("data") / "ready.json") in stderr and "login OMM: omm" in stderr
+    assert "live site map: http://127.0.0.1:" in stderr
     assert not ready.exists()
