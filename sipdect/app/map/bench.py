@@ -159,12 +159,23 @@ async def measure(n_rfps: int = SIZE[0], n_handsets: int = SIZE[1], *, moves: in
                         portable = world.air.handsets[hid]
                         world.walk(hid, side - portable.x, side - portable.y, WALK_SPEED_M_S)
                     await asyncio.sleep(0.5)
+                    feed = system.control.map.feed
+                    before = dict(feed.stats)
                     frames = await page.evaluate(FRAME_RATE, window_s)
+                    readings = feed.stats["readings"] - before["readings"]
+                    frames["feed_readings"] = readings
+                    frames["feed_cpu_ms_per_reading"] = (
+                        1000 * (feed.stats["cpu_s"] - before["cpu_s"]) / readings
+                        if readings else None)
                     walkers = ids[: max(1, len(ids) // 8)]
                     busy = await _timed_moves(page, walkers, moves, lambda i: (
                         round((i * 5.7) % side, 1), round((i * 2.3) % side, 1)))
                 finally:
                     await browser.close()
+            world = system.site.world
+            if world is not None:  # off the air first: each RFP that stops would move them all
+                for hid in list(world.handsets):
+                    world.remove_handset(hid)
     return {"rfps": n_rfps, "handsets": n_handsets, "site_up_s": round(up_s, 1),
             "first_map_s": round(first_s, 2),
             "settled": settled["settled"], "settled_after_map_s": round(settled["ms"] / 1000, 1),

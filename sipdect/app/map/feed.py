@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,8 @@ class MapFeed:
         self._told: list[Record] = []
         """Narrative entries not sent yet."""
         self.narrator = Narrator()
+        self.stats = {"readings": 0, "cpu_s": 0.0}
+        """How often the system was read for the pages and the CPU time it took (bench)."""
         self.pages: set[asyncio.Queue[bytes | None]] = set()
         self._news = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -189,11 +192,14 @@ class MapFeed:
                 self._whole = True
             self._news.clear()
             started = loop.time()
+            cpu = time.process_time()
             try:
                 self._hook_world()
                 self._flush()
             except Exception:  # a reading that failed must not end every page's map
                 log.exception("site map: reading the system failed")
+            self.stats["readings"] += 1
+            self.stats["cpu_s"] += time.process_time() - cpu
             await asyncio.sleep(max(0.0, clock.current().virtual(FLUSH_S)
                                     - (loop.time() - started)))
 
