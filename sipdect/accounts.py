@@ -256,8 +256,8 @@ class Account:
 
     @property
     def can_read(self) -> bool:
-        """May read the configuration (READ_PERMISSIONS)."""
-        return bool(READ_PERMISSIONS & set(self.permissions))
+        """May read the configuration (AllCnfRead, or AllCnfWrite which implies it)."""
+        return "AllCnfRead" in self.permissions or "AllCnfWrite" in self.permissions
 
     @property
     def can_write(self) -> bool:
@@ -315,14 +315,8 @@ class LoginAttempt:
         return verify_password(self.password, self.stored_hash)
 
 
-READ_PERMISSIONS = frozenset({"AllCnfRead", "AllCnfWrite", "Monitoring"})
-"""Permissions that may read the configuration: AllCnfRead, and AllCnfWrite and Monitoring,
-which imply it (standby-eventmgr.md B.3, mitel-api PermissionType: a monitoring tool such as
-the Event Manager reads RFP and alarm state without write access)."""
-
-
 def can_read(acc: Mapping[str, Any]) -> bool:
-    return bool(READ_PERMISSIONS & set(acc["permission"]))
+    return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
 
 
 def can_write(acc: Mapping[str, Any]) -> bool:
