@@ -24,6 +24,8 @@ name = "OMM"
 axi_port = 0
 axi_tls_port = 0
 rfp_port = 0
+web_port = 0
+web_tls_port = 0
 """
 
 

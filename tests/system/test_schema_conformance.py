@@ -608,7 +608,9 @@ class Traffic:
 
         # Accounts.
         await self.ok(admin, "GetAccount", {"id": 1})
-        await self.page_all(admin, "GetAccount", "id", 1)
+        accounts = await self.page_all(admin, "GetAccount", "id", 1)
+        # After the preset accounts omm, root and user (omm.access.PRESETS).
+        monitor_id = next(a.attrs["id"] for a in accounts if a.attrs["username"] == "monitor")
         await self.ok(admin, "GetAccountSummary")
         created = await self.ok(admin, "CreateAccount", children=[
             element("account", {"username": "ops", "password": "Conformance-Pw-2026!",
@@ -620,7 +622,7 @@ class Traffic:
                                                              {"id": acc_id, "aging": "none"})])
         await self.fails(admin, "CreateAccount", children=[
             element("account", {"username": "weak", "password": "a"})])
-        await self.ok(monitor, "GetAccount", {"id": 2})
+        await self.ok(monitor, "GetAccount", {"id": monitor_id})
         await self.fails(monitor, "GetAccount", {"id": 1}, code="EPerm")
         await self.ok(admin, "DeleteAccount", {"id": acc_id})
 

@@ -75,7 +75,8 @@ def test_ready_file_names_endpoints_and_credentials_and_sigterm_stops(tmp_path: 
 
 def check_ready(proc: subprocess.Popen[bytes], info: dict[str, Any], tmp_path: Path) -> None:
     assert {e["protocol"] for e in info["endpoints"]} == {
-        "axi", "axi-tls", "rfp-link", "sip-udp", "sip-tcp", "sip-tls", "control"}
+        "axi", "axi-tls", "rfp-link", "sip-udp", "sip-tcp", "sip-tls", "web", "web-https",
+        "control"}
     assert all(e["host"] == "127.0.0.1" for e in info["endpoints"])
     (cred,) = info["credentials"]
     assert (cred["username"], cred["password"]) == ("omm", "Sipdect-Omm-2026")
