@@ -94,3 +94,11 @@ def test_error_of_reads_an_error_answer() -> None:
                                            "maxLen": "32"}))
     assert err is not None and (err.code, err.bad, err.max_len) == ("ETooLong", "name", 32)
     assert error_of(Message("SetSiteResp", {"name": "x"})) is None
+
+
+async def test_the_dect_regulatory_domain_is_read_and_set_over_axi(api: AxiApi) -> None:
+    web = WebAxi(api, account(api, "omm"), "127.0.0.9", 0.0)
+    assert (await web.request("GetDECTRegDomain")).attrs == {"regDomain": "EMEA"}
+    assert (await web.request("SetDECTRegDomain", {"regDomain": "US"})).attrs["regDomain"] == "US"
+    err = error_of(await web.answer("SetDECTRegDomain", {"regDomain": "Mars"}))
+    assert err is not None and (err.code, err.bad) == ("EInval", "regDomain")
