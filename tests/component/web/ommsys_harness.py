@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 
 from omm.axi.api import AxiApi
+from omm.axi.server import serve as serve_axi
 from omm.model import OmmModel, OmmSetup
 from omm.web.axi import API_KEY
 from sipdect import tls
@@ -59,6 +60,9 @@ class ModelBackend:
 class Served:
     api: AxiApi
     base: str
+    """The web UI's URL, ending in /."""
+    axi_port: int
+    """Its AXI (plain TCP) at 127.0.0.1."""
 
     @property
     def model(self) -> OmmModel:
@@ -78,9 +82,12 @@ async def serving(tmp: Path) -> AsyncIterator[Served]:
     server = kit.WebServer(site, "127.0.0.1", https_port=0, http_port=0,
                            tls=tls.server_context(cert, key, tls.DEFAULT_LEVEL))
     await server.start()
+    axi = await serve_axi(api, "127.0.0.1", 0)
     try:
-        yield Served(api, f"https://127.0.0.1:{server.https_port}/")
+        yield Served(api, f"https://127.0.0.1:{server.https_port}/",
+                     axi.sockets[0].getsockname()[1])
     finally:
+        axi.close()
         await server.stop()
         model.close()
 

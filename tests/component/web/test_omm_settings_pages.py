@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ommsys_harness import ADMIN, VIEWER, logged_in, post, serving
+from ommsys_harness import ADMIN, VIEWER, Served, logged_in, post, serving
 
 from omm.standby.conventions import StbState
 from omm.standby.status import StandbyView
+from sipdect.axi.client import AxiClient
 
 PAGES = ("system", "sip", "sites", "accounts", "eventlog", "standby", "sites/1",
          "accounts/1")
@@ -64,3 +65,96 @@ async def test_the_standby_page_shows_no_standby(tmp_path: Path) -> None:
         async with http.get(omm.base + "standby") as r:
             text = await r.text()
         assert "No Standby" in text and "127.0.0.12" in text and "NotSynchronized" in text
+
+
+async def axi_client(omm: Served) -> AxiClient:
+    c = await AxiClient.connect("127.0.0.1", omm.axi_port)
+    await c.login(*ADMIN)
+    return c
+
+
+async def test_a_change_on_the_web_is_seen_over_axi_and_the_other_way(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        axi = await axi_client(omm)
+        try:
+            await axi.subscribe("DECTSubscriptionMode")
+            status, _ = await post(http, omm.base, "system/DECTSubscriptionMode",
+                                   {"mode": "Configured", "timeout": "3"})
+            assert status == 200
+            event = await axi.next_event("EventDECTSubscriptionMode")
+            assert event.attrs["mode"] == "Configured"
+            r = await axi.request("GetDECTSubscriptionMode")
+            assert r.attrs["mode"] == "Configured"
+            await axi.request("SetSystemName", {"name": "Seen-On-The-Page"})
+            async with http.get(omm.base + "system") as page:
+                assert 'value="Seen-On-The-Page"' in await page.text()
+        finally:
+            await axi.close()
+
+
+async def test_sites_are_listed_created_edited_and_deleted(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        status, text = await post(http, omm.base, "sites/new",
+                                  {"id": "", "name": "Annex", "srtp": "Only", "wideband": "1"})
+        assert status == 200 and "Site 2 created." in text and "Annex" in text
+        axi = await axi_client(omm)
+        try:
+            site = (await axi.request("GetSite", {"id": 2})).child("site")
+            assert site is not None and site.attrs["srtp"] == "Only"
+        finally:
+            await axi.close()
+        status, text = await post(http, omm.base, "sites/2", {"name": "x" * 40, "srtp": "Only"})
+        assert status == 400 and 'data-bad="name"' in text
+        status, text = await post(http, omm.base, "sites/2/delete", {})
+        assert "Site 2 deleted." in text and not omm.model.sites.exists(2)
+        status, text = await post(http, omm.base, "sites/1/delete", {})
+        assert "not deleted" in text and omm.model.sites.exists(1)
+
+
+async def test_accounts_show_no_password_nor_hash_and_presets_stay(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        new = [("username", "ops"), ("password", "Night-Shift-2026x"), ("active", "1"),
+               ("aging", "none"), ("permission", "AllCnfRead"), ("permission", "Monitoring")]
+        status, text = await post(http, omm.base, "accounts/new", new)
+        assert status == 200 and "Account ops created." in text
+        axi = await axi_client(omm)
+        try:
+            r = await axi.request("GetAccount", {"id": 0, "maxRecords": 20})
+            ops = next(a for a in r.children_named("account") if a.attrs["username"] == "ops")
+            assert [p.text for p in ops.children_named("permission")] == ["AllCnfRead",
+                                                                         "Monitoring"]
+        finally:
+            await axi.close()
+        pages = []
+        for path in ("accounts", "accounts/1", f"accounts/{ops.attrs['id']}"):
+            async with http.get(omm.base + path) as r:
+                pages.append(await r.text())
+        for text in pages:
+            for secret in (ADMIN[1], VIEWER[1], "Night-Shift-2026x", "scrypt$"):
+                assert secret not in text
+        assert 'id="delete-account-1"' not in pages[0]  # omm is preset
+        assert f'id="delete-account-{ops.attrs["id"]}"' in pages[0]
+        status, text = await post(http, omm.base, "accounts/1/delete", {})
+        assert "not deleted" in text and omm.model.accounts.by_username("omm") is not None
+        status, text = await post(http, omm.base, "accounts/new",
+                                  {"username": "weak", "password": "abc"})
+        assert status == 400 and 'data-bad="password"' in text and "abc" not in text.split(
+            "<main>")[1]
+
+
+async def test_the_event_log_is_filtered_and_exported(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, VIEWER) as http:
+        omm.model.log("MajorErr", "RFP", "RFP 3 lost its link")
+        omm.model.log("GenInfo", "SIP", "user 100 registered")
+        async with http.get(omm.base + "eventlog",
+                            params={"level": "MajorErr", "text": "lost"}) as r:
+            text = await r.text()
+        assert "RFP 3 lost its link" in text and "user 100 registered" not in text
+        assert 'href="/eventlog/export?level=MajorErr&amp;text=lost"' in text
+        async with http.get(omm.base + "eventlog/export",
+                            params={"subsystem": "SIP"}) as r:
+            body = await r.text()
+            assert r.headers["Content-Disposition"].startswith("attachment;")
+        lines = body.splitlines()
+        assert lines[0].startswith("time\tlevel") and len(lines) == 2
+        assert lines[1].endswith("\tGenInfo\tSIP\t1\tuser 100 registered")
