@@ -199,7 +199,8 @@ class OmmService:
             or OMM_VERSION
         facts = OmmWeb(self.model, self.cfg.name, self.net.address, version,
                        sip_registered=lambda: sum(1 for r in self.sip.users.values()
-                                                  if r.registered))
+                                                  if r.registered),
+                       api=self.api, tls_level=self.cfg.tls_level.value)
         self.web = WebServer(build_site(facts), self.net.address,
                              https_port=self._port_of(self.cfg.web_tls_port),
                              http_port=self._port_of(self.cfg.web_port), tls=ctx, net=self.net)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from omm.web import standby
-from omm.web.axi import API_KEY, refused, web_axi
+from omm.web import OMM_KEY, standby
+from omm.web.axi import refused, web_axi
 from sipdect import web as kit
 from sipdect.axi.errors import AxiError
 
@@ -14,8 +14,8 @@ NAV_ORDER = 95
 
 
 def setup(site: kit.WebSite) -> None:
-    api = site.app.get(API_KEY)
-    if api is not None and standby.is_paired(api.model):
+    omm = site.app.get(OMM_KEY)
+    if omm is not None and standby.is_paired(omm.model):
         site.nav("Standby", "/standby", order=NAV_ORDER)
     site.get("/standby", page)
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from omm.web import system
+from omm.web import omm_of, system
 from omm.web.axi import WebAxi, refused, web_axi
 from omm.web.forms import FormState, Section
 from sipdect import web as kit
 from sipdect.axi.errors import AxiError
-
-TLS_LEVEL_KEY: web.AppKey[str] = web.AppKey("omm_tls_level", str)
-"""The OMM's TLS security level (sipdect.tls.SecurityLevel's value), where the app knows it."""
 
 NAV_ORDER = 20
 
@@ -31,7 +28,7 @@ async def _render(request: web.Request, web_: WebAxi, forms: dict[str, FormState
     return kit.render(request, "ommsys_system.html", {
         "title": "System settings", "sections": _sections(), "forms": forms,
         "park": await system.park(web_), "window": system.window(web_.api.model),
-        "tls_level": request.app.get(TLS_LEVEL_KEY, "as configured")}, status=status)
+        "tls_level": omm_of(request).tls_level or "as configured"}, status=status)
 
 
 async def page(request: web.Request) -> web.StreamResponse:

@@ -1,9 +1,10 @@
-"""An OMM model with its AXI API and the settings pages on the kit's web server, for the
-settings pages' HTTP tests (tests/component/web/test_omm_settings_pages.py)."""
+"""An OMM model with its AXI listener and its web site (omm.web.build_site) on the kit's web
+server, in the test's own loop, for the settings pages' HTTP tests
+(tests/component/web/test_omm_settings_pages.py); what a test changes in the model directly is
+then in the OMM's loop."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,46 +15,13 @@ import aiohttp
 from omm.axi.api import AxiApi
 from omm.axi.server import serve as serve_axi
 from omm.model import OmmModel, OmmSetup
-from omm.web.axi import API_KEY
+from omm.web import OmmWeb, build_site
 from sipdect import tls
 from sipdect import web as kit
-from sipdect.accounts import InitialAccount, can_write, must_change_password
+from sipdect.accounts import InitialAccount
 
 ADMIN = ("omm", "Sipdect-Omm-2026")
 VIEWER = ("viewer", "Viewer-Pass-2026")
-HERE = Path(__file__).resolve().parents[3] / "omm" / "web"
-
-
-@dataclass
-class ModelBackend:
-    """The web platform's backend over an OmmModel's accounts."""
-
-    model: OmmModel
-    product: str = "OMM"
-
-    def host_name(self) -> str:
-        return str(self.model.settings.value("SystemName", "name"))
-
-    async def authenticate(self, username: str, password: str, peer: str
-                           ) -> kit.Principal | None:
-        rec = await asyncio.to_thread(self.model.accounts.login, username, password)
-        return None if rec is None else self.principal(int(rec["id"]))
-
-    def principal(self, account_id: int) -> kit.Principal | None:
-        rec = self.model.accounts.table.get(account_id)
-        if rec is None or not rec["active"]:
-            return None
-        return kit.Principal(account_id, rec["username"], can_write(rec),
-                             must_change_password(rec))
-
-    async def change_password(self, account_id: int, old: str, new: str) -> None:
-        raise kit.PasswordChangeRefused("EFailed", "not in this test")
-
-    def banner(self) -> str | None:
-        return None
-
-    def log_event(self, event: kit.WebEvent) -> None:
-        self.model.log("GenInfo", "WEB", f"{event.kind} {event.username}")
 
 
 @dataclass
@@ -74,10 +42,7 @@ async def serving(tmp: Path) -> AsyncIterator[Served]:
     model = OmmModel(tmp / "omm", OmmSetup("Test", [
         InitialAccount("omm", ADMIN[1]), InitialAccount("viewer", VIEWER[1], ("AllCnfRead",))]))
     api = AxiApi(model)
-    site = kit.WebSite(ModelBackend(model), templates=[HERE / "templates"],
-                       static={"omm": HERE / "static"})
-    site.app[API_KEY] = api
-    site.load_pages("omm.web.pages")
+    site = build_site(OmmWeb(model, "Test", "127.0.0.1", "test", api=api, tls_level="High"))
     cert, key = tls.ensure_certificate(tmp, "sipdect web test", ("localhost", "127.0.0.1"))
     server = kit.WebServer(site, "127.0.0.1", https_port=0, http_port=0,
                            tls=tls.server_context(cert, key, tls.DEFAULT_LEVEL))
