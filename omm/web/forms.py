@@ -31,7 +31,7 @@ class FormField:
     label: str
     """What the page calls it."""
     kind: str = "text"
-    """text | number | bool | select | password | readonly."""
+    """text | textarea | number | bool | select | password | readonly."""
     choices: tuple[str, ...] = ()
     """The values of a select."""
     help: str = ""

@@ -19,6 +19,7 @@ from omm.axi.handlers.settings import GROUPS
 from omm.model import OmmModel
 from omm.subscription import MODES
 from omm.web.axi import WebAxi
+from omm.web.backend import BANNER_SETTING
 from omm.web.forms import FormField, FormState, Section, fields_of, to_attrs
 from sipdect.accounts import can_write
 from sipdect.axi.codec import Message
@@ -94,7 +95,21 @@ DECT_SECURITY = ModelSection(
         Field(dect_cv.ENHANCED_SECURITY, "bool", False),
         Field(dect_cv.AUTH_BEFORE_CIPHER, "bool", False)), true_false=True))
 
-MODEL_SECTIONS: tuple[ModelSection, ...] = (DECT_SECURITY,)
+BANNER_MAX_LEN = 2000
+"""Longest login banner text. Decided: the product's limit is not public; a page of legal
+notice fits, and the banner page stays readable."""
+
+LOGIN_BANNER = ModelSection(
+    Section(BANNER_SETTING, "Login banner", (
+        FormField("active", "Show the banner before the login", "bool",
+                  help="Whoever opens the web UI must acknowledge it (OK) or leave"),
+        FormField("text", "Banner text", "textarea", max_len=BANNER_MAX_LEN),
+    ), "Empty and not active on a new OMM (seed: Login Banner)."),
+    RecordSpec(BANNER_SETTING, "", (
+        Field("active", "bool", False), Field("text", "str", "", max_len=BANNER_MAX_LEN)),
+        true_false=True))
+
+MODEL_SECTIONS: tuple[ModelSection, ...] = (DECT_SECURITY, LOGIN_BANNER)
 """The forms AXI has no request for."""
 
 

@@ -171,3 +171,17 @@ async def test_the_standby_page_warns_when_the_pair_has_no_standby(api: AxiApi) 
     assert page.warning == standby.NO_STANDBY_WARNING and page.severity == "Warning"
     api.model.standby.update(StandbyView(StbState.OK, "127.0.0.12"))
     assert (await standby.read(web, api.model)).warning == ""
+
+
+async def test_the_login_banner_is_set_on_the_system_page(api: AxiApi) -> None:
+    from omm.web.backend import OmmWebBackend
+
+    form = await system.submit(as_(api, "omm"), api.model, actor(api, "omm"),
+                               system.LOGIN_BANNER.key,
+                               {"active": "on", "text": "  Authorised use only.\nLogged.  "})
+    assert form.ok
+    assert OmmWebBackend(api.model).banner() == "Authorised use only.\nLogged."
+    form = await system.submit(as_(api, "omm"), api.model, actor(api, "omm"),
+                               system.LOGIN_BANNER.key,
+                               {"active": "on", "text": "x" * (system.BANNER_MAX_LEN + 1)})
+    assert "text" in form.errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ommsys_harness import ADMIN, VIEWER, Served, logged_in, post, serving
+from ommsys_harness import ADMIN, VIEWER, Served, client, logged_in, post, serving
 
 from omm.standby.conventions import StbState
 from omm.standby.status import StandbyView
@@ -158,3 +158,12 @@ async def test_the_event_log_is_filtered_and_exported(tmp_path: Path) -> None:
         lines = body.splitlines()
         assert lines[0].startswith("time\tlevel") and len(lines) == 2
         assert lines[1].endswith("\tGenInfo\tSIP\t1\tuser 100 registered")
+
+
+async def test_a_banner_set_on_the_system_page_greets_the_next_visitor(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        status, _ = await post(http, omm.base, "system/LoginBanner",
+                               {"active": "1", "text": "Authorised use only."})
+        assert status == 200
+        async with client() as visitor, visitor.get(omm.base + "login") as r:
+            assert "Authorised use only." in await r.text()
