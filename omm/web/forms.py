@@ -92,6 +92,9 @@ class FormState:
     """By input name: str for text/number/select, bool for a checkbox; no secret ever."""
     errors: dict[str, str] = field(default_factory=dict)
     """By input name ("" for the form as a whole): a readable sentence."""
+    typed_secrets: tuple[str, ...] = field(default=(), repr=False)
+    """The secrets the browser sent (never rendered): an error text that echoes one has it
+    blotted out."""
 
     @classmethod
     def read(cls, fields: tuple[FormField, ...], answer: Message | Mapping[str, str]
@@ -117,12 +120,16 @@ class FormState:
                 values[f.name] = posted.get(f.name) in ("1", "on", "true")
             else:
                 values[f.name] = str(posted.get(f.name, "")).strip()
-        return cls(fields, values)
+        secrets = tuple(str(posted[f.name]) for f in fields if f.secret and posted.get(f.name))
+        return cls(fields, values, typed_secrets=secrets)
 
     def fail(self, err: AxiError) -> FormState:
         """Show an AXI error answer: next to the input it names, else above the form."""
         names = {f.name for f in self.fields}
-        self.errors[err.bad if err.bad is not None and err.bad in names else ""] = plain(err)
+        text = plain(err)
+        for secret in self.typed_secrets:
+            text = text.replace(secret, "…")
+        self.errors[err.bad if err.bad is not None and err.bad in names else ""] = text
         return self
 
     @property

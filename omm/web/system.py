@@ -10,17 +10,18 @@ model's settings with the same kind of attribute rules, for full-access accounts
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dect import conventions as dect_cv
+from omm import banner
 from omm.axi.handlers.settings import GROUPS
+from omm.errors import ModelError
 from omm.model import OmmModel
 from omm.subscription import MODES
 from omm.web.axi import WebAxi
-from omm.web.backend import BANNER_SETTING
-from omm.web.forms import FormField, FormState, Section, fields_of, to_attrs
+from omm.web.forms import FormField, FormState, Section, fields_of, to_attrs, wire_bool
 from sipdect.accounts import can_write
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
@@ -47,8 +48,10 @@ AXI_SECTIONS: tuple[Section, ...] = (
     _group("DECTRegDomain", "Regulatory domain", {"regDomain": "Regulatory domain"},
            {"regDomain": "The DECT band and power the RFPs use"}),
     SUBSCRIPTION,
-    _group("DECTAuthCode", "DECT authentication code", {"ac": "Authentication code"},
-           {"ac": "Decimal digits a handset enters to subscribe"}),
+    Section("DECTAuthCode", "DECT authentication code", (
+        FormField("ac", "Authentication code", "password",
+                  help="Decimal digits a handset enters to subscribe. Write-only: never "
+                       "shown; empty keeps the code in force", max_len=8),)),
     _group("DECTEncryption", "DECT encryption", {"enable": "Encrypt DECT calls"}),
     _group("SyslogServer", "Syslog", {"enable": "Send the event log to syslog",
                                       "ipAddr": "Syslog server", "port": "Port"}),
@@ -60,27 +63,46 @@ AXI_SECTIONS: tuple[Section, ...] = (
 
 @dataclass(frozen=True)
 class ModelSection:
-    """A form for a settings group AXI has no request for: checked with its own attribute
-    rules (the kit's RecordSpec, as AXI's are) and written with the model's settings."""
+    """A form for a settings group AXI has no request for, written with the model's own
+    method for it (its rules), for full-access accounts only."""
 
     section: Section
-    spec: RecordSpec
+    read: Callable[[OmmModel], dict[str, str]]
+    """The values in force, as text (booleans as true/false)."""
+    apply: Callable[[OmmModel, Mapping[str, str]], None]
+    """Set the posted values; AxiError (or the model's ModelError) names the bad one."""
 
     @property
     def key(self) -> str:
         return self.section.key
-
-    def values(self, model: OmmModel) -> dict[str, str]:
-        stored = model.settings.get(self.key)
-        return {f.name: self.spec.wire(f, stored.get(f.name, f.default))
-                for f in self.spec.fields}
 
     def write(self, model: OmmModel, actor: Mapping[str, Any], attrs: Mapping[str, str]
               ) -> None:
         """Set the group's values as `actor`; AxiError as AXI would answer (EPerm, EInval)."""
         if not can_write(actor):
             raise AxiError("EPerm", "changing settings needs AllCnfWrite")
-        model.settings.update(self.key, self.spec.parse(Message(self.key, dict(attrs))))
+        try:
+            self.apply(model, attrs)
+        except ModelError as exc:
+            raise AxiError(exc.code, exc.info, bad=exc.field) from None
+
+
+_DECT_SECURITY_SPEC = RecordSpec(dect_cv.SECURITY_SETTINGS, "", (
+    Field(dect_cv.ENHANCED_SECURITY, "bool", False),
+    Field(dect_cv.AUTH_BEFORE_CIPHER, "bool", False)), true_false=True)
+"""DECTSecurity's attributes: the kit's record rules, as AXI's settings groups have."""
+
+
+def _read_spec(spec: RecordSpec) -> Callable[[OmmModel], dict[str, str]]:
+    def read(model: OmmModel) -> dict[str, str]:
+        stored = model.settings.get(spec.element)
+        return {f.name: spec.wire(f, stored.get(f.name, f.default)) for f in spec.fields}
+    return read
+
+
+def _apply_dect_security(model: OmmModel, attrs: Mapping[str, str]) -> None:
+    spec = _DECT_SECURITY_SPEC
+    model.settings.update(spec.element, spec.parse(Message(spec.element, dict(attrs))))
 
 
 DECT_SECURITY = ModelSection(
@@ -91,26 +113,34 @@ DECT_SECURITY = ModelSection(
         FormField(dect_cv.AUTH_BEFORE_CIPHER, "Authentication before ciphering", "bool",
                   help="Off is the secure default (cipher first)"),
     ), "OMP's switches; AXI has no request for them."),
-    RecordSpec(dect_cv.SECURITY_SETTINGS, "", (
-        Field(dect_cv.ENHANCED_SECURITY, "bool", False),
-        Field(dect_cv.AUTH_BEFORE_CIPHER, "bool", False)), true_false=True))
+    _read_spec(_DECT_SECURITY_SPEC), _apply_dect_security)
 
-BANNER_MAX_LEN = 2000
-"""Longest login banner text. Decided: the product's limit is not public; a page of legal
-notice fits, and the banner page stays readable."""
+
+def _read_banner(model: OmmModel) -> dict[str, str]:
+    current = model.settings.get(banner.SETTING)
+    return {"active": "true" if current.get("active") else "false",
+            "text": str(current.get("text", ""))}
+
+
+def _apply_banner(model: OmmModel, attrs: Mapping[str, str]) -> None:
+    banner.update(model.settings, {"active": wire_bool(attrs.get("active")),
+                                   "text": attrs.get("text", "")})
+
 
 LOGIN_BANNER = ModelSection(
-    Section(BANNER_SETTING, "Login banner", (
+    Section(banner.SETTING, "Login banner", (
         FormField("active", "Show the banner before the login", "bool",
                   help="Whoever opens the web UI must acknowledge it (OK) or leave"),
-        FormField("text", "Banner text", "textarea", max_len=BANNER_MAX_LEN),
+        FormField("text", "Banner text", "textarea", max_len=banner.MAX_TEXT),
     ), "Empty and not active on a new OMM (seed: Login Banner)."),
-    RecordSpec(BANNER_SETTING, "", (
-        Field("active", "bool", False), Field("text", "str", "", max_len=BANNER_MAX_LEN)),
-        true_false=True))
+    _read_banner, _apply_banner)
 
 MODEL_SECTIONS: tuple[ModelSection, ...] = (DECT_SECURITY, LOGIN_BANNER)
 """The forms AXI has no request for."""
+
+TLS_LEVEL = "tls_level"
+"""The key under which the OMM's web facts (omm.web.OmmWeb.extra) hold its TLS security level
+(sipdect.tls.SecurityLevel's value): the system config's, shown read-only on the page."""
 
 
 def section_keys() -> tuple[str, ...]:
@@ -125,7 +155,7 @@ async def read_forms(web: WebAxi, model: OmmModel) -> dict[str, FormState]:
         forms[section.key] = FormState.read(section.fields, answer)
     forms[SUBSCRIPTION.key].values["timeout"] = str(model.subscription.timeout)
     for m in MODEL_SECTIONS:
-        forms[m.key] = FormState.read(m.section.fields, m.values(model))
+        forms[m.key] = FormState.read(m.section.fields, m.read(model))
     return forms
 
 

@@ -183,5 +183,15 @@ async def test_the_login_banner_is_set_on_the_system_page(api: AxiApi) -> None:
     assert OmmWebBackend(api.model).banner() == "Authorised use only.\nLogged."
     form = await system.submit(as_(api, "omm"), api.model, actor(api, "omm"),
                                system.LOGIN_BANNER.key,
-                               {"active": "on", "text": "x" * (system.BANNER_MAX_LEN + 1)})
+                               {"active": "on", "text": "x" * (system.banner.MAX_TEXT + 1)})
     assert "text" in form.errors
+
+
+def test_an_error_that_echoes_a_typed_secret_shows_it_blotted_out() -> None:
+    from omm.web.forms import FormState
+    from sipdect.axi.errors import invalid
+
+    fields = (FormField("ac", "AC", "password"),)
+    form = FormState.posted(fields, {"ac": "12ab"}).fail(invalid("ac", "12ab", "digits only"))
+    assert "12ab" not in form.errors["ac"] and "ac=" in form.errors["ac"]
+    assert "ac" not in form.values

@@ -16,6 +16,8 @@ from omm.axi.api import AxiApi
 from omm.axi.server import serve as serve_axi
 from omm.model import OmmModel, OmmSetup
 from omm.web import OmmWeb, build_site
+from omm.web.axi import API_KEY
+from omm.web.system import TLS_LEVEL
 from sipdect import tls
 from sipdect import web as kit
 from sipdect.accounts import InitialAccount
@@ -42,7 +44,8 @@ async def serving(tmp: Path) -> AsyncIterator[Served]:
     model = OmmModel(tmp / "omm", OmmSetup("Test", [
         InitialAccount("omm", ADMIN[1]), InitialAccount("viewer", VIEWER[1], ("AllCnfRead",))]))
     api = AxiApi(model)
-    site = build_site(OmmWeb(model, "Test", "127.0.0.1", "test", api=api, tls_level="High"))
+    site = build_site(OmmWeb(model, "Test", "127.0.0.1", "test", extra={TLS_LEVEL: "High"}))
+    site.app[API_KEY] = api
     cert, key = tls.ensure_certificate(tmp, "sipdect web test", ("localhost", "127.0.0.1"))
     server = kit.WebServer(site, "127.0.0.1", https_port=0, http_port=0,
                            tls=tls.server_context(cert, key, tls.DEFAULT_LEVEL))

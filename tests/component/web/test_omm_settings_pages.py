@@ -27,6 +27,7 @@ async def test_every_page_renders_for_full_and_read_only_accounts(tmp_path: Path
                         assert r.status == 403
                         continue
                     assert r.status == 200, (page, text)
+                    assert 'name="csrf_token" value=""' not in text  # every form has its token
                     assert ("<form method=\"post\" action=\"/" + page.split("/")[0]) in text \
                         or who is VIEWER or page in ("eventlog", "standby")
 
@@ -40,6 +41,17 @@ async def test_a_setting_saved_on_the_page_is_in_force(tmp_path: Path) -> None:
         status, text = await post(http, omm.base, "system/SyslogServer",
                                   {"enable": "1", "ipAddr": "127.0.0.5", "port": "0"})
         assert status == 400 and 'data-bad="port"' in text
+
+
+async def test_the_authentication_code_is_write_only(tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        status, text = await post(http, omm.base, "system/DECTAuthCode", {"ac": "271828"})
+        assert status == 200 and "271828" not in text
+        assert omm.model.settings.value("DECTAuthCode", "ac") == "271828"
+        status, _ = await post(http, omm.base, "system/DECTAuthCode", {"ac": ""})
+        assert omm.model.settings.value("DECTAuthCode", "ac") == "271828"  # empty keeps
+        status, text = await post(http, omm.base, "system/DECTAuthCode", {"ac": "12ab"})
+        assert status == 400 and 'data-bad="ac"' in text and "12ab" not in text
 
 
 @pytest.mark.parametrize(("path", "data"), [
