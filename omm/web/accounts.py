@@ -34,6 +34,13 @@ PRESET_EDIT_FIELDS: tuple[FormField, ...] = (
     NEW_PASSWORD, *fields_of(ACCOUNT, _LABELS))
 
 
+def edit_fields(username: str, own: bool) -> tuple[FormField, ...]:
+    """An account's edit form: a preset's name is read-only; one's own password is changed on
+    the password page (it needs the current one, which AXI's SetAccount asks for too)."""
+    fields = PRESET_EDIT_FIELDS if is_preset(username) else EDIT_FIELDS
+    return tuple(f for f in fields if not (own and f is NEW_PASSWORD))
+
+
 def is_preset(username: str) -> bool:
     """One of the accounts every OMM has (sipdect.accounts.PRESET_ACCOUNTS): the page offers
     neither renaming nor deleting it (and the model refuses both)."""
@@ -68,13 +75,15 @@ async def rows(web: WebAxi) -> list[AccountRow]:
     return [row(a) for a in await web.records("GetAccount", "account", "id")]
 
 
-async def read(web: WebAxi, account_id: int) -> tuple[AccountRow, FormState]:
+async def read(web: WebAxi, account_id: int, own: bool = False
+               ) -> tuple[AccountRow, FormState]:
+    """An account and its edit form (`own`: the logged-in account's)."""
     answer = await web.request("GetAccount", {"id": account_id})
     account = answer.child("account")
     if account is None:
         raise AxiError("ENoEnt", f"no account with id {account_id}", bad="id")
     r = row(account)
-    form = FormState.read(PRESET_EDIT_FIELDS if r.preset else EDIT_FIELDS, account)
+    form = FormState.read(edit_fields(r.username, own), account)
     form.values["permission"] = list(r.permissions)
     return r, form
 
@@ -105,9 +114,9 @@ async def create(web: WebAxi, posted: Mapping[str, str], permissions: list[str]
 
 
 async def update(web: WebAxi, account_id: int, username: str, posted: Mapping[str, str],
-                 permissions: list[str]) -> FormState:
+                 permissions: list[str], own: bool = False) -> FormState:
     """SetAccount with the posted values and permissions."""
-    fields = PRESET_EDIT_FIELDS if is_preset(username) else EDIT_FIELDS
+    fields = edit_fields(username, own)
     attrs = {"id": str(account_id), **to_attrs(fields, posted)}
     try:
         await web.request("SetAccount", {"plainText": "1"}, [

@@ -62,19 +62,24 @@ def _account_id(request: web.Request) -> int:
     return int(request.match_info["account_id"])
 
 
+def _own(request: web.Request) -> bool:
+    return _account_id(request) == kit.principal(request).account_id
+
+
 def _edit(request: web.Request, row: accounts.AccountRow, form: FormState,
           status: int = 200) -> web.Response:
     return kit.render(request, "ommsys_account.html", {
         "title": f"Account {row.username}", "account": row, "form": form,
         "permissions": PERMISSIONS,
-        "own": row.id == kit.principal(request).account_id}, status=status)
+        "own": _own(request)}, status=status)
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
     if not kit.can_write(request):  # its form is all write controls
         raise web.HTTPForbidden(text="Editing accounts needs full access.")
     try:
-        row, form = await accounts.read(web_axi(request), _account_id(request))
+        row, form = await accounts.read(web_axi(request), _account_id(request),
+                                        _own(request))
     except AxiError as err:
         raise refused(err) from None
     return _edit(request, row, form)
@@ -87,7 +92,8 @@ async def save(request: web.Request) -> web.StreamResponse:
     except AxiError as err:
         raise refused(err) from None
     posted, permissions = await _posted(request)
-    form = await accounts.update(web_, row.id, row.username, posted, permissions)
+    form = await accounts.update(web_, row.id, row.username, posted, permissions,
+                                 _own(request))
     if not form.ok:
         return _edit(request, row, form, status=400)
     kit.flash(request, f"Account {posted.get('username') or row.username} saved.")

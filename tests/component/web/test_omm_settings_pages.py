@@ -179,3 +179,23 @@ async def test_a_banner_set_on_the_system_page_greets_the_next_visitor(tmp_path:
         assert status == 200
         async with client() as visitor, visitor.get(omm.base + "login") as r:
             assert "Authorised use only." in await r.text()
+
+
+async def test_an_administrator_edits_another_account_and_keeps_their_own_password(
+        tmp_path: Path) -> None:
+    async with serving(tmp_path) as omm, await logged_in(omm.base, ADMIN) as http:
+        viewer = omm.model.accounts.by_username(VIEWER[0])
+        assert viewer is not None
+        async with http.get(omm.base + "accounts/1") as r:  # their own: no password input
+            assert 'name="password"' not in await r.text()
+        status, text = await post(http, omm.base, f"accounts/{viewer['id']}", [
+            ("username", "viewer"), ("password", "Fresh-Watch-2026q"), ("active", "1"),
+            ("aging", "time6Months"), ("permission", "AllCnfRead")])
+        assert status == 200 and "saved" in text
+        assert omm.model.accounts.get(viewer["id"])["aging"] == "time6Months"
+        async with await logged_in(omm.base, ("viewer", "Fresh-Watch-2026q")):
+            pass
+        status, text = await post(http, omm.base, "accounts/1", [
+            ("username", "renamed"), ("active", "1"), ("aging", "none"),
+            *(("permission", p) for p in omm.model.accounts.get(1)["permission"])])
+        assert omm.model.accounts.get(1)["username"] == "omm"  # preset: its name stays
