@@ -195,3 +195,13 @@ def test_an_error_that_echoes_a_typed_secret_shows_it_blotted_out() -> None:
     form = FormState.posted(fields, {"ac": "12ab"}).fail(invalid("ac", "12ab", "digits only"))
     assert "12ab" not in form.errors["ac"] and "ac=" in form.errors["ac"]
     assert "ac" not in form.values
+
+
+@given(st.dictionaries(st.sampled_from(("enable", "pw", "name", "ro", "other")),
+                       st.text(max_size=12), max_size=5))
+def test_any_posted_form_becomes_only_the_forms_attributes(posted: dict[str, str]) -> None:
+    fields = (FormField("enable", "E", "bool"), FormField("pw", "P", "password"),
+              FormField("name", "N"), FormField("ro", "R", "readonly"))
+    attrs = to_attrs(fields, posted)
+    assert set(attrs) <= {"enable", "pw", "name"} and attrs["enable"] in ("0", "1")
+    assert ("pw" in attrs) == bool(posted.get("pw"))
