@@ -51,7 +51,8 @@ AXI_SECTIONS: tuple[Section, ...] = (
     Section("DECTAuthCode", "DECT authentication code", (
         FormField("ac", "Authentication code", "password",
                   help="Decimal digits a handset enters to subscribe. Write-only: never "
-                       "shown; empty keeps the code in force", max_len=8),)),
+                       "shown; empty keeps the code in force",
+                  max_len=GROUPS["DECTAuthCode"].by_name["ac"].max_len),)),
     _group("DECTEncryption", "DECT encryption", {"enable": "Encrypt DECT calls"}),
     _group("SyslogServer", "Syslog", {"enable": "Send the event log to syslog",
                                       "ipAddr": "Syslog server", "port": "Port"}),
