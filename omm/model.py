@@ -91,6 +91,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "RFPCapture": {"enable": False},
     "DECTEncryption": {"enable": True},
     "DECTAuthCode": {"ac": ""},
+    "DECTRegDomain": {"regDomain": "EMEA"},
     "RestrictedSubscriptionDuration": {"restrictedSubscrDur": False},
     "RemoteAccess": {"enable": False},
     "SyslogServer": {"enable": False, "forward": False, "ipAddr": "", "port": 514},

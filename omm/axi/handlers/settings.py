@@ -44,6 +44,9 @@ def _backup_tier(tier: str) -> tuple[Field, ...]:
     return tuple(out)
 
 
+REG_DOMAINS = ("EMEA", "US", "Brazil", "Taiwan")
+"""DECTRegDomainType values (undefined in the XSD): the regions features.md names."""
+
 #: Settings groups served generically: name -> attributes (types from the schema).
 GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g("SystemName", Field("name", "str", "OMM", max_len=32)),
@@ -56,6 +59,11 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g("SyslogServer", Field("enable", "bool", False), Field("forward", "bool", False),
        Field("ipAddr", "str", "", max_len=255), Field("port", "int", 514, low=1, high=65535)),
     _g("EULAConfirm", Field("confirm", "bool", True)),
+    # The DECT band and power (features.md "Regulatory domain"; the attribute as provisioning
+    # files write it: regDomain="EMEA"). The values are those the features table names; the
+    # emulated air has one band whatever is set. Decided: a new OMM says EMEA (the product
+    # answers EDectRegDomainInvalid until one is set; nothing here needs that state).
+    _g("DECTRegDomain", Field("regDomain", "enum", "EMEA", values=REG_DOMAINS)),
     _g("DECTPagingAreaSize", Field("size", "enum", "64",
                                    values=("16", "32", "64", "128", "256"))),
     # DECT user login by number or by the additional id (addId), with the PIN.
