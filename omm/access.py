@@ -9,6 +9,7 @@ logins are logged, never locked out.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from omm.errors import Denied, Exists, Forbidden, Invalid, ModelError, NoMemory, NotFound
@@ -17,6 +18,7 @@ from sipdect.accounts import (
     DEFAULT_CREDENTIALS,
     FULL_ACCESS,
     PERMISSIONS,
+    READ_ONLY,
     InitialAccount,
     LoginAttempt,
     PasswordRejected,
@@ -27,7 +29,39 @@ from sipdect.accounts import (
 )
 from sipdect.store import Store
 
-#: Accounts 'omm' (id 1) is preset and can be neither renamed nor deleted.
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """One of the accounts every OMM has (seed 000: "omm", "root" and "user" cannot be
+    changed or deleted). What each one is follows the OM System Manual R3.0 (§1.6 "Logins
+    and passwords", §6.4.4): the one table of what they are; nothing else names them."""
+
+    id: int
+    username: str
+    permissions: tuple[str, ...]
+    default_password: str
+    """The vendor's default, hashed at the first start (never shown, never logged)."""
+    logs_in: bool
+    """May log in to AXI and the web UI at all (root is the RFPs' root shell only)."""
+    default_logs_in: bool
+    """May log in while still on the vendor default (then only to change it: omm)."""
+    purpose: str
+
+
+#: omm: the full-access administrator (omm/omm, forced change at the first login).
+#: root: the RFPs' SSH root shell password; never logs in to AXI or the web UI
+#:       (root/22222 is the RFP's factory root login, seed "Securing OS User Interfaces").
+#: user: the read-only account; usable once omm gave it a password of its own (its default
+#:       "user" never logs in: decided, the product's default is not public).
+PRESETS: tuple[Preset, ...] = (
+    Preset(1, "omm", FULL_ACCESS, DEFAULT_CREDENTIALS["omm"], True, True,
+           "full access administrator"),
+    Preset(2, "root", (), "22222", False, False, "the RFPs' root shell (SSH only)"),
+    Preset(3, "user", READ_ONLY, "user", True, False, "read-only access"),
+)
+PRESET_BY_ID: dict[int, Preset] = {p.id: p for p in PRESETS}
+PRESET_BY_NAME: dict[str, Preset] = {p.username: p for p in PRESETS}
+#: Account 'omm' (id 1): full access always, never deactivated.
 PRESET_ID = 1
 MAX_ACCOUNTS = 20  # [A] not public
 PROVISIONING_ID = 0
@@ -57,10 +91,11 @@ class Accounts:
 
     def _seed(self, initial: list[InitialAccount]) -> None:
         by_name = {a.username: a for a in initial}
-        preset = by_name.pop("omm", None)
-        default_pw = DEFAULT_CREDENTIALS["omm"]
-        self._insert(PRESET_ID, "omm", preset.password if preset else default_pw, FULL_ACCESS,
-                     "changed" if preset else "notChanged")
+        for preset in PRESETS:
+            given = by_name.pop(preset.username, None)
+            self._insert(preset.id, preset.username,
+                         given.password if given else preset.default_password,
+                         preset.permissions, "changed" if given else "notChanged")
         for acc in by_name.values():
             self._insert(self.table.next_key(), acc.username, acc.password, acc.permissions,
                          "changed")
@@ -114,6 +149,8 @@ class Accounts:
         rec = self.by_username(attempt.username)
         if rec is None or not rec["active"] or rec["passwordHash"] != attempt.stored_hash:
             return None
+        if not may_log_in(rec):
+            return None
         return rec
 
     def _check_permissions(self, perms: Iterable[str]) -> list[str]:
@@ -131,6 +168,24 @@ class Accounts:
         except PasswordRejected as exc:
             raise PasswordError(exc.code, exc.info) from None
         return hash_password(new)
+
+    def check_new_password(self, acc_id: int, new: str, old: str | None) -> None:
+        """PasswordError if `new` breaks a rule for this account (the rules update applies);
+        the web UI checks first, then hashes off the event loop (set_password_hash)."""
+        try:
+            check_password_rules(new, username=self.get(acc_id)["username"], old=old,
+                                 hostname=self.hostname)
+        except PasswordRejected as exc:
+            raise PasswordError(exc.code, exc.info) from None
+
+    def set_password_hash(self, acc_id: int, new_hash: str, was_hash: str) -> Record:
+        """Store a new password's hash (rules checked by check_new_password) if the account
+        still has `was_hash` (nobody changed it meanwhile); the state becomes "changed"."""
+        rec = self.get(acc_id)
+        if rec["passwordHash"] != was_hash:
+            raise Invalid("the password was changed meanwhile; try again", "password")
+        return self.table.update(rec, apply(rec, {"passwordHash": new_hash,
+                                                  "state": "changed"}))
 
     def create(self, values: dict[str, Any], permissions: list[str]) -> Record:
         if len(self.table) >= MAX_ACCOUNTS:
@@ -156,8 +211,9 @@ class Accounts:
             raise Denied("changing another account needs AllCnfWrite")
         new: dict[str, Any] = {}
         if "username" in values and values["username"] != rec["username"]:
-            if acc_id == PRESET_ID:
-                raise Forbidden("the preset account 'omm' cannot be renamed", "username")
+            if acc_id in PRESET_BY_ID:
+                raise Forbidden(f"the preset account '{rec['username']}' cannot be renamed",
+                                "username")
             if self.by_username(values["username"]) is not None:
                 raise Exists(f"account '{values['username']}' exists already", "username")
             new["username"] = values["username"]
@@ -176,8 +232,10 @@ class Accounts:
         if permissions is not None:
             if not can_write(actor):
                 raise Denied("changing permissions needs AllCnfWrite")
-            if acc_id == PRESET_ID and set(permissions) != set(FULL_ACCESS):
-                raise Forbidden("the preset account 'omm' keeps full access", "permission")
+            preset = PRESET_BY_ID.get(acc_id)
+            if preset is not None and set(permissions) != set(preset.permissions):
+                raise Forbidden(f"the preset account '{preset.username}' keeps its "
+                                "permissions", "permission")
             new["permission"] = self._check_permissions(permissions)
         for k in ("active", "aging"):
             if k in values:
@@ -187,13 +245,24 @@ class Accounts:
         return self.table.update(rec, apply(rec, new))
 
     def delete(self, acc_id: int) -> Record:
-        self.get(acc_id)
-        if acc_id == PRESET_ID:
-            raise Forbidden("the preset account 'omm' cannot be deleted", "id")
+        rec = self.get(acc_id)
+        if acc_id in PRESET_BY_ID:
+            raise Forbidden(f"the preset account '{rec['username']}' cannot be deleted", "id")
         return self.table.remove(acc_id)
 
     def page(self, start: int, count: int) -> list[Record]:
         return self.table.page(start, count)
+
+
+def may_log_in(rec: Record) -> bool:
+    """Whether an account may log in (AXI, web UI) at all: not root, and not user while it
+    still has the vendor default (PRESETS)."""
+    preset = PRESET_BY_NAME.get(rec["username"]) if rec["id"] in PRESET_BY_ID else None
+    if preset is None:
+        return True
+    if not preset.logs_in:
+        return False
+    return preset.default_logs_in or rec.get("state") != "notChanged"
 
 
 _DUMMY_HASH = hash_password("sipdect-dummy-password")

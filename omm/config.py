@@ -61,6 +61,8 @@ class OmmConfig:
     syslog_port: int = 514
     axi_clients: int = 100
     rfp_port: int = 16321
+    web_port: int = 80  # the web UI's HTTP listener: redirects to HTTPS (seed 000)
+    web_tls_port: int = 443  # the web UI (HTTPS); both shifted like every port below 1024
     sip_port: int = 0  # the OMM's SIP user agent; 0: any free port (its Contact names it)
     rtp_port_base: int = 16320  # first RTP port of the RFPs' media (omm.media default)
     park: str = ""  # the installation's PARK (its licence's); "": dect.conventions.DEFAULT_PARK

@@ -96,6 +96,8 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "SARI": {"sari": UNSET_SARI},
     CENTRAL_SETTING: dict(CENTRAL_DEFAULTS),
     "EULAConfirm": {"confirm": True},
+    # The web UI's pre-login banner (omm.web.backend.BANNER_SETTING): empty, not active.
+    "LoginBanner": {"active": False, "text": ""},
     "DECTPagingAreaSize": {"size": "64"},
     "PPLoginVariant": {"login": "NUMBER"},
     "BasicSIP": {"proxyServer": "", "proxyPort": 5060, "regServer": "", "regPort": 5060,

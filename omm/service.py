@@ -32,6 +32,7 @@ from omm.sip.calls import CallControl
 from omm.standby import conventions as standby_conventions
 from omm.standby.pair import StandbyPair, pair_vault_key
 from omm.tables import Change
+from omm.web import OmmWeb, build_site
 from sipdect import tls
 from sipdect.accounts import FULL_ACCESS, InitialAccount
 from sipdect.axi.conventions import OMM_VERSION
@@ -39,6 +40,7 @@ from sipdect.link.messages import TypedMessage
 from sipdect.net import Endpoint, HostNet
 from sipdect.ops.syslog import SyslogSender
 from sipdect.sip import TlsServerOptions
+from sipdect.web import WebServer
 
 log = logging.getLogger("sipdect.omm")
 
@@ -68,6 +70,8 @@ class OmmService:
                                        self.rfp_link.connected_ids, on_activity=self._dect_activity)
         self.dect: DectBridge | None = None
         self.servers: list[asyncio.Server] = []
+        self.web: WebServer | None = None
+        """The web UI while it serves (as AXI: a standby OMM serves none)."""
         self.endpoints: list[Endpoint] = []
         self._expiry: asyncio.TimerHandle | None = None
         self._central_timer: asyncio.TimerHandle | None = None
@@ -170,6 +174,7 @@ class OmmService:
         for server, proto in ((plain, "axi"), (secure, "axi-tls")):
             port = server.sockets[0].getsockname()[1]
             self.endpoints.append(Endpoint("omm", self.cfg.name, proto, host, port))
+        await self._serve_web(ctx)
         loop = asyncio.get_running_loop()
         self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
         self.model.hub.subscribe(self.calls.handle)
@@ -186,6 +191,23 @@ class OmmService:
             self.endpoints.append(Endpoint("omm", self.cfg.name, f"sip-{transport.value.lower()}",
                                            peer.host, peer.port))
         self.serving = True
+
+    async def _serve_web(self, ctx: Any) -> None:
+        """The web UI: HTTPS with the installation's certificate and TLS level, HTTP that
+        redirects to it."""
+        version = (self.cfg.standby.version if self.cfg.standby is not None else "") \
+            or OMM_VERSION
+        facts = OmmWeb(self.model, self.cfg.name, self.net.address, version,
+                       sip_registered=lambda: sum(1 for r in self.sip.users.values()
+                                                  if r.registered))
+        self.web = WebServer(build_site(facts), self.net.address,
+                             https_port=self._port_of(self.cfg.web_tls_port),
+                             http_port=self._port_of(self.cfg.web_port), tls=ctx, net=self.net)
+        await self.web.start()
+        self.endpoints.append(Endpoint("omm", self.cfg.name, "web", self.net.address,
+                                       self.web.http_port))
+        self.endpoints.append(Endpoint("omm", self.cfg.name, "web-https", self.net.address,
+                                       self.web.https_port))
 
     async def provision(self) -> provisioning.Outcome | None:
         """Apply the provisioning files of the URL in force (at start, and on request); None
@@ -277,6 +299,8 @@ class OmmService:
         self.rfp_link.drop_all("the OMM is reset")
         self.fixed_part.forget_pps()
         self.model.reset(self._initial_accounts())
+        if self.web is not None:
+            self.web.site.end_all()
         await self.provision()
         self._arm_expiry()
         await self._configure_syslog(from_config=True)
@@ -358,6 +382,9 @@ class OmmService:
             await self.sip.stop()
             for server in self.servers:
                 server.close()
+            if self.web is not None:
+                await self.web.stop()
+                self.web = None
             for link in list(self.api.sessions.values()):
                 link.abort("OMM shutting down")
             await self.rfp_link.stop()

@@ -48,6 +48,10 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
     for e in system.ready_info(secrets=False)["endpoints"]:
         print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
               file=sys.stderr)
+    for e in system.ready_info(secrets=False)["endpoints"]:
+        if e["protocol"] == "web-https":
+            print(f"  web UI {e['name']}: https://{e['host']}:{e['port']}/ (self-signed "
+                  "certificate; log in as below)", file=sys.stderr)
     for c in system.credentials(secrets=False):
         note = " (must be changed at first login)" if c["must_change_password"] else ""
         print(f"  login {c['name']}: {c['username']}{note}", file=sys.stderr)

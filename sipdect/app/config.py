@@ -388,7 +388,7 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
              "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat",
-             "standby", "config_url", "mac", "sites", "sip_ca"}
+             "standby", "config_url", "mac", "sites", "sip_ca", "web_port", "web_tls_port"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -399,6 +399,8 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
                     axi_tls_port=_port(raw, "axi_tls_port", where, 12622),
                     axi_clients=_expect(raw, "axi_clients", int, where, 100),
                     rfp_port=_port(raw, "rfp_port", where, 16321),
+                    web_port=_port(raw, "web_port", where, 80),
+                    web_tls_port=_port(raw, "web_tls_port", where, 443),
                     sip_port=_port(raw, "sip_port", where, 0),
                     rtp_port_base=_port(raw, "rtp_port_base", where, 16320))
     cfg.rfp_heartbeat = _expect(raw, "rfp_heartbeat", int, where, 15)

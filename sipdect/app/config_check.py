@@ -189,7 +189,7 @@ def listeners(cfg: SystemConfig) -> list[Listener]:
 
     for i, omm in enumerate(cfg.omms):
         w = f"[[omm]] #{i + 1} ({omm.name})"
-        for key in ("axi_port", "axi_tls_port", "rfp_port"):
+        for key in ("axi_port", "axi_tls_port", "rfp_port", "web_port", "web_tls_port"):
             written = getattr(omm, key)
             add(f"{w} {key}", written, omm.host, cfg.shifted(written), "tcp")
         # The OMM's user agent: UDP and TCP on sip_port, TLS on the next port up.

@@ -41,6 +41,13 @@ class OmmHandle:
     password: str
     service: OmmService | None
     """The OMM itself when it runs in this process (isolation none), else None."""
+    web_port: int = 0
+    """Its web UI's HTTPS port (0: none known)."""
+
+    @property
+    def web_url(self) -> str:
+        """The web UI's home page (HTTPS; its HTTP port only redirects there)."""
+        return f"https://{self.host}:{self.web_port}/"
 
     @property
     def model(self) -> Any:
@@ -110,13 +117,13 @@ class Emulator:
         host = self.system.omm_host(name)
         running = self.system.host(host.name)  # a process host's endpoints are its own
         ports = {e.protocol: e.port for e in running.endpoints()}
-        for protocol in ("axi", "axi-tls"):  # one of a standby pair: its configured ports
+        for protocol in ("axi", "axi-tls", "web-https"):  # one of a pair: configured ports
             if protocol not in ports:
                 ports[protocol] = host.port(protocol)
         cred = next(c for c in self.system.credentials() if c["name"] == host.name)
         return OmmHandle(host.name, host.address, ports["axi"], ports["axi-tls"],
                          cred["username"], cred["password"],
-                         host.service if running is host else None)
+                         host.service if running is host else None, ports["web-https"])
 
     @property
     def omm(self) -> OmmHandle:

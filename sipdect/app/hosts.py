@@ -206,6 +206,9 @@ class OmmHost(Host):
         return dataclasses.replace(cfg, axi_port=self._bound["axi"],
                                    axi_tls_port=self._bound["axi-tls"],
                                    rfp_port=self._bound["rfp-link"],
+                                   web_port=self._bound.get("web", self.cfg.web_port),
+                                   web_tls_port=self._bound.get("web-https",
+                                                                self.cfg.web_tls_port),
                                    sip_port=self._bound.get("sip-udp", self.cfg.sip_port))
 
     async def _start(self) -> None:
@@ -291,12 +294,14 @@ class OmmHost(Host):
         return list(self.service.endpoints) if self.service is not None and self.running else []
 
     def port(self, protocol: str) -> int:
-        """Where the OMM listens for `protocol` (axi, axi-tls, rfp-link): where it bound,
+        """Where the OMM listens for `protocol` (axi, axi-tls, rfp-link, web, web-https): where
+        it bound,
         else (an OMM of another process) where its config says."""
         if protocol in self._bound:
             return self._bound[protocol]
         configured = {"axi": self.cfg.axi_port, "axi-tls": self.cfg.axi_tls_port,
-                      "rfp-link": self.cfg.rfp_port}
+                      "rfp-link": self.cfg.rfp_port, "web": self.cfg.web_port,
+                      "web-https": self.cfg.web_tls_port}
         fixed = not self.system.any_ports_free or self.cfg.standby is not None
         if protocol in configured and fixed:
             return self.system.cfg.shifted(configured[protocol])

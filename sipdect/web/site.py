@@ -185,6 +185,11 @@ class WebSite:
             self._timer.cancel()
             self._timer = None
 
+    def end_all(self) -> None:
+        """Forget every session (the component was reset to a new installation)."""
+        self.sessions = SessionTable()
+        self._arm()
+
     def session_of(self, request: web.Request) -> Session | None:
         return request.get(_SESSION)
 
