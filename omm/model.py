@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from omm.access import Accounts
+from omm.banner import DEFAULTS as BANNER_DEFAULTS
+from omm.banner import SETTING as BANNER_SETTING
 from omm.central import DEFAULTS as CENTRAL_DEFAULTS
 from omm.central import SETTING as CENTRAL_SETTING
 from omm.central import UNSET_SARI, CentralMode
@@ -96,8 +98,8 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "SARI": {"sari": UNSET_SARI},
     CENTRAL_SETTING: dict(CENTRAL_DEFAULTS),
     "EULAConfirm": {"confirm": True},
-    # The web UI's pre-login banner (omm.web.backend.BANNER_SETTING): empty, not active.
-    "LoginBanner": {"active": False, "text": ""},
+    # The web UI's pre-login banner (omm.banner): empty, not active.
+    BANNER_SETTING: dict(BANNER_DEFAULTS),
     "DECTPagingAreaSize": {"size": "64"},
     "PPLoginVariant": {"login": "NUMBER"},
     "BasicSIP": {"proxyServer": "", "proxyPort": 5060, "regServer": "", "regPort": 5060,

@@ -215,6 +215,14 @@ def check_password_rules(
             )
 
 
+def describe_password_rules(policy: PasswordPolicy = PASSWORD_POLICY) -> str:
+    """The rules of check_password_rules as one sentence (the password pages show it)."""
+    return (f"At least {policy.min_length} characters, of at least {policy.min_classes} kinds "
+            "(lower case, upper case, digits, other), no character more than "
+            f"{policy.max_run} times in a row, not the user or host name, at least "
+            f"{policy.min_distance} characters different from the current password.")
+
+
 # States in which the account may do nothing but change its own password.
 _MUST_CHANGE_STATES = frozenset({"notChanged", "expired"})
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 
+from omm import banner
 from omm.access import PasswordError
 from omm.errors import ModelError
 from omm.model import OmmModel
-from sipdect.accounts import can_write, hash_password, must_change_password, verify_password
+from sipdect.accounts import (
+    can_write,
+    describe_password_rules,
+    hash_password,
+    must_change_password,
+    verify_password,
+)
 from sipdect.ops.eventlog import times_from_source
 from sipdect.web import PasswordChangeRefused, Principal, WebEvent, WebEventKind
-
-BANNER_SETTING = "LoginBanner"
-"""The OMM setting of the login banner: {"active": bool, "text": str}; empty and not active by
-default (seed 000 "Login Banner"); settable in the config ([omm.settings.LoginBanner]) and by
-the model (model.settings.update), which the system settings page uses."""
 
 SUBSYSTEM = "WEB"
 """The event log's subsystem of the web UI's entries (as "AXI" is the AXI server's)."""
@@ -69,10 +71,11 @@ class OmmWebBackend:
         except ModelError as exc:
             raise PasswordChangeRefused("EFailed", str(exc)) from None
 
+    def password_rules(self) -> str:
+        return describe_password_rules()
+
     def banner(self) -> str | None:
-        setting = self.model.settings.get(BANNER_SETTING)
-        text = str(setting.get("text", ""))
-        return text if setting.get("active") and text.strip() else None
+        return banner.text_if_active(self.model.settings)
 
     def log_event(self, event: WebEvent) -> None:
         who, peer = _shown(event.username), event.peer

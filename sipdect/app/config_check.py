@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dect.identities import Ipei
+from omm import banner
 from omm.axi.handlers.settings import parse_group, settable, settable_groups
 from omm.errors import ModelError
 from omm.rfps import normalise_mac
@@ -94,11 +95,16 @@ def _axi_checked(spec: RecordSpec | str, values: Mapping[str, object]) -> dict[s
 
 
 def _settings(group: str, values: dict[str, Any], where: str) -> dict[str, Any]:
+    if group == banner.SETTING:  # no AXI group (omm.banner)
+        try:
+            return banner.check(values)
+        except ModelError as exc:
+            raise ConfigError(f"{where}: [omm.settings.{group}] {exc.info}") from None
     try:
         fields = settable(group)
     except KeyError:
         raise ConfigError(f"{where}: [omm.settings.{group}] is no settings group; known: "
-                          f"{', '.join(settable_groups())}") from None
+                          f"{', '.join((*settable_groups(), banner.SETTING))}") from None
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f"{where}: [omm.settings.{group}] has no {', '.join(unknown)}; "

@@ -85,6 +85,10 @@ class WebBackend(Protocol):
         """Set the account's own password; PasswordChangeRefused with the rule's code."""
         ...
 
+    def password_rules(self) -> str:
+        """The password rules in a sentence, shown on the password change page."""
+        ...
+
     def banner(self) -> str | None:
         """The login banner's text when it is active, else None."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import mimetypes
 import pkgutil
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,8 +113,12 @@ class WebSite:
         self._nav.sort(key=lambda e: (e.order, e.title))
 
     def add_static(self, name: str, folder: Path) -> None:
-        """Serve `folder` under /static/<name>/ (public, cacheable)."""
-        self.app.router.add_static(f"{conv.STATIC_PREFIX}/{name}/", folder)
+        """Serve the files of `folder` under /static/<name>/ (public, cacheable). Read into
+        memory and answered as plain bodies: aiohttp's file responses use sendfile, which a
+        host's guarded transports (sipdect.net) do not offer, and the files are small."""
+        route = self.app.router.add_get(f"{conv.STATIC_PREFIX}/{name}/{{file:.+}}",
+                                        _StaticFolder(folder).handle)
+        self._routes[route] = RouteInfo(public=True)
 
     def load_pages(self, package: str) -> None:
         """Import every module of `package` and call its `setup(site)` (sorted by name), so
@@ -296,6 +301,30 @@ class WebSite:
         return await handler(request)
 
 
+class _StaticFolder:
+    """The files of one folder, by name (no sub-folders, no dot files), kept once read."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._cache: dict[str, tuple[bytes, str]] = {}
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["file"]
+        found = self._cache.get(name)
+        if found is None:
+            if "/" in name or "\\" in name or name.startswith("."):
+                raise web.HTTPNotFound()
+            path = self.folder / name
+            if not path.is_file():
+                raise web.HTTPNotFound()
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            found = self._cache[name] = (path.read_bytes(), kind)
+        body, kind = found
+        return web.Response(body=body, content_type=kind,
+                            charset="utf-8" if kind.startswith("text/") or kind.endswith(
+                                "javascript") else None)
+
+
 async def _check_csrf(request: web.Request, session: Session | None) -> None:
     if cross_site_fetch(request.headers.get("Sec-Fetch-Site")) or not same_origin(
             request.headers.get("Origin"), request.headers.get("Referer"), request.scheme,
@@ -463,7 +492,8 @@ def _password_form(request: web.Request, error: str = "", code: str = "",
     who = principal(request)
     return render(request, "password.html", {
         "title": "Change password", "error": error, "code": code,
-        "forced": who.must_change_password}, status=status)
+        "forced": who.must_change_password,
+        "rules": site_of(request).backend.password_rules()}, status=status)
 
 
 async def _password_page(request: web.Request) -> web.StreamResponse:

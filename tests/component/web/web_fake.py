@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sipdect import tls
 from sipdect import web as kit
-from sipdect.accounts import PasswordRejected, check_password_rules
+from sipdect.accounts import PasswordRejected, check_password_rules, describe_password_rules
 
 
 @dataclass
@@ -64,6 +64,9 @@ class FakeBackend:
         except PasswordRejected as exc:
             raise kit.PasswordChangeRefused(exc.code, exc.info) from None
         acc.password, acc.must_change = new, False
+
+    def password_rules(self) -> str:
+        return describe_password_rules()
 
     def banner(self) -> str | None:
         return self.banner_text
