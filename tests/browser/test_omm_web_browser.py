@@ -4,12 +4,14 @@ main page is photographed to test-artifacts/screens/."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from omm_web_host import config, running, web_log
 from playwright.async_api import Page, expect
 
+from sipdect.app.library import ThreadedSite
 from sipdect.waiting import until
 
 Shot = Callable[[Page, str], Awaitable[Path]]
@@ -97,3 +99,30 @@ async def test_a_read_only_account_sees_no_controls(page: Page) -> None:
         await expect(page.locator("main form")).to_have_count(0)
 
 
+
+
+async def test_the_status_page_shows_an_rfp_going_down(page: Page, site: ThreadedSite,
+                                                       shot: Shot) -> None:
+    omm = site.omm
+    await _log_in(page, omm.web_url, omm.username, omm.password)
+    counts = page.locator("#count-rfps")
+    configured = len(site.rfps)
+
+    async def connected() -> int | None:
+        await page.reload()
+        text = await counts.text_content() or ""
+        return int(text.split()[0])
+
+    await until(lambda: _equal(connected(), configured), "every RFP connected", timeout=60)
+    await shot(page, "status-site")
+    host = site.host(site.rfps[0].name)
+    await asyncio.to_thread(host.stop)
+    try:
+        await until(lambda: _equal(connected(), configured - 1), "one RFP less", timeout=60)
+        await expect(counts).to_have_text(f"{configured - 1} of {configured} configured")
+    finally:
+        await asyncio.to_thread(host.start)
+
+
+async def _equal(value: Awaitable[int | None], wanted: int) -> bool:
+    return await value == wanted
