@@ -1,0 +1,200 @@
+"""Users and devices as the OMM's web pages show and change them (issue 14 item 2), apart from
+HTTP: which records a page shows (a slice of the model's key-ordered tables, or of a search by
+number, name or IPEI: never all 20,000 rendered), what a row shows (no secret, ever), and the
+AXI request each form becomes, which omm.web.axi.WebAxi hands to the AXI dispatch (AXI's rules,
+no second set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from omm.axi.handlers.directory import UNSUBSCRIBE
+from omm.model import OmmModel
+from omm.tables import Record, Table
+from sipdect.axi.codec import Message
+
+USER_FIELDS: Final[tuple[tuple[str, str], ...]] = (
+    ("num", "Number"), ("name", "Name"), ("hierarchy1", "Description 1"),
+    ("hierarchy2", "Description 2"), ("sipAuthId", "SIP authentication user name"),
+    ("voiceboxNum", "Voice box number"),
+)
+"""User attributes the user form edits (name, label), in the form's order."""
+
+USER_SECRETS: Final[tuple[tuple[str, str], ...]] = (("sipPw", "SIP password"), ("pin", "PIN"))
+"""Write-only user attributes: the form never shows them; empty leaves them as they are."""
+
+DEVICE_SECRETS: Final[tuple[tuple[str, str], ...]] = (("ac", "Authentication code"),)
+"""[I] Write-only device attributes: the DECT authentication code is what a handset's UAK is
+made from, so the web UI treats it as the SIP password (AXI shows it; the web does not)."""
+
+CLEAR_PREFIX: Final = "clear_"
+"""A checkbox `clear_<name>` empties a write-only attribute (an empty field keeps it)."""
+
+REL_TYPES: Final = ("Fixed", "Dynamic")
+"""How the web binds a user to a device (Unbound is the unbind button)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One page of a list: the records shown and how many there are in all."""
+
+    total: int
+    records: list[Record]
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def _slice(table: Table, query: str, offset: int, count: int,
+           matches: Any) -> Found:
+    """A page of `table` in key order; with a query, of the records `matches` accepts (one
+    pass over the in-memory records, which a search has to make anyway)."""
+    q = query.strip()
+    if not q:
+        return Found(len(table), table.at(offset, count))
+    needle, digits = q.lower(), _compact(q)
+    total, shown = 0, []
+    for rec in table:
+        if matches(rec, needle, digits):
+            if offset <= total < offset + count:
+                shown.append(rec)
+            total += 1
+    return Found(total, shown)
+
+
+def _ipei_of(model: OmmModel, ppn: int) -> str:
+    device = model.devices.table.get(ppn) if ppn else None
+    return str(device.get("ipei", "")) if device is not None else ""
+
+
+def find_users(model: OmmModel, query: str, offset: int, count: int) -> Found:
+    """Users by uid; a query matches a part of the number, the name or the bound device's
+    IPEI (spaces ignored)."""
+    def matches(rec: Record, needle: str, digits: str) -> bool:
+        if needle in str(rec.get("num", "")).lower() or needle in str(rec.get("name", "")).lower():
+            return True
+        return bool(digits) and digits in _compact(_ipei_of(model, rec.get("ppn") or 0))
+
+    return _slice(model.users.table, query, offset, count, matches)
+
+
+def find_devices(model: OmmModel, query: str, offset: int, count: int) -> Found:
+    """Devices by ppn; a query matches a part of the IPEI (spaces ignored) or of the bound
+    user's number or name."""
+    users = model.users.table
+
+    def matches(rec: Record, needle: str, digits: str) -> bool:
+        if digits and digits in _compact(str(rec.get("ipei", ""))):
+            return True
+        user = users.get(rec.get("uid") or 0)
+        return user is not None and (needle in str(user.get("num", "")).lower()
+                                     or needle in str(user.get("name", "")).lower())
+
+    return _slice(model.devices.table, query, offset, count, matches)
+
+
+def user_row(model: OmmModel, rec: Record) -> dict[str, Any]:
+    """What a page shows of a user: its fields, whether each secret is set, its device."""
+    row: dict[str, Any] = {"uid": rec["uid"], "ppn": rec.get("ppn") or 0,
+                           "relType": rec.get("relType", "Unbound"),
+                           "ipei": _ipei_of(model, rec.get("ppn") or 0)}
+    for name, _ in USER_FIELDS:
+        row[name] = rec.get(name, "")
+    for name, _ in USER_SECRETS:
+        row[f"{name}_set"] = bool(rec.get(name))
+    return row
+
+
+def device_row(model: OmmModel, rec: Record) -> dict[str, Any]:
+    """What a page shows of a device: IPEI, subscription, encryption, its user."""
+    user = model.users.table.get(rec.get("uid") or 0)
+    row: dict[str, Any] = {
+        "ppn": rec["ppn"], "ipei": rec.get("ipei", ""), "s": rec.get("s", "No"),
+        "encrypt": bool(rec.get("encrypt")), "relType": rec.get("relType", "Unbound"),
+        "uid": rec.get("uid") or 0, "hwType": rec.get("hwType", ""),
+        "autoCreate": bool(rec.get("autoCreate")),
+        "user_num": user.get("num", "") if user is not None else "",
+        "user_name": user.get("name", "") if user is not None else ""}
+    for name, _ in DEVICE_SECRETS:
+        row[f"{name}_set"] = bool(rec.get(name))
+    return row
+
+
+def _record_attrs(form: Mapping[str, str], fields: tuple[tuple[str, str], ...],
+                  secrets: tuple[tuple[str, str], ...], *, creating: bool) -> dict[str, str]:
+    attrs = {name: form[name].strip() for name, _ in fields if name in form}
+    for name, _ in secrets:
+        if form.get(CLEAR_PREFIX + name) and not creating:
+            attrs[name] = ""
+        elif form.get(name):
+            attrs[name] = form[name]
+    return attrs
+
+
+def user_request(form: Mapping[str, str], uid: int | None = None) -> Message:
+    """CreatePPUser (uid None) or SetPPUser from the user form; secrets in clear (the request
+    goes with plainText, in process), only those typed or cleared."""
+    attrs = _record_attrs(form, USER_FIELDS, USER_SECRETS, creating=uid is None)
+    if uid is None:
+        return Message("CreatePPUser", {"plainText": "1"}, [Message("user", attrs)])
+    return Message("SetPPUser", {"plainText": "1"},
+                   [Message("user", {"uid": str(uid), **attrs})])
+
+
+def device_request(form: Mapping[str, str], ppn: int | None = None) -> Message:
+    """CreatePPDev (ppn None) or SetPPDev from the device form."""
+    attrs = _record_attrs(form, (("ipei", "IPEI"),), DEVICE_SECRETS, creating=ppn is None)
+    attrs["encrypt"] = "1" if form.get("encrypt") else "0"
+    if ppn is None:
+        return Message("CreatePPDev", {}, [Message("pp", attrs)])
+    return Message("SetPPDev", {}, [Message("pp", {"ppn": str(ppn), **attrs})])
+
+
+def bind_request(ppn: int, uid: int, rel_type: str) -> Message:
+    """SetPP binding a device to a user (the OMM's web session may: directory.may_set_pp)."""
+    return Message("SetPP", {}, [Message("pp", {"ppn": str(ppn), "uid": str(uid),
+                                                "relType": rel_type})])
+
+
+def unbind_request(ppn: int) -> Message:
+    return Message("SetPP", {}, [Message("pp", {"ppn": str(ppn), "uid": "0",
+                                                "relType": "Unbound"})])
+
+
+def unsubscribe_request(ppn: int) -> Message:
+    """SetPP deleting the device's subscription (directory.UNSUBSCRIBE)."""
+    return Message("SetPP", {}, [Message("pp", {"ppn": str(ppn),
+                                                **{k: str(v) for k, v in UNSUBSCRIBE.items()}})])
+
+
+def window_request(mode: str, timeout: str = "") -> Message:
+    """SetDECTSubscriptionMode from the subscription window's form."""
+    attrs = {"mode": mode}
+    if timeout.strip():
+        attrs["timeout"] = timeout.strip()
+    return Message("SetDECTSubscriptionMode", attrs)
+
+
+SUBSCRIBE_NOW_MODE: Final = "Configured"
+"""[I] "Subscribe now" on a device opens the window for configured IPEIs (24 h, axi.md §3.2),
+as the real UI's button does; an open Wildcard window already admits them and is left open."""
+
+
+def subscribe_now_request(model: OmmModel) -> Message | None:
+    """What "subscribe now" sends: None when the window already admits configured IPEIs."""
+    if model.subscription.mode() == "Wildcard":
+        return None
+    return window_request(SUBSCRIBE_NOW_MODE)
+
+
+def window_view(model: OmmModel) -> dict[str, Any]:
+    """The subscription window as a page shows it: mode, timeout and minutes left."""
+    now = model.clock()
+    mode = model.subscription.mode()
+    deadline = model.subscription.next_deadline()
+    left = max(0, int((deadline - now) // 60)) if deadline else 0
+    return {"mode": mode, "timeout": model.subscription.timeout, "minutes_left": left}
