@@ -1,0 +1,67 @@
+"""What the OMM's directory and RFP pages share at the HTTP edge: the OMM behind a request,
+sending a form's AXI request as the logged-in account (omm.web.axi.WebAxi), and an AXI error
+shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from typing import Any
+
+from aiohttp import web
+
+from omm.axi.api import AxiApi
+from omm.model import OmmModel
+from omm.web.axi import WebAxi, plain
+from sipdect import web as kit
+from sipdect.axi.codec import Message
+from sipdect.axi.errors import AxiError
+
+API_KEY: web.AppKey[AxiApi] = web.AppKey("omm_axi_api", AxiApi)
+"""The OMM's AxiApi on the web app: the model to read, the dispatch to write through."""
+
+
+def omm_api(request: web.Request) -> AxiApi:
+    return request.app[API_KEY]
+
+
+def omm_model(request: web.Request) -> OmmModel:
+    return omm_api(request).model
+
+
+async def send(request: web.Request, *requests: Message) -> list[Message]:
+    """Each request in turn as the logged-in account; the first error answer raises its
+    AxiError (what went before it stays done, as for an AXI client)."""
+    who = kit.principal(request)
+    axi = WebAxi(omm_api(request), who.account_id, request.remote or "",
+                 asyncio.get_running_loop().time())
+    return [await axi.request(r.name, r.attrs, r.children) for r in requests]
+
+
+def field_errors(exc: AxiError, fields: Collection[str]) -> tuple[dict[str, str], str]:
+    """An AXI error as the form shows it: next to the field it names when the form has that
+    field, else above the form."""
+    text = plain(exc)
+    if exc.bad and exc.bad in fields:
+        return {exc.bad: text}, ""
+    return {}, text
+
+
+def int_of(request: web.Request, name: str) -> int:
+    """A path's record id; 404 when it is no number."""
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound(text=f"'{request.match_info[name]}' is not a {name}") from None
+
+
+def listing(request: web.Request, find: Any) -> tuple[kit.Pager, list[Any]]:
+    """The page of a searchable list the query asks for: `find(offset, count)` returns a
+    directory.Found; asked again only when the page number was beyond the last."""
+    wanted = kit.Pager.from_query(request.query, 1 << 30)
+    found = find(wanted.start, wanted.per_page)
+    pager = kit.Pager.from_query(request.query, found.total)
+    if pager.start != wanted.start:
+        found = find(pager.start, pager.per_page)
+    return pager, found.records
