@@ -1,41 +1,25 @@
-"""What the OMM's directory and RFP pages share at the HTTP edge: the OMM behind a request,
-sending a form's AXI request as the logged-in account (omm.web.axi.WebAxi), and an AXI error
-shown next to the field it names.
+"""What the OMM's directory and RFP pages share at the HTTP edge: sending a form's AXI
+requests as the logged-in account (omm.web.axi.WebAxi), an AXI error shown next to the field
+it names, a searchable list's page.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 from typing import Any
 
 from aiohttp import web
 
-from omm.axi.api import AxiApi
-from omm.model import OmmModel
-from omm.web.axi import WebAxi, plain
+from omm.web.axi import plain, web_axi
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
-
-API_KEY: web.AppKey[AxiApi] = web.AppKey("omm_axi_api", AxiApi)
-"""The OMM's AxiApi on the web app: the model to read, the dispatch to write through."""
-
-
-def omm_api(request: web.Request) -> AxiApi:
-    return request.app[API_KEY]
-
-
-def omm_model(request: web.Request) -> OmmModel:
-    return omm_api(request).model
 
 
 async def send(request: web.Request, *requests: Message) -> list[Message]:
     """Each request in turn as the logged-in account; the first error answer raises its
     AxiError (what went before it stays done, as for an AXI client)."""
-    who = kit.principal(request)
-    axi = WebAxi(omm_api(request), who.account_id, request.remote or "",
-                 asyncio.get_running_loop().time())
+    axi = web_axi(request)
     return [await axi.request(r.name, r.attrs, r.children) for r in requests]
 
 

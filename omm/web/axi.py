@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiohttp import web
+
+from omm.axi.api import AxiApi
+from sipdect import web as kit
 from sipdect.axi import conventions
 from sipdect.axi.codec import Message
 from sipdect.axi.dispatch import Ctx, PendingAnswer, PendingVerification
 from sipdect.axi.errors import RESPONSE_CODES, AxiError
 from sipdect.axi.session import AxiServerSession
 
-if TYPE_CHECKING:
-    from omm.axi.api import AxiApi
+API_KEY: web.AppKey[AxiApi] = web.AppKey("omm_axi_api", AxiApi)
+"""Where the OMM's web app keeps its AxiApi (set by whoever builds the OMM's WebSite)."""
 
 WEB_PEER_SUFFIX = "web"
 """What stands for the port in the peer name of a web request ("127.0.0.9:web"), so a log
@@ -131,3 +135,18 @@ class WebAxi:
             if len(got) < page:
                 return out
             start = int(got[-1].attrs[key]) + 1
+
+
+def web_axi(request: web.Request) -> WebAxi:
+    """The AXI session of a page request's logged-in account."""
+    api = request.app[API_KEY]
+    return WebAxi(api, kit.principal(request).account_id, request.remote or "",
+                  asyncio.get_running_loop().time())
+
+
+def refused(err: AxiError) -> web.HTTPException:
+    """The page a read that AXI refused ends in: 403 when the account may not read it, 404 for
+    a record that is not there, else 400; its text the error in plain words."""
+    status = {"EPerm": web.HTTPForbidden, "ENoEnt": web.HTTPNotFound}.get(err.code,
+                                                                          web.HTTPBadRequest)
+    return status(text=plain(err))

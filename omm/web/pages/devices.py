@@ -10,7 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from omm.web import directory as view
-from omm.web.actions import field_errors, int_of, listing, omm_model, send
+from omm.web import omm_model
+from omm.web.actions import field_errors, int_of, listing, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError

@@ -9,8 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
+from omm.web import omm_model
 from omm.web import rfps as view
-from omm.web.actions import field_errors, int_of, omm_model, send
+from omm.web.actions import field_errors, int_of, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError

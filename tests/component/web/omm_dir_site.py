@@ -4,58 +4,24 @@ client logged in as a full-access or a read-only account."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 from omm.axi.api import AxiApi
 from omm.model import OmmModel, OmmSetup
-from omm.web.actions import API_KEY
+from omm.web import OmmWeb, build_site
+from omm.web.axi import API_KEY
 from sipdect import tls
 from sipdect import web as kit
-from sipdect.accounts import InitialAccount, can_write, must_change_password
+from sipdect.accounts import InitialAccount
+from sipdect.axi.conventions import OMM_VERSION
 
 ADMIN, ADMIN_PW = "admin", "Adm1n-Pass-2026"
 VIEWER, VIEWER_PW = "viewer", "V1ewer-Pass-2026"
-WEB_DIR = Path(__file__).resolve().parents[3] / "omm" / "web"
-
-
-class Backend:
-    """The OMM's accounts as the platform asks for them."""
-
-    product = "OMM"
-
-    def __init__(self, model: OmmModel) -> None:
-        self.model = model
-
-    def host_name(self) -> str:
-        return "test-omm"
-
-    async def authenticate(self, username: str, password: str, peer: str
-                           ) -> kit.Principal | None:
-        rec = await asyncio.to_thread(self.model.accounts.login, username, password)
-        return None if rec is None else self.principal(rec["id"])
-
-    def principal(self, account_id: int) -> kit.Principal | None:
-        rec = self.model.accounts.table.get(account_id)
-        if rec is None or not rec["active"]:
-            return None
-        return kit.Principal(rec["id"], rec["username"], can_write(rec),
-                             must_change_password(rec))
-
-    async def change_password(self, account_id: int, old: str, new: str) -> None:
-        raise kit.PasswordChangeRefused("EFailed", "not in these tests")
-
-    def banner(self) -> str | None:
-        return None
-
-    def log_event(self, event: kit.WebEvent) -> None:
-        pass
 
 
 @dataclass
@@ -78,21 +44,12 @@ def omm_model(tmp: Path) -> OmmModel:
         InitialAccount(VIEWER, VIEWER_PW, ("AllCnfRead",))]))
 
 
-async def _home(request: web.Request) -> web.StreamResponse:
-    raise kit.redirect("/users")
-
-
 @asynccontextmanager
 async def serving(tmp: Path, model: OmmModel | None = None) -> AsyncIterator[OmmWebUnderTest]:
     model = model or omm_model(tmp)
     api = AxiApi(model)
-    site = kit.WebSite(Backend(model), templates=[WEB_DIR / "templates"],
-                       static={"omm": WEB_DIR / "static"})
-    site.app[API_KEY] = api
-    site.load_pages("omm.web.pages")
-    if not any(r.resource is not None and r.resource.canonical == "/"
-               for r in site.app.router.routes()):
-        site.get("/", _home)  # until the status page is there
+    site = build_site(OmmWeb(model, "test-omm", "127.0.0.1", OMM_VERSION))
+    site.app[API_KEY] = api  # as OmmService does
     cert, key = tls.ensure_certificate(tmp, "sipdect web test", ("localhost", "127.0.0.1"))
     server = kit.WebServer(site, "127.0.0.1", https_port=0, http_port=0,
                            tls=tls.server_context(cert, key, tls.DEFAULT_LEVEL))
