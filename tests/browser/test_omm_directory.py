@@ -17,7 +17,7 @@ from sipdect.axi.codec import element
 from sipdect.waiting import until
 
 Shot = Callable[[Page, str], Awaitable[Path]]
-IPEI = "00077 0000031 1"
+IPEI = "00077 0000031 9"
 
 
 async def log_in(page: Page, omm: OmmHandle) -> None:
@@ -86,10 +86,12 @@ async def test_the_rfp_page_shows_an_rfp_going_down(site: ThreadedSite, page: Pa
     await shot(page, "rfp")
     site.host(rfp.name).stop()
 
-    async def shows_down() -> bool | None:
+    async def shown() -> str | None:
         await page.goto(omm.web_url + "rfps")
-        return await state.text_content() == "Not connected"
+        text = await state.text_content()
+        return text if text == "Not connected" else None
 
-    await until(shows_down, f"RFP {rfp_id} Not connected on the RFP page", interval=0.5)
+    seen: str = await until(shown, f"RFP {rfp_id} Not connected on the RFP page", interval=0.5)
+    assert seen == "Not connected"
     await expect(page.locator(f'#rfps tr[data-id="{rfp_id}"]')).to_have_class("rfp-bad")
     await shot(page, "rfps-down")
