@@ -7,7 +7,8 @@ no second set).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -37,6 +38,10 @@ REL_TYPES: Final = ("Fixed", "Dynamic")
 """How the web binds a user to a device (Unbound is the unbind button)."""
 
 
+_IPEI_PART: Final = re.compile(r"[0-9*]+")
+"""What a part of an IPEI looks like without its spaces (digits, the check digit may be *)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """One page of a list: the records shown and how many there are in all."""
@@ -50,13 +55,16 @@ def _compact(text: str) -> str:
 
 
 def _slice(table: Table, query: str, offset: int, count: int,
-           matches: Any) -> Found:
-    """A page of `table` in key order; with a query, of the records `matches` accepts (one
-    pass over the in-memory records, which a search has to make anyway)."""
+           matches: Callable[[Record, str, str], bool]) -> Found:
+    """A page of `table` in key order; with a query, of the records `matches(record, needle,
+    ipei_digits)` accepts (one pass over the in-memory records, which a search has to make
+    anyway). `ipei_digits` is the query without spaces when it could be part of an IPEI."""
     q = query.strip()
     if not q:
         return Found(len(table), table.at(offset, count))
     needle, digits = q.lower(), _compact(q)
+    if not _IPEI_PART.fullmatch(digits):
+        digits = ""
     total, shown = 0, []
     for rec in table:
         if matches(rec, needle, digits):
@@ -75,9 +83,10 @@ def find_users(model: OmmModel, query: str, offset: int, count: int) -> Found:
     """Users by uid; a query matches a part of the number, the name or the bound device's
     IPEI (spaces ignored)."""
     def matches(rec: Record, needle: str, digits: str) -> bool:
-        if needle in str(rec.get("num", "")).lower() or needle in str(rec.get("name", "")).lower():
+        if needle in rec["num"].lower() or needle in rec["name"].lower():
             return True
-        return bool(digits) and digits in _compact(_ipei_of(model, rec.get("ppn") or 0))
+        ppn = rec["ppn"]
+        return bool(ppn and digits) and digits in _compact(_ipei_of(model, ppn))
 
     return _slice(model.users.table, query, offset, count, matches)
 
