@@ -33,7 +33,6 @@ from omm.standby import conventions as standby_conventions
 from omm.standby.pair import StandbyPair, pair_vault_key
 from omm.tables import Change
 from omm.web import OmmWeb, build_site
-from omm.web.axi import API_KEY
 from sipdect import tls
 from sipdect.accounts import FULL_ACCESS, InitialAccount
 from sipdect.axi.conventions import OMM_VERSION
@@ -200,10 +199,9 @@ class OmmService:
             or OMM_VERSION
         facts = OmmWeb(self.model, self.cfg.name, self.net.address, version,
                        sip_registered=lambda: sum(1 for r in self.sip.users.values()
-                                                  if r.registered))
-        site = build_site(facts)
-        site.app[API_KEY] = self.api  # the pages' writes are AXI requests (omm.web.axi)
-        self.web = WebServer(site, self.net.address,
+                                                  if r.registered),
+                       api=self.api, tls_level=self.cfg.tls_level.value)
+        self.web = WebServer(build_site(facts), self.net.address,
                              https_port=self._port_of(self.cfg.web_tls_port),
                              http_port=self._port_of(self.cfg.web_port), tls=ctx, net=self.net)
         await self.web.start()

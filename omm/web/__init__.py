@@ -15,6 +15,7 @@ from aiohttp import web
 from sipdect.web import WebSite
 
 if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
     from omm.model import OmmModel
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +34,11 @@ class OmmWeb:
     """The software version it reports (AXI ommVersion)."""
     sip_registered: Callable[[], int] = lambda: 0
     """Users registered at the call server now."""
+    api: AxiApi | None = None
+    """The OMM's AXI, which the pages' writes go through as the logged-in account
+    (omm.web.axi.WebAxi): one set of rules."""
+    tls_level: str = ""
+    """The TLS security level its web UI, AXI and SIP over TLS run at (SecurityLevel)."""
     extra: dict[str, object] = field(default_factory=dict)
     """Room for the services other pages need (keyed by a name of the page's choosing)."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from omm.axi.api import AxiApi
+from omm.web import omm_of
 from sipdect import web as kit
 from sipdect.axi import conventions
 from sipdect.axi.codec import Message
@@ -23,8 +23,9 @@ from sipdect.axi.dispatch import Ctx, PendingAnswer, PendingVerification
 from sipdect.axi.errors import RESPONSE_CODES, AxiError
 from sipdect.axi.session import AxiServerSession
 
-API_KEY: web.AppKey[AxiApi] = web.AppKey("omm_axi_api", AxiApi)
-"""Where the OMM's web app keeps its AxiApi (set by whoever builds the OMM's WebSite)."""
+if TYPE_CHECKING:
+    from omm.axi.api import AxiApi
+
 
 WEB_PEER_SUFFIX = "web"
 """What stands for the port in the peer name of a web request ("127.0.0.9:web"), so a log
@@ -139,7 +140,9 @@ class WebAxi:
 
 def web_axi(request: web.Request) -> WebAxi:
     """The AXI session of a page request's logged-in account."""
-    api = request.app[API_KEY]
+    api = omm_of(request).api
+    if api is None:
+        raise web.HTTPServiceUnavailable(text="This OMM serves no AXI.")
     return WebAxi(api, kit.principal(request).account_id, request.remote or "",
                   asyncio.get_running_loop().time())
 

@@ -14,7 +14,6 @@ import aiohttp
 from omm.axi.api import AxiApi
 from omm.model import OmmModel, OmmSetup
 from omm.web import OmmWeb, build_site
-from omm.web.axi import API_KEY
 from sipdect import tls
 from sipdect import web as kit
 from sipdect.accounts import InitialAccount
@@ -48,8 +47,7 @@ def omm_model(tmp: Path) -> OmmModel:
 async def serving(tmp: Path, model: OmmModel | None = None) -> AsyncIterator[OmmWebUnderTest]:
     model = model or omm_model(tmp)
     api = AxiApi(model)
-    site = build_site(OmmWeb(model, "test-omm", "127.0.0.1", OMM_VERSION))
-    site.app[API_KEY] = api  # as OmmService does
+    site = build_site(OmmWeb(model, "test-omm", "127.0.0.1", OMM_VERSION, api=api))
     cert, key = tls.ensure_certificate(tmp, "sipdect web test", ("localhost", "127.0.0.1"))
     server = kit.WebServer(site, "127.0.0.1", https_port=0, http_port=0,
                            tls=tls.server_context(cert, key, tls.DEFAULT_LEVEL))
