@@ -10,10 +10,23 @@ from typing import Any
 
 from aiohttp import web
 
+from omm.web import omm_of
 from omm.web.axi import plain, web_axi
+from omm.web.directory import SearchIndex
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
+
+SEARCH_INDEX = "directory-search"
+"""The OMM's SearchIndex in OmmWeb.extra (made at the first search, kept while it serves)."""
+
+
+def search_index(request: web.Request) -> SearchIndex:
+    omm = omm_of(request)
+    index = omm.extra.get(SEARCH_INDEX)
+    if not isinstance(index, SearchIndex):
+        index = omm.extra[SEARCH_INDEX] = SearchIndex(omm.model)
+    return index
 
 
 async def send(request: web.Request, *requests: Message) -> list[Message]:

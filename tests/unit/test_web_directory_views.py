@@ -32,28 +32,28 @@ def fill(model: OmmModel, n: int) -> None:
 
 def test_a_page_is_a_slice_in_uid_order_with_the_total(model: OmmModel) -> None:
     fill(model, 120)
-    found = directory.find_users(model, "", 50, 20)
+    found = directory.SearchIndex(model).users("", 50, 20)
     assert found.total == 120
     assert [r["uid"] for r in found.records] == list(range(51, 71))
 
 
 def test_search_matches_part_of_number_or_name_and_pages_the_matches(model: OmmModel) -> None:
     fill(model, 120)
-    found = directory.find_users(model, "user 1", 0, 5)  # User 1, 10-19, 100-120
+    found = directory.SearchIndex(model).users("user 1", 0, 5)  # User 1, 10-19, 100-120
     assert found.total == 1 + 10 + 21
     assert [r["name"] for r in found.records] == ["User 1", "User 10", "User 11", "User 12",
                                                   "User 13"]
-    assert directory.find_users(model, "1042", 0, 10).records[0]["num"] == "1042"
+    assert directory.SearchIndex(model).users("1042", 0, 10).records[0]["num"] == "1042"
 
 
 def test_search_by_ipei_ignores_spaces_for_users_and_devices(model: OmmModel) -> None:
     fill(model, 3)
     device = model.devices.create({"ipei": IPEI})
     model.relations.attach(2, device["ppn"], "Fixed")
-    assert [r["uid"] for r in directory.find_users(model, "0000001", 0, 10).records] == [2]
-    assert [r["ppn"] for r in directory.find_devices(model, "000770000001", 0, 10).records] \
+    assert [r["uid"] for r in directory.SearchIndex(model).users("0000001", 0, 10).records] == [2]
+    assert [r["ppn"] for r in directory.SearchIndex(model).devices("000770000001", 0, 10).records] \
         == [device["ppn"]]
-    assert [r["ppn"] for r in directory.find_devices(model, "User 2", 0, 10).records] \
+    assert [r["ppn"] for r in directory.SearchIndex(model).devices("User 2", 0, 10).records] \
         == [device["ppn"]]
 
 
@@ -129,3 +129,28 @@ def test_enrolment_creates_the_rfp_and_clears_its_capture_entry(model: OmmModel)
     assert create.children[0].attrs["dectOn"] == "true"
     assert drop.name == "DeleteRFPCaptureListElem"
     assert rfps.captured(model, "not a mac") is None
+
+
+def test_the_search_index_follows_changes_binds_deletes_and_a_reset(model: OmmModel) -> None:
+    fill(model, 3)
+    index = directory.SearchIndex(model)
+    assert index.users("User 2", 0, 10).total == 1  # built at the first search
+    model.users.update(2, {"name": "Zoe"})
+    assert [r["uid"] for r in index.users("zoe", 0, 10).records] == [2]
+    assert index.users("User 2", 0, 10).total == 0
+    device = model.devices.create({"ipei": IPEI})
+    model.relations.attach(3, device["ppn"], "Fixed")
+    assert [r["uid"] for r in index.users("0000001", 0, 10).records] == [3]
+    assert index.devices("user 3", 0, 10).total == 1
+    model.users.update(3, {"num": "4711"})  # the device finds its user's new number
+    assert index.devices("4711", 0, 10).total == 1
+    model.relations.detach_user(3)
+    assert index.users("0000001", 0, 10).total == 0 and index.devices("4711", 0, 10).total == 0
+    model.delete_device(device["ppn"])
+    assert index.devices("0000001", 0, 10).total == 0
+    model.delete_user(1)
+    assert index.users("User 1", 0, 10).total == 0
+    model.reset()
+    assert index.users("Zoe", 0, 10).total == 0  # the re-read tables, indexed again
+    model.users.create({"num": "9", "name": "Zoe"})
+    assert index.users("Zoe", 0, 10).total == 1

@@ -11,7 +11,7 @@ from aiohttp import web
 from omm.errors import ModelError
 from omm.web import directory as view
 from omm.web import omm_model
-from omm.web.actions import field_errors, int_of, listing, send
+from omm.web.actions import field_errors, int_of, listing, search_index, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
@@ -34,8 +34,8 @@ def setup(site: kit.WebSite) -> None:
 async def users_page(request: web.Request) -> web.StreamResponse:
     model = omm_model(request)
     query = request.query.get("q", "")
-    pager, records = listing(request, lambda offset, count: view.find_users(
-        model, query, offset, count))
+    index = search_index(request)
+    pager, records = listing(request, lambda offset, count: index.users(query, offset, count))
     return kit.render(request, "users.html", {
         "title": "Users", "rows": [view.user_row(model, r) for r in records],
         "pager": pager, "query": query, "args": dict(request.query)})
