@@ -7,8 +7,8 @@ Pages: an OMM (the default system's, alone) in a child process of its own holds 
 HTTPS client logged in as `omm` (aiohttp, as a browser's session: cookie, TLS, keep-alive). Per
 page and concurrency (1 and 8 requests in flight) it fetches the page for a fixed time and
 reports pages per second and the latency p50/p99 of a whole answer. Pages: the status page,
-the users list's first page, a page in the middle, and a search that matches 11 users (it
-scans all 20,000).
+the users list's first page, a page in the middle, and a search that matches 11 users (one
+comparison per user of the search index).
 
 Map: the supervisor's live map is measured by the map's own benchmark, the hook MAP_BENCHMARK.
 """
