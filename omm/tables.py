@@ -64,6 +64,14 @@ class Table:
         i = bisect.bisect_left(self._keys, start)
         return [self.records[k] for k in self._keys[i:i + count]]
 
+    def keys(self) -> list[int]:
+        """The keys in order (not to be changed by the caller)."""
+        return self._keys
+
+    def at(self, offset: int, count: int) -> list[Record]:
+        """`count` records from the `offset`-th in key order (a web page of a long list)."""
+        return [self.records[k] for k in self._keys[max(0, offset):max(0, offset) + count]]
+
     def insert(self, rec: Record) -> Record:
         k = rec[self.key]
         self.store.put_json(self.name, k, rec)

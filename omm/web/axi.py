@@ -82,6 +82,7 @@ class WebAxi:
         self.api = api
         self.session = AxiServerSession(now)
         self.session.opened(account_id, False)
+        self.session.in_process = True  # its UI's own rights (omm.axi.handlers.directory)
         self.ctx = Ctx(self.session, f"{peer}:{WEB_PEER_SUFFIX}")
 
     async def answer(self, name: str, attrs: Mapping[str, Any] | None = None,

@@ -1,5 +1,5 @@
 """`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,eventmgr,
-scenario,all}`: run each
+scenario,web,all}`: run each
 area's benchmarks, gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
@@ -19,7 +19,8 @@ BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.benc
                               "failover": "sipdect.app.failover_bench",
                               "mom": "sipdect.app.mom_bench",
                               "eventmgr": "sipdect.app.eventmgr_bench",
-                              "scenario": "sipdect.app.scenario_bench"}
+                              "scenario": "sipdect.app.scenario_bench",
+                              "web": "sipdect.app.web_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:

@@ -69,6 +69,10 @@ class AxiServerSession:
         self.state = LinkState.NEW
         self.account: Any = None
         self.sync_client = False
+        self.in_process = False
+        """A session its own server opened for itself (the OMM's web UI acting for a logged-in
+        account): on no link, so never among the clients a limit counts; a server may grant it
+        what its own UI may do (the OMM: bind users to devices)."""
         self.subscriptions: dict[str, Subscription] = {}
         self._decoder = FrameDecoder()
         self._events: deque[Event | _Answered] = deque()

@@ -70,6 +70,31 @@ def _device_write(ctx: Ctx, child: Message) -> dict[str, Any]:
     return {**PP_DEV.parse(child), **_sync_values(ctx, child, PP_DEV, SYNC_ONLY_PP)}
 
 
+UNSUBSCRIBE: dict[str, Any] = {"s": "No", "uak": ""}
+"""[I] What the OMM's own web UI writes in SetPP to delete a device's subscription (the real UI
+offers it; AXI leaves it to sync sessions): the state back to No and the UAK gone, so the
+handset must subscribe again. The only sync-only values an in-process session may write."""
+
+
+def _unsubscribe_values(ctx: Ctx, child: Message) -> dict[str, Any]:
+    """UNSUBSCRIBE when an in-process session's <pp> asks for exactly that, else nothing."""
+    if ctx.session.sync_client or not ctx.session.in_process:
+        return {}
+    asked = {k: child.attrs[k] for k in UNSUBSCRIBE if k in child.attrs}
+    if not asked:
+        return {}
+    if asked != UNSUBSCRIBE:
+        raise AxiError("EPerm", "a subscription can only be deleted (s=\"No\" uak=\"\")",
+                       bad="s")
+    return dict(UNSUBSCRIBE)
+
+
+def may_set_pp(ctx: Ctx) -> bool:
+    """SetPP (bind, unbind, device changes) is for UserDeviceSyncClient sessions (axi.md §3.2)
+    and for the OMM's own web UI, whose administrators bind users to devices."""
+    return ctx.session.sync_client or ctx.session.in_process
+
+
 
 def _user_el(api: AxiApi, ctx: Ctx, rec: dict[str, Any]) -> Message:
     """A user record as this session may see it (secrets in the sync form to a MOM)."""
@@ -221,7 +246,7 @@ def _relation_target(child: Message, key: str) -> tuple[str | None, int | None]:
 @route("SetPP", perm=WRITE)
 def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     """Bind, unbind or change a device and/or user (user/device sync sessions only)."""
-    if not ctx.session.sync_client:
+    if not may_set_pp(ctx):
         raise AxiError("EPerm", "SetPP needs a UserDeviceSyncClient session")
     m = api.model
     pp, user = req.child("pp"), req.child("user")
@@ -230,7 +255,8 @@ def set_pp(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     # Validate everything first so that nothing is half applied.
     ppn = need_int(pp, "ppn", low=1) if pp is not None else None
     uid = need_int(user, "uid", low=1) if user is not None else None
-    pp_values = _device_write(ctx, pp) if pp is not None else {}
+    pp_values = {**_device_write(ctx, pp), **_unsubscribe_values(ctx, pp)} \
+        if pp is not None else {}
     user_values = _user_write(api, ctx, user) if user is not None else {}
     pp_rel, pp_uid = _relation_target(pp, "uid") if pp is not None else (None, None)
     user_rel, user_ppn = _relation_target(user, "ppn") if user is not None else (None, None)
