@@ -1,5 +1,5 @@
-"""`sipdect bench web --quick` runs end to end and reports every page's figures, and says the
-map's part is pending until its hook module is there (no timing asserts)."""
+"""`sipdect bench web --quick` runs end to end and reports every page's figures and the live
+map's (no timing asserts)."""
 
 from __future__ import annotations
 
