@@ -33,6 +33,8 @@ class SentMessage:
     client_id: int
     to_addr: str
     from_addr: str
+    priority: str = "Normal"
+    """Its MessagePriorityType (the account was allowed to send it)."""
 
 
 class DectBridge:
@@ -99,7 +101,9 @@ class DectBridge:
             return
         self.api.queue_event("MessageConfirmation", None, Message("EventMessageConfirmation", {
             "sendTime": str(sent.send_time), "id": str(sent.client_id),
-            "fromAddr": sent.to_addr, "toAddr": sent.from_addr,
+            # fromAddr is the original's sender, where the confirmation goes; sendTime, id
+            # and toAddr name the message as in EventMessageProgress (B.3, [C] mitel-api).
+            "fromAddr": sent.from_addr, "toAddr": sent.to_addr,
             "confTime": str(int(e.time) if e.time > 1e9 else int(self.api.model.clock())),
             "confirmation": e.confirmation}))
 
