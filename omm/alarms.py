@@ -10,6 +10,7 @@ raises.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from omm.errors import Exists, Invalid, NoMemory, NotFound
@@ -18,6 +19,46 @@ from sipdect.axi.records import ALARM_TRIGGER
 
 MAX_TRIGGERS = 100
 """LimitsResp trigger="100" [S] (standby-eventmgr.md B.3)."""
+
+ALARM_CALL_STATES = ("calling", "ringing", "connected", "released")
+"""[A] EventAlarmCallProgress `state` values: only "ringing" is seen in public traffic
+(B.8 question 4); the others follow the call's SIP progress."""
+ALARM_TAKEN_DISPLAY = "Alarm sent"
+"""[A] What a handset shows when its alarm's trigger has no number: the OMM takes the alarm
+(EventAlarmTrigger goes out) and ends the call."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRaised:
+    """A handset dialled an alarm trigger's fac (OMM hub event; EventAlarmTrigger)."""
+
+    alarm_id: int
+    """The OMM's number of this alarm, the same in its call's progress events."""
+    send_time: int
+    """Epoch seconds (the OMM's wall clock) when it was raised."""
+    trigger: str
+    """The trigger's triggerId."""
+    ppn: int
+    uid: int | None
+    """The user logged in on the device, if any."""
+    from_addr: str
+    """tel:NUMBER of that user, else ppn:N."""
+    to_addr: str | None
+    """tel:NUMBER the alarm call goes to (the trigger's num), None: no call."""
+    dial_suffix: str
+    """The digits dialled after the fac."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmCallProgress:
+    """The call an alarm set up progressed (OMM hub event; EventAlarmCallProgress)."""
+
+    alarm_id: int
+    ppn: int
+    trigger: str
+    dest_addr: str
+    state: str
+    """One of ALARM_CALL_STATES."""
 
 
 class AlarmTriggers:
