@@ -164,3 +164,12 @@ def test_any_target_text_parses_or_is_refused(text: str) -> None:
     except SnmpError:
         return
     assert parse_target(str(target)) == target
+
+
+@given(st.text(max_size=40))
+def test_any_oid_text_parses_or_is_a_value_error(text: str) -> None:
+    try:
+        oid = Oid.parse(text)
+    except ValueError:
+        return
+    assert Oid.parse(str(oid)) == oid
