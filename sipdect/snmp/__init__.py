@@ -8,7 +8,7 @@ B.6; the enterprise part is emulator-specific, no MIB of the real product is pub
 """
 
 from sipdect.snmp.oids import Oid
-from sipdect.snmp.sender import TrapSender
+from sipdect.snmp.sender import TrapSender, send_trap
 from sipdect.snmp.target import TrapTarget, parse_target
 from sipdect.snmp.trap import (
     Counter32,
@@ -23,4 +23,5 @@ from sipdect.snmp.trap import (
 )
 
 __all__ = ["Counter32", "Gauge32", "IpAddress", "Oid", "SnmpError", "TimeTicks", "Trap",
-           "TrapSender", "TrapTarget", "Value", "decode_trap", "encode_trap", "parse_target"]
+           "TrapSender", "TrapTarget", "Value", "decode_trap", "encode_trap", "parse_target",
+           "send_trap"]

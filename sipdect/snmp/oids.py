@@ -66,6 +66,8 @@ EM_ESCALATED: Final = EM_TRAPS.child(3)
 """Nobody confirmed in time: the alarm went to the next recipients."""
 EM_UNCONFIRMED: Final = EM_TRAPS.child(4)
 """The last escalation step passed with no confirmation: the alarm failed."""
+EM_EVENT: Final = EM_TRAPS.child(5)
+"""An OMM event a rule took (an RFP down, a handset alarm) that is no ESPA alarm."""
 
 EM_EVENT_TYPE: Final = EM_OBJECTS.child(1)
 """OctetString: what raised it (espa, sos, manDown, noMovement, alarmTrigger, rfpDown ...)."""
@@ -81,3 +83,5 @@ EM_RECIPIENT: Final = EM_OBJECTS.child(6)
 """OctetString: who confirmed, or to whom it escalated (a number or a group)."""
 EM_CONFIRMATION: Final = EM_OBJECTS.child(7)
 """OctetString: the AXI MessageConfirmType (ReadYes, OrderOk, CompleteDone ...)."""
+EM_USER: Final = EM_OBJECTS.child(8)
+"""OctetString: the user the trap concerns (a number or name)."""

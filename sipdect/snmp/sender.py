@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Iterable
 
 from sipdect import clock
 from sipdect.net import HostNet
-from sipdect.snmp.target import TrapTarget
-from sipdect.snmp.trap import INT32_MAX, Trap, encode_trap
+from sipdect.snmp.oids import Oid
+from sipdect.snmp.target import DEFAULT_COMMUNITY, DEFAULT_TRANSPORT, TRANSPORTS, TrapTarget
+from sipdect.snmp.trap import INT32_MAX, SnmpError, Trap, Value, encode_trap
 
 log = logging.getLogger("sipdect.snmp")
 
@@ -134,3 +136,30 @@ class TrapSender:
         if self._udp is not None:
             self._udp.close()
             self._udp = None
+
+
+async def send_trap(host: str, port: int, oid: str | Oid,
+                    varbinds: Iterable[tuple[str | Oid, Value]], *,
+                    community: str = DEFAULT_COMMUNITY, transport: str = DEFAULT_TRANSPORT,
+                    net: HostNet | None = None) -> None:
+    """One trap on a socket of its own (OIDs may be dotted text): for a sender of a few traps
+    such as the Event Manager. sysUpTime.0 counts from the process's clock origin. SnmpError
+    for a bad target or value, OSError when a TCP receiver cannot be reached."""
+    if transport not in TRANSPORTS:
+        raise SnmpError(f"trap transport {transport!r} is not one of {', '.join(TRANSPORTS)}")
+    target = TrapTarget(host, port, community, "tcp" if transport == "tcp" else "udp")
+    trap = Trap.of(_oid(oid), [(_oid(o), v) for o, v in varbinds])
+    sender = TrapSender(target, net=net, started=clock.process_clock().origin)
+    try:
+        await sender.send(trap)
+    finally:
+        sender.close()
+
+
+def _oid(value: str | Oid) -> Oid:
+    if isinstance(value, Oid):
+        return value
+    try:
+        return Oid.parse(value)
+    except ValueError as exc:
+        raise SnmpError(str(exc)) from None

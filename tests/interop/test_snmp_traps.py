@@ -99,3 +99,26 @@ def test_a_tcp_receiver_that_restarted_gets_the_next_trap(tmp_path: Path) -> Non
 
 def _restart_on(port: int, workdir: Path) -> Snmptrapd:
     return start_snmptrapd(workdir, port=port)
+
+
+def test_the_event_managers_trap_reaches_snmptrapd_with_its_oids(trapd: Snmptrapd) -> None:
+    """The Event Manager's trap path (eventmgr.service, its conventions' OIDs from the kit's
+    one table) as snmptrapd sees it, over TCP as the seed says."""
+    from eventmgr import conventions as c
+    from eventmgr.config import TrapTarget as EmTarget
+    from eventmgr.service import _kit_trap_sender
+
+    send = _kit_trap_sender()
+    varbinds = [(c.TRAP_VARBINDS["kind"], "espa"), (c.TRAP_VARBINDS["source"], "201"),
+                (c.TRAP_VARBINDS["text"], "Room 12 call"),
+                (c.TRAP_VARBINDS["priority"], "Emergency"), (c.TRAP_VARBINDS["user"], "Alice")]
+    for transport in ("tcp", "udp"):
+        asyncio.run(send(EmTarget("127.0.0.1", trapd.port, "em", transport), c.TRAPS["alarm"],
+                         varbinds))
+    traps = trapd.wait_traps(2)
+    assert [t.transport for t in traps] == ["TCP", "UDP"]
+    for trap in traps:
+        assert trap.trap_oid == str(oids.EM_ALARM) and trap.community == "em"
+        assert [trap.text(o) for o in (oids.EM_EVENT_TYPE, oids.EM_SOURCE, oids.EM_TEXT,
+                                       oids.EM_PRIORITY, oids.EM_USER)] == [
+            "espa", "201", "Room 12 call", "Emergency", "Alice"]

@@ -1,7 +1,7 @@
 """The alarm demo end to end (configs/alarm.toml, README "Alarm demo"): a nurse-call system
 sends an ESPA call over TCP, the Event Manager's rule makes it a message on Alice's handset,
 her OK key accepts it, and the confirmation comes back as an ESPA status at the next poll
-(and as an SNMP trap, tests/interop/test_eventmgr_traps.py). Escalation: nobody accepting
+(and as an SNMP trap, tests/interop/test_snmp_traps.py). Escalation: nobody accepting
 within the rule's time moves the alarm to Bob. The Event Manager survives its OMM's restart
 with the alarms that came meanwhile sent once."""
 
