@@ -417,6 +417,10 @@ class EventMgrService:
             if a.get("id", "").isdigit():
                 engine.confirmation(int(a["id"]), a.get("confirmation", ""), now)
         elif ev.name == "EventAlarmTrigger":
+            # The OMM reports an alarm call as EventAlarmTrigger, then EventAlarmCallProgress
+            # with the same ppn, trigger and id: one alarm, taken at the first of them.
+            if self._seen_alarm(a):
+                return
             engine.take(Input("alarm", a.get("trigger", ""), a.get("content", "") or
                               f"alarm {a.get('trigger', '')} from {a.get('fromAddr', '?')}",
                               1, origin=_number(a.get("fromAddr", ""))), now)
