@@ -9,6 +9,7 @@ from typing import Final
 
 from sipdect.espa.conventions import DEFAULT_TCP_PORT
 from sipdect.espa.conventions import Priority as Priority  # rules map ESPA priorities
+from sipdect.snmp import oids
 
 ESPA_PORT: Final = DEFAULT_TCP_PORT
 """The ESPA 4.4.4 TCP server's port when the config names none (sipdect.espa.conventions)."""
@@ -66,26 +67,25 @@ class EspaStatus:
     """Every step of the escalation passed without an accepting confirmation."""
 
 
-ENTERPRISE: Final = "1.3.6.1.4.1.1608"
-"""[I B.6] The Event Manager's trap OIDs hang below this (Aastra/Mitel's enterprise number
-as a placeholder: the real OIDs and varbinds are not public)."""
 TRAPS: Final = {
-    "alarm": f"{ENTERPRISE}.99.1.0.1",
-    "confirmed": f"{ENTERPRISE}.99.1.0.2",
-    "escalated": f"{ENTERPRISE}.99.1.0.3",
-    "failed": f"{ENTERPRISE}.99.1.0.4",
-    "event": f"{ENTERPRISE}.99.1.0.5",
+    "alarm": str(oids.EM_ALARM),
+    "confirmed": str(oids.EM_CONFIRMED),
+    "escalated": str(oids.EM_ESCALATED),
+    "failed": str(oids.EM_UNCONFIRMED),
+    "event": str(oids.EM_EVENT),
 }
-"""[I] snmpTrapOID.0 of each trap the Event Manager sends (emulator-specific)."""
+"""[I B.6] snmpTrapOID.0 of each trap the Event Manager sends: emulator-specific, from the one
+table of the kit (sipdect.snmp.oids: below netSnmpPlaypen, as no MIB of the real product is
+public)."""
 TRAP_VARBINDS: Final = {
-    "kind": f"{ENTERPRISE}.99.1.1.1",
-    "source": f"{ENTERPRISE}.99.1.1.2",
-    "text": f"{ENTERPRISE}.99.1.1.3",
-    "priority": f"{ENTERPRISE}.99.1.1.4",
-    "user": f"{ENTERPRISE}.99.1.1.5",
+    "kind": str(oids.EM_EVENT_TYPE),
+    "source": str(oids.EM_SOURCE),
+    "text": str(oids.EM_TEXT),
+    "priority": str(oids.EM_PRIORITY),
+    "user": str(oids.EM_USER),
 }
 """[I] The OctetString varbinds of every trap: event type, source (ESPA address, trigger,
-RFP), text, priority, the user it concerns."""
+RFP), text, priority, the user it concerns (sipdect.snmp.oids)."""
 
 RECONNECT_S: Final = (1.0, 30.0)
 """[I] The AXI session to the OMM is tried again after 1 s, doubling to 30 s (as the MOM)."""

@@ -22,7 +22,7 @@ from eventmgr import conventions as c
 from eventmgr.config import EventMgrConfig, TrapTarget
 from eventmgr.rules import Engine, Incident, Input, Log, Rule, Send, Status, Trap
 from eventmgr.storage import EventStore
-from sipdect import clock
+from sipdect import clock, snmp
 from sipdect.axi.client import AxiClient, AxiResponseError
 from sipdect.axi.codec import Message, element
 from sipdect.espa.codec import DataBlock, status_information
@@ -417,6 +417,10 @@ class EventMgrService:
             if a.get("id", "").isdigit():
                 engine.confirmation(int(a["id"]), a.get("confirmation", ""), now)
         elif ev.name == "EventAlarmTrigger":
+            # The OMM reports an alarm call as EventAlarmTrigger, then EventAlarmCallProgress
+            # with the same ppn, trigger and id: one alarm, taken at the first of them.
+            if self._seen_alarm(a):
+                return
             engine.take(Input("alarm", a.get("trigger", ""), a.get("content", "") or
                               f"alarm {a.get('trigger', '')} from {a.get('fromAddr', '?')}",
                               1, origin=_number(a.get("fromAddr", ""))), now)
@@ -498,10 +502,6 @@ def _number(addr: str) -> str:
 
 def _kit_trap_sender() -> TrapSender:
     async def send(target: TrapTarget, oid: str, varbinds: list[tuple[str, str]]) -> None:
-        try:
-            from sipdect.snmp import send_trap  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            raise OSError("this sipdect has no SNMP trap sender (sipdect.snmp)") from None
-        await send_trap(target.host, target.port, oid, varbinds,
-                        community=target.community, transport=target.transport)
+        await snmp.send_trap(target.host, target.port, oid, varbinds,
+                             community=target.community, transport=target.transport)
     return send

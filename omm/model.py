@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from omm.access import Accounts
+from omm.alarms import AlarmTriggers
 from omm.banner import DEFAULTS as BANNER_DEFAULTS
 from omm.banner import SETTING as BANNER_SETTING
 from omm.central import DEFAULTS as CENTRAL_DEFAULTS
@@ -47,9 +48,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE sites (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
     CREATE TABLE eventlog (k INTEGER PRIMARY KEY, v TEXT NOT NULL)
     """,
+    # 2: alarm triggers (issue 15).
+    """
+    CREATE TABLE alarmtriggers (k INTEGER PRIMARY KEY, v TEXT NOT NULL)
+    """,
 )
 
-REPLICATED_TABLES: tuple[str, ...] = ("settings", "accounts", "users", "devices", "rfps", "sites")
+REPLICATED_TABLES: tuple[str, ...] = ("settings", "accounts", "users", "devices", "rfps", "sites",
+                                      "alarmtriggers")
 """What the active OMM copies to its standby partner (omm.standby): the configuration, keys
 included. The event log stays each OMM's own: it tells what happened to that machine."""
 
@@ -166,6 +172,7 @@ class OmmModel:
         self.sip_ca = setup.sip_ca
         """Certificates imported for SIP over TLS (GetSecureSIPCertificate); None: none."""
         self.rfps = Rfps(self.store, notify, self.limits.rfps)
+        self.alarm_triggers = AlarmTriggers(self.store, notify)
         self.subscription = SubscriptionWindow(self.settings, clock)
         window = self.settings.get("DECTSubscriptionMode")
         if window.get("mode", "Off") != "Off" and not window.get("until"):
@@ -235,7 +242,7 @@ class OmmModel:
         """Back to a new installation (for test fixtures); keys and certificates stay."""
         with self.store.transaction():
             for table in ("settings", "accounts", "users", "devices", "rfps", "sites",
-                          "eventlog"):
+                          "alarmtriggers", "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
         health, standby, central = self.health, self.standby, self.central

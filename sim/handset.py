@@ -402,6 +402,25 @@ class _Job:
 IDLE_RELEASE_S: Final = 2 * cv.LINK_RELEASE_S
 """The PP lets the FP release an idle link first; it gives up after twice the FP's time."""
 
+# -- handset alarms (standby-eventmgr.md B.4) ----------------------------------------------------
+ALARMS: Final = ("sos", "man-down", "no-movement")
+"""The alarms a virtual handset can raise: the SOS key and the alarm sensor's kinds."""
+ALARMS_BY_MODEL: Final[dict[str, frozenset[str]]] = {
+    "630d": frozenset(ALARMS),  # [D] 630d manual p.51-53: SOS key, man-down, no-movement
+    "632d": frozenset(ALARMS),  # [A] the 630d's successor keeps its alarm sensor
+}
+"""Which models have which alarms; every other model has none."""
+ALARM_NUMBER_KIND: Final[dict[str, str]] = {"sos": "sos", "man-down": "manDown",
+                                            "no-movement": "manDown"}
+"""Which stored number an alarm calls: the sensor's kinds share one (B.4: the user fields
+sosNum and manDownNum)."""
+DEFAULT_ALARM_NUMBERS: Final[dict[str, str]] = {"sos": "*91", "manDown": "*92"}
+"""[A] The numbers a handset calls for an alarm until it is told others: the real ones are
+configured per user (sosNum, manDownNum) or in the handset's menu. An alarm is a call to
+that number (the 630d's "hands-free call to a stored emergency number"), so it crosses the
+air and the OMM-RFP link as any call does; the OMM raises the alarm trigger whose `fac`
+the number starts with."""
+
 
 class Handset:
     """A virtual portable part (PP)."""
@@ -418,6 +437,8 @@ class Handset:
         self.ipei = Ipei.parse(ipei) if isinstance(ipei, str) else ipei
         self.model = model
         """AXI hwType, sent as MODEL-IDENTIFIER (conventions.MODIC_BY_HW_TYPE)."""
+        self.alarm_numbers: dict[str, str] = dict(DEFAULT_ALARM_NUMBERS)
+        """What the SOS key ("sos") and the alarm sensor ("manDown") call."""
         self.random = random
         self.enhanced_security = enhanced_security
         """Announce "re-keying and default cipher key early encryption" in TERMINAL-CAPABILITY."""
@@ -678,6 +699,26 @@ class Handset:
         self.press(number + "{CALL}", now)
         if refused is not None:
             raise refused
+
+    @property
+    def alarms(self) -> frozenset[str]:
+        """The alarms this model can raise (ALARMS_BY_MODEL)."""
+        return ALARMS_BY_MODEL.get(self.model, frozenset())
+
+    def alarm(self, kind: str, now: float) -> str:
+        """Raise an alarm: the SOS key pressed, or the sensor tripped (at once: the pre-alarm
+        countdown, which the user could cancel, is not modelled). The alarm call goes to its
+        stored number, which is returned. HandsetStateError when this model has no such
+        alarm or a call is up; CallNotPossible as for dial()."""
+        if kind not in ALARMS:
+            raise HandsetStateError(f"no alarm {kind!r}: the alarms are {', '.join(ALARMS)}")
+        if kind not in self.alarms:
+            have = ", ".join(sorted(self.alarms)) or "none"
+            raise HandsetStateError(f"a {self.model} has no {kind} alarm (its alarms: {have}; "
+                                    f"the 630d and 632d have all)")
+        number = self.alarm_numbers[ALARM_NUMBER_KIND[kind]]
+        self.dial(number, now)
+        return number
 
     def answer(self, now: float) -> None:
         """Answer the ringing call ({CALL} while INCOMING)."""

@@ -279,6 +279,13 @@ class World:
         self.get(hid).handset.press(keys, self.now())
         self.pump(hid)
 
+    def alarm(self, hid: int, kind: str) -> str:
+        """Raise a handset alarm (Handset.alarm); the number its alarm call dials."""
+        try:
+            return self.get(hid).handset.alarm(kind, self.now())
+        finally:
+            self.pump(hid)
+
     # -- voice -------------------------------------------------------------------------------
     def voice_start(self, hid: int, tone_hz: float | None = None, wideband: bool = False, *,
                     source: PcmSource | None = None) -> VoicePath:

@@ -272,6 +272,12 @@ class AxiApi:
                 render_account(self.model.accounts.table.records[change.key])])
         self._queue("AccountCnf", aid, body)
 
+    def _alarm_trigger_changed(self, change: Change) -> None:
+        from omm.axi.handlers.alarms import trigger_cnf_event
+
+        rec = None if change.deleted else self.model.alarm_triggers.table.get(change.key)
+        self._queue("AlarmTriggerCnf", str(change.key), trigger_cnf_event(rec, change.key))
+
     def _setting_changed(self, change: Change) -> None:
         from omm.axi.handlers import setting_event
 
@@ -315,6 +321,7 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "rfpState": AxiApi._rfp_state_changed,
     "rfpSyncRel": AxiApi._sync_relations_changed,
     "site": AxiApi._site_changed,
+    "alarmTrigger": AxiApi._alarm_trigger_changed,
     "account": AxiApi._account_changed,
     "setting": AxiApi._setting_changed,
     "eventlog": AxiApi._log_changed,

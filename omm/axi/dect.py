@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from omm.alarms import AlarmCallProgress, AlarmRaised
 from omm.dect import events as fev
 from omm.dect.roaming import ASK_EVENTS, Procedure
 from omm.hub import PpStateChanged, SipDeregistered
@@ -33,6 +34,8 @@ class SentMessage:
     client_id: int
     to_addr: str
     from_addr: str
+    priority: str = "Normal"
+    """Its MessagePriorityType (the account was allowed to send it)."""
 
 
 class DectBridge:
@@ -99,7 +102,9 @@ class DectBridge:
             return
         self.api.queue_event("MessageConfirmation", None, Message("EventMessageConfirmation", {
             "sendTime": str(sent.send_time), "id": str(sent.client_id),
-            "fromAddr": sent.to_addr, "toAddr": sent.from_addr,
+            # fromAddr is the original's sender, where the confirmation goes; sendTime, id
+            # and toAddr name the message as in EventMessageProgress (B.3, [C] mitel-api).
+            "fromAddr": sent.from_addr, "toAddr": sent.to_addr,
             "confTime": str(int(e.time) if e.time > 1e9 else int(self.api.model.clock())),
             "confirmation": e.confirmation}))
 
@@ -111,12 +116,28 @@ class DectBridge:
             "park": e.park, "rfpId": str(e.rfp_id)}))
 
 
+    def _alarm_raised(self, e: AlarmRaised) -> None:
+        """EventAlarmTrigger (standby-eventmgr.md B.3, B.4) to AlarmTrigger subscribers."""
+        attrs = {"sendTime": str(e.send_time), "id": str(e.alarm_id), "trigger": e.trigger,
+                 **({"uid": str(e.uid)} if e.uid else {}), "ppn": str(e.ppn),
+                 "fromAddr": e.from_addr, **({"toAddr": e.to_addr} if e.to_addr else {}),
+                 **({"dialSuffix": e.dial_suffix} if e.dial_suffix else {})}
+        self.api.queue_event("AlarmTrigger", e.trigger, Message("EventAlarmTrigger", attrs))
+
+    def _alarm_call(self, e: AlarmCallProgress) -> None:
+        """EventAlarmCallProgress to AlarmCallProgress subscribers (real sample: axi.md §4)."""
+        self.api.queue_event("AlarmCallProgress", e.trigger, Message("EventAlarmCallProgress", {
+            "ppn": str(e.ppn), "trigger": e.trigger, "id": str(e.alarm_id),
+            "destAddr": e.dest_addr, "state": e.state}))
+
     def _sip_deregistered(self, e: SipDeregistered) -> None:
         self.api.queue_event("Roaming", None, Message("EventPPSIPDeregistered",
                                                       {"uid": str(e.uid)}))
 
 
 _HANDLERS: dict[type, Callable[[DectBridge, Any], None]] = {
+    AlarmRaised: DectBridge._alarm_raised,
+    AlarmCallProgress: DectBridge._alarm_call,
     SipDeregistered: DectBridge._sip_deregistered,
     fev.RoamingAsked: DectBridge._roaming_asked,
     PpStateChanged: DectBridge._pp_state,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dect.nwk.tables import ReleaseReasonCode
+from omm.alarms import ALARM_TAKEN_DISPLAY, AlarmCallProgress, AlarmRaised
 from omm.dect.events import (
     CallAlerting,
     CallAnswered,
@@ -199,6 +200,8 @@ class Call:
     """The INVITE was retried with credentials once."""
     timer: asyncio.TimerHandle | None = None
     """The incoming call timeout."""
+    alarm: AlarmRaised | None = None
+    """The handset alarm this call is the alarm call of (its progress goes to the hub)."""
 
     @property
     def call_id(self) -> str:
@@ -235,6 +238,8 @@ class CallControl:
         self._requests: dict[TransactionKey, tuple[Call, Request]] = {}
         self.last_rfp: dict[int, int] = {}
         """The RFP each device was last seen on (DeviceAttached and call events)."""
+        self._alarms = 0
+        """Handset alarms raised so far (their ids)."""
         registrations.on_sip_event = self.handle_sip
 
     # -- helpers ------------------------------------------------------------------------------
@@ -265,8 +270,34 @@ class CallControl:
         self.dect.call_release(call.ppn, outcome.reason, self.now(), display=outcome.display)
         self._dect_done()
 
+    def _alarm_progress(self, call: Call, state: str) -> None:
+        if call.alarm is not None and call.alarm.to_addr is not None:
+            self.model.hub.publish(AlarmCallProgress(call.alarm.alarm_id, call.ppn,
+                                                     call.alarm.trigger, call.alarm.to_addr,
+                                                     state))
+
+    def _raise_alarm(self, event: CallDialled) -> AlarmRaised | None:
+        """The alarm a dialled number raises (omm.alarms; standby-eventmgr.md B.4), told to
+        the hub; None when it names no trigger."""
+        found = self.model.alarm_triggers.match(event.number)
+        if found is None:
+            return None
+        trigger, suffix = found
+        device = self.model.devices.table.get(event.ppn) or {}
+        uid = device.get("uid") or None
+        user = self.model.users.table.get(uid) if uid else None
+        from_addr = f"tel:{user['num']}" if user and user.get("num") else f"ppn:{event.ppn}"
+        self._alarms += 1
+        alarm = AlarmRaised(self._alarms, int(self.model.clock()), trigger["triggerId"],
+                            event.ppn, uid, from_addr,
+                            f"tel:{trigger['num']}" if trigger["num"] else None, suffix)
+        self.model.hub.publish(alarm)
+        return alarm
+
     def _forget(self, call: Call, *, stop_media: bool = True) -> None:
         """The call is over for the user (its SIP leftovers may still be answered)."""
+        if call.alarm is not None and self.calls.get(call.ppn) is call:
+            self._alarm_progress(call, "released")
         if call.timer is not None:
             call.timer.cancel()
             call.timer = None
@@ -388,6 +419,14 @@ class CallControl:
             self.dect.call_release(ppn, R.USER_ALREADY_ACTIVE, self.now(), display="Busy")
             self._dect_done()
             return
+        alarm = self._raise_alarm(event)
+        number = event.number
+        if alarm is not None:
+            if alarm.to_addr is None:  # taken by the OMM: nobody to call
+                self.dect.call_release(ppn, R.NORMAL, self.now(), display=ALARM_TAKEN_DISPLAY)
+                self._dect_done()
+                return
+            number = alarm.to_addr.removeprefix("tel:")
         account = self.registrations.account(ppn)
         config = self.registrations.config
         if account is None or config is None or self.registrations.transport is None:
@@ -407,7 +446,7 @@ class CallControl:
         local = self._local_media(address)
         offer = make_offer(mode, local, session_id=secrets.randbelow(2**31))
         domain = server.domain
-        target = config.aor(domain, event.number)
+        target = config.aor(domain, number)
         aor = config.aor(domain, account.num)
         h = Headers()
         for route in routes:
@@ -420,12 +459,12 @@ class CallControl:
         h.add("Contact", str(self.registrations.contact(account.num)))
         h.add("Allow", ALLOW)
         h.add("Content-Type", SDP)
-        request_uri = config.server_uri(*server.call_server, event.number)
+        request_uri = config.server_uri(*server.call_server, number)
         invite = Request("INVITE", request_uri, h, offer.render().encode())
         call = Call(ppn, Leg.OUT, account, invite, first_hop=peer,
                     peer=peer if server.outbound_host else None, rfp_id=event.rfp_id,
                     mcei=event.mcei, anchor=(event.rfp_id, event.mcei), mode=mode,
-                    local=local, offer=offer)
+                    local=local, offer=offer, alarm=alarm)
         self.calls[ppn] = call
         self._by_dialog[call.dialog_key] = call
         try:
@@ -436,6 +475,7 @@ class CallControl:
             self._release_dect(call, FAILED)
             return
         self._by_transaction[call.transaction] = call
+        self._alarm_progress(call, "calling")
 
     def on_alerting(self, event: CallAlerting) -> None:
         """The called PP rings: 180."""
@@ -571,6 +611,7 @@ class CallControl:
                 call.alerting = call.proceeding = True
                 self.dect.call_alerting(call.ppn, self.now())
                 self._dect_done()
+                self._alarm_progress(call, "ringing")
             return
         if status < 300:
             self._invite_accepted(call, response)
@@ -625,6 +666,7 @@ class CallControl:
         call.phase = Phase.CONNECTED
         self.dect.call_connect(call.ppn, self.now())
         self._dect_done()
+        self._alarm_progress(call, "connected")
         self._start_media(call, negotiated)
 
     def _ack_peer(self, call: Call, ack: Request) -> Peer:

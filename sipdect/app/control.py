@@ -174,6 +174,7 @@ class ControlServer:
         r.add_delete("/_emu/handsets/{ref}", self.remove_handset)
         r.add_patch("/_emu/handsets/{ref}", self.patch_handset)
         r.add_post("/_emu/handsets/{ref}/call", self.call)
+        r.add_post("/_emu/handsets/{ref}/alarm", self.alarm)
         r.add_post("/_emu/handsets/{ref}/answer", self.answer)
         r.add_post("/_emu/handsets/{ref}/hangup", self.hang_up)
         r.add_post("/_emu/handsets/{ref}/move", self.move_handset)
@@ -496,6 +497,18 @@ class ControlServer:
                                       "handset": self._describe(hid)}, status=409)
         world.pump(hid)
         return web.json_response(self._describe(hid))
+
+    async def alarm(self, request: web.Request) -> web.Response:
+        """A handset alarm ({"kind": "sos" | "man-down" | "no-movement"}): its alarm call."""
+        hid = self._handset(request)
+        body = await _body(request)
+        world = self._world()
+        try:
+            number = world.alarm(hid, _text(body, "kind", "sos"))
+        except CallNotPossible as exc:
+            return web.json_response({"error": str(exc), "reason": exc.reason,
+                                      "handset": self._describe(hid)}, status=409)
+        return web.json_response({**self._describe(hid), "alarm_number": number})
 
     async def answer(self, request: web.Request) -> web.Response:
         hid = self._handset(request)

@@ -150,6 +150,10 @@ def main(argv: list[str]) -> int:
     wk.add_argument("--speed", type=float,
                     help="metres per second (default: a person walking, 1.4)")
     wk.add_argument("--no-wait", action="store_true", help="return as it sets off")
+    al = sub.add_parser("alarm", help="raise a handset alarm: the SOS key, or the alarm "
+                                      "sensor where the model has one (630d, 632d)")
+    al.add_argument("ref", help="handset id or IPEI")
+    al.add_argument("kind", nargs="?", default="sos", choices=["sos", "man-down", "no-movement"])
     k = sub.add_parser("keys", help='press keys, e.g. "1234{CALL}" or "{OK}"')
     k.add_argument("ref")
     k.add_argument("keys")
@@ -252,6 +256,8 @@ def main(argv: list[str]) -> int:
         out = _walk(u, args.ref, args.x, args.y, args.speed, wait=not args.no_wait)
     elif c == "keys":
         out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/keys", {"keys": args.keys})
+    elif c == "alarm":
+        out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/alarm", {"kind": args.kind})
     elif c == "subscribe":
         out = call(u, "POST", f"/_emu/handsets/{ref(args.ref)}/subscribe", {"ac": args.ac})
     elif c == "handset-power":

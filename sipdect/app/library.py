@@ -361,6 +361,14 @@ class Handset:
                 world.pump(hid)
         self._act(dial)
 
+    async def alarm(self, kind: str = "sos") -> str:
+        """Raise a handset alarm: "sos" (the SOS key), "man-down" or "no-movement" (the
+        alarm sensor) where the model has it (sim.handset.ALARMS_BY_MODEL). The alarm call
+        dials the handset's stored alarm number, which is returned."""
+        dialled: list[str] = []
+        self._act(lambda world, hid: dialled.append(world.alarm(hid, kind)))
+        return dialled[0]
+
     async def answer(self) -> None:
         def answer(world: World, hid: int) -> None:
             world.get(hid).handset.answer(world.now())

@@ -247,6 +247,16 @@ RFP_CONFIG = tuple(f.name for f in RFP_CONFIG_FIELDS)
 RFP_STATE = tuple(f.name for f in RFP_STATE_FIELDS)
 RFP_DETAILS = tuple(f.name for f in RFP_DETAIL_FIELDS)
 
+ALARM_TRIGGER = RecordSpec("trigger", "id", [
+    # AlarmTriggerType (standby-eventmgr.md B.3): ids from 0; at most 100 triggers
+    # (LimitsResp trigger="100" [S]). The lengths are not public [A]: a trigger id and a
+    # feature access code as short as the web UI's fields, a number as a user's number.
+    _i("id", low=0, high=99), _s("triggerId", 32), _s("fac", 32), _s("comment", 64),
+    _s("num", 32),
+], true_false=False)
+ALARM_TRIGGER_EVENT_ELEMENT = "alarmTrigger"
+"""EventAlarmTriggerCnf carries the record as <alarmTrigger> (the schema's attribute name)."""
+
 SITE = RecordSpec("site", "id", [
     _i("id", low=1, high=250), _s("name", 32), _i("nRFPs", writable=False), _b("wideband"),
     _e("srtp", SRTP_MODES, "Disabled"), _b("dectSecurity"), _b("videoStreaming"),

@@ -8,6 +8,7 @@ requests read after it wait until it is answered, so answers keep the order of r
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -195,7 +196,12 @@ class AxiServerSession:
         sub = self.subscriptions.get(event_type)
         if sub is None:
             return False
-        return sub.all_items or item is None or item in sub.items
+        if sub.all_items or item is None or item in sub.items:
+            return True
+        # A trigger filter may be a pattern ("LOC-*"), matched regardless of case
+        # (standby-eventmgr.md B.3: triggerIds are case-insensitive).
+        return any("*" in p and fnmatch.fnmatchcase(item.casefold(), p.casefold())
+                   for p in sub.items)
 
     def get_timer(self) -> float | None:
         if self.state is LinkState.CLOSED or self._closing or self._deferred is not None:

@@ -1,7 +1,7 @@
 """The alarm demo end to end (configs/alarm.toml, README "Alarm demo"): a nurse-call system
 sends an ESPA call over TCP, the Event Manager's rule makes it a message on Alice's handset,
 her OK key accepts it, and the confirmation comes back as an ESPA status at the next poll
-(and as an SNMP trap, tests/interop/test_eventmgr_traps.py). Escalation: nobody accepting
+(and as an SNMP trap, tests/interop/test_snmp_traps.py). Escalation: nobody accepting
 within the rule's time moves the alarm to Bob. The Event Manager survives its OMM's restart
 with the alarms that came meanwhile sent once."""
 
@@ -16,8 +16,11 @@ import pytest
 import pytest_asyncio
 from site_helpers import Control
 
+from eventmgr.rules import Rule
 from sipdect.app.config import SystemConfig, load_config
 from sipdect.app.emulator import Emulator
+from sipdect.axi.client import AxiClient
+from sipdect.axi.codec import element
 from sipdect.espa.codec import DataBlock, call
 from sipdect.espa.conventions import Record
 from sipdect.espa.edge import ControlClient, connect_tcp
@@ -35,6 +38,10 @@ def alarm_config() -> SystemConfig:
     em = cfg.eventmgrs[0].em
     em.traps = []
     em.rules = [r.__class__(**{**r.__dict__, "escalate_after": ESCALATE_S}) for r in em.rules]
+    # Handset alarms: Bob carries a 632d (it has an SOS key), and the SOS goes to Alice.
+    em.rules.append(Rule(name="SOS", source="alarm", match="SOS*", steps=(("201",),),
+                         escalate_after=ESCALATE_S, title="SOS"))
+    next(h for h in cfg.handsets if h.name == "Bob").model = "632d"
     return cfg
 
 
@@ -166,3 +173,23 @@ async def test_an_acknowledged_alarm_survives_a_kill_of_the_event_manager(demo: 
     await demo.control.host("OMM", "start")
     await until(lambda: demo.shows("Alice", "Room 20 call"), "Alice's handset shows it")
     await demo.control.press("Alice", "{OK}")
+
+
+async def test_an_sos_from_a_handset_reaches_a_rule(demo: Demo) -> None:
+    """Bob's SOS key: the OMM raises its alarm trigger (no number to call, so the OMM takes
+    it), the Event Manager's alarm rule takes it once and Alice's handset shows it."""
+    omm = demo.emu.omm
+    axi = await AxiClient.connect(omm.host, omm.port)
+    try:
+        await axi.login(omm.username, omm.password)
+        await axi.request("CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "SOS-Ward3", "fac": "*91"})])
+    finally:
+        await axi.close()
+    answer = await demo.control.call("POST", "/handsets/Bob/alarm", {"kind": "sos"})
+    assert answer["alarm_number"] == "*91"
+    await until(lambda: demo.shows("Alice", "alarm SOS-Ward3 from tel:202"),
+                "Alice's handset shows Bob's SOS")
+    assert any("SOS-Ward3" in e["text"] for e in demo.em().service.entries())
+    await demo.control.press("Alice", "{OK}")
+    await demo.control.press("Alice", "{END}")

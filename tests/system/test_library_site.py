@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,14 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from site_helpers import ipei
+from test_schema_conformance import frame_violations
 
 import sipdect
 from sipdect.app import ctl
 from sipdect.app.events import parse_sse
 from sipdect.app.library import EventStream, Site, SiteError
 from sipdect.app.ready import TOKEN_HEADER
-from sipdect.axi.codec import element
+from sipdect.axi.codec import element, frame
 from sipdect.waiting import WaitTimeout, scaled, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -204,3 +206,74 @@ async def test_events_and_reset_over_http(site: Site, tmp_path: Path) -> None:
     await site.cut("OMM", "RFP Lobby")
     code = await asyncio.to_thread(ctl.main, ["--ready-file", str(ready), "reset"])
     assert code == 0 and not site.host("OMM").describe()["cut"]
+
+
+async def test_an_sos_from_a_handset_reaches_an_axi_client(site: Site) -> None:
+    """Issue 15: Bob's 632d calls its SOS number; the OMM raises the alarm trigger whose fac
+    it dialled (EventAlarmTrigger: ppn, user, trigger, time) and sets up the alarm call to
+    the trigger's number (EventAlarmCallProgress as the call goes)."""
+    axi = await site.axi()
+    try:
+        await axi.request("CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "SOS-Ward3", "fac": "*91", "num": "201", "comment": "SOS key"})])
+        await axi.request("Subscribe", children=[
+            element("e", {"cmd": "On", "eventType": "AlarmTrigger", "trigger": "*"}),
+            element("e", {"cmd": "On", "eventType": "AlarmCallProgress", "ppn": -1,
+                          "trigger": "*"})])
+        bob_user = (await axi.request("GetPPUserByNumber", {"num": "202"})).child("user")
+        assert bob_user is not None
+        alice, bob = site.handset("Alice"), site.handset("Bob")
+        before = int(time.time())
+        assert await bob.alarm("sos") == "*91"
+        raised = await axi.next_event("EventAlarmTrigger")
+        assert raised.attrs["trigger"] == "SOS-Ward3"
+        assert (raised.attrs["ppn"], raised.attrs["uid"]) == (bob_user.attrs["ppn"],
+                                                              bob_user.attrs["uid"])
+        assert (raised.attrs["fromAddr"], raised.attrs["toAddr"]) == ("tel:202", "tel:201")
+        assert int(raised.attrs["sendTime"]) >= before
+        states = []
+        while "ringing" not in states:
+            progress = await axi.next_event("EventAlarmCallProgress")
+            assert (progress.attrs["ppn"], progress.attrs["trigger"], progress.attrs["destAddr"],
+                    progress.attrs["id"]) == (bob_user.attrs["ppn"], "SOS-Ward3", "tel:201",
+                                              raised.attrs["id"])
+            states.append(progress.attrs["state"])
+        assert states == ["calling", "ringing"]
+        await alice.wait_for(state="incoming")
+        await alice.answer()
+        assert (await axi.next_event("EventAlarmCallProgress")).attrs["state"] == "connected"
+        await bob.hang_up()
+        released = await axi.next_event("EventAlarmCallProgress")
+        assert released.attrs["state"] == "released"
+        await alice.wait_for(state="idle")
+        for event in (raised, progress, released):  # the schema dictionary's types
+            assert not frame_violations(frame(event).rstrip(b"\0")), event
+    finally:
+        await axi.close()
+
+
+async def test_an_alarm_without_a_number_is_taken_by_the_omm(site: Site) -> None:
+    """A trigger with no `num`: EventAlarmTrigger (with the digits after the fac) and no
+    alarm call; the handset shows that the alarm went out."""
+    axi = await site.axi()
+    try:
+        await axi.request("CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "ManDown", "fac": "*9"})])
+        await axi.subscribe("AlarmTrigger", trigger="*")
+        bob = site.handset("Bob")
+        await bob.alarm("man-down")  # its man-down number is *92: fac *9, suffix 2
+        raised = await axi.next_event("EventAlarmTrigger")
+        assert (raised.attrs["trigger"], raised.attrs["dialSuffix"]) == ("ManDown", "2")
+        assert "toAddr" not in raised.attrs
+        await bob.wait_for(state="idle", display="Alarm sent")
+    finally:
+        await axi.close()
+
+
+async def test_a_handset_without_the_alarm_cannot_raise_it(site: Site) -> None:
+    from sim.handset import HandsetStateError
+
+    with pytest.raises(HandsetStateError, match="622d has no sos alarm"):
+        await site.handset("Alice").alarm("sos")
+    with pytest.raises(HandsetStateError, match="no alarm 'fire'"):
+        await site.handset("Bob").alarm("fire")

@@ -565,7 +565,7 @@ class Traffic:
                 ("AccountCnf", {}), ("DECTSubscriptionMode", {}), ("PPUserSummary", {}),
                 ("PPDevSummary", {}), ("RFPSummary", {}), ("EventLog", {}),
                 ("SystemCnf", {}), ("SiteSummary", {}), ("AccountSummary", {}),
-                ("SystemState", {}))])
+                ("SystemState", {}), ("AlarmTriggerCnf", {}))])
         await self.ok(sync, "Subscribe", children=[
             element("e", {"cmd": "On", "eventType": "PPDevCnf", "ppn": -1}),
             element("e", {"cmd": "On", "eventType": "DECTSubscriptionMode"}),
@@ -746,6 +746,25 @@ class Traffic:
         await self.ok(admin, "DeleteRFP", {"id": rfp_ids[1]})
         await self.ok(admin, "DeleteSite", {"id": site.attrs["id"]})
 
+        # Alarm triggers (standby-eventmgr.md B.3): created, paged, changed, counted, deleted.
+        sos = (await self.ok(admin, "CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "SOS", "fac": "*99", "comment": "SOS key", "num": "110"})])
+               ).child("trigger")
+        assert sos is not None
+        await self.ok(admin, "CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "LOC-ERR-USERSTATE"})])
+        await self.fails(admin, "CreateAlarmTrigger", children=[element("trigger", {
+            "triggerId": "sos"})], code="EExist")
+        await self.ok(admin, "GetAlarmTrigger", {"id": sos.attrs["id"]})
+        await self.page_all(admin, "GetAlarmTrigger", "id", 0)
+        await self.ok(admin, "SetAlarmTrigger", children=[element("trigger", {
+            "id": sos.attrs["id"], "comment": "SOS key, ward 3"})])
+        await self.ok(admin, "GetAlarmTriggerSummary")
+        await self.fails(monitor, "SetAlarmTrigger", children=[element("trigger", {
+            "id": sos.attrs["id"], "num": "112"})], code="EPerm")
+        await self.ok(admin, "DeleteAlarmTrigger", {"id": sos.attrs["id"]})
+        await self.fails(admin, "GetAlarmTrigger", {"id": sos.attrs["id"]}, code="ENoEnt")
+
         # Event log (axi.md §3.4).
         await self.ok(admin, "GetEventLogBuffer", {"id": 0, "maxRecords": 5})
         await self.ok(admin, "GetEventLogBuffer")
@@ -818,7 +837,8 @@ def test_the_session_exercised_events(recorded: Recorded) -> None:
     assert {"EventPPUserCnf", "EventPPDevCnf", "EventRFPCnf", "EventSiteCnf",
             "EventAccountCnf", "EventDECTSubscriptionMode", "EventPPUserSummary",
             "EventPPDevSummary", "EventRFPSummary", "EventEventLogBuffer",
-            "EventSystemNameCnf", "EventDevAutoCreateCnf"} <= recorded.names("watcher")
+            "EventSystemNameCnf", "EventDevAutoCreateCnf",
+            "EventAlarmTriggerCnf"} <= recorded.names("watcher")
     assert {"EventPPCnf", "EventPPUserCnf", "EventPPDevCnf"} <= recorded.names("sync")
     assert "EventPPCnf" not in recorded.names("watcher")  # sync sessions only
     for label in ("admin", "early"):

@@ -189,7 +189,8 @@ def log_text(fragment: str) -> Any:
 async def send_message(axi: AxiClient, ppn: int, msg_id: int, text: str,
                        confirmations: tuple[str, ...]) -> None:
     await axi.request("SendMessage", children=[element(
-        "msg", {"Ppn": ppn, "id": msg_id, "fromName": "Ward 3", "content": text},
+        "msg", {"Ppn": ppn, "id": msg_id, "fromName": "Ward 3", "content": text,
+                "fromAddr": "alarmserver:ward3"},
         [Message("confirmReq", text=c) for c in confirmations])])
 
 
@@ -453,7 +454,9 @@ async def test_a_text_message_is_delivered_shown_and_confirmed(site: Site,
     await site.control.press(MESSAGE, "1")
     confirmed = await watch.wait("EventMessageConfirmation", lambda e: e.attrs["id"] == "501")
     assert confirmed.attrs["confirmation"] == "OrderOk"
-    assert confirmed.attrs["fromAddr"] == f"ppn:{ppn}"
+    # fromAddr: the original's sender, where the confirmation goes (standby-eventmgr.md B.3).
+    assert (confirmed.attrs["fromAddr"], confirmed.attrs["toAddr"]) == ("alarmserver:ward3",
+                                                                        f"ppn:{ppn}")
     assert (await site.control.display(MESSAGE))["messages"][0]["answer"] == "OrderOk"
 
 

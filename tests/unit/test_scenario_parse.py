@@ -141,7 +141,7 @@ for = "1s"
     ("[scenario]\nname = 'x'\n[[step]]\nnever = { rfp = 'R', linked = false }\n",
      "step 1: never: say how long it must not happen: for = \"10s\""),
     ("[scenario]\nname = 'x'\n[[step]]\nhandset = 'Alice'\nalarm = true\n",
-     "step 1: alarm: handset alarms need the Event Manager"),
+     "step 1: alarm: True: give the alarm, one of sos, man-down, no-movement"),
     ("[scenario]\nname = 'x'\n[[step]]\nhandset = 'A'\ncall = '1'\nrfp = 'R'\npower = true\n",
      "step 1: handset, rfp: one action per step"),
     ("[scenario]\nname = 'x'\n[[step]]\nrfp = 'R'\npower = 'off'\n",

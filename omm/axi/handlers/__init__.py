@@ -2,6 +2,7 @@
 
 from omm.axi.handlers import (  # noqa: F401
     accounts,
+    alarms,
     directory,
     health,
     messaging,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.handset import ALARMS
 from sipdect.app.scenario.model import (
     DEFAULT_GROUP,
     Action,
@@ -53,8 +54,6 @@ EXPECT_SUBJECTS = ("handset", "rfp", "host", "registration", "phone", "axi_event
 AXI_SUBJECTS = frozenset({"axi_event", "event_log"})
 """Expectations read over AXI: they may name the `omm` and the `account`."""
 
-ALARM_REFUSAL = ("handset alarms need the Event Manager, which this emulator does not have "
-                 "yet: remove the step")
 
 
 class ScenarioError(ValueError):
@@ -348,7 +347,11 @@ def _add_arg(table: dict[str, Any], verb: str, where: _Where) -> dict[str, Any]:
 
 
 def _alarm(table: dict[str, Any], verb: str, where: _Where) -> dict[str, Any]:
-    raise where.error(verb, ALARM_REFUSAL)
+    """`alarm = "sos"` (or "man-down", "no-movement"): sim.handset.ALARMS."""
+    value = table[verb]
+    if value not in ALARMS:
+        raise where.error(verb, f"{value!r}: give the alarm, one of {', '.join(ALARMS)}")
+    return {"kind": value}
 
 
 _VERB_ARGS: dict[tuple[str, str], Callable[[dict[str, Any], str, _Where], dict[str, Any]]] = {

@@ -241,6 +241,8 @@ class Runner:
             await handset.hang_up()
         elif verb == "keys":
             await handset.press(args["keys"])
+        elif verb == "alarm":
+            await handset.alarm(args["kind"])
         elif verb == "move":
             await handset.move(args["x"], args["y"])
         elif verb == "power":
