@@ -108,7 +108,7 @@ class MapServer:
     def __init__(self, system: System, app: web.Application) -> None:
         self.system = system
         self.access = MapAccess()
-        self.feed = MapFeed(system)
+        self._feed: MapFeed | None = None
         self.base_url = ""
         """http://host:port of the control API, once it listens."""
         self._templates = jinja2.Environment(
@@ -118,6 +118,14 @@ class MapServer:
         r.add_get(STATIC_PREFIX + "{name}", self.static)
         r.add_get(FEED_PATH, self.feed_stream)
         r.add_post(CODE_PATH, self.code)
+
+    @property
+    def feed(self) -> MapFeed:
+        """The map's feed, made when a map first asks (a control API nobody maps reads no
+        site for it)."""
+        if self._feed is None:
+            self._feed = MapFeed(self.system)
+        return self._feed
 
     @property
     def cookie(self) -> str:

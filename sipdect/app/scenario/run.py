@@ -43,11 +43,15 @@ def run_at(speed: float, main: Callable[[], Coroutine[Any, Any, ScenarioResult]]
            ) -> ScenarioResult:
     """main() on a fresh event loop whose clock runs at `speed`: the clock's one entry point
     (sipdect.clock); child host processes inherit the process's clock."""
+    before = clock.process_clock()
     try:
         clock.configure(speed)
     except clock.ClockError as exc:
         raise ScenarioError(str(exc)) from None
-    return clock.run(main())
+    try:
+        return clock.run(main())
+    finally:
+        clock.adopt(before)  # a library caller (a test, a bench) gets its clock back
 
 
 async def play(scenario: Scenario, *, speed: float | None = None,
