@@ -432,10 +432,36 @@ class OmmHost(Host):
         return out
 
 
+class ServiceHost(Host):
+    """A host that runs one service of a component (a MOM, an Event Manager): stop, kill,
+    describe and endpoints are the service's while it runs."""
+
+    service: Any = None
+
+    async def _stop(self) -> None:
+        if self.service is not None:
+            await self.service.stop()
+
+    async def _kill(self) -> None:
+        if self.service is not None:
+            await self.service.kill()
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        if self.service is not None and self.running:
+            out.update(self.service.describe())
+        return out
+
+    def endpoints(self) -> list[Endpoint]:
+        if self.service is None or not self.running:
+            return []
+        return list(self.service.endpoints)
+
+
 # -- Multi-OMM Manager -------------------------------------------------------------------------
 
 
-class MomHost(Host):
+class MomHost(ServiceHost):
     """A Multi-OMM Manager (mom.service): its directory, one sync session per OMM it manages."""
 
     kind = "mom"
@@ -478,30 +504,12 @@ class MomHost(Host):
         await self.service.start()
         self._maxi_port = next(e.port for e in self.service.endpoints if e.protocol == "maxi")
 
-    async def _stop(self) -> None:
-        if self.service is not None:
-            await self.service.stop()
-
-    async def _kill(self) -> None:
-        if self.service is not None:
-            await self.service.kill()
-
-    def describe(self) -> dict[str, Any]:
-        out = super().describe()
-        if self.service is not None and self.running:
-            out.update(self.service.describe())
-        return out
-
-    def endpoints(self) -> list[Endpoint]:
-        if self.service is None or not self.running:
-            return []
-        return list(getattr(self.service, "endpoints", []))
 
 
 # -- Event Manager ----------------------------------------------------------------------------
 
 
-class EventMgrHost(Host):
+class EventMgrHost(ServiceHost):
     """An Event Manager (eventmgr.service): ESPA in, AXI to its OMM, traps out, rules."""
 
     kind = "eventmgr"
@@ -544,24 +552,6 @@ class EventMgrHost(Host):
             if e.protocol == "espa":
                 self._espa_port = e.port
 
-    async def _stop(self) -> None:
-        if self.service is not None:
-            await self.service.stop()
-
-    async def _kill(self) -> None:
-        if self.service is not None:
-            await self.service.kill()
-
-    def describe(self) -> dict[str, Any]:
-        out = super().describe()
-        if self.service is not None and self.running:
-            out.update(self.service.describe())
-        return out
-
-    def endpoints(self) -> list[Endpoint]:
-        if self.service is None or not self.running:
-            return []
-        return list(self.service.endpoints)
 
 
 # -- call server ------------------------------------------------------------------------------
