@@ -149,6 +149,7 @@ class AxiKeyPair:
         numbers = private_key.public_key().public_numbers()
         self._modulus = numbers.n
         self._exponent = numbers.e
+        self._private = private_key.private_numbers()
 
     @classmethod
     def load_or_create(cls, directory: Path, vault: Vault, bits: int = AXI_KEY_BITS) -> AxiKeyPair:
@@ -195,6 +196,27 @@ class AxiKeyPair:
         """Longest field (in UTF-8 bytes) that fits into one PKCS#1 v1.5 block."""
         return self._block_len - _PKCS1V15_OVERHEAD
 
+    def _rsa_decrypt(self, c: int) -> bytes:
+        """The raw RSA image of `c` (CRT), as a block of the modulus' length."""
+        k = self._private
+        if not 1 < c < self._modulus:
+            return b""  # 0, 1 and n-and-above: nothing padded encrypts to them
+        m1 = pow(c, k.dmp1, k.p)
+        m2 = pow(c, k.dmq1, k.q)
+        m = m2 + k.q * ((k.iqmp * (m1 - m2)) % k.p)
+        return m.to_bytes(self._block_len, "big")
+
+    @staticmethod
+    def _unpad(em: bytes) -> bytes | None:
+        """The message of a PKCS#1 v1.5 type 2 block (00 02 PS>=8 nonzero 00 M); None if the
+        block is not one."""
+        if len(em) < _PKCS1V15_OVERHEAD or em[0] != 0 or em[1] != 2:
+            return None
+        end = em.find(b"\0", 2)
+        if end < 10:
+            return None
+        return em[end + 1:]
+
     @property
     def _block_len(self) -> int:
         return (self._key.key_size + 7) // 8
@@ -202,10 +224,10 @@ class AxiKeyPair:
     def decrypt_field(self, b64: str) -> str:
         """Decode an encrypted AXI attribute: Base64 -> RSA PKCS#1 v1.5 -> UTF-8 text.
 
-        Raises FieldDecryptError on any failure. `cryptography` uses implicit rejection
-        (a bad padding yields random bytes, not an error, against Bleichenbacher-style
-        oracles), so a forged block of the right length is usually caught only by the
-        UTF-8 and control-character checks and may rarely decode to junk text.
+        Raises FieldDecryptError on any failure. The padding is checked here, explicitly, as
+        an OMM of the product's generation does: `cryptography`'s implicit rejection turns a
+        bad padding into random text of random length (now and then empty or all digits),
+        so a PIN sent in clear by mistake could be taken as an empty or junk PIN.
         """
         text = "".join(b64.split())
         text += "=" * (-len(text) % 4)  # tolerate clients that strip the padding
@@ -219,19 +241,12 @@ class AxiKeyPair:
                 f"{self._block_len}-byte blocks (use the public key from OpenResp or "
                 "GetPublicKey)"
             )
-        block = block.rjust(self._block_len, b"\0")  # some encoders drop leading zeros
-        not_ours = FieldDecryptError(
-            "encrypted field does not decrypt with this OMM's key (use the public key "
-            "from OpenResp or GetPublicKey)"
-        )
-        if not 1 < int.from_bytes(block, "big") < self._modulus:
-            # 0 and 1 are their own RSA images and nothing padded encrypts to them; implicit
-            # rejection would turn them into random text, now and then a valid-looking one.
-            raise not_ours
-        try:
-            plain = self._key.decrypt(block, padding.PKCS1v15())
-        except ValueError:
-            raise not_ours from None
+        plain = self._unpad(self._rsa_decrypt(int.from_bytes(block, "big")))
+        if plain is None:
+            raise FieldDecryptError(
+                "encrypted field does not decrypt with this OMM's key (use the public key "
+                "from OpenResp or GetPublicKey)"
+            )
         try:
             value = plain.decode("utf-8")
         except UnicodeDecodeError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 import rsa
@@ -148,44 +147,29 @@ def test_garbage_raises_field_decrypt_error(keypair: AxiKeyPair, blob: str) -> N
         keypair.decrypt_field(blob)
 
 
-class ImplicitlyRejecting:
-    """An RSA key as OpenSSL 3.2+ decrypts a bad PKCS#1 v1.5 block: no error, some bytes
-    derived from key and block; here the worst case, printable text."""
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-        self.key_size = key.key_size
-
-    def public_key(self) -> Any:
-        return self.key.public_key()
-
-    def decrypt(self, block: bytes, pad: object) -> bytes:
-        return b"Q"
-
-
-@pytest.mark.parametrize("blob", ["AAAA", base64.b64encode(bytes(128)).decode(),
+@pytest.mark.parametrize("blob", ["AAAA", "1234", base64.b64encode(bytes(128)).decode(),
                                   base64.b64encode(b"\x01".rjust(128, b"\0")).decode(),
                                   base64.b64encode(b"\xff" * 128).decode()])
-def test_blocks_no_padded_text_encrypts_to_are_refused_whatever_rsa_says(
-        keypair: AxiKeyPair, blob: str) -> None:
-    # 0, 1 and anything not below the modulus: refused before RSA, whose implicit rejection
-    # made the all-zero block decode to "" or "Q" for a few keys in a hundred
-    lenient = AxiKeyPair(ImplicitlyRejecting(keypair._key))  # type: ignore[arg-type]
+def test_blocks_no_padded_text_encrypts_to_are_refused(keypair: AxiKeyPair, blob: str) -> None:
+    # OpenSSL 3.2+'s implicit rejection made such blocks decode to "" or junk text for a
+    # few keys in a hundred (a PIN sent in clear was then taken): the padding is checked here
     with pytest.raises(FieldDecryptError, match="does not decrypt with this OMM's key"):
-        lenient.decrypt_field(blob)
+        keypair.decrypt_field(blob)
+
+
+@given(st.binary(min_size=1, max_size=128))
+def test_a_block_without_type_2_padding_is_refused(keypair: AxiKeyPair, block: bytes) -> None:
+    # whatever RSA makes of a random block, it is refused unless it unpads, as no random
+    # block of a test run does (the chance is about 2**-16 per block)
+    with pytest.raises(FieldDecryptError):
+        keypair.decrypt_field(base64.b64encode(block).decode())
 
 
 def test_wrong_key_raises(keypair: AxiKeyPair, tmp_path: Path) -> None:
     other = AxiKeyPair.load_or_create(tmp_path, Vault.open(tmp_path))
-    failures = 0
     for _ in range(20):
-        try:
-            value = keypair.decrypt_field(other.encrypt_field("1234"))
-        except FieldDecryptError:
-            failures += 1
-        else:
-            assert value != "1234"
-    assert failures >= 15  # implicit rejection: rarely, junk decodes as text
+        with pytest.raises(FieldDecryptError):
+            keypair.decrypt_field(other.encrypt_field("1234"))
 
 
 @given(st.text(max_size=300))
