@@ -293,8 +293,13 @@ class Air:
         self._batch_depth = 0
         self._batch_dirty = False
         self._voice = VoiceCipher()
-        self._reachable: dict[tuple[int, int], bool] = {}
-        """reachable() per (handset, RFP) until something on the air moves or changes."""
+        self._reachable: dict[int, dict[int, bool]] = {}
+        """reachable() per handset and RFP, kept until that handset moves or an RFP changes."""
+        self._strongest: dict[int, dict[tuple[Park, ...] | None, int | None]] = {}
+        """strongest_rfp() per handset and PARKs asked, kept as long as _reachable."""
+        self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        """Ids and positions of the RFPs a handset could lock to (an RFPI, synced): the
+        distance prefilter of candidates(), kept until an RFP changes."""
         self._identity_changed: set[int] = set()
         """RFPs whose RFPI or SARI list changed since the listeners last heard."""
 
@@ -322,6 +327,7 @@ class Air:
             preferred_sync, powered, dect_on, connected, saris,
         )
         self.rfps[rfp_id] = site
+        self._rfps_changed()
         self._hear_new(rfp_id)
         self._topology_changed()
         return site
@@ -340,7 +346,7 @@ class Air:
 
     def remove_rfp(self, rfp_id: int) -> None:
         self.rfps.pop(rfp_id, None)
-        self._reachable.clear()
+        self._rfps_changed()
         self._forget_rssi(rfp_id)
         self._rfp_receivers.pop(rfp_id, None)
         self._rfp_inbox.pop(rfp_id, None)
@@ -362,7 +368,7 @@ class Air:
     ) -> None:
         """Change what is given; sync, relations and connections follow."""
         site = self.rfps[rfp_id]
-        self._reachable.clear()
+        self._rfps_changed()
         if x is not None or y is not None:
             self._forget_rssi(rfp_id)
         if x is not None:
@@ -401,22 +407,22 @@ class Air:
             raise ValueError(f"the air has a handset {handset_id} already")
         portable = Portable(handset_id, float(x), float(y), park)
         self.handsets[handset_id] = portable
-        self._reachable.clear()
+        self._handset_changed(handset_id)
         return portable
 
     def remove_handset(self, handset_id: int) -> None:
         self.handsets.pop(handset_id, None)
-        self._reachable.clear()
+        self._handset_changed(handset_id)
         self._handset_receivers.pop(handset_id, None)
         self._handset_inbox.pop(handset_id, None)
-        self._check_links()
+        self._check_links(handset_id)
 
     def move(self, handset_id: int, x: float, y: float) -> None:
         """Move a handset; connections to RFPs now out of range are lost."""
         portable = self.handsets[handset_id]
         portable.x, portable.y = float(x), float(y)
-        self._reachable.clear()
-        self._check_links()
+        self._handset_changed(handset_id)
+        self._check_links(handset_id)
 
     def set_park(self, handset_id: int, park: Park | None) -> None:
         self.handsets[handset_id].park = park
@@ -465,10 +471,12 @@ class Air:
         """The RFP radiates, is synced and the handset hears it above sensitivity (kept per
         pair until an RFP or handset is placed, moved, removed or changed: every voice frame
         asks)."""
-        key = (handset_id, rfp_id)
-        found = self._reachable.get(key)
+        known = self._reachable.get(handset_id)
+        if known is None:
+            known = self._reachable[handset_id] = {}
+        found = known.get(rfp_id)
         if found is None:
-            found = self._reachable[key] = (
+            found = known[rfp_id] = (
                 rfp_id in self.rfps and handset_id in self.handsets
                 and self.sync_status(rfp_id).synced
                 and self.rssi(handset_id, rfp_id) >= self.path_loss.sensitivity_dbm)
@@ -482,24 +490,72 @@ class Air:
         none = any) gives access to (its PARI or one of its SARIs, RadioSite.accessible_with),
         heard above sensitivity.
         """
-        portable = self.handsets[handset_id]
-        wanted = park if park is not None else portable.park
-        parks: Sequence[Park] | None = (wanted,) if isinstance(wanted, Park) else wanted
-        out = []
-        for rfp_id, site in self.rfps.items():
-            if site.rfpi is None or not self.reachable(handset_id, rfp_id):
-                continue
-            if parks is not None and not any(site.accessible_with(p) for p in parks):
-                continue
-            out.append((rfp_id, self.rssi(handset_id, rfp_id)))
+        parks = self._parks(handset_id, park)
+        out = [(rfp_id, self.rssi(handset_id, rfp_id))
+               for rfp_id in self._nearest_first(handset_id)
+               if self._lockable(handset_id, rfp_id, parks)]
         out.sort(key=lambda item: (-item[1], item[0]))
         return out
 
     def strongest_rfp(self, handset_id: int, park: Park | Sequence[Park] | None = None
                       ) -> int | None:
-        """The RFP the handset locks to, or None when it hears none it may use."""
-        found = self.candidates(handset_id, park)
-        return found[0][0] if found else None
+        """The RFP the handset locks to, or None when it hears none it may use (kept until
+        the handset moves or an RFP changes: a walk step and every page ask it)."""
+        parks = self._parks(handset_id, park)
+        key = None if parks is None else tuple(parks)
+        known = self._strongest.setdefault(handset_id, {})
+        if key in known:
+            return known[key]
+        best = None
+        for rfp_id in self._nearest_first(handset_id):
+            if self._lockable(handset_id, rfp_id, parks):
+                best = rfp_id  # nearest is strongest: the path loss grows with distance
+                break
+        known[key] = best
+        return best
+
+    def _parks(self, handset_id: int, park: Park | Sequence[Park] | None
+               ) -> Sequence[Park] | None:
+        wanted = park if park is not None else self.handsets[handset_id].park
+        return (wanted,) if isinstance(wanted, Park) else wanted
+
+    def _lockable(self, handset_id: int, rfp_id: int, parks: Sequence[Park] | None) -> bool:
+        if not self.reachable(handset_id, rfp_id):
+            return False
+        site = self.rfps[rfp_id]
+        return parks is None or any(site.accessible_with(p) for p in parks)
+
+    def _nearest_first(self, handset_id: int) -> list[int]:
+        """The RFPs with an RFPI that are synced and within the handset's reach, nearest
+        first (equals by id), from one numpy pass over all of them; a little generous at the
+        edge of reach so rounding never drops one: reachable() decides exactly."""
+        portable = self.handsets[handset_id]
+        ids, xs, ys = self._lockable_grid()
+        loss = self.path_loss
+        d = np.maximum(np.hypot(xs - portable.x, ys - portable.y), loss.reference_distance_m)
+        near = d <= loss.distance_for(loss.sensitivity_dbm) * (1 + 1e-9)
+        ids, d = ids[near], d[near]
+        return [int(i) for i in ids[np.lexsort((ids, d))]]
+
+    def _lockable_grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._grid is None:
+            sites = [site for site in self.rfps.values()
+                     if site.rfpi is not None and self.sync_status(site.rfp_id).synced]
+            self._grid = (np.array([site.rfp_id for site in sites], dtype=np.int64),
+                          np.array([site.x for site in sites], dtype=np.float64),
+                          np.array([site.y for site in sites], dtype=np.float64))
+        return self._grid
+
+    def _rfps_changed(self) -> None:
+        """An RFP was placed, moved, removed or changed: every handset's reach is asked
+        again."""
+        self._reachable.clear()
+        self._strongest.clear()
+        self._grid = None
+
+    def _handset_changed(self, handset_id: int) -> None:
+        self._reachable.pop(handset_id, None)
+        self._strongest.pop(handset_id, None)
 
     # -- sync ----------------------------------------------------------------------------------
     def sync_status(self, rfp_id: int) -> SyncStatus:
@@ -534,7 +590,7 @@ class Air:
             return
         old_status, old_relations = self._status, self._relations
         self._status = self._compute_sync()
-        self._reachable.clear()
+        self._rfps_changed()
         self._relations = {
             rfp_id: self._compute_relations(rfp_id)
             for rfp_id, site in self.rfps.items()
@@ -749,9 +805,12 @@ class Air:
                 and self.on_pending is not None):
             self.on_pending()
 
-    def _check_links(self) -> None:
-        """Drop connections whose handset left or lost range, or whose RFP is not synced."""
+    def _check_links(self, only: int | None = None) -> None:
+        """Drop connections whose handset left or lost range, or whose RFP is not synced
+        (`only`: just that handset's, the others being unchanged)."""
         for (rfp_id, pmid), handset_id in list(self._bindings.items()):
+            if only is not None and handset_id != only:
+                continue
             if handset_id in self.handsets and self.reachable(handset_id, rfp_id):
                 continue
             del self._bindings[(rfp_id, pmid)]

@@ -345,3 +345,39 @@ def test_sites_coming_and_going_leave_the_sync_a_fresh_air_computes(
     for rfp_id in air.rfps:
         assert air.sync_status(rfp_id) == fresh.sync_status(rfp_id), rfp_id
         assert air.sync_relations(rfp_id) == fresh.sync_relations(rfp_id), rfp_id
+
+
+def _brute_force_candidates(air: Air, handset_id: int, park: Park | None) -> list[int]:
+    """Every RFP checked one by one, as the air did before its numpy prefilter."""
+    parks = None if park is None else (park,)
+    found = [(air.rssi(handset_id, rfp_id), rfp_id) for rfp_id, site in air.rfps.items()
+             if air.reachable(handset_id, rfp_id)
+             and (parks is None or any(site.accessible_with(p) for p in parks))]
+    return [rfp_id for _, rfp_id in sorted(found, key=lambda f: (-f[0], f[1]))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rfps=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.booleans(),
+                               st.booleans()), min_size=1, max_size=20),
+       walk=st.lists(st.tuples(st.floats(-100, 700), st.floats(-100, 700)), min_size=1,
+                     max_size=6),
+       by_park=st.booleans())
+def test_the_lock_choice_is_the_strongest_lockable_rfp_wherever_the_handset_walks(
+        rfps: list[tuple[int, int, bool, bool]], walk: list[tuple[float, float]],
+        by_park: bool) -> None:
+    # grid positions 50 m apart make equal distances (ties broken by the lower id) common
+    air = Air()
+    with air.batch():
+        for i, (gx, gy, on, park_b) in enumerate(rfps):
+            air.add_rfp(i, gx * 50.0, gy * 50.0, rfpi=Rfpi(ARI_B if park_b else ARI_A, i % 256),
+                        dect_on=on)
+    park = PARK_A if by_park else None
+    air.add_handset(1, *walk[0])
+    for x, y in walk:
+        air.move(1, x, y)
+        expected = _brute_force_candidates(air, 1, park)
+        assert [r for r, _ in air.candidates(1, park)] == expected
+        assert air.strongest_rfp(1, park) == (expected[0] if expected else None)
+        air.set_rfp(len(rfps) - 1, dect_on=not air.rfps[len(rfps) - 1].dect_on)
+        expected = _brute_force_candidates(air, 1, park)
+        assert air.strongest_rfp(1, park) == (expected[0] if expected else None)
