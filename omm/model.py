@@ -30,6 +30,8 @@ from omm.sites import Sites
 from omm.standby.status import StandbyStatus
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
+from omm.umo import conventions as umo_conventions
+from omm.umo.monitoring import Sources, UserMonitoring
 from omm.users import Users
 from sipdect import clock
 from sipdect.accounts import InitialAccount
@@ -124,6 +126,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "RTP": {"type": ["G.711-A-law", "G.711-u-law", "G.722"], "packetTime": 20,
             "receiverPrecedence": False, "singleCodecReplyInSDP": False},
     "DTMF": {"outOfBand": True, "payloadType": 101, "method": "RFC2833"},
+    umo_conventions.SETTING: dict(umo_conventions.DEFAULTS),
 }
 
 
@@ -186,11 +189,21 @@ class OmmModel:
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
         self.started = clock()
         self.central.refresh(clock())  # central mode persisted: its health from the start
+        self.umo = UserMonitoring(self._umo_sources(), self.hub, clock())
+        """User monitoring (omm.umo): each monitored user's live states."""
+        self.umo.refresh(clock())
+
+    def _umo_sources(self) -> Sources:
+        return Sources(self.settings, self.users, self.devices, self.pp_live, self.health,
+                       self._notify, self.log, self.clock)
 
     # -- change notices -----------------------------------------------------
     def _notify(self, change: Change) -> None:
         if change.kind == "setting" and change.key in (CENTRAL_SETTING, "SARI", "PARK"):
             self.central.refresh(self.clock())  # the userDeviceSync health may change
+        umo: UserMonitoring | None = getattr(self, "umo", None)  # None while being made
+        if umo is not None:
+            umo.on_change(change, self.clock())
         for listener in list(self._listeners):
             listener(change)
 
@@ -245,7 +258,7 @@ class OmmModel:
                           "alarmtriggers", "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
-        health, standby, central = self.health, self.standby, self.central
+        health, standby, central, umo = self.health, self.standby, self.central, self.umo
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
@@ -253,17 +266,20 @@ class OmmModel:
                       keys=self.keys, initial_hashes=self.initial_hashes)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         # Live state keeps its objects (their owners hold them) but starts afresh.
-        self._keep_live_state(health, standby, central)
+        self._keep_live_state(health, standby, central, umo)
         pp_live.forget()
         health.forget()
         standby.forget()
         central.forget()
+        umo.forget(self.clock())
+        umo.refresh(self.clock())
 
     def _keep_live_state(self, health: Health, standby: StandbyStatus,
-                         central: CentralMode) -> None:
+                         central: CentralMode, umo: UserMonitoring) -> None:
         """Put back the live-state objects of before a re-read (their owners hold them); the
-        record tables read central mode through them."""
-        self.health, self.standby, self.central = health, standby, central
+        record tables read central mode through them, monitoring reads the new tables."""
+        self.health, self.standby, self.central, self.umo = health, standby, central, umo
+        umo.sources = self._umo_sources()
         central.settings = self.settings
         self.users.local_values = central.local_user_values
         self.devices.local_values = central.local_device_values
@@ -274,10 +290,11 @@ class OmmModel:
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
         kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
-        live = (self.health, self.standby, self.central)
+        live = (self.health, self.standby, self.central, self.umo)
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
         (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
         self._keep_live_state(*live)
+        self.umo.refresh(self.clock())
 
     def close(self) -> None:
         self.store.close()

@@ -32,6 +32,7 @@ from omm.sip.calls import CallControl
 from omm.standby import conventions as standby_conventions
 from omm.standby.pair import StandbyPair, pair_vault_key
 from omm.tables import Change
+from omm.umo.monitoring import CheckHandsetNow
 from omm.web import OmmWeb, build_site
 from omm.web.axi import API_KEY
 from omm.web.system import TLS_LEVEL
@@ -77,6 +78,7 @@ class OmmService:
         self.endpoints: list[Endpoint] = []
         self._expiry: asyncio.TimerHandle | None = None
         self._central_timer: asyncio.TimerHandle | None = None
+        self._umo_timer: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
@@ -180,6 +182,7 @@ class OmmService:
         loop = asyncio.get_running_loop()
         self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
         self.model.hub.subscribe(self.calls.handle)
+        self.model.hub.subscribe(self._check_handset)
         self.dect_link.attach(self.rfp_link, loop)
         await self.rfp_link.start()
         self.endpoints.append(Endpoint("omm", self.cfg.name, "rfp-link", host,
@@ -187,6 +190,8 @@ class OmmService:
         self.model.add_listener(self._on_change)
         self._arm_expiry()
         self._arm_central()
+        self.model.umo.wake = self._arm_umo
+        self._arm_umo()
         await self._configure_syslog(from_config=True)
         await self.sip.start()
         for transport, peer in self.sip.locals.items():
@@ -358,6 +363,29 @@ class OmmService:
         self.api.deliver()
         self._arm_central()
 
+    def _arm_umo(self) -> None:
+        """User monitoring's next deadline (omm.umo), in the model's clock."""
+        if self._umo_timer is not None:
+            self._umo_timer.cancel()
+            self._umo_timer = None
+        deadline = self.model.umo.get_timer()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.model.clock())
+            self._umo_timer = asyncio.get_running_loop().call_later(delay, self._on_umo)
+
+    def _on_umo(self) -> None:
+        self._umo_timer = None
+        self.model.umo.handle_timer(self.model.clock())  # re-arms through umo.wake
+        self.api.deliver()
+
+    def _check_handset(self, event: object) -> None:
+        """Active user monitoring asks whether a handset is in reach: the fixed part pages it."""
+        if not isinstance(event, CheckHandsetNow):
+            return
+        if self.fixed_part.check_presence(event.ppn, asyncio.get_running_loop().time()):
+            self.model.umo.present(event.ppn)
+        self.dect_link.kick()
+
     def _on_expiry(self) -> None:
         self._expiry = None
         self.model.subscription.expire()
@@ -381,6 +409,10 @@ class OmmService:
             self._expiry.cancel()
         if self._central_timer is not None:
             self._central_timer.cancel()
+        if self._umo_timer is not None:
+            self._umo_timer.cancel()
+            self._umo_timer = None
+        self.model.umo.wake = lambda: None
         if self.pair is not None:
             self.pair.close()
         if self._serve_started:

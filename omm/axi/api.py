@@ -16,13 +16,17 @@ from sipdect.axi.admission import PreLoginLimits
 from sipdect.axi.codec import Message, frame
 from sipdect.axi.dispatch import Answer
 from sipdect.axi.gate import Gatekeeper
-from sipdect.axi.records import RFP, SITE
+from sipdect.axi.records import RFP, SITE, USER_MONITORING_FIELDS
 from sipdect.axi.server import Link
 from sipdect.axi.session import AxiServerSession, LinkState
 
 #: Event types of OMM >= 8 that the schema's EventType list lacks (mitel-api has them).
 EXTRA_EVENT_TYPES = frozenset({"PPCnf", "ApplicationDataChannel", "LicensedFile",
                                "MOMMsgRouting", "MOMOMMCnf"})
+
+#: User fields whose change recounts the user summary (besides creation and deletion): the
+#: monitoring counters'.
+_SUMMARY_FIELDS = frozenset({*USER_MONITORING_FIELDS, "monitoringMode"})
 
 #: Which event type (for Subscribe) announces a change of each settings group.
 SETTING_EVENT_TYPES: dict[str, str] = {"DECTSubscriptionMode": "DECTSubscriptionMode"}
@@ -191,6 +195,8 @@ class AxiApi:
 
     def _user_changed(self, change: Change) -> None:
         uid = str(change.key)
+        monitoring_only = change.fields is not None and set(change.fields) <= set(
+            USER_MONITORING_FIELDS)
         if change.deleted:
             self._queue("PPUserCnf", uid, Message("EventPPUserCnf", {"deleted": "1"},
                                                   [Message("user", {"uid": uid})]))
@@ -202,10 +208,11 @@ class AxiApi:
             if self._wanted("PPUserCnf", uid):
                 self._queue("PPUserCnf", uid,
                             Message("EventPPUserCnf", {}, [render_user(self.model, rec, only)]))
-            if self._wanted("PPCnf", uid):
+            # Live monitoring states are not configuration: a MOM's sync hears nothing.
+            if self._wanted("PPCnf", uid) and not monitoring_only:
                 self._queue("PPCnf", uid, Message("EventPPCnf", {},
                                                   [render_user(self.model, rec)]))
-        if change.fields is None or change.deleted:
+        if change.fields is None or change.deleted or set(change.fields) & _SUMMARY_FIELDS:
             self.queue_summary("PPUserSummary")
 
     def _device_changed(self, change: Change) -> None:

@@ -29,7 +29,9 @@ def _sync_blob(vault: Vault, name: str, token: str) -> str:
 def render_user(model: OmmModel, rec: dict[str, Any],
                 only: Iterable[str] | None = None, *, sync_client: bool = False) -> Message:
     """A user record; its secrets as the opaque blob only this OMM reads, or, to a
-    UserDeviceSyncClient, in the sync form its MOM opens (sipdect.axi.sync.secret_to_wire)."""
+    UserDeviceSyncClient, in the sync form its MOM opens (sipdect.axi.sync.secret_to_wire).
+    Its monitoring states are the live ones (omm.umo)."""
+    rec = model.umo.overlay(rec)
     msg = PP_USER.render(rec, only)
     for name in SECRETS:
         if name in msg.attrs and rec.get(name):

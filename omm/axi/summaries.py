@@ -57,7 +57,7 @@ def _user_counters(api: AxiApi) -> dict[str, UserTest]:
 def user_summary(api: AxiApi) -> dict[str, str]:
     """GetPPUserSummaryResp / EventPPUserSummary (PPUserSummaryType)."""
     table = api.model.users.table
-    users = list(table)
+    users = [api.model.umo.overlay(u) for u in table]
     out = {"nRecords": str(len(users)), "uidFirst": str(table.first())}
     for name, counts in _user_counters(api).items():
         out[name] = str(sum(1 for u in users if counts(u)))

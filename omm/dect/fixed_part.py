@@ -375,6 +375,15 @@ class FixedPart:
         self.request(MacPageReq(cv.page_id(ppn)))
         self.emit(ev.PpTransaction("PagingStarted", ppn, -1))
 
+    def check_presence(self, ppn: int, now: float) -> bool:
+        """Is the PP in reach (user monitoring's active check)? True at once when it has a
+        connection; else it is paged: its answer shows as LinkEstablish, its silence after
+        every attempt as PPNotFound; False then."""
+        if self._connection_of(ppn) is not None:
+            return True
+        self._page(ppn, now)
+        return False
+
     def _end_paging_if_served(self, ppn: int) -> None:
         """Stop paging a PP once nothing waits for it any more: its messages went out on a
         connection it set up itself, or the call it was paged for is gone. Otherwise the

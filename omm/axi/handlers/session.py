@@ -42,12 +42,13 @@ EVENT_PERMISSION = {"SystemState": READ,"PPState": "Monitoring", "RFPSync": "Mon
                     "MessageProgress": "Messaging", "MessageQueueEmpty": "Messaging",
                     "Locating": "Locating", "PositionTrack": "Locating"}
 
-EVENT_ALSO_FOR = {"RFPState": "Monitoring", "AlarmTrigger": "Alerting",
-                  "AlarmCallProgress": "Alerting"}
+EVENT_ALSO_FOR = {"RFPState": "Monitoring", "PPUserSummary": "Monitoring",
+                  "AlarmTrigger": "Alerting", "AlarmCallProgress": "Alerting"}
 """Events that an account without AllCnfRead may still subscribe to with this permission
 (decided; the schema names no permission per event): an alarm server such as the Event
 Manager holds Messaging, Alerting, LocatingAlert, Locating and Monitoring, not the right to
-read the whole configuration, and lives on RFP and alarm events (standby-eventmgr.md B.3)."""
+read the whole configuration, and lives on RFP and alarm events (standby-eventmgr.md B.3).
+PPUserSummary: its user monitoring counters (usersWarned, usersEscalated, ...)."""
 
 ITEM_FILTERS = ("ppn", "uid", "rfpId", "omm", "trigger", "scheme")
 

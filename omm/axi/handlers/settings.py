@@ -14,6 +14,7 @@ from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.central import SETTING as CENTRAL_SETTING
 from omm.central import UNSET_SARI, sari_set
 from omm.subscription import MODES
+from omm.umo import conventions as umo_conventions
 from sipdect.axi import conventions
 from sipdect.axi.args import max_records, need_enum, opt_bool, opt_int, plain_text
 from sipdect.axi.codec import Message
@@ -94,6 +95,10 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
        Field("omm1DomainName", "str", "", max_len=255),
        Field("omm2DomainName", "str", "", max_len=255), Field("user", "str", "", max_len=64),
        Field("password", "str", "", max_len=64)),
+    # User monitoring's system parameters (UserMonitoringType; omm.umo.conventions).
+    _g(umo_conventions.SETTING, *(
+        Field(p.name, p.kind, p.default, low=p.low, high=p.high) if p.kind == "int"
+        else Field(p.name, p.kind, p.default) for p in umo_conventions.PARAMETERS)),
     _g("DTMF", Field("outOfBand", "bool", True),
        Field("payloadType", "int", 101, low=96, high=127),
        Field("method", "enum", "RFC2833", values=("RFC2833", "INFO", "Both"))),
@@ -151,6 +156,10 @@ def parse_group(group: str, req: Message) -> dict[str, Any]:
         raise invalid("ac", values["ac"], "the authentication code is decimal digits")
     if group == "SARI":
         values["sari"] = _sari(values["sari"])
+    if group == umo_conventions.SETTING:
+        for p in umo_conventions.PARAMETERS:
+            if p.step > 1 and p.name in values and values[p.name] % p.step:
+                raise invalid(p.name, str(values[p.name]), f"a multiple of {p.step}")
     if group == CENTRAL_SETTING and "password" in values:
         # The MOM logs in to the OMM, never the other way (docs/mom.md): the OMM has no use
         # for a password here and keeps none.
