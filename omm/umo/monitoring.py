@@ -64,8 +64,10 @@ class UserMonitoring:
     def __init__(self, sources: Sources, hub: OmmHub, now: float) -> None:
         self.sources = sources
         self.hub = hub
+        self.began = now
+        """When the start-up phase began (the OMM's start or reset)."""
         self.startup_end = now + self._parameter("startupDelay") * cv.MINUTE_S
-        """Until then every state is Unknown (the OMM's start, or a failover: startupDelay)."""
+        """Until then every state is Unknown (startupDelay after the start)."""
         self.monitors: dict[int, UserMonitor] = {}
         self._shown: dict[int, dict[str, str]] = {}
         self.running = False
@@ -144,6 +146,8 @@ class UserMonitoring:
     def on_change(self, change: Change, now: float) -> None:
         """A record or setting changed (the model's change notices)."""
         if change.kind == "setting" and change.key == cv.SETTING:
+            if not self.running:  # a new startupDelay applies to the phase under way
+                self.startup_end = self.began + self._parameter("startupDelay") * cv.MINUTE_S
             timing = Timing.of(self.parameters())
             for monitor in self.monitors.values():
                 monitor.set_timing(timing)
@@ -199,6 +203,7 @@ class UserMonitoring:
         self.monitors.clear()
         self._shown.clear()
         self.running = False
+        self.began = now
         self.startup_end = now + self._parameter("startupDelay") * cv.MINUTE_S
         self.sources.health.drop(cv.HEALTH_COMPONENT)
 
