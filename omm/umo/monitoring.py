@@ -86,7 +86,7 @@ class UserMonitoring:
         out = dict.fromkeys(USER_MONITORING_FIELDS, cv.UNKNOWN)
         monitor = self.monitors.get(uid)
         rec = self.sources.users.table.get(uid)
-        if monitor is None or rec is None or monitor.mode == cv.OFF:
+        if monitor is None or rec is None or monitor.mode == cv.OFF or not self.running:
             return out
         ppn = int(rec.get("ppn") or 0)
         device = self.sources.devices.table.get(ppn) if ppn else None
