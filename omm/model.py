@@ -271,8 +271,7 @@ class OmmModel:
         health.forget()
         standby.forget()
         central.forget()
-        umo.forget(self.clock())
-        umo.refresh(self.clock())
+        umo.restart(self.clock())
 
     def _keep_live_state(self, health: Health, standby: StandbyStatus,
                          central: CentralMode, umo: UserMonitoring) -> None:

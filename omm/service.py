@@ -234,6 +234,7 @@ class OmmService:
         if self._serve_started:
             return
         self._read_partner_changes()
+        self.model.umo.restart(self.model.clock())  # startupDelay "after failover"
         if self.on_active is not None:
             self.on_active()
         await self.provision()

@@ -198,6 +198,11 @@ class UserMonitoring:
             self._apply(uid, monitor.activity(self.sources.clock()))
             self.wake()
 
+    def restart(self, now: float) -> None:
+        """A new start-up phase over the records as they are (this OMM became active)."""
+        self.forget(now)
+        self.refresh(now)
+
     def forget(self, now: float) -> None:
         """Start afresh (the OMM was reset): no monitors, a new start-up phase."""
         self.monitors.clear()
