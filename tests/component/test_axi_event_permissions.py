@@ -22,6 +22,7 @@ async def test_an_alarm_servers_account_hears_rfp_and_alarm_events_but_no_config
         await client.login("alarms", password)
         for event_type, refused in (("RFPState", False), ("AlarmTrigger", False),
                                     ("AlarmCallProgress", False), ("PPState", False),
+                                    ("PPUserSummary", False),  # user monitoring counters
                                     ("PPUserCnf", True), ("SystemState", True)):
             resp = await client.request("Subscribe", children=[
                 element("e", {"cmd": "On", "eventType": event_type})], check=False)
