@@ -20,9 +20,11 @@ import pytest
 import pytest_asyncio
 from ssh_peer import SshPeer, needs_ssh
 
+from rfp.access import OmmAccess
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp
 from sim.air import Air
+from sipdect.accounts import md5_crypt
 from sipdect.app.library import Site
 from sipdect.axi.codec import element
 from sipdect.link import constants as c
@@ -104,3 +106,130 @@ async def test_ssh_goes_with_the_power_and_keeps_its_port_and_key(factory_rfp: V
     assert (factory_rfp.ssh.port, factory_rfp.ssh.public_key()) == (port, key)
     out = await peer_of(factory_rfp, tmp_path / "ssh").run("omm", "omm", "whoami")
     assert out.stdout == "omm\n"
+
+
+async def test_factory_reset_forgets_the_omms_settings_and_the_key(factory_rfp: VirtualRfp,
+                                                                   tmp_path: Path) -> None:
+    # As if an OMM had enrolled it and sent its SSH settings (the site tests below do that).
+    factory_rfp.store_key(bytes(range(64)))
+    factory_rfp.omm_access(OmmAccess(True, "root", md5_crypt("Su-2026!"), "omm",
+                                     md5_crypt("Omm-Admin-2026")))
+    peer = peer_of(factory_rfp, tmp_path / "ssh")
+    assert (await peer.run("omm", "omm", "whoami")).status == 255
+    out = await peer.run("omm", "Omm-Admin-2026", stdin="su\nSu-2026!\nfactoryreset\n")
+    assert "Factory reset" in out.stdout, out
+    await until(lambda: factory_rfp.ssh is not None and factory_rfp.ssh.listening,
+                "SSH back after the reset's reboot")
+    assert factory_rfp.load_key() is None
+    assert not (tmp_path / "rfp" / "key").exists()
+    assert not (tmp_path / "rfp" / "key.ssh.json").exists()
+    assert (await peer.run("root", "22222", "whoami")).stdout == "root\n"
+
+
+# -- taken over by an OMM --------------------------------------------------------------------
+OMM_PASSWORD = "Sipdect-Omm-2026"
+ROOT_PASSWORD = "Su-Shell-2026"
+SITE = f"""
+[system]
+name = "rfp-ssh-test"
+
+[[omm]]
+name = "OMM"
+
+[[omm.accounts]]
+username = "omm"
+password = "{OMM_PASSWORD}"
+
+[[rfp]]
+name = "RFP Hall"
+mac = "{MAC}"
+omm = "OMM"
+"""
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    async with Site(SITE, data_dir=tmp_path_factory.mktemp("site")) as started:
+        yield started
+
+
+def rfp_peer(site: Site, tmp: Path) -> SshPeer:
+    host = site.system.site.rfp(site.rfp("RFP Hall")._air_id())
+    assert host.station is not None and host.station.ssh is not None
+    ssh = host.station.ssh
+    return SshPeer(tmp, ssh.host, ssh.port, ssh.public_key())
+
+
+async def set_remote_access(site: Site, on: bool) -> None:
+    axi = await site.axi()
+    try:
+        await axi.request("SetRemoteAccess", {"enable": "true" if on else "false"})
+    finally:
+        await axi.close()
+    await until(lambda: site.rfp("RFP Hall").state()["ssh"]["access"] == ("omm" if on else "off"),
+                "the RFP told the new remote access setting")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_taken_over_remote_access_off_refuses_everyone(site: Site, tmp_path: Path) -> None:
+    await set_remote_access(site, False)
+    peer = rfp_peer(site, tmp_path)
+    for user, password in (("omm", "omm"), ("root", "22222"), ("omm", OMM_PASSWORD)):
+        out = await peer.run(user, password, "whoami")
+        assert out.status == 255 and "Permission denied" in out.stderr, (user, out)
+    # The endpoint is in the ready file's list and in `ctl rfps`.
+    ssh = site.rfp("RFP Hall").state()["ssh"]
+    assert any(e.protocol == "ssh" and e.port == ssh["port"] for e in site.system.endpoints())
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_taken_over_the_omms_account_su_and_no_root_login(site: Site,
+                                                                 tmp_path: Path) -> None:
+    await set_remote_access(site, True)
+    peer = rfp_peer(site, tmp_path)
+    assert (await peer.run("omm", "omm", "whoami")).status == 255  # the factory login is gone
+    root = await peer.run("root", "22222", "whoami")
+    assert root.status == 255 and "Permission denied" in root.stderr
+    user = await peer.run("omm", OMM_PASSWORD, stdin="reboot\nsu\n22222\nwhoami\nexit\nexit\n")
+    assert user.status == 0, user.stderr
+    assert "reboot: permission denied" in user.stdout and "root\n" in user.stdout
+    # A new root password on the OMM reaches the RFP at once.
+    axi = await site.axi()
+    try:
+        await axi.request("SetAccount", children=[element("account", {
+            "id": 2, "password": ROOT_PASSWORD})])
+    finally:
+        await axi.close()
+    async def su_works() -> bool:
+        out = await peer.run("omm", OMM_PASSWORD, stdin=f"su\n{ROOT_PASSWORD}\nwhoami\n")
+        return "root\n" in out.stdout
+    await until(su_works, "su with the OMM's new root password")
+    log = await peer.run("omm", OMM_PASSWORD, "logread")
+    assert "login of 'root' from 127.0.0.1" in log.stdout
+    assert "refused: root login refused" in log.stdout
+    assert "su: omm to root" in log.stdout and "remote access set by the OMM: omm" in log.stdout
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_reboot_from_the_root_shell_is_seen_over_axi(site: Site, tmp_path: Path) -> None:
+    await set_remote_access(site, True)
+    peer = rfp_peer(site, tmp_path)
+    rfp_id = site.rfp("RFP Hall").state()["id"]
+    axi = await site.axi()
+    try:
+        async def connected(want: str) -> bool:
+            resp = await axi.request("GetRFP", {"id": rfp_id, "withState": "true"})
+            rfp = resp.child("rfp")
+            return rfp is not None and rfp.attrs["connected"] == want
+
+        await until(lambda: connected("true"), "RFP connected")
+        out = await peer.run("omm", OMM_PASSWORD, stdin=f"su\n{ROOT_PASSWORD}\nreboot\n")
+        assert "going down for reboot" in out.stdout, out
+        await until(lambda: connected("false"), "the OMM sees the RFP gone")
+        await until(lambda: connected("true"), "the RFP back at the OMM")
+    finally:
+        await axi.close()
+    # What the OMM set survives the reboot: root still cannot log in, the OMM's user can.
+    await until(lambda: site.rfp("RFP Hall").state()["ssh"]["listening"], "SSH back")
+    assert (await peer.run("root", "22222", "whoami")).status == 255
+    assert (await peer.run("omm", OMM_PASSWORD, "whoami")).stdout == "omm\n"
