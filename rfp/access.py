@@ -9,6 +9,7 @@ the SSH edge (rfp.ssh) asks, VirtualRfp keeps and stores it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -71,8 +72,7 @@ class RemoteAccess:
     def __init__(self, omm: OmmAccess | None = None) -> None:
         self.omm = omm
         """What the OMM last sent; None: factory state."""
-        self._factory_root = md5_crypt(FACTORY_ROOT_PASSWORD)
-        self._factory_user = md5_crypt(FACTORY_USER_PASSWORD)
+        self._factory_root, self._factory_user = _factory_hashes()
 
     @property
     def factory(self) -> bool:
@@ -120,6 +120,12 @@ class RemoteAccess:
     @property
     def root_user(self) -> str:
         return FACTORY_ROOT if self.omm is None else self.omm.root_user
+
+
+@functools.cache
+def _factory_hashes() -> tuple[str, str]:
+    """The factory passwords' md5-crypt strings, made once per process (not once per RFP)."""
+    return md5_crypt(FACTORY_ROOT_PASSWORD), md5_crypt(FACTORY_USER_PASSWORD)
 
 
 class AccessStore:

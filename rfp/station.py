@@ -364,7 +364,9 @@ class VirtualRfp:
         self.load_key()  # a damaged key file is a user error: say so before running
         if self.ssh is not None and self._powered:
             self.ssh.host_key  # noqa: B018 - made (or found damaged) before running
-            await self._start_ssh()
+            # In the background: asyncssh builds its options in the loop's thread pool, which
+            # a site's RFPs starting one after another would each wait for (ssh_started()).
+            self._ssh_task = loop.create_task(self._start_ssh(), name=f"ssh {self.name}")
         self._task = loop.create_task(self._run(), name=f"rfp {self.name}")
 
     async def stop(self) -> None:
@@ -438,6 +440,12 @@ class VirtualRfp:
                         self.net.address, self.ssh.port if self.ssh else "-", exc)
         finally:
             self._ssh_task = None
+
+    async def ssh_started(self) -> None:
+        """Return once its SSH server listens (or failed to: logged), if it is starting."""
+        task = self._ssh_task
+        if task is not None:
+            await asyncio.wait([task])
 
     def _stop_ssh(self) -> None:
         if self._ssh_task is not None:

@@ -150,14 +150,11 @@ def md5_crypt(password: str, salt: str = "") -> str:
         ctx.update(b"\0" if n & 1 else pw[:1])
         n >>= 1
     digest = ctx.digest()
+    md5 = hashlib.md5
     for i in range(MD5_CRYPT_ROUNDS):
-        step = hashlib.md5(pw if i & 1 else digest)
-        if i % 3:
-            step.update(salt_b)
-        if i % 7:
-            step.update(pw)
-        step.update(digest if i & 1 else pw)
-        digest = step.digest()
+        # One hash of one joined input per round: the scheme's odd/even, %3 and %7 parts.
+        middle = (salt_b if i % 3 else b"") + (pw if i % 7 else b"")
+        digest = md5(pw + middle + digest if i & 1 else digest + middle + pw).digest()
     out = [_crypt64((digest[a] << 16) | (digest[b] << 8) | digest[c], 4)
            for a, b, c in _MD5_CRYPT_GROUPS]
     out.append(_crypt64(digest[11], 2))

@@ -688,6 +688,11 @@ class RfpHost(Host):
             return self.station.ssh.port
         return self.system.port_of(SSH_PORT)
 
+    async def ssh_started(self) -> None:
+        """Return once its SSH server listens (System.start waits for every RFP's at once)."""
+        if self.station is not None:
+            await self.station.ssh_started()
+
     def endpoints(self) -> list[Endpoint]:
         station = self.station
         if station is None or station.ssh is None or not station.ssh.listening:

@@ -404,6 +404,10 @@ class System:
                 if kind == "omm":
                     self.trust_certificates()
                     await self.pairs_settled()
+                if kind == "rfp":
+                    # Their SSH servers start side by side: listening before the ready file.
+                    await asyncio.gather(*(h.ssh_started() for h in self.rfp_hosts()
+                                           if not isinstance(h, ChildHost)))
             for i, handset in enumerate(self.cfg.handsets):
                 from sipdect.app.hosts import refused_as_config_error
 

@@ -50,6 +50,7 @@ async def factory_rfp(tmp_path: Path) -> AsyncIterator[VirtualRfp]:
                      tmp_path / "rfp" / "key", RfpRadio(air, 1), reconnect_min=0.2,
                      reconnect_max=0.5, ssh_port=0, hostname="RFP-Factory")
     await rfp.start()
+    await rfp.ssh_started()
     yield rfp
     await rfp.stop()
 
