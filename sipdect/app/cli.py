@@ -314,6 +314,12 @@ DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.a
              "audit": "sipdect.app.audit.cli", "scenario": "sipdect.app.scenario.run"}
 
 
+def _quiet_libraries() -> None:
+    """asyncssh logs every connection's steps at INFO: the RFPs' own syslog tells the logins
+    (rfp.ssh); its warnings still show."""
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in DELEGATED:
@@ -321,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _quiet_libraries()
         module = importlib.import_module(DELEGATED[argv[0]])
         return int(module.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
@@ -419,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_libraries()
     try:
         return int(args.fn(args))
     except ConfigError as exc:
