@@ -121,7 +121,8 @@ async def ssh_logins(n: int, concurrency: int = CONCURRENCY) -> dict[str, Any]:
 
 # -- RSS of a site with SSH on and off ---------------------------------------------------------
 
-async def _site(n_rfps: int, ssh: bool, deadline_s: float, data_dir: Path) -> dict[str, Any]:
+async def _site(n_rfps: int, ssh: bool, deadline_s: float, data_dir: Path) -> None:
+    """Start the site, print its figures as one JSON line, and end the process."""
     from sipdect.app.emulator import Emulator
 
     cfg = site_bench.site_config(n_rfps, 0)
@@ -129,17 +130,24 @@ async def _site(n_rfps: int, ssh: bool, deadline_s: float, data_dir: Path) -> di
     t0 = time.perf_counter()
     async with Emulator(cfg, data_dir) as emu:
         started = round(time.perf_counter() - t0, 3)
-        counts = site_bench._Counts(emu.system)
+        system = emu.system
+        assert system is not None
+        counts = site_bench._Counts(system)
         while counts.read()["rfps_linked"] < n_rfps and time.perf_counter() - t0 < deadline_s:
             await asyncio.sleep(site_bench.POLL_S)
         linked = counts.read()["rfps_linked"]
-        listening = sum(1 for h in emu.system.rfp_hosts()
+        listening = sum(1 for h in system.rfp_hosts()
                         if h.station is not None and h.station.ssh is not None
                         and h.station.ssh.listening)
-        return {"rfps": n_rfps, "ssh": ssh, "started_s": started,
-                "linked_s": round(time.perf_counter() - t0, 3) if linked == n_rfps else None,
-                "rfps_linked": linked, "ssh_listening": listening,
-                "peak_rss_mb": site_bench._rss_mb(), "cpu_s": site_bench._cpu_s()}
+        result = {"rfps": n_rfps, "ssh": ssh, "started_s": started,
+                  "linked_s": round(time.perf_counter() - t0, 3) if linked == n_rfps else None,
+                  "rfps_linked": linked, "ssh_listening": listening,
+                  "peak_rss_mb": site_bench._rss_mb(), "cpu_s": site_bench._cpu_s()}
+        # Measured: skip the teardown (long for a big site), leave no files behind.
+        print(json.dumps({"result": result}), flush=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        os._exit(0)
+    raise AssertionError("unreachable")
 
 
 def _child(argv: list[str]) -> int:
@@ -152,11 +160,10 @@ def _child(argv: list[str]) -> int:
     logging.basicConfig(level=logging.ERROR)
     data_dir = Path(tempfile.mkdtemp(prefix="sipdect-ops-bench-"))
     try:
-        result = asyncio.run(_site(args.rfps, args.ssh == "on", args.deadline, data_dir))
+        asyncio.run(_site(args.rfps, args.ssh == "on", args.deadline, data_dir))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    print(json.dumps({"result": result}), flush=True)
-    return 0
+    return 1
 
 
 def site_rss(n_rfps: int, ssh: bool) -> dict[str, Any]:
