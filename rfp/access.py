@@ -32,6 +32,9 @@ public says a lost link brings the factory logins back (which would open root/22
 every RFP of a site whose OMM is down). Decided; the one place."""
 
 STATE_FILE_MODE = 0o600
+SSH_PORT = 22
+SSH_SUBSYSTEM = "SSH"
+"""The name the RFP's syslog gives its SSH lines."""
 
 
 class Verdict(StrEnum):

@@ -21,17 +21,16 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="DSA is deprecated")
     import asyncssh
 
-from rfp.access import RemoteAccess, Verdict
+from rfp.access import SSH_PORT, SSH_SUBSYSTEM, RemoteAccess, Verdict
 from rfp.shell import Action, Reply, RfpShell, ShellHost
 
 log = logging.getLogger("sipdect.rfp.ssh")
 
-SSH_PORT = 22
+__all__ = ["SSH_PORT", "SSH_SUBSYSTEM", "RfpSsh", "load_host_key"]
+
 HOST_KEY_ALGORITHM = "ssh-ed25519"
 HOST_KEY_FILE_MODE = 0o600
 LISTEN_BACKLOG = 64
-SUBSYSTEM = "SSH"
-"""The name the RFP's syslog gives these lines."""
 
 
 class SshStation(ShellHost, Protocol):

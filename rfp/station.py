@@ -16,14 +16,12 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rfp.access import AccessStore, OmmAccess, RemoteAccess
+from rfp.access import SSH_SUBSYSTEM, AccessStore, OmmAccess, RemoteAccess
 from rfp.media import RfpMedia
 from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
-from rfp.ssh import SUBSYSTEM as SSH_SUBSYSTEM
-from rfp.ssh import RfpSsh
 from sipdect import clock
 from sipdect.link import constants as c
 from sipdect.link import events as ev
@@ -34,6 +32,9 @@ from sipdect.link.messages import TypedMessage, parse_message
 from sipdect.link.system import SysPasswd, SysVsntpTime
 from sipdect.net import HostNet
 from sipdect.ops.eventlog import EventLog
+
+if TYPE_CHECKING:
+    from rfp.ssh import RfpSsh
 
 log = logging.getLogger("sipdect.rfp")
 
@@ -301,10 +302,14 @@ class VirtualRfp:
         """Who may log in to its SSH shells (factory logins until an OMM sent SYS_PASSWD)."""
         self.syslog = EventLog(SYSLOG_CAPACITY, clock=wall_clock)
         """The RFP's own syslog: SSH logins, failed logins, shell commands."""
-        self.ssh = (RfpSsh(self, self.net.address, ssh_port,
-                           key_store_path.with_suffix(".ssh_host_ed25519_key")
-                           if key_store_path is not None else None)
-                    if ssh_port is not None else None)
+        self.ssh: RfpSsh | None = None
+        """Its SSH server (None: no SSH)."""
+        if ssh_port is not None:
+            from rfp.ssh import RfpSsh  # asyncssh takes a while to import: only where used
+
+            self.ssh = RfpSsh(self, self.net.address, ssh_port,
+                              key_store_path.with_suffix(".ssh_host_ed25519_key")
+                              if key_store_path is not None else None)
         self._ssh_task: asyncio.Task[None] | None = None
         self._rebooting: asyncio.TimerHandle | None = None
         self.radio = radio

@@ -26,9 +26,9 @@ from dect.identities import Park
 from omm.config import OmmConfig
 from omm.errors import ModelError
 from omm.standby.link import Role
+from rfp.access import SSH_PORT
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
-from rfp.ssh import SSH_PORT
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import AirMedium, RadioSite
 from sim.airlink import RemoteAir
