@@ -25,6 +25,7 @@ from sipdect.accounts import (
     can_write,
     check_password_rules,
     hash_password,
+    md5_crypt,
     verify_password,
 )
 from sipdect.store import Store
@@ -69,6 +70,12 @@ PROVISIONING_ID = 0
 access, logged in by nobody, in no table (account ids start at 1)."""
 
 
+CRYPT_HASH_FIELD = "cryptHash"
+"""Each account's password also as md5-crypt with an empty salt (`$1$$...`): what the OMM
+pushes to its RFPs for their SSH shells (SYS_PASSWD, omm-rfp.md §4.7), as a real OMM keeps
+it in omm_conf (`UA|r|root|$1$$...`). Never shown over AXI."""
+
+
 class PasswordError(ModelError):
     """A new password breaks a rule; code is the rule's EPw... code."""
 
@@ -107,6 +114,7 @@ class Accounts:
         if hashed is None:
             hashed = self._initial_hashes[key] = hash_password(password)
         rec = {"id": acc_id, "username": username, "passwordHash": hashed,
+               CRYPT_HASH_FIELD: md5_crypt(password),
                "permission": list(permissions), "active": True, "aging": "none", "expire": 0,
                "state": state}
         return self.table.insert(rec)
@@ -178,13 +186,16 @@ class Accounts:
         except PasswordRejected as exc:
             raise PasswordError(exc.code, exc.info) from None
 
-    def set_password_hash(self, acc_id: int, new_hash: str, was_hash: str) -> Record:
-        """Store a new password's hash (rules checked by check_new_password) if the account
-        still has `was_hash` (nobody changed it meanwhile); the state becomes "changed"."""
+    def set_password_hash(self, acc_id: int, new_hash: str, was_hash: str,
+                          crypt_hash: str) -> Record:
+        """Store a new password's hashes (rules checked by check_new_password; `crypt_hash`
+        its md5_crypt) if the account still has `was_hash` (nobody changed it meanwhile);
+        the state becomes "changed"."""
         rec = self.get(acc_id)
         if rec["passwordHash"] != was_hash:
             raise Invalid("the password was changed meanwhile; try again", "password")
         return self.table.update(rec, apply(rec, {"passwordHash": new_hash,
+                                                  CRYPT_HASH_FIELD: crypt_hash,
                                                   "state": "changed"}))
 
     def create(self, values: dict[str, Any], permissions: list[str]) -> Record:
@@ -198,6 +209,7 @@ class Accounts:
         password = values.get("password", "")
         pw_hash = self._checked_hash(username, password, None)
         rec = {"id": self.table.next_key(), "username": username, "passwordHash": pw_hash,
+               CRYPT_HASH_FIELD: md5_crypt(password),
                "permission": self._check_permissions(permissions),
                "active": values.get("active", True), "aging": values.get("aging", "none"),
                "expire": 0, "state": "changed"}
@@ -228,6 +240,7 @@ class Accounts:
                 old = None
             new["passwordHash"] = self._checked_hash(str(new.get("username", rec["username"])),
                                                      values["password"], old)
+            new[CRYPT_HASH_FIELD] = md5_crypt(values["password"])
             new["state"] = "changed"
         if permissions is not None:
             if not can_write(actor):

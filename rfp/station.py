@@ -16,8 +16,9 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rfp.access import SSH_SUBSYSTEM, AccessStore, OmmAccess, RemoteAccess
 from rfp.media import RfpMedia
 from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
@@ -28,8 +29,12 @@ from sipdect.link.dnm import Dnm, Sync
 from sipdect.link.errors import LinkError
 from sipdect.link.handshake import RfpLinkConnection, RfpState
 from sipdect.link.messages import TypedMessage, parse_message
-from sipdect.link.system import SysVsntpTime
+from sipdect.link.system import SysPasswd, SysVsntpTime
 from sipdect.net import HostNet
+from sipdect.ops.eventlog import EventLog
+
+if TYPE_CHECKING:
+    from rfp.ssh import RfpSsh
 
 log = logging.getLogger("sipdect.rfp")
 
@@ -38,6 +43,10 @@ KEY_FILE_MODE = 0o600
 DEFAULT_MEDIA_HOST = "127.0.0.1"
 """The RFP's IP for RTP: every emulated RFP shares the loopback address."""
 MAX_DATAGRAM = 2048
+SYSLOG_CAPACITY = 200
+"""Lines the RFP's own syslog keeps (`logread`); a real RFP's busybox ring is as small."""
+SYSLOG_SHOWN = 50
+"""Lines `logread` shows, newest last."""
 
 
 def parse_mac(text: str | bytes) -> bytes:
@@ -80,6 +89,9 @@ class KeyStore:
                 f"{self.path} does not hold a 64-byte RFP key; delete it to enrol this RFP anew"
             )
         return key
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
 
     def store(self, key: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +201,8 @@ class _LinkProtocol(asyncio.Protocol):
             else:
                 if isinstance(typed, Dnm | Sync):
                     to_radio.append(typed)
+                elif isinstance(typed, SysPasswd):
+                    s.omm_access(OmmAccess.from_message(typed))
                 elif self.established and isinstance(typed, TypedMessage):
                     s.media.receive_link(typed, self.loop.time())
         elif isinstance(event, ev.LinkFailed):
@@ -255,6 +269,8 @@ class VirtualRfp:
         wall_clock: Callable[[], float] = clock.wall,
         media_host: str = DEFAULT_MEDIA_HOST,
         net: HostNet | None = None,
+        ssh_port: int | None = None,
+        hostname: str = "",
     ) -> None:
         """`omm_host`/`omm_port`: its OMM (`ommip1`); `standby_omm`: the other OMM of a
         standby pair (`ommip2`), tried when the first fails or is lost (rfp.omms says in
@@ -263,9 +279,13 @@ class VirtualRfp:
         the RFP enrols anew when this object is made again. `reconnect_min`/`_max`: backoff
         after a failed or lost link (after a whole round over both OMMs); `reboot_time`:
         pause after SYS_RESET. `net`: the RFP's host (its address for the link and RTP, cut
-        links, kill); default one at `media_host`."""
+        links, kill); default one at `media_host`. `ssh_port`: where its SSH shells listen
+        (rfp.ssh; 0 any free port, None no SSH); its host key and the OMM's SSH settings are
+        kept beside the key file (in memory without one). `hostname`: its name in the shell's
+        prompt (default: the MAC)."""
         self.mac = parse_mac(mac)
         self.name = mac_text(self.mac)
+        self._hostname = hostname
         self.net = net or HostNet(self.name, media_host)
         self.hw_type = hw_type
         self.omms = OmmChoice([(omm_host, omm_port)]
@@ -275,6 +295,23 @@ class VirtualRfp:
         self.omm_address: OmmAddress | None = None
         """The OMM the link is up to; None while it is not."""
         self.key_store = KeyStore(key_store_path) if key_store_path is not None else None
+        self.access_store = (AccessStore(key_store_path.with_suffix(".ssh.json"))
+                             if key_store_path is not None else None)
+        self.access = RemoteAccess(
+            self.access_store.load() if self.access_store is not None else None)
+        """Who may log in to its SSH shells (factory logins until an OMM sent SYS_PASSWD)."""
+        self.syslog = EventLog(SYSLOG_CAPACITY, clock=wall_clock)
+        """The RFP's own syslog: SSH logins, failed logins, shell commands."""
+        self.ssh: RfpSsh | None = None
+        """Its SSH server (None: no SSH)."""
+        if ssh_port is not None:
+            from rfp.ssh import RfpSsh  # asyncssh takes a while to import: only where used
+
+            self.ssh = RfpSsh(self, self.net.address, ssh_port,
+                              key_store_path.with_suffix(".ssh_host_ed25519_key")
+                              if key_store_path is not None else None)
+        self._ssh_task: asyncio.Task[None] | None = None
+        self._rebooting: asyncio.TimerHandle | None = None
         self.radio = radio
         self.sw_version = sw_version
         self.reboot_time = reboot_time
@@ -330,6 +367,11 @@ class VirtualRfp:
         if self._powered:
             self._power_event.set()
         self.load_key()  # a damaged key file is a user error: say so before running
+        if self.ssh is not None and self._powered:
+            self.ssh.host_key  # noqa: B018 - made (or found damaged) before running
+            # In the background: asyncssh builds its options in the loop's thread pool, which
+            # a site's RFPs starting one after another would each wait for (ssh_started()).
+            self._ssh_task = loop.create_task(self._start_ssh(), name=f"ssh {self.name}")
         self._task = loop.create_task(self._run(), name=f"rfp {self.name}")
 
     async def stop(self) -> None:
@@ -343,6 +385,10 @@ class VirtualRfp:
         if self._protocol is not None:
             self._protocol.abort()
             self._protocol = None
+        self._stop_ssh()
+        if self._rebooting is not None:
+            self._rebooting.cancel()
+            self._rebooting = None
         self.media.reset()
         self._media_io.close()
 
@@ -353,6 +399,7 @@ class VirtualRfp:
             self._power_event.clear()
         if self._protocol is not None:
             self._protocol.abort()
+        self._stop_ssh()
         self.leds.clear()
         self.radio.power(False, self._now())
         self.notify()
@@ -368,6 +415,13 @@ class VirtualRfp:
             pass
         if self._power_event is not None:
             self._power_event.set()
+        if self.ssh is not None and self._ssh_task is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+            else:
+                self._ssh_task = loop.create_task(self._start_ssh(), name=f"ssh {self.name}")
         self.notify()
 
     @property
@@ -380,6 +434,118 @@ class VirtualRfp:
             assert self._changed is not None, "start() the RFP first"
             self._changed.clear()
             await self._changed.wait()
+
+    # -- SSH and what its shell does ----------------------------------------------------------
+    async def _start_ssh(self) -> None:
+        try:
+            if self.ssh is not None and self._powered and not self.net.dead:
+                await self.ssh.start()
+        except OSError as exc:
+            log.warning("RFP %s: cannot listen for SSH on %s:%s: %s", self.name,
+                        self.net.address, self.ssh.port if self.ssh else "-", exc)
+        finally:
+            self._ssh_task = None
+
+    async def ssh_started(self) -> None:
+        """Return once its SSH server listens (or failed to: logged), if it is starting."""
+        task = self._ssh_task
+        if task is not None:
+            await asyncio.wait([task])
+
+    def _stop_ssh(self) -> None:
+        if self._ssh_task is not None:
+            self._ssh_task.cancel()
+            self._ssh_task = None
+        if self.ssh is not None:
+            self.ssh.close()
+
+    @property
+    def hostname(self) -> str:
+        return self._hostname or self.name
+
+    def omm_access(self, access: OmmAccess) -> None:
+        """SYS_PASSWD: the OMM's SSH settings replace the factory (or earlier) ones."""
+        if access == self.access.omm:
+            return
+        was = self.access.mode
+        self.access.omm = access
+        if self.access_store is not None:
+            self.access_store.store(access)
+        self.syslog_add("Event", f"remote access set by the OMM: {self.access.mode} "
+                                 f"(was {was}), user '{access.admin_user}'")
+
+    def syslog_add(self, level: str, msg: str, source: str = "") -> None:
+        """A line for the RFP's syslog (failed logins merge by `source`, one per address)."""
+        if source:
+            self.syslog.add_repeated(level, SSH_SUBSYSTEM, "ssh-login-failed", source,
+                                     lambda n: msg if n == 1 else f"{msg} ({n} times)")
+        else:
+            self.syslog.add(level, SSH_SUBSYSTEM, msg)
+        log.info("RFP %s: %s", self.name, msg)
+
+    def reboot(self) -> None:
+        """Restart as the box does: every connection dropped, back after `reboot_time`,
+        logging in to its first OMM again."""
+        if not self._powered:
+            return
+        self.power_off()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._rebooting = loop.call_later(self.reboot_time, self._rebooted)
+
+    def _rebooted(self) -> None:
+        self._rebooting = None
+        self.power_on()
+
+    def factory_reset(self) -> None:
+        """Forget the enrolment key and the OMM's SSH settings, then reboot (features.md §2.3;
+        the OMM then has to enrol the RFP anew)."""
+        self._key = None
+        if self.key_store is not None:
+            self.key_store.forget()
+        self.access.omm = None
+        if self.access_store is not None:
+            self.access_store.store(None)
+        self.syslog.clear()
+        self.reboot()
+
+    # -- what the shell shows (rfp.shell.ShellHost) --------------------------------------------
+    def check_root_password(self, password: str) -> bool:
+        return self.access.check_root_password(password)
+
+    def shell_state(self) -> list[tuple[str, str]]:
+        try:
+            uptime = f"{asyncio.get_running_loop().time() - self.boot_time:.0f} s"
+        except RuntimeError:
+            uptime = "-"
+        radio = self.radio
+        return [
+            ("MAC", self.name), ("hardware", f"0x{self.hw_type:04x}"),
+            ("software", self.sw_version), ("uptime", uptime),
+            ("OMM link", self.link_state + (f" to {omm_text(self.omm_address)}"
+                                            if self.omm_address is not None else "")),
+            ("enrolled", "yes" if self.load_key() is not None else "no"),
+            ("DECT", "running" if radio.dect_running else "off"),
+            ("sync", radio.sync_state),
+            ("remote access", self.access.mode),
+        ]
+
+    def shell_ip(self) -> list[tuple[str, str]]:
+        return [("MAC", self.name), ("address", self.net.address),
+                ("netmask", "255.0.0.0"), ("gateway", "-"),
+                ("configuration", "local (emulated host)")]
+
+    def shell_omm(self) -> list[tuple[str, str]]:
+        rows = [(f"ommip{i}", omm_text(a)) for i, a in enumerate(self.omms.addresses, 1)]
+        rows.append(("connected to", "-" if self.omm_address is None
+                     else omm_text(self.omm_address)))
+        return rows
+
+    def shell_syslog(self) -> list[str]:
+        entries = self.syslog.entries(0, SYSLOG_CAPACITY)[-SYSLOG_SHOWN:]
+        return [f"{e.time_text()} {e.name} {e.level}: {e.msg}" for e in entries]
 
     # -- internals -------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -444,9 +610,15 @@ class VirtualRfp:
     def describe(self) -> dict[str, Any]:
         """Its link for status lines: state, the OMM it is up to ('host:port', None while
         down) and the OMMs it knows."""
-        return {"mac": self.name, "link": self.link_state, "linked": self.linked,
-                "omm": None if self.omm_address is None else omm_text(self.omm_address),
-                "omms": [omm_text(a) for a in self.omms.addresses]}
+        out: dict[str, Any] = {
+            "mac": self.name, "link": self.link_state, "linked": self.linked,
+            "omm": None if self.omm_address is None else omm_text(self.omm_address),
+            "omms": [omm_text(a) for a in self.omms.addresses]}
+        if self.ssh is not None:
+            out["ssh"] = {"host": self.ssh.host, "port": self.ssh.port,
+                          "listening": self.ssh.listening, "access": self.access.mode,
+                          "user": self.access.user_name}
+        return out
 
 
 class _MediaIo:

@@ -122,6 +122,65 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+# -- md5-crypt: what SIP-DECT keeps for the RFPs' SSH shells -------------------------------------
+
+MD5_CRYPT_MAGIC = "$1$"
+MD5_CRYPT_ROUNDS = 1000
+_CRYPT_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Which digest octets make each group of four output characters (the scheme's fixed order).
+_MD5_CRYPT_GROUPS = ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5))
+
+
+def md5_crypt(password: str, salt: str = "") -> str:
+    """The md5-crypt string (`$1$salt$hash`) of `password`, as crypt(3) makes it.
+
+    The OMM pushes its root and full-access passwords to the RFPs in this form with an empty
+    salt (`$1$$...`, omm-rfp.md §2.5 and §4.7 SYS_PASSWD); it is a weak hash and used for
+    nothing else here.
+    """
+    pw = password.encode("utf-8", "surrogatepass")
+    salt_b = salt.encode("ascii")[:8]
+    magic = MD5_CRYPT_MAGIC.encode("ascii")
+    alternate = hashlib.md5(pw + salt_b + pw).digest()
+    ctx = hashlib.md5(pw + magic + salt_b)
+    for n in range(len(pw), 0, -16):
+        ctx.update(alternate[: min(16, n)])
+    n = len(pw)
+    while n:
+        ctx.update(b"\0" if n & 1 else pw[:1])
+        n >>= 1
+    digest = ctx.digest()
+    md5 = hashlib.md5
+    for i in range(MD5_CRYPT_ROUNDS):
+        # One hash of one joined input per round: the scheme's odd/even, %3 and %7 parts.
+        middle = (salt_b if i % 3 else b"") + (pw if i % 7 else b"")
+        digest = md5(pw + middle + digest if i & 1 else digest + middle + pw).digest()
+    out = [_crypt64((digest[a] << 16) | (digest[b] << 8) | digest[c], 4)
+           for a, b, c in _MD5_CRYPT_GROUPS]
+    out.append(_crypt64(digest[11], 2))
+    return f"{MD5_CRYPT_MAGIC}{salt_b.decode('ascii')}${''.join(out)}"
+
+
+def verify_md5_crypt(password: str, stored: str) -> bool:
+    """True if `password` matches the md5-crypt string `stored`; anything else never does."""
+    if not stored.startswith(MD5_CRYPT_MAGIC) or stored.count("$") != 3:
+        return False
+    salt = stored[len(MD5_CRYPT_MAGIC):].split("$", 1)[0]
+    try:
+        made = md5_crypt(password, salt)
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(made.encode("ascii"), stored.encode("ascii", "replace"))
+
+
+def _crypt64(value: int, chars: int) -> str:
+    out = []
+    for _ in range(chars):
+        out.append(_CRYPT_ALPHABET[value & 0x3F])
+        value >>= 6
+    return "".join(out)
+
+
 class PasswordRejected(Exception):
     """A new password breaks a rule; `code` is the AXI errCode, `info` says what to change."""
 

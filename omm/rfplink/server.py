@@ -16,6 +16,7 @@ from typing import Any
 
 from dect.errors import DectValueError
 from dect.identities import AccessRightsClass, Ari, Park, Rfpi
+from omm.access import CRYPT_HASH_FIELD, PRESET_BY_NAME, PRESET_ID
 from omm.central import sari_park
 from omm.errors import ModelError
 from omm.model import OmmModel
@@ -39,7 +40,7 @@ from sipdect.link import events as ev
 from sipdect.link.dnm import Dnm
 from sipdect.link.handshake import RfpCredentials, Tap
 from sipdect.link.messages import AnyMessage
-from sipdect.link.system import SysLed
+from sipdect.link.system import SysLed, SysPasswd
 from sipdect.net import HostNet
 from sipdect.ops.eventlog import times_from_source
 
@@ -63,6 +64,9 @@ _CAPABILITY_DETAILS: tuple[tuple[str, c.Capability], ...] = (
     ("hasAdvancedFeatures", c.Capability.ADVANCED_FEATURE),
     ("hasFreqShift", c.Capability.FREQUENCY_SHIFT),
 )
+
+_SSH_ACCOUNTS = frozenset({PRESET_ID, PRESET_BY_NAME["root"].id})
+"""The accounts SYS_PASSWD carries: 'omm' (the user shell) and 'root' (`su`)."""
 
 DnmHandler = Callable[[int, Dnm], None]
 LinkHandler = Callable[[int, bool], None]
@@ -401,6 +405,8 @@ class RfpLinkServer:
         m.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} ({normalise_mac(event.mac.hex())}, "
               f"{hw_type}) connected from {conn.peer_ip}, {event.sw_version}")
         self._send_led(conn, SyncState.INACTIVE)
+        if conn.session is not None:
+            conn.session.send(self._sys_passwd())
         if self.on_link is not None:
             self.on_link(rfp_id, True)
 
@@ -424,6 +430,24 @@ class RfpLinkServer:
         if conn.session is not None:
             conn.session.send(SysLed(STATUS_LED, LED_BY_SYNC[state]))
 
+    def _sys_passwd(self) -> SysPasswd:
+        """The RFPs' SSH settings (seed 000 "Securing Operating System User Interfaces"): the
+        RemoteAccess switch, the root account for `su` and the full-access account 'omm' for
+        the user shell, as md5-crypt hashes."""
+        accounts = self.model.accounts
+        root = accounts.get(PRESET_BY_NAME["root"].id)
+        admin = accounts.get(PRESET_ID)
+        return SysPasswd.create(
+            root_user=str(root["username"]), root_hash=str(root.get(CRYPT_HASH_FIELD, "")),
+            admin_user=str(admin["username"]), admin_hash=str(admin.get(CRYPT_HASH_FIELD, "")),
+            remote_access=bool(self.model.settings.value("RemoteAccess", "enable", False)))
+
+    def _send_passwd_to_all(self) -> None:
+        message = self._sys_passwd()
+        for conn in list(self._active.values()):
+            if conn.session is not None and conn.session.send(message):
+                conn.flush()
+
     def _id_of_rpn(self, rfp_id: int, rpn: int) -> int | None:
         """The configured RFP of the same cluster with this RPN (RPNs repeat every 256)."""
         cluster = self.model.rfps.get(rfp_id)["cluster"]
@@ -435,6 +459,12 @@ class RfpLinkServer:
     def _on_change(self, change: Change) -> None:
         """dectOn set over AXI while the RFP is connected: (de)activate its air interface.
         The SARI changed: every RFP gets the new list."""
+        if (change.kind == "setting" and change.key == "RemoteAccess") or (
+                change.kind == "account" and change.key in _SSH_ACCOUNTS
+                and (change.fields is None or CRYPT_HASH_FIELD in change.fields)):
+            # As the real OMM: the RFPs hear a new remote-access switch or password at once.
+            self._send_passwd_to_all()
+            return
         if change.kind == "setting" and change.key == "SARI":
             saris = self._saris()
             for active in list(self._active.values()):

@@ -13,6 +13,7 @@ from sipdect.accounts import (
     can_write,
     describe_password_rules,
     hash_password,
+    md5_crypt,
     must_change_password,
     verify_password,
 )
@@ -65,7 +66,7 @@ class OmmWebBackend:
         try:
             accounts.check_new_password(account_id, new, old)
             hashed = await asyncio.to_thread(hash_password, new)
-            accounts.set_password_hash(account_id, hashed, was)
+            accounts.set_password_hash(account_id, hashed, was, md5_crypt(new))
         except PasswordError as exc:
             raise PasswordChangeRefused(exc.code, str(exc)) from None
         except ModelError as exc:

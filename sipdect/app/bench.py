@@ -1,5 +1,5 @@
 """`sipdect bench {axi,dect,site,media,calls,airlink,failover,mom,eventmgr,
-scenario,web,all}`: run each
+scenario,web,ops,all}`: run each
 area's benchmarks, gather their JSON.
 
 Each area owns its benchmark (sipdect/app/axi_bench.py, dect/bench.py) with
@@ -20,7 +20,8 @@ BENCHMARKS: dict[str, str] = {"axi": "sipdect.app.axi_bench", "dect": "dect.benc
                               "mom": "sipdect.app.mom_bench",
                               "eventmgr": "sipdect.app.eventmgr_bench",
                               "scenario": "sipdect.app.scenario_bench",
-                              "web": "sipdect.app.web_bench"}
+                              "web": "sipdect.app.web_bench",
+                              "ops": "sipdect.app.ops_bench"}
 
 
 def _one(name: str, quick: bool) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from sipdect.app.config import ConfigError, SystemConfig, checked_speed, load_co
 
 log = logging.getLogger("sipdect")
 
+SSH_LINES_SHOWN = 4
+"""`sipdect up` lists the RFPs' SSH endpoints one by one up to this many, else the first."""
 DISCLAIMER = ("sipdect emulates Mitel SIP-DECT from public material; behaviour may differ "
               "from a real installation.")
 
@@ -45,9 +47,19 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
         print(f"sipdect {__version__}: privileged ports are shifted by +{cfg.port_shift}",
               file=sys.stderr)
     print(DISCLAIMER, file=sys.stderr)
-    for e in system.ready_info(secrets=False)["endpoints"]:
+    endpoints = system.ready_info(secrets=False)["endpoints"]
+    ssh = [e for e in endpoints if e["protocol"] == "ssh"]
+    for e in endpoints:
+        if e["protocol"] == "ssh" and len(ssh) > SSH_LINES_SHOWN and e is not ssh[0]:
+            continue
         print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
               file=sys.stderr)
+    if len(ssh) > SSH_LINES_SHOWN:
+        print(f"  ... and {len(ssh) - 1} more RFPs' SSH, each at its own address "
+              "(`sipdect ctl rfps`)", file=sys.stderr)
+    if ssh:
+        print(f"  RFP SSH shells: ssh -p {ssh[0]['port']} omm@{ssh[0]['host']} (factory "
+              "logins omm/omm and root/22222 until the OMM sends its own)", file=sys.stderr)
     for e in system.ready_info(secrets=False)["endpoints"]:
         if e["protocol"] == "web-https":
             print(f"  web UI {e['name']}: https://{e['host']}:{e['port']}/ (self-signed "
@@ -302,6 +314,12 @@ DELEGATED = {"rfp": "rfp.cli", "ctl": "sipdect.app.ctl", "provision": "sipdect.a
              "audit": "sipdect.app.audit.cli", "scenario": "sipdect.app.scenario.run"}
 
 
+def _quiet_libraries() -> None:
+    """asyncssh logs every connection's steps at INFO: the RFPs' own syslog tells the logins
+    (rfp.ssh); its warnings still show."""
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in DELEGATED:
@@ -309,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _quiet_libraries()
         module = importlib.import_module(DELEGATED[argv[0]])
         return int(module.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="sipdect", description=__doc__,
@@ -407,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_libraries()
     try:
         return int(args.fn(args))
     except ConfigError as exc:

@@ -215,6 +215,7 @@ class SystemConfig:
     standby_of: dict[str, str] = field(default_factory=dict)  # second OMM of a pair -> first
     explicit_addresses: set[str] = field(default_factory=set)  # host names written with one
     control_port: int | None = 7080  # the supervisor's control API; None: none
+    rfp_ssh: bool = True  # every RFP serves its SSH shells (port 22, shifted)
     capture: Path | None = None  # write a pcapng of each run there (docs/capture.md)
     capture_base: Path | None = None  # this run's capture files (set by the supervisor)
     omms: list[OmmConfig] = field(default_factory=list)
@@ -774,7 +775,7 @@ def config_from_tables(raw: dict[str, Any], source: str = "<string>",
     if not isinstance(system, dict):
         raise ConfigError(f"{source}: [system] must be a table")
     _only(system, {"name", "port_shift", "control_port", "addresses", "isolation", "air_port",
-                   "workers", "capture", "speed"}, f"{source}: [system]")
+                   "workers", "capture", "speed", "rfp_ssh"}, f"{source}: [system]")
     cfg = SystemConfig(name=_expect(system, "name", str, f"{source}: [system]", "sipdect"),
                        port_shift=_expect(system, "port_shift", int, f"{source}: [system]",
                                           8000),
@@ -788,6 +789,7 @@ def config_from_tables(raw: dict[str, Any], source: str = "<string>",
         raise ConfigError(f"{source}: [system] workers = {workers}: give 1 to 256 worker "
                           "processes (default: one per core)")
     cfg.workers = workers
+    cfg.rfp_ssh = _expect(system, "rfp_ssh", bool, f"{source}: [system]", True)
     capture = _expect(system, "capture", str, f"{source}: [system]", "")
     if capture:  # a folder; relative to the config file, as other paths in it
         cfg.capture = base / Path(capture).expanduser()

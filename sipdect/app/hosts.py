@@ -26,6 +26,7 @@ from dect.identities import Park
 from omm.config import OmmConfig
 from omm.errors import ModelError
 from omm.standby.link import Role
+from rfp.access import SSH_PORT
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
 from rfp.station import VirtualRfp, mac_text, parse_mac
@@ -672,11 +673,31 @@ class RfpHost(Host):
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
                              standby_omm=None if second is None else (
                                  second.address, second.port("rfp-link")),
-                             net=self.net)
+                             net=self.net, ssh_port=self._ssh_port(), hostname=self.name)
         self.station = station
         if self.remote is not None:
             self.remote.on_epoch = station.follow_epoch
         await station.start()
+
+    def _ssh_port(self) -> int | None:
+        """Port 22 (shifted), or any free one where the system binds so; the port bound at the
+        first start again after that (a client knows it); None with `rfp_ssh = false`."""
+        if not self.system.cfg.rfp_ssh:
+            return None
+        if self.station is not None and self.station.ssh is not None:
+            return self.station.ssh.port
+        return self.system.port_of(SSH_PORT)
+
+    async def ssh_started(self) -> None:
+        """Return once its SSH server listens (System.start waits for every RFP's at once)."""
+        if self.station is not None:
+            await self.station.ssh_started()
+
+    def endpoints(self) -> list[Endpoint]:
+        station = self.station
+        if station is None or station.ssh is None or not station.ssh.listening:
+            return []
+        return [Endpoint("rfp", self.name, "ssh", station.ssh.host, station.ssh.port)]
 
     async def _stop(self) -> None:
         await self._off_the_air(graceful=True)
@@ -704,6 +725,9 @@ class RfpHost(Host):
         out = super().describe()
         out["omm"] = self.cfg.omm
         out["mac"] = mac_text(parse_mac(self.cfg.mac))
+        ssh = self.station.describe().get("ssh") if self.station is not None else None
+        if ssh is not None:
+            out["ssh"] = ssh
         return out
 
 

@@ -404,6 +404,10 @@ class System:
                 if kind == "omm":
                     self.trust_certificates()
                     await self.pairs_settled()
+                if kind == "rfp":
+                    # Their SSH servers start side by side: listening before the ready file.
+                    await asyncio.gather(*(h.ssh_started() for h in self.rfp_hosts()
+                                           if not isinstance(h, ChildHost)))
             for i, handset in enumerate(self.cfg.handsets):
                 from sipdect.app.hosts import refused_as_config_error
 
@@ -705,9 +709,10 @@ class System:
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every listener: the call server's, the OMMs', the MOMs', the Event Managers'."""
-        return [e for kind in ("pbx", "omm", "mom", "eventmgr") for h in self.of_kind(kind)
-                for e in h.endpoints()]
+        """Every listener: the call server's, the OMMs', the MOMs', the Event Managers', the
+        RFPs' SSH shells."""
+        return [e for kind in ("pbx", "omm", "mom", "eventmgr", "rfp")
+                for h in self.of_kind(kind) for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
@@ -742,7 +747,10 @@ class System:
                "omm_address": (station.describe()["omm"] if station is not None
                                and host.running else None),
                "syncState": station.radio.sync_state if station is not None and host.running
-               else "Inactive"}
+               else "Inactive",
+               # Its SSH shells (rfp.ssh): where, and whose logins (factory, omm, off).
+               "ssh": (station.describe().get("ssh") if station is not None and host.running
+                       else None)}
         if isinstance(host, ChildHost):
             # Its radio is in another process: what the world's air knows of it.
             site = self.site.air.rfps.get(air_id) if self.site.world is not None else None
