@@ -171,6 +171,22 @@ async def set_remote_access(site: Site, on: bool) -> None:
                 "the RFP told the new remote access setting")
 
 
+async def set_root_password(site: Site, peer: SshPeer) -> None:
+    """The OMM's root account gets ROOT_PASSWORD; returns once `su` on the RFP takes it (each
+    test sets it: xdist may run a module's tests on different workers, each with its site)."""
+    axi = await site.axi()
+    try:
+        await axi.request("SetAccount", children=[element("account", {
+            "id": 2, "password": ROOT_PASSWORD})])
+    finally:
+        await axi.close()
+
+    async def su_works() -> bool:
+        out = await peer.run("omm", OMM_PASSWORD, stdin=f"su\n{ROOT_PASSWORD}\nwhoami\n")
+        return "root\n" in out.stdout
+    await until(su_works, "su with the OMM's new root password")
+
+
 @pytest.mark.asyncio(loop_scope="module")
 async def test_taken_over_remote_access_off_refuses_everyone(site: Site, tmp_path: Path) -> None:
     await set_remote_access(site, False)
@@ -195,16 +211,7 @@ async def test_taken_over_the_omms_account_su_and_no_root_login(site: Site,
     assert user.status == 0, user.stderr
     assert "reboot: permission denied" in user.stdout and "root\n" in user.stdout
     # A new root password on the OMM reaches the RFP at once.
-    axi = await site.axi()
-    try:
-        await axi.request("SetAccount", children=[element("account", {
-            "id": 2, "password": ROOT_PASSWORD})])
-    finally:
-        await axi.close()
-    async def su_works() -> bool:
-        out = await peer.run("omm", OMM_PASSWORD, stdin=f"su\n{ROOT_PASSWORD}\nwhoami\n")
-        return "root\n" in out.stdout
-    await until(su_works, "su with the OMM's new root password")
+    await set_root_password(site, peer)
     log = await peer.run("omm", OMM_PASSWORD, "logread")
     assert "login of 'root' from 127.0.0.1" in log.stdout
     assert "refused: root login refused" in log.stdout
@@ -215,6 +222,7 @@ async def test_taken_over_the_omms_account_su_and_no_root_login(site: Site,
 async def test_reboot_from_the_root_shell_is_seen_over_axi(site: Site, tmp_path: Path) -> None:
     await set_remote_access(site, True)
     peer = rfp_peer(site, tmp_path)
+    await set_root_password(site, peer)
     rfp_id = site.rfp("RFP Hall").state()["id"]
     axi = await site.axi()
     try:
