@@ -22,6 +22,10 @@ from omm.central import UNSET_SARI, CentralMode
 from omm.devices import Devices
 from omm.health import Health
 from omm.hub import OmmHub
+from omm.license import CHANGE_KIND as LICENSE_CHANGE
+from omm.license import FULL as FULL_LICENSE
+from omm.license import LATENCY_MINUTES, Facts, License
+from omm.licensefile import Grant
 from omm.ppstate import PpLiveStates
 from omm.relations import Relations
 from omm.rfps import Rfps
@@ -87,6 +91,10 @@ class OmmSetup:
     """Sites of a new installation (SiteType values), beside or in place of the default."""
     sip_ca: Path | None = None
     """The PEM file of the certificates SIP over TLS trusts (OMP's SIP "PEM file import")."""
+    license: Grant = FULL_LICENSE
+    """What the installation is licensed for (omm.license; [omm.license])."""
+    latency_minutes: int = LATENCY_MINUTES
+    """The licence's full latency (grace) period, minutes."""
 
 
 #: Factory settings of a new installation (seed 000 defaults where it has one).
@@ -133,10 +141,13 @@ class OmmModel:
     def __init__(self, data_dir: Path, setup: OmmSetup,
                  clock: Callable[[], float] = clock.wall, *, store: Store | None = None,
                  keys: AxiKeyPair | None = None,
-                 initial_hashes: dict[str, str] | None = None) -> None:
+                 initial_hashes: dict[str, str] | None = None,
+                 judge_license: bool = True) -> None:
         """keys, initial_hashes: what a reset keeps (the AXI key pair; the password hash of
         each initial account, by username and password): loading the one and hashing the
-        others again (scrypt, by design slow) was nine tenths of a test fixture's reset."""
+        others again (scrypt, by design slow) was nine tenths of a test fixture's reset.
+        judge_license: False when re-reading (reset, reload): the caller judges it once the
+        live state (health, event log) is back in place."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup
@@ -184,13 +195,51 @@ class OmmModel:
         self.event_log.subscribe_removals(self._forget_log_entry)
         self.standby = StandbyStatus(notify, self.log, self.health)
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
+        self.license = License(setup.license, self.settings, self.health, self.log, notify,
+                               self.license_facts, latency_minutes=setup.latency_minutes)
+        """How the licence stands (GetLicense, health `license`)."""
         self.started = clock()
         self.central.refresh(clock())  # central mode persisted: its health from the start
+        if judge_license:
+            self.license.refresh(clock())
+
+    # -- licence ------------------------------------------------------------------
+    def _counts_locatables(self) -> bool:
+        """Only a licence for fewer locatable users than the OMM can hold needs them counted
+        (a count per user change would make a bulk import quadratic)."""
+        return self.license.grant.locating < self.limits.users
+
+    def license_facts(self) -> Facts:
+        """What the licence is judged on now (omm.license.Facts)."""
+        from omm.central import installation_park
+
+        validation = []
+        for mac in self.license.grant.rfp_macs:
+            rfp_id = self.rfps.by_mac.get(mac)
+            connected = rfp_id is not None and bool(self.rfps.live(rfp_id).get("connected"))
+            validation.append((-1 if rfp_id is None else rfp_id, mac, connected))
+        locatables = sum(1 for u in self.users.table if u.get("locatable")) \
+            if self._counts_locatables() else 0
+        return Facts(str(installation_park(self.settings)).upper(), len(self.rfps),
+                     tuple(validation), locatables)
+
+    def _license_concerned(self, change: Change) -> bool:
+        if change.kind == "rfp":
+            return change.fields is None or change.deleted or "ethAddr" in change.fields
+        if change.kind == "rfpState":
+            return change.fields is not None and "connected" in change.fields and \
+                bool(self.license.grant.rfp_macs)
+        if change.kind == "user":
+            return self._counts_locatables()
+        return change.kind == "setting" and change.key == "PARK"
 
     # -- change notices -----------------------------------------------------
     def _notify(self, change: Change) -> None:
         if change.kind == "setting" and change.key in (CENTRAL_SETTING, "SARI", "PARK"):
             self.central.refresh(self.clock())  # the userDeviceSync health may change
+        if change.kind != LICENSE_CHANGE and hasattr(self, "license") and \
+                self._license_concerned(change):
+            self.license.refresh(self.clock())
         for listener in list(self._listeners):
             listener(change)
 
@@ -250,7 +299,7 @@ class OmmModel:
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
         self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
-                      keys=self.keys, initial_hashes=self.initial_hashes)
+                      keys=self.keys, initial_hashes=self.initial_hashes, judge_license=False)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central)
@@ -258,6 +307,7 @@ class OmmModel:
         health.forget()
         standby.forget()
         central.forget()
+        self.license.refresh(self.clock())
 
     def _keep_live_state(self, health: Health, standby: StandbyStatus,
                          central: CentralMode) -> None:
@@ -265,6 +315,7 @@ class OmmModel:
         record tables read central mode through them."""
         self.health, self.standby, self.central = health, standby, central
         central.settings = self.settings
+        self.license.rebind(health)
         self.users.local_values = central.local_user_values
         self.devices.local_values = central.local_device_values
 
@@ -275,9 +326,13 @@ class OmmModel:
         status stay; nothing is announced (a standby serves no clients)."""
         kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
         live = (self.health, self.standby, self.central)
-        self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
+        standing = self.license.standing
+        self.__init__(self.data_dir, self.setup, self.clock, store=self.store,  # type: ignore[misc]
+                      judge_license=False)
         (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
         self._keep_live_state(*live)
+        self.license.standing = standing
+        self.license.refresh(self.clock())
 
     def close(self) -> None:
         self.store.close()

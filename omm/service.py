@@ -23,6 +23,7 @@ from omm.config import OmmConfig
 from omm.dect.fixed_part import FixedPart
 from omm.hub import SipRegistration
 from omm.journal import Journal
+from omm.license import CHANGE_KIND as LICENSE_CHANGE
 from omm.media import RfpMediaControl
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink
@@ -62,7 +63,8 @@ class OmmService:
         vault_key = pair_vault_key(cfg.standby.secret) if cfg.standby is not None else None
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
                                                  self._settings(), limits, vault_key,
-                                                 cfg.sites, cfg.sip_ca))
+                                                 cfg.sites, cfg.sip_ca, license=cfg.license,
+                                                 latency_minutes=cfg.license_latency))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
@@ -77,6 +79,7 @@ class OmmService:
         self.endpoints: list[Endpoint] = []
         self._expiry: asyncio.TimerHandle | None = None
         self._central_timer: asyncio.TimerHandle | None = None
+        self._license_timer: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
@@ -187,6 +190,8 @@ class OmmService:
         self.model.add_listener(self._on_change)
         self._arm_expiry()
         self._arm_central()
+        self.model.license.refresh(self.model.clock())
+        self._arm_license()
         await self._configure_syslog(from_config=True)
         await self.sip.start()
         for transport, peer in self.sip.locals.items():
@@ -287,6 +292,8 @@ class OmmService:
         if change.kind == CENTRAL_CHANGE or (change.kind == "setting"
                                              and change.key == CENTRAL_SETTING):
             self._arm_central()
+        if change.kind == LICENSE_CHANGE:
+            self._arm_license()
         if change.kind == "setting" and change.key == "SyslogServer":
             task = asyncio.get_running_loop().create_task(self._configure_syslog())
             self._tasks.add(task)
@@ -308,6 +315,7 @@ class OmmService:
             self.web.site.end_all()
         await self.provision()
         self._arm_expiry()
+        self._arm_license()
         await self._configure_syslog(from_config=True)
 
     async def _configure_syslog(self, *, from_config: bool = False) -> None:
@@ -352,6 +360,22 @@ class OmmService:
             delay = max(0.0, deadline - self.model.clock())
             self._central_timer = asyncio.get_running_loop().call_later(delay, self._on_central)
 
+    def _arm_license(self) -> None:
+        """When the licence's latency period runs out (omm.license), in the model's clock."""
+        if self._license_timer is not None:
+            self._license_timer.cancel()
+            self._license_timer = None
+        deadline = self.model.license.get_timer()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.model.clock())
+            self._license_timer = asyncio.get_running_loop().call_later(delay, self._on_license)
+
+    def _on_license(self) -> None:
+        self._license_timer = None
+        self.model.license.handle_timer(self.model.clock())
+        self.api.deliver()
+        self._arm_license()
+
     def _on_central(self) -> None:
         self._central_timer = None
         self.model.central.handle_timer(self.model.clock())
@@ -381,6 +405,8 @@ class OmmService:
             self._expiry.cancel()
         if self._central_timer is not None:
             self._central_timer.cancel()
+        if self._license_timer is not None:
+            self._license_timer.cancel()
         if self.pair is not None:
             self.pair.close()
         if self._serve_started:

@@ -5,6 +5,7 @@ from omm.axi.handlers import (  # noqa: F401
     alarms,
     directory,
     health,
+    license,
     messaging,
     rfps,
     roaming,
@@ -13,6 +14,7 @@ from omm.axi.handlers import (  # noqa: F401
     settings,
 )
 from omm.axi.handlers.health import health_event, standby_event
+from omm.axi.handlers.license import license_event
 from omm.axi.handlers.settings import render_log_entry, setting_event
 
-__all__ = ["health_event", "render_log_entry", "setting_event", "standby_event"]
+__all__ = ["health_event", "license_event", "render_log_entry", "setting_event", "standby_event"]
