@@ -22,6 +22,7 @@ from omm.central import UNSET_SARI, CentralMode
 from omm.devices import Devices
 from omm.health import Health
 from omm.hub import OmmHub
+from omm.lastaction import LastActions
 from omm.license import CHANGE_KIND as LICENSE_CHANGE
 from omm.license import FULL as FULL_LICENSE
 from omm.license import LATENCY_MINUTES, Facts, License
@@ -132,6 +133,13 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "RTP": {"type": ["G.711-A-law", "G.711-u-law", "G.722"], "packetTime": 20,
             "receiverPrecedence": False, "singleCodecReplyInSDP": False},
     "DTMF": {"outOfBand": True, "payloadType": 101, "method": "RFC2833"},
+    "SystemProvUpdTrig": {"enable": False, "hour": 0, "minute": 0},
+    "NTPServer": {"default": True, "ntpServerName1": "", "ntpServerName2": "",
+                  "ntpServerName3": ""},
+    "TimeZone": {"id": "UTC"},
+    "PPFirmwareUpdate": {"enable": False, "name": ""},
+    "SoftwareUpdate": {"timedUpdate": False, "allAtOnce": True, "hour": 0, "minute": 0},
+    "SystemCredentials": {"username": "", "passwordSealed": ""},
 }
 
 
@@ -162,6 +170,8 @@ class OmmModel:
         """The OMM's parts publish what happens here and hear of each other (omm.hub)."""
         self.pp_live = PpLiveStates(self.hub)
         """Every device's live state (GetPPState), in memory."""
+        self.last_actions = LastActions(self.hub, clock)
+        """Every device's last DECT transaction (GetLastPPDevAction), in memory."""
         notify = self._notify
         defaults = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
         defaults["SystemName"]["name"] = setup.name
@@ -283,6 +293,7 @@ class OmmModel:
             device = self.devices.get(ppn)
             self.relations.device_deleted(device)
             self.devices.delete(ppn)
+        self.last_actions.forget(ppn)
 
     def delete_site(self, site_id: int) -> None:
         self.sites.delete(site_id, self.rfps.on_site(site_id))
@@ -294,6 +305,7 @@ class OmmModel:
                           "alarmtriggers", "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
+        last_actions = self.last_actions
         health, standby, central = self.health, self.standby, self.central
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
@@ -301,6 +313,8 @@ class OmmModel:
         self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
                       keys=self.keys, initial_hashes=self.initial_hashes, judge_license=False)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
+        self.last_actions = last_actions
+        last_actions.forget()
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central)
         pp_live.forget()
@@ -324,12 +338,14 @@ class OmmModel:
         applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
-        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
+        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+                self.last_actions)
         live = (self.health, self.standby, self.central)
         standing = self.license.standing
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store,  # type: ignore[misc]
                       judge_license=False)
-        (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
+        (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+         self.last_actions) = kept
         self._keep_live_state(*live)
         self.license.standing = standing
         self.license.refresh(self.clock())

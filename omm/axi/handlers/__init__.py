@@ -12,6 +12,7 @@ from omm.axi.handlers import (  # noqa: F401
     security,
     session,
     settings,
+    system,
 )
 from omm.axi.handlers.health import health_event, standby_event
 from omm.axi.handlers.license import license_event
