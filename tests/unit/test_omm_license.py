@@ -142,3 +142,27 @@ def test_the_built_in_licence_has_no_violation_up_to_its_rfps() -> None:
     w.rfps = 6
     w.license.refresh(1.0)
     assert w.license.standing.violations == ("numRFPs",)
+
+
+def test_sipdect_license_signs_and_checks_and_the_config_reads_it(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from sipdect.app.cli import main
+    from sipdect.app.config import ConfigError, parse_config
+
+    lic = tmp_path / "site.lic"
+    lic.write_text(FILE)
+    assert main(["license", "check", str(lic)]) == 2  # not signed yet
+    assert "signature" in capsys.readouterr().err
+    assert main(["license", "sign", str(lic)]) == 0
+    assert '"rfps": 20' in capsys.readouterr().out
+    cfg = parse_config('[[omm]]\nname = "OMM"\n[omm.license]\nfile = "site.lic"\n',
+                       base=tmp_path)
+    (omm,) = cfg.omms
+    assert (omm.license.rfps, omm.park) == (20, "1F10DEC700")  # the PARK comes with it
+    with pytest.raises(ConfigError, match="the licence is for PARK 1F10DEC700"):
+        parse_config('[[omm]]\nname = "OMM"\npark = "1F10DEC701"\n[omm.license]\n'
+                     'file = "site.lic"\n', base=tmp_path)
+    lic.write_text(lic.read_text().replace("rfps = 20", "rfps = 2000"))
+    with pytest.raises(ConfigError, match="signature does not match"):
+        parse_config('[[omm]]\nname = "OMM"\n[omm.license]\nfile = "site.lic"\n',
+                     base=tmp_path)
