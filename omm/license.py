@@ -53,6 +53,11 @@ subscriptions and configuration keep working, so an administrator can still fix 
 restriction lifts as soon as the violation ends (the manuals say nothing of a lock)."""
 
 HEALTH_COMPONENT: Final = "license"
+FILE_SETTING: Final = "LicenseFile"
+"""Settings group keeping an uploaded licence file's text (AXI PutFile ":license"): it is the
+installation's licence from then on, before [omm.license] (as the ConfigURL in the database
+comes before DHCP's)."""
+
 STATE_SETTING: Final = "License"
 """Settings group (not an AXI one) keeping the latency left across restarts: remaining
 (minutes) and since (when last counted). A real OMM keeps it in its RFPs (SYS_LICENSE_TIMER)."""
@@ -250,6 +255,11 @@ class License:
             self._log("MinorErr" if after.state == "noRedundancyLicense" else "GenInfo",
                       "LICENSE", f"License state {after.state}" +
                       (f" ({after.detail})" if after.detail else ""))
+
+    def install(self, grant: Grant, now: float) -> None:
+        """A new licence (an uploaded file): judged at once, announced if it shows otherwise."""
+        self.grant = grant
+        self.refresh(now)
 
     def rebind(self, health: Health) -> None:
         """Report to this Health (the model kept its live-state objects over a re-read)."""

@@ -24,9 +24,11 @@ from omm.health import Health
 from omm.hub import OmmHub
 from omm.lastaction import LastActions
 from omm.license import CHANGE_KIND as LICENSE_CHANGE
+from omm.license import FILE_SETTING as LICENSE_FILE
 from omm.license import FULL as FULL_LICENSE
 from omm.license import LATENCY_MINUTES, Facts, License
-from omm.licensefile import Grant
+from omm.licensefile import Grant, LicenseFileError
+from omm.licensefile import parse as parse_license
 from omm.ppstate import PpLiveStates
 from omm.relations import Relations
 from omm.rfps import Rfps
@@ -205,8 +207,9 @@ class OmmModel:
         self.event_log.subscribe_removals(self._forget_log_entry)
         self.standby = StandbyStatus(notify, self.log, self.health)
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
-        self.license = License(setup.license, self.settings, self.health, self.log, notify,
-                               self.license_facts, latency_minutes=setup.latency_minutes)
+        self.license = License(self._stored_license(setup.license), self.settings, self.health,
+                               self.log, notify, self.license_facts,
+                               latency_minutes=setup.latency_minutes)
         """How the licence stands (GetLicense, health `license`)."""
         self.started = clock()
         self.central.refresh(clock())  # central mode persisted: its health from the start
@@ -214,6 +217,32 @@ class OmmModel:
             self.license.refresh(clock())
 
     # -- licence ------------------------------------------------------------------
+    def _stored_license(self, configured: Grant) -> Grant:
+        """An uploaded licence file (FILE_SETTING) before the configured licence."""
+        text = str(self.settings.value(LICENSE_FILE, "text", "") or "")
+        if not text:
+            return configured
+        try:
+            return parse_license(text)
+        except LicenseFileError as exc:  # signed when it was taken: only a damaged database
+            self.log("MajorErr", "LICENSE", f"the uploaded licence file is unusable ({exc}); "
+                                            "the configured licence applies")
+            return configured
+
+    def install_license(self, text: str) -> Grant:
+        """Take a licence file (AXI PutFile ":license"): it is kept, its PARK becomes the
+        installation's, and the licence is judged again. LicenseFileError says why not."""
+        grant = parse_license(text)
+        self.license.grant = grant  # judged once, with the PARK that comes with it
+        with self.store.transaction():
+            self.settings.update(LICENSE_FILE, {"text": text}, notify=False)
+            if grant.park:
+                self.settings.update("PARK", {"park": grant.park})
+        self.license.install(grant, self.clock())
+        self.log("GenInfo", "LICENSE", f"License file installed: {grant.rfps} RFPs, key "
+                                       f"{grant.key}")
+        return grant
+
     def _counts_locatables(self) -> bool:
         """Only a licence for fewer locatable users than the OMM can hold needs them counted
         (a count per user change would make a bulk import quadratic)."""

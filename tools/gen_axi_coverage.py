@@ -37,9 +37,9 @@ REASONS: tuple[tuple[str, str], ...] = (
     (r"^(Cancel|Delete)Message$", "a sent message cannot be recalled in the emulator"),
     (r"LicenseServerList|LicensedCodecLines",
      "no licence server and no G.729 (the licence is a file or [omm.license], omm.license)"),
-    (r"^PutFile$|^GetFile$|PARKFromServer|^SetPARK$",
-     "files on the OMM (licence upload, PARK from the server): the licence comes from "
-     "[omm.license] and the PARK from the config"),
+    (r"^GetFile$|PARKFromServer|^SetPARK$",
+     "no files to read back, no PARK server: the PARK is the config's or comes with the "
+     "licence file (PutFile :license)"),
     (r"Certificate", "certificates come from the config (tls_cert, sip_ca), not over AXI"),
     (r"DBBackup|DBRestore|DbTransfer|AutoDBBackup|RemoteSystemDump|CoreDump|FlashMem",
      "no database backup, dumps or flash memory: the data directory is the database"),

@@ -174,3 +174,45 @@ def test_a_bad_license_section_is_one_clear_error(section: str, error: str,
 
     with pytest.raises(ConfigError, match=error):
         parse_config(f"[[omm]]\nname = \"OMM\"\n[omm.license]\n{section}\n", base=tmp_path)
+
+
+async def put_file(axi: AxiClient, data: bytes, chunk: int = 500) -> Message:
+    """Upload as mitel-api does: Base64 chunks of at most 500 bytes, then an empty eof."""
+    import base64
+
+    for offset in range(0, len(data), chunk):
+        r = await axi.request("PutFile", {"name": ":license", "offset": offset,
+                                          "data": base64.b64encode(data[offset:offset + chunk])
+                                          .decode()})
+        conforms(r)
+    return await axi.request("PutFile", {"name": ":license", "offset": len(data), "data": "",
+                                         "eof": "true"}, check=False)
+
+
+async def test_a_licence_file_uploaded_with_putfile_is_the_installations(
+        omm: OmmHandle, axi: AxiClient) -> None:
+    from omm.licensefile import sign
+
+    text = sign("# uploaded\npark = 1F10AB1200\nrfps = 7\nmessaging = 0\nlocating = 3\n"
+                + "# padding to need several chunks\n" * 40)
+    await axi.subscribe("SystemCnf")
+    done = await put_file(axi, text.encode())
+    assert "errCode" not in done.attrs, done
+    lic = license_of(await axi.request("GetLicense"))
+    numbers = (lic["sysLicense"]["number"], lic["msgLicense"]["number"])  # type: ignore[index]
+    assert (lic["park"], numbers) == ("1F10AB1200", ("7", "0"))
+    assert (await axi.request("GetPARK")).attrs["park"] == "1F10AB1200"
+    event = await axi.next_event(timeout=10)
+    while event.name != "EventLicenseCnf":
+        event = await axi.next_event(timeout=10)
+    assert license_of(event)["sysLicense"]["number"] == "7"  # type: ignore[index]
+
+    damaged = await put_file(axi, text.replace("rfps = 7", "rfps = 70").encode())
+    assert (damaged.attrs["errCode"], damaged.attrs["bad"]) == ("ELicenseFile", "name")
+    assert "signature" in damaged.attrs["info"]
+    other = await axi.request("PutFile", {"name": "/etc/passwd", "offset": 0, "data": ""},
+                              check=False)
+    assert (other.attrs["errCode"], other.attrs["bad"]) == ("EInval", "name")
+    gap = await axi.request("PutFile", {"name": ":license", "offset": 10, "data": "AAAA"},
+                            check=False)
+    assert (gap.attrs["errCode"], gap.attrs["bad"]) == ("EInval", "offset")
