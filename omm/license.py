@@ -214,10 +214,15 @@ class License:
         """Count the latency up to `now`, judge the facts again, and announce a change (event
         log, health, Change CHANGE_KIND)."""
         remaining, since = self._counted(now)
-        self.settings.update(STATE_SETTING, {"remaining": remaining, "since": since},
-                             notify=False)
         before = self.standing
         after = self._judge(self._facts(), remaining)
+        stored = self.settings.get(STATE_SETTING)
+        full = remaining >= self.latency_minutes and stored.get("remaining") == \
+            self.latency_minutes
+        if not full or after.violations != ("noViolation",):
+            # A full period that stays full needs no write (an RFP import is no write more).
+            self.settings.update(STATE_SETTING, {"remaining": remaining, "since": since},
+                                 notify=False)
         if after == before:
             return
         self.standing = after
