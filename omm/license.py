@@ -119,7 +119,7 @@ class License:
         self.latency_minutes = latency_minutes
         """The full latency period, minutes ([omm.license] latency; LATENCY_MINUTES)."""
         self.settings = settings
-        """The OMM's settings (the model re-points it when it re-reads its store)."""
+        """The OMM's settings: where the latency left is kept (STATE_SETTING)."""
         self._health = health
         self._log = log
         self._notify = notify
