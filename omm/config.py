@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omm.license import FULL as FULL_LICENSE
+from omm.license import LATENCY_MINUTES
+from omm.licensefile import Grant
 from sipdect.tls import DEFAULT_KEY_TYPE, KeyType, SecurityLevel
 
 
@@ -78,3 +81,7 @@ class OmmConfig:
     sip_ca: Path | None = None
     """The certificates SIP over TLS trusts (OMP's SIP "PEM file import"): a PEM file; the
     supervisor imports its embedded call server's own when none is given."""
+    license: Grant = FULL_LICENSE
+    """What the installation is licensed for ([omm.license]; default: everything)."""
+    license_latency: int = LATENCY_MINUTES
+    """The licence's full latency (grace) period, minutes ([omm.license] latency)."""

@@ -22,6 +22,13 @@ from omm.central import UNSET_SARI, CentralMode
 from omm.devices import Devices
 from omm.health import Health
 from omm.hub import OmmHub
+from omm.lastaction import LastActions
+from omm.license import CHANGE_KIND as LICENSE_CHANGE
+from omm.license import FILE_SETTING as LICENSE_FILE
+from omm.license import FULL as FULL_LICENSE
+from omm.license import LATENCY_MINUTES, Facts, License
+from omm.licensefile import Grant, LicenseFileError
+from omm.licensefile import parse as parse_license
 from omm.ppstate import PpLiveStates
 from omm.relations import Relations
 from omm.rfps import Rfps
@@ -89,6 +96,10 @@ class OmmSetup:
     """Sites of a new installation (SiteType values), beside or in place of the default."""
     sip_ca: Path | None = None
     """The PEM file of the certificates SIP over TLS trusts (OMP's SIP "PEM file import")."""
+    license: Grant = FULL_LICENSE
+    """What the installation is licensed for (omm.license; [omm.license])."""
+    latency_minutes: int = LATENCY_MINUTES
+    """The licence's full latency (grace) period, minutes."""
 
 
 #: Factory settings of a new installation (seed 000 defaults where it has one).
@@ -127,6 +138,13 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
             "receiverPrecedence": False, "singleCodecReplyInSDP": False},
     "DTMF": {"outOfBand": True, "payloadType": 101, "method": "RFC2833"},
     umo_conventions.SETTING: dict(umo_conventions.DEFAULTS),
+    "SystemProvUpdTrig": {"enable": False, "hour": 0, "minute": 0},
+    "NTPServer": {"default": True, "ntpServerName1": "", "ntpServerName2": "",
+                  "ntpServerName3": ""},
+    "TimeZone": {"id": "UTC"},
+    "PPFirmwareUpdate": {"enable": False, "name": ""},
+    "SoftwareUpdate": {"timedUpdate": False, "allAtOnce": True, "hour": 0, "minute": 0},
+    "SystemCredentials": {"username": "", "passwordSealed": ""},
 }
 
 
@@ -136,10 +154,13 @@ class OmmModel:
     def __init__(self, data_dir: Path, setup: OmmSetup,
                  clock: Callable[[], float] = clock.wall, *, store: Store | None = None,
                  keys: AxiKeyPair | None = None,
-                 initial_hashes: dict[str, str] | None = None) -> None:
+                 initial_hashes: dict[str, str] | None = None,
+                 judge_license: bool = True) -> None:
         """keys, initial_hashes: what a reset keeps (the AXI key pair; the password hash of
         each initial account, by username and password): loading the one and hashing the
-        others again (scrypt, by design slow) was nine tenths of a test fixture's reset."""
+        others again (scrypt, by design slow) was nine tenths of a test fixture's reset.
+        judge_license: False when re-reading (reset, reload): the caller judges it once the
+        live state (health, event log) is back in place."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
         self.setup = setup
@@ -154,6 +175,8 @@ class OmmModel:
         """The OMM's parts publish what happens here and hear of each other (omm.hub)."""
         self.pp_live = PpLiveStates(self.hub)
         """Every device's live state (GetPPState), in memory."""
+        self.last_actions = LastActions(self.hub, clock)
+        """Every device's last DECT transaction (GetLastPPDevAction), in memory."""
         notify = self._notify
         defaults = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
         defaults["SystemName"]["name"] = setup.name
@@ -187,15 +210,77 @@ class OmmModel:
         self.event_log.subscribe_removals(self._forget_log_entry)
         self.standby = StandbyStatus(notify, self.log, self.health)
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
+        self.license = License(self._stored_license(setup.license), self.settings, self.health,
+                               self.log, notify, self.license_facts,
+                               latency_minutes=setup.latency_minutes)
+        """How the licence stands (GetLicense, health `license`)."""
         self.started = clock()
         self.central.refresh(clock())  # central mode persisted: its health from the start
         self.umo = UserMonitoring(self._umo_sources(), self.hub, clock())
         """User monitoring (omm.umo): each monitored user's live states."""
         self.umo.refresh(clock())
+        if judge_license:
+            self.license.refresh(clock())
 
     def _umo_sources(self) -> Sources:
         return Sources(self.settings, self.users, self.devices, self.pp_live, self.health,
                        self._notify, self.log, self.clock)
+
+    # -- licence ------------------------------------------------------------------
+    def _stored_license(self, configured: Grant) -> Grant:
+        """An uploaded licence file (FILE_SETTING) before the configured licence."""
+        text = str(self.settings.value(LICENSE_FILE, "text", "") or "")
+        if not text:
+            return configured
+        try:
+            return parse_license(text)
+        except LicenseFileError as exc:  # signed when it was taken: only a damaged database
+            self.log("MajorErr", "LICENSE", f"the uploaded licence file is unusable ({exc}); "
+                                            "the configured licence applies")
+            return configured
+
+    def install_license(self, text: str) -> Grant:
+        """Take a licence file (AXI PutFile ":license"): it is kept, its PARK becomes the
+        installation's, and the licence is judged again. LicenseFileError says why not."""
+        grant = parse_license(text)
+        self.license.grant = grant  # judged once, with the PARK that comes with it
+        with self.store.transaction():
+            self.settings.update(LICENSE_FILE, {"text": text}, notify=False)
+            if grant.park:
+                self.settings.update("PARK", {"park": grant.park})
+        self.license.install(grant, self.clock())
+        self.log("GenInfo", "LICENSE", f"License file installed: {grant.rfps} RFPs, key "
+                                       f"{grant.key}")
+        return grant
+
+    def _counts_locatables(self) -> bool:
+        """Only a licence for fewer locatable users than the OMM can hold needs them counted
+        (a count per user change would make a bulk import quadratic)."""
+        return self.license.grant.locating < self.limits.users
+
+    def license_facts(self) -> Facts:
+        """What the licence is judged on now (omm.license.Facts)."""
+        from omm.central import installation_park
+
+        validation = []
+        for mac in self.license.grant.rfp_macs:
+            rfp_id = self.rfps.by_mac.get(mac)
+            connected = rfp_id is not None and bool(self.rfps.live(rfp_id).get("connected"))
+            validation.append((-1 if rfp_id is None else rfp_id, mac, connected))
+        locatables = sum(1 for u in self.users.table if u.get("locatable")) \
+            if self._counts_locatables() else 0
+        return Facts(str(installation_park(self.settings)).upper(), len(self.rfps),
+                     tuple(validation), locatables)
+
+    def _license_concerned(self, change: Change) -> bool:
+        if change.kind == "rfp":
+            return change.fields is None or change.deleted or "ethAddr" in change.fields
+        if change.kind == "rfpState":
+            return change.fields is not None and "connected" in change.fields and \
+                bool(self.license.grant.rfp_macs)
+        if change.kind == "user":
+            return self._counts_locatables()
+        return change.kind == "setting" and change.key == "PARK"
 
     # -- change notices -----------------------------------------------------
     def _notify(self, change: Change) -> None:
@@ -204,6 +289,9 @@ class OmmModel:
         umo: UserMonitoring | None = getattr(self, "umo", None)  # None while being made
         if umo is not None:
             umo.on_change(change, self.clock())
+        if change.kind != LICENSE_CHANGE and hasattr(self, "license") and \
+                self._license_concerned(change):
+            self.license.refresh(self.clock())
         for listener in list(self._listeners):
             listener(change)
 
@@ -247,6 +335,7 @@ class OmmModel:
             device = self.devices.get(ppn)
             self.relations.device_deleted(device)
             self.devices.delete(ppn)
+        self.last_actions.forget(ppn)
 
     def delete_site(self, site_id: int) -> None:
         self.sites.delete(site_id, self.rfps.on_site(site_id))
@@ -258,13 +347,16 @@ class OmmModel:
                           "alarmtriggers", "eventlog"):
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
+        last_actions = self.last_actions
         health, standby, central, umo = self.health, self.standby, self.central, self.umo
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
         self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
-                      keys=self.keys, initial_hashes=self.initial_hashes)
+                      keys=self.keys, initial_hashes=self.initial_hashes, judge_license=False)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
+        self.last_actions = last_actions
+        last_actions.forget()
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central, umo)
         pp_live.forget()
@@ -272,6 +364,7 @@ class OmmModel:
         standby.forget()
         central.forget()
         umo.restart(self.clock())
+        self.license.refresh(self.clock())
 
     def _keep_live_state(self, health: Health, standby: StandbyStatus,
                          central: CentralMode, umo: UserMonitoring) -> None:
@@ -280,6 +373,7 @@ class OmmModel:
         self.health, self.standby, self.central, self.umo = health, standby, central, umo
         umo.sources = self._umo_sources()
         central.settings = self.settings
+        self.license.rebind(health)
         self.users.local_values = central.local_user_values
         self.devices.local_values = central.local_device_values
 
@@ -288,12 +382,18 @@ class OmmModel:
         applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
-        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
+        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+                self.last_actions)
         live = (self.health, self.standby, self.central, self.umo)
-        self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
-        (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
+        standing = self.license.standing
+        self.__init__(self.data_dir, self.setup, self.clock, store=self.store,  # type: ignore[misc]
+                      judge_license=False)
+        (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+         self.last_actions) = kept
         self._keep_live_state(*live)
         self.umo.refresh(self.clock())
+        self.license.standing = standing
+        self.license.refresh(self.clock())
 
     def close(self) -> None:
         self.store.close()

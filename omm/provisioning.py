@@ -85,10 +85,12 @@ class Outcome:
 def url_in_force(model: OmmModel, fallback: str) -> ConfigUrl | None:
     """[D] SM6 p.243 priority: the URL in the OMM's database (SetConfigURL) before the one the
     machine was given (`config_url`, the emulator's stand-in for DHCP options 43/234)."""
+    from omm.sysupdate import with_credentials
+
     stored = model.settings.get(URL_SETTING)
-    if stored.get("enable") and stored.get("protocol"):
-        return stored_url(model)
-    return ConfigUrl.parse(fallback) if fallback else None
+    url = stored_url(model) if stored.get("enable") and stored.get("protocol") else \
+        ConfigUrl.parse(fallback) if fallback else None
+    return with_credentials(model, url) if url is not None else None
 
 
 def stored_url(model: OmmModel) -> ConfigUrl | None:

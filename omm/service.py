@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from omm import provisioning
+from omm import provisioning, sysupdate
 from omm.axi.api import AxiApi
 from omm.axi.dect import DectBridge
 from omm.axi.server import serve
@@ -23,6 +23,7 @@ from omm.config import OmmConfig
 from omm.dect.fixed_part import FixedPart
 from omm.hub import SipRegistration
 from omm.journal import Journal
+from omm.license import CHANGE_KIND as LICENSE_CHANGE
 from omm.media import RfpMediaControl
 from omm.model import OmmLimits, OmmModel, OmmSetup
 from omm.rfplink.fixedpart import FixedPartLink
@@ -60,10 +61,13 @@ class OmmService:
         self.net = net or HostNet(cfg.name, cfg.host)
         self._port_of = port_of or (lambda p: p)
         limits = OmmLimits(axi_clients=cfg.axi_clients)
+        self._port_base = self._rtp_port_base()
+        """The RFPs' first RTP port: the media control's, shown by GetRTP (the RTP setting)."""
         vault_key = pair_vault_key(cfg.standby.secret) if cfg.standby is not None else None
         self.model = OmmModel(data_dir, OmmSetup(cfg.name, self._initial_accounts(),
                                                  self._settings(), limits, vault_key,
-                                                 cfg.sites, cfg.sip_ca))
+                                                 cfg.sites, cfg.sip_ca, license=cfg.license,
+                                                 latency_minutes=cfg.license_latency))
         self.api = AxiApi(self.model)
         # The DECT side: RFPs connect to the link server; the fixed part runs the NWK layer.
         self.rfp_link = RfpLinkServer(self.model, self.net.address, self._port_of(cfg.rfp_port),
@@ -79,6 +83,8 @@ class OmmService:
         self._expiry: asyncio.TimerHandle | None = None
         self._central_timer: asyncio.TimerHandle | None = None
         self._umo_timer: asyncio.TimerHandle | None = None
+        self._license_timer: asyncio.TimerHandle | None = None
+        self._update_timer: asyncio.TimerHandle | None = None
         self._syslog: SyslogSender | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         # Calls: the SIP user agent between the fixed part and the RFPs' media gateways.
@@ -89,7 +95,7 @@ class OmmService:
                                  tls_server=TlsServerOptions(cert, key, cfg.tls_level),
                                  tls_cafile=cfg.sip_ca, net=self.net)
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
-                                     port_base=self._rtp_port_base())
+                                     port_base=self._port_base)
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
@@ -112,9 +118,11 @@ class OmmService:
     def _settings(self) -> dict[str, dict[str, Any]]:
         """The configured settings, with the PARK the installation was given (its licence's,
         read-only over AXI)."""
+        rtp = {**self.cfg.settings.get("RTP", {}), "portBase": self._port_base}
+        settings = {**self.cfg.settings, "RTP": rtp}
         if not self.cfg.park:
-            return self.cfg.settings
-        return {**self.cfg.settings, "PARK": {"park": self.cfg.park}}
+            return settings
+        return {**settings, "PARK": {"park": self.cfg.park}}
 
     def _initial_accounts(self) -> list[InitialAccount]:
         return [InitialAccount(a.username, a.password, a.permissions or FULL_ACCESS)
@@ -183,6 +191,7 @@ class OmmService:
         self.dect = DectBridge(self.api, self.fixed_part, self.dect_link.kick, loop.time)
         self.model.hub.subscribe(self.calls.handle)
         self.model.hub.subscribe(self._check_handset)
+        self.model.hub.subscribe(self._on_hub)
         self.dect_link.attach(self.rfp_link, loop)
         await self.rfp_link.start()
         self.endpoints.append(Endpoint("omm", self.cfg.name, "rfp-link", host,
@@ -192,6 +201,9 @@ class OmmService:
         self._arm_central()
         self.model.umo.wake = self._arm_umo
         self._arm_umo()
+        self.model.license.refresh(self.model.clock())
+        self._arm_license()
+        self._arm_update_trigger()
         await self._configure_syslog(from_config=True)
         await self.sip.start()
         for transport, peer in self.sip.locals.items():
@@ -293,6 +305,10 @@ class OmmService:
         if change.kind == CENTRAL_CHANGE or (change.kind == "setting"
                                              and change.key == CENTRAL_SETTING):
             self._arm_central()
+        if change.kind == LICENSE_CHANGE:
+            self._arm_license()
+        if change.kind == "setting" and change.key == sysupdate.TRIGGER_SETTING:
+            self._arm_update_trigger()
         if change.kind == "setting" and change.key == "SyslogServer":
             task = asyncio.get_running_loop().create_task(self._configure_syslog())
             self._tasks.add(task)
@@ -314,6 +330,8 @@ class OmmService:
             self.web.site.end_all()
         await self.provision()
         self._arm_expiry()
+        self._arm_license()
+        self._arm_update_trigger()
         await self._configure_syslog(from_config=True)
 
     async def _configure_syslog(self, *, from_config: bool = False) -> None:
@@ -357,6 +375,49 @@ class OmmService:
         if deadline is not None:
             delay = max(0.0, deadline - self.model.clock())
             self._central_timer = asyncio.get_running_loop().call_later(delay, self._on_central)
+
+    def _arm_license(self) -> None:
+        """When the licence's latency period runs out (omm.license), in the model's clock."""
+        if self._license_timer is not None:
+            self._license_timer.cancel()
+            self._license_timer = None
+        deadline = self.model.license.get_timer()
+        if deadline is not None:
+            delay = max(0.0, deadline - self.model.clock())
+            self._license_timer = asyncio.get_running_loop().call_later(delay, self._on_license)
+
+    def _on_license(self) -> None:
+        self._license_timer = None
+        self.model.license.handle_timer(self.model.clock())
+        self.api.deliver()
+        self._arm_license()
+
+    def _arm_update_trigger(self) -> None:
+        """The daily provisioning check (SystemProvUpdTrig, omm.sysupdate), in the model's
+        clock."""
+        if self._update_timer is not None:
+            self._update_timer.cancel()
+            self._update_timer = None
+        now = self.model.clock()
+        deadline = sysupdate.trigger_deadline(self.model, now)
+        if deadline is not None:
+            self._update_timer = asyncio.get_running_loop().call_later(
+                max(0.0, deadline - now), self._on_update_trigger)
+
+    def _on_update_trigger(self) -> None:
+        self._update_timer = None
+        self.model.log("GenInfo", "PROV", "Daily provisioning update (SystemProvUpdTrig)")
+        self._spawn(self.provision())
+        self._arm_update_trigger()
+
+    def _on_hub(self, event: object) -> None:
+        if isinstance(event, sysupdate.UpdateRequested):
+            self._spawn(self.provision())
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _on_central(self) -> None:
         self._central_timer = None
@@ -414,6 +475,10 @@ class OmmService:
             self._umo_timer.cancel()
             self._umo_timer = None
         self.model.umo.wake = lambda: None
+        if self._license_timer is not None:
+            self._license_timer.cancel()
+        if self._update_timer is not None:
+            self._update_timer.cancel()
         if self.pair is not None:
             self.pair.close()
         if self._serve_started:

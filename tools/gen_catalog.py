@@ -6,9 +6,16 @@ Only names are taken (a data dictionary); the schema itself is never shipped.
 
 import re
 import sys
+import xml.etree.ElementTree as ET
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
 
 text = open(sys.argv[1], encoding="utf-8").read()
-elements = sorted(set(re.findall(r'<element name="([A-Za-z0-9_]+)"', text)))
+# Messages are the schema's global elements only: an <element> inside a complexType (<e> of
+# Subscribe, <msg> of SendMessage, <permission> of an account, ...) is a child, not a message.
+root = ET.fromstring(text)
+elements = sorted({(node.get("name") or "").strip() for node in root
+                   if node.tag == XS + "element"} - {""})
 events = [e for e in elements if e.startswith("Event")]
 responses = [e for e in elements if e.endswith("Resp") and not e.startswith("Event")]
 requests = [e for e in elements if e not in events and e not in responses]

@@ -306,6 +306,11 @@ class AxiApi:
 
         self._queue("SystemState", None, standby_event(self.model))
 
+    def _license_changed(self, change: Change) -> None:
+        from omm.axi.handlers import license_event
+
+        self._queue("SystemCnf", None, license_event(self.model))
+
     def _health_changed(self, change: Change) -> None:
         from omm.axi.handlers import health_event
 
@@ -334,4 +339,5 @@ _BUILDERS: dict[str, Callable[[AxiApi, Change], Any]] = {
     "eventlog": AxiApi._log_changed,
     "standby": AxiApi._standby_changed,
     "health": AxiApi._health_changed,
+    "license": AxiApi._license_changed,
 }

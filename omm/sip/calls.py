@@ -111,6 +111,9 @@ class Outcome:
 
 
 R = ReleaseReasonCode
+
+LICENSE_DISPLAY = "License violation"
+"""What a handset shows when the expired licence latency refuses its call (omm.license)."""
 #: Final responses to our INVITE -> DECT release (anything else: FAILED with the status).
 RESPONSE_OUTCOMES: dict[int, Outcome] = {
     403: Outcome(R.USER_REJECTION, "Forbidden"),
@@ -419,6 +422,11 @@ class CallControl:
             self.dect.call_release(ppn, R.USER_ALREADY_ACTIVE, self.now(), display="Busy")
             self._dect_done()
             return
+        if self.model.license.blocked:  # omm.license.RESTRICTION
+            self.dect.call_release(ppn, R.SERVICE_NOT_IMPLEMENTED, self.now(),
+                                   display=LICENSE_DISPLAY)
+            self._dect_done()
+            return
         alarm = self._raise_alarm(event)
         number = event.number
         if alarm is not None:
@@ -721,6 +729,9 @@ class CallControl:
 
     def _invite(self, request: Request, key: TransactionKey) -> None:
         """A new call for one of our users (by Request-URI user, else To user)."""
+        if self.model.license.blocked:  # omm.license.RESTRICTION
+            self.sip.send_response(make_response(request, 503, "License violation"), key)
+            return
         number = request.uri.user or request.to.sip_uri.user or ""
         uid = self.model.users.by_num.get(number)
         if uid is None:

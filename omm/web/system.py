@@ -201,3 +201,29 @@ def window(model: OmmModel) -> Window:
 async def park(web: WebAxi) -> str:
     """The OMM's PARK (its licence's; read-only over AXI)."""
     return (await web.request("GetPARK")).attrs.get("park", "")
+
+
+@dataclass(frozen=True)
+class LicenseView:
+    """The licence as the page shows it (GetLicense, as the logged-in account reads it)."""
+
+    type: str
+    state: str
+    violations: str
+    latency_min: int
+    rfps: str
+    messaging: str
+    locating: str
+
+
+async def license(web: WebAxi) -> LicenseView:
+    answer = await web.request("GetLicense")
+
+    def number(name: str) -> str:
+        child = answer.child(name)
+        return child.attrs.get("number", "0") if child is not None else "0"
+
+    violations = ", ".join(v.text or "" for v in answer.children_named("violation"))
+    return LicenseView(answer.attrs.get("type", ""), answer.attrs.get("state", ""),
+                       violations, int(answer.attrs.get("latency", "0")), number("sysLicense"),
+                       number("msgLicense"), number("locLicense"))

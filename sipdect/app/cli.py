@@ -259,6 +259,30 @@ completes (EN 300 175-4/-5).
 """
 
 
+def _cmd_license(args: argparse.Namespace) -> int:
+    """Sign a licence file in place, or check one (README "Licences")."""
+    import dataclasses
+    import json
+
+    from omm.licensefile import LicenseFileError, parse, sign
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if args.action == "sign":
+            text = sign(text)
+            path.write_text(text, encoding="utf-8")
+        grant = parse(text)
+    except OSError as exc:
+        print(f"sipdect license: {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except LicenseFileError as exc:
+        print(f"sipdect license: {path}: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(dataclasses.asdict(grant), indent=2))
+    return 0
+
+
 def _cmd_decode(args: argparse.Namespace) -> int:
     from sipdect.capture import CaptureFormatError, pcapng
     from sipdect.capture.decode import air_records, decode_streams, is_pcapng, link_records
@@ -405,6 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("what", choices=[*BENCHMARKS, "all"])
     bench.add_argument("--quick", action="store_true", help="small sizes, for smoke tests")
     bench.set_defaults(fn=_cmd_bench)
+
+    lic = sub.add_parser("license", help="sign or check a licence file ([omm.license] file)")
+    lic.add_argument("action", choices=["sign", "check"],
+                     help="sign: add (or renew) its signature line in place; check: show "
+                          "what it grants, or why it is refused")
+    lic.add_argument("file", metavar="FILE")
+    lic.set_defaults(fn=_cmd_license)
 
     decode = sub.add_parser("decode", help="decode captured messages, one JSON object each")
     what = decode.add_subparsers(dest="protocol", required=True)

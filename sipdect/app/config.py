@@ -30,6 +30,10 @@ from eventmgr.config import EventMgrConfig, TrapTarget
 from eventmgr.rules import Rule, RuleError
 from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
+from omm.license import BUILT_IN as BUILT_IN_LICENSE
+from omm.license import LATENCY_MINUTES as LICENSE_LATENCY
+from omm.licensefile import LicenseFileError, grant_from
+from omm.licensefile import parse as parse_license
 from sim.airlink.codec import PORT as AIR_LINK_PORT
 from sim.phone.config import DEFAULT_TONE_HZ, RETRY_MAX_SECONDS, RETRY_SECONDS, PhoneConfig
 from sipdect import clock
@@ -385,11 +389,64 @@ def _isolation(raw: dict[str, Any], where: str, default: str = "") -> str:
     return str(value)
 
 
+def _license(cfg: OmmConfig, raw: dict[str, Any] | None, where: str, base: Path) -> None:
+    """[omm.license] (README "Licences"): none grants everything; `builtin = true` is an
+    installation without a licence file; `file` a signed licence file; other keys grant as a
+    file would, over everything granted. `latency` is the full grace period in minutes."""
+    if raw is None:
+        return
+    raw = dict(raw)
+    latency = raw.pop("latency", LICENSE_LATENCY)
+    if not isinstance(latency, int) or isinstance(latency, bool) or latency < 1:
+        raise ConfigError(f"{where}: latency is the grace period in minutes, e.g. 43200 (30 "
+                          f"days, the product's), not {latency!r}")
+    cfg.license_latency = latency
+    builtin = raw.pop("builtin", False)
+    file = raw.pop("file", None)
+    try:
+        if builtin is True:
+            if raw or file is not None:
+                raise LicenseFileError("builtin = true is an installation without a licence "
+                                       "file: give nothing else but latency")
+            cfg.license = BUILT_IN_LICENSE
+        elif file is not None:
+            if raw:
+                raise LicenseFileError(f"give either file or licence items, not both "
+                                       f"({', '.join(sorted(raw))})")
+            path = (base / str(file)).resolve()
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise LicenseFileError(f"file = {file!r}: cannot read {path}: "
+                                       f"{exc.strerror}") from None
+            cfg.license = parse_license(text)
+        else:
+            cfg.license = grant_from({k: _license_text(v) for k, v in raw.items()})
+    except LicenseFileError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    park = cfg.license.park
+    if park and cfg.park and park != cfg.park.upper():
+        raise ConfigError(f"{where}: the licence is for PARK {park}, but park = {cfg.park!r}; "
+                          "drop park (the licence's is used) or use the licence of this PARK")
+    if park:
+        cfg.park = park  # a real OMM's PARK comes with its licence
+
+
+def _license_text(value: Any) -> str:
+    """A TOML value of [omm.license] as the licence file would write it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
     known = {"name", "host", "address", "isolation", "axi_port", "axi_tls_port", "tls_level",
              "tls_cert", "tls_key", "accounts", "settings", "syslog", "axi_clients",
              "rfp_port", "sip_port", "rtp_port_base", "tls_key_type", "park", "rfp_heartbeat",
-             "standby", "config_url", "mac", "sites", "sip_ca", "web_port", "web_tls_port"}
+             "standby", "config_url", "mac", "sites", "sip_ca", "web_port", "web_tls_port",
+             "license"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
@@ -464,6 +521,7 @@ def _omm(raw: dict[str, Any], where: str, base: Path) -> OmmConfig:
         cfg.sip_ca = (base / sip_ca).resolve()
         if not cfg.sip_ca.is_file():
             raise ConfigError(f"{where}: sip_ca = {sip_ca!r}: no such file ({cfg.sip_ca})")
+    _license(cfg, _expect(raw, "license", dict, where, None), f"{where}.license", base)
     syslog = _expect(raw, "syslog", dict, where, None)
     if syslog:
         cfg.syslog_host = _expect(syslog, "host", str, f"{where}.syslog", "127.0.0.1")

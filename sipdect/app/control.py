@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import hdrs, web
 
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
+from omm.license import describe as describe_license
 from sim.handset import CallNotPossible, HandsetStateError
 from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
@@ -185,6 +186,7 @@ class ControlServer:
         r.add_get("/_emu/handsets/{ref}/display", self.display)
         r.add_get("/_emu/handsets/{ref}/hears", self.hears)
         r.add_get("/_emu/pbx", self.pbx)
+        r.add_get("/_emu/license", self.license)
         r.add_get("/_emu/rfps", self.list_rfps)
         r.add_post("/_emu/rfps", self.add_rfp)
         r.add_delete("/_emu/rfps/{ref}", self.remove_rfp)
@@ -435,6 +437,12 @@ class ControlServer:
                                   "omms": [o.cfg.name for o in self.system.omms],
                                   "rfps": len(self.system.site.rfps),
                                   "handsets": len(world.handsets) if world else 0})
+
+    async def license(self, request: web.Request) -> web.Response:
+        """Each OMM's licence as GetLicense shows it (omm.license.describe)."""
+        return web.json_response({o.cfg.name: describe_license(o.model.license,
+                                                               o.model.clock())
+                                  for o in self.system.omms if o.serving})
 
     async def state(self, request: web.Request) -> web.Response:
         """Everything the ready file says, but passwords only with ?secrets=1."""

@@ -92,6 +92,8 @@ def main(argv: list[str]) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
         sub.add_parser(name)
+    sub.add_parser("license", help="each OMM's licence: type, state, violations, the latency "
+                                   "(grace) period left in minutes, what it grants")
     ho = sub.add_parser("host", help="a host's state, or stop / start / kill it")
     ho.add_argument("action", choices=["show", "stop", "start", "kill"])
     ho.add_argument("name", help="the host's name (sipdect ctl hosts)")
@@ -187,7 +189,7 @@ def main(argv: list[str]) -> int:
     c = args.cmd
     if c == "watch":
         return _watch(u, args.seconds, set(args.kind or ()))
-    if c in ("state", "health", "handsets", "rfps", "pbx", "hosts"):
+    if c in ("state", "health", "handsets", "rfps", "pbx", "hosts", "license"):
         out = call(u, "GET", f"/_emu/{c}")
     elif c == "host":
         path = f"/_emu/hosts/{ref(args.name)}"

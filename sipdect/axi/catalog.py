@@ -280,13 +280,6 @@ SCHEMA_REQUESTS: frozenset[str] = frozenset({
     "Subscribe",
     "SystemRestart",
     "UpdateIMAConfigFile",
-    "accountState",
-    "confirmReq",
-    "e",
-    "entry",
-    "msg",
-    "permission",
-    "type",
 })
 
 SCHEMA_RESPONSES: frozenset[str] = frozenset({

@@ -253,3 +253,13 @@ def test_the_ready_file_is_written_0600_with_url_and_token(
     control = json.loads(path.read_text())["control"]
     assert control == {"url": f"http://127.0.0.1:{system.control.port}",
                        "token": system.control.token}
+
+
+def test_license_shows_each_omms_licence(api: Api) -> None:
+    """`sipdect ctl license`: the default installation is fully licensed (omm.license)."""
+    status, body = api.json("GET", "/_emu/license")
+    assert status == 200, body
+    (lic,) = body.values()
+    assert (lic["type"], lic["state"], lic["violations"], lic["blocked"]) == (
+        "standard", "activeLicense", ["noViolation"], False)
+    assert lic["latency"] == lic["latency_full"] == 43200

@@ -555,3 +555,27 @@ async def test_dtmf_by_sip_info_when_configured(omm: Omm, carol: FarEnd) -> None
     await until(lambda: carol.got("INFO"), "the INFO")
     assert b"Signal=#" in carol.got("INFO")[0].body
     assert not any(s[0] == "dtmf" for s in omm.media.seen)
+
+
+async def test_calls_are_refused_once_the_licence_latency_ran_out(omm: Omm,
+                                                                 carol: FarEnd) -> None:
+    """omm.license.RESTRICTION: a handset's call is released, an INVITE to one answered 503."""
+    import dataclasses
+
+    from omm.sip.calls import LICENSE_DISPLAY
+
+    lic = omm.model.license
+    lic.grant = dataclasses.replace(lic.grant, version="1.0")  # a release violation
+    now = omm.model.clock()
+    lic.refresh(now)
+    assert not lic.blocked  # the latency period runs: everything works
+    lic.refresh(now + lic.latency_minutes * 60 + 1)
+    assert lic.blocked
+    omm.calls.handle(CallDialled(1, "1003", rfp_id=7, mcei=3))
+    await until(lambda: omm.dect.release(1), "the release")
+    assert omm.dect.release(1) == ("release", 1, R.SERVICE_NOT_IMPLEMENTED, LICENSE_DISPLAY)
+    key = carol.invite("1002", sdp())
+    await until(lambda: carol.final(key), "the final response")
+    final = carol.final(key)
+    assert final is not None and final.status == 503
+    assert carol.got("INVITE") == [] and "in" not in omm.dect.of(2)

@@ -114,6 +114,9 @@ WIRE_CORRECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "axi.md §4.2: real <EventDECTSubscriptionMode mode=.../>"),
     ("CreateRFPResp", "shape", ("<rfp>:RFPType",),
      "axi.md §3.4: <rfp> like Get/SetRFPResp; the schema's type is undefined"),
+    ("LicenseRFPType", "record", ("id:integer", "ethAddr", "connected:boolean"),
+     "axi.md §6: real <licenseRfp id=... ethAddr=... connected=.../>; the schema lists the "
+     "three names as enumeration values"),
 )
 
 
@@ -151,7 +154,11 @@ class Schema:
                 continue
             name = (node.get("name") or "").strip()
             if node.tag == _XS + "complexType":
-                self.complex[name] = node
+                values = tuple(e.get("value") for e in node.findall(_XS + "enumeration"))
+                if values:  # an enumeration written as a complexType (LicenseStateType)
+                    self.enums[name] = values
+                else:
+                    self.complex[name] = node
             elif node.tag == _XS + "simpleType":
                 values = tuple(e.get("value") for e in node.iter(_XS + "enumeration"))
                 if values:
@@ -172,6 +179,10 @@ class Schema:
         for where, what, names, _source in WIRE_CORRECTIONS:
             if what == "values":
                 self.enums[where] = self.enums.get(where, ()) + names
+            elif what == "record":  # an "enumeration" whose values are attribute names
+                self.enums.pop(where, None)
+                self.complex[where] = etree.Element(_XS + "complexType", name=where)
+                self.extra.setdefault(where, Shape()).merge(_shape_of(names))
             elif what == "rename":
                 self.renames[where] = dict(n.partition(":")[::2] for n in names)
             elif what == "shape":
@@ -778,7 +789,7 @@ class Traffic:
         await self.ok(admin, "DeletePPDev", {"ppn": ppn2})
         await self.fails(admin, "DeletePPDev", {"ppn": ppn2}, code="ENoEnt")
         await self.fails(admin, INVENTED_REQUEST, {"ppn": 1}, code="EInval")
-        await self.fails(admin, "GetLicense")
+        await self.ok(admin, "GetLicense")
         await self.fails(admin, "CreatePPUser", code="EMissing")
         await admin.send_raw(b'<GetPPUser seq="900" uid="1"\0')
         await admin.send_raw(b'<GetPPUser seq="901" uid="1">text</GetPPUser>\0')

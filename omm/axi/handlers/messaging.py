@@ -80,6 +80,10 @@ def send_message(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     if msg is None:
         raise missing("msg")
     priority = _priority(api, ctx, msg)
+    if not api.model.license.may_send(priority):
+        raise AxiError("ELicense", "the licence allows no such message now (GetLicense): "
+                       + ("its latency period expired" if api.model.license.blocked
+                          else "no messaging licence, only priority Info"), bad="priority")
     content = msg.attrs.get("content", "")
     if len(content) > MAX_CONTENT:
         raise AxiError("ETooLong", "content is too long", bad="content", max_len=MAX_CONTENT)

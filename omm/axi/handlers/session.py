@@ -157,7 +157,7 @@ def limits(api: AxiApi, ctx: Ctx, req: Message) -> Message:
     values = dict(conventions.LIMITS)
     lim = api.model.limits
     values.update(axiClients=lim.axi_clients, rfpNum=lim.rfps, ppnNum=lim.devices,
-                  site=lim.sites)
+                  site=lim.sites, licLatency=api.model.license.latency_minutes)
     return resp(req, values)
 
 

@@ -45,6 +45,10 @@ def _backup_tier(tier: str) -> tuple[Field, ...]:
     return tuple(out)
 
 
+TIME_ZONES: tuple[tuple[str, str], ...] = (("UTC", "(UTC) Coordinated Universal Time"),)
+"""[I] The zones an OMM offers (GetTimeZoneList: id, name): the emulator keeps every clock in
+UTC, so it offers that one; a real OMM's list and its ids are not public."""
+
 REG_DOMAINS = ("EMEA", "US", "Brazil", "Taiwan")
 """DECTRegDomainType values (undefined in the XSD): the regions features.md names."""
 
@@ -99,6 +103,17 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g(umo_conventions.SETTING, *(
         Field(p.name, p.kind, p.default, low=p.low, high=p.high) if p.kind == "int"
         else Field(p.name, p.kind, p.default) for p in umo_conventions.PARAMETERS)),
+    # The daily provisioning check at hour:minute (UTC, the emulator's one time zone; jzelina
+    # AXI_Sync staggers the minute per OMM). omm.sysupdate runs it.
+    _g("SystemProvUpdTrig", Field("enable", "bool", False),
+       Field("hour", "int", 0, low=0, high=23), Field("minute", "int", 0, low=0, high=59)),
+    # NTP servers: the emulator takes its time from the host; "default" = the DHCP ones.
+    _g("NTPServer", Field("default", "bool", True),
+       *(Field(f"ntpServerName{i}", "str", "", max_len=255) for i in (1, 2, 3))),
+    _g("TimeZone", Field("id", "enum", TIME_ZONES[0][0], values=tuple(z for z, _ in TIME_ZONES))),
+    # Handset firmware updates from a file on the OMM's PP firmware URL; the emulator has
+    # no firmware to give (GetPPFirmwareUpdateOverview says idle).
+    _g("PPFirmwareUpdate", Field("enable", "bool", False), Field("name", "str", "", max_len=64)),
     _g("DTMF", Field("outOfBand", "bool", True),
        Field("payloadType", "int", 101, low=96, high=127),
        Field("method", "enum", "RFC2833", values=("RFC2833", "INFO", "Both"))),

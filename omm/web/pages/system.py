@@ -28,6 +28,7 @@ async def _render(request: web.Request, web_: WebAxi, forms: dict[str, FormState
     return kit.render(request, "ommsys_system.html", {
         "title": "System settings", "sections": _sections(), "forms": forms,
         "park": await system.park(web_), "window": system.window(web_.api.model),
+        "license": await system.license(web_),
         "tls_level": omm_of(request).extra.get(system.TLS_LEVEL, "as configured")},
         status=status)
 

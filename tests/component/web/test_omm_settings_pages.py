@@ -199,3 +199,14 @@ async def test_an_administrator_edits_another_account_and_keeps_their_own_passwo
             ("username", "renamed"), ("active", "1"), ("aging", "none"),
             *(("permission", p) for p in omm.model.accounts.get(1)["permission"])])
         assert omm.model.accounts.get(1)["username"] == "omm"  # preset: its name stays
+
+
+async def test_the_system_page_shows_the_licence(tmp_path: Path) -> None:
+    """Fully licensed by default (omm.license); read-only accounts see it too."""
+    async with serving(tmp_path) as omm, await logged_in(omm.base, VIEWER) as http:
+        async with http.get(omm.base + "system") as r:
+            text = await r.text()
+        assert r.status == 200
+        assert '<dd id="license-state">activeLicense</dd>' in text
+        assert '<dd id="license-violation">noViolation</dd>' in text
+        assert '<dd id="license-latency">43200 min</dd>' in text
