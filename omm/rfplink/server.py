@@ -16,6 +16,7 @@ from typing import Any
 
 from dect.errors import DectValueError
 from dect.identities import AccessRightsClass, Ari, Park, Rfpi
+from omm import snmp
 from omm.central import sari_park
 from omm.errors import ModelError
 from omm.model import OmmModel
@@ -401,6 +402,7 @@ class RfpLinkServer:
         m.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} ({normalise_mac(event.mac.hex())}, "
               f"{hw_type}) connected from {conn.peer_ip}, {event.sw_version}")
         self._send_led(conn, SyncState.INACTIVE)
+        self._send_snmp(conn)
         if self.on_link is not None:
             self.on_link(rfp_id, True)
 
@@ -420,6 +422,12 @@ class RfpLinkServer:
         if self.on_link is not None:
             self.on_link(rfp_id, False)
 
+    def _send_snmp(self, conn: _RfpConnection) -> None:
+        """The RFP's SNMP agent configuration (omm.snmp): at every link up and change."""
+        if conn.session is not None and conn.rfp_id is not None:
+            conn.session.send(snmp.rfp_update(self.model.settings.get(snmp.SETTING),
+                                              self.model.rfps.get(conn.rfp_id)))
+
     def _send_led(self, conn: _RfpConnection, state: SyncState) -> None:
         if conn.session is not None:
             conn.session.send(SysLed(STATUS_LED, LED_BY_SYNC[state]))
@@ -434,7 +442,8 @@ class RfpLinkServer:
 
     def _on_change(self, change: Change) -> None:
         """dectOn set over AXI while the RFP is connected: (de)activate its air interface.
-        The SARI changed: every RFP gets the new list."""
+        The SARI changed: every RFP gets the new list. The SNMP settings, an RFP's name or
+        location changed: SNMP_RFP_UPDATE."""
         if change.kind == "setting" and change.key == "SARI":
             saris = self._saris()
             for active in list(self._active.values()):
@@ -442,12 +451,20 @@ class RfpLinkServer:
                     active.session.set_saris(saris)
                     active.flush()
             return
-        if change.kind != "rfp" or change.deleted or change.fields is None:
+        if change.kind == "setting" and change.key == snmp.SETTING:
+            for active in list(self._active.values()):
+                self._send_snmp(active)
+                active.flush()
             return
-        if "dectOn" not in change.fields:
+        if change.kind != "rfp" or change.deleted or change.fields is None:
             return
         conn = self._active.get(change.key)
         if conn is None or conn.session is None:
+            return
+        if {"name", "location"} & set(change.fields):
+            self._send_snmp(conn)  # its sysName, sysLocation
+            conn.flush()
+        if "dectOn" not in change.fields:
             return
         conn.session.set_dect(bool(self.model.rfps.get(change.key)["dectOn"]))
         conn.flush()
