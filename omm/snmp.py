@@ -26,7 +26,7 @@ nobody until an administrator sets one, and traps are off (their events go to th
 `sipdect audit` flags the well-known communities."""
 
 WELL_KNOWN_COMMUNITIES: Final = ("public", "private")
-"""Communities every scanner tries first (seed 000: use others)."""
+"""Communities every scanner tries first (seed 000: use others; `sipdect audit` flags them)."""
 
 MAX_COMMUNITY: Final = 40
 """SNMP_RFP_UPDATE carries a community in 41 octets with its NUL (§4.7)."""
@@ -34,12 +34,6 @@ MAX_TEXT: Final = 80
 """... and sysContact, sysLocation, sysName in 81."""
 DEFAULT_LOCATION: Final = "Location"
 """sysLocation of an RFP without a configured location (B.6)."""
-
-
-def weak_communities(values: dict[str, Any]) -> list[str]:
-    """The SNMP settings' attributes that hold a well-known community (audit, web UI)."""
-    return [name for name in ("readCommunity", "trapCommunity")
-            if str(values.get(name, "")).strip().lower() in WELL_KNOWN_COMMUNITIES]
 
 
 def trap_sink(text: str) -> ipaddress.IPv4Address | None:

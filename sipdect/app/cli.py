@@ -45,9 +45,18 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
         print(f"sipdect {__version__}: privileged ports are shifted by +{cfg.port_shift}",
               file=sys.stderr)
     print(DISCLAIMER, file=sys.stderr)
-    for e in system.ready_info(secrets=False)["endpoints"]:
-        print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
-              file=sys.stderr)
+    endpoints = system.ready_info(secrets=False)["endpoints"]
+    for e in endpoints:
+        if e["component"] != "rfp":
+            print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
+                  file=sys.stderr)
+    # The RFPs' SNMP agents in one line: a site has hundreds (all in the ready file).
+    agents = [e for e in endpoints if e["component"] == "rfp" and e["protocol"] == "snmp"]
+    if agents:
+        ports = sorted({e["port"] for e in agents})
+        print(f"  rfp SNMP agents: {len(agents)}, UDP port {', '.join(map(str, ports))} at "
+              f"each RFP's address (e.g. {agents[0]['host']}); communities: the OMM's "
+              "GetSNMP/SetSNMP (none at first)", file=sys.stderr)
     for e in system.ready_info(secrets=False)["endpoints"]:
         if e["protocol"] == "web-https":
             print(f"  web UI {e['name']}: https://{e['host']}:{e['port']}/ (self-signed "

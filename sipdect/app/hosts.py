@@ -28,6 +28,7 @@ from omm.errors import ModelError
 from omm.standby.link import Role
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
+from rfp.snmp import AGENT_PORT as SNMP_AGENT_PORT
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import AirMedium, RadioSite
 from sim.airlink import RemoteAir
@@ -50,6 +51,7 @@ from sipdect.axi.sync import MOM_ACCOUNT
 from sipdect.net import Endpoint, HostNet
 from sipdect.sip import SipTransportError
 from sipdect.sip.message import Transport
+from sipdect.snmp.target import TRAP_PORT
 
 if TYPE_CHECKING:
     # Imported where a host starts: a host process loads only the components it runs.
@@ -672,7 +674,11 @@ class RfpHost(Host):
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
                              standby_omm=None if second is None else (
                                  second.address, second.port("rfp-link")),
-                             net=self.net)
+                             net=self.net,
+                             # Its SNMP agent on 161, traps to the OMM's trap host on 162
+                             # (both shifted as every privileged port).
+                             snmp_port=self.system.port_of(SNMP_AGENT_PORT),
+                             trap_port=self.system.cfg.shifted(TRAP_PORT))
         self.station = station
         if self.remote is not None:
             self.remote.on_epoch = station.follow_epoch
@@ -700,10 +706,23 @@ class RfpHost(Host):
         else:
             self.system.site.remove_radio(self.air_id)
 
+    @property
+    def snmp_port(self) -> int | None:
+        """Where its SNMP agent listens (UDP, at its address); None while it does not."""
+        station = self.station
+        if station is None or station.snmp is None or not self.running:
+            return None
+        return station.snmp.bound_port
+
+    def endpoints(self) -> list[Endpoint]:
+        port = self.snmp_port
+        return [] if port is None else [Endpoint("rfp", self.name, "snmp", self.address, port)]
+
     def describe(self) -> dict[str, Any]:
         out = super().describe()
         out["omm"] = self.cfg.omm
         out["mac"] = mac_text(parse_mac(self.cfg.mac))
+        out["snmp"] = self.snmp_port
         return out
 
 

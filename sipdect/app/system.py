@@ -705,9 +705,10 @@ class System:
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
-        """Every listener: the call server's, the OMMs', the MOMs', the Event Managers'."""
-        return [e for kind in ("pbx", "omm", "mom", "eventmgr") for h in self.of_kind(kind)
-                for e in h.endpoints()]
+        """Every listener: the call server's, the OMMs', the MOMs', the Event Managers', the
+        RFPs' (SNMP)."""
+        return [e for kind in ("pbx", "omm", "mom", "eventmgr", "rfp")
+                for h in self.of_kind(kind) for e in h.endpoints()]
 
     def sip_users(self, *, secrets: bool = True) -> list[dict[str, Any]]:
         """The configured DECT users with their SIP accounts (number, name, password)."""
@@ -742,7 +743,10 @@ class System:
                "omm_address": (station.describe()["omm"] if station is not None
                                and host.running else None),
                "syncState": station.radio.sync_state if station is not None and host.running
-               else "Inactive"}
+               else "Inactive",
+               # Its SNMP agent's UDP port at its address (None: not running).
+               "snmp": next((e.port for e in host.endpoints() if e.protocol == "snmp"),
+                            None)}
         if isinstance(host, ChildHost):
             # Its radio is in another process: what the world's air knows of it.
             site = self.site.air.rfps.get(air_id) if self.site.world is not None else None
