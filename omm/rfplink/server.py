@@ -213,6 +213,8 @@ class RfpLinkServer:
         self._server: asyncio.Server | None = None
         self._connections: set[_RfpConnection] = set()
         self._active: dict[int, _RfpConnection] = {}
+        self._sync_lost: set[int] = set()
+        """RFPs whose DECT lost its sync and has not regained it."""
 
     # -- the owner's interface -------------------------------------------------------------
     async def start(self) -> None:
@@ -349,6 +351,7 @@ class RfpLinkServer:
         elif isinstance(event, DectStateChanged):
             m.rfps.set_state(conn.rfp_id, {"dectRunning": event.running})
         elif isinstance(event, SyncStateChanged):
+            self._log_sync(conn.rfp_id, m.rfps.live(conn.rfp_id).get("syncState"), event.state)
             m.rfps.set_state(conn.rfp_id, {"syncState": event.state.value})
             self._send_led(conn, event.state)
         elif isinstance(event, SyncRelationsChanged):
@@ -421,6 +424,17 @@ class RfpLinkServer:
         self.model.log("MajorErr", SUBSYSTEM, f"RFP {rfp_id} disconnected: {reason}")
         if self.on_link is not None:
             self.on_link(rfp_id, False)
+
+    def _log_sync(self, rfp_id: int, before: object, state: SyncState) -> None:
+        """A synced RFP losing its sync, and regaining it, goes to the event log: the RFP
+        events the seed's "SNMP Support" sends as traps or, with traps off, logs."""
+        if before == SyncState.SYNCED.value and state in (SyncState.SEARCHING,
+                                                          SyncState.NOT_SYNCED):
+            self._sync_lost.add(rfp_id)
+            self.model.log("MinorErr", SUBSYSTEM, f"RFP {rfp_id} lost DECT sync ({state.value})")
+        elif state is SyncState.SYNCED and rfp_id in self._sync_lost:
+            self._sync_lost.discard(rfp_id)
+            self.model.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} DECT synchronised again")
 
     def _send_snmp(self, conn: _RfpConnection) -> None:
         """The RFP's SNMP agent configuration (omm.snmp): at every link up and change."""
