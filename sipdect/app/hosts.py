@@ -677,7 +677,8 @@ class RfpHost(Host):
                              net=self.net,
                              # Its SNMP agent on 161, traps to the OMM's trap host on 162
                              # (both shifted as every privileged port).
-                             snmp_port=self.system.port_of(SNMP_AGENT_PORT),
+                             snmp_port=self.system.port_of(SNMP_AGENT_PORT)
+                             if self.cfg.snmp else None,
                              trap_port=self.system.cfg.shifted(TRAP_PORT))
         self.station = station
         if self.remote is not None:

@@ -124,25 +124,24 @@ class ReadOnlyAgent:
         return answer
 
     def _receive(self, data: bytes) -> AgentAnswer:
-        version = int(api.decodeMessageVersion(data))
-        if version == api.SNMP_VERSION_1:
-            module = _V1
-        elif version == api.SNMP_VERSION_2C:
-            module = _V2C
-        else:
+        # One decode for both versions: v2c's PDU choice has v1's requests under the same
+        # tags (RFC 3416 §3), so only the answer's types depend on the version.
+        message, rest = decoder.decode(data, asn1Spec=_V2C.Message())
+        version = int(message["version"])
+        if rest or version not in (api.SNMP_VERSION_1, api.SNMP_VERSION_2C):
             return AgentAnswer(None)
-        message, rest = decoder.decode(data, asn1Spec=module.Message())
-        if rest:
-            return AgentAnswer(None)
+        module = _V1 if version == api.SNMP_VERSION_1 else _V2C
+        pdu = _V2C.apiMessage.get_pdu(message)
+        if module is _V1 and isinstance(pdu, _V2C.GetBulkRequestPDU):
+            return AgentAnswer(None)  # no GetBulk in v1
         community = bytes(message["community"].asOctets())
-        pdu = module.apiMessage.get_pdu(message)
-        kind = _kind(module, pdu)
+        kind = _kind(pdu)
         if not kind:
             return AgentAnswer(None)
         if not self.community or community != self.community.encode("utf-8"):
             return AgentAnswer(None, auth_failure=True, request=kind)
-        names = [Oid(oid) for oid, _ in module.apiPDU.get_varbinds(pdu)]
-        request_id = int(module.apiPDU.get_request_id(pdu))
+        names = [Oid(oid) for oid, _ in _V2C.apiPDU.get_varbinds(pdu)]
+        request_id = int(_V2C.apiPDU.get_request_id(pdu))
         if kind == "set":
             status = SET_REFUSED_V1 if module is _V1 else SET_REFUSED_V2C
             binds = [(name, None) for name in names]
@@ -206,8 +205,8 @@ class ReadOnlyAgent:
         """A response PDU. Values: a Value, None (echo the request's own value: errors), or
         "noSuchObject"/"noSuchInstance"/"endOfMibView" (v2c exceptions)."""
         out = []
-        echoed = dict((Oid(o), v) for o, v in module.apiPDU.get_varbinds(echo)) \
-            if echo is not None else {}
+        echoed = dict((Oid(o), v) for o, v in _V2C.apiPDU.get_varbinds(echo)) \
+            if echo is not None and module is _V2C else {}
         for oid, value in binds:
             if value is None:
                 smi = echoed.get(oid, module.Null(""))
@@ -248,14 +247,14 @@ _EXCEPTIONS: Final[dict[str, Any]] = {
 }
 
 
-def _kind(module: Any, pdu: Any) -> str:
-    if isinstance(pdu, module.GetRequestPDU):
+def _kind(pdu: Any) -> str:
+    if isinstance(pdu, _V2C.GetRequestPDU):
         return "get"
-    if isinstance(pdu, module.GetNextRequestPDU):
+    if isinstance(pdu, _V2C.GetNextRequestPDU):
         return "getnext"
-    if isinstance(pdu, module.SetRequestPDU):
+    if isinstance(pdu, _V2C.SetRequestPDU):
         return "set"
-    if module is _V2C and isinstance(pdu, _V2C.GetBulkRequestPDU):
+    if isinstance(pdu, _V2C.GetBulkRequestPDU):
         return "getbulk"
     return ""
 
