@@ -5,13 +5,15 @@ standby-eventmgr.md B.6 (sysName, sysLocation, sysUpTime = the RFP application's
 coldStart, authenticationFailure, nsNotifyShutdown, nsNotifyRestart), omm-rfp.md §4.7 (the
 OMM configures it with SNMP_RFP_UPDATE). The responder is sipdect.snmp.agent (no pysnmp
 engine: a socket and a few objects per RFP); this module builds the RFP's MIB view from its
-live facts and is the asyncio edge: one datagram endpoint on the RFP's HostNet.
+live facts and is the asyncio edge: one UDP socket of the RFP's HostNet, read with the
+loop's add_reader (bound at once: a site's RFPs start one after the other without waiting).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -36,6 +38,8 @@ ETHERNET_SPEED: Final = 100_000_000
 """[I] ifSpeed of the RFP's LAN port (bits/s); the real RFPs' negotiated speed varies."""
 LOOPBACK_SPEED: Final = 10_000_000
 """ifSpeed net-snmp reports for `lo` on Linux."""
+MAX_REQUEST: Final = 65535
+"""The largest datagram read (a UDP payload)."""
 SYNCED: Final = "Synced"
 """The sync state that is no loss (rfp.radio's RFPSyncStateType names)."""
 
@@ -74,30 +78,38 @@ class RfpSnmp:
         self.agent = ReadOnlyAgent(self.objects)
         self.bound_port: int | None = None
         self.traps_sent = 0
-        self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._sender: TrapSender | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._cold_start_due = True
         self._link_up_due = False
         self._omm = ""
         self._synced: bool | None = None
+        net.on_kill(self._killed)
 
     # -- life cycle ------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Listen (again): a booted RFP has no configuration until its OMM sends one."""
+    def start(self) -> None:
+        """Listen (again; OSError when the port is taken): a booted RFP has no configuration
+        until its OMM sends one."""
         self.config = None
         self.agent.community = None
         self._cold_start_due = True
         self._synced = None
-        if self._transport is None or self._transport.is_closing():
-            self._transport, _ = await self.net.create_datagram_endpoint(
-                lambda: _AgentProtocol(self), self.port)
-            self.bound_port = int(self._transport.get_extra_info("sockname")[1])
+        if self._sock is None:
+            sock = self.net.udp_socket(self.port)
+            self._sock = sock
+            self.bound_port = int(sock.getsockname()[1])
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(sock.fileno(), self._readable)
 
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            self.net.release_socket(sock)
+            sock.close()
         if self._sender is not None:
             self._sender.close()
             self._sender = None
@@ -183,12 +195,35 @@ class RfpSnmp:
         return out
 
     # -- requests --------------------------------------------------------------------------
+    def _readable(self) -> None:
+        sock = self._sock
+        while sock is not None:
+            try:
+                data, peer = sock.recvfrom(MAX_REQUEST)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # an ICMP error of an earlier answer
+            if self.net.allows(peer[0]):
+                self.receive(data, peer[:2])
+
     def receive(self, data: bytes, peer: tuple[str, int]) -> None:
+        """One request datagram from `peer`: its answer goes back, or nothing."""
         answer = self.agent.receive(data)
-        if answer.response is not None and self._transport is not None:
-            self._transport.sendto(answer.response, peer)
+        if answer.response is not None and self._sock is not None:
+            try:
+                self._sock.sendto(answer.response, peer)
+            except OSError as exc:
+                log.debug("RFP %s: SNMP answer to %s: %s", self.net.name, peer, exc)
         elif answer.auth_failure and self.config is not None:
             self._trap(Trap(oids.AUTHENTICATION_FAILURE))
+
+    def _killed(self, sock: socket.socket) -> None:
+        """The host was killed: HostNet closes the socket; forget it."""
+        if sock is self._sock:
+            self._sock = None
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
 
     # -- traps -----------------------------------------------------------------------------
     def _about(self, reason: str) -> list[tuple[Oid, Value]]:
@@ -228,14 +263,3 @@ class RfpSnmp:
 
 def _ticks(seconds: float) -> int:
     return max(0, int(seconds * 100)) % 2**32
-
-
-class _AgentProtocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: RfpSnmp) -> None:
-        self.owner = owner
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.owner.receive(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RFP %s: SNMP socket: %s", self.owner.net.name, exc)

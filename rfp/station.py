@@ -355,7 +355,7 @@ class VirtualRfp:
             self._power_event.set()
         self.load_key()  # a damaged key file is a user error: say so before running
         if self.snmp is not None:
-            await self.snmp.start()
+            self.snmp.start()
         self._task = loop.create_task(self._run(), name=f"rfp {self.name}")
 
     async def stop(self) -> None:
@@ -435,7 +435,7 @@ class VirtualRfp:
                 await asyncio.sleep(self.reboot_time)
                 self.boot_time = asyncio.get_running_loop().time()
                 if self.snmp is not None:
-                    await self.snmp.start()  # its agent boots with it: no config yet
+                    self.snmp.start()  # its agent boots with it: no config yet
                 continue
             await asyncio.sleep(self.omms.lost() if protocol.established else self.omms.failed())
 
