@@ -235,7 +235,7 @@ class RfpSnmp:
         has the same event: the seed's "logged to the event log list")."""
         cfg = self.config
         if cfg is None or not cfg.traps or int(cfg.trap_sink) == 0:
-            log.info("RFP %s: SNMP trap %s not sent (traps off)", self.net.name, trap.oid)
+            log.debug("RFP %s: SNMP trap %s not sent (traps off)", self.net.name, trap.oid)
             return
         if self._sender is None:
             try:
