@@ -34,6 +34,8 @@ from omm.relations import Relations
 from omm.rfps import Rfps
 from omm.settings import Settings
 from omm.sites import Sites
+from omm.snmp import FACTORY as SNMP_FACTORY
+from omm.snmp import SETTING as SNMP_SETTING
 from omm.standby.status import StandbyStatus
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
@@ -114,6 +116,8 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "RestrictedSubscriptionDuration": {"restrictedSubscrDur": False},
     "RemoteAccess": {"enable": False},
     "SyslogServer": {"enable": False, "forward": False, "ipAddr": "", "port": 514},
+    # The RFPs' SNMP agents (omm.snmp): no community until an administrator sets one.
+    SNMP_SETTING: dict(SNMP_FACTORY),
     "PARK": {"park": ""},
     "SARI": {"sari": UNSET_SARI},
     CENTRAL_SETTING: dict(CENTRAL_DEFAULTS),

@@ -22,6 +22,7 @@ from rfp.access import SSH_SUBSYSTEM, AccessStore, OmmAccess, RemoteAccess
 from rfp.media import RfpMedia
 from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
+from rfp.snmp import RfpFacts, RfpSnmp
 from sipdect import clock
 from sipdect.link import constants as c
 from sipdect.link import events as ev
@@ -29,9 +30,10 @@ from sipdect.link.dnm import Dnm, Sync
 from sipdect.link.errors import LinkError
 from sipdect.link.handshake import RfpLinkConnection, RfpState
 from sipdect.link.messages import TypedMessage, parse_message
-from sipdect.link.system import SysPasswd, SysVsntpTime
+from sipdect.link.system import SnmpRfpUpdate, SysPasswd, SysVsntpTime
 from sipdect.net import HostNet
 from sipdect.ops.eventlog import EventLog
+from sipdect.snmp.target import TRAP_PORT
 
 if TYPE_CHECKING:
     from rfp.ssh import RfpSsh
@@ -133,6 +135,7 @@ class _LinkProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         assert self.link is not None
+        self.station.octets_in += len(data)
         self.link.receive_data(data, self.loop.time())
         self.pump()
 
@@ -169,6 +172,9 @@ class _LinkProtocol(asyncio.Protocol):
         data = link.data_to_send()
         if data and self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
+            self.station.octets_out += len(data)
+        if self.station.snmp is not None:
+            self.station.snmp.sync_state(radio.sync_state)
         if link.closed or self._reset:
             if self.transport is not None:
                 self.transport.close()
@@ -191,6 +197,8 @@ class _LinkProtocol(asyncio.Protocol):
             s.notify()
         elif isinstance(event, ev.ResetRequested):
             log.info("RFP %s: SYS_RESET (type %d): rebooting", s.name, event.reset_type)
+            if s.snmp is not None:
+                s.snmp.rebooting()
             self._reset = True
             return "reset"
         elif isinstance(event, ev.MessageReceived):
@@ -203,6 +211,9 @@ class _LinkProtocol(asyncio.Protocol):
                     to_radio.append(typed)
                 elif isinstance(typed, SysPasswd):
                     s.omm_access(OmmAccess.from_message(typed))
+                elif isinstance(typed, SnmpRfpUpdate):
+                    if s.snmp is not None:
+                        s.snmp.configure(typed)
                 elif self.established and isinstance(typed, TypedMessage):
                     s.media.receive_link(typed, self.loop.time())
         elif isinstance(event, ev.LinkFailed):
@@ -233,7 +244,7 @@ class _LinkProtocol(asyncio.Protocol):
             self.station.radio.link_down(self.loop.time())
             self.station.media.reset()
             self.established = False
-            self.station.link_changed(False, self.omm)
+            self.station.link_changed(False, self.omm, reason)
         if not self.finished.done():
             self.finished.set_result("reset" if self._reset else reason)
 
@@ -271,6 +282,8 @@ class VirtualRfp:
         net: HostNet | None = None,
         ssh_port: int | None = None,
         hostname: str = "",
+        snmp_port: int | None = None,
+        trap_port: int = TRAP_PORT,
     ) -> None:
         """`omm_host`/`omm_port`: its OMM (`ommip1`); `standby_omm`: the other OMM of a
         standby pair (`ommip2`), tried when the first fails or is lost (rfp.omms says in
@@ -282,7 +295,8 @@ class VirtualRfp:
         links, kill); default one at `media_host`. `ssh_port`: where its SSH shells listen
         (rfp.ssh; 0 any free port, None no SSH); its host key and the OMM's SSH settings are
         kept beside the key file (in memory without one). `hostname`: its name in the shell's
-        prompt (default: the MAC)."""
+        prompt (default: the MAC). `snmp_port`: its SNMP agent's UDP port (None: no agent;
+        0: any free one), `trap_port`: where its traps go at the trap host the OMM names."""
         self.mac = parse_mac(mac)
         self.name = mac_text(self.mac)
         self._hostname = hostname
@@ -338,6 +352,15 @@ class VirtualRfp:
         """The media gateway (MEDIA_* from the OMM, RTP on `media_host`)."""
         radio.voice_sink = self.media.receive_voice
         self._media_io = _MediaIo(self)
+        self.octets_in = 0
+        """Octets received on its LAN port (the OMM link): the agent's ifInOctets."""
+        self.octets_out = 0
+        self.lan_changed = 0.0
+        """clock.now() of its link's last change (ifLastChange)."""
+        self.snmp = None if snmp_port is None else RfpSnmp(self.net, snmp_port,
+                                                            self.snmp_facts,
+                                                            trap_port=trap_port)
+        """Its SNMP agent (rfp.snmp), configured by the OMM."""
 
     def follow_epoch(self, epoch: float) -> None:
         """The air's frame 0 moved (its world started again): the media gateway's 10 ms
@@ -372,6 +395,8 @@ class VirtualRfp:
             # In the background: asyncssh builds its options in the loop's thread pool, which
             # a site's RFPs starting one after another would each wait for (ssh_started()).
             self._ssh_task = loop.create_task(self._start_ssh(), name=f"ssh {self.name}")
+        if self.snmp is not None:
+            self.snmp.start()
         self._task = loop.create_task(self._run(), name=f"rfp {self.name}")
 
     async def stop(self) -> None:
@@ -391,6 +416,8 @@ class VirtualRfp:
             self._rebooting = None
         self.media.reset()
         self._media_io.close()
+        if self.snmp is not None:
+            self.snmp.close()
 
     def power_off(self) -> None:
         """Cut the power: the TCP connection dies, the radio goes off the air."""
@@ -571,6 +598,9 @@ class VirtualRfp:
             if outcome == "reset":
                 # It reboots and comes back to the OMM that reset it: that one is active.
                 await asyncio.sleep(self.reboot_time)
+                self.boot_time = asyncio.get_running_loop().time()
+                if self.snmp is not None:
+                    self.snmp.start()  # its agent boots with it: no config yet
                 continue
             await asyncio.sleep(self.omms.lost() if protocol.established else self.omms.failed())
 
@@ -582,10 +612,13 @@ class VirtualRfp:
             self._protocol.schedule_pump()
 
 
-    def link_changed(self, up: bool, omm: OmmAddress) -> None:
-        """The link to the OMM at `omm` came up or went down."""
+    def link_changed(self, up: bool, omm: OmmAddress, reason: str = "") -> None:
+        """The link to the OMM at `omm` came up or went down (`reason`)."""
         self.linked = up
         self.omm_address = omm if up else None
+        self.lan_changed = self._now()
+        if self.snmp is not None:
+            self.snmp.link_changed(up, omm_text(omm), reason)
         if up:
             self.link_count += 1
             self.omms.linked()
@@ -607,13 +640,20 @@ class VirtualRfp:
             return "off" if not self._powered else "connecting"
         return "up" if link.state is RfpState.RUNNING else link.state.value
 
+    def snmp_facts(self) -> RfpFacts:
+        """What its SNMP agent shows of it now."""
+        hw = c.code_name(c.HardwareType, self.hw_type)
+        return RfpFacts(f"{hw} {self.sw_version}", self.mac, self.boot_time, self.octets_in,
+                        self.octets_out, self.lan_changed)
+
     def describe(self) -> dict[str, Any]:
         """Its link for status lines: state, the OMM it is up to ('host:port', None while
-        down) and the OMMs it knows."""
+        down) and the OMMs it knows; its SSH shells and its SNMP agent's port (None: none)."""
         out: dict[str, Any] = {
             "mac": self.name, "link": self.link_state, "linked": self.linked,
             "omm": None if self.omm_address is None else omm_text(self.omm_address),
-            "omms": [omm_text(a) for a in self.omms.addresses]}
+            "omms": [omm_text(a) for a in self.omms.addresses],
+            "snmp": None if self.snmp is None else self.snmp.bound_port}
         if self.ssh is not None:
             out["ssh"] = {"host": self.ssh.host, "port": self.ssh.port,
                           "listening": self.ssh.listening, "access": self.access.mode,

@@ -16,6 +16,7 @@ from typing import Any
 
 from dect.errors import DectValueError
 from dect.identities import AccessRightsClass, Ari, Park, Rfpi
+from omm import snmp
 from omm.access import CRYPT_HASH_FIELD, PRESET_BY_NAME, PRESET_ID
 from omm.central import sari_park
 from omm.errors import ModelError
@@ -216,6 +217,8 @@ class RfpLinkServer:
         self._server: asyncio.Server | None = None
         self._connections: set[_RfpConnection] = set()
         self._active: dict[int, _RfpConnection] = {}
+        self._sync_lost: set[int] = set()
+        """RFPs whose DECT lost its sync and has not regained it."""
 
     # -- the owner's interface -------------------------------------------------------------
     async def start(self) -> None:
@@ -352,6 +355,7 @@ class RfpLinkServer:
         elif isinstance(event, DectStateChanged):
             m.rfps.set_state(conn.rfp_id, {"dectRunning": event.running})
         elif isinstance(event, SyncStateChanged):
+            self._log_sync(conn.rfp_id, m.rfps.live(conn.rfp_id).get("syncState"), event.state)
             m.rfps.set_state(conn.rfp_id, {"syncState": event.state.value})
             self._send_led(conn, event.state)
         elif isinstance(event, SyncRelationsChanged):
@@ -407,6 +411,7 @@ class RfpLinkServer:
         self._send_led(conn, SyncState.INACTIVE)
         if conn.session is not None:
             conn.session.send(self._sys_passwd())
+        self._send_snmp(conn)
         if self.on_link is not None:
             self.on_link(rfp_id, True)
 
@@ -425,6 +430,23 @@ class RfpLinkServer:
         self.model.log("MajorErr", SUBSYSTEM, f"RFP {rfp_id} disconnected: {reason}")
         if self.on_link is not None:
             self.on_link(rfp_id, False)
+
+    def _log_sync(self, rfp_id: int, before: object, state: SyncState) -> None:
+        """A synced RFP losing its sync, and regaining it, goes to the event log: the RFP
+        events the seed's "SNMP Support" sends as traps or, with traps off, logs."""
+        if before == SyncState.SYNCED.value and state in (SyncState.SEARCHING,
+                                                          SyncState.NOT_SYNCED):
+            self._sync_lost.add(rfp_id)
+            self.model.log("MinorErr", SUBSYSTEM, f"RFP {rfp_id} lost DECT sync ({state.value})")
+        elif state is SyncState.SYNCED and rfp_id in self._sync_lost:
+            self._sync_lost.discard(rfp_id)
+            self.model.log("GenInfo", SUBSYSTEM, f"RFP {rfp_id} DECT synchronised again")
+
+    def _send_snmp(self, conn: _RfpConnection) -> None:
+        """The RFP's SNMP agent configuration (omm.snmp): at every link up and change."""
+        if conn.session is not None and conn.rfp_id is not None:
+            conn.session.send(snmp.rfp_update(self.model.settings.get(snmp.SETTING),
+                                              self.model.rfps.get(conn.rfp_id)))
 
     def _send_led(self, conn: _RfpConnection, state: SyncState) -> None:
         if conn.session is not None:
@@ -458,7 +480,8 @@ class RfpLinkServer:
 
     def _on_change(self, change: Change) -> None:
         """dectOn set over AXI while the RFP is connected: (de)activate its air interface.
-        The SARI changed: every RFP gets the new list."""
+        The SARI changed: every RFP gets the new list. The SNMP settings, an RFP's name or
+        location changed: SNMP_RFP_UPDATE."""
         if (change.kind == "setting" and change.key == "RemoteAccess") or (
                 change.kind == "account" and change.key in _SSH_ACCOUNTS
                 and (change.fields is None or CRYPT_HASH_FIELD in change.fields)):
@@ -472,12 +495,20 @@ class RfpLinkServer:
                     active.session.set_saris(saris)
                     active.flush()
             return
-        if change.kind != "rfp" or change.deleted or change.fields is None:
+        if change.kind == "setting" and change.key == snmp.SETTING:
+            for active in list(self._active.values()):
+                self._send_snmp(active)
+                active.flush()
             return
-        if "dectOn" not in change.fields:
+        if change.kind != "rfp" or change.deleted or change.fields is None:
             return
         conn = self._active.get(change.key)
         if conn is None or conn.session is None:
+            return
+        if {"name", "location"} & set(change.fields):
+            self._send_snmp(conn)  # its sysName, sysLocation
+            conn.flush()
+        if "dectOn" not in change.fields:
             return
         conn.session.set_dect(bool(self.model.rfps.get(change.key)["dectOn"]))
         conn.flush()

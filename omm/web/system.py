@@ -56,6 +56,13 @@ AXI_SECTIONS: tuple[Section, ...] = (
     _group("DECTEncryption", "DECT encryption", {"enable": "Encrypt DECT calls"}),
     _group("SyslogServer", "Syslog", {"enable": "Send the event log to syslog",
                                       "ipAddr": "Syslog server", "port": "Port"}),
+    _group("SNMP", "SNMP", {"readCommunity": "Read community", "contact": "Contact",
+                            "enableTraps": "Send traps", "trapCommunity": "Trap community",
+                            "trapHostAddr": "Trap host"},
+           {"readCommunity": "The RFPs' agents answer this community only (read-only); "
+                             "not public or private. Empty: they answer nobody",
+            "trapHostAddr": "IPv4 address of the trap receiver; with traps off, the RFP "
+                            "events go to the event log"}),
     _group("RemoteAccess", "Remote access", {"enable": "Remote access"},
            {"enable": "Off by default: turn on only while the vendor's support traces"}),
 )

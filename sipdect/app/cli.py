@@ -52,6 +52,8 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
     for e in endpoints:
         if e["protocol"] == "ssh" and len(ssh) > SSH_LINES_SHOWN and e is not ssh[0]:
             continue
+        if e["component"] == "rfp" and e["protocol"] == "snmp":
+            continue
         print(f"  {e['component']} {e['name']}: {e['protocol']} {e['host']}:{e['port']}",
               file=sys.stderr)
     if len(ssh) > SSH_LINES_SHOWN:
@@ -60,6 +62,13 @@ async def _run(cfg: SystemConfig, data_dir: Path, ready_file: Path) -> int:
     if ssh:
         print(f"  RFP SSH shells: ssh -p {ssh[0]['port']} omm@{ssh[0]['host']} (factory "
               "logins omm/omm and root/22222 until the OMM sends its own)", file=sys.stderr)
+    # The RFPs' SNMP agents in one line: a site has hundreds (all in the ready file).
+    agents = [e for e in endpoints if e["component"] == "rfp" and e["protocol"] == "snmp"]
+    if agents:
+        ports = sorted({e["port"] for e in agents})
+        print(f"  rfp SNMP agents: {len(agents)}, UDP port {', '.join(map(str, ports))} at "
+              f"each RFP's address (e.g. {agents[0]['host']}); communities: the OMM's "
+              "GetSNMP/SetSNMP (none at first)", file=sys.stderr)
     for e in system.ready_info(secrets=False)["endpoints"]:
         if e["protocol"] == "web-https":
             print(f"  web UI {e['name']}: https://{e['host']}:{e['port']}/ (self-signed "

@@ -85,6 +85,7 @@ class RfpConfig:
     site: int = 1
     address: str = ""  # the RFP host's own address; "" until the system assigns one
     isolation: str = ""  # none / process / worker; "": as [system] says
+    snmp: bool = True  # runs its SNMP agent (UDP 161, shifted); the OMM configures it
 
     @property
     def host_name(self) -> str:
@@ -646,7 +647,7 @@ def _only(raw: dict[str, Any], known: set[str], where: str) -> None:
 
 def _rfp(raw: dict[str, Any], where: str, default_omm: str) -> RfpConfig:
     _only(raw, {"mac", "omm", "name", "hw_type", "x", "y", "cluster", "preferred_sync",
-                "dect_on", "site", "address", "isolation"}, where)
+                "dect_on", "site", "address", "isolation", "snmp"}, where)
     mac = _expect(raw, "mac", str, where, None)
     if not mac:
         raise ConfigError(f"{where}: an RFP needs its 'mac', e.g. \"00:30:42:1b:17:37\"")
@@ -659,7 +660,8 @@ def _rfp(raw: dict[str, Any], where: str, default_omm: str) -> RfpConfig:
                      dect_on=_expect(raw, "dect_on", bool, where, True),
                      site=_expect(raw, "site", int, where, 1),
                      address=_address(raw, where, "address"),
-                     isolation=_isolation(raw, where))
+                     isolation=_isolation(raw, where),
+                     snmp=_expect(raw, "snmp", bool, where, True))
 
 
 def _handset(raw: dict[str, Any], where: str, default_omm: str) -> HandsetConfig:

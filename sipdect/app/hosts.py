@@ -29,6 +29,7 @@ from omm.standby.link import Role
 from rfp.access import SSH_PORT
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
+from rfp.snmp import AGENT_PORT as SNMP_AGENT_PORT
 from rfp.station import VirtualRfp, mac_text, parse_mac
 from sim.air import AirMedium, RadioSite
 from sim.airlink import RemoteAir
@@ -51,6 +52,7 @@ from sipdect.axi.sync import MOM_ACCOUNT
 from sipdect.net import Endpoint, HostNet
 from sipdect.sip import SipTransportError
 from sipdect.sip.message import Transport
+from sipdect.snmp.target import TRAP_PORT
 
 if TYPE_CHECKING:
     # Imported where a host starts: a host process loads only the components it runs.
@@ -673,7 +675,12 @@ class RfpHost(Host):
                              omm.address, omm.port("rfp-link"), self.key_path, radio,
                              standby_omm=None if second is None else (
                                  second.address, second.port("rfp-link")),
-                             net=self.net, ssh_port=self._ssh_port(), hostname=self.name)
+                             net=self.net, ssh_port=self._ssh_port(), hostname=self.name,
+                             # Its SNMP agent on 161, traps to the OMM's trap host on 162
+                             # (both shifted as every privileged port).
+                             snmp_port=self.system.port_of(SNMP_AGENT_PORT)
+                             if self.cfg.snmp else None,
+                             trap_port=self.system.cfg.shifted(TRAP_PORT))
         self.station = station
         if self.remote is not None:
             self.remote.on_epoch = station.follow_epoch
@@ -692,12 +699,6 @@ class RfpHost(Host):
         """Return once its SSH server listens (System.start waits for every RFP's at once)."""
         if self.station is not None:
             await self.station.ssh_started()
-
-    def endpoints(self) -> list[Endpoint]:
-        station = self.station
-        if station is None or station.ssh is None or not station.ssh.listening:
-            return []
-        return [Endpoint("rfp", self.name, "ssh", station.ssh.host, station.ssh.port)]
 
     async def _stop(self) -> None:
         await self._off_the_air(graceful=True)
@@ -721,6 +722,25 @@ class RfpHost(Host):
         else:
             self.system.site.remove_radio(self.air_id)
 
+    @property
+    def snmp_port(self) -> int | None:
+        """Where its SNMP agent listens (UDP, at its address); None while it does not."""
+        station = self.station
+        if station is None or station.snmp is None or not self.running:
+            return None
+        return station.snmp.bound_port
+
+    def endpoints(self) -> list[Endpoint]:
+        """Its SSH shells (while they listen) and its SNMP agent (while it runs)."""
+        out = []
+        station = self.station
+        if station is not None and station.ssh is not None and station.ssh.listening:
+            out.append(Endpoint("rfp", self.name, "ssh", station.ssh.host, station.ssh.port))
+        port = self.snmp_port
+        if port is not None:
+            out.append(Endpoint("rfp", self.name, "snmp", self.address, port))
+        return out
+
     def describe(self) -> dict[str, Any]:
         out = super().describe()
         out["omm"] = self.cfg.omm
@@ -728,6 +748,7 @@ class RfpHost(Host):
         ssh = self.station.describe().get("ssh") if self.station is not None else None
         if ssh is not None:
             out["ssh"] = ssh
+        out["snmp"] = self.snmp_port
         return out
 
 

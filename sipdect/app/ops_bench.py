@@ -7,15 +7,13 @@
 - rss: a 256-RFP site (sipdect.app.site_bench's, no handsets) with the RFPs' SSH on and off,
   each in a child process of its own (`python -m sipdect.app.ops_bench`), so the peak RSS is
   its own. Goal: the site with SSH (and SNMP) stays within twice the RSS it had before issue 16.
-- snmp: the SNMP agents' figures, `SNMP_FIGURES` (filled by sipdect.app.ops_bench_snmp when
-  it exists; merged into the JSON as they are).
+- snmp: the SNMP agents' figures (sipdect.app.ops_bench_snmp).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import logging
 import os
@@ -25,7 +23,6 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +44,12 @@ QUICK_LOGINS = 20
 CONCURRENCY = 4
 """Logins in flight at once: a few installers' tools, not a flood."""
 
-SnmpFigures = Callable[[bool], dict[str, Any]]
-
-
 def snmp_figures(quick: bool) -> dict[str, Any]:
-    """The SNMP part of the JSON: sipdect.app.ops_bench_snmp.snmp_figures(quick) once it
-    exists (another part of issue 16), else a note saying so. The one hook for it."""
-    try:
-        module = importlib.import_module("sipdect.app.ops_bench_snmp")
-    except ImportError:
-        return {"note": "sipdect.app.ops_bench_snmp is not there yet"}
-    figures: SnmpFigures = module.snmp_figures
-    return figures(quick)
+    """The SNMP part of the JSON (sipdect.app.ops_bench_snmp): GETs per second on one RFP
+    and across the site's RFPs, and the site's RSS with the agents off and on."""
+    from sipdect.app.ops_bench_snmp import snmp_figures as measure
+
+    return measure(QUICK_SITE_RFPS if quick else SITE_RFPS, quick=quick)
 
 
 # -- SSH logins on one RFP -----------------------------------------------------------------------

@@ -710,7 +710,7 @@ class System:
 
     def endpoints(self) -> list[Endpoint]:
         """Every listener: the call server's, the OMMs', the MOMs', the Event Managers', the
-        RFPs' SSH shells."""
+        RFPs' SSH shells and SNMP agents."""
         return [e for kind in ("pbx", "omm", "mom", "eventmgr", "rfp")
                 for h in self.of_kind(kind) for e in h.endpoints()]
 
@@ -750,7 +750,10 @@ class System:
                else "Inactive",
                # Its SSH shells (rfp.ssh): where, and whose logins (factory, omm, off).
                "ssh": (station.describe().get("ssh") if station is not None and host.running
-                       else None)}
+                       else None),
+               # Its SNMP agent's UDP port at its address (None: not running).
+               "snmp": next((e.port for e in host.endpoints() if e.protocol == "snmp"),
+                            None)}
         if isinstance(host, ChildHost):
             # Its radio is in another process: what the world's air knows of it.
             site = self.site.air.rfps.get(air_id) if self.site.world is not None else None

@@ -660,7 +660,9 @@ class SysFirmwareUpdate(TypedMessage):
 
 
 _SNMP_TEXT = 81
+"""sysContact, sysLocation, sysName: 80 octets and a NUL (§4.7)."""
 _SNMP_COMMUNITY = 41
+"""The communities: 40 octets and a NUL."""
 
 
 @register
@@ -685,6 +687,53 @@ class SnmpRfpUpdate(TypedMessage):
     """1 = traps on."""
     pad: Annotated[bytes, Octets(2)] = bytes(2)
     """Padding."""
+
+    @classmethod
+    def create(cls, *, trap_sink: str | ipaddress.IPv4Address = "0.0.0.0", contact: str = "",
+               location: str = "", name: str = "", ro_community: str = "",
+               trap_community: str = "", trap_enabled: bool = False) -> SnmpRfpUpdate:
+        """Texts are Latin-1 and shorter than their field (80 / 40 octets); LinkValueError
+        otherwise. trap_sink 0.0.0.0: none."""
+        try:
+            sink = ipaddress.IPv4Address(trap_sink)
+        except ValueError:
+            raise LinkValueError(f"SNMP_RFP_UPDATE trap sink {trap_sink!r} is no IPv4 "
+                                 "address") from None
+
+        def field(what: str, text: str, size: int) -> bytes:
+            return c_string_field(f"SNMP_RFP_UPDATE {what}", text, size)
+
+        return cls(sink, field("sysContact", contact, _SNMP_TEXT),
+                   field("sysLocation", location, _SNMP_TEXT),
+                   field("sysName", name, _SNMP_TEXT),
+                   field("read community", ro_community, _SNMP_COMMUNITY),
+                   field("trap community", trap_community, _SNMP_COMMUNITY),
+                   int(trap_enabled))
+
+    @property
+    def contact(self) -> str:
+        return c_string(self.contact_field)
+
+    @property
+    def location(self) -> str:
+        return c_string(self.location_field)
+
+    @property
+    def sys_name(self) -> str:
+        return c_string(self.name_field)
+
+    @property
+    def ro_community(self) -> str:
+        return c_string(self.ro_community_field)
+
+    @property
+    def trap_community(self) -> str:
+        return c_string(self.trap_community_field)
+
+    @property
+    def traps(self) -> bool:
+        """Traps on (any non-zero byte)."""
+        return self.trap_enabled != 0
 
     def json_extras(self) -> JsonDict:
         return {

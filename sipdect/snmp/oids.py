@@ -49,6 +49,29 @@ NS_NOTIFY_SHUTDOWN: Final = Oid.parse("1.3.6.1.4.1.8072.4.0.2")
 """net-snmp's agent stopping (an RFP going down, B.6)."""
 NS_NOTIFY_RESTART: Final = Oid.parse("1.3.6.1.4.1.8072.4.0.3")
 """net-snmp's agent after reconfiguration (B.6)."""
+LINK_DOWN: Final = Oid.parse("1.3.6.1.6.3.1.1.5.3")
+"""IF-MIB linkDown (ifIndex, ifAdminStatus, ifOperStatus)."""
+LINK_UP: Final = Oid.parse("1.3.6.1.6.3.1.1.5.4")
+"""IF-MIB linkUp."""
+
+# MIB-II (RFC 1213, SNMPv2-MIB, IF-MIB): what an RFP's agent serves.
+SYSTEM: Final = Oid.parse("1.3.6.1.2.1.1")
+SYS_DESCR_0: Final = SYSTEM.child(1, 0)
+SYS_OBJECT_ID_0: Final = SYSTEM.child(2, 0)
+SYS_CONTACT_0: Final = SYSTEM.child(4, 0)
+SYS_NAME_0: Final = SYSTEM.child(5, 0)
+SYS_LOCATION_0: Final = SYSTEM.child(6, 0)
+SYS_SERVICES_0: Final = SYSTEM.child(7, 0)
+INTERFACES: Final = Oid.parse("1.3.6.1.2.1.2")
+IF_NUMBER_0: Final = INTERFACES.child(1, 0)
+IF_ENTRY: Final = INTERFACES.child(2, 1)
+"""ifEntry: column n of interface i is IF_ENTRY.child(n, i)."""
+IF_INDEX, IF_DESCR, IF_TYPE, IF_MTU, IF_SPEED, IF_PHYS_ADDRESS = 1, 2, 3, 4, 5, 6
+IF_ADMIN_STATUS, IF_OPER_STATUS, IF_LAST_CHANGE, IF_IN_OCTETS, IF_OUT_OCTETS = 7, 8, 9, 10, 16
+"""ifEntry's columns an RFP's agent fills."""
+NET_SNMP_LINUX: Final = Oid.parse("1.3.6.1.4.1.8072.3.2.10")
+"""NET-SNMP-TC netSnmpAgentOIDs.linux: sysObjectID of a net-snmp agent on Linux, what an RFP's
+(net-snmp, B.6) agent most likely reports; no Mitel sysObjectID is public [I]."""
 
 # -- emulator-specific [I] --------------------------------------------------------------------
 SIPDECT: Final = Oid.parse("1.3.6.1.4.1.8072.9999.5060")
@@ -85,3 +108,23 @@ EM_CONFIRMATION: Final = EM_OBJECTS.child(7)
 """OctetString: the AXI MessageConfirmType (ReadYes, OrderOk, CompleteDone ...)."""
 EM_USER: Final = EM_OBJECTS.child(8)
 """OctetString: the user the trap concerns (a number or name)."""
+
+RFP: Final = SIPDECT.child(2)
+"""An RFP's own notifications (.0.n) and objects (.1.n) beside the standard ones: its OMM link
+and its DECT sync have no public trap (the real RFP's alarm MIB is not public)."""
+RFP_TRAPS: Final = RFP.child(0)
+RFP_OBJECTS: Final = RFP.child(1)
+RFP_OMM_LINK_UP: Final = RFP_TRAPS.child(1)
+"""The RFP's link to its OMM came up (sent once the OMM's SNMP settings arrived)."""
+RFP_OMM_LINK_DOWN: Final = RFP_TRAPS.child(2)
+"""The RFP's link to its OMM was lost."""
+RFP_SYNC_LOST: Final = RFP_TRAPS.child(3)
+"""The RFP's DECT lost its synchronisation (Searching, NotSynced)."""
+RFP_SYNC_REGAINED: Final = RFP_TRAPS.child(4)
+"""The RFP's DECT is synchronised again."""
+RFP_MAC: Final = RFP_OBJECTS.child(1)
+"""OctetString: the RFP's Ethernet address as text (00:30:42:..)."""
+RFP_OMM: Final = RFP_OBJECTS.child(2)
+"""OctetString: the OMM's address (host:port) the link is or was up to."""
+RFP_REASON: Final = RFP_OBJECTS.child(3)
+"""OctetString: why (the link's reason, the sync state)."""

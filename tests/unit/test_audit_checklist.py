@@ -340,3 +340,18 @@ def test_parse_omm_refuses_what_names_no_port(text: str) -> None:
     ("[2001:db8::1]:12622", ("2001:db8::1", 12622)), ("2001:db8::1", ("2001:db8::1", 12622))])
 def test_parse_omm(text: str, want: tuple[str, int]) -> None:
     assert parse_omm(text) == want
+
+
+# --- SNMP (seed 000 "SNMP Support") -----------------------------------------------------------
+
+@pytest.mark.parametrize(("read", "trap", "expected"), [
+    ("", "", Status.PASS), ("ro-Kx81", "trap-Kx81", Status.PASS),
+    ("public", "trap-Kx81", Status.FAIL), ("ro-Kx81", "Private", Status.FAIL)])
+def test_snmp_communities_public_or_private_fail(read: str, trap: str, expected: Status) -> None:
+    seen = outcome("10.1", {"GetSNMP": {"readCommunity": read, "contact": "",
+                                        "enableTraps": "false", "trapCommunity": trap,
+                                        "trapHostAddr": ""}})
+    assert seen.status is expected, seen
+    if expected is Status.FAIL:
+        assert "well-known SNMP community" in seen.why
+    assert BY_ID["10.1"].seed_section.startswith("SNMP")

@@ -205,3 +205,16 @@ def test_any_posted_form_becomes_only_the_forms_attributes(posted: dict[str, str
     attrs = to_attrs(fields, posted)
     assert set(attrs) <= {"enable", "pw", "name"} and attrs["enable"] in ("0", "1")
     assert ("pw" in attrs) == bool(posted.get("pw"))
+
+
+async def test_the_system_page_sets_the_rfps_snmp_and_refuses_a_host_name(api: AxiApi) -> None:
+    web = as_(api, "omm")
+    form = await system.submit(web, api.model, actor(api, "omm"), "SNMP",
+                               {"readCommunity": "ro-Kx81", "trapHostAddr": "trapsink.lan"})
+    assert set(form.errors) == {"trapHostAddr"}
+    form = await system.submit(web, api.model, actor(api, "omm"), "SNMP",
+                               {"readCommunity": "ro-Kx81", "enableTraps": "on",
+                                "trapCommunity": "trap-Kx81", "trapHostAddr": "192.0.2.9"})
+    assert form.ok and api.model.settings.value("SNMP", "readCommunity") == "ro-Kx81"
+    forms = await system.read_forms(web, api.model)
+    assert forms["SNMP"].values["trapHostAddr"] == "192.0.2.9"

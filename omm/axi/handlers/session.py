@@ -104,7 +104,9 @@ def _opened(api: AxiApi, ctx: Ctx, req: Message, attempt: LoginAttempt,
              "uptime": str(int(m.clock() - m.started)),
              "sari": m.settings.value("SARI", "sari", ""),
              # A MOM may manage this OMM and its handsets may roam (docs/mom.md).
-             "haveUserDeviceSync": "true", "haveSARI": "true"}
+             "haveUserDeviceSync": "true", "haveSARI": "true",
+             # The RFPs run SNMP agents the OMM configures (omm.snmp).
+             "haveSNMP": "true"}
     children = [Message("publicKey", {"modulus": m.keys.modulus_hex,
                                       "exponent": m.keys.exponent_hex})]
     if must_change_password(account):

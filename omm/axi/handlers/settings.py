@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from dect.errors import DectValueError
 from dect.identities import Park
+from omm import snmp
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.central import SETTING as CENTRAL_SETTING
 from omm.central import UNSET_SARI, sari_set
+from omm.snmp import SETTING as SNMP_SETTING
 from omm.subscription import MODES
 from omm.umo import conventions as umo_conventions
 from sipdect.axi import conventions
@@ -64,6 +66,11 @@ GROUPS: dict[str, RecordSpec] = {g.element: g for g in (
     _g("SyslogServer", Field("enable", "bool", False), Field("forward", "bool", False),
        Field("ipAddr", "str", "", max_len=255), Field("port", "int", 514, low=1, high=65535)),
     _g("EULAConfirm", Field("confirm", "bool", True)),
+    # The RFPs' SNMP agents (omm.snmp); the lengths are SNMP_RFP_UPDATE's fields.
+    _g(SNMP_SETTING, Field("readCommunity", "str", "", max_len=snmp.MAX_COMMUNITY),
+       Field("contact", "str", "", max_len=snmp.MAX_TEXT), Field("enableTraps", "bool", False),
+       Field("trapCommunity", "str", "", max_len=snmp.MAX_COMMUNITY),
+       Field("trapHostAddr", "str", "", max_len=255)),
     # The DECT band and power (features.md "Regulatory domain"; the attribute as provisioning
     # files write it: regDomain="EMEA"). The values are those the features table names; the
     # emulated air has one band whatever is set. Decided: a new OMM says EMEA (the product
@@ -175,11 +182,28 @@ def parse_group(group: str, req: Message) -> dict[str, Any]:
         for p in umo_conventions.PARAMETERS:
             if p.step > 1 and p.name in values and values[p.name] % p.step:
                 raise invalid(p.name, str(values[p.name]), f"a multiple of {p.step}")
+    if group == SNMP_SETTING:
+        _check_snmp(values)
     if group == CENTRAL_SETTING and "password" in values:
         # The MOM logs in to the OMM, never the other way (docs/mom.md): the OMM has no use
         # for a password here and keeps none.
         values["password"] = ""
     return values
+
+
+def _check_snmp(values: dict[str, Any]) -> None:
+    """What SNMP_RFP_UPDATE can carry: Latin-1 texts, an IPv4 trap host (or none)."""
+    for name in ("readCommunity", "contact", "trapCommunity"):
+        text = values.get(name, "")
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise invalid(name, text, "the RFPs take Latin-1 text only") from None
+    host = values.get("trapHostAddr", "").strip()
+    if host and snmp.trap_sink(host) is None:
+        raise invalid("trapHostAddr", host, "an IPv4 address like 192.0.2.9, or empty")
+    if "trapHostAddr" in values:
+        values["trapHostAddr"] = host
 
 
 def _sari(text: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from omm.snmp import WELL_KNOWN_COMMUNITIES
 from sipdect.accounts import DEFAULT_CREDENTIALS, PRESET_ACCOUNTS
 from sipdect.tls import CIPHER_STRINGS, SecurityLevel
 
@@ -482,6 +483,18 @@ def db_export_common_certs(settings: Settings) -> Outcome:
     return Outcome(Status.FAIL, "common certificate configuration off (useCommonCerts=0)")
 
 
+def snmp_communities(settings: Settings) -> Outcome:
+    """Seed 000 "SNMP Support": "As community string, use other than public or private"."""
+    vals = values(settings, "GetSNMP")
+    weak = [f"{name}={vals[name]}" for name in ("readCommunity", "trapCommunity")
+            if str(vals.get(name, "")).strip().lower() in WELL_KNOWN_COMMUNITIES]
+    if weak:
+        return Outcome(Status.FAIL, f"well-known SNMP community: {', '.join(weak)}")
+    if not str(attr(vals, "readCommunity", "GetSNMP")):
+        return Outcome(Status.PASS, "no read community: the RFPs' agents answer nobody")
+    return Outcome(Status.PASS, "the SNMP communities are neither public nor private")
+
+
 # --- the table ----------------------------------------------------------------------------
 
 SECTIONS: dict[str, str] = {
@@ -494,8 +507,12 @@ SECTIONS: dict[str, str] = {
     "7": "XML applications (optional)",
     "8": "DECT phone's firmware update (optional)",
     "9": "Automatic DB export (optional)",
+    "10": "SNMP (seed \"SNMP Support\" recommendation, outside Appendix B)",
 }
-"""Appendix B's sections, as the seed titles them."""
+"""Appendix B's sections, as the seed titles them; then the seed's recommendations that
+Appendix B does not list."""
+APPENDIX_B = frozenset("123456789")
+"""The SECTIONS that are Appendix B's."""
 
 
 @dataclass(frozen=True)
@@ -515,6 +532,8 @@ class Item:
 
     @property
     def seed_section(self) -> str:
+        if self.section not in APPENDIX_B:
+            return SECTIONS[self.section]
         return f"Appendix B {self.section} {SECTIONS[self.section]}"
 
 
@@ -590,6 +609,8 @@ ITEMS: tuple[Item, ...] = (
     Item("9.2", "Automatic DB export uses the common certificate configuration",
          "OMP->System->Data management->Use common certificate configuration",
          db_export_common_certs, ("GetAutoDBBackup",)),
+    Item("10.1", "SNMP communities other than public or private",
+         "OMP->System->SNMP", snmp_communities, ("GetSNMP",)),
 )
 
 
