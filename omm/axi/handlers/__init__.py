@@ -5,6 +5,7 @@ from omm.axi.handlers import (  # noqa: F401
     alarms,
     directory,
     health,
+    locating,
     messaging,
     rfps,
     roaming,
