@@ -186,6 +186,21 @@ MESSAGE_CONFIRMATIONS: Final = (
     "CompleteFailed",
 )
 """AXI MessageConfirmType, in the schema's order."""
+MESSAGE_PRIORITY: Final = 0x7D
+"""Invented DeTeWe element type: one octet, the message's index in MESSAGE_PRIORITIES. Absent
+(the OMMs before priorities reached the handset): DEFAULT_MESSAGE_PRIORITY."""
+MESSAGE_PRIORITIES: Final = ("Info", "Low", "Normal", "High", "Emergency", "LocatingAlert")
+"""AXI MessagePriorityType, in the schema's order."""
+DEFAULT_MESSAGE_PRIORITY: Final = "Normal"
+"""The schema's default priority."""
+MESSAGE_PRIORITY_RANK: Final[dict[str, int]] = {
+    "Info": 0, "Low": 1, "Normal": 2, "High": 3, "Emergency": 4, "LocatingAlert": 4}
+"""Decided (the schema orders the values, the handset manuals are not public): a message takes
+the display from an unanswered one of lower rank and waits behind one of higher rank; equal
+ranks: the newer one shows (as before priorities). LocatingAlert is an emergency with a
+position, so it ranks with Emergency."""
+MESSAGE_INTRUDES_CALL: Final = frozenset({"Emergency", "LocatingAlert"})
+"""Decided: these priorities show and ring during a call; others wait until it ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +215,8 @@ class MessageBody:
     """Second display string: the message."""
     confirmations: tuple[str, ...] = ()
     """AXI confirmReq values the sender asks for, in order (at most 3)."""
+    priority: str = DEFAULT_MESSAGE_PRIORITY
+    """AXI MessagePriorityType."""
 
 
 def _reference(message_id: int, confirmations: tuple[str, ...] = ()) -> DeTeWeRaw:
@@ -228,8 +245,22 @@ def _parse_reference(elements: tuple[DeTeWeElement, ...]) -> tuple[int, tuple[st
 def message_iwu(body: MessageBody) -> IwuToIwu:
     """The IWU-TO-IWU element of the COMS-INFO that delivers a message."""
     display = Display(MESSAGE_DISPLAY_TYPE, (body.title, body.text), MESSAGE_DISPLAY_FLAGS)
-    content = DeTeWeContent((display, _reference(body.message_id, body.confirmations)))
-    return IwuToIwu.user_specific(MESSAGE_EMC, content)
+    elements: tuple[DeTeWeElement, ...] = (
+        display, _reference(body.message_id, body.confirmations))
+    if body.priority != DEFAULT_MESSAGE_PRIORITY:
+        index = MESSAGE_PRIORITIES.index(body.priority)
+        elements += (DeTeWeRaw(MESSAGE_PRIORITY, bytes([index])),)
+    return IwuToIwu.user_specific(MESSAGE_EMC, DeTeWeContent(elements))
+
+
+def _parse_priority(elements: tuple[DeTeWeElement, ...]) -> str | None:
+    """The priority element's value; the default when there is none; None when unknown."""
+    for e in elements:
+        if isinstance(e, DeTeWeRaw) and e.raw_type == MESSAGE_PRIORITY:
+            if len(e.data) != 1 or e.data[0] >= len(MESSAGE_PRIORITIES):
+                return None
+            return MESSAGE_PRIORITIES[e.data[0]]
+    return DEFAULT_MESSAGE_PRIORITY
 
 
 def parse_message_iwu(ie: IwuToIwu) -> MessageBody | None:
@@ -237,9 +268,10 @@ def parse_message_iwu(ie: IwuToIwu) -> MessageBody | None:
     elements = _elements(ie)
     reference = _parse_reference(elements)
     display = next((e for e in elements if isinstance(e, Display)), None)
-    if reference is None or display is None or len(display.texts) != 2:
+    priority = _parse_priority(elements)
+    if reference is None or display is None or len(display.texts) != 2 or priority is None:
         return None
-    return MessageBody(reference[0], display.texts[0], display.texts[1], reference[1])
+    return MessageBody(reference[0], display.texts[0], display.texts[1], reference[1], priority)
 
 
 def confirmation_iwu(message_id: int, confirmation: str) -> IwuToIwu:
@@ -256,6 +288,72 @@ def parse_confirmation_iwu(ie: IwuToIwu) -> tuple[int, str] | None:
     if reference is None or sent is None or sent.text not in MESSAGE_CONFIRMATIONS:
         return None
     return reference[0], sent.text
+
+
+# --- locating (features.md §2.8; AXI RequestPositionInfo, EventPositionInfo) ---------------------
+#
+# Carriage (invented; no capture shows how a real OMM asks a handset where it is): as a text
+# message, one COMS transaction. FP -> PP COMS-SETUP, PP COMS-CONNECT, FP COMS-INFO with
+# IWU-TO-IWU (EMC 0x0031) holding a POSITION_REQUEST element, PP COMS-ACK holding a
+# POSITION_REPORT element: the RFPs the handset hears, by the RPN of their RFPI, with the level
+# it receives each at. FP COMS-RELEASE, PP COMS-RELEASE-COM. The OMM turns RPNs into RFP ids.
+
+POSITION_REQUEST: Final = 0x7C
+"""Invented DeTeWe element type: u32 BE request id."""
+POSITION_REPORT: Final = 0x7B
+"""Invented DeTeWe element type: u32 BE request id, one octet count, then per RFP heard one
+octet RPN and one octet level as positive -dBm (as the RFPs' SYNC reports carry it)."""
+POSITION_MAX_RFPS: Final = 16
+"""Invented: a report names at most this many RFPs, the strongest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionReport:
+    """What a handset hears, as its POSITION_REPORT carries it."""
+
+    request_id: int
+    """The POSITION_REQUEST's id (u32)."""
+    heard: tuple[tuple[int, int], ...] = ()
+    """(RPN, level in dBm, 0 to -255) per RFP heard, strongest first."""
+
+
+def _locating_iwu(element: DeTeWeElement) -> IwuToIwu:
+    return IwuToIwu.user_specific(MESSAGE_EMC, DeTeWeContent((element,)))
+
+
+def _raw(ie: IwuToIwu, raw_type: int) -> bytes | None:
+    return next((e.data for e in _elements(ie)
+                 if isinstance(e, DeTeWeRaw) and e.raw_type == raw_type), None)
+
+
+def position_request_iwu(request_id: int) -> IwuToIwu:
+    """The IWU-TO-IWU element of the COMS-INFO that asks a handset what it hears."""
+    return _locating_iwu(DeTeWeRaw(POSITION_REQUEST, request_id.to_bytes(4, "big")))
+
+
+def parse_position_request_iwu(ie: IwuToIwu) -> int | None:
+    """The request id of a POSITION_REQUEST, or None if the element is none."""
+    data = _raw(ie, POSITION_REQUEST)
+    return int.from_bytes(data, "big") if data is not None and len(data) == 4 else None
+
+
+def position_report_iwu(report: PositionReport) -> IwuToIwu:
+    """The IWU-TO-IWU element of the COMS-ACK that answers a POSITION_REQUEST."""
+    heard = report.heard[:POSITION_MAX_RFPS]
+    out = bytearray(report.request_id.to_bytes(4, "big"))
+    out.append(len(heard))
+    for rpn, level in heard:
+        out += bytes([rpn & 0xFF, max(0, min(255, -level))])
+    return _locating_iwu(DeTeWeRaw(POSITION_REPORT, bytes(out)))
+
+
+def parse_position_report_iwu(ie: IwuToIwu) -> PositionReport | None:
+    """The report in a COMS-ACK's element, or None if it is none or its length is wrong."""
+    data = _raw(ie, POSITION_REPORT)
+    if data is None or len(data) < 5 or len(data) != 5 + 2 * data[4]:
+        return None
+    heard = tuple((data[i], -data[i + 1]) for i in range(5, len(data), 2))
+    return PositionReport(int.from_bytes(data[:4], "big"), heard)
 
 
 # --- calls (EN 300 175-5 CC; docs/calls.md §1) --------------------------------------------------

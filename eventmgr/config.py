@@ -47,6 +47,8 @@ class EventMgrConfig:
     omm: OmmLink | None = None
     traps: list[TrapTarget] = field(default_factory=list)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    locate_every: float = c.LOCATE_EVERY_S
+    """Seconds between two rounds of locating every locatable user (docs/eventmgr.md)."""
     rules: list[Rule] = field(default_factory=list)
     """Rules of the config: written to the Event Manager's store at start (replacing stored
     rules of the same name); rules made on the web UI live only in the store."""

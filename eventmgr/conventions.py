@@ -20,9 +20,24 @@ WEB_PORT, WEB_TLS_PORT = 8082, 8444
 
 ACCOUNT: Final = "eventmgr"
 """[I] The OMM account the supervisor makes for an Event Manager (the MOM's is `mom`)."""
-PERMISSIONS: Final = ("Messaging", "Alerting", "LocatingAlert", "Locating", "Monitoring")
+PERMISSIONS: Final = ("AllCnfRead", "Messaging", "Alerting", "LocatingAlert", "Locating",
+                      "Monitoring")
 """What that account may do [C B.3]: every message priority (Alerting for Emergency), locating
-and technical monitoring; no configuration rights."""
+and technical monitoring; [I] and reading the configuration (AllCnfRead), since rules on "the
+users near a location" need the RFPs' names and places and the users' numbers and devices,
+which only AllCnfRead reads. No configuration writes."""
+NEAR_PREFIX: Final = "near:"
+"""[I] A rule step entry `near:RFP`, `near:RFP1|RFP2` (ids or names) or `near:X,Y,RADIUS`
+(metres on the site plan): the users whose handsets were last located there."""
+LOCATE_EVERY_S: Final = 60.0
+"""[I] How often the Event Manager asks the OMM where every locatable user is
+(RequestPositionInfo each); a handset that no longer answers is `user-lost`."""
+PAGE_RECORDS: Final = 20
+"""Records per GetPPUser / GetRFP page the Event Manager asks for (the schema's usual 20)."""
+USER_LOST, USER_DETACHED = "user-lost", "user-detached"
+"""[I] OMM input kinds: a locatable user's handset stopped answering position requests (out of
+range; the OMM sends no AXI event of its own when a PP leaves coverage), or its PP state went
+to callState none (it detached: switched off)."""
 
 MESSAGE_PRIORITY: Final = {Priority.ALARM: "Emergency", Priority.HIGH: "High",
                            Priority.NORMAL: "Normal"}

@@ -12,11 +12,12 @@ returns actions (messages to send, traps, ESPA statuses, log lines) and its next
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from eventmgr import conventions as c
+from eventmgr.locating import Near, parse_near
 
 
 class RuleError(ValueError):
@@ -25,13 +26,14 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule. `steps` are the escalation steps in order; each names user numbers or
-    `group:NAME` (a group of the Event Manager's config)."""
+    """One rule. `steps` are the escalation steps in order; each names user numbers,
+    `group:NAME` (a group of the Event Manager's config) or `near:...` (the users last located
+    at an RFP, at one of several, or within a circle: eventmgr.locating.parse_near)."""
 
     name: str
     source: str = "espa"
     """What it listens to: espa (ESPA calls), alarm (handset alarms: the OMM's alarm
-    triggers), omm (OMM events: `rfp-down:NAME`, `user-lost:NUMBER`)."""
+    triggers), omm (OMM events: `rfp-down:ID`, `user-lost:NUMBER`, `user-detached:NUMBER`)."""
     match: str = "*"
     """A pattern (fnmatch, case-insensitive) on the input's key: the ESPA call address,
     the alarm trigger id, or the OMM event `kind:subject`."""
@@ -68,6 +70,12 @@ class Rule:
         if not self.steps or not all(self.steps):
             raise RuleError(f"rule {self.name!r}: steps = [[\"201\"], [\"202\"]]: at least "
                             "one step of user numbers or group:NAME")
+        for entry in (e for step in self.steps for e in step):
+            if entry.startswith(c.NEAR_PREFIX):
+                try:
+                    parse_near(entry)
+                except ValueError as exc:
+                    raise RuleError(f"rule {self.name!r}: {exc}") from None
         if self.escalate_after <= 0:
             raise RuleError(f"rule {self.name!r}: escalate_after is seconds above 0")
         if self.message_priority and self.message_priority not in c.MESSAGE_PRIORITIES:
@@ -227,8 +235,12 @@ class Engine:
 
     def __init__(self, rules: list[Rule], groups: dict[str, tuple[str, ...]] | None = None,
                  *, incidents: Sequence[Incident] = (), next_incident: int = 1,
-                 next_message: int = 1) -> None:
+                 next_message: int = 1,
+                 near: Callable[[Near], list[str]] | None = None) -> None:
         self.rules = list(rules)
+        self.near = near
+        """Who is near a location now (the service's eventmgr.locating.Whereabouts); None:
+        nobody is."""
         self.groups = dict(groups or {})
         self.incidents: dict[int, Incident] = {i.id: i for i in incidents}
         self.next_incident = next_incident
@@ -371,8 +383,14 @@ class Engine:
     def _users(self, step: tuple[str, ...]) -> list[str]:
         out: list[str] = []
         for entry in step:
-            members = (self.groups.get(entry[len("group:"):], ()) if entry.startswith("group:")
-                       else (entry,))
+            members: Sequence[str]
+            if entry.startswith("group:"):
+                members = self.groups.get(entry[len("group:"):], ())
+            elif entry.startswith(c.NEAR_PREFIX):
+                members = self.near(parse_near(entry)) if self.near is not None else []
+                self._log("near", entry, ", ".join(members) or "nobody")
+            else:
+                members = (entry,)
             out += [m for m in members if m not in out]
         return out
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from eventmgr import conventions as c
 from eventmgr.config import EventMgrConfig, TrapTarget
+from eventmgr.locating import User, Whereabouts
 from eventmgr.rules import Engine, Incident, Input, Log, Rule, Send, Status, Trap
 from eventmgr.storage import EventStore
 from sipdect import clock, snmp
@@ -38,8 +39,9 @@ TrapSender = Callable[[TrapTarget, str, list[tuple[str, str]]], Awaitable[None]]
 """Sends one SNMPv2c trap: target, snmpTrapOID.0, (OID, OctetString) varbinds."""
 
 EVENT_TYPES = ("MessageProgress", "MessageConfirmation", "AlarmCallProgress", "AlarmTrigger",
-               "RFPState")
-"""What the Event Manager subscribes to at its OMM (B.3)."""
+               "RFPState", "Locating", "PPState")
+"""What the Event Manager subscribes to at its OMM (B.3; Locating and PPState for locating
+rules and the user-lost / user-detached inputs, docs/eventmgr.md "Locating")."""
 
 
 class EventMgrService:
@@ -71,6 +73,10 @@ class EventMgrService:
         """Status seq -> id() of the link it was queued on."""
         self._status_blocks: dict[int, DataBlock] = {}
         self._alarms_seen: set[tuple[str, str, str]] = set()
+        self.whereabouts = Whereabouts()
+        """Users, RFPs and where each handset was last located (eventmgr.locating)."""
+        self.locating_rounds = 0
+        """Rounds of RequestPositionInfo asked (each for every locatable user)."""
         self.on_log: list[Callable[[dict[str, Any]], None]] = []
 
     # -- life --------------------------------------------------------------------------------
@@ -81,7 +87,8 @@ class EventMgrService:
         self.engine = Engine(store.rules(), self.cfg.groups,
                              incidents=[i for i in store.incidents() if i.state == "open"],
                              next_incident=store.meta("next_incident", 1),
-                             next_message=store.meta("next_message", 1))
+                             next_message=store.meta("next_message", 1),
+                             near=self.whereabouts.near)
         for seq, status in store.statuses():
             self._status_blocks[seq] = _status_block(status)
         self._log("start", self.cfg.name, f"{len(self.engine.rules)} rules, "
@@ -342,6 +349,7 @@ class EventMgrService:
     async def _serve_session(self, client: AxiClient) -> None:
         sender = asyncio.ensure_future(self._send_outbox(client))
         pinger = asyncio.ensure_future(self._ping(client))
+        locator = asyncio.ensure_future(self._locate(client))
         try:
             while True:
                 get = asyncio.ensure_future(client.events.get())
@@ -355,7 +363,7 @@ class EventMgrService:
                 closed.cancel()
                 self._omm_event(get.result())
         finally:
-            for task in (sender, pinger):
+            for task in (sender, pinger, locator):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -369,6 +377,29 @@ class EventMgrService:
                 await client.request("Ping")
             except (TimeoutError, ConnectionError, OSError, AxiResponseError):
                 return
+
+    async def _locate(self, client: AxiClient) -> None:
+        """Every `locate_every` seconds: read the users and RFPs again and ask where each
+        locatable user's handset is; the answers come as EventPositionInfo."""
+        while True:
+            try:
+                await self._read_directory(client)
+                for ppn in self.whereabouts.to_locate():
+                    await client.request("RequestPositionInfo", {"ppn": ppn}, check=False)
+            except (TimeoutError, ConnectionError, OSError):
+                return
+            self.locating_rounds += 1
+            await asyncio.sleep(self.cfg.locate_every)
+
+    async def _read_directory(self, client: AxiClient) -> None:
+        users = [User(u.attrs.get("num", ""), int(u.attrs.get("ppn", "0") or 0),
+                      u.attrs.get("locatable") in ("1", "true"))
+                 for u in await _all_records(client, "GetPPUser", "uid", "user")]
+        self.whereabouts.set_users(users)
+        self.whereabouts.rfps = {
+            int(r.attrs["id"]): (r.attrs.get("name", ""), float(r.attrs.get("x", "0") or 0),
+                                 float(r.attrs.get("y", "0") or 0))
+            for r in await _all_records(client, "GetRFP", "id", "rfp")}
 
     async def _send_outbox(self, client: AxiClient) -> None:
         while True:
@@ -431,6 +462,23 @@ class EventMgrService:
                 engine.take(Input("alarm", a.get("trigger", ""),
                                   f"alarm {a.get('trigger', '')} from ppn {a.get('ppn', '?')}",
                                   1, origin=a.get("ppn", "")), now)
+        elif ev.name in ("EventPositionInfo", "EventPPState"):
+            if not a.get("ppn", "").isdigit():
+                return
+            ppn = int(a["ppn"])
+            if ev.name == "EventPositionInfo":
+                heard = [int(v.attrs["id"]) for v in ev.children_named("vis")
+                         if v.attrs.get("id", "").isdigit()]
+                key = self.whereabouts.located(ppn, heard)
+                text = "the handset no longer answers (out of range)"
+            elif "callState" in a:
+                key = self.whereabouts.pp_state(ppn, a["callState"])
+                text = "the handset detached (switched off)"
+            else:
+                return
+            if key is None:
+                return
+            engine.take(Input("omm", key, text, origin=key.partition(":")[2]), now)
         elif ev.name == "EventRFPState":
             rfp = ev.child("rfp")
             if rfp is not None and rfp.attrs.get("connected") == "false":
@@ -479,6 +527,21 @@ class EventMgrService:
                 "statuses_waiting": len(self._status_blocks),
                 "traps_sent": self.traps_sent,
                 "rules": len(self.engine.rules) if self.engine else 0}
+
+
+async def _all_records(client: AxiClient, request: str, key: str, child: str
+                       ) -> list[Message]:
+    """Every record a paged Get request lists (key = the first id, maxRecords a page)."""
+    out: list[Message] = []
+    first = 0
+    while True:
+        resp = await client.request(request, {key: first, "maxRecords": c.PAGE_RECORDS},
+                                    check=False)
+        page = resp.children_named(child)
+        out += page
+        if "errCode" in resp.attrs or len(page) < c.PAGE_RECORDS:
+            return out
+        first = max(int(r.attrs.get(key, "0") or 0) for r in page) + 1
 
 
 def _message_attrs(send: Send) -> dict[str, Any]:

@@ -8,6 +8,8 @@ adapters render it without knowing where each field came from (axi.md §4.3).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from omm.dect import events as fev
 from omm.hub import OmmHub, PpStateChanged, SipRegistration
 
@@ -28,6 +30,21 @@ ON_HOOK: dict[str, str] = {
 """onHook for each PPUserCallStateType: off-hook while dialling or talking."""
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a device was last located (RequestPositionInfo's answer)."""
+
+    heard: tuple[tuple[int, int], ...]
+    """(RFP id, level in dBm) per RFP it heard, strongest first; empty: it did not answer."""
+    time: float
+    """When (the OMM's loop time)."""
+
+    @property
+    def rfp_id(self) -> int | None:
+        """The RFP it heard best, None when it did not answer."""
+        return self.heard[0][0] if self.heard else None
+
+
 class PpLiveStates:
     """Every device's live state; `registered` is the SIP registration only, a DECT location
     registration shows as the call state leaving "none"."""
@@ -37,7 +54,13 @@ class PpLiveStates:
         self._states: dict[int, dict[str, str]] = {}
         self.attached: set[int] = set()
         """Devices whose last DECT location registration stands (not detached since)."""
+        self.positions: dict[int, Position] = {}
+        """Each device's last position answer (in memory, as the live state)."""
         hub.subscribe(self._on_event)
+
+    def located(self, ppn: int, heard: tuple[tuple[int, int], ...], now: float) -> None:
+        """A position request about device `ppn` was answered (or not: no RFPs)."""
+        self.positions[ppn] = Position(heard, now)
 
     def state(self, ppn: int) -> dict[str, str]:
         """Every GetPPState field of device `ppn` (the defaults where nothing is known)."""
@@ -51,6 +74,7 @@ class PpLiveStates:
         """Drop everything (the OMM was reset)."""
         self._states.clear()
         self.attached.clear()
+        self.positions.clear()
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, fev.DeviceAttached):

@@ -55,6 +55,17 @@ class Rfps:
             raise NotFound(f"no RFP with id {rfp_id}", "id")
         return rec
 
+    def by_rpn(self, rpn: int, *, near: int | None = None, besides: int | None = None
+               ) -> int | None:
+        """The RFP a radio's RPN names (RPNs repeat every 256): one of the cluster of RFP
+        `near` when there is one, else the first; never `besides`."""
+        via = self.table.get(near) if near is not None else None
+        cluster = via["cluster"] if via is not None else None
+        found = [r for r in self.table if r["rpn"] == rpn and r["id"] != besides]
+        same = [r for r in found if r["cluster"] == cluster]
+        chosen = same or found
+        return int(chosen[0]["id"]) if chosen else None
+
     def live(self, rfp_id: int) -> Record:
         """State and detail fields of an RFP (defaults while it is not connected)."""
         st = self.state.get(rfp_id)

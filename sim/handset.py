@@ -129,6 +129,8 @@ class ReceivedMessage:
     """What the sender asked the user to answer with."""
     answer: str | None = None
     """The confirmation the user gave."""
+    priority: str = cv.DEFAULT_MESSAGE_PRIORITY
+    """AXI MessagePriorityType (dect.conventions.MESSAGE_PRIORITY_RANK says what it does)."""
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -176,10 +178,12 @@ class Ciphered:
 
 @dataclass(frozen=True, slots=True)
 class MessageReceived:
-    """A text message popped up."""
+    """A text message arrived."""
 
     message_id: int
     """The OMM's id."""
+    shown: bool = True
+    """It took the display; False: it waits behind a higher one or the call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +456,12 @@ class Handset:
         """The display lines, top first."""
         self.messages: list[ReceivedMessage] = []
         """Text messages received, oldest first."""
+        self.alert: str | None = None
+        """The priority of the message on the display that rings (MESSAGE_INTRUDES_CALL),
+        until the user answers it."""
+        self.hearing: Callable[[], list[tuple[int, float]]] = list
+        """What the radio hears now: (RPN, dBm) per RFP of its system, strongest first (the
+        world sets it; a position request reports it)."""
         self.rfp_id: int | None = None
         """The RFP locked to (and connected through)."""
         self.rfpi: Rfpi | None = None
@@ -468,6 +478,8 @@ class Handset:
         self._ac_entry = False
         self._ac_park: Park | None = None
         self._popup: ReceivedMessage | None = None
+        self._waiting: list[ReceivedMessage] = []
+        """Unanswered messages behind the one shown (or behind the call), oldest first."""
         self._jobs: deque[_Job] = deque()
         self._job: _Job | None = None
         self._dlc: DlcConnection | None = None
@@ -760,8 +772,9 @@ class Handset:
                 if options:
                     self._answer(options[0], now)
                 else:
-                    self._popup = None
+                    self._popup, self.alert = None, None
                     self._show_idle()
+                    self._show_waiting()
             elif self._ac_entry:
                 self._start_subscription(now)
         elif key is Key.CALL:
@@ -774,10 +787,11 @@ class Handset:
             if self.call_active:
                 self._hang_up(now)
                 return
-            self._popup = None
+            self._popup, self.alert = None, None
             self._ac_entry = False
             self._typed = ""
             self._show_idle()
+            self._show_waiting()
 
     def _start_subscription(self, now: float) -> None:
         park = self._ac_park
@@ -800,8 +814,9 @@ class Handset:
         popup = self._popup
         assert popup is not None
         popup.answer = confirmation
-        self._popup = None
+        self._popup, self.alert = None, None
         self._show_idle()
+        self._show_waiting()
         self._queue(_Job(Task.CONFIRM, message=popup, confirmation=confirmation))
         self._connect_if_needed(now)
 
@@ -1395,6 +1410,8 @@ class Handset:
             self.display = [text]
         self._fp_text = False
         self._events.append(CallEnded(reason))
+        if self._popup is None:
+            self._show_waiting()
 
     def _finish_call(self, reason: str, text: str, now: float) -> None:
         self._call_over(reason, text)
@@ -1484,9 +1501,14 @@ class Handset:
                 self._send(coms.connect(ti=msg.ti))
             elif kind == ComsMessageType.COMS_INFO:
                 iwu = msg.find(IwuToIwu)
+                asked = cv.parse_position_request_iwu(iwu) if iwu is not None else None
+                if asked is not None:
+                    self._send(coms.ack(cv.position_report_iwu(self._position(asked)),
+                                        ti=msg.ti))
+                    return
                 body = cv.parse_message_iwu(iwu) if iwu is not None else None
                 if body is not None:
-                    self._show_message(body)
+                    self._receive_message(body)
                 self._send(coms.ack(ti=msg.ti))
             elif kind == ComsMessageType.COMS_RELEASE:
                 self._send(coms.release_com(ReleaseReasonCode.NORMAL, ti=msg.ti))
@@ -1504,13 +1526,43 @@ class Handset:
                 self._send(coms.release_com(ReleaseReasonCode.NORMAL, ti=self._coms_ti))
             self._job_done(now)
 
-    def _show_message(self, body: cv.MessageBody) -> None:
-        message = ReceivedMessage(body.message_id, body.title, body.text, body.confirmations)
+    def _position(self, request_id: int) -> cv.PositionReport:
+        """What the radio hears, as a POSITION_REPORT answering `request_id`."""
+        heard = tuple((rpn, round(dbm)) for rpn, dbm in self.hearing())
+        return cv.PositionReport(request_id, heard[:cv.POSITION_MAX_RFPS])
+
+    def _receive_message(self, body: cv.MessageBody) -> None:
+        """A message arrived: it takes the display unless a higher one is shown there or a
+        call owns it and it may not intrude (dect.conventions.MESSAGE_PRIORITY_RANK)."""
+        message = ReceivedMessage(body.message_id, body.title, body.text, body.confirmations,
+                                  priority=body.priority)
         self.messages.append(message)
+        rank = cv.MESSAGE_PRIORITY_RANK
+        shown = self._popup is None or rank[message.priority] >= rank[self._popup.priority]
+        if self.call_active and message.priority not in cv.MESSAGE_INTRUDES_CALL:
+            shown = False
+        if not shown:
+            self._waiting.append(message)
+        else:
+            if self._popup is not None:
+                self._waiting.append(self._popup)
+            self._pop_up(message)
+        self._events.append(MessageReceived(body.message_id, shown))
+
+    def _pop_up(self, message: ReceivedMessage) -> None:
         self._popup = message
-        options = " ".join(f"{i}:{c}" for i, c in enumerate(body.confirmations, start=1))
-        self.display = [body.title, body.text] + ([options] if options else [])
-        self._events.append(MessageReceived(body.message_id))
+        self.alert = message.priority if message.priority in cv.MESSAGE_INTRUDES_CALL else None
+        options = " ".join(f"{i}:{c}" for i, c in enumerate(message.confirmations, start=1))
+        self.display = [message.title, message.text] + ([options] if options else [])
+
+    def _show_waiting(self) -> None:
+        """The display is free: the highest waiting message (the newest of equals) shows."""
+        if not self._waiting or self.state is State.OFF or self.call_active:
+            return
+        rank = cv.MESSAGE_PRIORITY_RANK
+        best = max(reversed(self._waiting), key=lambda m: rank[m.priority])
+        self._waiting.remove(best)
+        self._pop_up(best)
 
 
 def _reason(reject: RejectReason | None) -> str:

@@ -166,6 +166,7 @@ class World:
         self._by_ipei[ipei] = hid
         self.air.add_handset(hid, x, y)
         self.air.attach_handset(hid, lambda rfp, prim, now: self._receive(hid, rfp, prim, now))
+        handset.hearing = functools.partial(self.hearing, hid)
         handset.power_on(self.now())
         self.relock(hid)
         self.pump(hid)
@@ -416,6 +417,12 @@ class World:
             return subs
         return None if entry.home_park is None else (entry.home_park,)
 
+    def hearing(self, hid: int) -> list[tuple[int, float]]:
+        """(RPN, dBm) of every RFP of its systems the handset hears above sensitivity,
+        strongest first: what it reports when asked for its position."""
+        found = self.air.candidates(hid, self._wanted_parks(self.get(hid)))
+        return [(self.air.rfps[rfp_id].rpn, rssi) for rfp_id, rssi in found]
+
     def relock(self, hid: int) -> None:
         """Lock to the strongest synced RFP; move a running connection there (handover)."""
         handset = self.get(hid).handset
@@ -540,7 +547,9 @@ class World:
                 "tpui": (sub.tpui.value if sub is not None and sub.tpui is not None else None),
                 "display": list(h.display),
                 "messages": [{"id": m.message_id, "title": m.title, "text": m.text,
-                              "answer": m.answer} for m in h.messages],
+                              "priority": m.priority, "answer": m.answer}
+                             for m in h.messages],
+                "alert": h.alert,
                 "call_active": h.call_active, "last_call_end": entry.last_call_end,
                 "call_state": h.call_state.value, "auto_answer": h.auto_answer,
                 "undecodable_frames": h.undecodable,

@@ -58,10 +58,17 @@ class DectBridge:
     def send_message(self, ppn: int, text: str, sent: SentMessage, *, title: str = "",
                      confirmations: tuple[str, ...] = ()) -> int:
         message_id = self.fixed_part.send_message(ppn, text, self.now(), title=title,
-                                                  confirmations=confirmations)
+                                                  confirmations=confirmations,
+                                                  priority=sent.priority)
         self.messages[message_id] = sent
         self.kick()
         return message_id
+
+    def request_position(self, ppn: int) -> int:
+        """Ask the device which RFPs it hears; EventPositionInfo tells the answer."""
+        query_id = self.fixed_part.request_position(ppn, self.now())
+        self.kick()
+        return query_id
 
     def reject_roaming(self, procedure: Procedure, ipei: str, reason: str) -> bool:
         """The MOM refused a held request; False when none of this handset is held."""
@@ -108,6 +115,21 @@ class DectBridge:
             "confTime": str(int(e.time) if e.time > 1e9 else int(self.api.model.clock())),
             "confirmation": e.confirmation}))
 
+    def _position(self, e: fev.PositionMeasured | fev.PositionFailed) -> None:
+        """EventPositionInfo to the Locating subscribers: the RFPs heard, strongest first
+        (none when the handset did not answer)."""
+        heard = e.heard if isinstance(e, fev.PositionMeasured) else ()
+        via = e.rfp_id if isinstance(e, fev.PositionMeasured) else None
+        vis = []
+        for rpn, level in heard:
+            rfp_id = self.api.model.rfps.by_rpn(rpn, near=via)
+            if rfp_id is not None:
+                vis.append(Message("vis", {"id": str(rfp_id), "rssiAvg": str(level)}))
+        self.api.model.pp_live.located(e.ppn, tuple(
+            (int(v.attrs["id"]), int(v.attrs["rssiAvg"])) for v in vis), self.now())
+        self.api.queue_event("Locating", str(e.ppn),
+                             Message("EventPositionInfo", {"ppn": str(e.ppn)}, vis))
+
     def _roaming_asked(self, e: fev.RoamingAsked) -> None:
         """EventDECTLocate / EventDECTSubscribe to the Roaming subscribers (docs/mom.md)."""
         name = ASK_EVENTS[Procedure(e.procedure)]
@@ -144,4 +166,6 @@ _HANDLERS: dict[type, Callable[[DectBridge, Any], None]] = {
     fev.PpTransaction: DectBridge._transaction,
     fev.MessageProgress: DectBridge._progress,
     fev.MessageConfirmed: DectBridge._confirmed,
+    fev.PositionMeasured: DectBridge._position,
+    fev.PositionFailed: DectBridge._position,
 }

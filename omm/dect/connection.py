@@ -53,12 +53,13 @@ from dect.nwk.tables import (
 )
 from omm.dect import events as ev
 from omm.dect import features, subscription
+from omm.dect.outbox import Outgoing, PositionQuery
 from omm.dect.primitives import MacEncKeyReq
 from omm.dect.roaming import Procedure
 from omm.tables import Record
 
 if TYPE_CHECKING:
-    from omm.dect.fixed_part import FixedPart, OutgoingMessage
+    from omm.dect.fixed_part import FixedPart
 
 PD = ProtocolDiscriminator
 
@@ -104,6 +105,12 @@ class Service(Enum):
     COMS_OUT = "coms out"
     COMS_IN = "coms in"
     PAGED = "paged"
+
+
+COMS_BESIDE: Final = frozenset({Service.PAGED, Service.CALL})
+"""A message or position request goes out on a link that serves these (COMS is a transaction
+of its own beside a call, EN 300 175-5 §7.3): the handset decides whether a message may show
+during the call (dect.conventions.MESSAGE_INTRUDES_CALL)."""
 
 
 class ComsOut(Enum):
@@ -271,7 +278,7 @@ class PpConnection:
         self._digit_deadline: float | None = None
         self._call_deadline: float | None = None
         self._coms_out: ComsOut | None = None
-        self._coms_message: OutgoingMessage | None = None
+        self._coms_message: Outgoing | None = None
         self._coms_in_ti = 0
         self._aborting = False
         self._ac_number = cv.UAK_NUMBER
@@ -518,7 +525,7 @@ class PpConnection:
         if (
             self.ppn is not None
             and self.fp.has_outbox(self.ppn)
-            and not (self.services - {Service.PAGED})
+            and not (self.services - COMS_BESIDE)
         ):
             self.services.discard(Service.PAGED)
             self._secure(self._deliver_next, now)
@@ -1103,11 +1110,10 @@ class PpConnection:
             return
         kind = msg.message_type
         if kind == ComsMessageType.COMS_CONNECT:
-            body = cv.MessageBody(item.message_id, item.title, item.text, item.confirmations)
-            self._send(coms.info(cv.message_iwu(body)))
+            self._send(coms.info(_coms_iwu(item)))
             self._coms_out = ComsOut.INFO_SENT
         elif kind == ComsMessageType.COMS_ACK:
-            self.fp.message_done(self.ppn, item, "Delivered")
+            self.fp.message_done(self.ppn, item, self._delivered(item, msg))
             self._send(coms.release(ReleaseReasonCode.NORMAL))
             self._coms_out = ComsOut.RELEASE_SENT
         elif kind == ComsMessageType.COMS_RELEASE:
@@ -1117,6 +1123,16 @@ class PpConnection:
             self._end_coms_out()
         else:
             self._end_coms_out()
+
+    def _delivered(self, item: Outgoing, ack: NwkMessage) -> str | ev.FpEvent:
+        """What a COMS-ACK means for the item it acknowledges."""
+        if not isinstance(item, PositionQuery):
+            return "Delivered"
+        iwu = ack.find(IwuToIwu)
+        report = cv.parse_position_report_iwu(iwu) if iwu is not None else None
+        if report is None or report.request_id != item.query_id or self.ppn is None:
+            return "Rejected"  # a PP that does not know the request (or garbles it)
+        return ev.PositionMeasured(item.query_id, self.ppn, self.rfp_id, report.heard)
 
     def _end_coms_out(self) -> None:
         self._procedure_deadline = None
@@ -1174,6 +1190,14 @@ class PpConnection:
     def _fail(self, reason: str, now: float) -> None:
         self.fp.log("MinorErr", f"DECT procedure failed: {reason}")
         self._abort_services(now)
+
+
+def _coms_iwu(item: Outgoing) -> IwuToIwu:
+    """The IWU-TO-IWU element of the COMS-INFO that carries an item to the PP."""
+    if isinstance(item, PositionQuery):
+        return cv.position_request_iwu(item.query_id)
+    return cv.message_iwu(cv.MessageBody(item.message_id, item.title, item.text,
+                                         item.confirmations, item.priority))
 
 
 _Handler = Callable[[PpConnection, NwkMessage, float], None]

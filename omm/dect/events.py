@@ -207,6 +207,32 @@ class MessageProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionMeasured:
+    """A handset answered a position request (AXI EventPositionInfo)."""
+
+    query_id: int
+    """What request_position() returned."""
+    ppn: int
+    """The device."""
+    rfp_id: int
+    """The RFP the answer came through."""
+    heard: tuple[tuple[int, int], ...]
+    """(RPN, level in dBm) per RFP the handset hears, strongest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFailed:
+    """A position request found no answer (AXI: an EventPositionInfo without RFPs)."""
+
+    query_id: int
+    """What request_position() returned."""
+    ppn: int
+    """The device."""
+    reason: str
+    """PagingTimeout (not reached), Rejected, TemporaryUnavailable (not subscribed)."""
+
+
+@dataclass(frozen=True, slots=True)
 class MessageConfirmed:
     """The user answered a message on the handset (AXI EventMessageConfirmation)."""
 
@@ -270,6 +296,8 @@ FpEvent = (
     | PpTransaction
     | MessageProgress
     | MessageConfirmed
+    | PositionMeasured
+    | PositionFailed
     | RoamingAsked
     | RoamingEnded
 )

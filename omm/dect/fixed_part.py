@@ -24,6 +24,7 @@ from dect.security import CipherKeys, RandomSource
 from omm.central import installation_park, sari_park, sari_set
 from omm.dect import events as ev
 from omm.dect.connection import PpConnection
+from omm.dect.outbox import Outgoing, OutgoingMessage, PositionQuery
 from omm.dect.primitives import (
     FpIndication,
     FpRequest,
@@ -40,20 +41,6 @@ from omm.dect.primitives import (
 from omm.dect.roaming import Hold, Outcome, Procedure, RoamingHolds
 from omm.model import OmmModel
 from omm.tables import Change, Record
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """A text message waiting for its PP."""
-
-    message_id: int
-    """What send_message() returned."""
-    title: str
-    """Sender name or number, the first display line."""
-    text: str
-    """The message."""
-    confirmations: tuple[str, ...]
-    """AXI confirmReq values."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +80,7 @@ class FixedPart:
         self.connections: dict[tuple[int, int], PpConnection] = {}
         """Live connections by (RFP id, MCEI)."""
         self._keys: dict[int, CipherKeys] = {}
-        self._outbox: dict[int, deque[OutgoingMessage]] = {}
+        self._outbox: dict[int, deque[Outgoing]] = {}
         self._pages: dict[int, _Paging] = {}
         self._timers: dict[PpConnection, _TimerEntry] = {}
         """Each connection's next deadline, read when it last ran (only then can it change)."""
@@ -255,19 +242,37 @@ class FixedPart:
         *,
         title: str = "",
         confirmations: tuple[str, ...] = (),
+        priority: str = cv.DEFAULT_MESSAGE_PRIORITY,
     ) -> int:
         """Queue a text message for a device; its id comes back in MessageProgress and
         MessageConfirmed events. A PP without a connection is paged."""
-        message_id = self._next_message_id
-        self._next_message_id = self._next_message_id % 0xFFFFFFFF + 1
+        message_id = self._new_id()
         unknown = [c for c in confirmations if c not in cv.MESSAGE_CONFIRMATIONS]
         if unknown:
             raise DectValueError(f"unknown message confirmation(s) {unknown}")
+        if priority not in cv.MESSAGE_PRIORITIES:
+            raise DectValueError(f"unknown message priority {priority!r}")
+        self._enqueue(ppn, OutgoingMessage(message_id, title, text, confirmations, priority),
+                      now)
+        return message_id
+
+    def request_position(self, ppn: int, now: float) -> int:
+        """Ask a device which RFPs it hears (dect.conventions "locating"): PositionMeasured
+        or PositionFailed comes back with the id returned. A PP without a connection is paged."""
+        query_id = self._new_id()
+        self._enqueue(ppn, PositionQuery(query_id), now)
+        return query_id
+
+    def _new_id(self) -> int:
+        new = self._next_message_id
+        self._next_message_id = self._next_message_id % 0xFFFFFFFF + 1
+        return new
+
+    def _enqueue(self, ppn: int, item: Outgoing, now: float) -> None:
         rec = self.model.devices.table.get(ppn)
         if rec is None or rec.get("s") != "Yes":
-            self.emit(ev.MessageProgress(message_id, ppn, "TemporaryUnavailable"))
-            return message_id
-        item = OutgoingMessage(message_id, title, text, confirmations)
+            self.emit(item.failed(ppn, "TemporaryUnavailable"))
+            return
         self._outbox.setdefault(ppn, deque()).append(item)
         conn = next(
             (
@@ -282,21 +287,24 @@ class FixedPart:
             self._flush(conn, now)
         else:
             self._page(ppn, now)
-        return message_id
 
     def has_outbox(self, ppn: int) -> bool:
         return bool(self._outbox.get(ppn))
 
-    def outbox_head(self, ppn: int) -> OutgoingMessage | None:
+    def outbox_head(self, ppn: int) -> Outgoing | None:
         queue = self._outbox.get(ppn)
         return queue[0] if queue else None
 
-    def message_done(self, ppn: int, item: OutgoingMessage, progress: str) -> None:
-        """The head message left the queue with this MessageProgressType."""
+    def message_done(self, ppn: int, item: Outgoing, outcome: str | ev.FpEvent) -> None:
+        """The head item left the queue: a message with this MessageProgressType, a position
+        query with its answer (or why it failed)."""
         queue = self._outbox.get(ppn)
         if queue and queue[0] is item:
             queue.popleft()
-        self.emit(ev.MessageProgress(item.message_id, ppn, progress))
+        if isinstance(outcome, str):
+            outcome = (ev.MessageProgress(item.message_id, ppn, outcome)
+                       if isinstance(item, OutgoingMessage) else item.failed(ppn, outcome))
+        self.emit(outcome)
         self._end_paging_if_served(ppn)
 
     # -- calls (docs/calls.md §1) -----------------------------------------------------------------
@@ -416,7 +424,7 @@ class FixedPart:
             self.emit(ev.CallReleased(ppn, "NotReachable"))
             self.call_state_changed(ppn, "idle")
         for item in list(self._outbox.pop(ppn, ())):
-            self.emit(ev.MessageProgress(item.message_id, ppn, "PagingTimeout"))
+            self.emit(item.failed(ppn, "PagingTimeout"))
 
     def forget_pps(self) -> None:
         """Forget every PP (the OMM's data was wiped): keys, queued messages, paging, calls

@@ -1060,7 +1060,8 @@ def _mom(raw: dict[str, Any], where: str, omm_names: list[str]) -> MomHostConfig
 
 EVENTMGR_KEYS = {"name", "address", "isolation", "omm", "omm_address", "omm_port",
                  "omm_standby_address", "username", "password", "espa_port", "espa_serial",
-                 "espa_address", "web_port", "web_tls_port", "traps", "groups", "rules"}
+                 "espa_address", "web_port", "web_tls_port", "traps", "groups", "rules",
+                 "locate_every"}
 TRAP_KEYS = {"host", "port", "community", "transport"}
 
 
@@ -1098,6 +1099,12 @@ def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgr
                         host=_address(raw, where, "address"),
                         espa_port=None if espa_port is False else espa_port,
                         espa_serial=list(serial), espa_address=espa_address)
+    locate_every = raw.get("locate_every", em.locate_every)
+    if isinstance(locate_every, bool) or not isinstance(locate_every, int | float) \
+            or locate_every <= 0:
+        raise ConfigError(f"{where}: locate_every is seconds above 0 (how often the Event "
+                          f"Manager locates its users), not {locate_every!r}")
+    em.locate_every = float(locate_every)
     if omm or address:
         em.omm = OmmLink(address, _port(raw, "omm_port", where, 12622), username, password,
                          _expect(raw, "omm_standby_address", str, where, ""))

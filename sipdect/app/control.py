@@ -581,7 +581,8 @@ class ControlServer:
 
     async def display(self, request: web.Request) -> web.Response:
         desc = self._describe(self._handset(request))
-        return web.json_response({"display": desc["display"], "messages": desc["messages"]})
+        return web.json_response({"display": desc["display"], "messages": desc["messages"],
+                                  "alert": desc["alert"]})
 
     async def hears(self, request: web.Request) -> web.Response:
         """Whether the handset's earpiece plays a tone (?tone=HZ, &seconds=S of the latest

@@ -29,6 +29,8 @@ def test_the_alarm_demo_config() -> None:
     ('[[eventmgr.rules]]\nname = "r"\nsteps = [["group:day"]]', "names no group"),
     ('[[eventmgr.rules]]\nname = "r"\nsteps = []', "at least one step"),
     ("colour = 1", "unknown key"),
+    ("locate_every = 0", "locate_every is seconds above 0"),
+    ('[[eventmgr.rules]]\nname = "r"\nsteps = [["near:1,2,-5"]]', "the radius is metres above 0"),
 ])
 def test_mistakes_name_file_and_key(em: str, error: str) -> None:
     with pytest.raises(ConfigError, match="em.toml") as caught:

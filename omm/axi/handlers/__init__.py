@@ -6,6 +6,7 @@ from omm.axi.handlers import (  # noqa: F401
     directory,
     health,
     license,
+    locating,
     messaging,
     rfps,
     roaming,
