@@ -5,10 +5,12 @@ from the system's TOML file; the Event Manager knows nothing of TOML."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from eventmgr import conventions as c
 from eventmgr.rules import Rule
+from sipdect.tls import DEFAULT_LEVEL, SecurityLevel
 
 
 @dataclass
@@ -22,6 +24,9 @@ class OmmLink:
     standby_address: str = ""
     """The other OMM of a pair: tried when the first does not answer (B.1)."""
     standby_port: int = c.AXI_TLS_PORT
+    name: str = ""
+    """The OMM's host name in the system config ("": an OMM elsewhere), shown on the status
+    page."""
 
 
 @dataclass
@@ -44,6 +49,12 @@ class EventMgrConfig:
     """Serial lines (tty paths) the Event Manager runs ESPA on as the paging system."""
     espa_address: str = "2"
     """The paging system's ESPA address."""
+    web_port: int | None = c.WEB_PORT
+    """The web UI's HTTP port (redirects only); None: no web UI."""
+    web_tls_port: int = c.WEB_TLS_PORT
+    """The web UI's HTTPS port."""
+    tls_level: SecurityLevel = DEFAULT_LEVEL
+    """The TLS security level of the web UI (as the OMM's: sipdect.tls)."""
     omm: OmmLink | None = None
     traps: list[TrapTarget] = field(default_factory=list)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -52,3 +63,14 @@ class EventMgrConfig:
     rules: list[Rule] = field(default_factory=list)
     """Rules of the config: written to the Event Manager's store at start (replacing stored
     rules of the same name); rules made on the web UI live only in the store."""
+
+
+GROUP_PREFIX = "group:"
+"""A step's entry naming a group of the config rather than a user number."""
+
+
+def unknown_groups(rule: Rule, groups: Mapping[str, Sequence[str]]) -> list[str]:
+    """The `group:NAME` entries of the rule's steps that name no group (the config's and the
+    web UI's one check)."""
+    return [entry for step in rule.steps for entry in step
+            if entry.startswith(GROUP_PREFIX) and entry[len(GROUP_PREFIX):] not in groups]

@@ -17,6 +17,15 @@ AXI_TLS_PORT: Final = 12622
 """The OMM's AXI port the Event Manager uses: always TLS [D SEED B.1]."""
 WEB_PORT, WEB_TLS_PORT = 8082, 8444
 """The web UI: HTTP redirected to HTTPS [D SEED]."""
+ADMIN: Final = "admin"
+"""The web UI's preset full-access account: cannot be deleted or renamed, no aging [D SEED
+"Identity, Authentication and Password Policies"]."""
+ADMIN_DEFAULT_PASSWORD: Final = "admin"
+"""[I] Its password until the first login changes it (forced): the seed does not say it, the
+OMM's vendor default is the account name (omm/omm), so the Event Manager's is admin/admin."""
+WEB_LOG_KIND: Final = "web"
+"""The event log kind of the web UI's lines: logins, failed logins, logouts, expiries,
+password and account changes (never a password)."""
 
 ACCOUNT: Final = "eventmgr"
 """[I] The OMM account the supervisor makes for an Event Manager (the MOM's is `mom`)."""
@@ -39,6 +48,9 @@ USER_LOST, USER_DETACHED = "user-lost", "user-detached"
 range; the OMM sends no AXI event of its own when a PP leaves coverage), or its PP state went
 to callState none (it detached: switched off)."""
 
+SOURCES: Final = ("espa", "alarm", "omm")
+"""What a rule can listen to: ESPA calls, handset alarms (the OMM's alarm triggers), OMM
+events (docs/eventmgr.md "Inputs and rules")."""
 MESSAGE_PRIORITY: Final = {Priority.ALARM: "Emergency", Priority.HIGH: "High",
                            Priority.NORMAL: "Normal"}
 """ESPA record 6 -> SendMessage priority [I B.2's proposal]; any other digit is Normal."""

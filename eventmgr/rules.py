@@ -64,7 +64,7 @@ class Rule:
     def __post_init__(self) -> None:
         if not self.name:
             raise RuleError("a rule needs a name")
-        if self.source not in ("espa", "alarm", "omm"):
+        if self.source not in c.SOURCES:
             raise RuleError(f"rule {self.name!r}: source = {self.source!r}: give espa, alarm "
                             "or omm")
         if not self.steps or not all(self.steps):

@@ -15,15 +15,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eventmgr import conventions as c
+from eventmgr.accounts import WebAccounts
 from eventmgr.config import EventMgrConfig, TrapTarget
 from eventmgr.locating import User, Whereabouts
 from eventmgr.rules import Engine, Incident, Input, Log, Rule, Send, Status, Trap
 from eventmgr.storage import EventStore
-from sipdect import clock, snmp
+from sipdect import clock, snmp, tls
+from sipdect.accounts import hash_password
 from sipdect.axi.client import AxiClient, AxiResponseError
 from sipdect.axi.codec import Message, element
 from sipdect.espa.codec import DataBlock, status_information
@@ -32,6 +35,7 @@ from sipdect.espa.edge import EspaLink, EspaStream, SerialLine
 from sipdect.espa.link import Delivered, Event, GaveUp, PagingSystem, Received
 from sipdect.net import Endpoint, HostNet
 from sipdect.tls import client_context
+from sipdect.web import WebServer
 
 log = logging.getLogger("eventmgr")
 
@@ -42,6 +46,39 @@ EVENT_TYPES = ("MessageProgress", "MessageConfirmation", "AlarmCallProgress", "A
                "RFPState", "Locating", "PPState")
 """What the Event Manager subscribes to at its OMM (B.3; Locating and PPState for locating
 rules and the user-lost / user-detached inputs, docs/eventmgr.md "Locating")."""
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What the web UI's status page shows (never a secret: no password, no community)."""
+
+    omm_state: str
+    """disconnected, connecting, connected."""
+    omm: str
+    """The OMM it logs in to: its host name and the address tried or logged in to."""
+    espa_listeners: tuple[str, ...]
+    """"TCP address:port" and "serial PATH" of each ESPA input."""
+    espa_links: tuple[str, ...]
+    """The control equipment connected now (each link's label)."""
+    trap_targets: tuple[str, ...]
+    """"udp host:port" of each trap receiver."""
+    open_alarms: int
+    escalated: int
+    """Open alarms past their first step."""
+    outbox: int
+    statuses_waiting: int
+    rules: int
+    uptime_s: float
+
+
+class _EspaPeer(EspaStream):
+    """A TCP ESPA connection whose link's label names the peer (the status page, the log)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self.link.label += f" from {peer[0]}:{peer[1]}"
+        super().connection_made(transport)
 
 
 class EventMgrService:
@@ -55,6 +92,13 @@ class EventMgrService:
         self.send_trap = send_trap or _kit_trap_sender()
         self.store: EventStore | None = None
         self.engine: Engine | None = None
+        self.accounts: WebAccounts | None = None
+        """The web UI's accounts (while started)."""
+        self.web: WebServer | None = None
+        """The web UI while it serves."""
+        self.omm_peer = ""
+        """The OMM's address:port tried or logged in to now."""
+        self._started = 0.0
         self.endpoints: list[Endpoint] = []
         self.links: list[EspaLink] = []
         self.omm_state = "disconnected"
@@ -82,6 +126,11 @@ class EventMgrService:
     # -- life --------------------------------------------------------------------------------
     async def start(self) -> None:
         store = self.store = EventStore(self.data_dir)
+        self._started = self._now()
+        accounts = self.accounts = WebAccounts(store)
+        if accounts.by_username(c.ADMIN) is None:
+            default = await asyncio.to_thread(hash_password, c.ADMIN_DEFAULT_PASSWORD)
+            accounts.ensure_admin(lambda: default)
         for rule in self.cfg.rules:
             store.put_rule(rule)
         self.engine = Engine(store.rules(), self.cfg.groups,
@@ -102,6 +151,8 @@ class EventMgrService:
                                        port)]
         for path in self.cfg.espa_serial:
             self.open_serial(path)
+        if self.cfg.web_port is not None:
+            await self._serve_web()
         if self.cfg.omm is not None:
             self._spawn(self._omm_session())
         self._arm()
@@ -113,9 +164,29 @@ class EventMgrService:
         """Every socket and timer gone at once; what was committed stays."""
         await self._end()
 
+    async def _serve_web(self) -> None:
+        """The web UI: HTTPS on the Event Manager's own certificate and TLS level, HTTP that
+        redirects to it (seed 000: 8082 -> 8444)."""
+        from eventmgr.web import build_site
+
+        cert, key = tls.ensure_certificate(self.data_dir, f"sipdect {self.cfg.name}",
+                                           ("localhost", self.net.address))
+        self.web = WebServer(build_site(self), self.net.address,
+                             https_port=self.cfg.web_tls_port, http_port=self.cfg.web_port or 0,
+                             tls=tls.server_context(cert, key, self.cfg.tls_level),
+                             net=self.net)
+        await self.web.start()
+        self.endpoints += [
+            Endpoint("eventmgr", self.cfg.name, "web", self.net.address, self.web.http_port),
+            Endpoint("eventmgr", self.cfg.name, "web-https", self.net.address,
+                     self.web.https_port)]
+
     async def _end(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        web, self.web = self.web, None
+        if web is not None:
+            await web.stop()
         server, self._server, self.endpoints = self._server, None, []
         if server is not None:
             server.close()
@@ -135,6 +206,7 @@ class EventMgrService:
             self.store.close()
             self.store = None
         self.engine = None
+        self.accounts = None
         self.omm_state = "disconnected"
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
@@ -154,7 +226,7 @@ class EventMgrService:
         return link
 
     def _espa_connection(self) -> asyncio.Protocol:
-        return EspaStream(self._new_link(f"{self.cfg.name} ESPA TCP"))
+        return _EspaPeer(self._new_link(f"{self.cfg.name} ESPA TCP"))
 
     def open_serial(self, path: str) -> SerialLine:
         """Run the paging system's end on a serial line (a tty: RS-232 or a PTY)."""
@@ -304,7 +376,7 @@ class EventMgrService:
         while True:
             address, port = candidates[turn % len(candidates)]
             turn += 1
-            self.omm_state = "connecting"
+            self.omm_state, self.omm_peer = "connecting", f"{address}:{port}"
             try:
                 client = await asyncio.wait_for(AxiClient.connect(
                     address, port, tls=client_context(), net=self.net),
@@ -500,17 +572,39 @@ class EventMgrService:
     def rules(self) -> list[Rule]:
         return list(self.engine.rules) if self.engine is not None else []
 
-    def put_rule(self, rule: Rule) -> None:
+    def put_rule(self, rule: Rule, *, by: str = "") -> None:
+        """Store a rule (a new one, or the one of that name replaced); `by`: who (the log)."""
         assert self.engine is not None and self.store is not None
         self.store.put_rule(rule)
         self.engine.rules = [r for r in self.engine.rules if r.name != rule.name] + [rule]
-        self._log("rule", rule.name, "saved")
+        self._log("rule", rule.name, "saved" + (f" by {by}" if by else ""))
 
-    def delete_rule(self, name: str) -> None:
+    def delete_rule(self, name: str, *, by: str = "") -> None:
         assert self.engine is not None and self.store is not None
         self.store.delete_rule(name)
         self.engine.rules = [r for r in self.engine.rules if r.name != name]
-        self._log("rule", name, "deleted")
+        self._log("rule", name, "deleted" + (f" by {by}" if by else ""))
+
+    def log_line(self, kind: str, subject: str, text: str) -> None:
+        """A line of the event log (the web UI's logins, account changes)."""
+        self._log(kind, subject, text)
+
+    def status(self) -> StatusView:
+        engine, store = self.engine, self.store
+        listeners = [f"TCP {e.host}:{e.port}" for e in self.endpoints if e.protocol == "espa"]
+        listeners += [f"serial {line.path}" for line in self._serial]
+        link = self.cfg.omm
+        omm = "none" if link is None else " ".join(
+            p for p in (link.name, self.omm_peer or f"{link.address}:{link.port}") if p)
+        incidents = list(engine.incidents.values()) if engine is not None else []
+        return StatusView(
+            self.omm_state, omm, tuple(listeners), tuple(link.label for link in self.links),
+            tuple(f"{t.transport} {t.host}:{t.port}" for t in self.cfg.traps),
+            sum(i.state == "open" for i in incidents),
+            sum(i.state == "open" and i.step > 0 for i in incidents),
+            len(store.outbox()) if store is not None else 0, len(self._status_blocks),
+            len(engine.rules) if engine is not None else 0,
+            self._now() - self._started if store is not None else 0.0)
 
     def incidents(self) -> list[Incident]:
         return self.store.incidents() if self.store is not None else []

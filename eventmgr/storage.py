@@ -20,7 +20,11 @@ MIGRATIONS = ["""
     CREATE TABLE statuses (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
     CREATE TABLE log (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
     CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+""", """
+    CREATE TABLE accounts (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
 """]
+"""1: rules, incidents, outbox, statuses, log, meta; 2: the web UI's accounts (salted hashes,
+eventmgr.accounts)."""
 
 
 class EventStore:
@@ -83,6 +87,16 @@ class EventStore:
 
     def status_taken(self, seq: int) -> None:
         self.store.delete("statuses", seq)
+
+    # -- the web UI's accounts (eventmgr.accounts) ------------------------------------------------
+    def accounts(self) -> list[dict[str, Any]]:
+        return [v for _, v in self.store.load_json("accounts")]
+
+    def put_account(self, account_id: int, record: dict[str, Any]) -> None:
+        self.store.put_json("accounts", account_id, record)
+
+    def delete_account(self, account_id: int) -> None:
+        self.store.delete("accounts", account_id)
 
     # -- the event log ---------------------------------------------------------------------------
     def log(self, kind: str, subject: str, text: str, at: float) -> int:

@@ -19,6 +19,7 @@ from mom.conventions import DEFAULT_PASSWORD, MAX_ACCOUNTS
 from mom.directory import Change
 from mom.errors import Denied, Exists, Forbidden, Invalid, NoMemory, NotFound, PasswordError
 from sipdect.accounts import (
+    DUMMY_HASH,
     FULL_ACCESS,
     PERMISSIONS,
     InitialAccount,
@@ -95,7 +96,7 @@ class MomAccounts:
     def login_attempt(self, username: str, password: str) -> LoginAttempt:
         rec = self.by_username(username)
         if rec is None or not rec["active"] or not password:
-            return LoginAttempt(username, password or "x", _DUMMY_HASH, False)
+            return LoginAttempt(username, password or "x", DUMMY_HASH, False)
         return LoginAttempt(username, password, rec["passwordHash"], True)
 
     def login_verdict(self, attempt: LoginAttempt, matched: bool) -> Record | None:
@@ -194,5 +195,3 @@ class MomAccounts:
         self.announce(Change("account", acc_id, deleted=True, before=rec))
         return rec
 
-
-_DUMMY_HASH = hash_password("sipdect-dummy-password")

@@ -16,6 +16,7 @@ from omm.errors import Denied, Exists, Forbidden, Invalid, ModelError, NoMemory,
 from omm.tables import Change, Record, Table, apply
 from sipdect.accounts import (
     DEFAULT_CREDENTIALS,
+    DUMMY_HASH,
     FULL_ACCESS,
     PERMISSIONS,
     READ_ONLY,
@@ -146,7 +147,7 @@ class Accounts:
         """What to check a login against; unknown users get as long a check as known ones."""
         rec = self.by_username(username)
         if rec is None or not rec["active"] or not password:
-            return LoginAttempt(username, password or "x", _DUMMY_HASH, False)
+            return LoginAttempt(username, password or "x", DUMMY_HASH, False)
         return LoginAttempt(username, password, rec["passwordHash"], True)
 
     def login_verdict(self, attempt: LoginAttempt, matched: bool) -> Record | None:
@@ -277,5 +278,3 @@ def may_log_in(rec: Record) -> bool:
         return False
     return preset.default_logs_in or rec.get("state") != "notChanged"
 
-
-_DUMMY_HASH = hash_password("sipdect-dummy-password")

@@ -382,6 +382,12 @@ class LoginAttempt:
         return verify_password(self.password, self.stored_hash)
 
 
+DUMMY_HASH = hash_password("sipdect-dummy-password")
+"""What a login of an unknown or inactive account is checked against, so that it costs as long
+as a known one (no user names found by timing); shared by the OMM, the MOM and the Event
+Manager."""
+
+
 def can_read(acc: Mapping[str, Any]) -> bool:
     return bool({"AllCnfRead", "AllCnfWrite"} & set(acc["permission"]))
 

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from omm.web.axi import WebAxi
 from sipdect.axi import conventions
 from sipdect.ops.eventlog import LEVELS
+from sipdect.web import views
 
-EXPORT_FORMAT = "text/tab-separated-values"
-"""What the export is. Decided (the product's export format is not public): one line per
-entry, tab-separated time (UTC), severity, subsystem, count and text, newest last, under a
-header line, so a spreadsheet or grep reads it."""
+EXPORT_FORMAT = views.EXPORT_FORMAT
 EXPORT_COLUMNS = ("time", "level", "subsystem", "count", "message")
 
 
@@ -85,17 +83,10 @@ def subsystems(rows: Iterable[LogRow]) -> list[str]:
     return sorted({r.subsystem for r in rows if r.subsystem})
 
 
-def _cell(text: str) -> str:
-    """A field of the export: tabs and line breaks would split it."""
-    return " ".join(text.replace("\t", " ").splitlines())
-
-
 def export(rows: Iterable[LogRow]) -> str:
-    """The export file's text (EXPORT_FORMAT)."""
-    lines = ["\t".join(EXPORT_COLUMNS)]
-    lines += ["\t".join((_cell(r.time), _cell(r.level), _cell(r.subsystem), str(r.count),
-                         _cell(r.msg))) for r in rows]
-    return "\n".join(lines) + "\n"
+    """The export file's text (sipdect.web.views.EXPORT_FORMAT)."""
+    return views.tsv(EXPORT_COLUMNS, ((r.time, r.level, r.subsystem, r.count, r.msg)
+                                      for r in rows))
 
 
 async def clear(web: WebAxi) -> None:

@@ -1068,7 +1068,7 @@ TRAP_KEYS = {"host", "port", "community", "transport"}
 def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgrHostConfig:
     """[eventmgr]: an Event Manager host (docs/eventmgr.md): its OMM, ESPA inputs, trap
     targets, groups and rules."""
-    from eventmgr.config import OmmLink
+    from eventmgr.config import OmmLink, unknown_groups
 
     _only(raw, EVENTMGR_KEYS, where)
     omm = _expect(raw, "omm", str, where, "")
@@ -1131,11 +1131,9 @@ def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgr
             em.rules.append(Rule.from_json(rule))
         except (RuleError, ValueError) as exc:
             raise ConfigError(f"{where}.rules[{i}]: {exc}") from None
-        for step in em.rules[-1].steps:
-            for entry in step:
-                if entry.startswith("group:") and entry[6:] not in em.groups:
-                    raise ConfigError(f"{where}.rules[{i}]: {entry!r} names no group of "
-                                      f"groups = {{...}}")
+        for entry in unknown_groups(em.rules[-1], em.groups):
+            raise ConfigError(f"{where}.rules[{i}]: {entry!r} names no group of "
+                              f"groups = {{...}}")
     return EventMgrHostConfig(em, omm, _isolation(raw, where),
                               _port(raw, "web_port", where, 8082),
                               _port(raw, "web_tls_port", where, 8444))

@@ -12,6 +12,7 @@ from omm.web.axi import plain, refused, web_axi
 from sipdect import web as kit
 from sipdect.axi.errors import AxiError
 from sipdect.ops.eventlog import LEVELS
+from sipdect.web import views
 
 NAV_ORDER = 90
 
@@ -43,11 +44,7 @@ async def page(request: web.Request) -> web.StreamResponse:
 async def export(request: web.Request) -> web.StreamResponse:
     flt = eventlog.LogFilter.from_query(request.query)
     text = eventlog.export(eventlog.select(await _rows(request), flt))
-    name = kit.site_of(request).backend.host_name()
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "omm"
-    return web.Response(text=text, content_type=eventlog.EXPORT_FORMAT, charset="utf-8",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="eventlog-{safe}.tsv"'})
+    return views.download(text, f"eventlog-{kit.site_of(request).backend.host_name()}")
 
 
 async def clear(request: web.Request) -> web.StreamResponse:

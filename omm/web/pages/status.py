@@ -9,21 +9,12 @@ from aiohttp import web
 from omm.standby.conventions import StbState
 from omm.web import omm_of
 from sipdect import web as kit
+from sipdect.web import views
 
 
 def setup(site: kit.WebSite) -> None:
     site.nav("Status", "/", order=0)
     site.get("/", status_page)
-
-
-def uptime_text(seconds: float) -> str:
-    """`3 d 04:05:06` style."""
-    total = max(0, int(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    return f"{days} d {clock}" if days else clock
 
 
 async def status_page(request: web.Request) -> web.StreamResponse:
@@ -48,7 +39,7 @@ async def status_page(request: web.Request) -> web.StreamResponse:
         ("Host", omm.name, "fact-host"),
         ("Address", omm.address, "fact-address"),
         ("Software version", omm.version, "fact-version"),
-        ("Uptime", uptime_text(model.clock() - model.started), "fact-uptime"),
+        ("Uptime", views.uptime_text(model.clock() - model.started), "fact-uptime"),
         ("PARK", str(model.settings.value("PARK", "park", "") or "-"), "fact-park"),
     ]
     return kit.render(request, "status.html", {
