@@ -1060,8 +1060,8 @@ def _mom(raw: dict[str, Any], where: str, omm_names: list[str]) -> MomHostConfig
 
 EVENTMGR_KEYS = {"name", "address", "isolation", "omm", "omm_address", "omm_port",
                  "omm_standby_address", "username", "password", "espa_port", "espa_serial",
-                 "espa_address", "web_port", "web_tls_port", "traps", "groups", "rules",
-                 "locate_every"}
+                 "espa_address", "web_port", "web_tls_port", "tls_level", "traps", "groups",
+                 "rules", "locate_every"}
 TRAP_KEYS = {"host", "port", "community", "transport"}
 
 
@@ -1095,10 +1095,17 @@ def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgr
     espa_address = _expect(raw, "espa_address", str, where, "2")
     if len(espa_address) != 1 or not espa_address.isdigit():
         raise ConfigError(f"{where}: espa_address is one digit '0'-'9', not {espa_address!r}")
+    level = _expect(raw, "tls_level", str, where, "High")
+    try:
+        tls_level = SecurityLevel(level)
+    except ValueError:
+        raise ConfigError(f"{where}: tls_level (of the web UI) must be High, Medium or Legacy, "
+                          f"not {level!r}") from None
     em = EventMgrConfig(name=_expect(raw, "name", str, where, "EventManager"),
                         host=_address(raw, where, "address"),
                         espa_port=None if espa_port is False else espa_port,
-                        espa_serial=list(serial), espa_address=espa_address)
+                        espa_serial=list(serial), espa_address=espa_address,
+                        tls_level=tls_level)
     locate_every = raw.get("locate_every", em.locate_every)
     if isinstance(locate_every, bool) or not isinstance(locate_every, int | float) \
             or locate_every <= 0:

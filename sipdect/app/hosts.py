@@ -525,6 +525,9 @@ class EventMgrHost(ServiceHost):
         self.service: EventMgrService | None = None
         self._espa_port: int | None = None
         """The ESPA port bound at the first start: the control equipment finds it again."""
+        self._web_ports: dict[str, int] = {}
+        """The web UI's ports bound at the first start (web, web-https): the browser's
+        bookmark works after a restart."""
 
     def _em_config(self) -> Any:
         em = self.cfg.em
@@ -540,11 +543,15 @@ class EventMgrHost(ServiceHost):
             partner = self.system.cfg.partner_of(self.cfg.omm)
             link = dataclasses.replace(link, address=address, port=port,
                                        standby_address=(self.system.cfg.address_of(partner)
-                                                        if partner else link.standby_address))
+                                                        if partner else link.standby_address),
+                                       name=self.cfg.omm)
         espa = em.espa_port
         if espa is not None:
             espa = self._espa_port if self._espa_port is not None else self.system.port_of(espa)
-        return dataclasses.replace(em, host=self.address, omm=link, espa_port=espa)
+        web = self._web_ports.get("web", self.system.port_of(self.cfg.web_port))
+        web_tls = self._web_ports.get("web-https", self.system.port_of(self.cfg.web_tls_port))
+        return dataclasses.replace(em, host=self.address, omm=link, espa_port=espa,
+                                   web_port=web, web_tls_port=web_tls)
 
     async def _start(self) -> None:
         from eventmgr.service import EventMgrService
@@ -554,6 +561,16 @@ class EventMgrHost(ServiceHost):
         for e in self.service.endpoints:
             if e.protocol == "espa":
                 self._espa_port = e.port
+            elif e.protocol in ("web", "web-https"):
+                self._web_ports[e.protocol] = e.port
+
+    def credentials(self) -> list[dict[str, Any]]:
+        """The web UI's preset account on its default password (changed at first login)."""
+        from eventmgr import conventions as em
+
+        return [{"component": "eventmgr", "name": self.name, "username": em.ADMIN,
+                 "password": em.ADMIN_DEFAULT_PASSWORD, "permissions": ["full access"],
+                 "must_change_password": True}]
 
 
 

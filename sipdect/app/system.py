@@ -704,8 +704,11 @@ class System:
 
     # -- what the system tells -----------------------------------------------------------------
     def credentials(self, *, secrets: bool = True) -> list[dict[str, Any]]:
-        """The initial AXI logins of every OMM; without `secrets`, no passwords."""
+        """The initial logins of every OMM (AXI, web UI) and Event Manager (web UI); without
+        `secrets`, no passwords."""
         out = [c for h in self.omm_hosts() for c in h.credentials()]
+        out += [c for h in self.hosts.values() if isinstance(h, EventMgrHost)
+                for c in h.credentials()]
         return out if secrets else [_without(c, "password") for c in out]
 
     def endpoints(self) -> list[Endpoint]:
