@@ -383,6 +383,7 @@ class EventMgrService:
                     clock.current().virtual(c.CONNECT_TIMEOUT_S))
             except (TimeoutError, OSError) as exc:
                 log.info("OMM %s:%s not reachable: %s", address, port, exc)
+                self.omm_state = "disconnected"  # while it waits to try again
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, most)
                 continue
