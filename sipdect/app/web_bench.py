@@ -8,7 +8,8 @@ HTTPS client logged in as `omm` (aiohttp, as a browser's session: cookie, TLS, k
 page and concurrency (1 and 8 requests in flight) it fetches the page for a fixed time and
 reports pages per second and the latency p50/p99 of a whole answer. Pages: the status page,
 the users list's first page, a page in the middle, and a search that matches 11 users (one
-comparison per user of the search index).
+comparison per user of the search index). The Event Manager's status page is measured the same
+way, against an Event Manager alone in the same child (its web UI on the kit platform as well).
 
 Map: the supervisor's live map is measured by its own benchmark, sipdect.app.map.bench.
 """
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 USERS = 20_000
+EVENTMGR_PASSWORD = "Bench-Desk-2026"
+"""The benchmark Event Manager's admin password (set before the client logs in)."""
 QUICK_USERS = 2_000
 
 
@@ -41,6 +44,10 @@ class Sizes:
 FULL = Sizes(USERS, 5.0)
 QUICK = Sizes(QUICK_USERS, 1.0)
 CONCURRENCY = (1, 8)
+
+
+EVENTMGR_PAGES = {"status": "/"}
+"""The Event Manager's measured pages."""
 
 
 def pages(users: int) -> dict[str, str]:
@@ -73,10 +80,37 @@ async def _serve(users: int) -> None:
         async with Emulator(data_dir=Path(tmp)) as emu:
             omm = emu.omm
             took = fill(omm.model, users)
-            print(json.dumps({"url": omm.web_url.rstrip("/"), "username": omm.username,
-                              "password": omm.password, "fill_s": round(took, 2)}),
-                  flush=True)
-            await loop.run_in_executor(None, sys.stdin.buffer.read)
+            em = await _eventmgr(Path(tmp) / "eventmgr")
+            try:
+                assert em.web is not None
+                print(json.dumps({"url": omm.web_url.rstrip("/"), "username": omm.username,
+                                  "password": omm.password, "fill_s": round(took, 2),
+                                  "eventmgr": {"url": em.web.url.rstrip("/"),
+                                               "username": "admin",
+                                               "password": EVENTMGR_PASSWORD}}),
+                      flush=True)
+                await loop.run_in_executor(None, sys.stdin.buffer.read)
+            finally:
+                await em.stop()
+
+
+async def _eventmgr(data_dir: Path) -> Any:
+    """An Event Manager alone (no OMM, no ESPA), its web UI on free ports, admin's password
+    changed."""
+    from eventmgr import conventions as c
+    from eventmgr.config import EventMgrConfig
+    from eventmgr.service import EventMgrService
+    from eventmgr.web.backend import EventMgrWebBackend
+
+    em = EventMgrService(EventMgrConfig(host="127.0.0.1", espa_port=None, web_port=0,
+                                        web_tls_port=0), data_dir)
+    await em.start()
+    assert em.web is not None and em.accounts is not None
+    backend = em.web.site.backend
+    admin = em.accounts.by_username(c.ADMIN)
+    assert isinstance(backend, EventMgrWebBackend) and admin is not None
+    await backend.set_password(admin.id, EVENTMGR_PASSWORD)
+    return em
 
 
 class OmmProcess:
@@ -154,11 +188,12 @@ async def _measure(http: Any, url: str, concurrency: int, seconds: float) -> dic
             "failures": failures}
 
 
-async def _pages(where: dict[str, Any], sizes: Sizes) -> dict[str, Any]:
+async def _pages(where: dict[str, Any], sizes: Sizes, paths: dict[str, str]
+                 ) -> dict[str, Any]:
     http = await _logged_in(where)
     try:
         out: dict[str, Any] = {}
-        for name, path in pages(sizes.users).items():
+        for name, path in paths.items():
             url = where["url"] + path
             await _measure(http, url, 1, min(0.5, sizes.seconds))  # warm up
             out[name] = {f"concurrency_{c}": await _measure(http, url, c, sizes.seconds)
@@ -166,6 +201,12 @@ async def _pages(where: dict[str, Any], sizes: Sizes) -> dict[str, Any]:
         return out
     finally:
         await http.close()
+
+
+async def _all(where: dict[str, Any], sizes: Sizes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OMM's pages, then the Event Manager's status page."""
+    omm = await _pages(where, sizes, pages(sizes.users))
+    return omm, await _pages(where["eventmgr"], sizes, EVENTMGR_PAGES)
 
 
 def _map(quick: bool) -> dict[str, Any]:
@@ -181,7 +222,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
     omm = OmmProcess(sizes.users)
     try:
-        figures = asyncio.run(_pages(omm.where, sizes))
+        figures, eventmgr = asyncio.run(_all(omm.where, sizes))
     finally:
         omm.stop()
     return {
@@ -190,6 +231,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "users": sizes.users, "fill_users_s": omm.where["fill_s"],
         "seconds_per_measurement": sizes.seconds,
         "pages": figures,
+        "eventmgr_pages": eventmgr,
         "map": _map(quick),
     }
 
