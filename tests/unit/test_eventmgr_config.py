@@ -19,6 +19,14 @@ def test_the_alarm_demo_config() -> None:
     [rule] = host.em.rules
     assert (rule.match, rule.steps, rule.escalate_after) == ("201", (("201",), ("202",)), 30.0)
     assert "eventmgr" in [h.kind for h in cfg.hosts()]
+    assert (host.web_port, host.web_tls_port, host.em.tls_level) == (8082, 8444, "High")
+
+
+def test_the_web_ui_ports_and_tls_level() -> None:
+    cfg = parse_config(OMM + '[eventmgr]\nweb_port = 0\nweb_tls_port = 9444\n'
+                       'tls_level = "Medium"\n')
+    [host] = cfg.eventmgrs
+    assert (host.web_port, host.web_tls_port, host.em.tls_level) == (0, 9444, "Medium")
 
 
 @pytest.mark.parametrize(("em", "error"), [
@@ -31,6 +39,8 @@ def test_the_alarm_demo_config() -> None:
     ("colour = 1", "unknown key"),
     ("locate_every = 0", "locate_every is seconds above 0"),
     ('[[eventmgr.rules]]\nname = "r"\nsteps = [["near:1,2,-5"]]', "the radius is metres above 0"),
+    ('tls_level = "Low"', "tls_level (of the web UI) must be High, Medium or Legacy"),
+    ("web_tls_port = 70000", "web_tls_port"),
 ])
 def test_mistakes_name_file_and_key(em: str, error: str) -> None:
     with pytest.raises(ConfigError, match="em.toml") as caught:
