@@ -49,10 +49,12 @@ class EventMgrConfig:
     """Serial lines (tty paths) the Event Manager runs ESPA on as the paging system."""
     espa_address: str = "2"
     """The paging system's ESPA address."""
-    web_port: int | None = c.WEB_PORT
-    """The web UI's HTTP port (redirects only); None: no web UI."""
-    web_tls_port: int = c.WEB_TLS_PORT
-    """The web UI's HTTPS port."""
+    web_port: int | None = None
+    """The web UI's HTTP port (redirects only; 0: any free one); None: no web UI. The
+    application gives the [eventmgr] ports (conventions.WEB_PORT, WEB_TLS_PORT by default); a
+    service made in a test or tool has none unless it asks, so it never takes 8082/8444."""
+    web_tls_port: int = 0
+    """The web UI's HTTPS port (0: any free one)."""
     tls_level: SecurityLevel = DEFAULT_LEVEL
     """The TLS security level of the web UI (as the OMM's: sipdect.tls)."""
     omm: OmmLink | None = None

@@ -27,6 +27,8 @@ from typing import Any
 from dect.conventions import default_park
 from dect.identities import Ipei, Park
 from eventmgr.config import EventMgrConfig, TrapTarget
+from eventmgr.conventions import WEB_PORT as EM_WEB_PORT
+from eventmgr.conventions import WEB_TLS_PORT as EM_WEB_TLS_PORT
 from eventmgr.rules import Rule, RuleError
 from mom.config import ManagedOmm, MomConfig
 from omm.config import AccountConfig, OmmConfig, StandbyConfig
@@ -186,8 +188,8 @@ class EventMgrHostConfig:
     omm: str = ""
     """The [[omm]] of this file it logs in to ("": none, or `omm_address` elsewhere)."""
     isolation: str = ""
-    web_port: int = 8082
-    web_tls_port: int = 8444
+    web_port: int = EM_WEB_PORT
+    web_tls_port: int = EM_WEB_TLS_PORT
 
     @property
     def name(self) -> str:
@@ -1142,8 +1144,8 @@ def _eventmgr(raw: dict[str, Any], where: str, omm_names: list[str]) -> EventMgr
             raise ConfigError(f"{where}.rules[{i}]: {entry!r} names no group of "
                               f"groups = {{...}}")
     return EventMgrHostConfig(em, omm, _isolation(raw, where),
-                              _port(raw, "web_port", where, 8082),
-                              _port(raw, "web_tls_port", where, 8444))
+                              _port(raw, "web_port", where, EM_WEB_PORT),
+                              _port(raw, "web_tls_port", where, EM_WEB_TLS_PORT))
 
 
 def _check_hosts(cfg: SystemConfig, source: str) -> None:
