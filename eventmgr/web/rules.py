@@ -34,12 +34,18 @@ def steps_text(steps: Sequence[Sequence[str]]) -> str:
 
 
 def parse_steps(text: str) -> tuple[tuple[str, ...], ...]:
-    """The steps of the form's text: a line per step, entries by commas or blanks."""
+    """The steps of the form's text: a line per step, entries by blanks or commas; a
+    `near:X,Y,RADIUS` entry keeps its own commas."""
     out = []
     for line in text.splitlines():
-        entries = tuple(e for e in line.replace(",", " ").split() if e)
+        entries: list[str] = []
+        for word in line.split():
+            if word.startswith(c.NEAR_PREFIX):
+                entries.append(word.rstrip(","))
+            else:
+                entries += [e for e in word.split(",") if e]
         if entries:
-            out.append(entries)
+            out.append(tuple(entries))
     return tuple(out)
 
 

@@ -124,6 +124,11 @@ def test_steps_text_and_back() -> None:
     assert form.parse_steps(" 201, 202\n\n group:night 203 ") == (("201", "202"),
                                                                    ("group:night", "203"))
     assert form.steps_text((("201", "202"), ("203",))) == "201, 202\n203"
+    steps = (("201", "near:1,2,5", "near:RFP1|RFP2"),)
+    assert form.parse_steps(form.steps_text(steps)) == steps  # near:'s commas stay its own
+    data = {**_data(Rule("x", steps=(("201",),))), "steps": "near:1,2,-5"}
+    parsed = form.parse(data, groups={}, taken=lambda n: False)
+    assert set(parsed.errors) == {"steps"} and "radius" in parsed.errors["steps"]
 
 
 ENTRIES = [{"seq": 1, "time": 0.0, "kind": "input", "subject": "espa 201", "text": "'Room 1'"},
