@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pyasn1.codec.ber import decoder, encoder
+from pyasn1.codec.ber import decoder
 from pyasn1.error import PyAsn1Error
 from pysnmp.proto import api
 
@@ -25,7 +25,6 @@ from sipdect.snmp.oids import Oid
 from sipdect.snmp.trap import (
     INT32_MAX,
     INT32_MIN,
-    MAX_MESSAGE,
     UINT32_MAX,
     Counter32,
     Gauge32,
@@ -33,6 +32,7 @@ from sipdect.snmp.trap import (
     SnmpError,
     TimeTicks,
     Value,
+    encode_message,
 )
 
 _V1 = api.PROTOCOL_MODULES[api.SNMP_VERSION_1]
@@ -221,14 +221,7 @@ class ReadOnlyAgent:
         module.apiPDU.set_error_status(pdu, status)
         module.apiPDU.set_error_index(pdu, index)
         module.apiPDU.set_varbinds(pdu, out)
-        message = module.Message()
-        module.apiMessage.set_defaults(message)
-        module.apiMessage.set_community(message, community)
-        module.apiMessage.set_pdu(message, pdu)
-        data: bytes = encoder.encode(message)
-        if len(data) > MAX_MESSAGE:
-            raise SnmpError(f"the response is {len(data)} octets")
-        return data
+        return encode_message(module, community, pdu, "the response")
 
 
 class _Missing(str):

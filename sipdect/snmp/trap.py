@@ -149,13 +149,19 @@ def encode_trap(trap: Trap, community: str, request_id: int, uptime: int) -> byt
     _V2C.apiTrapPDU.set_defaults(pdu)
     _V2C.apiPDU.set_request_id(pdu, request_id)
     _V2C.apiPDU.set_varbinds(pdu, binds)
-    message = _V2C.Message()
-    _V2C.apiMessage.set_defaults(message)
-    _V2C.apiMessage.set_community(message, octets)
-    _V2C.apiMessage.set_pdu(message, pdu)
+    return encode_message(_V2C, octets, pdu, "the trap")
+
+
+def encode_message(module: Any, community: bytes, pdu: Any, what: str) -> bytes:
+    """A PDU in its SNMP message (`module`: pysnmp's v1 or v2c protocol module), BER; an
+    SnmpError when it is longer than a datagram carries (`what` names it)."""
+    message = module.Message()
+    module.apiMessage.set_defaults(message)
+    module.apiMessage.set_community(message, community)
+    module.apiMessage.set_pdu(message, pdu)
     data: bytes = encoder.encode(message)
     if len(data) > MAX_MESSAGE:
-        raise SnmpError(f"the trap is {len(data)} octets, more than {MAX_MESSAGE}")
+        raise SnmpError(f"{what} is {len(data)} octets, more than {MAX_MESSAGE}")
     return data
 
 
