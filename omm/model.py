@@ -28,6 +28,7 @@ from omm.rfps import Rfps
 from omm.settings import Settings
 from omm.sites import Sites
 from omm.standby.status import StandbyStatus
+from omm.statistics import RfpStatistics
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
 from omm.users import Users
@@ -185,6 +186,10 @@ class OmmModel:
         self.standby = StandbyStatus(notify, self.log, self.health)
         """What AXI shows of the standby pair; no standby until the pair's owner says."""
         self.started = clock()
+        self.statistics = RfpStatistics(self.started)
+        """RFP statistics (omm.statistics); the RFP link server feeds it."""
+        self.request_statistics: Callable[[], None] = lambda: None
+        """Ask the RFPs for fresh BMC counters (the RFP link server sets it while it serves)."""
         self.central.refresh(clock())  # central mode persisted: its health from the start
 
     # -- change notices -----------------------------------------------------
@@ -246,12 +251,14 @@ class OmmModel:
                 self.store.clear(table)
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
         health, standby, central = self.health, self.standby, self.central
+        request_statistics = self.request_statistics
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
         self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
                       keys=self.keys, initial_hashes=self.initial_hashes)
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
+        self.request_statistics = request_statistics
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central)
         pp_live.forget()
@@ -273,10 +280,12 @@ class OmmModel:
         applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
-        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log)
+        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+                self.statistics, self.request_statistics)
         live = (self.health, self.standby, self.central)
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store)  # type: ignore[misc]
-        (self._listeners, self.hub, self.pp_live, self.started, self.event_log) = kept
+        (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
+         self.statistics, self.request_statistics) = kept
         self._keep_live_state(*live)
 
     def close(self) -> None:

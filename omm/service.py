@@ -88,6 +88,7 @@ class OmmService:
                                  tls_cafile=cfg.sip_ca, net=self.net)
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
                                      port_base=self._rtp_port_base())
+        self.media.on_channels = self._voice_channels
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
@@ -124,6 +125,9 @@ class OmmService:
         if self._port_of(self.cfg.rtp_port_base):
             return self.cfg.rtp_port_base
         return 2 * secrets.randbelow((RTP_ANY_PORT_HIGH - RTP_ANY_PORT_LOW) // 2) + RTP_ANY_PORT_LOW
+
+    def _voice_channels(self, rfp_id: int, in_use: int) -> None:
+        self.model.statistics.voice_channels(rfp_id, in_use, self.model.clock())
 
     def _media_report(self, rfp_id: int, message: Any) -> None:
         if isinstance(message, TypedMessage):

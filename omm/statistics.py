@@ -137,7 +137,11 @@ _VOICE_LEVELS = ((2, Elem.ONLY_2_VOICE_FREE), (1, Elem.ONLY_1_VOICE_FREE),
                  (0, Elem.VOICE_BUSY))
 _AIR_LEVELS = ((4, Elem.ONLY_2_4_AIR_FREE), (1, Elem.ONLY_1_AIR_FREE), (0, Elem.AIR_BUSY))
 LOW_RELATIONS = 2
-"""Fewer sync relations than this, after having had as many, counts as "Low relations"."""
+"""Fewer sync relations than this, after having had as many, counts as "Low relations"
+(one relation left is a single point of failure; sipdect's threshold)."""
+OFFSET_JUMP_NS = 1000
+"""A neighbour's phase offset moving by more than this between reports is an offset jump
+(sipdect's threshold). The simulated air keeps synced RFPs at offset 0, so it never jumps."""
 
 
 class RfpStatistics:
@@ -156,6 +160,7 @@ class RfpStatistics:
         self._voice_free: dict[int, int] = {}
         self._air_free: dict[int, int] = {}
         self._relations: dict[int, int] = {}
+        self._offsets: dict[int, dict[int, int]] = {}
         self._bmc_last: dict[int, StatisticData] = {}
 
     # -- reading ------------------------------------------------------------------------------
@@ -186,7 +191,10 @@ class RfpStatistics:
 
     def voice_channels(self, rfp_id: int, in_use: int, now: float,
                        capacity: int = VOICE_CHANNELS) -> None:
-        """The RFP's voice channels in use changed: count entering a band of few free."""
+        """The RFP's voice channels in use changed: count entering a band of few free. A
+        channel opened beyond the capacity is a call the real RFP would have rejected."""
+        if in_use > capacity and in_use > capacity - self._voice_free.get(rfp_id, capacity):
+            self.voice_rejected(rfp_id, now)
         self._band(self._voice_free, _VOICE_LEVELS, rfp_id, capacity - in_use, capacity, now)
 
     def voice_rejected(self, rfp_id: int, now: float) -> None:
@@ -198,12 +206,22 @@ class RfpStatistics:
         """The RFP's air channels (MAC connections) in use changed."""
         self._band(self._air_free, _AIR_LEVELS, rfp_id, capacity - in_use, capacity, now)
 
-    def sync_relations(self, rfp_id: int, relations: int, now: float) -> None:
-        """The RFP reported this many sync neighbours; falling below LOW_RELATIONS counts."""
+    def sync_relations(self, rfp_id: int, relations: int, now: float,
+                       offsets: dict[int, int] | None = None) -> None:
+        """The RFP reported this many sync neighbours (and their phase offsets in ns, by
+        RPN): falling below LOW_RELATIONS counts, and so does each neighbour whose offset
+        moved by more than OFFSET_JUMP_NS since its previous report."""
         before = self._relations.get(rfp_id, 0)
         self._relations[rfp_id] = relations
         if before >= LOW_RELATIONS > relations:
             self.count(rfp_id, Elem.LOW_RELATIONS, now)
+        if offsets is None:
+            return
+        previous = self._offsets.get(rfp_id, {})
+        self._offsets[rfp_id] = dict(offsets)
+        jumps = sum(1 for rpn, offset in offsets.items()
+                    if rpn in previous and abs(offset - previous[rpn]) > OFFSET_JUMP_NS)
+        self.count(rfp_id, Elem.OFFSET_JUMPS, now, jumps)
 
     def link_down(self, rfp_id: int, now: float, *, timeout: bool) -> None:
         """The RFP's link ended: a heartbeat timeout counts, and its live levels restart."""
@@ -212,6 +230,7 @@ class RfpStatistics:
         self._voice_free.pop(rfp_id, None)
         self._air_free.pop(rfp_id, None)
         self._relations.pop(rfp_id, None)
+        self._offsets.pop(rfp_id, None)
 
     def bmc(self, rfp_id: int, data: StatisticData, now: float) -> None:
         """A STATISTICS_DATA_CFM: add what the BMC counted since its previous report (all of
@@ -239,8 +258,8 @@ class RfpStatistics:
     def forget(self, rfp_id: int) -> None:
         """The RFP was deleted."""
         for table in (self._records, self._voice_free, self._air_free, self._relations,
-                      self._bmc_last):
-            table.pop(rfp_id, None)  # type: ignore[attr-defined]
+                      self._offsets, self._bmc_last):
+            table.pop(rfp_id, None)
 
     def roll(self, now: float) -> None:
         """Start a new week when `now` is in a later one; the oldest record set drops out."""
