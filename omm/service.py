@@ -38,6 +38,7 @@ from omm.web.system import TLS_LEVEL
 from sipdect import tls
 from sipdect.accounts import FULL_ACCESS, InitialAccount
 from sipdect.axi.conventions import OMM_VERSION
+from sipdect.link.media import MediaStatistics
 from sipdect.link.messages import TypedMessage
 from sipdect.net import Endpoint, HostNet
 from sipdect.ops.syslog import SyslogSender
@@ -130,6 +131,12 @@ class OmmService:
         self.model.statistics.voice_channels(rfp_id, in_use, self.model.clock())
 
     def _media_report(self, rfp_id: int, message: Any) -> None:
+        if isinstance(message, MediaStatistics):
+            self.model.statistics.media_stream(
+                rfp_id, duration=message.duration, packets_rx=message.rx_packets,
+                octets_rx=message.rx_bytes, packets_tx=message.tx_packets,
+                octets_tx=message.tx_bytes, lost=message.lost_packets,
+                max_jitter_us=message.max_jitter)
         if isinstance(message, TypedMessage):
             self.media.receive(rfp_id, message)
 

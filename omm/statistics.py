@@ -122,6 +122,23 @@ BMC_ELEMENTS: tuple[tuple[str, Elem], ...] = (
 )
 
 
+@dataclass
+class MediaQuality:
+    """RFPMediaStreamQualityType: the RFP's RTP streams since the last reset, summed from the
+    MEDIA_STATISTICS each closed stream reported."""
+
+    connects: int = 0
+    duration: int = 0
+    """Seconds of streaming."""
+    packetsRx: int = 0  # noqa: N815 - the AXI attribute names
+    octetsRx: int = 0  # noqa: N815
+    packetsTx: int = 0  # noqa: N815
+    octetsTx: int = 0  # noqa: N815
+    packetsLost: int = 0  # noqa: N815
+    maxJitter: int = 0  # noqa: N815
+    """Milliseconds (MEDIA_STATISTICS reports µs; the AXI unit is not documented)."""
+
+
 def week_of(now: float) -> int:
     """The week number of an epoch time (WEEK_ORIGIN)."""
     return int((now - WEEK_ORIGIN) // WEEK_S)
@@ -162,6 +179,10 @@ class RfpStatistics:
         self._relations: dict[int, int] = {}
         self._offsets: dict[int, dict[int, int]] = {}
         self._bmc_last: dict[int, StatisticData] = {}
+        self.media: dict[int, MediaQuality] = {}
+        """Per RFP: its media streams (GetRFPMediaStreamQuality)."""
+        self.connected_since: dict[int, float] = {}
+        """Per connected RFP: when its link came up (GetRFPIpQuality connectedTime)."""
 
     # -- reading ------------------------------------------------------------------------------
     def record(self, rfp_id: int, record_set: int, now: float) -> list[int]:
@@ -223,8 +244,30 @@ class RfpStatistics:
                     if rpn in previous and abs(offset - previous[rpn]) > OFFSET_JUMP_NS)
         self.count(rfp_id, Elem.OFFSET_JUMPS, now, jumps)
 
+    def link_up(self, rfp_id: int, now: float) -> None:
+        """The RFP logged in."""
+        self.connected_since[rfp_id] = now
+
+    def media_stream(self, rfp_id: int, *, duration: int, packets_rx: int, octets_rx: int,
+                     packets_tx: int, octets_tx: int, lost: int, max_jitter_us: int) -> None:
+        """One closed RTP stream of the RFP (MEDIA_STATISTICS)."""
+        q = self.media.setdefault(rfp_id, MediaQuality())
+        q.connects += 1
+        q.duration += duration
+        q.packetsRx += packets_rx
+        q.octetsRx += octets_rx
+        q.packetsTx += packets_tx
+        q.octetsTx += octets_tx
+        q.packetsLost += lost
+        q.maxJitter = max(q.maxJitter, round(max_jitter_us / 1000))
+
+    def reset_media(self, rfp_id: int) -> None:
+        """ResetRFPMediaStreamQuality."""
+        self.media.pop(rfp_id, None)
+
     def link_down(self, rfp_id: int, now: float, *, timeout: bool) -> None:
         """The RFP's link ended: a heartbeat timeout counts, and its live levels restart."""
+        self.connected_since.pop(rfp_id, None)
         if timeout:
             self.count(rfp_id, Elem.CONNECTION_TIMEOUTS, now)
         self._voice_free.pop(rfp_id, None)
@@ -258,7 +301,7 @@ class RfpStatistics:
     def forget(self, rfp_id: int) -> None:
         """The RFP was deleted."""
         for table in (self._records, self._voice_free, self._air_free, self._relations,
-                      self._offsets, self._bmc_last):
+                      self._offsets, self._bmc_last, self.media, self.connected_since):
             table.pop(rfp_id, None)
 
     def roll(self, now: float) -> None:

@@ -449,6 +449,7 @@ class RfpLinkServer:
             # its OMM): every login after the first since the OMM started is a reset.
             m.statistics.count(rfp_id, Elem.RFP_RESETS, m.clock())
         self._seen.add(rfp_id)
+        m.statistics.link_up(rfp_id, m.clock())
         hw_type = axi_hw_type(event.hw_type)
         if m.rfps.get(rfp_id)["hwType"] != hw_type:
             try:

@@ -11,6 +11,7 @@ from omm.axi.handlers import (  # noqa: F401
     security,
     session,
     settings,
+    statistics,
 )
 from omm.axi.handlers.health import health_event, standby_event
 from omm.axi.handlers.settings import render_log_entry, setting_event
