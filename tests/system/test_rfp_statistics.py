@@ -7,8 +7,13 @@ leaves the handsets idle, so the order does not matter.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -16,6 +21,7 @@ from site_helpers import Control, call_site_config, ipei, until_state
 from test_schema_conformance import RecordingClient, frame_violations
 
 from omm.statistics import Elem
+from sipdect.app import ctl
 from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.waiting import WaitTimeout, until
@@ -207,3 +213,25 @@ async def test_quality_answers(site: Site) -> None:
     assert config.children == []
     none = await site.axi.request("GetSysStatisticOccurrence", {"elemId": 0}, check=False)
     assert none.attrs["errCode"] == "ENoEnt"
+
+
+async def test_ctl_shows_an_rfps_statistics(site: Site, tmp_path: Path) -> None:
+    before = await counters(site.axi, site.rfp_b)
+    ready_file = tmp_path / "ready.json"
+    assert site.emu.system is not None
+    site.emu.system.write_ready_file(ready_file)  # what `sipdect up` leaves for ctl
+
+    def run(*argv: str) -> object:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert ctl.main(["--ready-file", str(ready_file), *argv]) == 0
+        return json.loads(out.getvalue())
+
+    one = await asyncio.to_thread(run, "rfp-stats", MAC_B)
+    assert isinstance(one, dict)
+    assert (one["id"], one["record_set"], one["resolution"]) == (site.rfp_b, 0, "week")
+    assert len(one["counters"]) == 9
+    assert one["counters"]["RFP health"]["RFP resets"] == before[Elem.RFP_RESETS]
+    every = await asyncio.to_thread(run, "rfp-stats", "--set", "2")
+    assert isinstance(every, list)
+    assert sorted(r["id"] for r in every) == [site.rfp_a, site.rfp_b]
