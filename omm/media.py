@@ -118,6 +118,9 @@ class RfpMediaControl:
         self.probe = probe
         self.on_dtmf = on_dtmf
         self.random = random
+        self.on_channels: Callable[[int, int], None] | None = None
+        """`on_channels(rfp_id, in_use)`: an RFP's voice channels in use changed (RFP
+        statistics)."""
         self.calls: dict[int, _Call] = {}
         self.dtmf_received: list[tuple[int, str]] = []
         """(ppn, key) of every key the far ends sent, oldest first."""
@@ -309,7 +312,10 @@ class RfpMediaControl:
             self._closed[key] = ppn
             while len(self._closed) > CLOSED_REMEMBERED:
                 del self._closed[next(iter(self._closed))]
-        self._handles.get(channel.rfp_id, set()).discard(channel.handle)
+        used = self._handles.get(channel.rfp_id, set())
+        if channel.handle in used:
+            used.discard(channel.handle)
+            self._channels_changed(channel.rfp_id)
         if free_port:
             self._free_port(channel.local)
 
@@ -341,8 +347,13 @@ class RfpMediaControl:
             handle = next(self._next_handle) % (MAX_HANDLE + 1)
             if handle and handle not in used:
                 used.add(handle)
+                self._channels_changed(rfp_id)
                 return handle
         return None
+
+    def _channels_changed(self, rfp_id: int) -> None:
+        if self.on_channels is not None:
+            self.on_channels(rfp_id, len(self._handles.get(rfp_id, ())))
 
     def _allocate(self, rfp_id: int) -> RtpAddress | None:
         """An even RTP port (+1 RTCP) on the RFP's host, None when the RFP is not connected

@@ -37,6 +37,7 @@ from omm.sites import Sites
 from omm.snmp import FACTORY as SNMP_FACTORY
 from omm.snmp import SETTING as SNMP_SETTING
 from omm.standby.status import StandbyStatus
+from omm.statistics import RfpStatistics
 from omm.subscription import SubscriptionWindow
 from omm.tables import Change
 from omm.umo import conventions as umo_conventions
@@ -219,6 +220,10 @@ class OmmModel:
                                latency_minutes=setup.latency_minutes)
         """How the licence stands (GetLicense, health `license`)."""
         self.started = clock()
+        self.statistics = RfpStatistics(self.started)
+        """RFP statistics (omm.statistics); the RFP link server feeds it."""
+        self.request_statistics: Callable[[], None] = lambda: None
+        """Ask the RFPs for fresh BMC counters (the RFP link server sets it while it serves)."""
         self.central.refresh(clock())  # central mode persisted: its health from the start
         self.umo = UserMonitoring(self._umo_sources(), self.hub, clock())
         """User monitoring (omm.umo): each monitored user's live states."""
@@ -353,6 +358,7 @@ class OmmModel:
         listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
         last_actions = self.last_actions
         health, standby, central, umo = self.health, self.standby, self.central, self.umo
+        request_statistics = self.request_statistics
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
         # The same store (its observers, e.g. a standby pair's replication, keep hearing).
@@ -361,6 +367,7 @@ class OmmModel:
         self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
         self.last_actions = last_actions
         last_actions.forget()
+        self.request_statistics = request_statistics
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self._keep_live_state(health, standby, central, umo)
         pp_live.forget()
@@ -387,13 +394,13 @@ class OmmModel:
         its observers, the start time, the event log (not replicated), health and standby
         status stay; nothing is announced (a standby serves no clients)."""
         kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
-                self.last_actions)
+                self.last_actions, self.statistics, self.request_statistics)
         live = (self.health, self.standby, self.central, self.umo)
         standing = self.license.standing
         self.__init__(self.data_dir, self.setup, self.clock, store=self.store,  # type: ignore[misc]
                       judge_license=False)
         (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
-         self.last_actions) = kept
+         self.last_actions, self.statistics, self.request_statistics) = kept
         self._keep_live_state(*live)
         self.umo.refresh(self.clock())
         self.license.standing = standing

@@ -40,6 +40,7 @@ from omm.web.system import TLS_LEVEL
 from sipdect import tls
 from sipdect.accounts import FULL_ACCESS, InitialAccount
 from sipdect.axi.conventions import OMM_VERSION
+from sipdect.link.media import MediaStatistics
 from sipdect.link.messages import TypedMessage
 from sipdect.net import Endpoint, HostNet
 from sipdect.ops.syslog import SyslogSender
@@ -96,6 +97,7 @@ class OmmService:
                                  tls_cafile=cfg.sip_ca, net=self.net)
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
                                      port_base=self._port_base)
+        self.media.on_channels = self._voice_channels
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
@@ -135,7 +137,16 @@ class OmmService:
             return self.cfg.rtp_port_base
         return 2 * secrets.randbelow((RTP_ANY_PORT_HIGH - RTP_ANY_PORT_LOW) // 2) + RTP_ANY_PORT_LOW
 
+    def _voice_channels(self, rfp_id: int, in_use: int) -> None:
+        self.model.statistics.voice_channels(rfp_id, in_use, self.model.clock())
+
     def _media_report(self, rfp_id: int, message: Any) -> None:
+        if isinstance(message, MediaStatistics):
+            self.model.statistics.media_stream(
+                rfp_id, duration=message.duration, packets_rx=message.rx_packets,
+                octets_rx=message.rx_bytes, packets_tx=message.tx_packets,
+                octets_tx=message.tx_bytes, lost=message.lost_packets,
+                max_jitter_us=message.max_jitter)
         if isinstance(message, TypedMessage):
             self.media.receive(rfp_id, message)
 

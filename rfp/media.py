@@ -203,8 +203,14 @@ class RfpMedia:
         self._next_tick: float | None = None
         self.ports_generation = 0
         """Counts changes of `ports()`, so an owner re-reads them only when they changed."""
+        self._dsp_buckets = [0, 0, 0, 0]
 
     # -- owner interface -----------------------------------------------------------------------
+    def dsp_buckets(self) -> list[int]:
+        """DSP channels opened since start, by how many were then in use (1-2, 3-4, 5-6,
+        7-8 and more): the BMC's "DSP chan used" counters of StatisticData."""
+        return list(self._dsp_buckets)
+
     def ports(self) -> set[int]:
         """Local UDP ports the channels listen on."""
         return set(self._by_port)
@@ -312,6 +318,7 @@ class RfpMedia:
         if message.handle in self.channels:
             self._drop(message.handle)
         self.channels[message.handle] = MediaChannel(message.handle, message.codec)
+        self._dsp_buckets[min((len(self.channels) - 1) // 2, 3)] += 1
 
     def _on_conf(self, message: MediaConf, now: float) -> None:
         channel = self.channels.get(message.handle)

@@ -46,6 +46,7 @@ from sipdect.link.dnm import (
     MacEncEksInd,
     MacEncKeyReq,
     MacPageReq,
+    StatisticData,
     Sync,
     dlc_frame,
     lc_body,
@@ -65,9 +66,16 @@ NUMBER_OF_BEARER = 12
 FU6_WINDOW_SIZE = 1
 DEFAULT_REVISION = bytes.fromhex("03" "0100" "0920" "0001")
 """RFPC Revision: generation 3, boot SW, program SW, hardware (invented version numbers)."""
-STATISTIC_DATA_LENGTH = 52
-STATISTIC_OFFSETS = {"lost_connections": 16, "bad_frames": 42, "good_frames": 46}
-"""u32 LE counters inside StatisticData (the offsets the link library's decoder reads)."""
+HO_TIMER_LIMIT_S = 0.150
+"""A handover whose key (HO_IN_PROGRESS_RES) comes later than this after the PP's handover
+connect counts as "Ho timer > 150ms" (features.md §2.9)."""
+BUCKET_WIDTH = {"connections": 3, "dsp": 2}
+"""StatisticData buckets: MAC connections 1-3/4-6/7-9/10-12, DSP channels 1-2/3-4/5-6/7-8."""
+
+
+def bucket(count: int, width: int) -> int:
+    """Which of the four buckets `count` (>= 1) concurrent things fall in; beyond: the last."""
+    return min(max(count - 1, 0) // width, 3)
 DTR_TOGGLE = 0x10
 """LC_DTR_IND: the high nibble of its one byte alternates 0/1 per downlink frame."""
 QT_SYNC_GOOD = 0x07
@@ -145,6 +153,8 @@ class MacConnection:
     """Frame index of its last downlink AirData (each frame gets its own IV)."""
     last_voice_frame: int = -1
     """Frame index of its last downlink AirVoice (one B-field per frame)."""
+    handover_started: float | None = None
+    """When the PP's handover connect arrived (the HO timer runs until the key comes)."""
 
 
 @dataclass
@@ -162,6 +172,14 @@ class RadioCounters:
     """AirVoice frames dropped: ciphered with no key yet, or on a connection mid-handover."""
     voice_frames_out: int = 0
     """AirVoice frames sent to PPs."""
+    connection_buckets: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    """MAC connections set up, by how many this RFP then carried (BUCKET_WIDTH)."""
+    mac_resets: int = 0
+    """Times the MAC lost its sync and reset (RESET_MAC_CFM after master/slave)."""
+    reject_dummy: int = 0
+    """Always 0: the simulated air has no dummy bearers to reject."""
+    ho_over_150ms: int = 0
+    """Handovers whose HO timer ran over HO_TIMER_LIMIT_S."""
 
 VoiceSink = Callable[[int, bytes, float], None]
 """Receives (mcei, deciphered 10 ms voice frame, now): the RFP's media gateway."""
@@ -212,6 +230,8 @@ class RfpRadio:
         self.search_time = search_time
         self.on_output = on_output
         self.voice_sink: VoiceSink | None = None
+        self.dsp_buckets: Callable[[], list[int]] | None = None
+        """The media gateway's DSP channel buckets for StatisticData (RfpMedia.dsp_buckets)."""
         """Where deciphered uplink voice goes (rfp.media.RfpMedia.receive_voice)."""
         self.state = RadioState.OFF
         self.connections: dict[int, MacConnection] = {}
@@ -432,11 +452,22 @@ class RfpRadio:
         self._send(Dnm.rfpc(Rfpc.DEACTIVATE_CFM))
         self.state = RadioState.INITIALISED
 
+    def statistic_data(self) -> StatisticData:
+        """The counters STATISTICS_DATA_CFM reports (since this radio was made)."""
+        k = self.counters
+        conns = k.connection_buckets
+        dsp = self.dsp_buckets() if self.dsp_buckets is not None else [0, 0, 0, 0]
+        return StatisticData(
+            connections_01_03=conns[0], connections_04_06=conns[1],
+            connections_07_09=conns[2], connections_10_12=conns[3],
+            dsp_01_02=dsp[0], dsp_03_04=dsp[1], dsp_05_06=dsp[2], dsp_07_08=dsp[3],
+            lost_connections=k.lost_connections, mac_resets=k.mac_resets,
+            reject_dummy=k.reject_dummy, bad_frames=k.bad_frames, good_frames=k.good_frames,
+            ho_timer_over_150ms=k.ho_over_150ms)
+
     def _on_statistics_req(self, dnm: Dnm, now: float) -> None:
-        data = bytearray(STATISTIC_DATA_LENGTH)
-        for name, at in STATISTIC_OFFSETS.items():
-            data[at : at + 4] = (getattr(self.counters, name) & 0xFFFFFFFF).to_bytes(4, "little")
-        self._send(Dnm.rfpc(Rfpc.STATISTICS_DATA_CFM, [Element(Key.StatisticData, bytes(data))]))
+        self._send(Dnm.rfpc(Rfpc.STATISTICS_DATA_CFM, [
+            Element(Key.StatisticData, self.statistic_data().to_bytes())]))
 
     # -- SYNC reports --------------------------------------------------------------------------
     def _on_air_changed(self, changed: frozenset[int]) -> None:
@@ -455,6 +486,8 @@ class RfpRadio:
                 self._reported = wanted
             self._search_deadline = None
         elif self._reported in (_SyncReport.MASTER, _SyncReport.SLAVE, _SyncReport.NONE):
+            if self._reported is not _SyncReport.NONE:
+                self.counters.mac_resets += 1
             self._send(Sync(SyncType.RESET_MAC_CFM))
             self._reported = _SyncReport.SEARCHING
             self._search_deadline = now + self.search_time
@@ -477,11 +510,16 @@ class RfpRadio:
         mcei = self._allocate_mcei()
         if mcei is None:
             self.air.send_from_rfp(self.rfp_id, AirRelease(prim.pmid, RELEASE_LINK_LOST))
+            if prim.handover:  # the call it carried is lost with the failed handover
+                self.counters.lost_connections += 1
             return
-        conn = MacConnection(mcei, prim.pmid, handover_pending=prim.handover)
+        conn = MacConnection(mcei, prim.pmid, handover_pending=prim.handover,
+                             handover_started=now if prim.handover else None)
         self.connections[mcei] = conn
         self._by_pmid[prim.pmid] = mcei
         self.counters.connections += 1
+        self.counters.connection_buckets[
+            bucket(len(self.connections), BUCKET_WIDTH["connections"])] += 1
         flags = c.MAC_CON_IND_HANDOVER if prim.handover else 0
         self.air.send_from_rfp(self.rfp_id, AirConnected(prim.pmid))
         self._send(Dnm.mac(Prim.MAC_CON_IND, mcei, MacConInd(prim.pmid, flags)))
@@ -557,6 +595,9 @@ class RfpRadio:
         if response.key_id != c.HO_KEY_ID_NONE:
             conn.key = response.key
         conn.handover_pending = False
+        if conn.handover_started is not None and now - conn.handover_started > HO_TIMER_LIMIT_S:
+            self.counters.ho_over_150ms += 1
+        conn.handover_started = None
         held_up, conn.held_uplink = conn.held_uplink, []
         for data in held_up:
             self._on_uplink(conn, data)

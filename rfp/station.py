@@ -351,6 +351,7 @@ class VirtualRfp:
                               wall_clock=wall_clock, on_output=self._media_output)
         """The media gateway (MEDIA_* from the OMM, RTP on `media_host`)."""
         radio.voice_sink = self.media.receive_voice
+        radio.dsp_buckets = self.media.dsp_buckets
         self._media_io = _MediaIo(self)
         self.octets_in = 0
         """Octets received on its LAN port (the OMM link): the agent's ifInOctets."""

@@ -22,11 +22,13 @@ from omm.central import sari_park
 from omm.errors import ModelError
 from omm.model import OmmModel
 from omm.rfplink.session import (
+    BmcStatistics,
     DectConfig,
     DectStateChanged,
     DnmReceived,
     MediaReceived,
     MessageIgnored,
+    PagingQueueOverflow,
     RfpSession,
     SessionEvent,
     SyncRelationsChanged,
@@ -34,6 +36,7 @@ from omm.rfplink.session import (
     SyncStateChanged,
 )
 from omm.rfps import normalise_mac
+from omm.statistics import Elem
 from omm.tables import Change
 from sipdect.axi.records import RFP_HW_TYPES
 from sipdect.link import constants as c
@@ -48,6 +51,11 @@ from sipdect.ops.eventlog import times_from_source
 log = logging.getLogger("sipdect.omm.rfplink")
 
 SUBSYSTEM = "RFP"
+STATISTICS_POLL_S = 60.0
+"""How often (loop seconds, scaled with the clock) the OMM asks every RFP for its BMC counters;
+the real OMM's period is not documented."""
+STATISTICS_MIN_GAP_S = 1.0
+"""Readers (AXI, ctl) ask for fresh counters at most this often."""
 """Event log subsystem name of everything the link reports."""
 STATUS_LED = 0
 LED_BY_SYNC: dict[SyncState, c.LedColour] = {
@@ -219,6 +227,12 @@ class RfpLinkServer:
         self._active: dict[int, _RfpConnection] = {}
         self._sync_lost: set[int] = set()
         """RFPs whose DECT lost its sync and has not regained it."""
+        self._seen: set[int] = set()
+        """RFPs that logged in since the OMM started (a second login is an RFP reset)."""
+        self._air_mceis: dict[int, set[int]] = {}
+        """Per RFP: the MCEIs of its MAC connections (its air channels in use)."""
+        self._poll: asyncio.TimerHandle | None = None
+        self._last_request = float("-inf")
 
     # -- the owner's interface -------------------------------------------------------------
     async def start(self) -> None:
@@ -227,6 +241,8 @@ class RfpLinkServer:
         self._server = await self.net.create_server(
             lambda: _RfpConnection(self), self.requested_port, backlog=4096)
         self.model.add_listener(self._on_change)
+        self.model.request_statistics = self.request_statistics
+        self._poll = asyncio.get_running_loop().call_later(STATISTICS_POLL_S, self._poll_tick)
 
     @property
     def port(self) -> int:
@@ -236,6 +252,9 @@ class RfpLinkServer:
 
     async def stop(self) -> None:
         self.model.remove_listener(self._on_change)
+        if self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
         if self._server is not None:
             self._server.close()
         self.drop_all("the OMM is shutting down")
@@ -250,6 +269,34 @@ class RfpLinkServer:
             conn.abort()
         for conn in list(self._connections):
             self._detach(conn, reason)
+
+    def request_statistics(self) -> None:
+        """Ask every connected RFP for its BMC counters (at most once a STATISTICS_MIN_GAP_S:
+        AXI readers call this before each answer)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._last_request < STATISTICS_MIN_GAP_S:
+            return
+        self._last_request = now
+        for conn in list(self._active.values()):
+            if conn.session is not None and conn.session.request_statistics():
+                conn.flush()
+
+    def _poll_tick(self) -> None:
+        self._poll = asyncio.get_running_loop().call_later(STATISTICS_POLL_S, self._poll_tick)
+        self.request_statistics()
+
+    def _count_air_channels(self, rfp_id: int, dnm: Dnm) -> None:
+        """MAC_CON_IND / MAC_DIS_IND: the RFP's air channels in use (RFP statistics)."""
+        if dnm.layer != c.DnmLayer.MAC or dnm.mcei is None:
+            return
+        mceis = self._air_mceis.setdefault(rfp_id, set())
+        if dnm.primitive == c.DnmPrimitive.MAC_CON_IND:
+            mceis.add(dnm.mcei)
+        elif dnm.primitive == c.DnmPrimitive.MAC_DIS_IND:
+            mceis.discard(dnm.mcei)
+        else:
+            return
+        self.model.statistics.air_channels(rfp_id, len(mceis), self.model.clock())
 
     def send_dnm(self, rfp_id: int, dnm: Dnm) -> bool:
         """Send a DNM to a connected RFP now; False when it is not connected."""
@@ -343,18 +390,26 @@ class RfpLinkServer:
             m.log_repeated("MinorErr", SUBSYSTEM, "rfp-link-failed", conn.peer_ip,
                            times_from_source(f"RFP {who} refused: {event.reason}"))
         elif isinstance(event, ev.LinkLost):
-            self._detach(conn, event.reason)
+            self._detach(conn, event.reason, timeout=event.timeout)
         elif conn.rfp_id is None or self._active.get(conn.rfp_id) is not conn:
             return
         elif isinstance(event, DnmReceived):
+            self._count_air_channels(conn.rfp_id, event.dnm)
             if self.on_dnm is not None:
                 self.on_dnm(conn.rfp_id, event.dnm)
+        elif isinstance(event, BmcStatistics):
+            m.statistics.bmc(conn.rfp_id, event.data, m.clock())
+        elif isinstance(event, PagingQueueOverflow):
+            m.statistics.count(conn.rfp_id, Elem.PAGING_QUEUE_OVERFLOWS, m.clock())
         elif isinstance(event, MediaReceived):
             if self.on_media is not None:
                 self.on_media(conn.rfp_id, event.message)
         elif isinstance(event, DectStateChanged):
             m.rfps.set_state(conn.rfp_id, {"dectRunning": event.running})
         elif isinstance(event, SyncStateChanged):
+            if (m.rfps.live(conn.rfp_id)["syncState"] == SyncState.SYNCED.value
+                    and event.state in (SyncState.SEARCHING, SyncState.NOT_SYNCED)):
+                m.statistics.count(conn.rfp_id, Elem.SYNC_LOSTS, m.clock())
             self._log_sync(conn.rfp_id, m.rfps.live(conn.rfp_id).get("syncState"), event.state)
             m.rfps.set_state(conn.rfp_id, {"syncState": event.state.value})
             self._send_led(conn, event.state)
@@ -365,6 +420,8 @@ class RfpLinkServer:
                 for n in event.neighbours
             ])
             m.rfps.set_state(conn.rfp_id, {"nSyncRels": len(event.neighbours)})
+            m.statistics.sync_relations(conn.rfp_id, len(event.neighbours), m.clock(),
+                                        {n.rpn: n.offset_ns for n in event.neighbours})
         elif isinstance(event, MessageIgnored):
             log.debug("RFP %s: %s ignored %s", conn.rfp_id, event.name, event.reason)
 
@@ -395,6 +452,12 @@ class RfpLinkServer:
         conn.rfp_id = rfp_id
         self._active[rfp_id] = conn
         m = self.model
+        if rfp_id in self._seen:
+            # A real RFP logs in again only after it restarted (it reboots when it loses
+            # its OMM): every login after the first since the OMM started is a reset.
+            m.statistics.count(rfp_id, Elem.RFP_RESETS, m.clock())
+        self._seen.add(rfp_id)
+        m.statistics.link_up(rfp_id, m.clock())
         hw_type = axi_hw_type(event.hw_type)
         if m.rfps.get(rfp_id)["hwType"] != hw_type:
             try:
@@ -415,13 +478,15 @@ class RfpLinkServer:
         if self.on_link is not None:
             self.on_link(rfp_id, True)
 
-    def _detach(self, conn: _RfpConnection, reason: str) -> None:
+    def _detach(self, conn: _RfpConnection, reason: str, *, timeout: bool = False) -> None:
         """The connection ended; if it was an RFP's current one, the RFP is disconnected."""
         rfp_id = conn.rfp_id
         if rfp_id is None or self._active.get(rfp_id) is not conn:
             return
         del self._active[rfp_id]
         conn.rfp_id = None
+        self._air_mceis.pop(rfp_id, None)
+        self.model.statistics.link_down(rfp_id, self.model.clock(), timeout=timeout)
         self.model.rfps.set_state(rfp_id, {
             "connected": False, "dectRunning": False,
             "syncState": SyncState.INACTIVE.value, "nSyncRels": 0,

@@ -15,7 +15,7 @@ from enum import Enum
 from dect.identities import Ari
 from sipdect.link import constants as c
 from sipdect.link import events as ev
-from sipdect.link.dnm import Dnm, Element, Sync, sari_list_req
+from sipdect.link.dnm import Dnm, Element, StatisticData, Sync, sari_list_req
 from sipdect.link.errors import LinkError
 from sipdect.link.handshake import OmmLinkConnection, OmmState, RfpCredentials, Tap
 from sipdect.link.messages import AnyMessage, LinkMessage, parse_message
@@ -129,6 +129,18 @@ class MediaReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class BmcStatistics:
+    """RFPC STATISTICS_DATA_CFM: the counters of the RFP's BMC since its start."""
+
+    data: StatisticData
+
+
+@dataclass(frozen=True, slots=True)
+class PagingQueueOverflow:
+    """RFPC PAGING_QUEUE_OVERFLOW_IND: the RFP dropped pages."""
+
+
+@dataclass(frozen=True, slots=True)
 class MessageIgnored:
     """A message the OMM does not act on, or one whose payload does not decode."""
 
@@ -145,6 +157,8 @@ SessionEvent = (
     | ev.LinkFailed
     | ev.LinkLost
     | DectStateChanged
+    | BmcStatistics
+    | PagingQueueOverflow
     | SyncStateChanged
     | SyncRelationsChanged
     | DnmReceived
@@ -285,7 +299,28 @@ class RfpSession:
             self._events.append(MessageIgnored(message.name, ""))
 
     # -- RFPC ----------------------------------------------------------------------------------
+    def request_statistics(self) -> bool:
+        """Ask an initialised RFP for its BMC counters (STATISTICS_DATA_REQ); False when it
+        is not that far."""
+        if self.phase in (RfpcPhase.WAIT_READY, RfpcPhase.WAIT_INIT):
+            return False
+        self._send_rfpc(Rfpc.STATISTICS_DATA_REQ)
+        return True
+
     def _on_rfpc(self, dnm: Dnm) -> None:
+        if dnm.primitive == Rfpc.STATISTICS_DATA_CFM:
+            element = next((e for e in dnm.elements() if e.key == c.RfpcKey.StatisticData),
+                           None)
+            try:
+                if element is None:
+                    raise LinkError("no StatisticData element")
+                self._events.append(BmcStatistics(StatisticData.from_bytes(element.value)))
+            except LinkError as exc:
+                self._events.append(MessageIgnored("RFPC STATISTICS_DATA_CFM", str(exc)))
+            return
+        if dnm.primitive == Rfpc.PAGING_QUEUE_OVERFLOW_IND:
+            self._events.append(PagingQueueOverflow())
+            return
         handler = _RFPC_TABLE.get((self.phase, dnm.primitive))
         if handler is None:
             self._events.append(MessageIgnored(f"RFPC {dnm.primitive_name}",

@@ -26,6 +26,7 @@ from aiohttp import hdrs, web
 
 from omm.errors import Denied, Exists, Forbidden, ModelError, NoMemory, NotFound
 from omm.license import describe as describe_license
+from omm.statistics import RECORD_SETS
 from sim.handset import CallNotPossible, HandsetStateError
 from sim.phone.agent import PhoneError
 from sim.phone.service import PhoneService
@@ -191,6 +192,7 @@ class ControlServer:
         r.add_post("/_emu/rfps", self.add_rfp)
         r.add_delete("/_emu/rfps/{ref}", self.remove_rfp)
         r.add_post("/_emu/rfps/{ref}/power", self.power_rfp)
+        r.add_get("/_emu/rfps/{ref}/stats", self.rfp_stats)
         r.add_get("/_emu/hosts", self.list_hosts)
         r.add_get("/_emu/hosts/{name}", self.get_host)
         r.add_post("/_emu/hosts/{name}/{action}", self.host_action)
@@ -641,6 +643,20 @@ class ControlServer:
     async def remove_rfp(self, request: web.Request) -> web.Response:
         await self.system.remove_rfp(self._rfp_id(request))
         return web.json_response({"removed": True})
+
+    async def rfp_stats(self, request: web.Request) -> web.Response:
+        """GET /_emu/rfps/{ref}/stats?set=0: the RFP statistics its OMM keeps (0: this week,
+        1 and 2 the weeks before)."""
+        air_id = self._rfp_id(request)
+        host = self.system.site.rfp(air_id)
+        try:
+            record_set = int(request.query.get("set", "0"))
+            if not 0 <= record_set < RECORD_SETS:
+                raise ValueError(f"set {record_set}: there are {RECORD_SETS} record sets (0-2)")
+            stats = self.system.omm_host(host.cfg.omm).rfp_statistics(host.cfg.mac, record_set)
+        except ValueError as exc:
+            return _error(409, str(exc))
+        return web.json_response({"host": host.name, **stats})
 
     async def power_rfp(self, request: web.Request) -> web.Response:
         air_id = self._rfp_id(request)

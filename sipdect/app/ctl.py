@@ -172,6 +172,11 @@ def main(argv: list[str]) -> int:
     r.add_argument("--cluster", type=int, default=1)
     r.add_argument("--name", default="")
     sub.add_parser("rfp-remove").add_argument("id", help="RFP id, host name, MAC or OMM:id")
+    rs = sub.add_parser("rfp-stats", help="an RFP's statistics (the OMM's 28 counters), or "
+                                          "every RFP's")
+    rs.add_argument("id", nargs="?", help="RFP id, host name, MAC or OMM:id (default: all)")
+    rs.add_argument("--set", type=int, default=0, choices=[0, 1, 2],
+                    help="record set: 0 this week (default), 1 and 2 the weeks before")
     rp = sub.add_parser("rfp-power")
     rp.add_argument("id", help="RFP id, host name, MAC or OMM:id")
     rp.add_argument("state", choices=["on", "off"])
@@ -267,6 +272,10 @@ def main(argv: list[str]) -> int:
     elif c == "rfp-add":
         out = call(u, "POST", "/_emu/rfps", {"mac": args.mac, "x": args.x, "y": args.y,
                                             "cluster": args.cluster, "name": args.name})
+    elif c == "rfp-stats":
+        ids = [args.id] if args.id else [str(r["host"]) for r in call(u, "GET", "/_emu/rfps")]
+        out = [call(u, "GET", f"/_emu/rfps/{ref(i)}/stats?set={args.set}") for i in ids]
+        out = out[0] if args.id else out
     elif c == "rfp-remove":
         out = call(u, "DELETE", f"/_emu/rfps/{ref(args.id)}")
     else:

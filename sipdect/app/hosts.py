@@ -26,6 +26,7 @@ from dect.identities import Park
 from omm.config import OmmConfig
 from omm.errors import ModelError
 from omm.standby.link import Role
+from omm.statistics import RESOLUTION
 from rfp.access import SSH_PORT
 from rfp.cli import parse_hw_type
 from rfp.radio import RfpRadio
@@ -392,6 +393,24 @@ class OmmHost(Host):
             return None
         found = self.model.rfps.by_mac.get(mac_text(parse_mac(mac)))
         return None if found is None else int(found)
+
+    def rfp_statistics(self, mac: str, record_set: int = 0) -> dict[str, Any]:
+        """The OMM's statistics of the RFP with this MAC (GetRFPStatistic's record, by group
+        and counter name); ValueError when the OMM runs in a process of its own or does not
+        know the RFP."""
+        if self.service is None:
+            raise ValueError(f"OMM {self.name} runs in a process of its own: ask it over AXI "
+                             "(GetRFPStatistic)")
+        model = self.model
+        rfp_id = model.rfps.by_mac.get(mac_text(parse_mac(mac)))
+        if rfp_id is None:
+            raise ValueError(f"OMM {self.name} has no RFP {mac}")
+        model.request_statistics()
+        groups: dict[str, dict[str, int]] = {}
+        for counter, value in model.statistics.named(int(rfp_id), record_set, model.clock()):
+            groups.setdefault(counter.group, {})[counter.name] = value
+        return {"id": int(rfp_id), "omm": self.name, "record_set": record_set,
+                "resolution": RESOLUTION, "counters": groups}
 
     def ensure_device(self, ipei: str) -> None:
         """A device record for `ipei`, so that Configured subscription admits it (an OMM of

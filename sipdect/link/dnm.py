@@ -407,8 +407,59 @@ def encode_elements(elements: tuple[Element, ...] | list[Element]) -> bytes:
     return bytes(out)
 
 
-_STATISTIC_COUNTERS = {"lost_connections": 16, "bad_frames": 42, "good_frames": 46}
-"""StatisticData u32 LE offsets the vector V79 pins down; the rest of the 52 bytes stay raw."""
+# -- RFPC StatisticData (omm-rfp.md §3.6): the BMC's counters -------------------------------
+STATISTIC_DATA_LENGTH = 52
+STATISTIC_LAYOUT: tuple[tuple[str, int, int], ...] = (
+    ("connections_01_03", 0, 2), ("connections_04_06", 2, 2),
+    ("connections_07_09", 4, 2), ("connections_10_12", 6, 2),
+    ("dsp_01_02", 8, 2), ("dsp_03_04", 10, 2), ("dsp_05_06", 12, 2), ("dsp_07_08", 14, 2),
+    ("lost_connections", 16, 4), ("mac_resets", 20, 4), ("reject_dummy", 24, 4),
+    ("bad_frames", 42, 4), ("good_frames", 46, 4), ("ho_timer_over_150ms", 50, 2),
+)
+"""(field, offset, width) of StatisticData, little-endian. The vector V79 pins lost
+connections (16), bad frames (42) and good frames (46); the rest is sipdect's reading of the
+52 bytes: eight u16 buckets first (V79's first 16 bytes read as plausible bucket counts, and
+OmmMessageTest's real counters, up to 57076, all fit u16), the two other misc counters after
+lost connections, and the handover timer last as a u16 (real answers show it stuck at 65535,
+a saturated u16). Bytes 28-41 stay zero. Counters saturate at their width."""
+
+
+@dataclass(frozen=True)
+class StatisticData:
+    """One STATISTICS_DATA_CFM's counters, as the RFP's BMC counts them since its start."""
+
+    connections_01_03: int = 0
+    connections_04_06: int = 0
+    connections_07_09: int = 0
+    connections_10_12: int = 0
+    dsp_01_02: int = 0
+    dsp_03_04: int = 0
+    dsp_05_06: int = 0
+    dsp_07_08: int = 0
+    lost_connections: int = 0
+    mac_resets: int = 0
+    reject_dummy: int = 0
+    bad_frames: int = 0
+    good_frames: int = 0
+    ho_timer_over_150ms: int = 0
+
+    def to_bytes(self) -> bytes:
+        out = bytearray(STATISTIC_DATA_LENGTH)
+        for name, at, width in STATISTIC_LAYOUT:
+            value = min(max(int(getattr(self, name)), 0), (1 << (8 * width)) - 1)
+            out[at:at + width] = value.to_bytes(width, "little")
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StatisticData:
+        if len(data) != STATISTIC_DATA_LENGTH:
+            raise LinkProtocolError(
+                f"StatisticData of {len(data)} bytes, expected {STATISTIC_DATA_LENGTH}")
+        return cls(**{name: int.from_bytes(data[at:at + width], "little")
+                      for name, at, width in STATISTIC_LAYOUT})
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: int(getattr(self, name)) for name, _at, _width in STATISTIC_LAYOUT}
 
 
 def _element_json(layer: int, element: Element) -> JsonDict:
@@ -438,9 +489,8 @@ def _element_json(layer: int, element: Element) -> JsonDict:
             out["error"] = str(exc)
     elif element.key == k.HigherLayerCapabilities and len(v) == 2:
         out["int"] = int.from_bytes(v, "big")
-    elif element.key == k.StatisticData and len(v) == 52:
-        for name, at in _STATISTIC_COUNTERS.items():
-            out[name] = int.from_bytes(v[at : at + 4], "little")
+    elif element.key == k.StatisticData and len(v) == STATISTIC_DATA_LENGTH:
+        out.update(StatisticData.from_bytes(v).as_dict())
     return out
 
 

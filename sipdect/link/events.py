@@ -159,6 +159,8 @@ class LinkLost:
     """One line saying why."""
     mac: bytes | None = None
     """The RFP's MAC."""
+    timeout: bool = False
+    """The heartbeats stopped (rather than the peer closing the connection)."""
 
 
 Event = (

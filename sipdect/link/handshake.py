@@ -237,8 +237,8 @@ class _LinkEnd:
         self._events.append(ev.LinkFailed(reason, failure, self.mac))
         self.close()
 
-    def _lose(self, reason: str) -> None:
-        self._events.append(ev.LinkLost(reason, self.mac))
+    def _lose(self, reason: str, *, timeout: bool = False) -> None:
+        self._events.append(ev.LinkLost(reason, self.mac, timeout))
         self.close()
 
     # -- per end ---------------------------------------------------------------------------
@@ -470,7 +470,8 @@ class OmmLinkConnection(_LinkEnd):
             silent = now - self._last_heartbeat
             self._lose(
                 f"no HEARTBEAT from {self._mac_text()} for {silent:g} s "
-                f"({self._heartbeat_misses} intervals of {self._heartbeat_interval} s)"
+                f"({self._heartbeat_misses} intervals of {self._heartbeat_interval} s)",
+                timeout=True,
             )
 
 

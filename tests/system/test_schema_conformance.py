@@ -117,6 +117,8 @@ WIRE_CORRECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("LicenseRFPType", "record", ("id:integer", "ethAddr", "connected:boolean"),
      "axi.md §6: real <licenseRfp id=... ethAddr=... connected=.../>; the schema lists the "
      "three names as enumeration values"),
+    ("ResetRFPMediaStreamQualityResp", "shape", (),
+     "axi.md §3.4: the request is in the schema, its answer not; common attributes only"),
 )
 
 
@@ -752,6 +754,23 @@ class Traffic:
         await self.fails(admin, "SetRFP", children=[element("rfp", {"id": rfp_ids[1],
                                                                     "wlanPower": "7"})])
         await self.ok(admin, "GetRFPSummary")
+        # RFP statistics and quality (features.md §2.9), as ommstats and the OMP ask.
+        await self.ok(admin, "GetRFPStatisticConfig")
+        await self.ok(admin, "GetRFPStatistic", {"id": 0, "maxRecords": 20, "recordSet": 0})
+        await self.ok(admin, "GetRFPStatistic", {"id": rfp_ids[0], "recordSet": 2})
+        await self.fails(admin, "GetRFPStatistic", {"id": 0, "recordSet": 3}, code="EInval")
+        await self.fails(admin, "GetRFPStatistic", {"id": 999}, code="ENoEnt")
+        await self.ok(admin, "ResetRFPStatistic", {"id": rfp_ids[0], "elemId": 3})
+        await self.ok(admin, "ResetRFPStatistic", {"id": -1})
+        await self.fails(monitor, "ResetRFPStatistic", {"id": -1}, code="EPerm")
+        for name in ("GetRFPSyncQuality", "GetRFPIpQuality"):
+            await self.ok(admin, name, {"id": 0, "maxRecords": 20})
+        await self.ok(admin, "GetRFPMediaStreamQuality", {"id": rfp_ids[0]})
+        await self.ok(admin, "ResetRFPMediaStreamQuality", {"id": rfp_ids[0]})
+        await self.ok(admin, "GetSysStatisticConfig")
+        await self.fails(admin, "GetSysStatisticMinMax", {"elemId": 0, "type": "min"},
+                         code="ENoEnt")
+        await self.fails(admin, "ResetSysStatistic", {"elemId": 0}, code="ENoEnt")
         await self.fails(admin, "DeleteSite", {"id": site.attrs["id"]})
         await self.ok(admin, "DeleteRFP", {"id": rfp_ids[2]})
         await self.ok(admin, "DeleteRFP", {"id": rfp_ids[1]})

@@ -13,6 +13,7 @@ from omm.axi.handlers import (  # noqa: F401
     security,
     session,
     settings,
+    statistics,
     system,
 )
 from omm.axi.handlers.health import health_event, standby_event
