@@ -41,7 +41,7 @@ def test_quick_axi_benchmark_reports_every_figure() -> None:
 
 def test_unknown_benchmark_is_refused() -> None:
     with pytest.raises(ValueError, match="axi, dect, site, media, calls, airlink, failover, "
-                                         "mom, eventmgr, scenario, web, all"):
+                                         "mom, eventmgr, scenario, web, ops, all"):
         bench.run("nope")
 
 
