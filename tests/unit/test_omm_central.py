@@ -16,25 +16,18 @@ from omm.errors import Invalid
 from omm.model import OmmModel, OmmSetup
 from omm.tables import Change
 from sipdect.axi import sync
+from tests.unit.clocks import ManualClock
 
 PARK = "1F102A7C82"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def model(tmp_path: Path, clock: Clock) -> OmmModel:
+def model(tmp_path: Path, clock: ManualClock) -> OmmModel:
     return OmmModel(tmp_path, OmmSetup("A", settings={"PARK": {"park": PARK}}), clock)
 
 
@@ -47,7 +40,7 @@ def test_own_id_is_the_ari_of_the_park(model: OmmModel) -> None:
 
 
 def test_health_reports_a_lost_session_only_after_the_grace(model: OmmModel,
-                                                             clock: Clock) -> None:
+                                                             clock: ManualClock) -> None:
     assert health(model) is None  # standalone: not reported
     model.settings.update("SARI", {"sari": "1F10DEC700"})
     model.settings.update("UserDeviceSyncOMM", {"enable": True})
@@ -85,7 +78,7 @@ def test_local_records_of_a_central_omm_are_its_own(model: OmmModel) -> None:
 
 
 def test_sync_writes_keep_their_stamps_and_a_repush_announces_nothing(
-        model: OmmModel, clock: Clock) -> None:
+        model: OmmModel, clock: ManualClock) -> None:
     changes: list[Change] = []
     model.add_listener(changes.append)
     uak = uak_to_wire(bytes(range(16)))

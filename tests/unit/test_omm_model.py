@@ -11,23 +11,16 @@ from omm.model import OmmModel, OmmSetup
 from omm.tables import Change
 from sipdect.accounts import InitialAccount
 from sipdect.store import Store, StoreError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.clocks import ManualClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def model(tmp_path: Path, clock: Clock) -> OmmModel:
+def model(tmp_path: Path, clock: ManualClock) -> OmmModel:
     setup = OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")])
     return OmmModel(tmp_path, setup, clock)
 
@@ -74,7 +67,7 @@ def test_changes_are_announced_with_the_changed_fields(model: OmmModel) -> None:
     assert kinds[2] == ("user", None, True)
 
 
-def test_state_survives_a_reopen(tmp_path: Path, clock: Clock) -> None:
+def test_state_survives_a_reopen(tmp_path: Path, clock: ManualClock) -> None:
     setup = OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")])
     m = OmmModel(tmp_path, setup, clock)
     m.users.create({"num": "42", "sipPw": "s3cret"})
@@ -90,7 +83,7 @@ def test_state_survives_a_reopen(tmp_path: Path, clock: Clock) -> None:
 
 
 def test_wildcard_window_falls_back_to_configured_then_off(model: OmmModel,
-                                                           clock: Clock) -> None:
+                                                           clock: ManualClock) -> None:
     model.subscription.set("Wildcard", 2)
     assert model.subscription.mode() == "Wildcard"
     clock.now += 119
@@ -110,7 +103,7 @@ def test_unknown_records_raise_not_found(model: OmmModel) -> None:
         model.devices.find_by_ipei("03074 0220259 3")
 
 
-def test_factory_new_account_must_change_its_password(tmp_path: Path, clock: Clock) -> None:
+def test_factory_new_account_must_change_its_password(tmp_path: Path, clock: ManualClock) -> None:
     m = OmmModel(tmp_path, OmmSetup("Fresh"), clock)
     acc = m.accounts.login("omm", "omm")
     assert acc is not None and acc["state"] == "notChanged"
@@ -134,7 +127,7 @@ def test_store_migrates_step_by_step(tmp_path: Path) -> None:
 
 
 def test_the_event_log_survives_a_reopen_as_the_ring_holds_it(tmp_path: Path,
-                                                                clock: Clock) -> None:
+                                                                clock: ManualClock) -> None:
     from omm.model import OmmLimits
     from sipdect.ops.eventlog import times_from_source
 

@@ -13,26 +13,19 @@ from mom.directory import Change
 from mom.errors import Denied, Exists, Forbidden, Invalid, NoMemory, NotFound, PasswordError
 from mom.model import MomModel, MomSetup
 from sipdect.accounts import READ_ONLY, InitialAccount
+from tests.unit.clocks import ManualClock
 
 IPEI_A = "00077 0000001 9"
 IPEI_B = "00077 0000003 0"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def model(tmp_path: Path, clock: Clock) -> MomModel:
+def model(tmp_path: Path, clock: ManualClock) -> MomModel:
     return MomModel(tmp_path, MomSetup("MOM1"), clock)
 
 
@@ -50,7 +43,7 @@ def test_users_unique_by_number_secrets_sealed_on_disk(model: MomModel, tmp_path
 
 
 def test_admin_change_stamps_admin_aspect_only_when_something_changed(
-        model: MomModel, clock: Clock) -> None:
+        model: MomModel, clock: ManualClock) -> None:
     d = model.directory
     u = d.create_user({"num": "100", "name": "A"})
     clock.now += 10
@@ -78,7 +71,8 @@ def test_devices_by_ipei_any_form_and_bind_moves_relations(model: MomModel) -> N
     assert (b["ppn"], b["relType"]) == (0, "Unbound")
 
 
-def test_delete_leaves_a_tombstone_a_new_record_buries_it(model: MomModel, clock: Clock) -> None:
+def test_delete_leaves_a_tombstone_a_new_record_buries_it(model: MomModel,
+                                                          clock: ManualClock) -> None:
     d = model.directory
     u = d.create_user({"num": "100"})
     dev = d.create_device({"ipei": IPEI_A})
@@ -107,7 +101,7 @@ def test_local_ids_per_omm_and_their_reuse(model: MomModel) -> None:
 
 
 def test_what_each_omm_holds_is_counted_as_local_ids_come_and_go(tmp_path: Path,
-                                                                 clock: Clock) -> None:
+                                                                 clock: ManualClock) -> None:
     model = MomModel(tmp_path, MomSetup(), clock)
     d = model.directory
     users = [d.create_user({"num": str(n)}) for n in range(1, 5)]
@@ -129,7 +123,7 @@ def test_what_each_omm_holds_is_counted_as_local_ids_come_and_go(tmp_path: Path,
     assert sum(1 for r in again.users if "A" in r["local"]) == 1
 
 
-def test_uak_sealed_roaming_and_stamps(model: MomModel, clock: Clock) -> None:
+def test_uak_sealed_roaming_and_stamps(model: MomModel, clock: ManualClock) -> None:
     d = model.directory
     dev = d.create_device({"ipei": IPEI_A})
     d.set_uak(dev["ppn"], "00112233445566778899aabbccddeeff", stamp=1_700_000_000)
@@ -161,14 +155,14 @@ def test_changes_are_announced_with_their_origin(model: MomModel) -> None:
         ("user", True, False, "A"), ("user", False, False, ""), ("user", True, True, "")]
 
 
-def test_capacity(tmp_path: Path, clock: Clock) -> None:
+def test_capacity(tmp_path: Path, clock: ManualClock) -> None:
     model = MomModel(tmp_path, MomSetup(max_users=1), clock)
     model.directory.create_user({"num": "1"})
     with pytest.raises(NoMemory):
         model.directory.create_user({"num": "2"})
 
 
-def test_everything_survives_a_reopen(tmp_path: Path, clock: Clock) -> None:
+def test_everything_survives_a_reopen(tmp_path: Path, clock: ManualClock) -> None:
     model = MomModel(tmp_path, MomSetup(), clock)
     d = model.directory
     u, dev = d.create_user({"num": "1", "pin": "1234"}), d.create_device({"ipei": IPEI_A})
@@ -205,7 +199,7 @@ def test_mom_account_default_password_must_change_no_aging(model: MomModel) -> N
         acc.delete(PRESET_ID)
 
 
-def test_read_only_account_cannot_change_others(tmp_path: Path, clock: Clock) -> None:
+def test_read_only_account_cannot_change_others(tmp_path: Path, clock: ManualClock) -> None:
     setup = MomSetup("M", [InitialAccount("mom", "Mom-Pass-1"),
                            InitialAccount("viewer", "View-Pass-2", READ_ONLY)])
     model = MomModel(tmp_path, setup, clock)
@@ -233,7 +227,7 @@ def test_omm_connections_and_live_state(model: MomModel) -> None:
 
 
 def test_sync_bookkeeping_is_committed_in_batches_records_at_once(tmp_path: Path,
-                                                                  clock: Clock) -> None:
+                                                                  clock: ManualClock) -> None:
     model = MomModel(tmp_path, MomSetup(), clock)
     d = model.directory
     u = d.create_user({"num": "1"})

@@ -12,25 +12,18 @@ from omm.model import OmmModel, OmmSetup
 from omm.tables import Change
 from omm.umo.monitoring import CheckHandsetNow
 from sipdect.accounts import InitialAccount
+from tests.unit.clocks import ManualClock
 
 MIN = 60.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def model(tmp_path: Path, clock: Clock) -> OmmModel:
+def model(tmp_path: Path, clock: ManualClock) -> OmmModel:
     return OmmModel(tmp_path, OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")]),
                     clock)
 
@@ -43,7 +36,7 @@ def user_with_device(model: OmmModel, mode: str) -> tuple[int, int]:
     return user["uid"], device["ppn"]
 
 
-def run_until(model: OmmModel, clock: Clock, when: float) -> None:
+def run_until(model: OmmModel, clock: ManualClock, when: float) -> None:
     """Fire every monitoring deadline up to `when`, as the OMM's service does."""
     while (deadline := model.umo.get_timer()) is not None and deadline <= when:
         clock.now = deadline
@@ -51,7 +44,7 @@ def run_until(model: OmmModel, clock: Clock, when: float) -> None:
     clock.now = when
 
 
-def test_off_by_default_and_all_unknown(model: OmmModel, clock: Clock) -> None:
+def test_off_by_default_and_all_unknown(model: OmmModel, clock: ManualClock) -> None:
     user = model.users.create({"num": "200"})
     assert user["monitoringMode"] == "Off"
     assert set(model.umo.states(user["uid"]).values()) == {"Unknown"}
@@ -62,7 +55,7 @@ def test_off_by_default_and_all_unknown(model: OmmModel, clock: Clock) -> None:
 
 
 def test_start_up_phase_then_active_mode_escalates_a_silent_handset(
-        model: OmmModel, clock: Clock) -> None:
+        model: OmmModel, clock: ManualClock) -> None:
     seen: list[Change] = []
     model.add_listener(seen.append)
     uid, ppn = user_with_device(model, "Active")
@@ -93,7 +86,7 @@ def test_start_up_phase_then_active_mode_escalates_a_silent_handset(
     assert model.umo.states(uid)["HAS"] == "Available"
 
 
-def test_passive_mode_warns_and_never_pages(model: OmmModel, clock: Clock) -> None:
+def test_passive_mode_warns_and_never_pages(model: OmmModel, clock: ManualClock) -> None:
     uid, ppn = user_with_device(model, "Passive")
     checks: list[object] = []
     model.hub.subscribe(lambda e: checks.append(e) if isinstance(e, CheckHandsetNow) else None)
@@ -105,7 +98,7 @@ def test_passive_mode_warns_and_never_pages(model: OmmModel, clock: Clock) -> No
     assert model.umo.states(uid)["HAS"] == "Unavailable"
 
 
-def test_switching_monitoring_off_forgets_the_user(model: OmmModel, clock: Clock) -> None:
+def test_switching_monitoring_off_forgets_the_user(model: OmmModel, clock: ManualClock) -> None:
     uid, _ = user_with_device(model, "Active")
     run_until(model, clock, clock.now + 5 * MIN)
     model.users.update(uid, {"monitoringMode": "Off"})
@@ -113,7 +106,7 @@ def test_switching_monitoring_off_forgets_the_user(model: OmmModel, clock: Clock
     assert model.umo.get_timer() is None and model.health.get("umo") is None
 
 
-def test_parameters_and_modes_survive_a_restart(tmp_path: Path, clock: Clock) -> None:
+def test_parameters_and_modes_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:
     setup = OmmSetup("Test", [InitialAccount("omm", "Sipdect-Omm-2026")])
     model = OmmModel(tmp_path, setup, clock)
     uid, _ = user_with_device(model, "Passive")
@@ -124,7 +117,7 @@ def test_parameters_and_modes_survive_a_restart(tmp_path: Path, clock: Clock) ->
     assert again.users.get(uid)["monitoringMode"] == "Passive" and uid in again.umo.monitors
 
 
-def test_call_diversion_and_a_reset(model: OmmModel, clock: Clock) -> None:
+def test_call_diversion_and_a_reset(model: OmmModel, clock: ManualClock) -> None:
     uid, _ = user_with_device(model, "Active")
     run_until(model, clock, clock.now + 5 * MIN)
     model.users.update(uid, {"forwardState": "All"})

@@ -30,22 +30,15 @@ from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import CallState, Handset, HandsetStateError, State
 from sim.primitives import AirRelease
+from tests.unit.clocks import ManualClock
 
 IPEI = "03074 0220259 3"
 OTHER_IPEI = "00100 0000001 4"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), Clock())
+    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
     m.settings.update("DECTAuthCode", {"ac": "1234"})
     m.settings.update("DevAutoCreate", {"enable": True})
     m.subscription.set("Wildcard")

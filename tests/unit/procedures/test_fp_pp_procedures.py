@@ -24,22 +24,15 @@ from omm.dect.primitives import (
 from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import Handset, State
+from tests.unit.clocks import ManualClock
 
 IPEI = "03074 0220259 3"
 OTHER_IPEI = "00100 0000001 4"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), Clock())
+    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
     m.settings.update("DECTAuthCode", {"ac": "1234"})
     return m
 

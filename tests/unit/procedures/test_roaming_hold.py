@@ -17,22 +17,15 @@ from omm.model import OmmModel, OmmSetup
 from sim import handset as hs
 from sim.handset import Handset
 from sipdect.axi import sync
+from tests.unit.clocks import ManualClock
 
 IPEI = "03074 0220259 3"
 OTHER_OMM = "10FFFF00"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("B"), Clock())
+    m = OmmModel(tmp_path, OmmSetup("B"), ManualClock())
     m.settings.update("DECTAuthCode", {"ac": "1234"})
     return m
 
