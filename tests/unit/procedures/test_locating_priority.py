@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 from fp_pp_world import World
-from test_fp_pp_procedures import Clock, subscribed
+from test_fp_pp_procedures import subscribed
 
 from omm.dect import events as ev
 from omm.model import OmmModel, OmmSetup
 from sim.handset import Handset, MessageReceived, State
+from tests.unit.clocks import ManualClock
 
 
 @pytest.fixture
 def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), Clock())
+    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
     m.settings.update("DECTAuthCode", {"ac": "1234"})
     return m
 
@@ -41,7 +42,8 @@ def test_the_handset_reports_what_it_hears_through_the_rfp_it_answers_on(world: 
     query = world.fp.request_position(1, world.now)
     world.run(30)
     assert world.events_of(ev.PositionMeasured) == [
-        ev.PositionMeasured(query, 1, 1, ((1, -50), (2, -77)))]
+        ev.PositionMeasured(query, 1, 1, ((1, -50), (2, -77)))
+    ]
     assert ev.PpTransaction("PagingStarted", 1, -1) in world.fp_events
 
 
@@ -53,13 +55,15 @@ def test_a_silent_handset_and_an_unsubscribed_device_give_no_position(world: Wor
     world.run(60)
     assert world.events_of(ev.PositionFailed) == [
         ev.PositionFailed(unknown, 99, "TemporaryUnavailable"),
-        ev.PositionFailed(query, 1, "PagingTimeout")]
+        ev.PositionFailed(query, 1, "PagingTimeout"),
+    ]
     assert not world.events_of(ev.PositionMeasured)
 
 
 def send(world: World, text: str, priority: str) -> int:
-    return world.fp.send_message(1, text, world.now, title="Alarm",
-                                 confirmations=("OrderOk",), priority=priority)
+    return world.fp.send_message(
+        1, text, world.now, title="Alarm", confirmations=("OrderOk",), priority=priority
+    )
 
 
 def test_a_higher_message_takes_the_display_and_the_lower_one_comes_back(world: World) -> None:

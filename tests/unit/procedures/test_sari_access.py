@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from fp_pp_world import World
-from test_fp_pp_procedures import IPEI, Clock, subscribed
+from test_fp_pp_procedures import IPEI, subscribed
 
 from dect.identities import Ari, Park, Rfpi
 from omm.dect import events as ev
 from omm.model import OmmModel, OmmSetup
 from sim.handset import Location
+from tests.unit.clocks import ManualClock
 
 SARI = Park.parse("1F10187326")
 OTHER_PARI = Ari.parse("10AB0000")
@@ -22,7 +23,7 @@ OTHER_PARI = Ari.parse("10AB0000")
 
 @pytest.fixture
 def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), Clock())
+    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
     m.settings.update("DECTAuthCode", {"ac": "1234"})
     m.settings.update("SARI", {"sari": str(SARI)})
     return m
@@ -41,8 +42,7 @@ def test_with_a_sari_set_access_rights_give_the_sari_park(world: World) -> None:
     assert handset.location is Location.REGISTERED  # at its own OMM's RFP, through the SARI
 
 
-def test_a_device_subscribed_to_the_pari_only_gets_the_park(world: World,
-                                                            model: OmmModel) -> None:
+def test_a_device_subscribed_to_the_pari_only_gets_the_park(world: World, model: OmmModel) -> None:
     model.devices.create({"ipei": IPEI, "subscribeToPARIOnly": True})
     model.subscription.set("Configured")
     handset = world.add_handset(IPEI)
@@ -59,7 +59,8 @@ def test_without_a_sari_access_rights_give_the_park(world: World, model: OmmMode
 
 
 def test_an_rfp_of_another_pari_broadcasting_the_sari_is_a_new_location_area(
-        world: World, model: OmmModel) -> None:
+    world: World, model: OmmModel
+) -> None:
     handset = subscribed(world)
     ppn = model.devices.find_by_ipei(IPEI)["ppn"]
     handset.lock(2, world.rfpi(2), world.now, world.saris)  # the same PARI: the same area
@@ -72,8 +73,7 @@ def test_an_rfp_of_another_pari_broadcasting_the_sari_is_a_new_location_area(
     assert handset.location is Location.REGISTERED
 
 
-def test_an_rfp_of_another_pari_without_the_sari_is_no_system_of_the_handsets(
-        world: World) -> None:
+def test_an_rfp_of_another_pari_without_the_sari_is_no_system_of_the_handsets(world: World) -> None:
     handset = subscribed(world)
     handset.lock(1, Rfpi(OTHER_PARI, 1), world.now, ())
     world.run(10)
