@@ -156,12 +156,26 @@ async def test_a_call_started_on_the_map_is_drawn_handed_over_and_gone(
     assert any("call ended" in text for text in await calls.all_inner_texts())
 
 
-async def test_an_rfp_clicked_on_the_map_goes_down_and_up(page: Page, control: Control,
-                                                          shot: Shot) -> None:
+async def test_an_rfp_clicked_on_the_map_shows_its_endpoints_and_goes_down_and_up(
+        page: Page, control: Control, shot: Shot) -> None:
     await open_map(page, control)
     office = await air_id(page, "RFP Office")
     x, y = await canvas_point(page, "r", office)
     await page.mouse.click(x, y)
+
+    # The panel: where its SSH shells and SNMP agent listen, as `sipdect ctl rfps` says.
+    panel = page.locator("#rfp")
+    await panel.wait_for()
+    assert await page.locator("#rfp-name").inner_text() == "RFP Office"
+    described = await control.rfp("RFP Office")
+    ssh = await page.locator("#rfp-ssh").inner_text()
+    where = described["ssh"]
+    assert ssh == f"ssh -p {where['port']} {where['user']}@{where['host']}"
+    snmp = await page.locator("#rfp-snmp").inner_text()
+    assert snmp.startswith(f"{described['address']}:{described['snmp']} ")
+    await page.locator("#rfp-stats-note").filter(has_text="OMM").wait_for()
+
+    await page.locator("#power").click()
 
     async def powered() -> bool:
         return bool((await control.rfp("RFP Office"))["powered"])
@@ -169,12 +183,18 @@ async def test_an_rfp_clicked_on_the_map_goes_down_and_up(page: Page, control: C
     await seen(
         page, "id => siteMap.model.rfps.get(id).state === 'Not connected'", arg=office)
     await page.locator("#narrative li[data-kind=alarm]").first.wait_for()
+    assert await page.locator("#rfp-state").inner_text() == "Not connected"
+    assert await page.locator("#rfp-ssh").inner_text() == "not listening"
     await shot(page, "rfp-down")
 
-    await page.mouse.click(x, y)
+    await page.locator("#power", has_text="Switch on").click()
     await until(powered, "RFP Office powered on again")
     await seen(
         page, "id => siteMap.model.rfps.get(id).state === 'Synchronous'", arg=office)
+    # Its second login is an RFP reset in its OMM's statistics, which the panel reads again.
+    await page.locator('#rfp-stats tr[data-counter="RFP health/RFP resets"]').wait_for(
+        timeout=30_000)
+    await shot(page, "rfp-stats")
 
 
 async def _not(check: Callable[[], Awaitable[bool]]) -> bool:

@@ -118,6 +118,9 @@ async def test_a_code_opens_one_session_which_admits_the_map_and_nothing_more(
         assert "<script src=" in html and "<script>" not in html and "style=" not in html
     async with api.http.get(api.url("/_emu/handsets")) as answer:
         assert answer.status == 200
+    async with api.http.get(api.url("/_emu/rfps/RFP Lobby/stats")) as answer:
+        assert answer.status == 200  # a selected RFP's statistics panel
+        assert "RFP health" in (await answer.json())["counters"]
     for method, path in (("GET", "/_emu/state"), ("POST", "/_emu/reset"),
                          ("POST", "/_emu/hosts/OMM/kill"), ("POST", "/_emu/map/code")):
         async with api.http.request(method, api.url(path), json={}) as answer:
@@ -145,6 +148,10 @@ async def test_the_feed_sends_a_snapshot_then_only_what_changed(api: Api) -> Non
         name, snapshot = await feed.next()
         assert name == "snapshot"
         assert sorted(r["name"] for r in snapshot["rfps"]) == ["RFP Lobby", "RFP Office"]
+        for rfp in snapshot["rfps"]:  # where its shells and SNMP agent listen
+            host, _, port = rfp["ssh"].partition(":")
+            assert host == rfp["snmp"].partition(":")[0] and int(port) > 0
+            assert rfp["ssh_user"] and rfp["omm"] == "OMM"
         assert sorted(h["number"] for h in snapshot["handsets"]) == ["201", "202"]
         edge = next(c for c in snapshot["coverage"] if c["name"] == "edge")
         assert edge["m"] == round(PathLoss().distance_for(PathLoss().sensitivity_dbm), 1)

@@ -49,11 +49,13 @@ KEEP_ALIVE_S = 15.0
 SESSION_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GET", re.compile(r"/_emu/map/feed")),
     ("GET", re.compile(r"/_emu/(handsets|rfps)")),
+    ("GET", re.compile(r"/_emu/rfps/[^/]+/stats")),
     ("POST", re.compile(r"/_emu/handsets/[^/]+/(move|walk|call|answer|hangup)")),
     ("POST", re.compile(r"/_emu/rfps/[^/]+/power")),
 )
-"""What a map session (cookie) may ask of the control API: the feed and the page's buttons
-(move or walk a handset, call, answer, hang up, power an RFP off and on)."""
+"""What a map session (cookie) may ask of the control API: the feed, a selected RFP's
+statistics, and the page's buttons (move or walk a handset, call, answer, hang up, power an
+RFP off and on)."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
                                 "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),

@@ -55,6 +55,23 @@ def rfp_state(running: bool, site: Any, synced: bool) -> str:
     return "Synchronous" if synced else "Searching"
 
 
+ENDPOINT_KINDS = ("ssh", "snmp")
+"""The RFP's services a map shows where to reach (issue 16): its SSH shells and its SNMP
+agent, each as "address:port" while it listens, else None."""
+
+
+def endpoints(host: Any) -> Record:
+    """Where an RFP host's SSH shells and SNMP agent listen now (ENDPOINT_KINDS), and whose
+    login the user shell takes (`ssh_user`: omm in factory state, else its OMM's account)."""
+    out: Record = dict.fromkeys(ENDPOINT_KINDS)
+    for endpoint in host.endpoints():
+        if endpoint.protocol in out:
+            out[endpoint.protocol] = f"{endpoint.host}:{endpoint.port}"
+    station = host.station
+    out["ssh_user"] = station.access.user_name if station is not None else None
+    return out
+
+
 @dataclass
 class Numbers:
     """The configured users' numbers by handset IPEI (OMM form) and back: who a call is with."""
@@ -99,10 +116,12 @@ class Reader:
             out[str(air_id)] = {
                 "id": air_id, "host": host.name, "name": host.cfg.name or host.name,
                 "x": host.cfg.x, "y": host.cfg.y, "cluster": host.cfg.cluster,
+                "omm": host.cfg.omm,
                 "state": rfp_state(host.running, radio, synced),
                 "powered": bool(host.running and radio is not None and radio.powered),
                 "reference": bool(status is not None and status.reference),
-                "parent": status.parent if status is not None else None}
+                "parent": status.parent if status is not None else None,
+                **endpoints(host)}
         return out
 
     def handsets(self) -> dict[str, Record]:

@@ -10,6 +10,7 @@
   const MARGIN_M = 12;             // metres of floor round what is on it
   const LABELS_UP_TO = 64;         // names are drawn while at most this many things show
   const NARRATIVE_SHOWN = 200;
+  const STATS_EVERY_MS = 5000;     // a selected RFP's statistics are read again this often
   const COLORS = {
     Synchronous: "#2e7d32", Searching: "#ef8f00", Inactive: "#8a949c", "Not connected": "#c62828",
     idle: "#1565c0", call: "#2e7d32", ringing: "#ef8f00", off: "#8a949c", grid: "#eceff1",
@@ -28,6 +29,8 @@
   let view = { scale: 10, x0: 0, y0: 0, bounds: null };
   let scheduled = false;
   let selected = null;               // the handset a call starts from
+  let selectedRfp = null;            // the RFP whose details show (its air id, a string)
+  let statsTimer = null;
   let answerFor = null;              // a handset to answer once it rings (the page's call)
   let dragging = null;
   const stats = { draws: 0, drawMs: 0, deltas: 0 };  // for `sipdect bench web`
@@ -75,6 +78,7 @@
         flashes.set("r:" + r.id, { until: now + FLASH_MS, color: COLORS.failure });
       }
       model.rfps.set(String(r.id), r);
+      if (selectedRfp === String(r.id)) showRfp();
     }
     for (const h of d.handsets || []) {
       const old = model.handsets.get(String(h.id));
@@ -93,7 +97,10 @@
     }
     for (const c of d.calls || []) model.calls.set(String(c.id), c);
     const gone = d.gone || {};
-    for (const id of gone.rfps || []) model.rfps.delete(id);
+    for (const id of gone.rfps || []) {
+      model.rfps.delete(id);
+      if (selectedRfp === id) selectRfp(null);
+    }
     for (const id of gone.handsets || []) model.handsets.delete(id);
     for (const id of gone.calls || []) model.calls.delete(id);
     tell(d.narrative || [], true);
@@ -229,6 +236,7 @@
       ctx.fillStyle = COLORS[r.state] || COLORS.Inactive;
       ctx.fillRect(x - s, y - s, 2 * s, 2 * s);
       if (r.reference) { ctx.strokeStyle = "#1d2327"; ctx.lineWidth = 2 * unit; ctx.strokeRect(x - s - 2 * unit, y - s - 2 * unit, 2 * s + 4 * unit, 2 * s + 4 * unit); }
+      if (selectedRfp === String(r.id)) { ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 2 * unit; ctx.strokeRect(x - s - 5 * unit, y - s - 5 * unit, 2 * s + 10 * unit, 2 * s + 10 * unit); }
       flash("r:" + r.id, x, y, 16 * unit, now, unit);
       if (labels) { ctx.fillStyle = "#1d2327"; ctx.fillText(r.name, x + s + 3 * unit, y - s); }
       drawn.set("r:" + r.id, [x / ratio, y / ratio]);
@@ -344,10 +352,11 @@
       dragging = { id: Number(key.slice(2)), from: [x, y], moved: false };
       canvas.setPointerCapture(event.pointerId);
     } else if (key && key[0] === "r") {
-      const rfp = model.rfps.get(key.slice(2));
-      if (rfp) act(`rfps/${encodeURIComponent(rfp.host)}/power`, { on: !rfp.powered });
+      const id = key.slice(2);
+      selectRfp(selectedRfp === id ? null : id);
     } else {
       select(null);
+      selectRfp(null);
     }
   });
 
@@ -393,6 +402,7 @@
 
   function select(id) {
     selected = id;
+    if (id !== null) selectRfp(null);
     const h = id === null ? null : model.handsets.get(String(id));
     const text = document.getElementById("selected");
     const hangup = document.getElementById("hangup");
@@ -403,12 +413,91 @@
     schedule();
   }
 
+  // -- a selected RFP: its state, where its SSH shells and SNMP agent listen, its statistics --
+  function selectRfp(id) {
+    selectedRfp = id;
+    clearTimeout(statsTimer);
+    statsTimer = null;
+    if (id !== null && selected !== null) select(null);
+    document.getElementById("rfp").hidden = id === null;
+    document.getElementById("rfp-stats").replaceChildren();
+    document.getElementById("rfp-stats-note").textContent = "";
+    if (id !== null) { showRfp(); readStats(); }
+    schedule();
+  }
+
+  function showRfp() {
+    const r = model.rfps.get(selectedRfp);
+    if (!r) return;
+    const text = (name, value) => { document.getElementById(name).textContent = value; };
+    text("rfp-name", r.name);
+    text("rfp-state", r.state + (r.reference ? ", sync reference" : ""));
+    text("rfp-omm", r.omm);
+    const [sshHost, sshPort] = r.ssh ? r.ssh.split(":") : [];
+    text("rfp-ssh", r.ssh ? `ssh -p ${sshPort} ${r.ssh_user}@${sshHost}` : "not listening");
+    text("rfp-snmp", r.snmp ? `${r.snmp} (UDP, v1/v2c)` : "not listening");
+    const power = document.getElementById("power");
+    power.textContent = r.powered ? "Switch off" : "Switch on";
+    power.dataset.on = String(!r.powered);
+  }
+
+  async function readStats() {
+    const id = selectedRfp;
+    const r = model.rfps.get(id);
+    if (!r) return;
+    const note = document.getElementById("rfp-stats-note");
+    try {
+      const answer = await fetch(`${API}/rfps/${encodeURIComponent(r.host)}/stats`,
+                                 { credentials: "same-origin" });
+      const data = await answer.json().catch(() => ({}));
+      if (selectedRfp !== id) return;
+      if (!answer.ok) {
+        note.textContent = data.error || `${answer.status} ${answer.statusText}`;
+      } else {
+        showStats(data);
+      }
+    } catch (err) {
+      if (selectedRfp === id) note.textContent = String(err);
+    }
+    if (selectedRfp === id) statsTimer = setTimeout(readStats, STATS_EVERY_MS);
+  }
+
+  function showStats(data) {
+    // The counters that moved this week, by group; the rest are 0.
+    const rows = [];
+    let zero = 0;
+    for (const [group, counters] of Object.entries(data.counters)) {
+      for (const [name, value] of Object.entries(counters)) {
+        if (!value) { zero += 1; continue; }
+        const tr = document.createElement("tr");
+        tr.dataset.counter = `${group}/${name}`;
+        for (const [cell, content] of [["th", group], ["th", name], ["td", String(value)]]) {
+          const c = document.createElement(cell);
+          c.textContent = content;
+          if (cell === "th") c.scope = "row";
+          tr.append(c);
+        }
+        rows.push(tr);
+      }
+    }
+    document.getElementById("rfp-stats").replaceChildren(...rows);
+    document.getElementById("rfp-stats-note").textContent =
+      `${zero} ${rows.length ? "other " : ""}counters at 0: this ${data.resolution}'s record at ${data.omm} (RFP id ${data.id}).`;
+  }
+
+  document.getElementById("power").addEventListener("click", (event) => {
+    const r = model.rfps.get(selectedRfp);
+    if (r) act(`rfps/${encodeURIComponent(r.host)}/power`, { on: event.target.dataset.on === "true" });
+  });
+
   document.getElementById("hangup").addEventListener("click", () => {
     if (selected !== null) act(`handsets/${selected}/hangup`, {});
     select(null);
   });
   document.getElementById("unselect").addEventListener("click", () => select(null));
-  window.addEventListener("keydown", (e) => { if (e.key === "Escape") select(null); });
+  window.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { select(null); selectRfp(null); }
+  });
   window.addEventListener("resize", schedule);
 
   // For tests and `sipdect bench web`: what the map holds and where it drew things.
