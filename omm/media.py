@@ -121,6 +121,11 @@ class RfpMediaControl:
         self.on_channels: Callable[[int, int], None] | None = None
         """`on_channels(rfp_id, in_use)`: an RFP's voice channels in use changed (RFP
         statistics)."""
+        self.capacity: Callable[[int], int] | None = None
+        """`capacity(rfp_id)`: the RFP's voice channels (its model's); None: unlimited."""
+        self.on_rejected: Callable[[int], None] | None = None
+        """`on_rejected(rfp_id)`: a call was refused because all of the RFP's voice channels
+        were busy (RFP statistics)."""
         self.calls: dict[int, _Call] = {}
         self.dtmf_received: list[tuple[int, str]] = []
         """(ppn, key) of every key the far ends sent, oldest first."""
@@ -141,6 +146,14 @@ class RfpMediaControl:
                 return call.reserved[1]
             self._free_port(call.reserved[1])
             call.reserved = None
+        if self.full(rfp_id):
+            if call.anchor is None:
+                del self.calls[ppn]
+            log.info("call of ppn %d refused: all voice channels of RFP %d are busy", ppn,
+                     rfp_id)
+            if self.on_rejected is not None:
+                self.on_rejected(rfp_id)
+            return None
         address = self._allocate(rfp_id)
         if address is None:
             if call.anchor is None:
@@ -350,6 +363,18 @@ class RfpMediaControl:
                 self._channels_changed(rfp_id)
                 return handle
         return None
+
+    def in_use(self, rfp_id: int) -> int:
+        """The RFP's voice channels taken: open ones and those reserve() promised."""
+        promised = sum(1 for call in self.calls.values()
+                       if call.reserved is not None and call.reserved[0] == rfp_id)
+        return len(self._handles.get(rfp_id, ())) + promised
+
+    def full(self, rfp_id: int) -> bool:
+        """Whether a new call on the RFP would find no voice channel free. (A handover into
+        a full RFP is still carried: the real RFP would refuse the bearer handover and the
+        handset stay where it is, which the simulated air does not model.)"""
+        return self.capacity is not None and self.in_use(rfp_id) >= self.capacity(rfp_id)
 
     def _channels_changed(self, rfp_id: int) -> None:
         if self.on_channels is not None:

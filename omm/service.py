@@ -32,6 +32,7 @@ from omm.sip import Registrations
 from omm.sip.calls import CallControl
 from omm.standby import conventions as standby_conventions
 from omm.standby.pair import StandbyPair, pair_vault_key
+from omm.statistics import voice_capacity
 from omm.tables import Change
 from omm.umo.monitoring import CheckHandsetNow
 from omm.web import OmmWeb, build_site
@@ -98,6 +99,8 @@ class OmmService:
         self.media = RfpMediaControl(self.rfp_link.send, self.rfp_link.peer_ip,
                                      port_base=self._port_base)
         self.media.on_channels = self._voice_channels
+        self.media.capacity = self._voice_capacity
+        self.media.on_rejected = self._voice_rejected
         self.rfp_link.on_media = self._media_report
         self.calls = CallControl(self.model, self.sip, self.fixed_part, self.media,
                                  on_dect_output=self.dect_link.kick)
@@ -137,8 +140,16 @@ class OmmService:
             return self.cfg.rtp_port_base
         return 2 * secrets.randbelow((RTP_ANY_PORT_HIGH - RTP_ANY_PORT_LOW) // 2) + RTP_ANY_PORT_LOW
 
+    def _voice_capacity(self, rfp_id: int) -> int:
+        record = self.model.rfps.table.get(rfp_id)
+        return voice_capacity(str(record.get("hwType", "")) if record is not None else "")
+
     def _voice_channels(self, rfp_id: int, in_use: int) -> None:
-        self.model.statistics.voice_channels(rfp_id, in_use, self.model.clock())
+        self.model.statistics.voice_channels(rfp_id, in_use, self.model.clock(),
+                                             self._voice_capacity(rfp_id))
+
+    def _voice_rejected(self, rfp_id: int) -> None:
+        self.model.statistics.voice_rejected(rfp_id, self.model.clock())
 
     def _media_report(self, rfp_id: int, message: Any) -> None:
         if isinstance(message, MediaStatistics):

@@ -107,6 +107,16 @@ COUNTER_MAX = 0xFFFFFFFF
 
 VOICE_CHANNELS = 8
 """Voice (DSP) channels of an RFP: 8 media streams (SIP-DECT R1.8 guide §2.6)."""
+VOICE_CHANNELS_BY_HW_TYPE = {"RFP 44": 4}
+"""Models with fewer voice channels (features.md §1 row 5: RFP 44 IP has 4; RFP 32, 34, 35,
+36, 37, 42, 43, 45, 47 and 48 have VOICE_CHANNELS). The L- and US-variants count as their
+model; PC ECM and unknown models get VOICE_CHANNELS (sipdect's choice)."""
+
+
+def voice_capacity(hw_type: str) -> int:
+    """The voice channels of an RFP of this AXI hwType ("RFP 44", "RFP L44 US", ...)."""
+    model = hw_type.replace("RFP L", "RFP ").removesuffix(" US")
+    return VOICE_CHANNELS_BY_HW_TYPE.get(model, VOICE_CHANNELS)
 AIR_CHANNELS = 12
 """Air time slots (bearers) of an RFP: NumberOfBearer, 12."""
 
@@ -212,14 +222,13 @@ class RfpStatistics:
 
     def voice_channels(self, rfp_id: int, in_use: int, now: float,
                        capacity: int = VOICE_CHANNELS) -> None:
-        """The RFP's voice channels in use changed: count entering a band of few free. A
-        channel opened beyond the capacity is a call the real RFP would have rejected."""
-        if in_use > capacity and in_use > capacity - self._voice_free.get(rfp_id, capacity):
-            self.voice_rejected(rfp_id, now)
-        self._band(self._voice_free, _VOICE_LEVELS, rfp_id, capacity - in_use, capacity, now)
+        """The RFP's voice channels in use changed: count entering a band of few free."""
+        self._band(self._voice_free, _VOICE_LEVELS, rfp_id, max(capacity - in_use, 0),
+                   capacity, now)
 
     def voice_rejected(self, rfp_id: int, now: float) -> None:
-        """A call wanted a voice channel of an RFP whose channels were all busy."""
+        """A call wanted a voice channel of an RFP whose channels were all busy (the OMM
+        refused it: omm.media.RfpMediaControl.reserve)."""
         self.count(rfp_id, Elem.VOICE_BUSY_CALL_REJECTED, now)
 
     def air_channels(self, rfp_id: int, in_use: int, now: float,

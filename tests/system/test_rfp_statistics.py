@@ -29,7 +29,8 @@ from sipdect.waiting import WaitTimeout, until
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 MAC_A, MAC_B = "00:30:42:5e:05:01", "00:30:42:5e:05:02"
-#: Eight handsets by RFP A (their four calls take its eight voice channels), RFP B 30 m away.
+#: Eight handsets by RFP A (an RFP 35: their four calls take its eight voice channels), RFP B
+#: (an RFP 44: four voice channels) 30 m away.
 HANDSETS = {str(n): (ipei(n), 2.0 + (n % 4), -2.0 + (n % 3)) for n in range(301, 309)}
 PAIRS = (("301", "302"), ("303", "304"), ("305", "306"), ("307", "308"))
 
@@ -49,6 +50,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     config = call_site_config("stats-test", HANDSETS, {n: f"Stats-Test-{n}x" for n in HANDSETS},
                               [(MAC_A, 0.0, 0.0), (MAC_B, 30.0, 0.0)],
                               extra='\n[pbx]\nrealm = "stats-test"\n')
+    config = config.replace(f'mac = "{MAC_B}"\n', f'mac = "{MAC_B}"\nhw_type = "RFP 44"\n')
     async with Emulator(config, tmp_path_factory.mktemp("stats")) as emu:
         assert emu.system is not None and emu.system.control is not None
         handle = emu.omm
@@ -153,6 +155,42 @@ async def test_calls_filling_an_rfp_move_its_voice_channel_counters(site: Site) 
     await until_counter(site.axi, site.rfp_a, Elem.DSP_07_08, 1)
     for caller, callee in PAIRS:
         await hang_up(site, caller, callee)
+
+
+async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
+        site: Site) -> None:
+    """features.md scenario "RFP statistics": on a 4-channel RFP 44 the 5th voice channel is
+    refused. Two calls between handsets by RFP B take its four; a third caller there gets no
+    call (the callee never rings) and "Voice channels busy and call rejected" counts it."""
+    movers = ("301", "302", "303", "304", "305")
+    for n, number in enumerate(movers):
+        await site.control.move(site.ids[number], 28.0 + n % 3, -1.0 + n // 3)
+
+    async def on_b() -> bool:
+        return all([(await site.control.handset(site.ids[n]))["rfp"] == site.rfp_b
+                    for n in movers])
+    await until(on_b, "five handsets locked to RFP B")
+    before = await counters(site.axi, site.rfp_b)
+    await call(site, "301", "302")
+    await call(site, "303", "304")
+    await until_counter(site.axi, site.rfp_b, Elem.VOICE_BUSY, before[Elem.VOICE_BUSY] + 1)
+    await site.control.dial(site.ids["305"], "306")
+    await until_counter(site.axi, site.rfp_b, Elem.VOICE_BUSY_CALL_REJECTED,
+                        before[Elem.VOICE_BUSY_CALL_REJECTED] + 1)
+    await until_state(site, "305", "idle")
+    assert await site.control.call_state(site.ids["306"]) == "idle"
+    await hang_up(site, "301", "302")
+    await hang_up(site, "303", "304")
+    # With two channels free again the same call goes through.
+    await call(site, "305", "306")
+    await hang_up(site, "305", "306")
+    for number in movers:
+        await site.control.move(site.ids[number], *HANDSETS[number][1:])
+
+    async def home() -> bool:
+        return all([(await site.control.handset(site.ids[n]))["rfp"] == site.rfp_a
+                    for n in movers])
+    await until(home, "the five handsets back at RFP A")
 
 
 async def test_a_handover_counts_a_connection_on_the_new_rfp(site: Site) -> None:

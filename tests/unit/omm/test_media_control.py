@@ -10,6 +10,7 @@ import pytest
 
 from omm.media import DEFAULT_RTP_PORT_BASE, RfpMediaControl
 from omm.mediaport import MediaCodecChoice, MediaPort, RtpAddress, SrtpKeys
+from omm.statistics import voice_capacity
 from sipdect.link import constants as c
 from sipdect.link.media import (
     CODEC_G722,
@@ -257,3 +258,30 @@ def test_a_second_start_reopens_the_channel_on_the_ports_of_the_sdp(control: Rfp
     assert isinstance(conf, MediaConf) and local is not None
     assert conf.local_rtp_port == local.port and conf.tx_port1 == 41000
     assert control.reserve(6, 1) != local
+
+
+def test_a_call_finding_every_voice_channel_of_its_rfp_busy_is_refused(
+        control: RfpMediaControl) -> None:
+    """An RFP 44 has 4 voice channels (features.md §1 row 5): a fifth call on it is refused
+    and counted; the other RFPs and a channel freed again take calls."""
+    rejected: list[int] = []
+    control.capacity = lambda rfp_id: voice_capacity("RFP 44" if rfp_id == 1 else "RFP 35")
+    control.on_rejected = rejected.append
+    for ppn in range(1, 5):  # two promised, two open
+        assert control.reserve(ppn, 1) is not None
+        if ppn % 2:
+            control.start(ppn, 1, ppn, PCMA, FAR, None, None)
+    assert control.in_use(1) == 4 and control.full(1)
+    assert control.reserve(5, 1) is None
+    assert rejected == [1] and 5 not in control.calls
+    assert control.reserve(5, 2) is not None  # RFP 2 has its own channels
+    control.stop(1)
+    assert control.reserve(6, 1) is not None
+    assert rejected == [1]
+
+
+@pytest.mark.parametrize(("hw_type", "channels"), [
+    ("RFP 44", 4), ("RFP L44", 4), ("RFP 44 US", 4), ("RFP 35", 8), ("RFP L43 US", 8),
+    ("PC ECM", 8), ("Unknown", 8), ("", 8)])
+def test_voice_capacity_by_model(hw_type: str, channels: int) -> None:
+    assert voice_capacity(hw_type) == channels
