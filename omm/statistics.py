@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from sipdect.link import constants as c
 from sipdect.link.dnm import StatisticData
 
 
@@ -104,21 +105,17 @@ WEEK_ORIGIN = 4 * 86400
 OMM's week boundary is not documented."""
 COUNTER_MAX = 0xFFFFFFFF
 """A counter saturates here (u32, as the RFP reports its frame counters)."""
-
-VOICE_CHANNELS = 8
-"""Voice (DSP) channels of an RFP: 8 media streams (SIP-DECT R1.8 guide §2.6)."""
-VOICE_CHANNELS_BY_HW_TYPE = {"RFP 44": 4}
-"""Models with fewer voice channels (features.md §1 row 5: RFP 44 IP has 4; RFP 32, 34, 35,
-36, 37, 42, 43, 45, 47 and 48 have VOICE_CHANNELS). The L- and US-variants count as their
-model; PC ECM and unknown models get VOICE_CHANNELS (sipdect's choice)."""
+AIR_CHANNELS = 12
+"""Air time slots (bearers) of an RFP: NumberOfBearer, 12."""
 
 
 def voice_capacity(hw_type: str) -> int:
-    """The voice channels of an RFP of this AXI hwType ("RFP 44", "RFP L44 US", ...)."""
-    model = hw_type.replace("RFP L", "RFP ").removesuffix(" US")
-    return VOICE_CHANNELS_BY_HW_TYPE.get(model, VOICE_CHANNELS)
-AIR_CHANNELS = 12
-"""Air time slots (bearers) of an RFP: NumberOfBearer, 12."""
+    """The voice channels of an RFP of this AXI hwType ("RFP 44", "RFP L43 US", ...): its
+    model's (sipdect.link.constants.voice_channels); an L- or US-variant counts as its model."""
+    name = hw_type.replace("RFP L", "RFP ").removesuffix(" US").replace(" ", "")
+    code = c.HardwareType.__members__.get(name)
+    return c.VOICE_CHANNELS if code is None else c.voice_channels(code)
+
 
 #: From StatisticData's fields to the elements they feed (BMC counters the RFP counts).
 BMC_ELEMENTS: tuple[tuple[str, Elem], ...] = (
@@ -221,7 +218,7 @@ class RfpStatistics:
             self.on_change(rfp_id)
 
     def voice_channels(self, rfp_id: int, in_use: int, now: float,
-                       capacity: int = VOICE_CHANNELS) -> None:
+                       capacity: int = c.VOICE_CHANNELS) -> None:
         """The RFP's voice channels in use changed: count entering a band of few free."""
         self._band(self._voice_free, _VOICE_LEVELS, rfp_id, max(capacity - in_use, 0),
                    capacity, now)

@@ -230,9 +230,13 @@ class RfpRadio:
         self.search_time = search_time
         self.on_output = on_output
         self.voice_sink: VoiceSink | None = None
+        """Where deciphered uplink voice goes (rfp.media.RfpMedia.receive_voice)."""
         self.dsp_buckets: Callable[[], list[int]] | None = None
         """The media gateway's DSP channel buckets for StatisticData (RfpMedia.dsp_buckets)."""
-        """Where deciphered uplink voice goes (rfp.media.RfpMedia.receive_voice)."""
+        self.voice_in_use: Callable[[], int] | None = None
+        """The media gateway's DSP channels open now (None: no media gateway, no limit)."""
+        self.voice_capacity = c.VOICE_CHANNELS
+        """This model's DSP channels (c.voice_channels of its hardware type)."""
         self.state = RadioState.OFF
         self.connections: dict[int, MacConnection] = {}
         self.counters = RadioCounters()
@@ -507,7 +511,7 @@ class RfpRadio:
         old = self._conn_of_pmid(prim.pmid)
         if old is not None:  # the PP set up again: the old connection is gone
             self._drop(old, c.MacDisReason.ABNORMAL)
-        mcei = self._allocate_mcei()
+        mcei = None if prim.handover and self._voice_full() else self._allocate_mcei()
         if mcei is None:
             self.air.send_from_rfp(self.rfp_id, AirRelease(prim.pmid, RELEASE_LINK_LOST))
             if prim.handover:  # the call it carried is lost with the failed handover
@@ -630,6 +634,11 @@ class RfpRadio:
     def _conn_of_pmid(self, pmid: int) -> MacConnection | None:
         mcei = self._by_pmid.get(pmid)
         return None if mcei is None else self.connections.get(mcei)
+
+    def _voice_full(self) -> bool:
+        """No DSP channel is free for a call handed over to this RFP: it refuses the bearer
+        (the handover fails; the simulated handset then loses its call)."""
+        return self.voice_in_use is not None and self.voice_in_use() >= self.voice_capacity
 
     def _allocate_mcei(self) -> int | None:
         for _ in range(MCEI_COUNT):

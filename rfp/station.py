@@ -352,6 +352,8 @@ class VirtualRfp:
         """The media gateway (MEDIA_* from the OMM, RTP on `media_host`)."""
         radio.voice_sink = self.media.receive_voice
         radio.dsp_buckets = self.media.dsp_buckets
+        radio.voice_in_use = lambda: len(self.media.channels)
+        radio.voice_capacity = c.voice_channels(hw_type)
         self._media_io = _MediaIo(self)
         self.octets_in = 0
         """Octets received on its LAN port (the OMM link): the agent's ifInOctets."""

@@ -59,7 +59,7 @@ from dect.nwk.tables import (
     ReleaseReasonCode,
 )
 from dect.timing import FRAME_SECONDS
-from sim.air import Air, cipher_frame
+from sim.air import RELEASE_LINK_LOST, Air, cipher_frame
 from sim.keypad import DIAL_KEYS, Key, parse_keys
 from sim.primitives import (
     AirCipherStart,
@@ -1050,6 +1050,11 @@ class Handset:
                 self._cipher_start(now)
         elif isinstance(primitive, AirRelease):
             if rfp_id == self.rfp_id:
+                old = self._handover_from if self._handover_pending else None
+                if old is not None and old != rfp_id:
+                    # The new RFP refused the handover bearer (no channel free): the
+                    # connection is given up on the old RFP too and its call is lost.
+                    self._out.append((old, AirRelease(self._link_pmid, RELEASE_LINK_LOST)))
                 self._released("released", now)
         self._flush(now)
 

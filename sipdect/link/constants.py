@@ -192,6 +192,19 @@ class HardwareType(IntEnum):
     RFP_SL37 = 0x200E
 
 
+VOICE_CHANNELS = 8
+"""Voice (DSP) channels of an RFP: 8 media streams (SIP-DECT R1.8 guide §2.6); RFP 32, 34, 35,
+36, 37, 42, 43, 45, 47 and 48 have 8 (features.md §1 row 5)."""
+VOICE_CHANNELS_BY_HW_TYPE: dict[int, int] = {HardwareType.RFP44: 4}
+"""Models with fewer (features.md §1 row 5: RFP 44 IP has 4). Every other code, PC ECM and
+unknown ones included, gets VOICE_CHANNELS (sipdect's choice)."""
+
+
+def voice_channels(hw_type: int) -> int:
+    """The voice channels of an RFP of this SYS_INIT hardware type."""
+    return VOICE_CHANNELS_BY_HW_TYPE.get(hw_type, VOICE_CHANNELS)
+
+
 class Capability(IntFlag):
     """SYS_INIT capabilities, u32 BE at offset 24."""
 

@@ -161,8 +161,9 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
         site: Site) -> None:
     """features.md scenario "RFP statistics": on a 4-channel RFP 44 the 5th voice channel is
     refused. Two calls between handsets by RFP B take its four; a third caller there gets no
-    call (the callee never rings) and "Voice channels busy and call rejected" counts it."""
-    movers = ("301", "302", "303", "304", "305")
+    call (the callee never rings) and "Voice channels busy and call rejected" counts it; a
+    call handed over to it fails, a lost connection in its BMC counters."""
+    movers: tuple[str, ...] = ("301", "302", "303", "304", "305")
     for n, number in enumerate(movers):
         await site.control.move(site.ids[number], 28.0 + n % 3, -1.0 + n // 3)
 
@@ -179,6 +180,15 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
                         before[Elem.VOICE_BUSY_CALL_REJECTED] + 1)
     await until_state(site, "305", "idle")
     assert await site.control.call_state(site.ids["306"]) == "idle"
+    # A call handed over into the full RFP B fails: B refuses the bearer, the call is lost,
+    # and B's BMC counts a lost connection.
+    await call(site, "307", "308")
+    await site.control.move(site.ids["307"], 29.0, 1.0)
+    await until_counter(site.axi, site.rfp_b, Elem.LOST_CONNECTIONS,
+                        before[Elem.LOST_CONNECTIONS] + 1)
+    await until_state(site, "307", "idle")
+    await until_state(site, "308", "idle")
+    movers += ("307",)
     await hang_up(site, "301", "302")
     await hang_up(site, "303", "304")
     # With two channels free again the same call goes through.

@@ -210,6 +210,26 @@ def test_handover_waits_for_the_key_of_ho_in_progress_res(air: Air, radio: RfpRa
     assert data_ind == Dnm(c.DnmLayer.LC, Prim.LC_DATA_IND, mcei, BODY)
 
 
+def test_a_handover_into_an_rfp_with_every_voice_channel_busy_is_refused(
+        air: Air, radio: RfpRadio) -> None:
+    """An RFP 44's four DSP channels all open: it refuses the bearer a call is handed over
+    on and counts the lost connection; a plain connection (no call yet) still gets in."""
+    in_use = [4]
+    radio.voice_in_use = lambda: in_use[0]
+    radio.voice_capacity = c.voice_channels(c.HardwareType.RFP44)
+    air.send_from_handset(HANDSET, 0, AirConnect(PMID, handover=True))
+    air.deliver(0.0)
+    assert radio.messages_to_send() == [] and radio.connections == {}
+    assert from_air(air) == [AirRelease(PMID, RELEASE_LINK_LOST)]
+    assert radio.counters.lost_connections == 1
+    connect(air, radio)
+    assert len(radio.connections) == 1
+    in_use[0] = 3
+    air.send_from_handset(HANDSET, 0, AirConnect(PMID + 1, handover=True))
+    air.deliver(0.1)
+    assert names(radio.messages_to_send()) == ["MAC_CON_IND", "HO_IN_PROGRESS_IND"]
+
+
 def test_uplink_frames_are_relayed_unchanged(air: Air, radio: RfpRadio) -> None:
     mcei = connect(air, radio)
     air.send_from_handset(HANDSET, 0, AirData(PMID, FRAME, 0, 1))
