@@ -7,7 +7,8 @@ directory), keeps reconnecting, and prints one READY line once the link is up. W
 between the two as rfp.omms says. With --air its
 radio runs on a RemoteAir: the world places it at --x/--y in --cluster under --air-id (its OMM
 record id, so that the RPNs of its sync relations agree), and it keeps reaching for the world
-whenever that link is lost.
+whenever that link is lost. With --ssh-port and --snmp-port it serves its SSH shells and its
+SNMP agent as an RFP host of a site does (rfp.ssh, rfp.snmp); the READY line says where.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gc
 import json
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from rfp.omms import omm_text
@@ -79,6 +81,11 @@ async def _run(rfp: VirtualRfp, ready: dict[str, str]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await rfp.start()
+    await rfp.ssh_started()
+    if rfp.ssh is not None and rfp.ssh.listening:
+        ready["ssh"] = f"{rfp.ssh.host}:{rfp.ssh.port}"
+    if rfp.snmp is not None and rfp.snmp.bound_port is not None:
+        ready["snmp"] = f"{rfp.net.address}:{rfp.snmp.bound_port}"
     # What start-up built lives as long as the process: out of the cyclic collector, whose
     # full passes would pause the radio's and the media gateway's 10 ms voice (as sipdect up).
     gc.freeze()
@@ -111,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the RFP keeps its key (default ./data/rfp)")
     parser.add_argument("--sw-version", default="SIP-DECT 9.2-sipdect",
                         help="software version announced in SYS_INIT")
+    parser.add_argument("--ssh-port", type=int, metavar="PORT",
+                        help="serve its SSH shells on this TCP port (0: any free one; a real "
+                             "RFP: 22); omm/omm and root/22222 until its OMM takes it over. "
+                             "Its host key is kept in --data-dir. Default: no SSH")
+    parser.add_argument("--snmp-port", type=int, metavar="PORT",
+                        help="run its SNMP agent on this UDP port (0: any free one; a real "
+                             "RFP: 161), configured by its OMM. Default: no agent")
     air = parser.add_argument_group("on a running world's air (sim.airlink)")
     air.add_argument("--air", metavar="HOST:PORT",
                      help=f"the world's air link (port {AIR_LINK_PORT}); without it the RFP "
@@ -135,11 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         mac = parse_mac(args.mac)
         hw_type = parse_hw_type(args.hw_type)
         remote = _remote_air(args, mac) if args.air is not None else None
+        for option, value in (("--ssh-port", args.ssh_port), ("--snmp-port", args.snmp_port)):
+            if value is not None and not 0 <= value <= 0xFFFF:
+                raise UsageError(f"{option} {value}: a port is 0 to 65535")
     except ValueError as exc:  # ClockError too
         print(f"sipdect rfp: {exc}", file=sys.stderr)
         return 2
     return clock.run(_main(host, port, mac, hw_type, args.data_dir, args.sw_version, remote,
-                           standby))
+                           standby, Services(args.ssh_port, args.snmp_port)))
 
 
 def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
@@ -157,9 +174,18 @@ def _remote_air(args: argparse.Namespace, mac: bytes) -> RemoteAir:
         raise UsageError(f"--air-id/--x/--y/--cluster: {exc}") from None
 
 
+@dataclass(frozen=True)
+class Services:
+    """The RFP's own servers beside its link: None is off, 0 any free port."""
+
+    ssh_port: int | None = None
+    snmp_port: int | None = None
+
+
 async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
                 sw_version: str, remote: RemoteAir | None = None,
-                standby: tuple[str, int] | None = None) -> int:
+                standby: tuple[str, int] | None = None,
+                services: Services = Services()) -> int:
     loop = asyncio.get_running_loop()
     ready: dict[str, str] = {}
     air: AirMedium
@@ -176,7 +202,8 @@ async def _main(host: str, port: int, mac: bytes, hw_type: int, data_dir: Path,
     key_path = data_dir / f"{mac.hex()}.key"
     try:
         rfp = VirtualRfp(mac, hw_type, host, port, key_path, radio, standby_omm=standby,
-                         sw_version=sw_version)
+                         sw_version=sw_version, ssh_port=services.ssh_port,
+                         snmp_port=services.snmp_port)
         if remote is not None:
             remote.on_epoch = rfp.follow_epoch
         return await _run(rfp, ready)

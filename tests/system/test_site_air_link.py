@@ -12,6 +12,7 @@ PP transactions), the control API (where a handset is, what its earpiece plays).
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncssh
 import pytest
 import pytest_asyncio
 from site_helpers import Control, EventWatch, ipei, record
@@ -295,11 +297,32 @@ async def test_an_rfp_process_joins_the_worlds_air_and_a_sigkill_takes_it_off(
         sys.executable, "-m", "rfp.cli", "--omm", f"{omm.cfg.host}:{omm.rfp_link.port}",
         "--mac", MAC_C, "--data-dir", str(tmp_path), "--air",
         f"127.0.0.1:{site.server.port}", "--air-id", str(id_c), "--x", str(C_AT[0]),
-        "--y", str(C_AT[1]), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        "--y", str(C_AT[1]), "--ssh-port", "0", "--snmp-port", "0",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), DEFAULT_TIMEOUT)
-        assert line.startswith(b"READY ") and f"127.0.0.1:{site.server.port}".encode() in line
+        assert line.startswith(b"READY ")
+        ready = json.loads(line.removeprefix(b"READY "))
+        assert ready["air"] == f"127.0.0.1:{site.server.port}"
+        # Its SSH shell, taken over by the OMM: with remote access on, the OMM's full-access
+        # account logs in.
+        ssh_host, _, ssh_port = ready["ssh"].rpartition(":")
+        await site.axi.request("SetRemoteAccess", {"enable": "true"})
+
+        async def omm_shown() -> str | None:
+            try:
+                async with asyncssh.connect(ssh_host, int(ssh_port), known_hosts=None,
+                                            username=site.emu.omm.username,
+                                            password=site.emu.omm.password) as ssh:
+                    shown = await ssh.run("omm", check=True)
+            except asyncssh.PermissionDenied:  # the OMM's SYS_PASSWD is not there yet
+                return None
+            return str(shown.stdout)
+        shown = await until(omm_shown, "a login with the OMM's account on RFP C's shell")
+        await site.axi.request("SetRemoteAccess", {"enable": "false"})
+        assert str(omm.rfp_link.port) in shown
+        assert ready["snmp"].startswith("127.0.0.1:")
         await synced(site, id_c)
         assert id_c in site.server.remote_ids() and site.world.air.is_synced(id_c)
         await site.control.add_handset(ON_C, C_AT[0] + 2.0, 1.0)
