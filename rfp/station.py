@@ -23,6 +23,7 @@ from rfp.media import RfpMedia
 from rfp.omms import OmmAddress, OmmChoice, omm_text
 from rfp.radio import RfpRadio
 from rfp.snmp import RfpFacts, RfpSnmp
+from rfp.syslog import RemoteSyslog
 from sipdect import clock
 from sipdect.link import constants as c
 from sipdect.link import events as ev
@@ -30,7 +31,7 @@ from sipdect.link.dnm import Dnm, Sync
 from sipdect.link.errors import LinkError
 from sipdect.link.handshake import RfpLinkConnection, RfpState
 from sipdect.link.messages import TypedMessage, parse_message
-from sipdect.link.system import SnmpRfpUpdate, SysPasswd, SysVsntpTime
+from sipdect.link.system import SnmpRfpUpdate, SysPasswd, SysSyslog, SysVsntpTime
 from sipdect.net import HostNet
 from sipdect.ops.eventlog import EventLog
 from sipdect.snmp.target import TRAP_PORT
@@ -214,6 +215,8 @@ class _LinkProtocol(asyncio.Protocol):
                 elif isinstance(typed, SnmpRfpUpdate):
                     if s.snmp is not None:
                         s.snmp.configure(typed)
+                elif isinstance(typed, SysSyslog):
+                    s.remote_syslog.configure(typed)
                 elif self.established and isinstance(typed, TypedMessage):
                     s.media.receive_link(typed, self.loop.time())
         elif isinstance(event, ev.LinkFailed):
@@ -316,6 +319,8 @@ class VirtualRfp:
         """Who may log in to its SSH shells (factory logins until an OMM sent SYS_PASSWD)."""
         self.syslog = EventLog(SYSLOG_CAPACITY, clock=wall_clock)
         """The RFP's own syslog: SSH logins, failed logins, shell commands."""
+        self.remote_syslog = RemoteSyslog(self.syslog, self.net, hostname or self.name)
+        """Where its syslog goes besides the ring (SYS_SYSLOG from its OMM)."""
         self.ssh: RfpSsh | None = None
         """Its SSH server (None: no SSH)."""
         if ssh_port is not None:
@@ -414,6 +419,7 @@ class VirtualRfp:
             self._protocol.abort()
             self._protocol = None
         self._stop_ssh()
+        self.remote_syslog.close()
         if self._rebooting is not None:
             self._rebooting.cancel()
             self._rebooting = None
@@ -430,6 +436,7 @@ class VirtualRfp:
         if self._protocol is not None:
             self._protocol.abort()
         self._stop_ssh()
+        self.remote_syslog.close()  # in its RAM only: the OMM sends it again
         self.leds.clear()
         self.radio.power(False, self._now())
         self.notify()
@@ -651,12 +658,15 @@ class VirtualRfp:
 
     def describe(self) -> dict[str, Any]:
         """Its link for status lines: state, the OMM it is up to ('host:port', None while
-        down) and the OMMs it knows; its SSH shells and its SNMP agent's port (None: none)."""
+        down) and the OMMs it knows; its SSH shells, its SNMP agent's port (None: none) and
+        where its syslog goes ('host:port', None: nowhere)."""
+        server = self.remote_syslog.server
         out: dict[str, Any] = {
             "mac": self.name, "link": self.link_state, "linked": self.linked,
             "omm": None if self.omm_address is None else omm_text(self.omm_address),
             "omms": [omm_text(a) for a in self.omms.addresses],
-            "snmp": None if self.snmp is None else self.snmp.bound_port}
+            "snmp": None if self.snmp is None else self.snmp.bound_port,
+            "syslog": None if server is None else f"{server[0]}:{server[1]}"}
         if self.ssh is not None:
             out["ssh"] = {"host": self.ssh.host, "port": self.ssh.port,
                           "listening": self.ssh.listening, "access": self.access.mode,

@@ -43,12 +43,16 @@ from sipdect.link import constants as c
 from sipdect.link import events as ev
 from sipdect.link.dnm import Dnm
 from sipdect.link.handshake import RfpCredentials, Tap
-from sipdect.link.messages import AnyMessage
-from sipdect.link.system import SysLed, SysPasswd
+from sipdect.link.messages import AnyMessage, TypedMessage
+from sipdect.link.system import SysLed, SysPasswd, SysSyslog
 from sipdect.net import HostNet
 from sipdect.ops.eventlog import times_from_source
+from sipdect.ops.syslog import DEFAULT_PORT as SYSLOG_PORT
 
 log = logging.getLogger("sipdect.omm.rfplink")
+
+SYSLOG_SETTING = "SyslogServer"
+"""The OMM's syslog server (AXI SetSyslogServer): its RFPs send theirs there too."""
 
 SUBSYSTEM = "RFP"
 STATISTICS_POLL_S = 60.0
@@ -474,6 +478,7 @@ class RfpLinkServer:
         self._send_led(conn, SyncState.INACTIVE)
         if conn.session is not None:
             conn.session.send(self._sys_passwd())
+            conn.session.send(self._sys_syslog())
         self._send_snmp(conn)
         if self.on_link is not None:
             self.on_link(rfp_id, True)
@@ -529,11 +534,25 @@ class RfpLinkServer:
             admin_user=str(admin["username"]), admin_hash=str(admin.get(CRYPT_HASH_FIELD, "")),
             remote_access=bool(self.model.settings.value("RemoteAccess", "enable", False)))
 
-    def _send_passwd_to_all(self) -> None:
-        message = self._sys_passwd()
+    def _sys_syslog(self) -> SysSyslog:
+        """Where the RFPs send their syslog: the OMM's SyslogServer setting while enabled
+        (seed 000 "Syslog": unconfigured by default), else the unspecified address (off)."""
+        s = self.model.settings.get(SYSLOG_SETTING)
+        if s.get("enable") and s.get("ipAddr"):
+            try:
+                return SysSyslog.to(str(s["ipAddr"]), int(s.get("port") or SYSLOG_PORT))
+            except ValueError:  # not an IP address: an RFP resolves no names
+                log.warning("syslog server %r is no IP address: the RFPs send no syslog",
+                            s["ipAddr"])
+        return SysSyslog.to("::", 0)
+
+    def _send_to_all(self, message: TypedMessage) -> None:
         for conn in list(self._active.values()):
             if conn.session is not None and conn.session.send(message):
                 conn.flush()
+
+    def _send_passwd_to_all(self) -> None:
+        self._send_to_all(self._sys_passwd())
 
     def _id_of_rpn(self, rfp_id: int, rpn: int) -> int | None:
         """The configured RFP of the same cluster with this RPN (RPNs repeat every 256)."""
@@ -552,6 +571,9 @@ class RfpLinkServer:
                 and (change.fields is None or CRYPT_HASH_FIELD in change.fields)):
             # As the real OMM: the RFPs hear a new remote-access switch or password at once.
             self._send_passwd_to_all()
+            return
+        if change.kind == "setting" and change.key == SYSLOG_SETTING:
+            self._send_to_all(self._sys_syslog())
             return
         if change.kind == "setting" and change.key == "SARI":
             saris = self._saris()

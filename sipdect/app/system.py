@@ -756,7 +756,10 @@ class System:
                        else None),
                # Its SNMP agent's UDP port at its address (None: not running).
                "snmp": next((e.port for e in host.endpoints() if e.protocol == "snmp"),
-                            None)}
+                            None),
+               # Where its syslog goes, as its OMM said (None: nowhere).
+               "syslog": (station.describe()["syslog"] if station is not None
+                          and host.running else None)}
         if isinstance(host, ChildHost):
             # Its radio is in another process: what the world's air knows of it.
             site = self.site.air.rfps.get(air_id) if self.site.world is not None else None

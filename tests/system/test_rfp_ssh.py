@@ -242,3 +242,50 @@ async def test_reboot_from_the_root_shell_is_seen_over_axi(site: Site, tmp_path:
     await until(lambda: site.rfp("RFP Hall").state()["ssh"]["listening"], "SSH back")
     assert (await peer.run("root", "22222", "whoami")).status == 255
     assert (await peer.run("omm", OMM_PASSWORD, "whoami")).stdout == "omm\n"
+
+
+class SyslogServer(asyncio.DatagramProtocol):
+    """A syslog server on loopback: every datagram with the address it came from."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, str]] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.got.append((addr[0], data.decode("utf-8", "replace")))
+
+    def from_(self, address: str, text: str) -> list[str]:
+        return [line for source, line in self.got if source == address and text in line]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_rfp_sends_its_syslog_where_the_omm_says(site: Site, tmp_path: Path) -> None:
+    """Seed 000 "Syslog": set on the OMM (SetSyslogServer), the RFP sends its own lines
+    (SYS_SYSLOG), from its own address, beside the OMM's event log; off again, it stops."""
+    server = SyslogServer()
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: server, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    rfp = site.rfp("RFP Hall")
+    address = site.system.site.rfp(rfp._air_id()).address
+    axi = await site.axi()
+    try:
+        await axi.request("SetSyslogServer", {"enable": "true", "ipAddr": "127.0.0.1",
+                                              "port": str(port)})
+        await until(lambda: server.from_(address, "syslog to 127.0.0.1"),
+                    "the RFP's first line at the syslog server")
+        await set_remote_access(site, True)
+        peer = rfp_peer(site, tmp_path)
+        assert (await peer.run("omm", "wrong-password", "whoami")).status == 255
+        line = (await until(lambda: server.from_(address, "refused"),
+                            "the failed login at the syslog server"))[0]
+        assert line.startswith("<") and " RFP " in line  # RFC 5424, APP-NAME RFP
+        await axi.request("SetSyslogServer", {"enable": "false", "ipAddr": "127.0.0.1",
+                                              "port": str(port)})
+        await until(lambda: site.rfp("RFP Hall").state()["syslog"] is None,
+                    "the RFP told syslog is off")
+        before = len(server.got)
+        assert (await peer.run("omm", "wrong-again", "whoami")).status == 255
+        assert not [g for g in server.got[before:] if g[0] == address]
+    finally:
+        await axi.close()
+        transport.close()
