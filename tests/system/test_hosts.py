@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from omm.statistics import Elem
 from sipdect.app.emulator import Emulator
 from sipdect.axi.client import AxiClient
 from sipdect.axi.codec import element
@@ -231,6 +232,12 @@ async def test_a_cut_link_drops_the_rfp_and_healing_brings_it_back(system: Syste
         await watch.wait("EventRFPState", lambda e: of_b2(e)
                          and record(e, "rfp").get("connected") == "true", since=mark)
         assert (await system.control.hosts())["B2"]["cut"] == []
+        # The OMM's RFP statistics count it: a connection time-out, then a reset (its login).
+        stats = await axi.request("GetRFPStatistic", {"id": b2["id"], "maxRecords": 0,
+                                                      "recordSet": 0})
+        (data,) = stats.children
+        counters = [int(v) for v in data.attrs["counter"].split(",")]
+        assert counters[Elem.CONNECTION_TIMEOUTS] >= 1 and counters[Elem.RFP_RESETS] >= 1
     finally:
         await axi.close()
 
