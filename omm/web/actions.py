@@ -6,7 +6,7 @@ it names, a searchable list's page.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -43,6 +43,20 @@ def field_errors(exc: AxiError, fields: Collection[str]) -> tuple[dict[str, str]
     if exc.bad and exc.bad in fields:
         return {exc.bad: text}, ""
     return {}, text
+
+
+async def act(request: web.Request, message: Message | None, *, done: str, failed: str,
+              back: str, to: str | None = None) -> NoReturn:
+    """Send one request about a record (None: nothing to send) and say how it went on the
+    page it leads to: `back` (the record's page) when refused, else `to` (default `back`)."""
+    if message is not None:
+        try:
+            await send(request, message)
+        except AxiError as exc:
+            kit.flash(request, f"{failed}: {exc.info or exc.code}", "error")
+            raise kit.redirect(back) from None
+    kit.flash(request, done)
+    raise kit.redirect(to or back)
 
 
 def int_of(request: web.Request, name: str) -> int:

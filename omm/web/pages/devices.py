@@ -11,7 +11,7 @@ from aiohttp import web
 
 from omm.web import directory as view
 from omm.web import omm_model
-from omm.web.actions import field_errors, int_of, listing, search_index, send
+from omm.web.actions import act, field_errors, int_of, listing, search_index, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
@@ -119,14 +119,7 @@ async def update_device(request: web.Request) -> web.StreamResponse:
 async def _act(request: web.Request, device: dict[str, Any], req: Message | None,
                done: str, failed: str, to: str | None = None) -> web.StreamResponse:
     """Send one request about a device; say how it went on the page it leads to."""
-    if req is not None:
-        try:
-            await send(request, req)
-        except AxiError as exc:
-            kit.flash(request, f"{failed}: {exc.info or exc.code}", "error")
-            raise kit.redirect(f"/devices/{device['ppn']}") from None
-    kit.flash(request, done)
-    raise kit.redirect(to or f"/devices/{device['ppn']}")
+    await act(request, req, done=done, failed=failed, back=f"/devices/{device['ppn']}", to=to)
 
 
 async def delete_device(request: web.Request) -> web.StreamResponse:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from omm.web import omm_model
 from omm.web import rfps as view
-from omm.web.actions import field_errors, int_of, send
+from omm.web.actions import act, field_errors, int_of, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
@@ -100,13 +100,9 @@ async def update_rfp(request: web.Request) -> web.StreamResponse:
 
 async def delete_rfp(request: web.Request) -> web.StreamResponse:
     rfp = _rfp(request)
-    try:
-        await send(request, Message("DeleteRFP", {"id": str(rfp["id"])}))
-    except AxiError as exc:
-        kit.flash(request, f"Not deleted: {exc.info or exc.code}", "error")
-        raise kit.redirect(f"/rfps/{rfp['id']}") from None
-    kit.flash(request, f"RFP {rfp['name'] or rfp['id']} deleted.")
-    raise kit.redirect("/rfps")
+    await act(request, Message("DeleteRFP", {"id": str(rfp["id"])}),
+              done=f"RFP {rfp['name'] or rfp['id']} deleted.", failed="Not deleted",
+              back=f"/rfps/{rfp['id']}", to="/rfps")
 
 
 async def capture_page(request: web.Request) -> web.StreamResponse:

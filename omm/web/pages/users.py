@@ -11,7 +11,7 @@ from aiohttp import web
 from omm.errors import ModelError
 from omm.web import directory as view
 from omm.web import omm_model
-from omm.web.actions import field_errors, int_of, listing, search_index, send
+from omm.web.actions import act, field_errors, int_of, listing, search_index, send
 from sipdect import web as kit
 from sipdect.axi.codec import Message
 from sipdect.axi.errors import AxiError
@@ -99,13 +99,9 @@ async def update_user(request: web.Request) -> web.StreamResponse:
 
 async def delete_user(request: web.Request) -> web.StreamResponse:
     user = _user(request)
-    try:
-        await send(request, Message("DeletePPUser", {"uid": str(user["uid"])}))
-    except AxiError as exc:
-        kit.flash(request, f"Not deleted: {exc.info or exc.code}", "error")
-        raise kit.redirect(f"/users/{user['uid']}") from None
-    kit.flash(request, f"User {user['num'] or user['uid']} deleted.")
-    raise kit.redirect("/users")
+    await act(request, Message("DeletePPUser", {"uid": str(user["uid"])}),
+              done=f"User {user['num'] or user['uid']} deleted.", failed="Not deleted",
+              back=f"/users/{user['uid']}", to="/users")
 
 
 async def bind_device(request: web.Request) -> web.StreamResponse:
