@@ -10,6 +10,7 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sipdect import __version__, clock
@@ -157,29 +158,24 @@ def _cmd_omm(args: argparse.Namespace) -> int:
 
 def _cmd_mom(args: argparse.Namespace) -> int:
     """The config's MOM alone (`sipdect host MOM`): it reaches the OMMs where the config says."""
-    cfg = load_config(args.config)
-    names = [m.name for m in cfg.moms]
-    if not names:
-        raise ConfigError(f"{args.config}: the config has no [mom]")
-    if args.name and args.name not in names:
-        raise ConfigError(f"{args.config}: no [mom] named {args.name!r}; known: "
-                          f"{', '.join(names)}")
-    args.names = [args.name or names[0]]
-    args.state = args.air = args.air_id = args.addresses = None
-    args.supervised = False
-    args.speed = None  # the config's
-    return _cmd_host(args)
+    return _service_alone(args, "mom", lambda cfg: [m.name for m in cfg.moms])
 
 
 def _cmd_eventmgr(args: argparse.Namespace) -> int:
     """The config's Event Manager alone (`sipdect host EventManager`): it reaches its OMM
     where the config says, with the account the config gives (username, password)."""
+    return _service_alone(args, "eventmgr", lambda cfg: [e.name for e in cfg.eventmgrs])
+
+
+def _service_alone(args: argparse.Namespace, section: str,
+                   names_of: Callable[[SystemConfig], list[str]]) -> int:
+    """`sipdect host NAME` for the config's [section] named --name (default its first)."""
     cfg = load_config(args.config)
-    names = [e.name for e in cfg.eventmgrs]
+    names = names_of(cfg)
     if not names:
-        raise ConfigError(f"{args.config}: the config has no [eventmgr]")
+        raise ConfigError(f"{args.config}: the config has no [{section}]")
     if args.name and args.name not in names:
-        raise ConfigError(f"{args.config}: no [eventmgr] named {args.name!r}; known: "
+        raise ConfigError(f"{args.config}: no [{section}] named {args.name!r}; known: "
                           f"{', '.join(names)}")
     args.names = [args.name or names[0]]
     args.state = args.air = args.air_id = args.addresses = None
