@@ -153,6 +153,14 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
+_KEPT = ("_listeners", "hub", "pp_live", "last_actions", "request_statistics")
+"""What any re-read of an OmmModel keeps (reset, reload): their owners hold these objects."""
+_KEPT_ON_RELOAD = (*_KEPT, "started", "event_log", "statistics")
+"""A standby's reload keeps its start time, event log (not replicated) and RFP statistics."""
+_LIVE_STATE = ("health", "standby", "central", "umo")
+"""Live state every re-read keeps and binds to the new tables (OmmModel._keep_live_state)."""
+
+
 class OmmModel:
     """Everything one OMM knows, in memory, written through to its data directory."""
 
@@ -355,27 +363,39 @@ class OmmModel:
             for table in ("settings", "accounts", "users", "devices", "rfps", "sites",
                           "alarmtriggers", "eventlog"):
                 self.store.clear(table)
-        listeners, hub, pp_live = self._listeners, self.hub, self.pp_live
-        last_actions = self.last_actions
-        health, standby, central, umo = self.health, self.standby, self.central, self.umo
-        request_statistics = self.request_statistics
         setup = self.setup if accounts is None else dataclasses.replace(
             self.setup, accounts=list(accounts), vault_key=None)
-        # The same store (its observers, e.g. a standby pair's replication, keep hearing).
-        self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
-                      keys=self.keys, initial_hashes=self.initial_hashes, judge_license=False)
-        self._listeners, self.hub, self.pp_live = listeners, hub, pp_live
-        self.last_actions = last_actions
-        last_actions.forget()
-        self.request_statistics = request_statistics
+        self._read_again(_KEPT, setup, keys=self.keys, initial_hashes=self.initial_hashes)
         # Live state keeps its objects (their owners hold them) but starts afresh.
-        self._keep_live_state(health, standby, central, umo)
-        pp_live.forget()
-        health.forget()
-        standby.forget()
-        central.forget()
-        umo.restart(self.clock())
+        self.last_actions.forget()
+        self.pp_live.forget()
+        self.health.forget()
+        self.standby.forget()
+        self.central.forget()
+        self.umo.restart(self.clock())
         self.license.refresh(self.clock())
+
+    def reload(self) -> None:
+        """Read every record again from the store, which changed under the model (the standby
+        applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
+        its observers, the start time, the event log (not replicated), health and standby
+        status stay; nothing is announced (a standby serves no clients)."""
+        standing = self.license.standing
+        self._read_again(_KEPT_ON_RELOAD, self.setup)
+        self.umo.refresh(self.clock())
+        self.license.standing = standing
+        self.license.refresh(self.clock())
+
+    def _read_again(self, kept: tuple[str, ...], setup: OmmSetup, **init: Any) -> None:
+        """Make the model afresh from its store (the same store: its observers, e.g. a standby
+        pair's replication, keep hearing), keeping the objects named in `kept` and the live
+        state (_LIVE_STATE): their owners hold them."""
+        saved = {name: getattr(self, name) for name in (*kept, *_LIVE_STATE)}
+        self.__init__(self.data_dir, setup, self.clock, store=self.store,  # type: ignore[misc]
+                      judge_license=False, **init)
+        for name in kept:
+            setattr(self, name, saved[name])
+        self._keep_live_state(*(saved[name] for name in _LIVE_STATE))
 
     def _keep_live_state(self, health: Health, standby: StandbyStatus,
                          central: CentralMode, umo: UserMonitoring) -> None:
@@ -387,24 +407,6 @@ class OmmModel:
         self.license.rebind(health)
         self.users.local_values = central.local_user_values
         self.devices.local_values = central.local_device_values
-
-    def reload(self) -> None:
-        """Read every record again from the store, which changed under the model (the standby
-        applied its partner's changes or snapshot). Listeners, hub, live PP state, the store,
-        its observers, the start time, the event log (not replicated), health and standby
-        status stay; nothing is announced (a standby serves no clients)."""
-        kept = (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
-                self.last_actions, self.statistics, self.request_statistics)
-        live = (self.health, self.standby, self.central, self.umo)
-        standing = self.license.standing
-        self.__init__(self.data_dir, self.setup, self.clock, store=self.store,  # type: ignore[misc]
-                      judge_license=False)
-        (self._listeners, self.hub, self.pp_live, self.started, self.event_log,
-         self.last_actions, self.statistics, self.request_statistics) = kept
-        self._keep_live_state(*live)
-        self.umo.refresh(self.clock())
-        self.license.standing = standing
-        self.license.refresh(self.clock())
 
     def close(self) -> None:
         self.store.close()
