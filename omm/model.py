@@ -39,6 +39,7 @@ from omm.snmp import SETTING as SNMP_SETTING
 from omm.standby.status import StandbyStatus
 from omm.statistics import RfpStatistics
 from omm.subscription import SubscriptionWindow
+from omm.sysstatistics import SystemStatistics
 from omm.tables import Change
 from omm.umo import conventions as umo_conventions
 from omm.umo.monitoring import Sources, UserMonitoring
@@ -153,7 +154,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
-_KEPT = ("_listeners", "hub", "pp_live", "last_actions", "request_statistics")
+_KEPT = ("_listeners", "hub", "pp_live", "last_actions", "request_statistics", "sys_statistics")
 """What any re-read of an OmmModel keeps (reset, reload): their owners hold these objects."""
 _KEPT_ON_RELOAD = (*_KEPT, "started", "event_log", "statistics")
 """A standby's reload keeps its start time, event log (not replicated) and RFP statistics."""
@@ -230,6 +231,8 @@ class OmmModel:
         self.started = clock()
         self.statistics = RfpStatistics(self.started)
         """RFP statistics (omm.statistics); the RFP link server feeds it."""
+        self.sys_statistics = SystemStatistics(self.hub, clock)
+        """System statistics (omm.sysstatistics), from what the hub tells."""
         self.request_statistics: Callable[[], None] = lambda: None
         """Ask the RFPs for fresh BMC counters (the RFP link server sets it while it serves)."""
         self.central.refresh(clock())  # central mode persisted: its health from the start
@@ -368,6 +371,7 @@ class OmmModel:
         self._read_again(_KEPT, setup, keys=self.keys, initial_hashes=self.initial_hashes)
         # Live state keeps its objects (their owners hold them) but starts afresh.
         self.last_actions.forget()
+        self.sys_statistics.reset()
         self.pp_live.forget()
         self.health.forget()
         self.standby.forget()

@@ -257,9 +257,42 @@ async def test_quality_answers(site: Site) -> None:
     await site.axi.request("ResetRFPMediaStreamQuality", {"id": site.rfp_a})
     ms = await site.axi.request("GetRFPMediaStreamQuality", {"id": site.rfp_a})
     assert ms.children[0].attrs["connects"] == "0"
+
+
+
+async def test_system_statistics_count_calls_and_pps_in_them(site: Site) -> None:
     config = await site.axi.request("GetSysStatisticConfig")
-    assert config.children == []
-    none = await site.axi.request("GetSysStatisticOccurrence", {"elemId": 0}, check=False)
+    names = {c.attrs["name"]: c.attrs for c in config.children}
+    assert names["PPs in a call"]["type"] == "MinMax"
+    assert names["Call set-ups"]["type"] == "Occurrence"
+    assert {c.attrs["resolution"] for c in config.children} == {"hour"}
+    set_ups = int(names["Call set-ups"]["elemId"])
+    in_call = int(names["PPs in a call"]["elemId"])
+    await site.axi.request("ResetSysStatistic", {"elemId": -1})
+    await call(site, "305", "306")
+    await hang_up(site, "305", "306")
+    occurrence = await site.axi.request("GetSysStatisticOccurrence",
+                                        {"elemId": set_ups, "maxRecords": 2})
+    # This hour and the one before (should the test run across the hour): 305 called, 306
+    # was offered the call.
+    assert int(occurrence.attrs["sum"]) == 2
+    assert int(occurrence.attrs["currMeasuredTime"]) % 3600 == 0
+    peak = await site.axi.request("GetSysStatisticMinMax",
+                                  {"elemId": in_call, "type": "max", "maxRecords": 2})
+    assert max(map(int, peak.attrs["counter"].split(","))) == 2
+    record = await site.axi.request("GetSysStatisticMinMaxRecord",
+                                    {"elemId": in_call, "maxRecords": 2})
+    head, *records = record.children
+    assert (head.name, head.attrs["counterName"]) == ("sysRecHeader", "PPs in a call")
+    assert [r.attrs["rec"] for r in records] == ["0", "1"]
+    assert "2" in {r.attrs["cnt"].rpartition(",")[2] for r in records}
+    summary = await site.axi.request("GetSysStatisticMinMaxSummary", {"elemId": in_call})
+    assert (summary.attrs["min"], summary.attrs["max"]) == ("0", "2")
+    assert sum(map(int, summary.attrs["freqDistValues"].split(","))) == int(
+        summary.attrs["occurrence"])
+    wrong = await site.axi.request("GetSysStatisticMinMax", {"elemId": set_ups}, check=False)
+    assert (wrong.attrs["errCode"], wrong.attrs["bad"]) == ("EInval", "elemId")
+    none = await site.axi.request("GetSysStatisticOccurrence", {"elemId": 99}, check=False)
     assert none.attrs["errCode"] == "ENoEnt"
 
 

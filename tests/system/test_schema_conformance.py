@@ -119,6 +119,13 @@ WIRE_CORRECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "three names as enumeration values"),
     ("ResetRFPMediaStreamQualityResp", "shape", (),
      "axi.md §3.4: the request is in the schema, its answer not; common attributes only"),
+    ("SysRecHeadType", "record", ("elemId:integer", "counterName", "firstRecord:integer",
+                                  "currMeasuredTime:integer", "oldMeasuredTime:integer"),
+     "the schema defines SysRecHeaderType twice, the header's attributes first, then a "
+     "record's (rec, cnt); a reader keeping one loses the other"),
+    ("GetSysStatisticMinMaxRecordResp", "shape",
+     ("<sysRecHeader>:SysRecHeadType", "<sysRec>:SysRecHeaderType"),
+     "the header, then the records (the second SysRecHeaderType: rec, cnt)"),
 )
 
 
@@ -768,9 +775,13 @@ class Traffic:
         await self.ok(admin, "GetRFPMediaStreamQuality", {"id": rfp_ids[0]})
         await self.ok(admin, "ResetRFPMediaStreamQuality", {"id": rfp_ids[0]})
         await self.ok(admin, "GetSysStatisticConfig")
-        await self.fails(admin, "GetSysStatisticMinMax", {"elemId": 0, "type": "min"},
-                         code="ENoEnt")
-        await self.fails(admin, "ResetSysStatistic", {"elemId": 0}, code="ENoEnt")
+        await self.ok(admin, "GetSysStatisticMinMax", {"elemId": 0, "type": "min"})
+        await self.ok(admin, "GetSysStatisticMinMaxSummary", {"elemId": 0})
+        await self.ok(admin, "GetSysStatisticMinMaxRecord", {"elemId": 0, "maxRecords": 3})
+        await self.ok(admin, "GetSysStatisticOccurrence", {"elemId": 1})
+        await self.ok(admin, "ResetSysStatistic", {"elemId": 1})
+        await self.fails(admin, "GetSysStatisticOccurrence", {"elemId": 0}, code="EInval")
+        await self.fails(admin, "ResetSysStatistic", {"elemId": 99}, code="ENoEnt")
         await self.fails(admin, "DeleteSite", {"id": site.attrs["id"]})
         await self.ok(admin, "DeleteRFP", {"id": rfp_ids[2]})
         await self.ok(admin, "DeleteRFP", {"id": rfp_ids[1]})

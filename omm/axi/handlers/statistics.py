@@ -1,4 +1,5 @@
-"""RFP statistics and quality over AXI (axi.md §3.4 "RFP statistics", "System statistics").
+"""RFP and system statistics and RFP quality over AXI (axi.md §3.4 "RFP statistics", "System
+statistics").
 
 GetRFPStatisticConfig/GetRFPStatistic answer as a real OMM does (mitel-api OmmMessageTest.cs:
 `<rfpStatHead numElemPerRec="28" recordSets="3" resolution="week"/>`, `<rfpStatName elemId
@@ -13,9 +14,14 @@ from typing import TYPE_CHECKING
 
 from omm.axi.dispatch import READ, WRITE, Ctx, resp, route
 from omm.statistics import COUNTERS, RECORD_SETS, RESOLUTION
+from omm.sysstatistics import DURATION_S as SYS_DURATION_S
+from omm.sysstatistics import ELEMENTS as SYS_ELEMENTS
+from omm.sysstatistics import FREQ_DIST_UNITS, MIN_MAX, OCCURRENCE, SysElement
+from omm.sysstatistics import RECORDS as SYS_RECORDS
+from omm.sysstatistics import RESOLUTION as SYS_RESOLUTION
 from sipdect.axi.args import need_int, opt_int, paged
 from sipdect.axi.codec import Message
-from sipdect.axi.errors import AxiError
+from sipdect.axi.errors import AxiError, invalid
 
 if TYPE_CHECKING:
     from omm.axi.api import AxiApi
@@ -116,21 +122,110 @@ def reset_rfp_media_stream_quality(api: AxiApi, ctx: Ctx, req: Message) -> Messa
     return resp(req)
 
 
-# -- system statistics: none configured ------------------------------------------------------
-# The OMM's system statistics (GetSysStatistic*) are counters the emulator does not keep; it
-# answers as an OMM without any: an empty configuration, and ENoEnt for any elemId.
+# -- system statistics (omm.sysstatistics) -----------------------------------------------------
+
+def _sys_element(api: AxiApi, req: Message, kind: str | None = None) -> SysElement:
+    """The element a request's elemId names: ENoEnt when none, EInval when it is not of the
+    kind the request reads (Occurrence or MinMax)."""
+    elem_id = need_int(req, "elemId")
+    try:
+        element = api.model.sys_statistics.element(elem_id)
+    except KeyError:
+        raise AxiError("ENoEnt", f"no system statistic with elemId {elem_id}",
+                       bad="elemId") from None
+    if kind is not None and element.type != kind:
+        raise invalid("elemId", str(elem_id), f"system statistic of type {element.type}")
+    return element
+
+
+def _window(req: Message) -> tuple[int, int]:
+    first = opt_int(req, "firstRecord", 0, low=0, high=SYS_RECORDS - 1)
+    count = opt_int(req, "maxRecords", SYS_RECORDS, low=0)
+    assert first is not None and count is not None
+    return first, min(count, SYS_RECORDS - first)
+
+
+def _times(api: AxiApi, first: int, count: int) -> dict[str, int]:
+    newest, oldest = api.model.sys_statistics.measured(first, count)
+    return {"currMeasuredTime": newest, "oldMeasuredTime": oldest}
+
 
 @route("GetSysStatisticConfig", perm=READ)
 def get_sys_statistic_config(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    return resp(req)
+    return resp(req, children=[Message("sysStatName", {
+        "elemId": str(e.elem_id), "type": e.type, "name": e.name, "resolution": SYS_RESOLUTION,
+        "duration": str(SYS_DURATION_S), "numOfRecords": str(SYS_RECORDS), "unit": e.unit,
+        "numOfFreqDistChannels": str(len(FREQ_DIST_UNITS) if e.type == MIN_MAX else 0)})
+        for e in SYS_ELEMENTS])
 
 
-@route("GetSysStatisticMinMax", "GetSysStatisticMinMaxRecord", "GetSysStatisticMinMaxSummary",
-       "GetSysStatisticOccurrence", perm=READ)
-def get_sys_statistic(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    raise AxiError("ENoEnt", f"no system statistic with elemId {need_int(req, 'elemId')}")
+@route("GetSysStatisticOccurrence", perm=READ)
+def get_sys_statistic_occurrence(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    element = _sys_element(api, req, OCCURRENCE)
+    first, count = _window(req)
+    stats = api.model.sys_statistics
+    counts = [r.count for r in stats.records(element.elem_id, first, count)]
+    return resp(req, {"elemId": element.elem_id, "age": stats.age(), "sum": sum(counts),
+                      "firstRecord": first, "counter": ",".join(map(str, counts)),
+                      **_times(api, first, count)})
+
+
+@route("GetSysStatisticMinMax", perm=READ)
+def get_sys_statistic_min_max(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    """type "min" or "max" (default max): the lowest or highest value of each record."""
+    element = _sys_element(api, req, MIN_MAX)
+    which = req.attrs.get("type") or "max"
+    if which not in ("min", "max"):
+        raise invalid("type", which, "type is min or max")
+    first, count = _window(req)
+    records = api.model.sys_statistics.records(element.elem_id, first, count)
+    values = [(r.low if which == "min" else r.high) or 0 for r in records]
+    return resp(req, {"elemId": element.elem_id, "type": which, "firstRecord": first,
+                      "counter": ",".join(map(str, values)),
+                      "occurrence": sum(r.samples for r in records), **_times(api, first, count)})
+
+
+@route("GetSysStatisticMinMaxSummary", perm=READ)
+def get_sys_statistic_min_max_summary(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    element = _sys_element(api, req, MIN_MAX)
+    records = [r for r in api.model.sys_statistics.records(element.elem_id, 0, SYS_RECORDS)
+               if r.samples]
+    dist = [sum(r.dist[i] for r in records) for i in range(len(FREQ_DIST_UNITS))]
+    return resp(req, {"elemId": element.elem_id,
+                      "min": min((r.low or 0 for r in records), default=0),
+                      "max": max((r.high or 0 for r in records), default=0),
+                      "sum": sum(r.total for r in records),
+                      "occurrence": sum(r.samples for r in records),
+                      "freqDistUnits": ",".join(map(str, FREQ_DIST_UNITS)),
+                      "freqDistValues": ",".join(map(str, dist))})
+
+
+@route("GetSysStatisticMinMaxRecord", perm=READ)
+def get_sys_statistic_min_max_record(api: AxiApi, ctx: Ctx, req: Message) -> Message:
+    """A header, then one `<sysRec rec cnt>` per record: the schema defines SysRecHeaderType
+    twice, the header's attributes and a record's (rec, cnt). rec is the record's number
+    (0: the running hour), cnt "min,max" ("" for a record without a sample: sipdect's
+    reading of the string)."""
+    element = _sys_element(api, req, MIN_MAX)
+    first, count = _window(req)
+    header = Message("sysRecHeader", {
+        "elemId": str(element.elem_id), "counterName": element.name,
+        "firstRecord": str(first),
+        **{k: str(v) for k, v in _times(api, first, count).items()}})
+    records = api.model.sys_statistics.records(element.elem_id, first, count)
+    return resp(req, children=[header, *(
+        Message("sysRec", {"rec": str(first + i),
+                           "cnt": "" if r.low is None else f"{r.low},{r.high}"})
+        for i, r in enumerate(records))])
 
 
 @route("ResetSysStatistic", perm=WRITE)
 def reset_sys_statistic(api: AxiApi, ctx: Ctx, req: Message) -> Message:
-    raise AxiError("ENoEnt", f"no system statistic with elemId {need_int(req, 'elemId')}")
+    """elemId: one element, -1 (or absent) every one."""
+    elem_id = opt_int(req, "elemId", -1, low=-1)
+    if elem_id is not None and elem_id >= 0:
+        _sys_element(api, req)
+    api.model.sys_statistics.reset(None if elem_id is None or elem_id < 0 else elem_id)
+    api.model.log("GenInfo", "OMM", "System statistics reset" + (
+        "" if elem_id is None or elem_id < 0 else f" for element {elem_id}"))
+    return resp(req)
