@@ -6,6 +6,7 @@ XML declaration, no whitespace between elements, terminated by a single 0x00.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,11 +109,20 @@ def _render_into(msg: Message, out: list[str]) -> None:
     out.append(f"</{msg.name}>")
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry (controls, lone surrogates, U+FFFE, U+FFFF). A value from
+outside AXI (a SIP display name, a config file, a provisioning file) may hold them; they go
+out as U+FFFD, so that every frame stays one a client can parse."""
+
+
 def render(msg: Message) -> bytes:
     """Serialise a message the way a real OMM writes it (no declaration, no NUL)."""
     out: list[str] = []
     _render_into(msg, out)
-    return "".join(out).encode("utf-8")
+    text = "".join(out)
+    if _NOT_XML.search(text) is not None:
+        text = _NOT_XML.sub("\ufffd", text)
+    return text.encode("utf-8")
 
 
 def frame(msg: Message) -> bytes:

@@ -68,7 +68,10 @@ def test_decoder_refuses_an_endless_frame() -> None:
 
 
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,12}", fullmatch=True)
-values = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+XML_CHARACTERS = st.characters(blacklist_categories=("Cs", "Cc"),
+                               blacklist_characters="\ufffe\uffff")
+"""What XML 1.0 carries (and a real OMM's records hold): no controls, surrogates, U+FFFE/F."""
+values = st.text(XML_CHARACTERS, max_size=30)
 messages = st.recursive(
     st.builds(Message, names, st.dictionaries(names, values, max_size=5)),
     lambda kids: st.builds(Message, names, st.dictionaries(names, values, max_size=5),
@@ -79,6 +82,23 @@ messages = st.recursive(
 @given(messages)
 def test_render_parse_round_trip(msg: Message) -> None:
     assert parse(render(msg)) == msg
+
+
+@given(names, st.text(max_size=30), st.text(max_size=30))
+def test_any_value_renders_a_frame_a_client_can_parse(name: str, value: str,
+                                                      text: str) -> None:
+    """A value from outside AXI (a SIP display name, a config file) may hold what XML cannot
+    carry: such characters go as U+FFFD, the rest as it was."""
+    frame = render(Message(name, {"v": value}, [], text or None))
+    back = parse(frame)
+    allowed = "".join(ch if ch in "\t\n\r" or (" " <= ch and _xml_char(ch)) else "\ufffd"
+                      for ch in value)
+    assert back.attrs["v"] == allowed
+
+
+def _xml_char(ch: str) -> bool:
+    code = ord(ch)
+    return not (0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
 
 
 @settings(max_examples=300)
