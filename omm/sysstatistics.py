@@ -11,8 +11,9 @@ to watch. Sans-I/O: the clock is given.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from omm.dect import events as fev
@@ -57,7 +58,7 @@ def hour_of(now: float) -> int:
     return int(now // DURATION_S)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     """One hour of one element: its count (Occurrence), or its samples (MinMax)."""
 
@@ -66,15 +67,17 @@ class _Record:
     high: int | None = None
     samples: int = 0
     total: int = 0
-    dist: list[int] = field(default_factory=lambda: [0] * len(FREQ_DIST_UNITS))
+    dist: list[int] | None = None
+    """Samples per FREQ_DIST_UNITS channel (None: no sample yet)."""
 
     def sample(self, value: int) -> None:
         self.low = value if self.low is None else min(self.low, value)
         self.high = value if self.high is None else max(self.high, value)
         self.samples += 1
         self.total += value
-        channel = max(i for i, unit in enumerate(FREQ_DIST_UNITS) if value >= unit)
-        self.dist[channel] += 1
+        if self.dist is None:
+            self.dist = [0] * len(FREQ_DIST_UNITS)
+        self.dist[bisect_right(FREQ_DIST_UNITS, value) - 1 if value >= 0 else 0] += 1
 
 
 class SystemStatistics:
@@ -128,10 +131,11 @@ class SystemStatistics:
             del records[RECORDS:]
 
     def reset(self, elem_id: int | None = None) -> None:
-        """Clear one element's records (None: all); the running hour starts now."""
+        """Clear one element's records (None: all); the running hour starts now. (Records
+        before the first are made when read: a reset, as in every OMM reset, stays cheap.)"""
         for element in ELEMENTS:
             if elem_id is None or element.elem_id == elem_id:
-                self._records[element.elem_id] = [_Record() for _ in range(RECORDS)]
+                self._records[element.elem_id] = [_Record()]
         if elem_id is None:
             self._call_states = {p: s for p, s in self._call_states.items() if s in _IN_CALL}
 
@@ -145,7 +149,9 @@ class SystemStatistics:
     def records(self, elem_id: int, first: int, count: int) -> list[_Record]:
         """Records from `first` (0: the running hour) on, at most `count`."""
         self.roll(self._clock())
-        return self._records[elem_id][first:first + max(count, 0)]
+        kept = self._records[elem_id][first:first + max(count, 0)]
+        wanted = max(min(count, RECORDS - first), 0)
+        return kept + [_Record() for _ in range(wanted - len(kept))]
 
     def measured(self, first: int, count: int) -> tuple[int, int]:
         """(start of the record `first`, start of the oldest of the `count` from it), epoch s."""

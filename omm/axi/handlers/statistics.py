@@ -190,7 +190,8 @@ def get_sys_statistic_min_max_summary(api: AxiApi, ctx: Ctx, req: Message) -> Me
     element = _sys_element(api, req, MIN_MAX)
     records = [r for r in api.model.sys_statistics.records(element.elem_id, 0, SYS_RECORDS)
                if r.samples]
-    dist = [sum(r.dist[i] for r in records) for i in range(len(FREQ_DIST_UNITS))]
+    dist = [sum(r.dist[i] for r in records if r.dist is not None)
+            for i in range(len(FREQ_DIST_UNITS))]
     return resp(req, {"elemId": element.elem_id,
                       "min": min((r.low or 0 for r in records), default=0),
                       "max": max((r.high or 0 for r in records), default=0),

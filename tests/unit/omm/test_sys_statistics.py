@@ -36,7 +36,7 @@ def test_calls_count_set_ups_and_sample_pps_in_a_call() -> None:
     assert record.count == 3  # 1 called, 2 was offered it, 3 called
     (pps,) = stats.records(0, 0, 1)
     assert (pps.low, pps.high, pps.samples, pps.total) == (0, 2, 4, 1 + 2 + 1 + 0)
-    assert pps.dist[:4] == [1, 2, 1, 0]  # samples 0 | 1, 1 | 2
+    assert pps.dist is not None and pps.dist[:4] == [1, 2, 1, 0]  # samples 0 | 1, 1 | 2
 
 
 def test_transactions_count_handovers_registrations_and_pps_not_found() -> None:
