@@ -45,11 +45,6 @@ def model(tmp_path: Path) -> OmmModel:
     return m
 
 
-@pytest.fixture
-def world(model: OmmModel) -> World:
-    return World(model)
-
-
 def subscribed(world: World, ipei: str = IPEI) -> Handset:
     handset = world.add_handset(ipei)
     handset.subscribe(world.now, ac="1234")

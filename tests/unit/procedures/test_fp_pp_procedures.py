@@ -4,8 +4,6 @@ orders, wrong keys, user login/logout, text messages, handover and re-keying."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fp_pp_world import World
 
@@ -21,25 +19,12 @@ from omm.dect.primitives import (
     MacEncKeyReq,
     MacPageReq,
 )
-from omm.model import OmmModel, OmmSetup
+from omm.model import OmmModel
 from sim import handset as hs
 from sim.handset import Handset, State
-from tests.unit.clocks import ManualClock
 
 IPEI = "03074 0220259 3"
 OTHER_IPEI = "00100 0000001 4"
-
-
-@pytest.fixture
-def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
-    m.settings.update("DECTAuthCode", {"ac": "1234"})
-    return m
-
-
-@pytest.fixture
-def world(model: OmmModel) -> World:
-    return World(model)
 
 
 def log_lines(model: OmmModel) -> list[str]:

@@ -5,28 +5,11 @@ display from a lower one, which comes back after it, and only an emergency intru
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from fp_pp_world import World
 from test_fp_pp_procedures import subscribed
 
 from omm.dect import events as ev
-from omm.model import OmmModel, OmmSetup
 from sim.handset import Handset, MessageReceived, State
-from tests.unit.clocks import ManualClock
-
-
-@pytest.fixture
-def model(tmp_path: Path) -> OmmModel:
-    m = OmmModel(tmp_path, OmmSetup("Test"), ManualClock())
-    m.settings.update("DECTAuthCode", {"ac": "1234"})
-    return m
-
-
-@pytest.fixture
-def world(model: OmmModel) -> World:
-    return World(model)
 
 
 def idle_handset(world: World) -> Handset:

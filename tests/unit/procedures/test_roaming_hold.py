@@ -30,11 +30,6 @@ def model(tmp_path: Path) -> OmmModel:
     return m
 
 
-@pytest.fixture
-def world(model: OmmModel) -> World:
-    return World(model)
-
-
 def central(model: OmmModel, *, session: bool = True) -> None:
     model.settings.update("UserDeviceSyncOMM", {"enable": True})
     if session:
