@@ -234,6 +234,24 @@ async def until_state(site: CallSite, number: str, state: str) -> None:
     await until(probe, f"{number} to be {state}")
 
 
+async def connect(site: CallSite, caller: str, callee: str) -> None:
+    """`caller` dials `callee`, who answers; both are connected."""
+    await until_state(site, caller, "idle")
+    await until_state(site, callee, "idle")
+    await site.control.dial(site.ids[caller], callee)
+    await until_state(site, callee, "incoming")
+    await site.control.answer(site.ids[callee])
+    await until_state(site, caller, "connected")
+    await until_state(site, callee, "connected")
+
+
+async def hang_up(site: CallSite, number: str, other: str) -> None:
+    """`number` hangs up; both are idle again."""
+    await site.control.hang_up(site.ids[number])
+    await until_state(site, number, "idle")
+    await until_state(site, other, "idle")
+
+
 async def until_hears(site: CallSite, number: str, tone: float, what: str) -> None:
     """Wait until the earpiece of `number`'s handset plays `tone`."""
     async def probe() -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from site_helpers import Control, call_site_config, ipei, until_state
+from site_helpers import Control, call_site_config, connect, hang_up, ipei, until_state
 from test_schema_conformance import RecordingClient, frame_violations
 
 from omm.statistics import Elem
@@ -114,21 +114,6 @@ async def test_the_configuration_is_the_real_omms(site: Site) -> None:
     assert after.attrs["errCode"] == "ENoEnt"
 
 
-async def call(site: Site, caller: str, callee: str) -> None:
-    await until_state(site, caller, "idle")
-    await until_state(site, callee, "idle")
-    await site.control.dial(site.ids[caller], callee)
-    await until_state(site, callee, "incoming")
-    await site.control.answer(site.ids[callee])
-    await until_state(site, caller, "connected")
-
-
-async def hang_up(site: Site, caller: str, callee: str) -> None:
-    await site.control.hang_up(site.ids[caller])
-    await until_state(site, caller, "idle")
-    await until_state(site, callee, "idle")
-
-
 async def links_released(site: Site) -> None:
     """Wait until no handset holds a DECT link (the OMM releases an idle one after
     LINK_RELEASE_S), so each call sets up connections of its own."""
@@ -143,7 +128,7 @@ async def test_calls_filling_an_rfp_move_its_voice_channel_counters(site: Site) 
     await site.axi.request("ResetRFPStatistic", {"id": site.rfp_a})
     assert (await counters(site.axi, site.rfp_a))[:3] == [0, 0, 0]
     for caller, callee in PAIRS:
-        await call(site, caller, callee)
+        await connect(site, caller, callee)
     values = await counters(site.axi, site.rfp_a)
     assert values[Elem.ONLY_2_VOICE_FREE] == 1
     assert values[Elem.ONLY_1_VOICE_FREE] == 1
@@ -172,8 +157,8 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
                     for n in movers])
     await until(on_b, "five handsets locked to RFP B")
     before = await counters(site.axi, site.rfp_b)
-    await call(site, "301", "302")
-    await call(site, "303", "304")
+    await connect(site, "301", "302")
+    await connect(site, "303", "304")
     await until_counter(site.axi, site.rfp_b, Elem.VOICE_BUSY, before[Elem.VOICE_BUSY] + 1)
     await site.control.dial(site.ids["305"], "306")
     await until_counter(site.axi, site.rfp_b, Elem.VOICE_BUSY_CALL_REJECTED,
@@ -182,7 +167,7 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
     assert await site.control.call_state(site.ids["306"]) == "idle"
     # A call handed over into the full RFP B fails: B refuses the bearer, the call is lost,
     # and B's BMC counts a lost connection.
-    await call(site, "307", "308")
+    await connect(site, "307", "308")
     await site.control.move(site.ids["307"], 29.0, 1.0)
     await until_counter(site.axi, site.rfp_b, Elem.LOST_CONNECTIONS,
                         before[Elem.LOST_CONNECTIONS] + 1)
@@ -192,7 +177,7 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
     await hang_up(site, "301", "302")
     await hang_up(site, "303", "304")
     # With two channels free again the same call goes through.
-    await call(site, "305", "306")
+    await connect(site, "305", "306")
     await hang_up(site, "305", "306")
     for number in movers:
         await site.control.move(site.ids[number], *HANDSETS[number][1:])
@@ -204,7 +189,7 @@ async def test_the_third_call_on_an_rfp_44_finds_its_four_voice_channels_busy(
 
 
 async def test_a_handover_counts_a_connection_on_the_new_rfp(site: Site) -> None:
-    await call(site, "301", "302")
+    await connect(site, "301", "302")
     before = await counters(site.axi, site.rfp_b)
     await site.control.move(site.ids["301"], 28.0, 0.0)
 
@@ -237,7 +222,7 @@ async def test_reset_clears_one_rfp_or_all(site: Site) -> None:
 
 
 async def test_quality_answers(site: Site) -> None:
-    await call(site, "303", "304")
+    await connect(site, "303", "304")
     await hang_up(site, "303", "304")
     sync = await site.axi.request("GetRFPSyncQuality", {"id": 0, "maxRecords": 20})
     by_id = {q.attrs["id"]: q.attrs for q in sync.children}
@@ -269,7 +254,7 @@ async def test_system_statistics_count_calls_and_pps_in_them(site: Site) -> None
     set_ups = int(names["Call set-ups"]["elemId"])
     in_call = int(names["PPs in a call"]["elemId"])
     await site.axi.request("ResetSysStatistic", {"elemId": -1})
-    await call(site, "305", "306")
+    await connect(site, "305", "306")
     await hang_up(site, "305", "306")
     occurrence = await site.axi.request("GetSysStatisticOccurrence",
                                         {"elemId": set_ups, "maxRecords": 2})

@@ -17,7 +17,16 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from site_helpers import Control, EventWatch, call_site_config, ipei, until_hears, until_state
+from site_helpers import (
+    Control,
+    EventWatch,
+    call_site_config,
+    connect,
+    hang_up,
+    ipei,
+    until_hears,
+    until_state,
+)
 
 from sim.voice import default_tone_hz
 from sipdect.app import ctl
@@ -95,23 +104,6 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
 
 async def state_is(site: Site, number: str, state: str) -> bool:
     return await site.control.call_state(site.ids[number]) == state
-
-
-async def connect(site: Site, caller: str, callee: str) -> None:
-    """`caller` dials `callee`, who answers; both are connected."""
-    await until_state(site, caller, "idle")
-    await until_state(site, callee, "idle")
-    await site.control.dial(site.ids[caller], callee)
-    await until_state(site, callee, "incoming")
-    await site.control.answer(site.ids[callee])
-    await until_state(site, caller, "connected")
-    await until_state(site, callee, "connected")
-
-
-async def hang_up(site: Site, number: str, other: str) -> None:
-    await site.control.hang_up(site.ids[number])
-    await until_state(site, number, "idle")
-    await until_state(site, other, "idle")
 
 
 async def test_answered_call_carries_each_handsets_tone_to_the_other(site: Site) -> None:
