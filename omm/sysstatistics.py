@@ -88,18 +88,26 @@ class SystemStatistics:
         self._hour = hour_of(clock())
         self._records: dict[int, list[_Record]] = {}
         self._call_states: dict[int, str] = {}
+        """Each PP's call state but idle."""
+        self._in_call: set[int] = set()
+        """The PPs whose call is connected: the level of "PPs in a call"."""
         self.reset()
         hub.subscribe(self._on_event)
 
     # -- counting -------------------------------------------------------------------------------
     def _on_event(self, event: object) -> None:
         if isinstance(event, fev.PpCallState):
-            before = self._call_states.get(event.ppn, "idle")
-            self._call_states[event.ppn] = event.call_state
+            before = self._call_states.pop(event.ppn, "idle")
+            if event.call_state != "idle":
+                self._call_states[event.ppn] = event.call_state
             if event.call_state in _SET_UP and before not in _SET_UP | _IN_CALL:
                 self.count(1)
             if (event.call_state in _IN_CALL) != (before in _IN_CALL):
-                self.sample(0, sum(1 for s in self._call_states.values() if s in _IN_CALL))
+                if event.call_state in _IN_CALL:
+                    self._in_call.add(event.ppn)
+                else:
+                    self._in_call.discard(event.ppn)
+                self.sample(0, len(self._in_call))
         elif isinstance(event, fev.PpTransaction) and event.tr_type in _TRANSACTIONS:
             self.count(_TRANSACTIONS[event.tr_type])
 
@@ -124,9 +132,8 @@ class SystemStatistics:
             records = self._records[element.elem_id]
             fresh = [_Record() for _ in range(hours)]
             if element.type == MIN_MAX:
-                level = sum(1 for s in self._call_states.values() if s in _IN_CALL)
                 for record in fresh:
-                    record.sample(level)
+                    record.sample(len(self._in_call))
             records[:0] = fresh
             del records[RECORDS:]
 
@@ -136,8 +143,8 @@ class SystemStatistics:
         for element in ELEMENTS:
             if elem_id is None or element.elem_id == elem_id:
                 self._records[element.elem_id] = [_Record()]
-        if elem_id is None:
-            self._call_states = {p: s for p, s in self._call_states.items() if s in _IN_CALL}
+        if elem_id is None:  # set-ups count afresh; the calls that run go on
+            self._call_states = {p: s for p, s in self._call_states.items() if p in self._in_call}
 
     # -- reading --------------------------------------------------------------------------------
     def element(self, elem_id: int) -> SysElement:
