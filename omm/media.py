@@ -371,9 +371,8 @@ class RfpMediaControl:
         return len(self._handles.get(rfp_id, ())) + promised
 
     def full(self, rfp_id: int) -> bool:
-        """Whether a new call on the RFP would find no voice channel free. (A handover into
-        a full RFP is still carried: the real RFP would refuse the bearer handover and the
-        handset stay where it is, which the simulated air does not model.)"""
+        """Whether a new call on the RFP would find no voice channel free. (A call handed
+        over into a full RFP is refused by the RFP itself: rfp.radio refuses the bearer.)"""
         return self.capacity is not None and self.in_use(rfp_id) >= self.capacity(rfp_id)
 
     def _channels_changed(self, rfp_id: int) -> None:
