@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
+from web_login import log_in
 
 from eventmgr import conventions as c
 from eventmgr.config import EventMgrConfig
@@ -28,13 +29,6 @@ from tests.system.site_helpers import Control
 Shot = Callable[[Page, str], Awaitable[Path]]
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "alarm.toml"
 ADMIN_PW = "Ward-Desk-2027"
-
-
-async def _log_in(page: Page, url: str, username: str, password: str) -> None:
-    await page.goto(url)
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("#login")
 
 
 @pytest_asyncio.fixture
@@ -56,7 +50,7 @@ async def test_admin_changes_the_default_password_at_the_first_login(
     await expect(page.locator("#login-form")).to_be_visible()
     await expect(page.locator("#banner-text")).to_have_count(0)  # no banner (seed)
     await shot(page, "login")
-    await _log_in(page, url, c.ADMIN, c.ADMIN_DEFAULT_PASSWORD)
+    await log_in(page, url, c.ADMIN, c.ADMIN_DEFAULT_PASSWORD)
     await expect(page.locator("#forced")).to_be_visible()
     await page.goto(url + "rules")  # every other page leads back here
     await expect(page.locator("#forced")).to_be_visible()
@@ -72,7 +66,7 @@ async def test_admin_changes_the_default_password_at_the_first_login(
     await expect(page.locator("#omm-state")).to_have_text("disconnected")
     await shot(page, "status")
     await page.click("#logout")
-    await _log_in(page, url, c.ADMIN, ADMIN_PW)
+    await log_in(page, url, c.ADMIN, ADMIN_PW)
     await expect(page.locator("#omm-state")).to_be_visible()
     texts = [e["text"] for e in alone.entries(kind=c.WEB_LOG_KIND)]
     assert texts[:2] == ["login from 127.0.0.1", "password changed (from 127.0.0.1)"]
@@ -118,7 +112,7 @@ async def test_a_rule_made_in_the_browser_fires_on_an_espa_call(
         page: Page, shot: Shot, demo: ThreadedEmulator) -> None:
     em = _em(demo)
     url = em.web.url
-    await _log_in(page, url, c.ADMIN, ADMIN_PW)
+    await log_in(page, url, c.ADMIN, ADMIN_PW)
     await page.click("nav >> text=Rules")
     await page.click("#new-rule")
     await page.fill("#f-name", "Bath pull cords")
@@ -163,7 +157,7 @@ async def test_a_rule_made_in_the_browser_fires_on_an_espa_call(
 async def test_the_status_page_shows_the_omm_link_going_down(
         page: Page, shot: Shot, demo: ThreadedEmulator) -> None:
     em = _em(demo)
-    await _log_in(page, em.web.url, c.ADMIN, ADMIN_PW)
+    await log_in(page, em.web.url, c.ADMIN, ADMIN_PW)
     await expect(page.locator("#omm-state")).to_have_text("connected")
     await expect(page.locator("#omm-name")).to_contain_text("OMM")
     async with _control(demo) as control:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
+from web_login import log_in as log_in_form
 
 from sipdect.app.emulator import ThreadedEmulator, quiet_config
 from sipdect.axi.client import AxiClient
@@ -32,10 +33,7 @@ async def emu() -> AsyncIterator[ThreadedEmulator]:
 
 
 async def log_in(page: Page, emu: ThreadedEmulator) -> None:
-    await page.goto(emu.omm.web_url + "login")
-    await page.fill("#username", emu.omm.username)
-    await page.fill("#password", emu.omm.password)
-    await page.click("#login")
+    await log_in_form(page, emu.omm.web_url + "login", emu.omm.username, emu.omm.password)
     await expect(page.locator("#who-name")).to_have_text(emu.omm.username)
 
 

@@ -10,19 +10,13 @@ from pathlib import Path
 
 from omm_web_host import config, running, web_log
 from playwright.async_api import Page, expect
+from web_login import log_in
 
 from sipdect.app.library import ThreadedSite
 from sipdect.waiting import until
 
 Shot = Callable[[Page, str], Awaitable[Path]]
 NEW_PASSWORD = "Fresh-Admin-2027"
-
-
-async def _log_in(page: Page, url: str, username: str, password: str) -> None:
-    await page.goto(url)
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("#login")
 
 
 async def test_factory_new_omm_forces_a_new_password_with_readable_rules(
@@ -32,7 +26,7 @@ async def test_factory_new_omm_forces_a_new_password_with_readable_rules(
         await page.goto(url)
         await expect(page.locator("#login-form")).to_be_visible()
         await shot(page, "login")
-        await _log_in(page, url, "omm", "omm")
+        await log_in(page, url, "omm", "omm")
         await expect(page.locator("#forced")).to_be_visible()
         await page.goto(url + "nothing-else")  # every other page leads back here
         await expect(page.locator("#forced")).to_be_visible()
@@ -54,7 +48,7 @@ async def test_factory_new_omm_forces_a_new_password_with_readable_rules(
         await shot(page, "status")
         await page.click("#logout")
         await expect(page.locator("#login-form")).to_be_visible()
-        await _log_in(page, url, "omm", NEW_PASSWORD)
+        await log_in(page, url, "omm", NEW_PASSWORD)
         await expect(page.locator("#health")).to_be_visible()
 
 
@@ -82,7 +76,7 @@ async def test_the_banner_is_acknowledged_or_the_visit_ends(page: Page, shot: Sh
 async def test_a_session_expires_after_ten_idle_minutes_on_a_scaled_clock(page: Page) -> None:
     async with running(config(), speed=60) as emu:  # 10 minutes are 10 s here
         url = emu.omm.web_url
-        await _log_in(page, url, emu.omm.username, emu.omm.password)
+        await log_in(page, url, emu.omm.username, emu.omm.password)
         await expect(page.locator("#health")).to_be_visible()
         read = web_log(emu)
         await until(lambda: any("expired" in t for t in read()), "the web session's expiry",
@@ -93,7 +87,7 @@ async def test_a_session_expires_after_ten_idle_minutes_on_a_scaled_clock(page: 
 
 async def test_a_read_only_account_sees_no_controls(page: Page) -> None:
     async with running(config()) as emu:
-        await _log_in(page, emu.omm.web_url, "monitor", "Sipdect-Read-2026")
+        await log_in(page, emu.omm.web_url, "monitor", "Sipdect-Read-2026")
         await expect(page.locator("#access")).to_have_text("read-only")
         await expect(page.locator("#health")).to_be_visible()
         await expect(page.locator("main form")).to_have_count(0)
@@ -104,7 +98,7 @@ async def test_a_read_only_account_sees_no_controls(page: Page) -> None:
 async def test_the_status_page_shows_an_rfp_going_down(page: Page, site: ThreadedSite,
                                                        shot: Shot) -> None:
     omm = site.omm
-    await _log_in(page, omm.web_url, omm.username, omm.password)
+    await log_in(page, omm.web_url, omm.username, omm.password)
     counts = page.locator("#count-rfps")
     configured = len(site.rfps)
 
