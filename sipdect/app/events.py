@@ -105,6 +105,10 @@ class EventBus:
         self._mark_at = now
         return self._add(kind, subject, text, now, mark=True)
 
+    def told(self, kind: str, subject: str) -> str | None:
+        """The state last told of a subject (None: none yet, or forgotten)."""
+        return self._states.get((kind, subject))
+
     def state(self, kind: str, subject: str, text: str, now: float) -> Event | None:
         """The subject is in state `text` now: an event when that is news."""
         if self._states.get((kind, subject)) == text:

@@ -157,10 +157,12 @@ async def test_reset_restores_users_devices_bindings_positions_hosts_and_links(
 
 async def test_a_host_kill_is_seen_on_the_event_stream(site: Site) -> None:
     # The reset's site is settled when its handsets are attached and users registered; an
-    # RFP may still be linking then (Bob attached through the Lobby), and the stream's first
-    # reading would take its "link lost" as already known.
-    office = site.rfp("RFP Office")
-    await until(lambda: office.state()["linked"], "RFP Office linked after the reset")
+    # RFP may still be linking then (Bob attached through the Lobby). Until the bus's poller
+    # has told the link is up again, a kill changes nothing it knows: wait for that.
+    def office_told_up() -> bool:
+        told = site.system.events.told("rfp", "RFP Office") or ""
+        return told.startswith("connected")
+    await until(office_told_up, "the event bus told RFP Office linked after the reset")
     async with site.events() as stream:
         await site.host("RFP Office").kill()
         # A killed machine may leave its TCP connection half open: the OMM then learns of
